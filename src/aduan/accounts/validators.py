@@ -1,0 +1,60 @@
+"""Validators for what Indonesians type about themselves: phone numbers and NIK."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+
+def normalise_phone(raw: str, region: str = "ID") -> str:
+    """Parse a phone number as typed (0812…, 62812…, +62 812-…) into E.164, or raise."""
+    raw = (raw or "").strip()
+    if raw.startswith("62") and not raw.startswith("+"):
+        raw = "+" + raw
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException as exc:
+        raise ValidationError(
+            _("Enter a valid phone number, e.g. +6281234567890."), code="phone"
+        ) from exc
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError(_("Enter a valid phone number, e.g. +6281234567890."), code="phone")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def validate_e164_phone(value: str) -> None:
+    if not value:
+        return
+    if normalise_phone(value) != value:
+        raise ValidationError(
+            _("Write the phone number in international format, e.g. +6281234567890."), code="phone"
+        )
+
+
+def validate_nik(value: str) -> None:
+    """A NIK is 16 digits: 6 of the region (province, regency, district), 6 of the birth
+    date (DDMMYY, day + 40 for women) and 4 of a serial number that is never 0000."""
+    if not value:
+        return
+    if len(value) != 16 or not value.isdigit():
+        raise ValidationError(_("A NIK has exactly 16 digits."), code="nik")
+    province = int(value[:2])
+    if not 11 <= province <= 97 or value[2:4] == "00" or value[4:6] == "00":
+        raise ValidationError(_("The NIK does not start with a valid region code."), code="nik")
+    day, month = int(value[6:8]), int(value[8:10])
+    if day > 40:
+        day -= 40
+    year = int(value[10:12])
+    for century in (2000, 1900):
+        try:
+            dt.date(century + year, month, day)
+            break
+        except ValueError:
+            continue
+    else:
+        raise ValidationError(_("The NIK's birth-date part is not a real date."), code="nik")
+    if value[12:] == "0000":
+        raise ValidationError(_("The NIK's serial number cannot be 0000."), code="nik")

@@ -1,0 +1,51 @@
+"""Domain errors that every interface (web, API, SMS, e-mail) turns into the same answer."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+
+class DomainError(Exception):
+    """A rule of the service was broken. ``message`` is shown to the user as it is."""
+
+    status_code = 400
+    default_message = _("The request could not be carried out.")
+
+    def __init__(
+        self, message: str | None = None, *, field_errors: dict[str, list[str]] | None = None
+    ):
+        self.message = str(message or self.default_message)
+        self.field_errors = field_errors or {}
+        super().__init__(self.message)
+
+
+class NotFound(DomainError):
+    """Missing or not visible to the caller: the two are deliberately indistinguishable."""
+
+    status_code = 404
+    default_message = _("Not found.")
+
+
+class PermissionDenied(DomainError):
+    status_code = 403
+    default_message = _("You are not allowed to do this.")
+
+
+class InvalidTransition(DomainError):
+    status_code = 409
+    default_message = _("This action is not possible in the report's current status.")
+
+
+class ValidationFailed(DomainError):
+    status_code = 422
+    default_message = _("Some fields are not valid.")
+
+
+class RateLimited(DomainError):
+    status_code = 429
+    default_message = _("Too many requests. Please wait a while and try again.")
+
+
+class PayloadTooLarge(DomainError):
+    status_code = 413
+    default_message = _("The file is too large.")
