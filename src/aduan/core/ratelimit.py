@@ -1,0 +1,49 @@
+"""Rate limits shared by every interface, on top of django-ratelimit's counters.
+
+The counters live in the default cache: Redis in production, the database in the
+embedded default, so every web process sees the same count.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest
+from django_ratelimit.core import is_ratelimited
+
+from .errors import RateLimited
+from .http import client_ip
+
+
+def _ip_key(group: str, request: HttpRequest) -> str:
+    return client_ip(request)
+
+
+def _user_key(group: str, request: HttpRequest) -> str:
+    user = getattr(request, "user", None)
+    return f"u{user.pk}" if user is not None and user.is_authenticated else client_ip(request)
+
+
+def check_submission_rate(request: HttpRequest, *, user=None) -> None:
+    """Count one submission for the caller's account and address; raise ``RateLimited`` past
+    ``ADUAN_SUBMIT_RATE_USER`` or ``ADUAN_SUBMIT_RATE_IP``.
+
+    ``user`` is for interfaces (token-authenticated API) where ``request.user`` is not set.
+    """
+    if user is not None and getattr(request, "user", None) is None:
+        request.user = user
+    limited_by_user = is_ratelimited(
+        request,
+        group="report-submit-user",
+        key=_user_key,
+        rate=settings.ADUAN_SUBMIT_RATE_USER,
+        increment=True,
+    )
+    limited_by_ip = is_ratelimited(
+        request,
+        group="report-submit-ip",
+        key=_ip_key,
+        rate=settings.ADUAN_SUBMIT_RATE_IP,
+        increment=True,
+    )
+    if limited_by_user or limited_by_ip:
+        raise RateLimited
