@@ -1,0 +1,97 @@
+"""Writes to accounts: registration for the API, and API tokens."""
+
+from __future__ import annotations
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aduan.core.errors import ValidationFailed
+
+from .models import ApiToken, User, hash_token
+from .validators import normalise_phone
+
+
+@transaction.atomic
+def user_register(
+    *,
+    email: str,
+    password: str,
+    full_name: str,
+    phone: str | None = None,
+    request: HttpRequest | None = None,
+) -> User:
+    """Register a citizen and send the e-mail verification (as the web sign-up does)."""
+    errors: dict[str, list[str]] = {}
+    email = User.objects.normalize_email((email or "").strip()).lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors["email"] = [_("Enter a valid e-mail address.")]
+    else:
+        if User.objects.filter(email__iexact=email).exists():
+            errors["email"] = [_("An account with this e-mail address already exists.")]
+    full_name = " ".join((full_name or "").split())
+    if len(full_name) < 2:
+        errors["full_name"] = [_("Enter your name.")]
+    normalised_phone = ""
+    if phone:
+        try:
+            normalised_phone = normalise_phone(phone)
+        except ValidationError as exc:
+            errors["phone"] = list(exc.messages)
+    candidate = User(email=email, full_name=full_name, phone=normalised_phone)
+    try:
+        validate_password(password or "", user=candidate)
+    except ValidationError as exc:
+        errors["password"] = list(exc.messages)
+    if errors:
+        raise ValidationFailed(field_errors=errors)
+    user = User.objects.create_user(
+        email=email, password=password, full_name=full_name, phone=normalised_phone
+    )
+    address = EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
+    if request is not None:
+        transaction.on_commit(lambda: address.send_confirmation(request, signup=True))
+    return user
+
+
+def token_create(*, user: User, name: str = "mobile") -> tuple[ApiToken, str]:
+    """A new token for ``user``; the raw value is returned once and never stored."""
+    raw = ApiToken.generate()
+    token = ApiToken.objects.create(
+        user=user, name=name[:100] or "mobile", key_hash=hash_token(raw), hint=raw[:8]
+    )
+    return token, raw
+
+
+def token_authenticate(raw: str) -> User | None:
+    """The active user behind a bearer token, or None (unknown, revoked or inactive)."""
+    if not raw or not raw.startswith(ApiToken.PREFIX):
+        return None
+    token = (
+        ApiToken.objects.active()
+        .select_related("user", "user__agency")
+        .filter(key_hash=hash_token(raw))
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    # Touch last_used_at at most once a minute: a write per request would not scale.
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+def token_revoke(*, token: ApiToken, actor: User) -> None:
+    if actor.pk != token.user_id and not actor.is_superuser:
+        raise ValidationFailed(_("You can only revoke your own tokens."))
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
