@@ -6,4 +6,13 @@ app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("laporan/", views.feed, name="feed"),
+    path("lapor/", views.report_new, name="report_new"),
+    path("lapor/terkirim/<str:tracking_id>/", views.report_sent, name="report_sent"),
+    path("lacak/", views.track, name="track"),
+    path("lacak/<str:tracking_id>/", views.track_detail, name="track_detail"),
+    path("laporan-saya/", views.my_reports, name="my_reports"),
+    path("lampiran/<int:attachment_id>/", views.attachment_download, name="attachment_download"),
+    path("pilih/wilayah/", views.region_options, name="region_options"),
+    path("pilih/instansi/", views.agency_suggestions, name="agency_suggestions"),
 ]
