@@ -1,12 +1,63 @@
-"""The JSON API at /api/v1 (django-ninja). Routers live beside the domain they serve."""
+"""The JSON API at /api/v1 (django-ninja). Routers live beside the domain they serve.
+
+- Authentication: ``Authorization: Bearer <token>`` (``POST /api/v1/auth/token``); public
+  endpoints also answer anonymous callers.
+- Errors: ``application/problem+json`` (RFC 9457), see ``aduan.api.errors``.
+- Lists: page-number pagination, see ``aduan.api.pagination``.
+- OpenAPI at /api/v1/openapi.json, interactive docs at /api/v1/docs.
+"""
 
 from __future__ import annotations
 
-from ninja import NinjaAPI
+from django.http import HttpRequest
+from ninja import NinjaAPI, Router
+
+from aduan.accounts.api import router as accounts_router
+from aduan.agencies.api import router as agencies_router
+from aduan.categories.api import router as categories_router
+from aduan.core.errors import NotFound
+from aduan.regions.api import router as regions_router
+from aduan.reports.api import router as reports_router
+
+from .auth import bearer
+from .errors import install_problem_handlers
 
 api = NinjaAPI(
     title="Aduan API",
     version="1",
     urls_namespace="api",
-    description="Public complaints, aspirations and information requests to government.",
+    description=(
+        "Public complaints, aspirations and information requests to government.\n\n"
+        "Authenticate with `Authorization: Bearer <token>` from `POST /api/v1/auth/token`. "
+        "Errors are `application/problem+json` (RFC 9457) with `status`, `title`, `detail` "
+        "and `errors` ({field: [messages]}); messages follow `Accept-Language` (id, en). "
+        "Lists are paginated with `page` and `page_size` (at most 100)."
+    ),
+    auth=bearer,
 )
+
+install_problem_handlers(api, param_names={"payload", "filters"})
+
+api.add_router("", accounts_router)
+api.add_router("", reports_router)
+api.add_router("", agencies_router)
+api.add_router("", categories_router)
+api.add_router("", regions_router)
+
+# Registered last, so it only catches what no endpoint above matched: an unknown path
+# under /api/v1/ answers a problem document like every other error, not an HTML page.
+fallback_router = Router()
+
+
+@fallback_router.api_operation(
+    ["GET", "POST", "PUT", "PATCH", "DELETE"],
+    "/{path:unknown}",
+    auth=None,
+    include_in_schema=False,
+    url_name="not_found",
+)
+def unknown_endpoint(request: HttpRequest, unknown: str):
+    raise NotFound
+
+
+api.add_router("", fallback_router)

@@ -1,0 +1,79 @@
+"""Agencies in the JSON API: search the directory to address a report or filter the feed."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+
+from aduan.api.auth import optional_bearer
+from aduan.core.errors import NotFound
+from aduan.reports.services import NOT_RECEIVING_KINDS
+
+from .models import Agency, AgencyKind
+
+router = Router(tags=["directory"])
+
+MAX_LIMIT = 100
+MAX_TERMS = 6
+
+
+class AgencyOut(Schema):
+    id: int
+    code: str
+    name: str
+    short_name: str
+    kind: str
+    kind_label: str
+    parent_id: int | None
+    region_code: str | None
+    receives_reports: bool
+
+
+@router.get(
+    "/agencies",
+    auth=optional_bearer,
+    response=list[AgencyOut],
+    summary="Search agencies",
+    url_name="agency_list",
+)
+def agency_list(
+    request: HttpRequest,
+    q: str | None = Query(
+        None, max_length=100, description="Every word must be in the name, short name or code"
+    ),
+    kind: AgencyKind | None = None,
+    parent_id: int | None = Query(None, description="Only the direct units of this agency"),
+    receiving_only: bool = Query(
+        False, description="Leave out the national admin and oversight bodies"
+    ),
+    limit: int = Query(50, ge=1, le=MAX_LIMIT),
+):
+    """Active agencies, ordered by name; 404 when ``parent_id`` is not an agency."""
+    agencies = Agency.objects.filter(is_active=True)
+    for term in (q or "").split()[:MAX_TERMS]:
+        agencies = agencies.filter(
+            Q(name__icontains=term) | Q(short_name__icontains=term) | Q(code__icontains=term)
+        )
+    if kind:
+        agencies = agencies.filter(kind=kind)
+    if parent_id is not None:
+        if not Agency.objects.filter(pk=parent_id).exists():
+            raise NotFound
+        agencies = agencies.filter(parent_id=parent_id)
+    if receiving_only:
+        agencies = agencies.exclude(kind__in=NOT_RECEIVING_KINDS)
+    return [
+        {
+            "id": agency.pk,
+            "code": agency.code,
+            "name": agency.name,
+            "short_name": agency.short_name,
+            "kind": agency.kind,
+            "kind_label": agency.get_kind_display(),
+            "parent_id": agency.parent_id,
+            "region_code": agency.region_id,
+            "receives_reports": agency.kind not in NOT_RECEIVING_KINDS,
+        }
+        for agency in agencies.order_by("name", "id")[:limit]
+    ]

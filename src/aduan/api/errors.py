@@ -1,0 +1,194 @@
+"""Every error the API answers is ``application/problem+json`` (RFC 9457).
+
+One shape for all of them, so a client needs one error path::
+
+    {"type": "about:blank", "title": "Invalid input", "status": 422,
+     "detail": "Some fields are not valid.", "instance": "/api/v1/reports",
+     "errors": {"title": ["The title needs at least 10 characters."]}}
+
+``errors`` maps a field name to its messages and is present (possibly empty) on every
+problem. Messages come in the request's language (LocaleMiddleware: Accept-Language).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+
+from aduan.core.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+# Where the body came from in ninja's error locations; never a field name.
+_PARAM_SOURCES = {"body", "query", "path", "form", "file", "header", "cookie"}
+
+
+def _title(status: int) -> str:
+    titles = {
+        400: _("Bad request"),
+        401: _("Authentication required"),
+        403: _("Forbidden"),
+        404: _("Not found"),
+        405: _("Method not allowed"),
+        409: _("Conflict"),
+        413: _("Payload too large"),
+        415: _("Unsupported media type"),
+        422: _("Invalid input"),
+        429: _("Too many requests"),
+    }
+    return titles.get(status, _("Error"))
+
+
+def problem_response(
+    request: HttpRequest,
+    *,
+    status: int,
+    detail: str,
+    errors: Mapping[str, Sequence[str]] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> HttpResponse:
+    body = {
+        "type": "about:blank",
+        "title": _title(status),
+        "status": status,
+        "detail": str(detail),
+        "instance": request.path,
+        "errors": {field: [str(m) for m in messages] for field, messages in (errors or {}).items()},
+    }
+    response = HttpResponse(
+        json.dumps(body, cls=DjangoJSONEncoder, ensure_ascii=False),
+        status=status,
+        content_type=PROBLEM_CONTENT_TYPE,
+    )
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def _field_name(loc: Sequence[Any], param_names: set[str]) -> str:
+    """``("body", "payload", "title")`` → ``title``; ``("query", "page")`` → ``page``."""
+    parts = list(loc)
+    if parts and parts[0] in _PARAM_SOURCES:
+        parts = parts[1:]
+    # A schema parameter (``payload: ReportIn``) shows up as its own name before the field.
+    if len(parts) > 1 and parts[0] in param_names:
+        parts = parts[1:]
+    return ".".join(str(p) for p in parts) or "__all__"
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    """pydantic's English messages replaced by translatable ones for the usual cases."""
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    if kind == "missing":
+        return _("This field is required.")
+    if kind in ("string_type", "string_unicode"):
+        return _("Enter text.")
+    if kind == "string_too_short":
+        return _("Enter at least %(n)s characters.") % {"n": ctx.get("min_length")}
+    if kind == "string_too_long":
+        return _("Enter at most %(n)s characters.") % {"n": ctx.get("max_length")}
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return _("Enter a whole number.")
+    if kind in ("float_parsing", "float_type", "decimal_parsing", "decimal_type"):
+        return _("Enter a number.")
+    if kind in ("greater_than_equal", "greater_than"):
+        return _("Enter a value of at least %(n)s.") % {"n": ctx.get("ge", ctx.get("gt"))}
+    if kind in ("less_than_equal", "less_than"):
+        return _("Enter a value of at most %(n)s.") % {"n": ctx.get("le", ctx.get("lt"))}
+    if kind in ("bool_parsing", "bool_type"):
+        return _("Enter true or false.")
+    if kind.startswith(("date", "datetime")):
+        return _("Enter a date as YYYY-MM-DD.")
+    if kind in ("enum", "literal_error"):
+        return _("Choose one of: %(choices)s.") % {"choices": ctx.get("expected", "")}
+    if kind in ("model_type", "model_attributes_type", "dict_type", "json_invalid"):
+        return _("Send a JSON object.")
+    if kind == "value_error":
+        return str(ctx.get("error") or error.get("msg", ""))
+    return _("This value is not valid.")
+
+
+def validation_field_errors(
+    errors: Sequence[Mapping[str, Any]], param_names: set[str] | None = None
+) -> dict[str, list[str]]:
+    result: dict[str, list[str]] = {}
+    for error in errors:
+        field = _field_name(error.get("loc", ()), param_names or set())
+        result.setdefault(field, []).append(_message(error))
+    return result
+
+
+def install_problem_handlers(api: NinjaAPI, *, param_names: set[str]) -> None:
+    """Register the handlers on ``api``; ``param_names`` are the names of schema parameters
+    (``payload``, ``filters``) that are stripped from field paths."""
+
+    @api.exception_handler(DomainError)
+    def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+        headers = {"WWW-Authenticate": 'Bearer realm="aduan"'} if exc.status_code == 401 else {}
+        return problem_response(
+            request,
+            status=exc.status_code,
+            detail=exc.message,
+            errors=exc.field_errors,
+            headers=headers,
+        )
+
+    @api.exception_handler(ValidationError)
+    def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        return problem_response(
+            request,
+            status=422,
+            detail=_("Some fields are not valid."),
+            errors=validation_field_errors(exc.errors, param_names),
+        )
+
+    @api.exception_handler(AuthenticationError)
+    def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        sent = bool(request.headers.get("Authorization"))
+        return problem_response(
+            request,
+            status=401,
+            detail=_("The token is not valid or has been revoked.")
+            if sent
+            else _("Sign in first: send Authorization: Bearer <token>."),
+            headers={
+                "WWW-Authenticate": 'Bearer realm="aduan", error="invalid_token"'
+                if sent
+                else 'Bearer realm="aduan"'
+            },
+        )
+
+    @api.exception_handler(Throttled)
+    def throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+        return problem_response(
+            request, status=429, detail=_("Too many requests. Please wait a while and try again.")
+        )
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        # ninja raises these with English text of its own (400 for a body it cannot parse).
+        detail = (
+            _("The request body could not be read: send valid JSON.")
+            if exc.status_code == 400
+            else _title(exc.status_code)
+        )
+        return problem_response(request, status=exc.status_code, detail=detail)
+
+    @api.exception_handler(Http404)
+    def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return problem_response(request, status=404, detail=_("Not found."))
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        return problem_response(request, status=413, detail=_("The request is too large."))

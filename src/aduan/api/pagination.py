@@ -1,0 +1,61 @@
+"""Page-number pagination for list endpoints.
+
+``?page=2&page_size=50`` (page from 1, page_size 1-100, default ``ADUAN_PAGE_SIZE``); the
+answer carries ``count`` (all matching items), ``page``, ``page_size``, ``pages`` and
+the ``next``/``previous`` URLs (null at either end). A page past the end is empty.
+Page numbers were chosen over cursors: the feed is ordered by submission time, a
+"page 3 of 40" is what the web shows, and the count is one indexed query.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Generic, TypeVar
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Schema
+
+MAX_PAGE_SIZE = 100
+
+T = TypeVar("T")
+
+
+class Page(Schema, Generic[T]):
+    count: int
+    page: int
+    page_size: int
+    pages: int
+    next: str | None
+    previous: str | None
+    results: list[T]
+
+
+def default_page_size() -> int:
+    return min(int(getattr(settings, "ADUAN_PAGE_SIZE", 20)), MAX_PAGE_SIZE)
+
+
+def _page_url(request: HttpRequest, page: int) -> str:
+    query = request.GET.copy()
+    query["page"] = str(page)
+    return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+
+def paginate(
+    request: HttpRequest, queryset: QuerySet, *, page: int, page_size: int
+) -> tuple[dict[str, Any], list]:
+    """The page's metadata and its objects (evaluated, so prefetches run once)."""
+    count = queryset.count()
+    pages = max(1, math.ceil(count / page_size))
+    start = (page - 1) * page_size
+    items = list(queryset[start : start + page_size]) if start < count else []
+    meta = {
+        "count": count,
+        "page": page,
+        "page_size": page_size,
+        "pages": pages,
+        "next": _page_url(request, page + 1) if page < pages else None,
+        "previous": _page_url(request, min(page - 1, pages)) if page > 1 else None,
+    }
+    return meta, items

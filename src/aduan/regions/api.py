@@ -1,0 +1,55 @@
+"""Regions in the JSON API: the administrative tree, one level at a time (for pickers)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+
+from aduan.api.auth import optional_bearer
+from aduan.core.errors import NotFound
+
+from .models import Region, RegionLevel
+
+router = Router(tags=["directory"])
+
+
+class RegionOut(Schema):
+    code: str
+    name: str
+    level: int
+    level_label: str
+    parent_code: str | None
+
+
+@router.get(
+    "/regions",
+    auth=optional_bearer,
+    response=list[RegionOut],
+    summary="Regions under a parent",
+    url_name="region_list",
+)
+def region_list(
+    request: HttpRequest,
+    parent: str | None = Query(
+        None, max_length=13, description="A region code; empty for the provinces"
+    ),
+):
+    """The provinces, or the regions directly under ``parent`` (404 for an unknown code),
+    ordered by name."""
+    parent_code = (parent or "").strip()
+    if parent_code:
+        if not Region.objects.filter(code=parent_code).exists():
+            raise NotFound
+        regions = Region.objects.filter(parent_id=parent_code)
+    else:
+        regions = Region.objects.filter(level=RegionLevel.PROVINCE)
+    return [
+        {
+            "code": region.code,
+            "name": region.display_name,
+            "level": region.level,
+            "level_label": region.get_level_display(),
+            "parent_code": region.parent_id,
+        }
+        for region in regions.order_by("name", "code")
+    ]

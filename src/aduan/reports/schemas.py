@@ -1,0 +1,127 @@
+"""Shapes of reports in the JSON API (input and output), for validation and OpenAPI.
+
+Input schemas check types only; the rules (lengths, dates, Indonesia's bounding box,
+known region/agency/category) are ``report_validate``'s, so every channel gives the same
+translated messages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from ninja import Field, Schema
+
+from .models import Classification, Status
+
+
+class ReportIn(Schema):
+    # A plain string so that a wrong value is reported by report_validate together with
+    # every other problem (one round trip to fix a form); the enum is still documented.
+    classification: str = Field(
+        max_length=32, json_schema_extra={"enum": list(Classification.values)}
+    )
+    title: str = Field(description="10-150 characters")
+    body: str = Field(description="30-4000 characters")
+    incident_date: dt.date | None = Field(None, description="YYYY-MM-DD, not in the future")
+    region_code: str | None = Field(None, max_length=13, description="Kemendagri code, e.g. 32.73")
+    latitude: Decimal | None = Field(None, description="Inside Indonesia; with longitude")
+    longitude: Decimal | None = Field(None, description="Inside Indonesia; with latitude")
+    agency_id: int | None = Field(None, description="An agency that receives reports")
+    category_id: int | None = None
+    anonymous: bool = Field(False, description="Hide who you are from the agency and public")
+    confidential: bool = Field(False, description="Hide the report from the public")
+
+
+class FeedQuery(Schema):
+    status: Status | None = None
+    agency: int | None = Field(None, description="Handling agency id")
+    region: str | None = Field(
+        None, max_length=13, description="Region code: this region and everything in it"
+    )
+    category: int | None = Field(None, description="Category id")
+    classification: Classification | None = None
+    q: str | None = Field(None, max_length=200, description="Words in the title or text")
+    mine: bool = Field(False, description="Only the caller's own reports (needs a token)")
+
+
+class AgencyRef(Schema):
+    id: int
+    name: str
+
+
+class CategoryRef(Schema):
+    id: int
+    code: str
+    name: str
+
+
+class RegionRef(Schema):
+    code: str
+    name: str
+
+
+class ReporterNameOut(Schema):
+    name: str
+
+
+class ReporterFullOut(Schema):
+    """Only the reporter themselves and the national admin see contact details."""
+
+    name: str
+    email: str | None
+    phone: str
+
+
+class EventActorOut(Schema):
+    role: str = Field(description="citizen, national_admin, agency_admin, ... or system")
+    role_label: str
+    agency: AgencyRef | None
+
+
+class EventOut(Schema):
+    id: int
+    action: str
+    action_label: str
+    from_status: str | None
+    to_status: str | None
+    note: str
+    created_at: dt.datetime
+    actor: EventActorOut
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    created_at: dt.datetime
+    url: str
+
+
+class ReportOut(Schema):
+    tracking_id: str
+    classification: str
+    classification_label: str
+    title: str
+    body: str
+    status: str
+    status_label: str
+    incident_date: dt.date | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    agency: AgencyRef | None
+    category: CategoryRef | None
+    region: RegionRef | None
+    latitude: float | None
+    longitude: float | None
+    anonymous: bool
+    confidential: bool
+    channel: str
+    reporter: ReporterFullOut | ReporterNameOut | None = Field(
+        union_mode="left_to_right",
+        description="null when the caller may not know who reported; e-mail and phone "
+        "only for the reporter and the national admin",
+    )
+    events: list[EventOut]
+    attachments: list[AttachmentOut]
