@@ -11,10 +11,11 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aduan.core.errors import ValidationFailed
+from aduan.core.errors import PermissionDenied, ValidationFailed
 
 from .models import ApiToken, User, hash_token
-from .validators import normalise_phone
+from .permissions import can_revoke_token
+from .validators import normalise_phone, validate_nik
 
 
 @transaction.atomic
@@ -61,12 +62,72 @@ def user_register(
     return user
 
 
+@transaction.atomic
+def user_update_profile(
+    *, user: User, full_name: str, phone: str = "", nik: str = "", language: str = "id"
+) -> User:
+    """Change what a user says about themselves. The phone is stored in E.164 whatever way
+    it was typed (0812…, 62812…, +62 812-…); every problem is reported at once."""
+    errors: dict[str, list[str]] = {}
+    full_name = " ".join((full_name or "").split())
+    if len(full_name) < 2:
+        errors["full_name"] = [_("Enter your name.")]
+    elif len(full_name) > 150:
+        errors["full_name"] = [_("The name can have at most 150 characters.")]
+    normalised_phone = ""
+    if (phone or "").strip():
+        try:
+            normalised_phone = normalise_phone(phone)
+        except ValidationError as exc:
+            errors["phone"] = list(exc.messages)
+    nik = "".join((nik or "").split())
+    try:
+        validate_nik(nik)
+    except ValidationError as exc:
+        errors["nik"] = list(exc.messages)
+    languages = dict(User._meta.get_field("language").choices or [])
+    if language not in languages:
+        errors["language"] = [_("Choose a language from the list.")]
+    if errors:
+        raise ValidationFailed(field_errors=errors)
+    user.full_name, user.phone, user.nik, user.language = (
+        full_name,
+        normalised_phone,
+        nik,
+        language,
+    )
+    user.save(update_fields=["full_name", "phone", "nik", "language"])
+    return user
+
+
+def user_sync_email_address(*, user: User, verified: bool) -> None:
+    """Make allauth's primary address follow ``user.email`` (for accounts an admin creates or
+    edits: the admin vouches for the address, so it can be marked verified)."""
+    if not user.email:
+        EmailAddress.objects.filter(user=user).delete()
+        return
+    address = EmailAddress.objects.filter(user=user, email__iexact=user.email).first()
+    if address is None:
+        EmailAddress.objects.filter(user=user, primary=True).update(primary=False)
+        EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=verified)
+        return
+    changed = []
+    if not address.primary:
+        EmailAddress.objects.filter(user=user, primary=True).update(primary=False)
+        address.primary = True
+        changed.append("primary")
+    if verified and not address.verified:
+        address.verified = True
+        changed.append("verified")
+    if changed:
+        address.save(update_fields=changed)
+
+
 def token_create(*, user: User, name: str = "mobile") -> tuple[ApiToken, str]:
     """A new token for ``user``; the raw value is returned once and never stored."""
     raw = ApiToken.generate()
-    token = ApiToken.objects.create(
-        user=user, name=name[:100] or "mobile", key_hash=hash_token(raw), hint=raw[:8]
-    )
+    name = " ".join((name or "").split())[:100] or "mobile"
+    token = ApiToken.objects.create(user=user, name=name, key_hash=hash_token(raw), hint=raw[:8])
     return token, raw
 
 
@@ -90,8 +151,9 @@ def token_authenticate(raw: str) -> User | None:
 
 
 def token_revoke(*, token: ApiToken, actor: User) -> None:
-    if actor.pk != token.user_id and not actor.is_superuser:
-        raise ValidationFailed(_("You can only revoke your own tokens."))
+    """Revoke ``token`` (idempotent). Its owner may, and whoever manages the owner."""
+    if not can_revoke_token(actor, token):
+        raise PermissionDenied(_("You can only revoke your own tokens."))
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])

@@ -1,0 +1,101 @@
+"""The signed-in user's own pages: profile and API tokens. Thin: services decide."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from aduan.core.errors import NotFound, ValidationFailed
+
+from .forms import ApiTokenForm, ProfileForm
+from .selectors import api_token_get_for_user, api_token_list
+from .services import token_create, token_revoke, user_update_profile
+
+
+def _add_field_errors(form, exc: ValidationFailed) -> None:
+    for field, errors in exc.field_errors.items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
+    if not exc.field_errors:
+        form.add_error(None, exc.message)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if request.method == "POST":
+        form = ProfileForm(request.POST)
+        if form.is_valid():
+            try:
+                user_update_profile(user=user, **form.cleaned_data)
+            except ValidationFailed as exc:
+                _add_field_errors(form, exc)
+            else:
+                # The chosen language takes effect at once: for this answer and, through
+                # the cookie LocaleMiddleware reads, for every page after it.
+                translation.activate(user.language)
+                messages.success(request, _("Your profile has been saved."))
+                response = redirect("accounts:profile")
+                response.set_cookie(
+                    settings.LANGUAGE_COOKIE_NAME,
+                    user.language,
+                    max_age=settings.LANGUAGE_COOKIE_AGE,
+                    path=settings.LANGUAGE_COOKIE_PATH,
+                    domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                    secure=settings.LANGUAGE_COOKIE_SECURE,
+                    httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                    samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+                )
+                return response
+    else:
+        form = ProfileForm(
+            initial={
+                "full_name": user.full_name,
+                "phone": user.phone,
+                "nik": user.nik,
+                "language": user.language,
+            }
+        )
+    return render(request, "accounts/profile.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """List the user's tokens and create one. The raw token is shown in this one answer
+    only: it is neither stored nor put in the session, so it cannot be shown again."""
+    created_raw = None
+    if request.method == "POST":
+        form = ApiTokenForm(request.POST)
+        if form.is_valid():
+            _token, created_raw = token_create(user=request.user, name=form.cleaned_data["name"])
+            form = ApiTokenForm()
+    else:
+        form = ApiTokenForm()
+    response = render(
+        request,
+        "accounts/api_tokens.html",
+        {"form": form, "tokens": api_token_list(user=request.user), "created_raw": created_raw},
+    )
+    if created_raw:
+        response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    try:
+        token = api_token_get_for_user(user=request.user, token_id=token_id)
+    except NotFound as exc:
+        raise Http404 from exc
+    token_revoke(token=token, actor=request.user)
+    messages.success(request, _("The token “%(name)s” has been revoked.") % {"name": token.name})
+    return redirect("accounts:api_tokens")
