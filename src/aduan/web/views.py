@@ -1,14 +1,253 @@
-from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
-from django.shortcuts import render
+"""The public site: thin views over the reports selectors and ``report_submit``.
+
+Who may see what is decided in ``reports.selectors`` only; a report or attachment the
+visitor may not see is answered with the same 404 as one that does not exist.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Page, Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from aduan.core.errors import NotFound, PayloadTooLarge, RateLimited, ValidationFailed
+from aduan.core.http import client_ip
+from aduan.core.ratelimit import check_submission_rate
+from aduan.core.tracking import normalise_tracking_id
+from aduan.reports.attachments import prepare_uploaded_file
+from aduan.reports.models import Attachment, Report
+from aduan.reports.selectors import (
+    FeedFilters,
+    ReporterVisibility,
+    event_list_for_user,
+    report_get_for_user,
+    report_list,
+    reporter_visibility,
+)
+from aduan.reports.services import report_submit
+
+from . import directory
+from .forms import FeedFilterForm, ReportForm
+
+HOME_FEED_SIZE = 5
 
 
+def _page(request: HttpRequest, queryset) -> Page:
+    paginator = Paginator(queryset, settings.ADUAN_PAGE_SIZE)
+    return paginator.get_page(request.GET.get("page"))
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html")
+    latest = list(report_list(user=request.user)[:HOME_FEED_SIZE])
+    return render(request, "web/home.html", {"reports": latest})
 
 
-def _not_yet(request: HttpRequest, **kwargs) -> HttpResponse:
-    return HttpResponseNotFound()
+@require_GET
+def feed(request: HttpRequest) -> HttpResponse:
+    filters = FeedFilterForm(request.GET)
+    reports = report_list(user=request.user, filters=FeedFilters(**filters.values()))
+    return render(
+        request,
+        "web/feed.html",
+        {
+            "filters": filters,
+            "page": _page(request, reports),
+            "query": _query_without_page(request),
+        },
+    )
 
 
-feed = report_new = report_sent = track = track_detail = my_reports = _not_yet
-attachment_download = region_options = agency_suggestions = _not_yet
+@login_required
+@require_GET
+def my_reports(request: HttpRequest) -> HttpResponse:
+    filters = FeedFilterForm(request.GET, public=False)
+    reports = report_list(user=request.user, filters=FeedFilters(mine=True, **filters.values()))
+    return render(
+        request,
+        "web/my_reports.html",
+        {
+            "filters": filters,
+            "page": _page(request, reports),
+            "query": _query_without_page(request),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_new(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return render(request, "web/report_form.html", {"form": ReportForm()})
+    if "refresh" in request.POST:
+        # Without JavaScript, the region and agency pickers come back here to load the
+        # next level's options: show the form again as typed, without judging it yet.
+        form = ReportForm(initial=request.POST.dict())
+        return render(request, "web/report_form.html", {"form": form, "refreshed": True})
+
+    form = ReportForm(request.POST, request.FILES)
+    status = 422
+    if form.is_valid():
+        try:
+            check_submission_rate(request)
+            prepared = _prepare_files(form)
+            report = report_submit(
+                reporter=request.user,
+                channel="web",
+                files=prepared,
+                ip_address=client_ip(request),
+                **form.submission_kwargs(),
+            )
+        except RateLimited as exc:
+            form.add_error(None, exc.message)
+            status = 429
+        except ValidationFailed as exc:
+            form.add_service_errors(exc.field_errors or {"files": [exc.message]})
+            form.add_rule_errors()  # when the files failed first, the text is not yet checked
+        else:
+            return redirect("web:report_sent", tracking_id=report.tracking_id)
+    else:
+        form.add_rule_errors()
+    return render(request, "web/report_form.html", {"form": form}, status=status)
+
+
+def _prepare_files(form: ReportForm) -> list:
+    """Check and clean every upload; all problems are collected before giving up."""
+    prepared, problems = [], []
+    for upload in form.cleaned_data["files"]:
+        try:
+            prepared.append(prepare_uploaded_file(upload))
+        except (ValidationFailed, PayloadTooLarge) as exc:
+            messages = [m for ms in exc.field_errors.values() for m in ms] or [exc.message]
+            problems.extend(f"{upload.name}: {message}" for message in messages)
+    if problems:
+        raise ValidationFailed(field_errors={"files": problems})
+    return prepared
+
+
+def _report_for(request: HttpRequest, tracking_id: str) -> Report:
+    try:
+        return report_get_for_user(user=request.user, tracking_id=tracking_id)
+    except NotFound as exc:
+        raise Http404 from exc
+
+
+@login_required
+@require_GET
+def report_sent(request: HttpRequest, tracking_id: str) -> HttpResponse:
+    report = _report_for(request, tracking_id)
+    if report.reporter_id != request.user.pk:
+        raise Http404
+    track_url = request.build_absolute_uri(reverse("web:track_detail", args=[report.tracking_id]))
+    return render(request, "web/report_sent.html", {"report": report, "track_url": track_url})
+
+
+@require_GET
+def track(request: HttpRequest) -> HttpResponse:
+    raw = request.GET.get("id", "").strip()
+    error = ""
+    if raw:
+        tracking_id = normalise_tracking_id(raw)
+        if tracking_id:
+            return redirect("web:track_detail", tracking_id=tracking_id)
+        error = _("A tracking number has 10 letters and digits, e.g. 7K3MX9PQ2R.")
+    return render(
+        request, "web/track.html", {"value": raw, "error": error}, status=400 if error else 200
+    )
+
+
+@require_GET
+def track_detail(request: HttpRequest, tracking_id: str) -> HttpResponse:
+    report = _report_for(request, tracking_id)
+    visibility = reporter_visibility(user=request.user, report=report)
+    return render(
+        request,
+        "web/track_detail.html",
+        {
+            "report": report,
+            "events": event_list_for_user(user=request.user, report=report),
+            "attachments": list(report.attachments.all()),
+            "show_reporter_name": visibility >= ReporterVisibility.NAME,
+            "show_reporter_contact": visibility == ReporterVisibility.FULL,
+            "is_owner": request.user.is_authenticated and report.reporter_id == request.user.pk,
+        },
+    )
+
+
+@require_GET
+def attachment_download(request: HttpRequest, attachment_id: int) -> FileResponse:
+    attachment = (
+        Attachment.objects.select_related("report")
+        .filter(pk=attachment_id)
+        .only("id", "file", "original_name", "content_type", "report__tracking_id")
+    ).first()
+    if attachment is None:
+        raise Http404
+    _report_for(request, attachment.report.tracking_id)  # the report's visibility decides
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+def region_options(request: HttpRequest) -> HttpResponse:
+    """``<option>``s of the regions under ``?parent=`` (or under the picker's own field),
+    provinces when none: the htmx side of the region picker."""
+    parent = (
+        request.GET.get("parent") or request.GET.get("regency") or request.GET.get("province") or ""
+    ).strip()
+    if parent and not directory.region_exists(parent):
+        return HttpResponse(status=404)
+    regions = list(directory.region_children(parent or None))
+    label = _("All") if request.GET.get("empty") == "all" else _("— choose —")
+    return render(
+        request, "web/partials/region_options.html", {"regions": regions, "empty_label": label}
+    )
+
+
+@require_GET
+def agency_suggestions(request: HttpRequest) -> HttpResponse:
+    """The agency picker's choices for ``?agency_q=``: the htmx side of the picker."""
+    query = request.GET.get("agency_q", "").strip()[:100]
+    field_name = "agency" if request.GET.get("field") == "agency" else "agency_id"
+    selected = directory.agency_get(_int_or_none(request.GET.get(field_name)))
+    suggestions = directory.agency_search(q=query) if query else []
+    return render(
+        request,
+        "web/partials/agency_choices.html",
+        {
+            "field_name": field_name,
+            "selected_agency": selected,
+            "suggestions": [a for a in suggestions if not selected or a.pk != selected.pk],
+            "query": query,
+            "searched": bool(query),
+        },
+    )
+
+
+def _int_or_none(raw: str | None) -> int | None:
+    try:
+        return int(raw) if raw else None
+    except ValueError:
+        return None

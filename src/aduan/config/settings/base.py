@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.sites",
     "django_htmx",
+    # Before allauth: the site's templates restyle allauth's pages (allauth/layouts/base.html).
+    "aduan.web",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -72,7 +74,6 @@ INSTALLED_APPS = [
     "aduan.categories",
     "aduan.accounts",
     "aduan.reports",
-    "aduan.web",
     "aduan.api",
     "aduan.demo",
 ]

@@ -1,1 +1,54 @@
+/* Aduan: small progressive enhancements. Every page works without this file. */
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
 
+  document.addEventListener("DOMContentLoaded", function () {
+    // Errors: move focus to the summary so screen readers read it first.
+    var summary = document.getElementById("error-summary");
+    if (summary) summary.focus();
+
+    // Region picker: a new province empties the district list too.
+    document.querySelectorAll("select[data-clears]").forEach(function (select) {
+      select.addEventListener("change", function () {
+        var target = document.getElementById(select.getAttribute("data-clears"));
+        if (target) {
+          while (target.options.length > 1) target.remove(1);
+          target.selectedIndex = 0;
+        }
+      });
+    });
+
+    // Agency search: Enter searches instead of sending the whole form.
+    document.querySelectorAll("input[data-search]").forEach(function (input) {
+      input.addEventListener("keydown", function (event) {
+        if (event.key === "Enter") {
+          event.preventDefault();
+          if (window.htmx) window.htmx.trigger(input, "search");
+        }
+      });
+    });
+
+    // "Use my location": fill latitude and longitude from the browser.
+    document.querySelectorAll("button[data-geolocate]").forEach(function (button) {
+      if (!("geolocation" in navigator)) return;
+      var status = document.getElementById("geo-status");
+      button.addEventListener("click", function () {
+        if (status) status.textContent = button.getAttribute("data-wait") || "…";
+        navigator.geolocation.getCurrentPosition(
+          function (position) {
+            document.getElementById(button.getAttribute("data-lat")).value =
+              position.coords.latitude.toFixed(6);
+            document.getElementById(button.getAttribute("data-lon")).value =
+              position.coords.longitude.toFixed(6);
+            if (status) status.textContent = button.getAttribute("data-done") || "";
+          },
+          function () {
+            if (status) status.textContent = button.getAttribute("data-failed") || "";
+          },
+          { enableHighAccuracy: true, timeout: 15000 }
+        );
+      });
+    });
+  });
+})();

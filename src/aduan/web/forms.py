@@ -1,0 +1,331 @@
+"""Forms of the public site. They check shapes and types only: the rules of a report live
+in ``reports.services.report_validate``, whose errors are mapped back onto these fields."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
+
+from aduan.agencies.models import Agency
+from aduan.core.errors import ValidationFailed
+from aduan.regions.models import Region
+from aduan.reports.models import BODY_MAX, TITLE_MAX, Classification, Status
+from aduan.reports.services import report_validate
+
+from . import directory
+
+ACCEPTED_FILE_TYPES = "image/jpeg,image/png,application/pdf,video/mp4,.jpg,.jpeg,.png,.pdf,.mp4"
+
+
+# --- Region picker: province → regency → district ----------------------------------------
+
+
+@dataclass
+class RegionPicker:
+    """The three cascading selects, with the options each one offers for the current choice."""
+
+    province: str = ""
+    regency: str = ""
+    district: str = ""
+    provinces: list[Region] = field(default_factory=list)
+    regencies: list[Region] = field(default_factory=list)
+    districts: list[Region] = field(default_factory=list)
+
+    @property
+    def code(self) -> str:
+        """The most precise region chosen (empty when none)."""
+        return self.district or self.regency or self.province
+
+
+def region_picker(data) -> RegionPicker:
+    """Read ``province``/``regency``/``district`` (or a single ``region`` code) from ``data``,
+    keep only choices that nest in one another, and load the options of each level."""
+    province = (data.get("province") or "").strip()
+    regency = (data.get("regency") or "").strip()
+    district = (data.get("district") or "").strip()
+    if not province and (region := (data.get("region") or "").strip()):
+        parts = region.split(".")
+        province = parts[0]
+        regency = ".".join(parts[:2]) if len(parts) >= 2 else ""
+        district = ".".join(parts[:3]) if len(parts) >= 3 else ""
+    picker = RegionPicker(provinces=list(directory.region_children(None)))
+    if province not in {r.code for r in picker.provinces}:
+        return picker
+    picker.province = province
+    picker.regencies = list(directory.region_children(province))
+    if regency not in {r.code for r in picker.regencies}:
+        return picker
+    picker.regency = regency
+    picker.districts = list(directory.region_children(regency))
+    if district in {r.code for r in picker.districts}:
+        picker.district = district
+    return picker
+
+
+# --- Attachments ---------------------------------------------------------------------------
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        max_count = settings.ADUAN_ATTACHMENT_MAX_COUNT
+        if len(files) > max_count:
+            raise ValidationError(
+                _("You can attach at most %(n)d files.") % {"n": max_count}, code="max_count"
+            )
+        limit = settings.ADUAN_ATTACHMENT_MAX_BYTES
+        for upload in files:
+            if upload.size > limit:
+                raise ValidationError(
+                    _("%(name)s is larger than %(mb)d MB.")
+                    % {"name": upload.name, "mb": limit // (1024 * 1024)},
+                    code="too_large",
+                )
+        return list(files)
+
+
+# --- The report form -------------------------------------------------------------------------
+
+# Where each error key of the service belongs on the form.
+SERVICE_FIELD_MAP = {
+    "region_code": "province",
+    "region": "province",
+    "agency": "agency_id",
+    "category": "category_id",
+    "file": "files",
+}
+
+
+class ReportForm(forms.Form):
+    classification = forms.ChoiceField(
+        label=_("What kind of report is it?"),
+        choices=Classification.choices,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "A complaint is about a public service that went wrong; an aspiration is a "
+            "suggestion or a wish; an information request asks an agency for public information."
+        ),
+    )
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=TITLE_MAX,
+        help_text=_("A short summary, 10 to 150 characters."),
+    )
+    body = forms.CharField(
+        label=_("What happened?"),
+        max_length=BODY_MAX,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_(
+            "Describe what happened, where and when, in 30 to 4,000 characters. "
+            "Do not write your own phone number or ID number here."
+        ),
+    )
+    incident_date = forms.DateField(
+        label=_("Date of the incident (optional)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Leave empty if you do not know. It cannot be in the future."),
+    )
+    province = forms.ChoiceField(label=_("Province"), required=False)
+    regency = forms.ChoiceField(label=_("Regency or city"), required=False)
+    district = forms.ChoiceField(label=_("District"), required=False)
+    latitude = forms.DecimalField(
+        label=_("Latitude"),
+        required=False,
+        max_digits=9,
+        decimal_places=6,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    longitude = forms.DecimalField(
+        label=_("Longitude"),
+        required=False,
+        max_digits=9,
+        decimal_places=6,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    agency_q = forms.CharField(
+        label=_("Search for an agency"),
+        required=False,
+        max_length=100,
+        widget=forms.SearchInput,
+        help_text=_("Type part of its name, e.g. “Dinas Pendidikan” or “PLN”."),
+    )
+    agency_id = forms.IntegerField(label=_("Agency"), required=False, min_value=1)
+    category_id = forms.TypedChoiceField(
+        label=_("Topic (optional)"), required=False, coerce=int, empty_value=None
+    )
+    anonymous = forms.BooleanField(
+        label=_("Hide my identity (anonymous)"),
+        required=False,
+        help_text=_(
+            "The agency handling your report and the public will not see your name. "
+            "Only you and the national LAPOR! administrator can see who sent it."
+        ),
+    )
+    confidential = forms.BooleanField(
+        label=_("Keep this report private (confidential)"),
+        required=False,
+        help_text=_(
+            "The report will not appear on the public list of reports. "
+            "Only you and the officials who handle it can read it."
+        ),
+    )
+    files = MultipleFileField(
+        label=_("Attachments (optional)"),
+        required=False,
+        widget=MultipleFileInput(attrs={"accept": ACCEPTED_FILE_TYPES}),
+        help_text=_(
+            "Up to 5 files, at most 10 MB each: JPEG or PNG photos, PDF documents, MP4 "
+            "videos. Location and camera data (EXIF) is removed from photos before they "
+            "are stored."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        source = self.data if self.is_bound else self.initial
+        self.files_were_sent = bool(self.files)
+        self.picker = region_picker(source)
+        empty = [("", _("— choose —"))]
+        self.fields["province"].choices = empty + [
+            (r.code, r.display_name) for r in self.picker.provinces
+        ]
+        self.fields["regency"].choices = empty + [
+            (r.code, r.display_name) for r in self.picker.regencies
+        ]
+        self.fields["district"].choices = empty + [
+            (r.code, r.display_name) for r in self.picker.districts
+        ]
+        self.fields["category_id"].choices = [("", _("— I am not sure —"))] + [
+            (c.pk, c.name) for c in directory.category_list()
+        ]
+        self.agency_query = str(source.get("agency_q") or "").strip()[:100]
+        self.agency_suggestions = (
+            directory.agency_search(q=self.agency_query) if self.agency_query else []
+        )
+        self.selected_agency = _selected_agency(source.get("agency_id"))
+
+    def add_service_errors(
+        self, field_errors: dict[str, list[str]], *, only_clean_fields: bool = False
+    ) -> None:
+        """Put the service's errors next to the fields they are about.
+
+        ``only_clean_fields`` leaves alone the fields that already show an error.
+        """
+        for key, messages in field_errors.items():
+            name = SERVICE_FIELD_MAP.get(key, key)
+            target = name if name in self.fields else None
+            if only_clean_fields and target in self.errors:
+                continue
+            for message in messages:
+                if target and target in self.errors and message in self.errors[target]:
+                    continue
+                self.add_error(target, message)
+
+    def add_rule_errors(self) -> None:
+        """After the form's own checks failed, run the report's rules on what is usable, so
+        that the reporter learns about every problem at once rather than one round at a time."""
+        data = getattr(self, "cleaned_data", {})
+        try:
+            report_validate(
+                classification=data.get("classification") or "",
+                title=data.get("title") or "",
+                body=data.get("body") or "",
+                incident_date=data.get("incident_date"),
+                region_code=self.picker.code or None,
+                latitude=data.get("latitude"),
+                longitude=data.get("longitude"),
+                agency_id=data.get("agency_id"),
+                category_id=data.get("category_id"),
+            )
+        except ValidationFailed as exc:
+            self.add_service_errors(exc.field_errors, only_clean_fields=True)
+
+    def submission_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "classification": data["classification"],
+            "title": data["title"],
+            "body": data["body"],
+            "incident_date": data["incident_date"],
+            "region_code": self.picker.code or None,
+            "latitude": data["latitude"],
+            "longitude": data["longitude"],
+            "agency_id": data["agency_id"],
+            "category_id": data["category_id"],
+            "anonymous": data["anonymous"],
+            "confidential": data["confidential"],
+        }
+
+
+def _selected_agency(raw) -> Agency | None:
+    try:
+        agency_id = int(raw or 0)
+    except (TypeError, ValueError):
+        return None
+    return directory.agency_get(agency_id)
+
+
+# --- Filters of the public feed and of "My reports" -----------------------------------------
+
+
+class FeedFilterForm(forms.Form):
+    """GET parameters of the feed. Unknown values are dropped, never an error page."""
+
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    classification = forms.ChoiceField(label=_("Kind"), required=False)
+    category = forms.TypedChoiceField(
+        label=_("Topic"), required=False, coerce=int, empty_value=None
+    )
+    agency = forms.IntegerField(required=False, min_value=1)
+    agency_q = forms.CharField(
+        label=_("Search for an agency"), required=False, max_length=100, widget=forms.SearchInput
+    )
+    province = forms.ChoiceField(label=_("Province"), required=False)
+    regency = forms.ChoiceField(label=_("Regency or city"), required=False)
+    district = forms.ChoiceField(label=_("District"), required=False)
+
+    def __init__(self, data: QueryDict, *, public: bool = True) -> None:
+        super().__init__(data)
+        any_ = [("", _("All"))]
+        statuses = [(s.value, s.label) for s in Status if not (public and s == Status.ARCHIVED)]
+        self.fields["status"].choices = any_ + statuses
+        self.fields["classification"].choices = any_ + list(Classification.choices)
+        self.fields["category"].choices = any_ + [(c.pk, c.name) for c in directory.category_list()]
+        self.picker = region_picker(data)
+        for name, regions in (
+            ("province", self.picker.provinces),
+            ("regency", self.picker.regencies),
+            ("district", self.picker.districts),
+        ):
+            self.fields[name].choices = any_ + [(r.code, r.display_name) for r in regions]
+        self.agency_query = str(data.get("agency_q") or "").strip()[:100]
+        self.selected_agency = _selected_agency(data.get("agency"))
+        self.agency_suggestions = (
+            directory.agency_search(q=self.agency_query)
+            if self.agency_query and self.selected_agency is None
+            else []
+        )
+
+    def values(self) -> dict:
+        """The valid filters; an invalid value is treated as no filter."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {
+            "status": data.get("status") or None,
+            "classification": data.get("classification") or None,
+            "category_id": data.get("category") or None,
+            "agency_id": self.selected_agency.pk if self.selected_agency else None,
+            "region_code": self.picker.code or None,
+        }

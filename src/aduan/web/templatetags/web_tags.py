@@ -1,0 +1,45 @@
+"""Template helpers of the public site: accessible form fields and neutral actor labels."""
+
+from __future__ import annotations
+
+from django import template
+from django.forms import BoundField
+from django.utils.translation import gettext as _
+
+from aduan.accounts.models import Role
+from aduan.reports.models import ReportEvent
+
+register = template.Library()
+
+
+@register.simple_tag
+def field_widget(field: BoundField, **extra):
+    """The widget with its help text and error message wired to it for screen readers.
+
+    Extra keyword arguments become attributes, ``_`` turned into ``-`` (``hx_get=`` → ``hx-get``).
+    """
+    attrs = {key.replace("_", "-"): value for key, value in extra.items() if value}
+    described_by = []
+    if field.help_text:
+        described_by.append(f"{field.auto_id}_helptext")
+    if field.errors:
+        described_by.append(f"{field.auto_id}_error")
+        attrs["aria-invalid"] = "true"
+    if described_by:
+        attrs["aria-describedby"] = " ".join(described_by)
+    return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def actor_label(event: ReportEvent) -> str:
+    """Who acted, as a role and an agency: a timeline never names an official or a citizen."""
+    if not event.actor_role:
+        return _("System")
+    if event.actor_role == Role.CITIZEN:
+        return _("Reporter")
+    try:
+        role = str(Role(event.actor_role).label)
+    except ValueError:
+        role = _("Official")
+    agency = event.actor_agency.label if event.actor_agency_id and event.actor_agency else ""
+    return f"{role}, {agency}" if agency else role

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import pytest
+
+from aduan.accounts.tests.factories import (
+    AgencyAdminFactory,
+    NationalAdminFactory,
+    OversightFactory,
+    UnitOfficerFactory,
+    UserFactory,
+)
+from aduan.agencies.tests.factories import AgencyFactory, UnitFactory
+from aduan.categories.tests.factories import CategoryFactory
+from aduan.regions.tests.factories import DistrictFactory, ProvinceFactory, RegencyFactory
+
+
+@pytest.fixture
+def citizen(db):
+    return UserFactory(full_name="Siti Rahmawati", email="siti@example.id", phone="+6281234567890")
+
+
+@pytest.fixture
+def other_citizen(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def agency(db):
+    return AgencyFactory(name="Kementerian Pekerjaan Umum", short_name="PU")
+
+
+@pytest.fixture
+def unit(agency):
+    return UnitFactory(parent=agency, name="Direktorat Jalan Daerah", short_name="Ditjal")
+
+
+@pytest.fixture
+def region_tree(db):
+    province = ProvinceFactory(code="32", name="JAWA BARAT")
+    regency = RegencyFactory(code="32.73", name="KOTA BANDUNG", parent=province)
+    district = DistrictFactory(code="32.73.01", name="Sukasari", parent=regency)
+    other_province = ProvinceFactory(code="31", name="DKI JAKARTA")
+    return {"province": province, "regency": regency, "district": district, "other": other_province}
+
+
+@pytest.fixture
+def category(db):
+    return CategoryFactory(name_id="Infrastruktur", name_en="Infrastructure")
+
+
+@pytest.fixture
+def viewers(agency, unit, citizen, other_citizen):
+    """Every kind of visitor of a report handled by ``agency``."""
+    other_agency = AgencyFactory(name="Kementerian Lain")
+    return {
+        "anonymous": None,
+        "owner": citizen,
+        "other_citizen": other_citizen,
+        "national_admin": NationalAdminFactory(),
+        "oversight": OversightFactory(),
+        "agency_admin": AgencyAdminFactory(agency=agency),
+        "unit_officer": UnitOfficerFactory(agency=unit),
+        "other_agency_admin": AgencyAdminFactory(agency=other_agency),
+    }
