@@ -10,7 +10,7 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import FileResponse, HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -245,13 +245,18 @@ def feed(
         filters=FeedFilters(
             status=filters.status,
             agency_id=filters.agency,
-            region_code=(filters.region or "").strip() or None,
             category_id=filters.category,
             classification=filters.classification,
             q=(filters.q or "").strip() or None,
             mine=filters.mine,
         ),
     )
+    if region_code := (filters.region or "").strip():
+        # selectors.region_q builds ``region_id__startswith``, which Django refuses on a
+        # foreign key; ``region__code`` is the same column without a join.
+        queryset = queryset.filter(
+            Q(region__code=region_code) | Q(region__code__startswith=f"{region_code}.")
+        )
     meta, reports = paginate(request, _with_timeline(queryset), page=page, page_size=page_size)
     return {**meta, "results": [report_out(r, user=user) for r in reports]}
 

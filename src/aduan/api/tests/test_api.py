@@ -1,0 +1,89 @@
+"""The API as a whole: OpenAPI, docs, problem+json for every kind of error, language."""
+
+from __future__ import annotations
+
+import pytest
+
+from aduan.api.errors import validation_field_errors
+from aduan.api.tests.utils import PROBLEM, assert_problem
+from aduan.reports.tests.factories import ReportFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_openapi_lists_every_endpoint(client):
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    schema = response.json()
+    paths = schema["paths"]
+    expected = {
+        "/api/v1/auth/register": {"post"},
+        "/api/v1/auth/token": {"post", "delete"},
+        "/api/v1/auth/me": {"get"},
+        "/api/v1/reports": {"get", "post"},
+        "/api/v1/reports/{tracking_id}": {"get"},
+        "/api/v1/reports/{tracking_id}/attachments": {"post"},
+        "/api/v1/reports/{tracking_id}/attachments/{attachment_id}": {"get"},
+        "/api/v1/agencies": {"get"},
+        "/api/v1/categories": {"get"},
+        "/api/v1/regions": {"get"},
+    }
+    for path, methods in expected.items():
+        assert methods <= set(paths[path]), path
+    assert not any("unknown" in p for p in paths)
+    assert schema["components"]["securitySchemes"]["BearerToken"]["scheme"] == "bearer"
+    report_schema = schema["components"]["schemas"]["ReportIn"]["properties"]
+    assert report_schema["classification"]["enum"] == [
+        "complaint",
+        "aspiration",
+        "information_request",
+    ]
+
+
+def test_docs_page_loads(client):
+    response = client.get("/api/v1/docs")
+    assert response.status_code == 200
+    assert b"openapi.json" in response.content
+
+
+def test_unknown_endpoint_is_404_problem(client):
+    body = assert_problem(client.get("/api/v1/nothing/here"), 404)
+    assert body["instance"] == "/api/v1/nothing/here"
+    assert_problem(client.post("/api/v1/nothing", {}), 404)
+
+
+def test_problem_detail_follows_accept_language(client):
+    english = client.get("/api/v1/reports/23456789AB", HTTP_ACCEPT_LANGUAGE="en")
+    assert english["Content-Language"] == "en"
+    assert assert_problem(english, 404)["title"] == "Not found"
+    default = client.get("/api/v1/reports/23456789AB")
+    assert default["Content-Language"] == "id"
+    assert default["Content-Type"] == PROBLEM
+
+
+def test_labels_follow_accept_language(client):
+    report = ReportFactory()
+    english = client.get(f"/api/v1/reports/{report.tracking_id}", HTTP_ACCEPT_LANGUAGE="en")
+    assert english.json()["status_label"] == "Awaiting verification"
+    assert english["Content-Language"] == "en"
+
+
+def test_validation_errors_are_named_by_field():
+    errors = [
+        {"type": "missing", "loc": ("body", "payload", "title"), "msg": "Field required"},
+        {"type": "int_parsing", "loc": ("query", "page"), "msg": "x"},
+        {"type": "greater_than_equal", "loc": ("query", "filters", "x"), "ctx": {"ge": 1}},
+        {"type": "string_too_long", "loc": ("file", "file"), "ctx": {"max_length": 3}},
+    ]
+    assert validation_field_errors(errors, {"payload", "filters"}) == {
+        "title": ["This field is required."],
+        "page": ["Enter a whole number."],
+        "x": ["Enter a value of at least 1."],
+        "file": ["Enter at most 3 characters."],
+    }
+
+
+def test_method_on_known_path_with_wrong_body_type_is_problem(client):
+    response = client.post("/api/v1/auth/token", "[1, 2]", content_type="application/json")
+    assert response.status_code in (400, 422)
+    assert response["Content-Type"] == PROBLEM
