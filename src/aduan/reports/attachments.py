@@ -3,7 +3,14 @@
 A photo's EXIF block can carry the GPS position of the reporter's house and the serial
 number of their phone: for a whistle-blower that is an identity leak. Images are
 therefore decoded and re-encoded from pixels only, and a file is accepted for what its
-bytes are (JPEG, PNG, PDF, MP4), never for what its name or the browser claims.
+bytes are (JPEG, PNG, PDF, MP4), never for what its name or the browser claims. A name
+whose extension announces another type than the content is refused, so that what the
+reporter believes they sent is what the agency receives.
+
+MP4 files cannot be re-encoded here. Every box a player does not need (``udta``,
+``meta``, ``uuid`` …, where phones write the location, make and model) is blanked in
+place into a ``free`` box of the same size, so every offset in the file stays valid;
+a track that is neither picture nor sound (a GPS track) is blanked with its samples.
 """
 
 from __future__ import annotations
@@ -11,15 +18,16 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import os
+import mimetypes
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 from aduan.core.errors import PayloadTooLarge, ValidationFailed
 
@@ -47,6 +55,61 @@ MP4_BRANDS = {
     b"3gp6",
     b"qt  ",
 }
+EXTENSIONS = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "application/pdf": ".pdf",
+    "video/mp4": ".mp4",
+}
+# Extensions a file of each type may legitimately carry (phones and scanners vary).
+_NAME_ALIASES = {
+    "image/jpeg": {".jpg", ".jpeg", ".jpe", ".jfif", ".pjpeg", ".pjp"},
+    "image/png": {".png"},
+    "application/pdf": {".pdf"},
+    "video/mp4": {".mp4", ".m4v", ".mov", ".3gp", ".3gpp"},
+}
+_PIL_FORMATS = {"image/jpeg": ["JPEG", "MPO"], "image/png": ["PNG"]}
+# The boxes a player needs, per parent box (b"" is the file itself); every other box,
+# metadata included, is blanked. Boxes that are themselves keys here are descended into.
+_MP4_ALLOWED: dict[bytes, frozenset[bytes]] = {
+    b"": frozenset({b"ftyp", b"moov", b"mdat"}),
+    b"moov": frozenset({b"mvhd", b"trak", b"iods"}),
+    b"trak": frozenset({b"tkhd", b"edts", b"mdia", b"tref"}),
+    b"edts": frozenset({b"elst"}),
+    b"mdia": frozenset({b"mdhd", b"hdlr", b"minf", b"elng"}),
+    b"minf": frozenset({b"vmhd", b"smhd", b"dinf", b"stbl"}),
+    b"dinf": frozenset({b"dref"}),
+    b"stbl": frozenset(
+        {
+            b"stsd",
+            b"stts",
+            b"ctts",
+            b"cslg",
+            b"stsc",
+            b"stsz",
+            b"stz2",
+            b"stco",
+            b"co64",
+            b"stss",
+            b"stps",
+            b"sdtp",
+            b"sbgp",
+            b"sgpd",
+            b"subs",
+        }
+    ),
+}
+_AV_TRACKS = {b"vide", b"soun"}
+_UNSAFE_NAME_CHARS = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
+
+
+def _type_label(content_type: str) -> str:
+    return {
+        "image/jpeg": _("a JPEG image"),
+        "image/png": _("a PNG image"),
+        "application/pdf": _("a PDF document"),
+        "video/mp4": _("an MP4 video"),
+    }[content_type]
 
 
 @dataclass(frozen=True)
@@ -79,72 +142,224 @@ def sniff_content_type(head: bytes) -> str | None:
     return None
 
 
+def _base_name(name: str) -> str:
+    # Browsers on Windows used to send the whole path; either separator ends a folder.
+    return re.split(r"[/\\]", name or "")[-1].strip()
+
+
+def _extension(name: str) -> str:
+    base = _base_name(name)
+    dot = base.rfind(".")
+    return base[dot:].lower() if dot > 0 else ""
+
+
 def _safe_name(name: str, content_type: str) -> str:
-    base = os.path.basename(name or "").strip() or "lampiran"
-    stem = os.path.splitext(base)[0][:80] or "lampiran"
-    ext = {
-        "image/jpeg": ".jpg",
-        "image/png": ".png",
-        "application/pdf": ".pdf",
-        "video/mp4": ".mp4",
-    }
-    return "".join(c for c in stem if c.isprintable() and c not in '/\\:*?"<>|') + ext[content_type]
+    base = _base_name(name)
+    dot = base.rfind(".")
+    stem = base[:dot] if dot > 0 else base
+    stem = _UNSAFE_NAME_CHARS.sub("", "".join(c for c in stem if c.isprintable()))
+    stem = stem.strip(" .")[:80] or "lampiran"
+    return stem + EXTENSIONS[content_type]
+
+
+def _check_name_matches(name: str, content_type: str) -> None:
+    """Refuse ``bukti.jpg`` that is really a PDF: the name must not announce another type."""
+    ext = _extension(name)
+    if not ext or ext in _NAME_ALIASES[content_type]:
+        return
+    shown = _base_name(name)
+    for other, aliases in _NAME_ALIASES.items():
+        if ext in aliases:
+            message = _("The content of %(name)s is %(actual)s, not %(claimed)s.") % {
+                "name": shown,
+                "actual": _type_label(content_type),
+                "claimed": _type_label(other),
+            }
+            raise ValidationFailed(message, field_errors={"file": [message]})
+    if mimetypes.guess_type(f"x{ext}")[0] is not None:
+        message = _(
+            "The content of %(name)s is %(actual)s, but its name says otherwise. "
+            "Rename it to end in %(ext)s."
+        ) % {"name": shown, "actual": _type_label(content_type), "ext": EXTENSIONS[content_type]}
+        raise ValidationFailed(message, field_errors={"file": [message]})
+
+
+def _damaged(message: str) -> ValidationFailed:
+    return ValidationFailed(message, field_errors={"file": [message]})
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """The picture turned as its EXIF orientation says; as it is if that tag is unreadable
+    (the broken EXIF block is dropped with the rest, so the photo itself is still fine)."""
+    try:
+        return ImageOps.exif_transpose(image)
+    except Exception as exc:
+        logger.info("EXIF orientation ignored: %r", exc)
+        image.load()
+        return image
 
 
 def _reencode_image(data: bytes, content_type: str) -> bytes:
+    damaged = _("The image is damaged or not a real image.")
     try:
-        with Image.open(io.BytesIO(data)) as probe:
+        with Image.open(io.BytesIO(data), formats=_PIL_FORMATS[content_type]) as probe:
             probe.verify()
-        with Image.open(io.BytesIO(data)) as image:
+        with Image.open(io.BytesIO(data), formats=_PIL_FORMATS[content_type]) as image:
             if image.width * image.height > MAX_IMAGE_PIXELS:
-                raise ValidationFailed(field_errors={"file": [_("The image is too large.")]})
-            # Turn the picture upright first: the orientation tag goes with the rest of EXIF.
-            image = ImageOps.exif_transpose(image)
+                raise _damaged(_("The image has too many pixels."))
+            # Shrink first (JPEG decodes straight to the smaller size), then turn the
+            # picture upright: the orientation tag is lost with the rest of the EXIF.
             image.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
-            if content_type == "image/jpeg" or image.mode not in ("RGB", "RGBA", "L", "LA", "P"):
-                image = image.convert("RGB" if content_type == "image/jpeg" else "RGBA")
+            upright = _upright(image)
+            if content_type == "image/jpeg" or upright.mode not in ("RGB", "RGBA", "L", "LA", "P"):
+                upright = upright.convert("RGB" if content_type == "image/jpeg" else "RGBA")
             # A new image built from the pixels alone carries no EXIF, XMP, ICC, comment
             # or text chunk, whatever the encoder would otherwise copy from ``info``.
-            clean = Image.frombytes(image.mode, image.size, image.tobytes())
-            if image.mode == "P":
-                clean.putpalette(image.getpalette() or [])
-                if "transparency" in image.info:
-                    clean.info["transparency"] = image.info["transparency"]
+            clean = Image.frombytes(upright.mode, upright.size, upright.tobytes())
+            if upright.mode == "P":
+                clean.putpalette(upright.getpalette() or [])
+                transparency = upright.info.get("transparency")
+                if isinstance(transparency, int | bytes):
+                    clean.info["transparency"] = transparency
             out = io.BytesIO()
             if content_type == "image/jpeg":
                 clean.save(out, format="JPEG", quality=85, optimize=True)
             else:
                 clean.save(out, format="PNG", optimize=True)
             return out.getvalue()
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
-        raise ValidationFailed(
-            field_errors={"file": [_("The image is damaged or not a real image.")]}
-        ) from exc
+    except ValidationFailed:
+        raise
+    except Image.DecompressionBombError as exc:
+        raise _damaged(_("The image has too many pixels.")) from exc
+    except Exception as exc:
+        # Untrusted bytes: Pillow reports damage through many exception types (OSError,
+        # SyntaxError, ValueError, struct.error …). Whatever it is, the file is refused.
+        logger.info("image refused: %r", exc)
+        raise _damaged(damaged) from exc
 
 
 def _check_pdf(data: bytes) -> None:
     if b"%%EOF" not in data[-2048:]:
-        raise ValidationFailed(field_errors={"file": [_("The PDF file is incomplete or damaged.")]})
+        raise _damaged(_("The PDF file is incomplete or damaged."))
 
 
-def _check_mp4(data: bytes) -> None:
-    """Walk the top-level boxes: a real MP4 is a chain of boxes with a ``moov`` among them."""
-    offset, seen = 0, set()
-    while offset + 8 <= len(data):
+def _mp4_boxes(data: bytes | bytearray, start: int, end: int, *, top: bool = False):
+    """Yield ``(type, header_start, payload_start, box_end)``; ``ValueError`` if broken."""
+    offset = start
+    while offset < end:
+        if offset + 8 > end:
+            raise ValueError("truncated box header")
         size = int.from_bytes(data[offset : offset + 4], "big")
-        kind = data[offset + 4 : offset + 8]
-        if size == 1 and offset + 16 <= len(data):
+        kind = bytes(data[offset + 4 : offset + 8])
+        header = 8
+        if size == 1:
+            if offset + 16 > end:
+                raise ValueError("truncated large size")
             size = int.from_bytes(data[offset + 8 : offset + 16], "big")
-        elif size == 0:
-            size = len(data) - offset
-        if size < 8 or not kind.isascii():
-            break
-        seen.add(kind)
+            header = 16
+        elif size == 0 and top:  # "to the end of the file", only for a top-level box
+            size = end - offset
+        if size < header or offset + size > end:
+            raise ValueError("box size out of bounds")
+        if not all(32 <= byte < 127 or byte == 0xA9 for byte in kind):
+            raise ValueError("box type is not a four-character code")
+        yield kind, offset, offset + header, offset + size
         offset += size
-    if b"moov" not in seen or offset != len(data):
-        raise ValidationFailed(
-            field_errors={"file": [_("The video file is incomplete or damaged.")]}
-        )
+
+
+def _blank_box(data: bytearray, header_start: int, payload_start: int, box_end: int) -> None:
+    data[header_start + 4 : header_start + 8] = b"free"
+    data[payload_start:box_end] = bytes(box_end - payload_start)
+
+
+def _u32(data: bytes | bytearray, offset: int) -> int:
+    if offset + 4 > len(data):
+        raise ValueError("table shorter than its count")
+    return int.from_bytes(data[offset : offset + 4], "big")
+
+
+def _mp4_children(data: bytearray, start: int, end: int) -> dict[bytes, tuple[int, int]]:
+    return {kind: (payload, box_end) for kind, _h, payload, box_end in _mp4_boxes(data, start, end)}
+
+
+def _mp4_track_chunks(data: bytearray, trak: tuple[int, int]) -> list[tuple[int, int]]:
+    """The byte ranges of a track's samples, from its sample tables (stsz, stsc, stco)."""
+    mdia = _mp4_children(data, *trak)[b"mdia"]
+    stbl = _mp4_children(data, *_mp4_children(data, *mdia)[b"minf"])[b"stbl"]
+    tables = _mp4_children(data, *stbl)
+    if b"stsz" not in tables or b"stsc" not in tables:
+        raise ValueError("track without sample tables")
+    stsz = tables[b"stsz"][0]
+    fixed_size, sample_count = _u32(data, stsz + 4), _u32(data, stsz + 8)
+    sizes = [fixed_size or _u32(data, stsz + 12 + 4 * i) for i in range(sample_count)]
+    if b"stco" in tables:
+        stco = tables[b"stco"][0]
+        offsets = [_u32(data, stco + 8 + 4 * i) for i in range(_u32(data, stco + 4))]
+    elif b"co64" in tables:
+        co64 = tables[b"co64"][0]
+        offsets = [
+            (_u32(data, co64 + 8 + 8 * i) << 32) | _u32(data, co64 + 12 + 8 * i)
+            for i in range(_u32(data, co64 + 4))
+        ]
+    else:
+        raise ValueError("track without chunk offsets")
+    stsc = tables[b"stsc"][0]
+    runs = [
+        (_u32(data, stsc + 8 + 12 * i), _u32(data, stsc + 12 + 12 * i))
+        for i in range(_u32(data, stsc + 4))
+    ]
+    ranges, sample = [], 0
+    for chunk_number, offset in enumerate(offsets, start=1):
+        per_chunk = next((n for first, n in reversed(runs) if first <= chunk_number), 0)
+        length = sum(sizes[sample : sample + per_chunk])
+        sample += per_chunk
+        if offset + length > len(data):
+            raise ValueError("chunk outside the file")
+        ranges.append((offset, offset + length))
+    return ranges
+
+
+def _mp4_handler(data: bytearray, trak: tuple[int, int]) -> bytes:
+    mdia = _mp4_children(data, *trak)[b"mdia"]
+    hdlr = _mp4_children(data, *mdia)[b"hdlr"][0]
+    return bytes(data[hdlr + 8 : hdlr + 12])
+
+
+def _clean_mp4_box_tree(data: bytearray, start: int, end: int, parent: bytes, depth: int) -> None:
+    """Blank every box the player does not need (metadata: ``udta``, ``meta``, ``uuid``,
+    XMP, unknown boxes) and every track that is not picture or sound (a GPS or other
+    timed-metadata track), samples included. Sizes never change, so offsets stay valid."""
+    if depth > 8:
+        raise ValueError("boxes nested too deep")
+    allowed = _MP4_ALLOWED[parent]
+    for kind, header_start, payload_start, box_end in _mp4_boxes(
+        data, start, end, top=parent == b""
+    ):
+        if kind not in allowed:
+            _blank_box(data, header_start, payload_start, box_end)
+        elif kind == b"trak" and _mp4_handler(data, (payload_start, box_end)) not in _AV_TRACKS:
+            for chunk_start, chunk_end in _mp4_track_chunks(data, (payload_start, box_end)):
+                data[chunk_start:chunk_end] = bytes(chunk_end - chunk_start)
+            _blank_box(data, header_start, payload_start, box_end)
+        elif kind in _MP4_ALLOWED:
+            _clean_mp4_box_tree(data, payload_start, box_end, kind, depth + 1)
+
+
+def _clean_mp4(data: bytes) -> bytes:
+    """Check the box chain (``ftyp`` first, a ``moov`` and media data) and strip metadata."""
+    broken = _("The video file is incomplete or damaged.")
+    try:
+        kinds = [kind for kind, *_rest in _mp4_boxes(data, 0, len(data), top=True)]
+        if not kinds or kinds[0] != b"ftyp" or b"moov" not in kinds or b"mdat" not in kinds:
+            raise ValueError("ftyp, moov and mdat are required")
+        if b"moof" in kinds:
+            # Fragmented video: samples are listed per fragment; we do not walk those.
+            raise ValueError("fragmented MP4")
+        cleaned = bytearray(data)
+        _clean_mp4_box_tree(cleaned, 0, len(cleaned), b"", 0)
+    except (ValueError, KeyError, IndexError) as exc:
+        raise _damaged(broken) from exc
+    return bytes(cleaned)
 
 
 def prepare_upload(
@@ -152,15 +367,16 @@ def prepare_upload(
 ) -> PreparedFile:
     """Read an upload (at most the configured size), recognise it by its bytes and clean it.
 
-    Raises ``PayloadTooLarge`` past the limit and ``ValidationFailed`` for anything else.
+    Raises ``PayloadTooLarge`` past the limit (without reading more than one chunk past
+    it) and ``ValidationFailed`` for anything else, with a message naming the file.
     """
     limit = settings.ADUAN_ATTACHMENT_MAX_BYTES
-    too_large = PayloadTooLarge(
-        _("Each file can be at most %(mb)d MB.") % {"mb": limit // (1024 * 1024)},
-        field_errors={
-            "file": [_("Each file can be at most %(mb)d MB.") % {"mb": limit // (1024 * 1024)}]
-        },
-    )
+    shown = _base_name(name) or _("the file")
+    too_large_message = _("%(name)s is too large: each file can be at most %(size)s.") % {
+        "name": shown,
+        "size": filesizeformat(limit),
+    }
+    too_large = PayloadTooLarge(too_large_message, field_errors={"file": [too_large_message]})
     if declared_size is not None and declared_size > limit:
         raise too_large
     buffer = bytearray()
@@ -170,20 +386,23 @@ def prepare_upload(
             raise too_large
     data = bytes(buffer)
     if not data:
-        raise ValidationFailed(field_errors={"file": [_("The file is empty.")]})
+        raise _damaged(_("%(name)s is empty.") % {"name": shown})
     content_type = sniff_content_type(data[:64])
     if content_type is None:
-        raise ValidationFailed(
-            field_errors={
-                "file": [_("Only JPEG or PNG photos, PDF documents and MP4 videos are accepted.")]
-            }
+        raise _damaged(
+            _(
+                "%(name)s is not accepted: only JPEG or PNG photos, PDF documents and "
+                "MP4 videos are, recognised by their content."
+            )
+            % {"name": shown}
         )
+    _check_name_matches(name, content_type)
     if content_type.startswith("image/"):
         data = _reencode_image(data, content_type)
     elif content_type == "application/pdf":
         _check_pdf(data)
     else:
-        _check_mp4(data)
+        data = _clean_mp4(data)
     return PreparedFile(name=_safe_name(name, content_type), content_type=content_type, data=data)
 
 
@@ -192,8 +411,16 @@ def prepare_uploaded_file(uploaded) -> PreparedFile:
     return prepare_upload(name=uploaded.name, chunks=uploaded.chunks(), declared_size=uploaded.size)
 
 
+def _attachment_storage():
+    return Attachment._meta.get_field("file").storage
+
+
 def attachment_store(*, report: Report, prepared: PreparedFile, actor) -> Attachment:
-    """Write the file to storage and its row to the database (call inside a transaction)."""
+    """Write the file to storage and its row to the database (call inside a transaction).
+
+    If the row cannot be written, the file just stored is removed again; files of rows
+    that are rolled back later are the caller's to remove (``attachments_discard``).
+    """
     attachment = Attachment(
         report=report,
         original_name=prepared.name,
@@ -203,14 +430,19 @@ def attachment_store(*, report: Report, prepared: PreparedFile, actor) -> Attach
         uploaded_by=actor,
     )
     attachment.file.save(prepared.name, ContentFile(prepared.data), save=False)
-    attachment.save()
+    try:
+        attachment.save()
+    except BaseException:
+        attachments_discard([attachment.file.name])
+        raise
     return attachment
 
 
 def attachments_discard(names: Iterable[str]) -> None:
     """Remove stored files whose rows were rolled back, so no orphan is left behind."""
+    storage = _attachment_storage()
     for name in names:
         try:
-            default_storage.delete(name)
+            storage.delete(name)
         except Exception:  # a file we cannot delete must not hide the original error
             logger.exception("could not delete orphan attachment %s", name)

@@ -16,6 +16,8 @@ A report whose reporter picked a target agency skips verification and starts
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, MinLengthValidator
 from django.db import models
@@ -232,10 +234,9 @@ class ReportEvent(models.Model):
 
 def attachment_upload_to(instance: Attachment, filename: str) -> str:
     # A random name: the original name may itself identify the reporter.
-    import secrets
-
     ext = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf", "video/mp4": "mp4"}
-    return f"attachments/{secrets.token_hex(2)}/{secrets.token_urlsafe(18)}.{ext.get(instance.content_type, 'bin')}"
+    suffix = ext.get(instance.content_type, "bin")
+    return f"attachments/{secrets.token_hex(2)}/{secrets.token_urlsafe(18)}.{suffix}"
 
 
 class Attachment(models.Model):

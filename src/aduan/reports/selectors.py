@@ -21,10 +21,11 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, Q, QuerySet
 
 from aduan.accounts.models import Role, User
+from aduan.agencies.models import Agency
 from aduan.core.errors import NotFound
 from aduan.core.tracking import normalise_tracking_id
 
-from .models import Report, ReportEvent, Status
+from .models import Attachment, Report, ReportEvent, Status
 
 PUBLIC_HIDDEN_STATUSES = (Status.ARCHIVED,)
 
@@ -33,6 +34,17 @@ AnyUser = User | AnonymousUser | None
 
 def _is_authenticated(user: AnyUser) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def _as_pk(value) -> int | None:
+    """A primary key from outside input (query string, URL), or None if it cannot be one."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**63 else None
 
 
 def public_reports_q() -> Q:
@@ -47,9 +59,24 @@ def report_visibility_q(*, user: AnyUser) -> Q:
     if user.role in (Role.NATIONAL_ADMIN, Role.OVERSIGHT):
         return Q()
     visible = public_reports_q() | Q(reporter=user)
-    if user.is_agency_staff and user.agency_id:
+    # An empty path would be a prefix of every agency's: never widen access on bad data.
+    if user.is_agency_staff and user.agency_id and user.agency.path:
         visible |= Q(agency__path__startswith=user.agency.path)
     return visible
+
+
+def user_handles_report(*, user: AnyUser, report: Report) -> bool:
+    """Whether ``user`` works on ``report`` as staff: national admin, oversight, or staff of
+    the handling agency or of an agency above it. Seeing a public report is not enough."""
+    if not _is_authenticated(user):
+        return False
+    assert isinstance(user, User)
+    if user.role in (Role.NATIONAL_ADMIN, Role.OVERSIGHT):
+        return True
+    if not (user.is_agency_staff and user.agency_id and report.agency_id):
+        return False
+    staff_path = user.agency.path
+    return bool(staff_path) and report.agency.path.startswith(staff_path)
 
 
 def reports_visible_to(*, user: AnyUser) -> QuerySet[Report]:
@@ -73,7 +100,10 @@ def region_q(code: str, field: str = "region_id") -> Q:
 
 
 def report_list(*, user: AnyUser, filters: FeedFilters | None = None) -> QuerySet[Report]:
-    """The feed: what ``user`` may see, narrowed by ``filters``, newest first, ready to render."""
+    """The feed: what ``user`` may see, narrowed by ``filters``, newest first, ready to render.
+
+    ``agency_id`` includes the agency's units and ``region_code`` the regions inside it.
+    """
     filters = filters or FeedFilters()
     if filters.mine:
         if not _is_authenticated(user):
@@ -85,15 +115,27 @@ def report_list(*, user: AnyUser, filters: FeedFilters | None = None) -> QuerySe
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.agency_id:
-        qs = qs.filter(agency_id=filters.agency_id)
-    if filters.region_code:
-        qs = qs.filter(region_q(filters.region_code))
+        agency_pk = _as_pk(filters.agency_id)
+        agency_path = (
+            Agency.objects.filter(pk=agency_pk).values_list("path", flat=True).first()
+            if agency_pk is not None
+            else None
+        )
+        if not agency_path:
+            return Report.objects.none()
+        qs = qs.filter(agency__path__startswith=agency_path)
+    if filters.region_code and filters.region_code.strip():
+        qs = qs.filter(region_q(filters.region_code.strip()))
     if filters.category_id:
-        qs = qs.filter(category_id=filters.category_id)
+        category_pk = _as_pk(filters.category_id)
+        if category_pk is None:
+            return Report.objects.none()
+        qs = qs.filter(category_id=category_pk)
     if filters.classification:
         qs = qs.filter(classification=filters.classification)
     if filters.q:
-        terms = filters.q.split()[:8]
+        # A bounded search: at most 8 words of at most 50 characters each.
+        terms = [term[:50] for term in filters.q.split()[:8]]
         for term in terms:
             qs = qs.filter(Q(title__icontains=term) | Q(body__icontains=term))
     return qs.select_related("agency", "category", "region", "reporter").order_by(
@@ -144,8 +186,30 @@ def reporter_visibility(*, user: AnyUser, report: Report) -> ReporterVisibility:
 
 
 def event_list_for_user(*, user: AnyUser, report: Report) -> list[ReportEvent]:
-    """The timeline as ``user`` may read it: internal notes only for staff who handle it."""
+    """The timeline as ``user`` may read it: internal notes only for staff who handle it
+    (not for staff of another agency reading a public report, nor for the reporter)."""
     events = list(report.events.all())
-    if _is_authenticated(user) and user.is_handling_staff:  # type: ignore[union-attr]
+    if user_handles_report(user=user, report=report):
         return events
     return [event for event in events if event.is_public]
+
+
+def attachment_get_for_user(*, user: AnyUser, tracking_id: str, attachment_id: int) -> Attachment:
+    """An attachment of a report ``user`` may see; ``NotFound`` otherwise (the same for a
+    missing report, a forbidden one and an attachment of another report)."""
+    normalised = normalise_tracking_id(tracking_id)
+    pk = _as_pk(attachment_id)
+    if normalised is None or pk is None:
+        raise NotFound
+    attachment = (
+        Attachment.objects.filter(
+            pk=pk,
+            report__tracking_id=normalised,
+            report__in=reports_visible_to(user=user).values("pk"),
+        )
+        .select_related("report")
+        .first()
+    )
+    if attachment is None:
+        raise NotFound
+    return attachment

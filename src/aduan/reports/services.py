@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
@@ -44,17 +45,60 @@ _EASTERNMOST = ZoneInfo("Asia/Jayapura")
 NOT_RECEIVING_KINDS = (AgencyKind.NATIONAL_ADMIN, AgencyKind.OVERSIGHT)
 
 
+# Control characters (NUL above all: PostgreSQL refuses it in text) never belong in a
+# report; tabs and line breaks are whitespace and handled as such.
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _clean_text(value: str | None) -> str:
-    return " ".join((value or "").split()) if value is not None else ""
+    return " ".join(_CONTROL_CHARS.sub("", str(value or "")).split())
 
 
 def _clean_body(value: str | None) -> str:
     # Keep the reporter's line breaks, drop trailing spaces and runs of blank lines.
-    lines = [line.rstrip() for line in (value or "").replace("\r\n", "\n").split("\n")]
-    text = "\n".join(lines).strip()
-    while "\n\n\n" in text:
-        text = text.replace("\n\n\n", "\n\n")
-    return text
+    text = _CONTROL_CHARS.sub("", str(value or "")).replace("\r\n", "\n").replace("\r", "\n")
+    text = "\n".join(line.rstrip() for line in text.split("\n")).strip()
+    return re.sub(r"\n{3,}", "\n\n", text)
+
+
+def _blank_to_none(value):
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def _as_id(value) -> int | None:
+    """A primary key from outside input, or None when it cannot be one."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**63 else None
+
+
+def _as_date(value) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        if timezone.is_aware(value):
+            value = value.astimezone(_EASTERNMOST)
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _as_coordinate(value) -> Decimal | None:
+    try:
+        number = Decimal(str(value).strip())
+        if not number.is_finite():
+            return None
+        return number.quantize(Decimal("0.000001"))
+    except (InvalidOperation, ValueError):
+        return None
 
 
 def report_validate(
@@ -77,7 +121,7 @@ def report_validate(
     def fail(field: str, message: str) -> None:
         errors.setdefault(field, []).append(message)
 
-    if classification not in Classification.values:
+    if not isinstance(classification, str) or classification not in Classification.values:
         fail("classification", _("Choose complaint, aspiration or information request."))
     cleaned["classification"] = classification
 
@@ -95,51 +139,63 @@ def report_validate(
         fail("body", _("The text can have at most %(n)d characters.") % {"n": BODY_MAX})
     cleaned["body"] = body
 
-    if incident_date is not None:
-        if incident_date > timezone.now().astimezone(_EASTERNMOST).date():
+    cleaned["incident_date"] = None
+    if _blank_to_none(incident_date) is not None:
+        date = _as_date(incident_date)
+        if date is None:
+            fail("incident_date", _("Enter the incident date as YYYY-MM-DD."))
+        elif date > timezone.now().astimezone(_EASTERNMOST).date():
             fail("incident_date", _("The incident date cannot be in the future."))
-        elif incident_date < dt.date(1945, 8, 17):
+        elif date < dt.date(1945, 8, 17):
             fail("incident_date", _("Enter a real incident date."))
-    cleaned["incident_date"] = incident_date
+        else:
+            cleaned["incident_date"] = date
 
     cleaned["region"] = None
-    if region_code:
-        region = Region.objects.filter(code=region_code.strip()).first()
+    if _blank_to_none(region_code) is not None:
+        code = str(region_code).strip()
+        region = Region.objects.filter(code=code).first() if len(code) <= 13 else None
         if region is None:
             fail("region_code", _("Unknown region code."))
         cleaned["region"] = region
 
     cleaned["latitude"] = cleaned["longitude"] = None
+    latitude, longitude = _blank_to_none(latitude), _blank_to_none(longitude)
     if (latitude is None) != (longitude is None):
         fail("latitude", _("Give both latitude and longitude, or neither."))
     elif latitude is not None:
-        try:
-            lat = Decimal(str(latitude)).quantize(Decimal("0.000001"))
-            lon = Decimal(str(longitude)).quantize(Decimal("0.000001"))
-        except (InvalidOperation, ValueError):
-            fail("latitude", _("Latitude and longitude must be numbers."))
-        else:
-            if not LATITUDE_RANGE[0] <= lat <= LATITUDE_RANGE[1]:
-                fail("latitude", _("The location must be inside Indonesia."))
-            elif not LONGITUDE_RANGE[0] <= lon <= LONGITUDE_RANGE[1]:
-                fail("longitude", _("The location must be inside Indonesia."))
-            else:
-                cleaned["latitude"], cleaned["longitude"] = lat, lon
+        lat, lon = _as_coordinate(latitude), _as_coordinate(longitude)
+        if lat is None:
+            fail("latitude", _("The latitude must be a number."))
+        elif not LATITUDE_RANGE[0] <= lat <= LATITUDE_RANGE[1]:
+            fail("latitude", _("The location must be inside Indonesia."))
+        if lon is None:
+            fail("longitude", _("The longitude must be a number."))
+        elif not LONGITUDE_RANGE[0] <= lon <= LONGITUDE_RANGE[1]:
+            fail("longitude", _("The location must be inside Indonesia."))
+        if "latitude" not in errors and "longitude" not in errors:
+            cleaned["latitude"], cleaned["longitude"] = lat, lon
 
     cleaned["agency"] = None
-    if agency_id:
+    if _blank_to_none(agency_id) is not None:
+        pk = _as_id(agency_id)
         agency = (
-            Agency.objects.filter(pk=agency_id, is_active=True)
+            Agency.objects.filter(pk=pk, is_active=True)
             .exclude(kind__in=NOT_RECEIVING_KINDS)
             .first()
+            if pk is not None
+            else None
         )
         if agency is None:
             fail("agency_id", _("Choose an agency from the list."))
         cleaned["agency"] = agency
 
     cleaned["category"] = None
-    if category_id:
-        category = Category.objects.filter(pk=category_id, is_active=True).first()
+    if _blank_to_none(category_id) is not None:
+        pk = _as_id(category_id)
+        category = (
+            Category.objects.filter(pk=pk, is_active=True).first() if pk is not None else None
+        )
         if category is None:
             fail("category_id", _("Choose a category from the list."))
         cleaned["category"] = category
@@ -175,25 +231,28 @@ def report_submit(
     """
     if channel not in Channel.values:
         raise ValueError(f"unknown channel {channel!r}")
-    cleaned = report_validate(
-        classification=classification,
-        title=title,
-        body=body,
-        incident_date=incident_date,
-        region_code=region_code,
-        latitude=latitude,
-        longitude=longitude,
-        agency_id=agency_id,
-        category_id=category_id,
-    )
+    files = tuple(files)
+    files_errors: dict[str, list[str]] = {}
     if len(files) > settings.ADUAN_ATTACHMENT_MAX_COUNT:
-        raise ValidationFailed(
-            field_errors={
-                "files": [
-                    _("At most %(n)d attachments.") % {"n": settings.ADUAN_ATTACHMENT_MAX_COUNT}
-                ]
-            }
+        files_errors["files"] = [
+            _("At most %(n)d attachments.") % {"n": settings.ADUAN_ATTACHMENT_MAX_COUNT}
+        ]
+    try:
+        cleaned = report_validate(
+            classification=classification,
+            title=title,
+            body=body,
+            incident_date=incident_date,
+            region_code=region_code,
+            latitude=latitude,
+            longitude=longitude,
+            agency_id=agency_id,
+            category_id=category_id,
         )
+    except ValidationFailed as exc:  # every problem at once, the files' included
+        raise ValidationFailed(field_errors={**exc.field_errors, **files_errors}) from exc
+    if files_errors:
+        raise ValidationFailed(field_errors=files_errors)
     agency = cleaned["agency"]
     stored: list[str] = []
     try:
@@ -216,6 +275,7 @@ def report_submit(
                 report=report,
                 actor=reporter,
                 actor_role=reporter.role,
+                actor_agency_id=reporter.agency_id,
                 action=EventAction.SUBMITTED,
                 to_status=report.status,
                 note="",

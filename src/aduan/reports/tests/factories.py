@@ -17,6 +17,7 @@ class ReportFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Report
+        skip_postgeneration_save = True
 
     classification = Classification.COMPLAINT
     title = factory.Sequence(lambda n: f"Jalan rusak di desa nomor {n}")
