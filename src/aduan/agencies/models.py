@@ -9,12 +9,20 @@ and all its units" is one indexed prefix match.
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext_lazy as _
 
-from aduan.regions.models import timezone_for_code
+from aduan.regions.models import RegionLevel, timezone_for_code
+
+# A slug that may also hold the dots of a Kemendagri code (``kota-32.73``).
+AGENCY_CODE_VALIDATOR = RegexValidator(
+    r"^[a-z0-9]+(?:[._-][a-z0-9]+)*\Z",
+    _("Use lower-case letters, digits, and single dots, hyphens or underscores between them."),
+)
 
 
 class AgencyKind(models.TextChoices):
@@ -29,6 +37,12 @@ class AgencyKind(models.TextChoices):
     UNIT = "unit", _("Unit")
 
 
+LOCAL_GOVERNMENT_KINDS = frozenset({AgencyKind.PROVINCE, AgencyKind.REGENCY, AgencyKind.CITY})
+# Kinds that run or watch the platform rather than answer reports: never offered to a
+# reporter as the agency to send a report to.
+NON_RECEIVING_KINDS = frozenset({AgencyKind.NATIONAL_ADMIN, AgencyKind.OVERSIGHT})
+
+
 class Timezone(models.TextChoices):
     WIB = "Asia/Jakarta", "WIB"
     WITA = "Asia/Makassar", "WITA"
@@ -36,8 +50,12 @@ class Timezone(models.TextChoices):
 
 
 class Agency(models.Model):
-    code = models.SlugField(
-        _("code"), max_length=64, unique=True, help_text=_("Stable identifier, e.g. prov-32.")
+    code = models.CharField(
+        _("code"),
+        max_length=64,
+        unique=True,
+        validators=[AGENCY_CODE_VALIDATOR],
+        help_text=_("Stable identifier, e.g. prov-32 or kota-32.73."),
     )
     name = models.CharField(_("name"), max_length=200)
     short_name = models.CharField(_("short name"), max_length=60, blank=True)
@@ -104,6 +122,28 @@ class Agency(models.Model):
             else:
                 manager.filter(pk=self.pk).update(path=new_path)
             self.path = new_path
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.parent_id:
+            if self.pk and (
+                self.parent_id == self.pk or self.parent.path.startswith(self.path or "\0")
+            ):
+                errors["parent"] = _("An agency cannot be placed under itself or its own units.")
+        elif self.kind == AgencyKind.UNIT:
+            errors["parent"] = _("A unit must belong to an agency.")
+        if self.kind in LOCAL_GOVERNMENT_KINDS:
+            wanted = (
+                RegionLevel.PROVINCE if self.kind == AgencyKind.PROVINCE else RegionLevel.REGENCY
+            )
+            if not self.region_id:
+                errors["region"] = _("A local government needs its region.")
+            elif self.region.level != wanted:
+                errors["region"] = _("Choose a region of level “%(level)s” for this kind.") % {
+                    "level": wanted.label
+                }
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def label(self) -> str:

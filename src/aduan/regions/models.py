@@ -24,6 +24,22 @@ WITA_PROVINCES = {"51", "52", "53", "64", "65", "71", "72", "73", "74", "75", "7
 WIT_PROVINCES = {"81", "82", "91", "92", "93", "94", "95", "96", "97"}
 
 
+# Words that keep their case when a Kemendagri name is title-cased.
+_ACRONYMS = {"DKI"}
+_LOWER = {"DAN"}
+
+
+def title_name(name: str) -> str:
+    """``DKI JAKARTA`` → ``DKI Jakarta``, ``PANGKAJENE DAN KEPULAUAN`` → ``Pangkajene dan Kepulauan``."""
+
+    def word(w: str) -> str:
+        if w in _ACRONYMS:
+            return w
+        return w.lower() if w in _LOWER else w.capitalize()
+
+    return " ".join(word(w) for w in name.split())
+
+
 def timezone_for_code(code: str) -> str:
     province = code[:2]
     if province in WIT_PROVINCES:
@@ -75,4 +91,4 @@ class Region(models.Model):
     @property
     def display_name(self) -> str:
         """Names come upper-case from Kemendagri for provinces and regencies."""
-        return self.name.title() if self.name.isupper() else self.name
+        return title_name(self.name) if self.name.isupper() else self.name
