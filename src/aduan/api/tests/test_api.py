@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from aduan.accounts.tests.factories import UserFactory
 from aduan.api.errors import validation_field_errors
-from aduan.api.tests.utils import PROBLEM, assert_problem
+from aduan.api.tests.utils import PROBLEM, assert_problem, bearer
 from aduan.reports.tests.factories import ReportFactory
 
 pytestmark = pytest.mark.django_db
@@ -87,3 +88,14 @@ def test_method_on_known_path_with_wrong_body_type_is_problem(client):
     response = client.post("/api/v1/auth/token", "[1, 2]", content_type="application/json")
     assert response.status_code in (400, 422)
     assert response["Content-Type"] == PROBLEM
+
+
+def test_oversized_json_body_is_413_problem(client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    response = client.post(
+        "/api/v1/reports",
+        {"classification": "complaint", "title": "Judul laporan", "body": "x" * 4096},
+        content_type="application/json",
+        **bearer(UserFactory()),
+    )
+    assert_problem(response, 413)
