@@ -94,8 +94,11 @@ class FeedFilters:
     mine: bool = False
 
 
-def region_q(code: str, field: str = "region_id") -> Q:
-    """This region and every region inside it (codes nest by prefix: ``32`` ⊃ ``32.73``)."""
+def region_q(code: str, field: str = "region__code") -> Q:
+    """This region and every region inside it (codes nest by prefix: ``32`` ⊃ ``32.73``).
+
+    ``region__code`` is the foreign key's own column (no join); Django refuses
+    ``startswith`` on ``region_id`` itself."""
     return Q(**{field: code}) | Q(**{f"{field}__startswith": code + "."})
 
 

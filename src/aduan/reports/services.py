@@ -259,6 +259,7 @@ def report_submit(
         with transaction.atomic():
             report = Report(
                 **cleaned,
+                tracking_id=new_tracking_id(),
                 requested_agency=agency,
                 anonymous=bool(anonymous),
                 confidential=bool(confidential),
