@@ -1,4 +1,4 @@
-# Aduan — `make help` lists the targets.
+# Aduan — `make help` lists the targets. Set-up on a fresh Debian/Ubuntu: `make run`.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -11,29 +11,37 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 WEB_WORKERS ?= 3
 PYTEST_ARGS ?=
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help
 help: ## Show this help
-	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
+	@echo "Aduan — targets (variables: PORT=$(PORT) HOST=$(HOST) WEB_WORKERS=$(WEB_WORKERS) DATABASE_URL, PYTEST_ARGS):"
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
 
-$(BIN)/activate:
-	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
-	  echo "python3 -m venv failed: installing python3-venv (needs root)"; \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq python3-venv; \
-	  else sudo apt-get update -qq && sudo apt-get install -y -qq python3-venv; fi; \
+# A venv with pip in it. Debian/Ubuntu ship `venv` without `ensurepip` unless python3-venv
+# is installed: install it (as root, or through sudo) and try again.
+$(BIN)/pip:
+	@$(PYTHON) -m venv $(VENV) >/dev/null 2>&1 && [ -x $(BIN)/pip ] || { \
+	  echo "$(PYTHON) -m venv failed: installing python3-venv"; \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv; \
 	  rm -rf $(VENV); $(PYTHON) -m venv $(VENV); }
 
-$(VENV)/.installed: $(BIN)/activate pyproject.toml requirements.lock
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -c requirements.lock -e ".[dev]"
+# Pinned: requirements.lock holds the exact versions every developer and CI install.
+$(VENV)/.installed: $(BIN)/pip pyproject.toml requirements.lock
+	$(BIN)/pip install -q -c requirements.lock -e ".[dev]"
 	@touch $@
 
 .PHONY: install
-install: $(VENV)/.installed ## Create .venv and install Aduan with its development tools
+install: $(VENV)/.installed ## Create .venv and install Aduan with its development tools (pinned)
+
+.PHONY: lock
+lock: install ## Re-pin requirements.lock from the current .venv after changing dependencies
+	$(BIN)/pip freeze --exclude-editable | grep -v '^-e ' > requirements.lock
 
 .PHONY: migrate
-migrate: install ## Apply database migrations (SQLite under var/ unless DATABASE_URL is set)
-	$(MANAGE) migrate --no-input
+migrate: install ## Apply migrations (SQLite under var/ unless DATABASE_URL is set)
+	$(MANAGE) migrate --no-input -v 0
 	$(MANAGE) createcachetable
 
 .PHONY: directory
@@ -41,26 +49,38 @@ directory: migrate ## Load regions, agencies and categories (idempotent)
 	$(MANAGE) load_directory
 
 .PHONY: demo
-demo: directory ## Re-create the demo accounts and reports
+demo: directory ## Re-create the demo accounts and reports from scratch
 	$(MANAGE) load_demo --reset
 
 .PHONY: static
-static: install
+static: install ## Collect static files (served by the app through whitenoise)
 	$(MANAGE) collectstatic --no-input -v 0
 
+# The .mo files are committed; compile again only when a .po is newer and msgfmt exists.
+.PHONY: messages
+messages: install ## Compile translations whose .po changed (needs gettext's msgfmt)
+	@stale=$$(find src -name '*.po' -path '*/locale/*' | while read -r po; do \
+	  [ "$${po%.po}.mo" -nt "$$po" ] || echo "$$po"; done); \
+	if [ -z "$$stale" ]; then echo "translations up to date"; \
+	elif command -v msgfmt >/dev/null; then $(MANAGE) compilemessages -v 0 --ignore '.venv*'; \
+	else echo "warning: $$stale newer than its .mo and msgfmt is missing (apt-get install gettext); using the committed .mo"; fi
+
 .PHONY: run
-run: directory static ## Install, migrate, load directory + demo, serve site and worker on :8000
-	@$(MANAGE) load_demo --if-empty
-	@echo "Aduan: http://$(HOST):$(PORT)/  (demo accounts: see README.md)"
+run: directory static messages ## Install, migrate, load directory + demo, serve site and worker on 127.0.0.1:8000 (HOST, PORT)
+	$(MANAGE) load_demo --if-empty
+	@echo "Aduan: http://$(HOST):$(PORT)/  (demo accounts: README.md; stop with Ctrl-C)"
 	HOST=$(HOST) PORT=$(PORT) WEB_WORKERS=$(WEB_WORKERS) $(BIN)/honcho -f Procfile start
 
 .PHONY: lint
-lint: install ## ruff (lint + format check) and makemigrations --check
+lint: install ## ruff lint + format check, makemigrations --check, check --deploy (production)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run
-	DJANGO_SETTINGS_MODULE=aduan.config.settings.production ADUAN_SECRET_KEY=$$(openssl rand -hex 32 2>/dev/null || echo ci-only-0123456789abcdef0123456789abcdef0123456789abcdef) \
-	  DATABASE_URL=$${DATABASE_URL:-sqlite:///$(CURDIR)/var/check.sqlite3} ADUAN_ALLOWED_HOSTS=aduan.example.id \
+	@echo "manage.py check --deploy on aduan.config.settings.production"
+	@DJANGO_SETTINGS_MODULE=aduan.config.settings.production \
+	  ADUAN_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	  DATABASE_URL=$${DATABASE_URL:-postgres://aduan@127.0.0.1:5432/aduan} \
+	  ADUAN_ALLOWED_HOSTS=aduan.example.id \
 	  $(MANAGE) check --deploy --fail-level WARNING
 
 .PHONY: test
@@ -77,5 +97,5 @@ bench: install ## Fill PostgreSQL with N reports and time the hot queries (see b
 	$(PY) bench/generate.py $(BENCH_ARGS)
 
 .PHONY: clean
-clean: ## Remove the virtualenv and local data
+clean: ## Remove the virtualenv and local data (the SQLite database, uploads, secret key)
 	rm -rf $(VENV) var

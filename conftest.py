@@ -1,20 +1,57 @@
-"""Fixtures shared by every app's tests."""
+"""Fixtures shared by every app's tests (and by the cross-cutting tests in ``tests/``)."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
+REPO_ROOT = Path(__file__).resolve().parent
+
 
 def require_component(name: str, available: bool, hint: str) -> None:
-    """Skip on a laptop without ``name``; fail in CI, where ADUAN_REQUIRE_ALL=1 is set."""
+    """Skip on a laptop without ``name``; fail in CI, where ADUAN_REQUIRE_ALL=1 is set.
+
+    ``hint`` says how to get the component, e.g. "start redis-server on 127.0.0.1:6379".
+    """
     if available:
         return
     message = f"{name} is not available: {hint}"
     if os.environ.get("ADUAN_REQUIRE_ALL") == "1":
-        pytest.fail(message)
+        pytest.fail(f"{message} (ADUAN_REQUIRE_ALL=1: every component is required here)")
     pytest.skip(message)
+
+
+def subprocess_env(**overrides: str) -> dict[str, str]:
+    """The environment for a child Django process: this one's, without any setting that
+    would leak from the developer's shell or the test run, plus ``overrides``."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}
+        and not (key.startswith("ADUAN_") and key != "ADUAN_REQUIRE_ALL")
+    }
+    env["PYTHONPATH"] = str(REPO_ROOT / "src")
+    env.update(overrides)
+    return env
+
+
+def run_manage(
+    *args: str, env: dict[str, str], timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run ``manage.py`` in a child process; return its exit code and output."""
+    return subprocess.run(  # noqa: S603 - fixed argv, no shell
+        [sys.executable, str(REPO_ROOT / "manage.py"), *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -25,3 +62,20 @@ def _media_and_cache(settings, tmp_path):
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory) -> Path:
+    """An SQLite file with every migration applied and the cache table, made once per run
+    with the embedded settings (base.py). Copy it before writing to it."""
+    var_dir = tmp_path_factory.mktemp("var")
+    path = var_dir / "aduan.sqlite3"
+    env = subprocess_env(
+        DJANGO_SETTINGS_MODULE="aduan.config.settings.base",
+        ADUAN_VAR_DIR=str(var_dir),
+        ADUAN_SQLITE_PATH=str(path),
+    )
+    for command in (("migrate", "--no-input", "-v", "0"), ("createcachetable",)):
+        result = run_manage(*command, env=env)
+        assert result.returncode == 0, result.stderr
+    return path

@@ -152,6 +152,9 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "aduan_cache",
+            # Django's default (300 entries, then a third is culled) would silently reset
+            # rate-limit counters once a few hundred addresses are active.
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
         }
     }
 

@@ -1,0 +1,36 @@
+"""Gunicorn settings for every environment: ``gunicorn -c python:aduan.config.gunicorn``.
+
+``make run`` (through the Procfile), production and the smoke test in ``tests/`` all start
+the web server with this file, so what is tested is what is deployed. Values come from
+the environment:
+
+- ``HOST`` / ``PORT``: where to listen (127.0.0.1:8000 by default; behind a reverse proxy
+  keep the loopback address or a private one).
+- ``WEB_WORKERS``: worker processes (default 3: enough for one office on SQLite; on
+  PostgreSQL use about 2 x cores + 1 per machine).
+- ``WEB_THREADS``: threads per worker (default 1).
+- ``WEB_TIMEOUT``: seconds before a stuck worker is restarted (default 30).
+- ``ADUAN_FORWARDED_ALLOW_IPS``: addresses of the reverse proxies whose
+  ``X-Forwarded-Proto`` gunicorn trusts (default ``127.0.0.1,::1``).
+"""
+
+from __future__ import annotations
+
+import os
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+wsgi_app = "aduan.config.wsgi:application"
+workers = int(os.environ.get("WEB_WORKERS", "3"))
+threads = int(os.environ.get("WEB_THREADS", "1"))
+timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
+graceful_timeout = 20
+# Recycle workers now and then so that a slow leak cannot grow without bound; the jitter
+# keeps them from restarting all at once.
+max_requests = 2000
+max_requests_jitter = 200
+forwarded_allow_ips = os.environ.get("ADUAN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+accesslog = "-"
+errorlog = "-"
+# Load the application once in the master so a broken setting fails at start-up, not in
+# every worker, and workers share the imported code's memory.
+preload_app = True

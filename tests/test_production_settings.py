@@ -1,0 +1,311 @@
+"""Production settings, loaded the way a deployment loads them: in a fresh process, from
+the environment alone (README.md, "Production deployment")."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import socket
+import subprocess
+import sys
+import textwrap
+import uuid
+
+import pytest
+from conftest import REPO_ROOT, require_component, run_manage, subprocess_env
+
+PRODUCTION = "aduan.config.settings.production"
+POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def production_env(**overrides: str) -> dict[str, str]:
+    required = {
+        "DJANGO_SETTINGS_MODULE": PRODUCTION,
+        "ADUAN_SECRET_KEY": secrets.token_urlsafe(50),
+        "DATABASE_URL": POSTGRES_URL,
+        "ADUAN_ALLOWED_HOSTS": "aduan.example.id",
+    }
+    return subprocess_env(**{**required, **overrides})
+
+
+def run_django(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` after ``django.setup()`` in a child process with ``env``."""
+    script = "import django\ndjango.setup()\n" + textwrap.dedent(code)
+    return subprocess.run(  # noqa: S603 - fixed argv, no shell
+        [sys.executable, "-c", script],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def settings_of(env: dict[str, str], *names: str) -> dict:
+    result = run_django(
+        f"""
+        import json
+        from django.conf import settings
+        print(json.dumps({{n: getattr(settings, n) for n in {names!r}}}, default=str))
+        """,
+        env,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        pytest.param({}, id="minimal"),
+        pytest.param(
+            {
+                "REDIS_URL": REDIS_URL,
+                "ADUAN_S3_BUCKET": "aduan-attachments",
+                "ADUAN_TASKS_BACKEND": "django_tasks_rq.RQBackend",
+            },
+            id="at-scale",
+        ),
+    ],
+)
+def test_check_deploy_passes_on_production_settings(extra):
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=production_env(**extra))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_check_deploy_reports_what_production_would_get_wrong():
+    # The same check fails loudly on the embedded settings (DEBUG-free but plain HTTP),
+    # so the passing test above is not a check that cannot fail.
+    env = subprocess_env(
+        DJANGO_SETTINGS_MODULE="aduan.config.settings.base",
+        ADUAN_SECRET_KEY=secrets.token_urlsafe(50),
+    )
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode != 0
+    assert "security.W004" in result.stderr  # no HSTS
+    assert "security.W008" in result.stderr  # no HTTPS redirect
+
+
+@pytest.mark.parametrize("missing", ["ADUAN_SECRET_KEY", "DATABASE_URL", "ADUAN_ALLOWED_HOSTS"])
+def test_missing_required_variable_fails_with_its_name(missing):
+    env = production_env()
+    del env[missing]
+    result = run_manage("check", env=env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert f"{missing} must be set in production" in result.stderr
+
+
+def test_short_secret_key_is_refused():
+    result = run_manage("check", env=production_env(ADUAN_SECRET_KEY="too-short"))
+    assert result.returncode != 0
+    assert "ADUAN_SECRET_KEY must be at least 50 characters long" in result.stderr
+
+
+def test_production_turns_on_https_and_trusts_one_proxy():
+    values = settings_of(
+        production_env(),
+        "DEBUG",
+        "SECURE_SSL_REDIRECT",
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+        "SECURE_PROXY_SSL_HEADER",
+        "ADUAN_TRUSTED_PROXY_COUNT",
+        "ALLOWED_HOSTS",
+    )
+    assert values == {
+        "DEBUG": False,
+        "SECURE_SSL_REDIRECT": True,
+        "SESSION_COOKIE_SECURE": True,
+        "CSRF_COOKIE_SECURE": True,
+        "SECURE_PROXY_SSL_HEADER": ["HTTP_X_FORWARDED_PROTO", "https"],
+        "ADUAN_TRUSTED_PROXY_COUNT": 1,
+        "ALLOWED_HOSTS": ["aduan.example.id"],
+    }
+    assert (
+        settings_of(production_env(ADUAN_TRUSTED_PROXY_COUNT="2"), "ADUAN_TRUSTED_PROXY_COUNT")[
+            "ADUAN_TRUSTED_PROXY_COUNT"
+        ]
+        == 2
+    )
+
+
+def test_database_url_selects_postgresql_with_persistent_connections():
+    url = "postgres://aduan:s3cret@db.internal:6432/aduan_prod"
+    database = settings_of(production_env(DATABASE_URL=url), "DATABASES")["DATABASES"]["default"]
+    assert database["ENGINE"] == "django.db.backends.postgresql"
+    assert (database["NAME"], database["USER"], database["PASSWORD"]) == (
+        "aduan_prod",
+        "aduan",
+        "s3cret",
+    )
+    assert (database["HOST"], database["PORT"]) == ("db.internal", 6432)
+    assert database["CONN_MAX_AGE"] == 60
+    assert database["CONN_HEALTH_CHECKS"] is True
+
+
+def test_without_database_url_the_embedded_sqlite_is_tuned_against_locks(tmp_path):
+    env = subprocess_env(
+        DJANGO_SETTINGS_MODULE="aduan.config.settings.base", ADUAN_VAR_DIR=str(tmp_path)
+    )
+    database = settings_of(env, "DATABASES")["DATABASES"]["default"]
+    assert database["ENGINE"] == "django.db.backends.sqlite3"
+    assert database["NAME"] == str(tmp_path / "aduan.sqlite3")
+    assert database["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    assert database["OPTIONS"]["timeout"] >= 10
+    assert "journal_mode=WAL" in database["OPTIONS"]["init_command"]
+
+
+def test_production_settings_talk_to_a_real_postgresql():
+    require_component(
+        "PostgreSQL",
+        reachable("127.0.0.1", 5432),
+        "start it on 127.0.0.1:5432 (pg_ctlcluster --skip-systemctl-redirect <version> main start)",
+    )
+    result = run_django(
+        """
+        from django.db import connection
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 'aduan-' || current_database()")
+            print(connection.vendor, cursor.fetchone()[0])
+        """,
+        production_env(),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["postgresql", "aduan-postgres"]
+
+
+def test_redis_url_switches_the_cache_to_redis():
+    caches = settings_of(production_env(REDIS_URL=REDIS_URL), "CACHES")["CACHES"]
+    assert caches["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert caches["default"]["LOCATION"] == REDIS_URL
+    without = settings_of(production_env(), "CACHES")["CACHES"]
+    assert without["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
+
+
+def test_a_real_redis_serves_as_the_shared_cache():
+    require_component(
+        "Redis",
+        reachable("127.0.0.1", 6379),
+        "start redis-server on 127.0.0.1:6379",
+    )
+    import redis
+
+    key = f"aduan-test-{uuid.uuid4().hex}"
+    result = run_django(
+        f"""
+        from django.core.cache import cache
+        cache.set({key!r}, "from-the-web-process", 60)
+        print(cache.get({key!r}))
+        """,
+        production_env(REDIS_URL=REDIS_URL),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "from-the-web-process"
+    # Another process (here: the test) sees the value in Redis itself, under Django's key
+    # format: the cache really is shared, not a per-process memory.
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        stored = client.get(f":1:{key}")
+        assert stored is not None
+        assert client.ttl(f":1:{key}") > 0
+    finally:
+        client.delete(f":1:{key}")
+
+
+def test_object_storage_keeps_attachments_private_behind_signed_urls():
+    values = run_django(
+        """
+        from django.core.files.storage import storages
+        default_storage = storages["default"]
+        print(type(default_storage).__module__ + "." + type(default_storage).__name__)
+        print(default_storage.bucket_name, default_storage.default_acl)
+        print(default_storage.url("2026/01/evidence.pdf"))
+        """,
+        production_env(
+            ADUAN_S3_BUCKET="aduan-attachments",
+            ADUAN_S3_ENDPOINT_URL="https://objects.example.id",
+            ADUAN_S3_REGION="ap-southeast-3",
+            ADUAN_S3_ACCESS_KEY_ID="AKIAEXAMPLE",
+            ADUAN_S3_SECRET_ACCESS_KEY="example-secret",
+        ),
+    )
+    assert values.returncode == 0, values.stderr
+    backend, bucket_and_acl, url = values.stdout.strip().splitlines()
+    assert backend == "storages.backends.s3.S3Storage"
+    assert bucket_and_acl == "aduan-attachments private"
+    assert url.startswith("https://objects.example.id/aduan-attachments/attachments/2026/01/")
+    assert "X-Amz-Signature=" in url
+    assert "X-Amz-Expires=300" in url
+
+
+def test_without_a_bucket_attachments_stay_on_the_local_disk():
+    values = settings_of(production_env(), "STORAGES")["STORAGES"]
+    assert values["default"]["BACKEND"] == "django.core.files.storage.FileSystemStorage"
+
+
+def test_rq_backend_needs_redis_url():
+    result = run_manage(
+        "check", env=production_env(ADUAN_TASKS_BACKEND="django_tasks_rq.RQBackend")
+    )
+    assert result.returncode != 0
+    assert "The RQ tasks backend needs REDIS_URL" in result.stderr
+
+
+@pytest.mark.slow
+def test_tasks_run_through_redis_and_an_rq_worker(tmp_path):
+    require_component(
+        "Redis",
+        reachable("127.0.0.1", 6379),
+        "start redis-server on 127.0.0.1:6379",
+    )
+    # A queue of its own, so that the test neither takes nor leaves anyone else's jobs.
+    queue = f"aduan-test-{uuid.uuid4().hex[:12]}"
+    (tmp_path / "aduan_probe_tasks.py").write_text(
+        textwrap.dedent(
+            f"""
+            from django_tasks import task
+
+            @task(queue_name={queue!r})
+            def add(a, b):
+                return a + b
+            """
+        )
+    )
+    env = production_env(
+        REDIS_URL=REDIS_URL,
+        ADUAN_TASKS_BACKEND="django_tasks_rq.RQBackend",
+        ADUAN_TASK_QUEUES=f"default,{queue}",
+    )
+    env["PYTHONPATH"] = f"{env['PYTHONPATH']}:{tmp_path}"
+
+    enqueued = run_django("from aduan_probe_tasks import add\nprint(add.enqueue(2, 3).id)", env)
+    assert enqueued.returncode == 0, enqueued.stderr
+    result_id = enqueued.stdout.strip().splitlines()[-1]
+
+    worker = run_manage(
+        "rqworker", "--burst", "--job-class", "django_tasks_rq.Job", queue, env=env, timeout=60
+    )
+    assert worker.returncode == 0, worker.stdout + worker.stderr
+
+    fetched = run_django(
+        f"""
+        from aduan_probe_tasks import add
+        result = add.get_result({result_id!r})
+        print(result.status, result.return_value)
+        """,
+        env,
+    )
+    assert fetched.returncode == 0, fetched.stderr
+    assert fetched.stdout.split() == ["SUCCESSFUL", "5"]
