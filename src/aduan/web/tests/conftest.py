@@ -62,3 +62,23 @@ def viewers(agency, unit, citizen, other_citizen):
         "unit_officer": UnitOfficerFactory(agency=unit),
         "other_agency_admin": AgencyAdminFactory(agency=other_agency),
     }
+
+
+@pytest.fixture(autouse=True)
+def fresh_storage(settings):
+    """A new, empty in-memory storage for each test (changing STORAGES resets the handler),
+    so that "no file was left behind" is checked against this test's writes only."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+
+
+@pytest.fixture
+def disk_storage(settings):
+    """The production storage: files on disk under MEDIA_ROOT (a temporary directory)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
+    return settings.MEDIA_ROOT

@@ -1,0 +1,192 @@
+"""The public feed and "My reports": what is listed, how it filters and pages, how many queries."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from aduan.agencies.tests.factories import AgencyFactory
+from aduan.categories.tests.factories import CategoryFactory
+from aduan.regions.tests.factories import RegencyFactory
+from aduan.reports.models import Status
+from aduan.reports.tests.factories import ReportFactory
+
+pytestmark = pytest.mark.django_db
+
+FEED = reverse("web:feed")
+MINE = reverse("web:my_reports")
+
+
+def titles(response) -> set[str]:
+    return set(
+        re.findall(r'<h3><a href="/lacak/[^"]+">([^<]+)</a></h3>', response.content.decode())
+    )
+
+
+def test_feed_never_shows_a_confidential_report(client, viewers, citizen):
+    ReportFactory(reporter=citizen, title="Laporan terbuka untuk umum")
+    ReportFactory(reporter=citizen, title="Laporan rahasia sekali", confidential=True)
+    ReportFactory(reporter=citizen, title="Laporan yang diarsipkan", status=Status.ARCHIVED)
+    for name, viewer in viewers.items():
+        client.logout()
+        if viewer is not None:
+            client.force_login(viewer)
+        assert titles(client.get(FEED)) == {"Laporan terbuka untuk umum"}, name
+
+
+def test_feed_hides_anonymous_reporters_and_every_contact(client, citizen):
+    ReportFactory(reporter=citizen, title="Laporan anonim tentang sekolah", anonymous=True)
+    ReportFactory(title="Laporan biasa tentang sekolah")
+    client.force_login(citizen)  # even the reporter's own view of the public feed
+    html = client.get(FEED).content.decode()
+    assert "Laporan anonim tentang sekolah" in html
+    assert "Siti Rahmawati" not in html
+    assert "siti@example.id" not in html
+    assert "+6281234567890" not in html
+    assert "@example.id" not in html
+
+
+@pytest.fixture
+def mixed_reports(agency, unit, region_tree, category):
+    other_category = CategoryFactory()
+    other_agency = AgencyFactory()
+    return {
+        "status": ReportFactory(title="Sudah ditanggapi instansi", status=Status.RESPONDED),
+        "agency": ReportFactory(title="Ditangani oleh unit", agency=unit),
+        "other_agency": ReportFactory(title="Ditangani instansi lain", agency=other_agency),
+        "district": ReportFactory(title="Terjadi di Sukasari", region=region_tree["district"]),
+        "other_region": ReportFactory(title="Terjadi di Jakarta", region=region_tree["other"]),
+        "category": ReportFactory(title="Topik infrastruktur", category=category),
+        "other_category": ReportFactory(title="Topik lain sekali", category=other_category),
+        "aspiration": ReportFactory(title="Usulan taman kota baru", classification="aspiration"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"status": "responded"}, {"Sudah ditanggapi instansi"}),
+        ({"classification": "aspiration"}, {"Usulan taman kota baru"}),
+        ({"province": "32"}, {"Terjadi di Sukasari"}),
+        ({"province": "32", "regency": "32.73"}, {"Terjadi di Sukasari"}),
+        ({"region": "32.73.01"}, {"Terjadi di Sukasari"}),
+        ({"province": "31"}, {"Terjadi di Jakarta"}),
+    ],
+)
+def test_feed_filters(client, mixed_reports, params, expected):
+    response = client.get(FEED, params)
+    assert response.status_code == 200
+    assert titles(response) == expected
+
+
+def test_feed_filter_by_category(client, mixed_reports, category):
+    assert titles(client.get(FEED, {"category": category.pk})) == {"Topik infrastruktur"}
+
+
+def test_feed_filter_by_agency_includes_its_units(client, mixed_reports, agency):
+    response = client.get(FEED, {"agency": agency.pk})
+    assert titles(response) == {"Ditangani oleh unit"}
+    assert f'name="agency" value="{agency.pk}" checked' in response.content.decode()
+
+
+def test_feed_ignores_nonsense_filters(client, mixed_reports):
+    response = client.get(
+        FEED, {"status": "hilang", "category": "abc", "province": "99", "agency": "x"}
+    )
+    assert response.status_code == 200
+    assert len(titles(response)) == len(mixed_reports)
+
+
+def test_feed_agency_search_without_javascript(client, agency):
+    html = client.get(FEED, {"agency_q": "pekerjaan"}).content.decode()
+    assert f'name="agency" value="{agency.pk}"' in html
+
+
+def test_feed_pages_by_twenty(client):
+    for number in range(45):
+        ReportFactory(title=f"Laporan bernomor urut {number:02d}")
+    first = client.get(FEED)
+    assert len(titles(first)) == 20
+    assert "Laporan bernomor urut 44" in titles(first)  # newest first
+    third = client.get(FEED, {"page": 3})
+    assert len(titles(third)) == 5
+    assert titles(third).isdisjoint(titles(first))
+    html = client.get(FEED, {"page": 2, "status": "submitted"}).content.decode()
+    assert 'href="?status=submitted&amp;page=3"' in html
+    assert 'href="?status=submitted&amp;page=1"' in html
+    assert client.get(FEED, {"page": "banyak"}).status_code == 200
+
+
+def _fill(reporter, count: int, agency, region_tree, category) -> None:
+    """Half the reports are the citizen's, in one place; the other half each have their own
+    reporter, agency, region and category: the shape where an N+1 query would show."""
+    for number in range(count):
+        if number % 2:
+            ReportFactory(
+                reporter=reporter,
+                agency=agency,
+                region=region_tree["district"],
+                category=category,
+                confidential=number % 3 == 0,
+            )
+        else:
+            ReportFactory(
+                agency=AgencyFactory(),
+                region=RegencyFactory(parent=region_tree["province"]),
+                category=CategoryFactory(),
+            )
+
+
+def test_feed_query_count_does_not_grow_with_reports(
+    client, django_assert_max_num_queries, citizen, agency, region_tree, category
+):
+    _fill(citizen, 30, agency, region_tree, category)
+    with django_assert_max_num_queries(6):
+        response = client.get(FEED, {"province": "32", "regency": "32.73"})
+    assert response.status_code == 200
+    client.force_login(citizen)
+    with django_assert_max_num_queries(6):  # + session and user, - no region levels
+        assert client.get(FEED).status_code == 200
+    with django_assert_max_num_queries(3):
+        assert client.get(reverse("web:home")).status_code == 200
+
+
+def test_my_reports_query_count(
+    client, django_assert_max_num_queries, citizen, agency, region_tree, category
+):
+    _fill(citizen, 40, agency, region_tree, category)
+    client.force_login(citizen)
+    with django_assert_max_num_queries(6):
+        response = client.get(MINE)
+    assert response.status_code == 200
+    assert len(titles(response)) == 20
+
+
+def test_my_reports_lists_only_mine_with_confidential_ones(client, citizen, other_citizen):
+    ReportFactory(reporter=citizen, title="Laporan saya yang terbuka")
+    ReportFactory(reporter=citizen, title="Laporan saya yang rahasia", confidential=True)
+    ReportFactory(reporter=citizen, title="Laporan saya yang diarsipkan", status=Status.ARCHIVED)
+    ReportFactory(reporter=other_citizen, title="Laporan orang lain sekali")
+    client.force_login(citizen)
+    response = client.get(MINE)
+    assert titles(response) == {
+        "Laporan saya yang terbuka",
+        "Laporan saya yang rahasia",
+        "Laporan saya yang diarsipkan",
+    }
+    assert titles(client.get(MINE, {"status": "archived"})) == {"Laporan saya yang diarsipkan"}
+
+
+def test_my_reports_needs_sign_in(client, citizen):
+    ReportFactory(reporter=citizen, title="Laporan saya yang rahasia", confidential=True)
+    response = client.get(MINE)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_login"))
+
+
+def test_staff_see_only_their_own_reports_in_my_reports(client, viewers, citizen, agency):
+    ReportFactory(reporter=citizen, agency=agency, title="Laporan warga ke instansi")
+    client.force_login(viewers["agency_admin"])
+    assert titles(client.get(MINE)) == set()
