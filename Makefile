@@ -56,14 +56,15 @@ demo: directory ## Re-create the demo accounts and reports from scratch
 static: install ## Collect static files (served by the app through whitenoise)
 	$(MANAGE) collectstatic --no-input -v 0
 
-# The .mo files are committed; compile again only when a .po is newer and msgfmt exists.
+# The .mo files are committed, so gettext is optional: with msgfmt, compile the catalogues
+# whose .po is newer than its .mo; without it, use the committed .mo files.
 .PHONY: messages
-messages: install ## Compile translations whose .po changed (needs gettext's msgfmt)
+messages: install ## Compile translations whose .po changed (uses gettext's msgfmt when present)
 	@stale=$$(find src -name '*.po' -path '*/locale/*' | while read -r po; do \
 	  [ "$${po%.po}.mo" -nt "$$po" ] || echo "$$po"; done); \
-	if [ -z "$$stale" ]; then echo "translations up to date"; \
+	if [ -z "$$stale" ]; then echo "translations: up to date"; \
 	elif command -v msgfmt >/dev/null; then $(MANAGE) compilemessages -v 0 --ignore '.venv*'; \
-	else echo "warning: $$stale newer than its .mo and msgfmt is missing (apt-get install gettext); using the committed .mo"; fi
+	else echo "translations: msgfmt not installed, using the committed .mo files"; fi
 
 .PHONY: run
 run: directory static messages ## Install, migrate, load directory + demo, serve site and worker on 127.0.0.1:8000 (HOST, PORT)
