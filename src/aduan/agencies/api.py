@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
 from aduan.api.auth import optional_bearer
 from aduan.core.errors import NotFound
-from aduan.reports.services import NOT_RECEIVING_KINDS
 
-from .models import Agency, AgencyKind
+from .models import NON_RECEIVING_KINDS, Agency, AgencyKind
+from .selectors import agency_search
 
 router = Router(tags=["directory"])
 
 MAX_LIMIT = 100
-MAX_TERMS = 6
 
 
 class AgencyOut(Schema):
@@ -39,9 +37,7 @@ class AgencyOut(Schema):
 )
 def agency_list(
     request: HttpRequest,
-    q: str | None = Query(
-        None, max_length=100, description="Every word must be in the name, short name or code"
-    ),
+    q: str | None = Query(None, max_length=100, description="Part of the name, short name or code"),
     kind: AgencyKind | None = None,
     parent_id: int | None = Query(None, description="Only the direct units of this agency"),
     receiving_only: bool = Query(
@@ -50,19 +46,11 @@ def agency_list(
     limit: int = Query(50, ge=1, le=MAX_LIMIT),
 ):
     """Active agencies, ordered by name; 404 when ``parent_id`` is not an agency."""
-    agencies = Agency.objects.filter(is_active=True)
-    for term in (q or "").split()[:MAX_TERMS]:
-        agencies = agencies.filter(
-            Q(name__icontains=term) | Q(short_name__icontains=term) | Q(code__icontains=term)
-        )
-    if kind:
-        agencies = agencies.filter(kind=kind)
-    if parent_id is not None:
-        if not Agency.objects.filter(pk=parent_id).exists():
-            raise NotFound
-        agencies = agencies.filter(parent_id=parent_id)
-    if receiving_only:
-        agencies = agencies.exclude(kind__in=NOT_RECEIVING_KINDS)
+    if parent_id is not None and not Agency.objects.filter(pk=parent_id).exists():
+        raise NotFound
+    agencies = agency_search(
+        q=q, kind=kind, parent_id=parent_id, receiving_only=receiving_only, limit=limit
+    )
     return [
         {
             "id": agency.pk,
@@ -73,7 +61,7 @@ def agency_list(
             "kind_label": agency.get_kind_display(),
             "parent_id": agency.parent_id,
             "region_code": agency.region_id,
-            "receives_reports": agency.kind not in NOT_RECEIVING_KINDS,
+            "receives_reports": agency.kind not in NON_RECEIVING_KINDS,
         }
-        for agency in agencies.order_by("name", "id")[:limit]
+        for agency in agencies
     ]

@@ -7,7 +7,7 @@ from ninja import Router, Schema
 
 from aduan.api.auth import optional_bearer
 
-from .models import Category
+from .selectors import category_list as category_list_selector
 
 router = Router(tags=["directory"])
 
@@ -27,8 +27,9 @@ class CategoryOut(Schema):
     url_name="category_list",
 )
 def category_list(request: HttpRequest):
-    """Every active category, in display order; ``name`` is in the request's language."""
+    """Every active category, each top-level topic followed by its sub-topics; ``name`` is
+    in the request's language."""
     return [
         {"id": c.pk, "code": c.code, "name": c.name, "parent_id": c.parent_id}
-        for c in Category.objects.filter(is_active=True).order_by("sort_order", "name_id", "id")
+        for c in category_list_selector()
     ]

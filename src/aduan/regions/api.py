@@ -6,9 +6,8 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
 from aduan.api.auth import optional_bearer
-from aduan.core.errors import NotFound
 
-from .models import Region, RegionLevel
+from .selectors import region_children
 
 router = Router(tags=["directory"])
 
@@ -36,13 +35,7 @@ def region_list(
 ):
     """The provinces, or the regions directly under ``parent`` (404 for an unknown code),
     ordered by name."""
-    parent_code = (parent or "").strip()
-    if parent_code:
-        if not Region.objects.filter(code=parent_code).exists():
-            raise NotFound
-        regions = Region.objects.filter(parent_id=parent_code)
-    else:
-        regions = Region.objects.filter(level=RegionLevel.PROVINCE)
+    regions = region_children((parent or "").strip() or None)
     return [
         {
             "code": region.code,
@@ -51,5 +44,5 @@ def region_list(
             "level_label": region.get_level_display(),
             "parent_code": region.parent_id,
         }
-        for region in regions.order_by("name", "code")
+        for region in regions
     ]

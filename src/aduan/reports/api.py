@@ -10,7 +10,7 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import FileResponse, HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +22,7 @@ from ninja.files import UploadedFile
 from aduan.accounts.models import Role, User
 from aduan.api.auth import bearer, optional_bearer, request_user
 from aduan.api.pagination import MAX_PAGE_SIZE, Page, default_page_size, paginate
-from aduan.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from aduan.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from aduan.core.http import client_ip
 from aduan.core.ratelimit import check_submission_rate
 
@@ -38,6 +38,7 @@ from .selectors import (
     AnyUser,
     FeedFilters,
     ReporterVisibility,
+    attachment_get_for_user,
     event_list_for_user,
     report_get_for_user,
     report_list,
@@ -245,18 +246,13 @@ def feed(
         filters=FeedFilters(
             status=filters.status,
             agency_id=filters.agency,
+            region_code=(filters.region or "").strip() or None,
             category_id=filters.category,
             classification=filters.classification,
             q=(filters.q or "").strip() or None,
             mine=filters.mine,
         ),
     )
-    if region_code := (filters.region or "").strip():
-        # selectors.region_q builds ``region_id__startswith``, which Django refuses on a
-        # foreign key; ``region__code`` is the same column without a join.
-        queryset = queryset.filter(
-            Q(region__code=region_code) | Q(region__code__startswith=f"{region_code}.")
-        )
     meta, reports = paginate(request, _with_timeline(queryset), page=page, page_size=page_size)
     return {**meta, "results": [report_out(r, user=user) for r in reports]}
 
@@ -316,11 +312,9 @@ def attachment_add(request: HttpRequest, tracking_id: str, file: File[UploadedFi
 def attachment_download(request: HttpRequest, tracking_id: str, attachment_id: int):
     """The file, only to callers who may see the report (404 otherwise, as for a missing
     one); always a download, never rendered by the browser."""
-    user = request_user(request)
-    report = report_get_for_user(user=user, tracking_id=tracking_id)
-    attachment = next((a for a in report.attachments.all() if a.pk == attachment_id), None)
-    if attachment is None:
-        raise NotFound
+    attachment = attachment_get_for_user(
+        user=request_user(request), tracking_id=tracking_id, attachment_id=attachment_id
+    )
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,

@@ -35,7 +35,7 @@ class ReportIn(Schema):
 
 class FeedQuery(Schema):
     status: Status | None = None
-    agency: int | None = Field(None, description="Handling agency id")
+    agency: int | None = Field(None, description="Handling agency id, its units included")
     region: str | None = Field(
         None, max_length=13, description="Region code: this region and everything in it"
     )

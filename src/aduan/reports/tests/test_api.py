@@ -667,3 +667,13 @@ def test_attachment_of_another_report_is_404(client):
     other = AttachmentFactory(report=ReportFactory())
     response = client.get(f"{REPORTS}/{report.tracking_id}/attachments/{other.pk}")
     assert_problem(response, 404)
+
+
+def test_feed_agency_filter_includes_its_units(client):
+    agency = AgencyFactory()
+    by_unit = ReportFactory(agency=UnitFactory(parent=agency))
+    by_agency = ReportFactory(agency=agency)
+    ReportFactory(agency=AgencyFactory())
+    ids = feed_ids(client.get(REPORTS, {"agency": agency.pk}))
+    assert ids == {by_unit.tracking_id, by_agency.tracking_id}
+    assert feed_ids(client.get(REPORTS, {"agency": 987654})) == set()
