@@ -180,7 +180,6 @@ def track_detail(request: HttpRequest, tracking_id: str) -> HttpResponse:
             "attachments": list(report.attachments.all()),
             "show_reporter_name": visibility >= ReporterVisibility.NAME,
             "show_reporter_contact": visibility == ReporterVisibility.FULL,
-            "is_owner": request.user.is_authenticated and report.reporter_id == request.user.pk,
         },
     )
 

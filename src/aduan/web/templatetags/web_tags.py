@@ -18,7 +18,9 @@ def field_widget(field: BoundField, **extra):
 
     Extra keyword arguments become attributes, ``_`` turned into ``-`` (``hx_get=`` → ``hx-get``).
     """
-    attrs = {key.replace("_", "-"): value for key, value in extra.items() if value}
+    # Template string literals arrive marked "safe"; join() gives a plain str again, so the
+    # widget escapes its quotes like any other attribute value.
+    attrs = {key.replace("_", "-"): "".join([str(v)]) for key, v in extra.items() if v}
     described_by = []
     if field.help_text:
         described_by.append(f"{field.auto_id}_helptext")

@@ -97,3 +97,9 @@ def test_agency_suggestions_escape_the_query(client):
 def test_empty_query_suggests_nothing(client, agency):
     html = client.get(AGENCIES, {"agency_q": "  "}).content.decode()
     assert f'value="{agency.pk}"' not in html
+
+
+def test_picker_attributes_are_escaped(client, region_tree):
+    html = client.get(reverse("web:feed")).content.decode()
+    assert 'hx-vals="{&quot;empty&quot;: &quot;all&quot;}"' in html
+    assert 'hx-vals="{&quot;field&quot;: &quot;agency&quot;}"' in html

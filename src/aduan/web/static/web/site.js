@@ -19,13 +19,15 @@
       });
     });
 
-    // Agency search: Enter searches instead of sending the whole form.
-    document.querySelectorAll("input[data-search]").forEach(function (input) {
-      input.addEventListener("keydown", function (event) {
-        if (event.key === "Enter") {
-          event.preventDefault();
-          if (window.htmx) window.htmx.trigger(input, "search");
-        }
+    // Enter in a one-line field does not send a long form by accident (its first submit
+    // button is a hidden no-JavaScript helper); in the agency search box it searches.
+    document.querySelectorAll("form[data-no-implicit-submit]").forEach(function (form) {
+      form.addEventListener("keydown", function (event) {
+        var field = event.target;
+        if (event.key !== "Enter" || field.tagName !== "INPUT") return;
+        if (field.type === "submit" || field.type === "button") return;
+        event.preventDefault();
+        if (field.hasAttribute("data-search") && window.htmx) window.htmx.trigger(field, "search");
       });
     });
 
