@@ -12,14 +12,42 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from aduan.agencies.models import Agency
-from aduan.core.errors import ValidationFailed
+from aduan.agencies.selectors import agency_get, agency_search
+from aduan.categories.selectors import category_list
+from aduan.core.errors import NotFound, ValidationFailed
 from aduan.regions.models import Region
+from aduan.regions.selectors import region_children
 from aduan.reports.models import BODY_MAX, TITLE_MAX, Classification, Status
 from aduan.reports.services import report_validate
 
-from . import directory
-
 ACCEPTED_FILE_TYPES = "image/jpeg,image/png,application/pdf,video/mp4,.jpg,.jpeg,.png,.pdf,.mp4"
+AGENCY_SUGGESTION_LIMIT = 12
+
+
+def agencies_matching(query: str) -> list[Agency]:
+    """Agencies that take reports and match every word of ``query`` (none for a blank one)."""
+    return agency_search(q=query, limit=AGENCY_SUGGESTION_LIMIT) if query.strip() else []
+
+
+def agency_or_none(raw) -> Agency | None:
+    """The active agency whose id is ``raw`` (outside input), or None."""
+    try:
+        agency_id = int(raw or 0)
+    except (TypeError, ValueError):
+        return None
+    if agency_id <= 0:
+        return None
+    try:
+        return agency_get(agency_id)
+    except NotFound:
+        return None
+
+
+def category_choices(empty_label) -> list[tuple]:
+    """Topics in display order, sub-topics marked under their topic."""
+    return [("", empty_label)] + [
+        (c.pk, f"— {c.name}" if c.parent_id else c.name) for c in category_list()
+    ]
 
 
 # --- Region picker: province → regency → district ----------------------------------------
@@ -53,15 +81,15 @@ def region_picker(data) -> RegionPicker:
         province = parts[0]
         regency = ".".join(parts[:2]) if len(parts) >= 2 else ""
         district = ".".join(parts[:3]) if len(parts) >= 3 else ""
-    picker = RegionPicker(provinces=list(directory.region_children(None)))
+    picker = RegionPicker(provinces=list(region_children(None)))
     if province not in {r.code for r in picker.provinces}:
         return picker
     picker.province = province
-    picker.regencies = list(directory.region_children(province))
+    picker.regencies = list(region_children(province))
     if regency not in {r.code for r in picker.regencies}:
         return picker
     picker.regency = regency
-    picker.districts = list(directory.region_children(regency))
+    picker.districts = list(region_children(regency))
     if district in {r.code for r in picker.districts}:
         picker.district = district
     return picker
@@ -207,14 +235,10 @@ class ReportForm(forms.Form):
         self.fields["district"].choices = empty + [
             (r.code, r.display_name) for r in self.picker.districts
         ]
-        self.fields["category_id"].choices = [("", _("— I am not sure —"))] + [
-            (c.pk, c.name) for c in directory.category_list()
-        ]
+        self.fields["category_id"].choices = category_choices(_("— I am not sure —"))
         self.agency_query = str(source.get("agency_q") or "").strip()[:100]
-        self.agency_suggestions = (
-            directory.agency_search(q=self.agency_query) if self.agency_query else []
-        )
-        self.selected_agency = _selected_agency(source.get("agency_id"))
+        self.agency_suggestions = agencies_matching(self.agency_query)
+        self.selected_agency = agency_or_none(source.get("agency_id"))
 
     def add_service_errors(
         self, field_errors: dict[str, list[str]], *, only_clean_fields: bool = False
@@ -269,14 +293,6 @@ class ReportForm(forms.Form):
         }
 
 
-def _selected_agency(raw) -> Agency | None:
-    try:
-        agency_id = int(raw or 0)
-    except (TypeError, ValueError):
-        return None
-    return directory.agency_get(agency_id)
-
-
 # --- Filters of the public feed and of "My reports" -----------------------------------------
 
 
@@ -302,7 +318,7 @@ class FeedFilterForm(forms.Form):
         statuses = [(s.value, s.label) for s in Status if not (public and s == Status.ARCHIVED)]
         self.fields["status"].choices = any_ + statuses
         self.fields["classification"].choices = any_ + list(Classification.choices)
-        self.fields["category"].choices = any_ + [(c.pk, c.name) for c in directory.category_list()]
+        self.fields["category"].choices = category_choices(_("All"))
         self.picker = region_picker(data)
         for name, regions in (
             ("province", self.picker.provinces),
@@ -311,11 +327,9 @@ class FeedFilterForm(forms.Form):
         ):
             self.fields[name].choices = any_ + [(r.code, r.display_name) for r in regions]
         self.agency_query = str(data.get("agency_q") or "").strip()[:100]
-        self.selected_agency = _selected_agency(data.get("agency"))
+        self.selected_agency = agency_or_none(data.get("agency"))
         self.agency_suggestions = (
-            directory.agency_search(q=self.agency_query)
-            if self.agency_query and self.selected_agency is None
-            else []
+            agencies_matching(self.agency_query) if self.selected_agency is None else []
         )
 
     def values(self) -> dict:

@@ -19,6 +19,7 @@ from aduan.core.errors import NotFound, PayloadTooLarge, RateLimited, Validation
 from aduan.core.http import client_ip
 from aduan.core.ratelimit import check_submission_rate
 from aduan.core.tracking import normalise_tracking_id
+from aduan.regions.selectors import region_children
 from aduan.reports.attachments import prepare_uploaded_file
 from aduan.reports.models import Attachment, Report
 from aduan.reports.selectors import (
@@ -31,8 +32,7 @@ from aduan.reports.selectors import (
 )
 from aduan.reports.services import report_submit
 
-from . import directory
-from .forms import FeedFilterForm, ReportForm
+from .forms import FeedFilterForm, ReportForm, agencies_matching, agency_or_none
 
 HOME_FEED_SIZE = 5
 
@@ -216,9 +216,10 @@ def region_options(request: HttpRequest) -> HttpResponse:
     parent = (
         request.GET.get("parent") or request.GET.get("regency") or request.GET.get("province") or ""
     ).strip()
-    if parent and not directory.region_exists(parent):
-        return HttpResponse(status=404)
-    regions = list(directory.region_children(parent or None))
+    try:
+        regions = list(region_children(parent or None))
+    except NotFound as exc:
+        raise Http404 from exc
     label = _("All") if request.GET.get("empty") == "all" else _("— choose —")
     return render(
         request, "web/partials/region_options.html", {"regions": regions, "empty_label": label}
@@ -230,8 +231,8 @@ def agency_suggestions(request: HttpRequest) -> HttpResponse:
     """The agency picker's choices for ``?agency_q=``: the htmx side of the picker."""
     query = request.GET.get("agency_q", "").strip()[:100]
     field_name = "agency" if request.GET.get("field") == "agency" else "agency_id"
-    selected = directory.agency_get(_int_or_none(request.GET.get(field_name)))
-    suggestions = directory.agency_search(q=query) if query else []
+    selected = agency_or_none(request.GET.get(field_name))
+    suggestions = agencies_matching(query)
     return render(
         request,
         "web/partials/agency_choices.html",
@@ -243,10 +244,3 @@ def agency_suggestions(request: HttpRequest) -> HttpResponse:
             "searched": bool(query),
         },
     )
-
-
-def _int_or_none(raw: str | None) -> int | None:
-    try:
-        return int(raw) if raw else None
-    except ValueError:
-        return None
