@@ -60,6 +60,9 @@ class Region(models.Model):
         null=True,
         blank=True,
         related_name="children",
+        # The (parent, name) index below serves every lookup by parent; two more indexes
+        # on parent_id alone would only slow the bulk load of 83,763 villages.
+        db_index=False,
     )
 
     class Meta:
