@@ -34,3 +34,6 @@ errorlog = "-"
 # Load the application once in the master so a broken setting fails at start-up, not in
 # every worker, and workers share the imported code's memory.
 preload_app = True
+# gunicorn 24+ opens a control socket at one fixed path in the home directory; two servers
+# on one machine (make run beside the smoke test, several instances) would fight over it.
+control_socket_disable = True
