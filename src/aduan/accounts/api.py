@@ -24,9 +24,6 @@ from .services import token_create, token_revoke, user_register
 
 router = Router(tags=["accounts"])
 
-DEFAULT_LOGIN_RATE = "10/m"
-DEFAULT_REGISTER_RATE = "10/h"
-
 
 class Unauthenticated(DomainError):
     status_code = 401
@@ -99,7 +96,7 @@ def register(request: HttpRequest, payload: RegisterIn):
     _limit(
         request,
         group="api-register",
-        rate=getattr(settings, "ADUAN_API_REGISTER_RATE", DEFAULT_REGISTER_RATE),
+        rate=settings.ADUAN_API_REGISTER_RATE,
     )
     user = user_register(
         email=payload.email,
@@ -135,7 +132,7 @@ def token_obtain(request: HttpRequest, payload: TokenIn):
     _limit(
         request,
         group="api-login",
-        rate=getattr(settings, "ADUAN_API_LOGIN_RATE", DEFAULT_LOGIN_RATE),
+        rate=settings.ADUAN_API_LOGIN_RATE,
     )
     user = _check_credentials(payload.email, payload.password)
     if user is None:

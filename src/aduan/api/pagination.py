@@ -1,10 +1,11 @@
 """Page-number pagination for list endpoints.
 
 ``?page=2&page_size=50`` (page from 1, page_size 1-100, default ``ADUAN_PAGE_SIZE``); the
-answer carries ``count`` (all matching items), ``page``, ``page_size``, ``pages`` and
+answer carries ``count`` (all matching items, up to ``ADUAN_COUNT_CAP``; then
+``count_is_capped`` is true and deeper pages need narrower filters), ``page``, ``page_size``, ``pages`` and
 the ``next``/``previous`` URLs (null at either end). A page past the end is empty.
 Page numbers were chosen over cursors: the feed is ordered by submission time, a
-"page 3 of 40" is what the web shows, and the count is one indexed query.
+"page 3 of 40" is what the web shows, and the capped count is one bounded index scan.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Schema
 
+from aduan.core.pagination import capped_count
+
 MAX_PAGE_SIZE = 100
 
 T = TypeVar("T")
@@ -24,6 +27,7 @@ T = TypeVar("T")
 
 class Page(Schema, Generic[T]):
     count: int
+    count_is_capped: bool
     page: int
     page_size: int
     pages: int
@@ -46,12 +50,13 @@ def paginate(
     request: HttpRequest, queryset: QuerySet, *, page: int, page_size: int
 ) -> tuple[dict[str, Any], list]:
     """The page's metadata and its objects (evaluated, so prefetches run once)."""
-    count = queryset.count()
+    count, capped = capped_count(queryset)
     pages = max(1, math.ceil(count / page_size))
     start = (page - 1) * page_size
     items = list(queryset[start : start + page_size]) if start < count else []
     meta = {
         "count": count,
+        "count_is_capped": capped,
         "page": page,
         "page_size": page_size,
         "pages": pages,

@@ -27,9 +27,10 @@ def check_submission_rate(request: HttpRequest, *, user=None) -> None:
     """Count one submission for the caller's account and address; raise ``RateLimited`` past
     ``ADUAN_SUBMIT_RATE_USER`` or ``ADUAN_SUBMIT_RATE_IP``.
 
-    ``user`` is for interfaces (token-authenticated API) where ``request.user`` is not set.
+    ``user`` is for interfaces (token-authenticated API) where ``request.user`` is not the
+    account that acts (unset, or the session's ``AnonymousUser``).
     """
-    if user is not None and getattr(request, "user", None) is None:
+    if user is not None and not getattr(getattr(request, "user", None), "is_authenticated", False):
         request.user = user
     limited_by_user = is_ratelimited(
         request,

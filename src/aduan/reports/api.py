@@ -8,31 +8,25 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import FileResponse, HttpRequest
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Status
 from ninja.errors import AuthenticationError
 from ninja.files import UploadedFile
 
-from aduan.accounts.models import Role, User
+from aduan.accounts.models import Role
 from aduan.api.auth import bearer, optional_bearer, request_user
 from aduan.api.pagination import MAX_PAGE_SIZE, Page, default_page_size, paginate
-from aduan.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from aduan.core.errors import InvalidTransition, PermissionDenied
 from aduan.core.http import client_ip
 from aduan.core.ratelimit import check_submission_rate
 
 from .attachments import (
-    PreparedFile,
-    attachment_store,
-    attachments_discard,
     prepare_uploaded_file,
 )
-from .models import Attachment, EventAction, Report, ReportEvent
+from .models import Attachment, Report, ReportEvent
 from .schemas import AttachmentOut, FeedQuery, ReportIn, ReportOut
 from .selectors import (
     AnyUser,
@@ -44,7 +38,7 @@ from .selectors import (
     report_list,
     reporter_visibility,
 )
-from .services import report_submit
+from .services import report_attachment_add, report_submit
 
 logger = logging.getLogger(__name__)
 
@@ -154,47 +148,6 @@ def _with_timeline(queryset):
         ),
         "attachments",
     )
-
-
-# --- Attachments added after submission -------------------------------------------------
-
-
-def report_attachment_add(
-    *, report: Report, actor: User, prepared: PreparedFile, ip_address: str | None = None
-) -> Attachment:
-    """Add one checked file to the reporter's own open report, with its timeline event.
-
-    The report row is locked so that two uploads at once cannot pass the count together;
-    a file written to storage is removed again if the transaction does not commit.
-    """
-    if report.reporter_id != actor.pk:
-        raise PermissionDenied(_("Only the reporter can add attachments to a report."))
-    stored: list[str] = []
-    try:
-        with transaction.atomic():
-            locked = Report.objects.select_for_update().get(pk=report.pk)
-            if not locked.is_open:
-                raise InvalidTransition(
-                    _("Attachments can only be added while the report is open.")
-                )
-            limit = settings.ADUAN_ATTACHMENT_MAX_COUNT
-            if locked.attachments.count() >= limit:
-                message = _("A report can have at most %(n)d attachments.") % {"n": limit}
-                raise ValidationFailed(message, field_errors={"file": [message]})
-            attachment = attachment_store(report=locked, prepared=prepared, actor=actor)
-            stored.append(attachment.file.name)
-            ReportEvent.objects.create(
-                report=locked,
-                actor=actor,
-                actor_role=actor.role,
-                action=EventAction.ATTACHMENT_ADDED,
-                ip_address=ip_address or None,
-            )
-            Report.objects.filter(pk=locked.pk).update(updated_at=timezone.now())
-    except BaseException:
-        attachments_discard(stored)
-        raise
-    return attachment
 
 
 # --- Endpoints -----------------------------------------------------------------------

@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aduan.accounts.models import User
-from aduan.agencies.models import Agency, AgencyKind
+from aduan.agencies.models import NON_RECEIVING_KINDS, Agency
 from aduan.categories.models import Category
-from aduan.core.errors import ValidationFailed
+from aduan.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from aduan.core.tracking import new_tracking_id
 from aduan.regions.models import Region
 
@@ -30,6 +30,7 @@ from .models import (
     LONGITUDE_RANGE,
     TITLE_MAX,
     TITLE_MIN,
+    Attachment,
     Channel,
     Classification,
     EventAction,
@@ -42,7 +43,6 @@ logger = logging.getLogger(__name__)
 
 # The easternmost zone: a date that is already "today" in Jayapura is not in the future.
 _EASTERNMOST = ZoneInfo("Asia/Jayapura")
-NOT_RECEIVING_KINDS = (AgencyKind.NATIONAL_ADMIN, AgencyKind.OVERSIGHT)
 
 
 # Control characters (NUL above all: PostgreSQL refuses it in text) never belong in a
@@ -181,7 +181,7 @@ def report_validate(
         pk = _as_id(agency_id)
         agency = (
             Agency.objects.filter(pk=pk, is_active=True)
-            .exclude(kind__in=NOT_RECEIVING_KINDS)
+            .exclude(kind__in=NON_RECEIVING_KINDS)
             .first()
             if pk is not None
             else None
@@ -306,3 +306,41 @@ def _save_with_fresh_tracking_id(report: Report, attempts: int = 5) -> None:
                 raise
             report.tracking_id = new_tracking_id()
             report.pk = None
+
+
+def report_attachment_add(
+    *, report: Report, actor: User, prepared: PreparedFile, ip_address: str | None = None
+) -> Attachment:
+    """Add one checked file to the reporter's own open report, with its timeline event.
+
+    The report row is locked so that two uploads at once cannot pass the count together;
+    a file written to storage is removed again if the transaction does not commit.
+    """
+    if report.reporter_id != actor.pk:
+        raise PermissionDenied(_("Only the reporter can add attachments to a report."))
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            locked = Report.objects.select_for_update().get(pk=report.pk)
+            if not locked.is_open:
+                raise InvalidTransition(
+                    _("Attachments can only be added while the report is open.")
+                )
+            limit = settings.ADUAN_ATTACHMENT_MAX_COUNT
+            if locked.attachments.count() >= limit:
+                message = _("A report can have at most %(n)d attachments.") % {"n": limit}
+                raise ValidationFailed(message, field_errors={"file": [message]})
+            attachment = attachment_store(report=locked, prepared=prepared, actor=actor)
+            stored.append(attachment.file.name)
+            ReportEvent.objects.create(
+                report=locked,
+                actor=actor,
+                actor_role=actor.role,
+                action=EventAction.ATTACHMENT_ADDED,
+                ip_address=ip_address or None,
+            )
+            Report.objects.filter(pk=locked.pk).update(updated_at=timezone.now())
+    except BaseException:
+        attachments_discard(stored)
+        raise
+    return attachment

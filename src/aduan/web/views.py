@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from aduan.core.errors import NotFound, PayloadTooLarge, RateLimited, ValidationFailed
 from aduan.core.http import client_ip
+from aduan.core.pagination import CappedPaginator
 from aduan.core.ratelimit import check_submission_rate
 from aduan.core.tracking import normalise_tracking_id
 from aduan.regions.selectors import region_children
@@ -38,7 +39,7 @@ HOME_FEED_SIZE = 5
 
 
 def _page(request: HttpRequest, queryset) -> Page:
-    paginator = Paginator(queryset, settings.ADUAN_PAGE_SIZE)
+    paginator = CappedPaginator(queryset, settings.ADUAN_PAGE_SIZE)
     return paginator.get_page(request.GET.get("page"))
 
 

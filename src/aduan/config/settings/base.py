@@ -246,9 +246,13 @@ SECURE_REFERRER_POLICY = "same-origin"
 # --- Aduan ------------------------------------------------------------------------------
 ADUAN_SUBMIT_RATE_USER = os.environ.get("ADUAN_SUBMIT_RATE_USER", "10/h")
 ADUAN_SUBMIT_RATE_IP = os.environ.get("ADUAN_SUBMIT_RATE_IP", "30/h")
+ADUAN_API_LOGIN_RATE = os.environ.get("ADUAN_API_LOGIN_RATE", "10/m")
+ADUAN_API_REGISTER_RATE = os.environ.get("ADUAN_API_REGISTER_RATE", "10/h")
 ADUAN_ATTACHMENT_MAX_BYTES = int(os.environ.get("ADUAN_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
 ADUAN_ATTACHMENT_MAX_COUNT = int(os.environ.get("ADUAN_ATTACHMENT_MAX_COUNT", 5))
 ADUAN_PAGE_SIZE = 20
+# Lists count at most this many rows ("10.000+"): an exact COUNT(*) over millions is slow.
+ADUAN_COUNT_CAP = int(os.environ.get("ADUAN_COUNT_CAP", "10000"))
 # Behind a reverse proxy, the number of proxies whose X-Forwarded-For we trust.
 ADUAN_TRUSTED_PROXY_COUNT = int(os.environ.get("ADUAN_TRUSTED_PROXY_COUNT", "0"))
 
