@@ -9,5 +9,6 @@ urlpatterns = [
     path("akun/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("notifikasi/", include("aduan.notifications.urls")),
     path("", include("aduan.web.urls")),
 ]

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "aduan.categories",
     "aduan.accounts",
     "aduan.reports",
+    "aduan.notifications",
     "aduan.api",
     "aduan.demo",
 ]

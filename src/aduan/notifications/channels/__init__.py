@@ -1,0 +1,79 @@
+"""The channels a notification can travel by, as a registry keyed by channel name.
+
+A channel is one module that defines a ``ChannelSender`` subclass and calls
+``register()`` with an instance; the module is listed in ``CHANNEL_MODULES`` (or in the
+``ADUAN_NOTIFICATION_CHANNELS`` setting). ``services.notify`` writes one row per recipient
+and registered channel the recipient can be reached on and has not switched off; the
+worker hands each row of a ``delivered`` channel to its sender. Nothing else in the app
+names a channel, so SMS or X are one new module each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+
+if TYPE_CHECKING:
+    from aduan.accounts.models import User
+    from aduan.notifications.models import Notification
+
+CHANNEL_MODULES = [
+    "aduan.notifications.channels.in_app",
+    "aduan.notifications.channels.email",
+]
+
+
+class Unreachable(Exception):
+    """The recipient can no longer be reached on this channel: the row is skipped."""
+
+
+class ChannelSender:
+    name: str = ""
+    label: str = ""
+    # False: writing the row is the delivery (the in-app list); True: a worker sends it.
+    delivered: bool = True
+
+    def reachable(self, users: Sequence[User]) -> set[int]:
+        """The ids of ``users`` this channel can reach now (one query at most)."""
+        raise NotImplementedError
+
+    def send(self, notification: Notification, *, started: Callable[[], None]) -> None:
+        """Send ``notification``; call ``started()`` right before anything leaves the
+        process (after connecting, before handing over the message). Raise on failure;
+        raise ``Unreachable`` when the recipient can no longer be reached here."""
+        raise NotImplementedError
+
+
+_registry: dict[str, ChannelSender] = {}
+_loaded = False
+
+
+def register(sender: ChannelSender) -> ChannelSender:
+    if not sender.name:
+        raise ValueError("A channel needs a name.")
+    _registry[sender.name] = sender
+    return sender
+
+
+def channels() -> dict[str, ChannelSender]:
+    """Every registered channel by name, in registration order."""
+    global _loaded
+    if not _loaded:
+        for module in getattr(settings, "ADUAN_NOTIFICATION_CHANNELS", CHANNEL_MODULES):
+            import_module(module)
+        _loaded = True
+    return _registry
+
+
+def get_channel(name: str) -> ChannelSender:
+    try:
+        return channels()[name]
+    except KeyError:
+        raise LookupError(f"No notification channel named {name!r} is registered.") from None
+
+
+def delivered_channel_names() -> list[str]:
+    return [name for name, sender in channels().items() if sender.delivered]

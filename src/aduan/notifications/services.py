@@ -1,0 +1,273 @@
+"""Writing notifications, and the choices users make about them.
+
+``notify`` is called by the workflow's actions INSIDE their transaction: the rows commit or
+roll back with the state change they announce, and the delivery tasks are enqueued only on
+commit. Rows that were written while no worker ran (or whose task was lost) are picked up
+by the periodic sweep (``delivery.notifications_deliver_pending``).
+
+What a notification may say:
+
+- The reporter's identity (name, e-mail, phone) never reaches anyone else when the report
+  is anonymous: the templates for staff do not mention the reporter at all, and context
+  entries named ``reporter*`` are dropped for every recipient who is not the reporter.
+- E-mail leaves our hands, so for a confidential report an e-mail carries the title, the
+  status and the link only: no report text and no response or comment text. The in-app
+  copy (behind sign-in) carries them.
+- An excerpt of the report's own text is shown to the reporter only (it is their words);
+  staff open the report through the link, where the visibility rule applies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+
+from aduan.core.errors import NotFound, ValidationFailed
+from aduan.reports.models import Status
+
+from .channels import channels
+from .models import (
+    Notification,
+    NotificationChannel,
+    NotificationKind,
+    NotificationPreference,
+    NotificationState,
+)
+
+if TYPE_CHECKING:
+    from aduan.accounts.models import User
+    from aduan.reports.models import Report, ReportEvent
+
+# Always written, whatever the user chose: the in-app list is the record of a report's
+# progress that the reporter can always come back to.
+ALWAYS_ON = frozenset({(NotificationKind.STATUS_CHANGED, NotificationChannel.IN_APP)})
+
+EXCERPT_CHARS = 300
+KEY_MAX = 200
+
+
+def _status_label(value: str) -> str:
+    try:
+        return str(Status(value).label)
+    except ValueError:
+        return value
+
+
+def _absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}" if path.startswith("/") else path
+
+
+def _render(
+    *,
+    kind: str,
+    recipient: User,
+    channel: str,
+    report: Report | None,
+    event: ReportEvent | None,
+    context: Mapping[str, Any],
+) -> tuple[str, str, str]:
+    """``(subject, body, url path)`` for one recipient on one channel, in their language."""
+    is_reporter = report is not None and recipient.pk == report.reporter_id
+    values = dict(context)
+    if report is not None and report.anonymous and not is_reporter:
+        values = {k: v for k, v in values.items() if not k.startswith("reporter")}
+    may_carry_text = channel == NotificationChannel.IN_APP or not (
+        report is not None and report.confidential
+    )
+
+    if is_reporter or not values.get("staff_url"):
+        path = reverse("web:track_detail", args=[report.tracking_id]) if report else ""
+    else:
+        path = str(values["staff_url"])
+    note = values.get("note") or (event.note if event is not None and event.is_public else "")
+
+    with translation.override(recipient.language or settings.LANGUAGE_CODE):
+        values.update(
+            recipient=recipient,
+            report=report,
+            event=event,
+            is_reporter=is_reporter,
+            to_status=_status_label(values.get("to_status") or (event.to_status if event else "")),
+            from_status=_status_label(
+                values.get("from_status") or (event.from_status if event else "")
+            ),
+            note=note if may_carry_text else "",
+            excerpt=(
+                Truncator(report.body).chars(EXCERPT_CHARS)
+                if report is not None and is_reporter and may_carry_text
+                else ""
+            ),
+            link=_absolute(path),
+            preferences_link=_absolute(reverse("notifications:preferences")),
+        )
+        text = render_to_string(f"notifications/email/{kind}.txt", values).strip()
+    subject, _sep, body = text.partition("\n")
+    return Truncator(subject.strip()).chars(200), body.strip() + "\n", path
+
+
+def _wanted(*, kind: str, recipients: list[User]) -> dict[str, set[int]]:
+    """For each channel, the recipients it reaches who have not switched it off."""
+    switched_off = set(
+        NotificationPreference.objects.filter(
+            user__in=recipients, kind=kind, enabled=False
+        ).values_list("user_id", "channel")
+    )
+    wanted: dict[str, set[int]] = {}
+    for name, sender in channels().items():
+        reachable = sender.reachable(recipients)
+        wanted[name] = {
+            user_id
+            for user_id in reachable
+            if (kind, name) in ALWAYS_ON or (user_id, name) not in switched_off
+        }
+    return wanted
+
+
+def notify(
+    *,
+    recipients: Iterable[User],
+    kind: str,
+    report: Report | None = None,
+    event: ReportEvent | None = None,
+    context: Mapping[str, Any] | None = None,
+    key: str,
+) -> list[Notification]:
+    """Write the notifications of one event: a row per recipient and channel they want.
+
+    ``key`` names the event (e.g. ``f"event:{event.id}"`` or
+    ``f"deadline:{deadline.id}:reminder"``); each row's idempotency key is
+    ``f"{key}:{recipient.id}:{channel}"``, so calling again with the same key writes
+    nothing new, even concurrently. ``context`` may hold ``note`` (shown text, defaults to
+    the event's public note), ``staff_url`` (the path staff open), ``due``,
+    ``agency_name``, ``merged_into``, ``to_status``/``from_status`` (default: the event's).
+
+    Returns the rows for this call's keys (including any a concurrent call wrote first).
+    Delivery tasks are enqueued when the surrounding transaction commits.
+    """
+    if kind not in NotificationKind.values:
+        raise ValueError(f"Unknown notification kind {kind!r}.")
+    if not key or len(key) > KEY_MAX - 40:
+        raise ValueError("The notification key must be 1 to 160 characters.")
+    context = context or {}
+    people = list({user.pk: user for user in recipients if user is not None}.values())
+    if not people:
+        return []
+    wanted = _wanted(kind=kind, recipients=people)
+    planned = {
+        f"{key}:{user.pk}:{channel}": (user, channel)
+        for channel, user_ids in wanted.items()
+        for user in people
+        if user.pk in user_ids
+    }
+    if not planned:
+        return []
+    existing = set(
+        Notification.objects.filter(idempotency_key__in=planned).values_list(
+            "idempotency_key", flat=True
+        )
+    )
+    now = timezone.now()
+    rows = []
+    for row_key, (user, channel) in planned.items():
+        if row_key in existing:
+            continue
+        subject, body, path = _render(
+            kind=kind, recipient=user, channel=channel, report=report, event=event, context=context
+        )
+        delivered = channels()[channel].delivered
+        rows.append(
+            Notification(
+                recipient=user,
+                kind=kind,
+                report=report,
+                event=event,
+                subject=subject,
+                body=body,
+                url=path,
+                channel=channel,
+                idempotency_key=row_key,
+                state=NotificationState.PENDING if delivered else NotificationState.SENT,
+                sent_at=None if delivered else now,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+    if rows:
+        # A concurrent call with the same key may have inserted some of these since the
+        # check above: the unique key makes the database keep exactly one.
+        Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    written = list(
+        Notification.objects.filter(idempotency_key__in=[row.idempotency_key for row in rows])
+    )
+    to_deliver = [
+        row.pk
+        for row in written
+        if row.state == NotificationState.PENDING and channels()[row.channel].delivered
+    ]
+    if to_deliver:
+        transaction.on_commit(partial(_enqueue_deliveries, to_deliver), robust=True)
+    return written
+
+
+def _enqueue_deliveries(notification_ids: list[int]) -> None:
+    from .tasks import deliver_notification
+
+    for notification_id in notification_ids:
+        deliver_notification.enqueue(notification_id=notification_id)
+
+
+def notification_mark_read(
+    *, user: User, notification_ids: Collection[int] | None = None, all_unread: bool = False
+) -> int:
+    """Mark the user's in-app notifications read: the given ids, or every unread one.
+
+    An id that is not one of the user's in-app notifications raises ``NotFound`` and
+    nothing is marked. Returns how many were newly marked.
+    """
+    mine = Notification.objects.filter(recipient=user, channel=NotificationChannel.IN_APP)
+    now = timezone.now()
+    if all_unread:
+        return mine.filter(read_at__isnull=True).update(read_at=now)
+    ids = set(notification_ids or ())
+    if not ids:
+        raise ValidationFailed(_("Choose at least one notification."))
+    with transaction.atomic():
+        if mine.filter(pk__in=ids).count() != len(ids):
+            raise NotFound(_("Notification not found."))
+        return mine.filter(pk__in=ids, read_at__isnull=True).update(read_at=now)
+
+
+def preference_set(*, user: User, kind: str, channel: str, enabled: bool) -> None:
+    """Switch one kind of notification on one channel on or off for ``user``."""
+    if kind not in NotificationKind.values:
+        raise ValidationFailed(_("Unknown kind of notification."))
+    if channel not in channels():
+        raise ValidationFailed(_("Unknown notification channel."))
+    if not enabled and (kind, channel) in ALWAYS_ON:
+        raise ValidationFailed(
+            _("Status changes always appear in your notification list; this cannot be turned off.")
+        )
+    NotificationPreference.objects.update_or_create(
+        user=user, kind=kind, channel=channel, defaults={"enabled": enabled}
+    )
+
+
+@transaction.atomic
+def preferences_update(*, user: User, enabled: Collection[tuple[str, str]]) -> None:
+    """Set every (kind, channel) pair: on when it is in ``enabled``, off otherwise."""
+    for kind in NotificationKind.values:
+        for channel in channels():
+            if (kind, channel) in ALWAYS_ON:
+                continue
+            preference_set(
+                user=user, kind=kind, channel=channel, enabled=(kind, channel) in enabled
+            )

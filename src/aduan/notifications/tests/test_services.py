@@ -1,0 +1,242 @@
+from __future__ import annotations
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.db import transaction
+
+from aduan.accounts.tests.factories import UserFactory
+from aduan.core.errors import NotFound, ValidationFailed
+from aduan.notifications.models import (
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+    NotificationState,
+)
+from aduan.notifications.services import (
+    notification_mark_read,
+    notify,
+    preference_set,
+    preferences_update,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _notify_status(report, event, recipients, **kwargs):
+    return notify(
+        recipients=recipients,
+        kind=NotificationKind.STATUS_CHANGED,
+        report=report,
+        event=event,
+        key=f"event:{event.pk}",
+        **kwargs,
+    )
+
+
+def test_notify_writes_an_in_app_and_an_email_row_and_enqueues_on_commit(
+    report, status_event, reporter, django_capture_on_commit_callbacks, mailoutbox
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        rows = _notify_status(report, status_event, [reporter])
+        assert Notification.objects.count() == 2
+        assert mailoutbox == []  # nothing leaves before the commit
+
+    by_channel = {row.channel: row for row in rows}
+    assert set(by_channel) == {"in_app", "email"}
+    assert by_channel["in_app"].state == NotificationState.SENT
+    assert by_channel["email"].idempotency_key == f"event:{status_event.pk}:{reporter.pk}:email"
+    assert len(callbacks) == 1
+    # The test settings run tasks immediately: the commit delivered the e-mail.
+    assert len(mailoutbox) == 1
+    assert Notification.objects.get(channel="email").state == NotificationState.SENT
+
+
+def test_nothing_is_written_or_sent_when_the_transaction_rolls_back(
+    report, status_event, reporter, django_capture_on_commit_callbacks, mailoutbox
+):
+    class Boom(Exception):
+        pass
+
+    def change_that_fails():
+        with transaction.atomic():
+            _notify_status(report, status_event, [reporter])
+            raise Boom
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(Boom):
+        change_that_fails()
+    assert Notification.objects.count() == 0
+    assert callbacks == []
+    assert mailoutbox == []
+
+
+def test_the_same_key_twice_writes_one_row_per_recipient_and_channel(
+    report, status_event, reporter, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = _notify_status(report, status_event, [reporter, reporter])
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        second = _notify_status(report, status_event, [reporter])
+    assert callbacks == []
+    assert len(first) == 2
+    assert second == []
+    assert Notification.objects.count() == 2
+    assert len(mailoutbox) == 1
+
+
+def test_content_is_rendered_in_the_recipients_language(report, status_event, reporter):
+    indonesian = UserFactory(language="id")
+    report.reporter = reporter
+    rows = _notify_status(report, status_event, [reporter, indonesian])
+    english = next(r for r in rows if r.recipient_id == reporter.pk and r.channel == "email")
+    assert english.subject == f"Report {report.tracking_id}: Being handled"
+    assert "Hello Siti," in english.body
+    assert "Petugas sudah dijadwalkan ke lokasi." in english.body
+    assert f"http://127.0.0.1:8000/lacak/{report.tracking_id}/" in english.body
+    assert english.url == f"/lacak/{report.tracking_id}/"
+    other = next(r for r in rows if r.recipient_id == indonesian.pk and r.channel == "email")
+    assert other.subject != english.subject
+
+
+def test_the_report_excerpt_goes_to_the_reporter_only(report, status_event, reporter, officer):
+    rows = _notify_status(report, status_event, [reporter, officer])
+    for row in rows:
+        has_excerpt = "Sudah dua minggu lampu jalan" in row.body
+        assert has_excerpt == (row.recipient_id == reporter.pk), row
+
+
+def test_confidential_report_email_has_the_title_but_no_text(report, status_event, reporter):
+    report.confidential = True
+    report.save()
+    rows = _notify_status(report, status_event, [reporter])
+    email = next(r for r in rows if r.channel == "email")
+    in_app = next(r for r in rows if r.channel == "in_app")
+    assert report.title in email.body
+    assert "Sudah dua minggu" not in email.body
+    assert "Petugas sudah dijadwalkan" not in email.body
+    assert "Sudah dua minggu" in in_app.body
+    assert "Petugas sudah dijadwalkan" in in_app.body
+
+
+def test_anonymous_reporters_identity_never_reaches_staff(report, reporter, officer, status_event):
+    report.anonymous = True
+    report.save()
+    rows = notify(
+        recipients=[officer],
+        kind=NotificationKind.DISPOSITION_RECEIVED,
+        report=report,
+        event=status_event,
+        key="disposition:1",
+        context={
+            "reporter": reporter,
+            "reporter_name": reporter.full_name,
+            "staff_url": "/staf/laporan/1/",
+            "agency_name": "Dinas Perhubungan",
+        },
+    )
+    assert rows
+    for row in rows:
+        text = row.subject + row.body
+        for secret in (reporter.full_name, reporter.email, reporter.phone, "Siti"):
+            assert secret not in text
+        assert row.url == "/staf/laporan/1/"
+        assert "Dinas Perhubungan" in row.body
+
+
+def test_email_only_to_a_verified_address(report, status_event, reporter):
+    EmailAddress.objects.filter(user=reporter).update(verified=False)
+    rows = _notify_status(report, status_event, [reporter])
+    assert [row.channel for row in rows] == ["in_app"]
+
+
+def test_preferences_switch_channels_off(report, status_event, reporter, officer):
+    preference_set(
+        user=reporter, kind=NotificationKind.STATUS_CHANGED, channel="email", enabled=False
+    )
+    preference_set(
+        user=officer, kind=NotificationKind.STATUS_CHANGED, channel="email", enabled=False
+    )
+    preference_set(
+        user=officer, kind=NotificationKind.COMMENT_POSTED, channel="in_app", enabled=False
+    )
+    rows = _notify_status(report, status_event, [reporter, officer])
+    # Status changes always stay in the in-app list; e-mail was switched off.
+    assert sorted((r.recipient_id, r.channel) for r in rows) == sorted(
+        [(reporter.pk, "in_app"), (officer.pk, "in_app")]
+    )
+    comment = notify(
+        recipients=[officer], kind=NotificationKind.COMMENT_POSTED, report=report, key="c:1"
+    )
+    assert [r.channel for r in comment] == ["email"]
+
+
+def test_status_changes_in_app_cannot_be_switched_off(reporter):
+    with pytest.raises(ValidationFailed):
+        preference_set(
+            user=reporter, kind=NotificationKind.STATUS_CHANGED, channel="in_app", enabled=False
+        )
+    with pytest.raises(ValidationFailed):
+        preference_set(user=reporter, kind="nonsense", channel="email", enabled=False)
+    with pytest.raises(ValidationFailed):
+        preference_set(
+            user=reporter, kind=NotificationKind.STATUS_CHANGED, channel="fax", enabled=False
+        )
+
+
+def test_preferences_update_sets_every_pair(reporter):
+    preferences_update(user=reporter, enabled={(NotificationKind.RESPONSE_POSTED, "email")})
+    off = set(
+        NotificationPreference.objects.filter(user=reporter, enabled=False).values_list(
+            "kind", "channel"
+        )
+    )
+    assert (NotificationKind.RESPONSE_POSTED, "email") not in off
+    assert (NotificationKind.RESPONSE_POSTED, "in_app") in off
+    assert (NotificationKind.STATUS_CHANGED, "in_app") not in off
+    assert len(off) == len(NotificationKind.values) * 2 - 2
+
+
+def test_inactive_users_get_nothing(report, status_event):
+    gone = UserFactory(is_active=False)
+    assert _notify_status(report, status_event, [gone]) == []
+
+
+def test_invalid_calls_are_refused(report):
+    with pytest.raises(ValueError, match="kind"):
+        notify(recipients=[report.reporter], kind="bogus", report=report, key="k")
+    with pytest.raises(ValueError, match="key"):
+        notify(recipients=[report.reporter], kind="status_changed", report=report, key="")
+
+
+def test_every_kind_renders_a_subject_and_a_body(report, reporter, officer):
+    for kind in NotificationKind.values:
+        rows = notify(
+            recipients=[reporter, officer],
+            kind=kind,
+            report=report,
+            key=f"every:{kind}",
+            context={"note": "Catatan", "merged_into": "ABC", "agency_name": "Dinas"},
+        )
+        assert len(rows) == 4, kind
+        for row in rows:
+            assert row.subject
+            assert report.tracking_id in row.subject
+            assert "{%" not in row.body
+            assert "{{" not in row.body
+            assert "/notifikasi/pengaturan/" in row.body
+
+
+def test_mark_read_one_all_and_someone_elses(report, status_event, reporter):
+    rows = _notify_status(report, status_event, [reporter])
+    in_app = next(r for r in rows if r.channel == "in_app")
+    other = UserFactory()
+    with pytest.raises(NotFound):
+        notification_mark_read(user=other, notification_ids=[in_app.pk])
+    email = next(r for r in rows if r.channel == "email")
+    with pytest.raises(NotFound):  # only in-app rows are in the list
+        notification_mark_read(user=reporter, notification_ids=[email.pk])
+    assert notification_mark_read(user=reporter, notification_ids=[in_app.pk]) == 1
+    assert notification_mark_read(user=reporter, notification_ids=[in_app.pk]) == 0
+    notify(recipients=[reporter], kind="comment_posted", report=report, key="more")
+    assert notification_mark_read(user=reporter, all_unread=True) == 1
+    with pytest.raises(ValidationFailed):
+        notification_mark_read(user=reporter, notification_ids=[])

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "notifications"
+
+urlpatterns = [
+    path("", views.notification_list, name="list"),
+    path("<int:notification_id>/baca/", views.notification_read, name="read"),
+    path("baca-semua/", views.notification_read_all, name="read_all"),
+    path("pengaturan/", views.notification_preferences, name="preferences"),
+]

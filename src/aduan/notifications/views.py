@@ -1,0 +1,92 @@
+"""The signed-in user's notification list and notification settings (thin views)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from aduan.core.errors import NotFound
+from aduan.core.pagination import CappedPaginator
+
+from .selectors import (
+    notification_get_for_user,
+    notification_list_for_user,
+    preference_table,
+    unread_count,
+)
+from .services import notification_mark_read, preferences_update
+
+
+def _list_context(request: HttpRequest) -> dict:
+    paginator = CappedPaginator(
+        notification_list_for_user(user=request.user), settings.ADUAN_PAGE_SIZE
+    )
+    page = paginator.get_page(request.GET.get("page"))
+    return {
+        "page": page,
+        "has_unread": any(n.is_unread for n in page) or unread_count(user=request.user) > 0,
+    }
+
+
+@login_required
+@require_GET
+def notification_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "notifications/list.html", _list_context(request))
+
+
+@login_required
+@require_POST
+def notification_read(request: HttpRequest, notification_id: int) -> HttpResponse:
+    try:
+        notification_mark_read(user=request.user, notification_ids=[notification_id])
+        notification = notification_get_for_user(user=request.user, notification_id=notification_id)
+    except NotFound:
+        raise Http404 from None
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    if request.htmx:
+        return render(request, "notifications/partials/item.html", {"notification": notification})
+    return redirect("notifications:list")
+
+
+@login_required
+@require_POST
+def notification_read_all(request: HttpRequest) -> HttpResponse:
+    marked = notification_mark_read(user=request.user, all_unread=True)
+    if request.htmx:
+        return render(request, "notifications/partials/list_body.html", _list_context(request))
+    if marked:
+        messages.success(request, _("All notifications are marked as read."))
+    return redirect("notifications:list")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_preferences(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        enabled = {
+            tuple(name.split(":", 1))
+            for name in request.POST
+            if ":" in name and request.POST.get(name) == "on"
+        }
+        # Only pairs that exist are kept; anything else in the form is ignored.
+        known = {
+            (row.kind, cell.channel)
+            for row in preference_table(user=request.user)
+            for cell in row.cells
+        }
+        preferences_update(user=request.user, enabled=enabled & known)
+        messages.success(request, _("Your notification settings are saved."))
+        return redirect("notifications:preferences")
+    return render(
+        request, "notifications/preferences.html", {"rows": preference_table(user=request.user)}
+    )
