@@ -10,5 +10,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("notifikasi/", include("aduan.notifications.urls")),
+    path("staf/hari-libur/", include("aduan.sla.urls")),
     path("", include("aduan.web.urls")),
 ]

@@ -7,11 +7,13 @@ embedded SQLite database under ``var/`` so that ``make run`` needs no service.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 SRC_DIR = Path(__file__).resolve().parents[3]
@@ -28,6 +30,19 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def json_setting(name: str, raw: str | None, default: dict) -> dict:
+    """``raw`` (the variable ``name``'s value) parsed as a JSON object, or ``default``."""
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise ImproperlyConfigured(f"{name} is not valid JSON: {error}") from None
+    if not isinstance(value, dict):
+        raise ImproperlyConfigured(f'{name} must be a JSON object, e.g. {{"response": 7}}')
+    return value
 
 
 def _secret_key() -> str:
@@ -74,6 +89,7 @@ INSTALLED_APPS = [
     "aduan.categories",
     "aduan.accounts",
     "aduan.reports",
+    "aduan.sla",
     "aduan.notifications",
     "aduan.api",
     "aduan.demo",
@@ -256,6 +272,26 @@ ADUAN_PAGE_SIZE = 20
 ADUAN_COUNT_CAP = int(os.environ.get("ADUAN_COUNT_CAP", "10000"))
 # Behind a reverse proxy, the number of proxies whose X-Forwarded-For we trust.
 ADUAN_TRUSTED_PROXY_COUNT = int(os.environ.get("ADUAN_TRUSTED_PROXY_COUNT", "0"))
+
+# Service levels, in days (see aduan.sla.policy; `manage.py check` validates them).
+# Working days unless noted. ADUAN_SLA_JSON overrides single keys, e.g. '{"response": 7}';
+# ADUAN_SLA_BY_CLASSIFICATION_JSON replaces the per-classification overrides entirely.
+ADUAN_SLA = {
+    "verification": 3,  # national admin verifies, from submission
+    "response": 5,  # the agency's first response, from disposition
+    "completion": 60,  # CALENDAR days to finish, from disposition (Perpres 76/2013)
+    "autoclose": 10,  # a response the reporter leaves unanswered closes after this
+    "extension_max": 10,  # one extension of the response deadline, at most this long
+    "reopen_window": 10,  # a closed report may be reopened for this long
+    "reminder": 1,  # remind this many working days before a deadline (global only)
+    **json_setting("ADUAN_SLA_JSON", os.environ.get("ADUAN_SLA_JSON"), {}),
+}
+# Information requests: 10 working days (UU 14/2008 on public information, art. 22).
+ADUAN_SLA_BY_CLASSIFICATION = json_setting(
+    "ADUAN_SLA_BY_CLASSIFICATION_JSON",
+    os.environ.get("ADUAN_SLA_BY_CLASSIFICATION_JSON"),
+    {"information_request": {"response": 10}},
+)
 
 LOGGING = {
     "version": 1,

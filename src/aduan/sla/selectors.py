@@ -1,0 +1,85 @@
+"""Reading deadlines: per report (prefetch-friendly), and for the periodic sweep."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from aduan.reports.models import Report
+
+from .calendar import WorkingCalendar, national_days_off
+from .models import DayOff, Deadline, DeadlineKind, DeadlineState
+from .services import reminder_due_at
+
+DUE_KEYS = {
+    DeadlineKind.VERIFICATION: "verification_due",
+    DeadlineKind.RESPONSE: "response_due",
+    DeadlineKind.COMPLETION: "completion_due",
+    DeadlineKind.AUTOCLOSE: "autoclose_at",
+}
+
+
+def _deadlines(report: Report) -> list[Deadline]:
+    # report.deadlines.all() uses a prefetch_related("deadlines") when there is one, so a
+    # list of reports costs one query for all their deadlines.
+    return list(report.deadlines.all())
+
+
+def deadlines_for_report(report: Report) -> dict[str, dt.datetime]:
+    """``{"verification_due", "response_due", "completion_due", "autoclose_at"}`` → the
+    due time of the latest non-cancelled deadline of that kind; absent kinds are left out."""
+    latest: dict[str, Deadline] = {}
+    for deadline in _deadlines(report):
+        if deadline.state == DeadlineState.CANCELLED:
+            continue
+        current = latest.get(deadline.kind)
+        if current is None or (deadline.created_at, deadline.pk) > (current.created_at, current.pk):
+            latest[deadline.kind] = deadline
+    return {DUE_KEYS[DeadlineKind(kind)]: deadline.due_at for kind, deadline in latest.items()}
+
+
+def current_deadline(report: Report) -> Deadline | None:
+    """The open deadline that falls first, or None."""
+    open_ones = [d for d in _deadlines(report) if d.state == DeadlineState.OPEN]
+    return min(open_ones, key=lambda d: (d.due_at, d.pk), default=None)
+
+
+def is_overdue(deadline: Deadline, now: dt.datetime | None = None) -> bool:
+    return deadline.state == DeadlineState.OPEN and (now or timezone.now()) > deadline.due_at
+
+
+def deadlines_overdue(*, now: dt.datetime) -> QuerySet[Deadline]:
+    """Open deadlines past due and not yet marked overdue (uses the open-deadline index)."""
+    return (
+        Deadline.objects.filter(state=DeadlineState.OPEN, due_at__lt=now, overdue_at__isnull=True)
+        .select_related("report", "agency")
+        .order_by("due_at", "id")
+    )
+
+
+def deadlines_to_remind(*, now: dt.datetime, calendar: WorkingCalendar) -> list[Deadline]:
+    """Open, not yet reminded, not yet due deadlines whose reminder time has come."""
+    # The reminder starts a few working days before the due day; four weeks covers any
+    # reminder setting below ten working days plus the longest run of days off (Lebaran).
+    horizon = now + dt.timedelta(days=28)
+    candidates = Deadline.objects.filter(
+        state=DeadlineState.OPEN,
+        reminded_at__isnull=True,
+        due_at__gte=now,
+        due_at__lt=horizon,
+    ).select_related("report", "agency")
+    return [d for d in candidates.order_by("due_at", "id") if reminder_due_at(d, calendar) <= now]
+
+
+def day_off_list() -> QuerySet[DayOff]:
+    """Every extra day off, by date, with who added it."""
+    return DayOff.objects.select_related("created_by").order_by("date")
+
+
+def national_holidays_upcoming(
+    *, start: dt.date, days: int = 366, language: str = "en_US"
+) -> list[tuple[dt.date, str]]:
+    """The holidays package's national days off from ``start`` for ``days`` days."""
+    return national_days_off(start, start + dt.timedelta(days=days), language=language)
