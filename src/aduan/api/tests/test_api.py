@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from aduan.accounts.tests.factories import UserFactory
 from aduan.api.errors import validation_field_errors
@@ -76,7 +77,9 @@ def test_validation_errors_are_named_by_field():
         {"type": "greater_than_equal", "loc": ("query", "filters", "x"), "ctx": {"ge": 1}},
         {"type": "string_too_long", "loc": ("file", "file"), "ctx": {"max_length": 3}},
     ]
-    assert validation_field_errors(errors, {"payload", "filters"}) == {
+    with translation.override("en"):
+        field_errors = validation_field_errors(errors, {"payload", "filters"})
+    assert field_errors == {
         "title": ["This field is required."],
         "page": ["Enter a whole number."],
         "x": ["Enter a value of at least 1."],

@@ -28,7 +28,8 @@ def test_capped_paginator_limits_pages_to_the_cap(django_assert_num_queries):
 def test_web_feed_and_api_say_when_the_count_is_capped(client, settings):
     settings.ADUAN_COUNT_CAP = 3
     ReportFactory.create_batch(5)
-    page = client.get("/laporan/", HTTP_ACCEPT_LANGUAGE="en")
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get("/laporan/")
     assert "More than 3 reports" in page.content.decode()
     body = client.get("/api/v1/reports").json()
     assert body["count"] == 3

@@ -125,11 +125,18 @@ def test_unknown_page_is_the_site_404(client):
     assert 'class="skip-link"' in response.content.decode()
 
 
-def test_english_switch_with_accept_language(client):
-    html = client.get(reverse("web:home"), headers={"accept-language": "en"}).content.decode()
-    assert '<html lang="en">' in html
-    # The switch now offers Indonesian.
-    assert 'name="language" value="id"' in html
+def test_browser_language_does_not_override_indonesian(client):
+    """Phones set to English still get the Indonesian site until the visitor switches."""
+    html = client.get(reverse("web:home"), headers={"accept-language": "en-US,en"}).content.decode()
+    assert '<html lang="id">' in html
+    assert 'name="language" value="en"' in html
+
+
+def test_api_follows_accept_language(client):
+    english = client.post(
+        "/api/v1/auth/token", {}, "application/json", headers={"accept-language": "en"}
+    )
+    assert english.json()["title"] == "Invalid input"
 
 
 def test_indonesian_by_default(client):
