@@ -170,11 +170,7 @@ def notify(
     }
     if not planned:
         return []
-    existing = set(
-        Notification.objects.filter(idempotency_key__in=planned).values_list(
-            "idempotency_key", flat=True
-        )
-    )
+    existing = _existing_keys(planned)
     now = timezone.now()
     rows = []
     for row_key, (user, channel) in planned.items():
@@ -216,6 +212,14 @@ def notify(
     if to_deliver:
         transaction.on_commit(partial(_enqueue_deliveries, to_deliver), robust=True)
     return written
+
+
+def _existing_keys(keys: Collection[str]) -> set[str]:
+    return set(
+        Notification.objects.filter(idempotency_key__in=keys).values_list(
+            "idempotency_key", flat=True
+        )
+    )
 
 
 def _enqueue_deliveries(notification_ids: list[int]) -> None:
