@@ -77,3 +77,28 @@ def test_environment_json_is_parsed_and_checked():
         json_setting("ADUAN_SLA_JSON", "{response: 7}", {})
     with pytest.raises(ImproperlyConfigured, match="must be a JSON object"):
         json_setting("ADUAN_SLA_JSON", "[7]", {})
+
+
+def test_the_environment_reaches_the_settings_and_manage_check(tmp_path):
+    from conftest import run_manage, subprocess_env
+
+    env = subprocess_env(
+        DJANGO_SETTINGS_MODULE="aduan.config.settings.base",
+        ADUAN_VAR_DIR=str(tmp_path),
+        ADUAN_SLA_JSON='{"response": 7}',
+        ADUAN_SLA_BY_CLASSIFICATION_JSON='{"aspiration": {"response": 0}}',
+    )
+    shown = run_manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.ADUAN_SLA['response'])",
+        env=env,
+    )
+    assert shown.stdout.strip().splitlines()[-1] == "7", shown.stderr
+    check = run_manage("check", env=env)
+    assert check.returncode != 0
+    assert "sla.E001" in check.stderr
+    assert "ADUAN_SLA_BY_CLASSIFICATION['aspiration']['response'] must be between 1" in check.stderr
+    broken = run_manage("check", env={**env, "ADUAN_SLA_JSON": "{response: 7}"})
+    assert broken.returncode != 0
+    assert "ADUAN_SLA_JSON is not valid JSON" in broken.stderr
