@@ -19,6 +19,7 @@ What a notification may say:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -111,7 +112,8 @@ def _render(
         )
         text = render_to_string(f"notifications/email/{kind}.txt", values).strip()
     subject, _sep, body = text.partition("\n")
-    return Truncator(subject.strip()).chars(200), body.strip() + "\n", path
+    body = re.sub(r"\n{3,}", "\n\n", body.strip())  # optional blocks leave blank runs
+    return Truncator(subject.strip()).chars(200), body + "\n", path
 
 
 def _wanted(*, kind: str, recipients: list[User]) -> dict[str, set[int]]:
