@@ -64,6 +64,37 @@ def _media_and_cache(settings, tmp_path):
     cache.clear()
 
 
+@pytest.fixture
+def client():
+    """Django's test client for an English-speaking visitor (the language switch's cookie and
+    Accept-Language), so assertions can name messages as written in the source. Tests of
+    the Indonesian default use ``visitor_client``, a browser that chose nothing."""
+    from django.conf import settings
+    from django.test import Client
+
+    english = Client(headers={"accept-language": "en"})
+    english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return english
+
+
+@pytest.fixture
+def visitor_client():
+    from django.test import Client
+
+    return Client()
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Code called directly (services, commands) speaks English in tests, so assertions can
+    name messages as written in the source; requests still pick their language through the
+    middleware (Indonesian by default), and tests/test_translations.py checks that."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture(scope="session")
 def migrated_sqlite(tmp_path_factory) -> Path:
     """An SQLite file with every migration applied and the cache table, made once per run

@@ -275,9 +275,9 @@ def public_report(db):
 @pytest.mark.parametrize(
     "accept_language", ["id", "id-ID,id;q=0.9,en;q=0.5", "fr", "en-US,en;q=0.9", None]
 )
-def test_home_is_indonesian_by_default(client, public_report, accept_language):
+def test_home_is_indonesian_by_default(visitor_client, public_report, accept_language):
     headers = {"HTTP_ACCEPT_LANGUAGE": accept_language} if accept_language else {}
-    html = client.get("/", **headers).content.decode()
+    html = visitor_client.get("/", **headers).content.decode()
     assert '<html lang="id">' in html
     assert f'href="{reverse("web:report_new")}">Lapor</a>' in html
     assert ">Masuk</a>" in html
@@ -323,9 +323,11 @@ def test_language_switch_overrides_the_browser(client, public_report):
         ("en", "Invalid input", "Some fields are not valid.", "This field is required."),
     ],
 )
-def test_api_problem_detail_follows_the_language(client, accept_language, title, detail, required):
+def test_api_problem_detail_follows_the_language(
+    visitor_client, accept_language, title, detail, required
+):
     headers = {"HTTP_ACCEPT_LANGUAGE": accept_language} if accept_language else {}
-    response = client.post(
+    response = visitor_client.post(
         reverse("api:auth_token"), data={}, content_type="application/json", **headers
     )
     assert response.status_code == 422

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import time_machine
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import ProtectedError
@@ -507,26 +508,29 @@ def demo_load(
                 longitude = Decimal("107.609810") + Decimal(rng.randint(-500, 500)) / 10_000
             category = directory.categories.get(topic.category)
             local_created = created_at.astimezone(JAKARTA)
-            report = report_submit(
-                reporter=reporter,
-                channel=rng.choices(channels, weights=channel_weights)[0],
-                classification=topic.classification,
-                title=generator.fill(rng.choice(topic.titles), regency, place)[:150],
-                body=generator.fill(rng.choice(topic.bodies), regency, place),
-                incident_date=(
-                    local_created.date() - dt.timedelta(days=rng.randint(0, 10))
-                    if rng.random() < 0.5
-                    else None
-                ),
-                region_code=place[0] or None,
-                latitude=latitude,
-                longitude=longitude,
-                agency_id=plan.agency.pk if requested and plan.agency else None,
-                category_id=category.pk if category else None,
-                anonymous=rng.random() < 0.12,
-                confidential=rng.random() < max(topic.confidential_rate, 0.03),
-                files=files,
-            )
+            # Written at the moment it happens in the story, so every timestamp (and the
+            # audit chain that covers them) is right from the start.
+            with time_machine.travel(created_at, tick=False):
+                report = report_submit(
+                    reporter=reporter,
+                    channel=rng.choices(channels, weights=channel_weights)[0],
+                    classification=topic.classification,
+                    title=generator.fill(rng.choice(topic.titles), regency, place)[:150],
+                    body=generator.fill(rng.choice(topic.bodies), regency, place),
+                    incident_date=(
+                        local_created.date() - dt.timedelta(days=rng.randint(0, 10))
+                        if rng.random() < 0.5
+                        else None
+                    ),
+                    region_code=place[0] or None,
+                    latitude=latitude,
+                    longitude=longitude,
+                    agency_id=plan.agency.pk if requested and plan.agency else None,
+                    category_id=category.pk if category else None,
+                    anonymous=rng.random() < 0.12,
+                    confidential=rng.random() < max(topic.confidential_rate, 0.03),
+                    files=files,
+                )
             if files:
                 stored_files.extend(a.file.name for a in report.attachments.all())
             result.attachments += len(files)
@@ -540,6 +544,7 @@ def demo_load(
                 new_events.append(
                     (
                         ReportEvent(
+                            created_at=when,
                             report=report,
                             actor=actor,
                             actor_role=(
@@ -646,23 +651,11 @@ def _moments(start: dt.datetime, count: int, now: dt.datetime, rng) -> list[dt.d
 def _timestamps_write(created, new_events) -> None:
     """Move everything written 'now' back to when it happened in the story."""
     reports = []
-    for report, created_at, updated_at in created:
-        report.created_at, report.updated_at = created_at, updated_at
+    for report, _created_at, updated_at in created:
+        report.updated_at = updated_at
         reports.append(report)
-    Report.objects.bulk_update(
-        reports, ["status", "agency", "created_at", "updated_at"], batch_size=500
-    )
-    when_by_report = {report.pk: created_at for report, created_at, _ in created}
+    Report.objects.bulk_update(reports, ["status", "agency", "updated_at"], batch_size=500)
 
-    events = ReportEvent.objects.bulk_create([event for event, _ in new_events], batch_size=500)
-    for event, (_, when) in zip(events, new_events, strict=True):
-        event.created_at = when
-    submitted = list(ReportEvent.objects.filter(report_id__in=when_by_report, action="submitted"))
-    for event in submitted:
-        event.created_at = when_by_report[event.report_id]
-    ReportEvent.objects.bulk_update([*events, *submitted], ["created_at"], batch_size=500)
-
-    attachments = list(Attachment.objects.filter(report_id__in=when_by_report))
-    for attachment in attachments:
-        attachment.created_at = when_by_report[attachment.report_id]
-    Attachment.objects.bulk_update(attachments, ["created_at"], batch_size=500)
+    # Events are chained one by one (bulk_create would skip the audit chain).
+    for event, _when in new_events:
+        event.save()

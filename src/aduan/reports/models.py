@@ -20,7 +20,8 @@ import secrets
 
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, MinLengthValidator
-from django.db import models
+from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aduan.core.tracking import LENGTH as TRACKING_ID_LENGTH
@@ -141,6 +142,47 @@ class Report(models.Model):
     created_at = models.DateTimeField(_("submitted at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    # --- Workflow state, kept by aduan.workflow.services only ---------------------------
+    disposed_agency = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("agency the report was disposed to"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The agency the national admin chose; `agency` may be one of its units."),
+    )
+    suggested_agency = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("agency suggested on return"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_reports",
+    )
+    due_at = models.DateTimeField(
+        _("current deadline"),
+        null=True,
+        blank=True,
+        help_text=_("The earliest open deadline, copied here so that queues sort by it."),
+    )
+    is_overdue = models.BooleanField(_("overdue"), default=False)
+    reopen_count = models.PositiveSmallIntegerField(default=0)
+    responded_at = models.DateTimeField(_("last response at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # The audit chain's head: the hash of the newest event and how many there are. An event
+    # deleted from the end of the timeline shows up as a head that no longer matches.
+    event_count = models.PositiveIntegerField(default=0, editable=False)
+    audit_head = models.CharField(max_length=64, blank=True, editable=False)
+
     class Meta:
         verbose_name = _("report")
         verbose_name_plural = _("reports")
@@ -154,6 +196,9 @@ class Report(models.Model):
             ),
             models.Index(fields=["status", "-created_at"], name="report_status_recent"),
             models.Index(fields=["agency", "status", "-created_at"], name="report_agency_inbox"),
+            # Queues sort by the current deadline, oldest first.
+            models.Index(fields=["status", "due_at"], name="report_status_due"),
+            models.Index(fields=["agency", "status", "due_at"], name="report_agency_due"),
             models.Index(fields=["category", "-created_at"], name="report_category_recent"),
             models.Index(fields=["region", "-created_at"], name="report_region_recent"),
             models.Index(fields=["reporter", "-created_at"], name="report_reporter_recent"),
@@ -182,6 +227,45 @@ class Report(models.Model):
 class EventAction(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
     ATTACHMENT_ADDED = "attachment_added", _("Attachment added")
+    DISPOSED = "dispose", _("Sent to agency")
+    HELD = "hold", _("Put on hold with a question")
+    ARCHIVED = "archive", _("Archived")
+    MERGED = "merge", _("Merged into another report")
+    MERGED_FROM = "merged_from", _("Duplicate merged into this report")
+    FLAGS_SET = "set_flags", _("Privacy changed")
+    ACCEPTED = "accept", _("Accepted by the agency")
+    RETURNED = "return", _("Returned by the agency")
+    FORWARDED = "forward", _("Forwarded")
+    EXTENDED = "extend", _("Deadline extended")
+    RESPONDED = "respond", _("Agency response")
+    COMMENTED = "comment", _("Comment")
+    NOTE = "note", _("Internal note")
+    ANSWERED = "answer", _("Reporter's answer")
+    CLOSED = "close", _("Closed by the reporter")
+    RATED = "rate", _("Rated")
+    REOPENED = "reopen", _("Reopened")
+    AUTO_CLOSED = "auto_close", _("Closed automatically")
+    OVERDUE = "overdue", _("Deadline missed")
+    ESCALATED = "escalate", _("Escalated")
+
+
+class AppendOnlyError(Exception):
+    """Raised on any attempt to change or delete an audit event through the ORM."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("Report events are append-only.")
+
+    def delete(self):
+        raise AppendOnlyError("Report events are append-only.")
+
+    def bulk_update(self, *args, **kwargs):
+        raise AppendOnlyError("Report events are append-only.")
+
+    def bulk_create(self, *args, **kwargs):
+        # bulk_create skips save(), and with it the chain.
+        raise AppendOnlyError("Report events are written one by one, chained.")
 
 
 class ReportEvent(models.Model):
@@ -205,24 +289,39 @@ class ReportEvent(models.Model):
     note = models.TextField(_("note"), blank=True)
     is_public = models.BooleanField(default=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # The audit chain: seq counts this report's events from 1; ``hash`` covers every field
+    # above and the previous event's hash (see aduan.reports.audit).
+    seq = models.PositiveIntegerField(default=0, editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    hash = models.CharField(max_length=64, default="", editable=False)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("report event")
         verbose_name_plural = _("report events")
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["report", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "seq"], name="report_event_seq_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.report_id} {self.action}"
 
     def save(self, *args, **kwargs) -> None:
+        """Insert only: the event is chained to the report's previous one before it is written."""
         if self.pk is not None:
-            raise ValueError("Report events are append-only.")
-        super().save(*args, **kwargs)
+            raise AppendOnlyError("Report events are append-only.")
+        from .audit import event_chain
+
+        with transaction.atomic():
+            event_chain(self)
+            super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise ValueError("Report events are append-only.")
+        raise AppendOnlyError("Report events are append-only.")
 
     @property
     def action_label(self) -> str:
@@ -249,6 +348,14 @@ class Attachment(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
+    event = models.ForeignKey(
+        ReportEvent,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="attachments",
+        help_text=_("The response or comment the file belongs to; empty for the report's own."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -258,3 +365,42 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class ReportFollower(models.Model):
+    """Someone besides the reporter who is told about the report: the reporter of a
+    duplicate that was merged into it."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="followers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["report", "user"], name="report_follower_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} follows {self.report_id}"
+
+
+class Rating(models.Model):
+    """The reporter's rating of how the report was handled (1-5), one per report."""
+
+    report = models.OneToOneField(Report, on_delete=models.CASCADE, related_name="rating")
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, null=True, related_name="ratings"
+    )
+    score = models.PositiveSmallIntegerField(_("score"))
+    comment = models.TextField(_("comment"), blank=True, max_length=1000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="rating_score_1_to_5", condition=models.Q(score__gte=1, score__lte=5)
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}: {self.score}"

@@ -54,11 +54,11 @@ def test_unknown_endpoint_is_404_problem(client):
     assert_problem(client.post("/api/v1/nothing", {}), 404)
 
 
-def test_problem_detail_follows_accept_language(client):
-    english = client.get("/api/v1/reports/23456789AB", HTTP_ACCEPT_LANGUAGE="en")
+def test_problem_detail_follows_accept_language(visitor_client):
+    english = visitor_client.get("/api/v1/reports/23456789AB", HTTP_ACCEPT_LANGUAGE="en")
     assert english["Content-Language"] == "en"
     assert assert_problem(english, 404)["title"] == "Not found"
-    default = client.get("/api/v1/reports/23456789AB")
+    default = visitor_client.get("/api/v1/reports/23456789AB")
     assert default["Content-Language"] == "id"
     assert default["Content-Type"] == PROBLEM
 

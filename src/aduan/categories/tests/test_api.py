@@ -12,16 +12,16 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/categories"
 
 
-def test_lists_active_categories_in_order_and_language(client):
+def test_lists_active_categories_in_order_and_language(visitor_client):
     second = CategoryFactory(name_id="Jalan", name_en="Roads", sort_order=2)
     first = CategoryFactory(name_id="Kesehatan", name_en="Health", sort_order=1)
     CategoryFactory(name_id="Lama", name_en="Old", is_active=False)
     child = CategoryFactory(
         name_id="Jalan rusak", name_en="Damaged roads", parent=second, sort_order=3
     )
-    indonesian = client.get(URL).json()
+    indonesian = visitor_client.get(URL).json()
     assert [c["name"] for c in indonesian] == ["Kesehatan", "Jalan", "Jalan rusak"]
-    english = client.get(URL, HTTP_ACCEPT_LANGUAGE="en").json()
+    english = visitor_client.get(URL, HTTP_ACCEPT_LANGUAGE="en").json()
     assert [c["name"] for c in english] == ["Health", "Roads", "Damaged roads"]
     assert english[0] == {"id": first.pk, "code": first.code, "name": "Health", "parent_id": None}
     assert english[2]["parent_id"] == second.pk

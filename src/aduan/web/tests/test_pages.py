@@ -125,9 +125,11 @@ def test_unknown_page_is_the_site_404(client):
     assert 'class="skip-link"' in response.content.decode()
 
 
-def test_browser_language_does_not_override_indonesian(client):
+def test_browser_language_does_not_override_indonesian(visitor_client):
     """Phones set to English still get the Indonesian site until the visitor switches."""
-    html = client.get(reverse("web:home"), headers={"accept-language": "en-US,en"}).content.decode()
+    html = visitor_client.get(
+        reverse("web:home"), headers={"accept-language": "en-US,en"}
+    ).content.decode()
     assert '<html lang="id">' in html
     assert 'name="language" value="en"' in html
 
@@ -139,8 +141,8 @@ def test_api_follows_accept_language(client):
     assert english.json()["title"] == "Invalid input"
 
 
-def test_indonesian_by_default(client):
-    html = client.get(reverse("web:home")).content.decode()
+def test_indonesian_by_default(visitor_client):
+    html = visitor_client.get(reverse("web:home")).content.decode()
     assert '<html lang="id">' in html
     assert 'name="language" value="en"' in html
 
