@@ -21,6 +21,9 @@ from aduan.categories.models import Category
 from aduan.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from aduan.core.tracking import new_tracking_id
 from aduan.regions.models import Region
+from aduan.sla import services as sla
+from aduan.sla.models import DeadlineKind
+from aduan.workflow import notify
 
 from .attachments import PreparedFile, attachment_store, attachments_discard
 from .models import (
@@ -261,6 +264,7 @@ def report_submit(
                 **cleaned,
                 tracking_id=new_tracking_id(),
                 requested_agency=agency,
+                disposed_agency=agency,
                 anonymous=bool(anonymous),
                 confidential=bool(confidential),
                 channel=channel,
@@ -272,7 +276,7 @@ def report_submit(
             except ValidationError as exc:  # a rule report_validate missed: still no 500
                 raise ValidationFailed(field_errors=exc.message_dict) from exc
             _save_with_fresh_tracking_id(report)
-            ReportEvent.objects.create(
+            event = ReportEvent.objects.create(
                 report=report,
                 actor=reporter,
                 actor_role=reporter.role,
@@ -285,6 +289,7 @@ def report_submit(
             for prepared in files:
                 attachment = attachment_store(report=report, prepared=prepared, actor=reporter)
                 stored.append(attachment.file.name)
+            _deadlines_on_submit(report, event=event)
     except BaseException:
         # The rows are rolled back; the files written to storage are not, so remove them.
         attachments_discard(stored)
@@ -344,3 +349,19 @@ def report_attachment_add(
         attachments_discard(stored)
         raise
     return attachment
+
+
+def _deadlines_on_submit(report: Report, *, event: ReportEvent) -> None:
+    """Start the first clocks: verification by the national admin, or, for a report sent
+    straight to an agency, its response and completion; tell that agency's staff."""
+    if report.agency_id:
+        sla.deadline_start(report=report, kind=DeadlineKind.RESPONSE, agency=report.agency)
+        sla.deadline_start(report=report, kind=DeadlineKind.COMPLETION, agency=report.agency)
+    else:
+        sla.deadline_start(report=report, kind=DeadlineKind.VERIFICATION)
+    report.due_at, report.is_overdue = sla.report_due_state(report=report)
+    Report.objects.filter(pk=report.pk).update(due_at=report.due_at, is_overdue=report.is_overdue)
+    if report.agency_id:
+        notify.agency_staff(
+            report=report, event=event, agency=report.agency, kind="disposition_received"
+        )

@@ -290,3 +290,61 @@ def day_off_remove(*, actor, day_off: DayOff) -> None:
         "day off removed: %s %r by user %s", day_off.date.isoformat(), day_off.name, actor.pk
     )
     day_off.delete()
+
+
+# --- What the workflow asks of a report's deadlines ------------------------------------------
+
+# The reporter's silence (auto-close) is nobody's lateness: it never makes a report overdue.
+AGENCY_KINDS = (DeadlineKind.VERIFICATION, DeadlineKind.RESPONSE, DeadlineKind.COMPLETION)
+
+
+def report_due_state(
+    *, report: Report, now: dt.datetime | None = None
+) -> tuple[dt.datetime | None, bool]:
+    """``(due_at, is_overdue)`` for the report row: the earliest open deadline, and whether
+    an open deadline someone must act on has passed. One query on the open-deadline index."""
+    now = now or timezone.now()
+    open_ones = list(
+        Deadline.objects.filter(report=report, state=DeadlineState.OPEN).values_list(
+            "kind", "due_at"
+        )
+    )
+    due_at = min((due for _kind, due in open_ones), default=None)
+    overdue = any(kind in AGENCY_KINDS and due < now for kind, due in open_ones)
+    return due_at, overdue
+
+
+def deadline_reassign(*, report: Report, agency: Agency) -> int:
+    """The report moved to one of the agency's units: its open deadlines keep their due
+    times (the clock does not restart inside an agency) and now name the unit."""
+    return (
+        Deadline.objects.filter(report=report, state=DeadlineState.OPEN)
+        .exclude(kind=DeadlineKind.VERIFICATION)
+        .update(agency=agency)
+    )
+
+
+def deadline_passed(*, report: Report, kind: str, now: dt.datetime | None = None) -> bool:
+    """Is there an open deadline of ``kind`` whose time has come?"""
+    return Deadline.objects.filter(
+        report=report, kind=kind, state=DeadlineState.OPEN, due_at__lt=now or timezone.now()
+    ).exists()
+
+
+def reopen_until(*, report: Report) -> dt.datetime | None:
+    """The end of the reopen window: ``reopen_window`` working days after the day the report
+    closed, in the handling agency's time zone (None if it never closed)."""
+    if report.closed_at is None:
+        return None
+    tz = report.agency.timezone if report.agency_id else NATIONAL_TIMEZONE
+    return deadline_due(
+        start=report.closed_at,
+        working_days=sla_days("reopen_window", report.classification),
+        tz=tz,
+        calendar=calendar_current(),
+    )
+
+
+def within_reopen_window(*, report: Report, now: dt.datetime | None = None) -> bool:
+    until = reopen_until(report=report)
+    return until is not None and (now or timezone.now()) <= until

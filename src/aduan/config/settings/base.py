@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "aduan.categories",
     "aduan.accounts",
     "aduan.reports",
+    "aduan.workflow",
     "aduan.sla",
     "aduan.notifications",
     "aduan.api",

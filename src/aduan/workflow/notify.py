@@ -1,0 +1,47 @@
+"""Who is told about a report event. The outbox and its delivery are aduan.notifications';
+this module only picks the recipients, so that every workflow action says it in one line.
+
+- The reporter and the report's followers: every status change, response and staff
+  comment (never their own actions).
+- Agency staff: a new disposition, a reporter's comment or answer, a reopened report —
+  the handling agency's admins, and the unit's officers when it sits with a unit.
+"""
+
+from __future__ import annotations
+
+from aduan.accounts.models import Role, User
+from aduan.agencies.models import Agency
+from aduan.reports.models import Report, ReportEvent
+
+
+def _send(*, recipients, kind: str, report: Report, event: ReportEvent) -> None:
+    from aduan.notifications.services import notify
+
+    people = [user for user in recipients if user.is_active and user.pk != event.actor_id]
+    if people:
+        notify(
+            recipients=people,
+            kind=kind,
+            report=report,
+            event=event,
+            context={},
+            key=f"event:{event.pk}:{kind}",
+        )
+
+
+def reporter(*, report: Report, event: ReportEvent, kind: str = "status_changed") -> None:
+    followers = User.objects.filter(pk__in=report.followers.values("user_id"))
+    _send(recipients=[report.reporter, *followers], kind=kind, report=report, event=event)
+
+
+def agency_staff(*, report: Report, event: ReportEvent, agency: Agency, kind: str) -> None:
+    """The admins of ``agency`` and of the agency above a unit, and the unit's officers."""
+    agency_ids = [agency.pk]
+    if agency.parent_id:
+        agency_ids.append(agency.parent_id)
+    staff = User.objects.filter(
+        is_active=True,
+        agency_id__in=agency_ids,
+        role__in=(Role.AGENCY_ADMIN, Role.UNIT_OFFICER),
+    ).exclude(role=Role.UNIT_OFFICER, agency_id__in=agency_ids[1:])
+    _send(recipients=list(staff), kind=kind, report=report, event=event)

@@ -1,0 +1,54 @@
+"""Who may act on a report, in one place. Visibility (who may *see* it) stays in
+``reports.selectors``; this module answers the next question: in which capacity does a
+user act on a report they can see?"""
+
+from __future__ import annotations
+
+from aduan.accounts.models import Role, User
+from aduan.core.errors import PermissionDenied
+from aduan.reports.models import Report
+
+from .transitions import TRANSITIONS, Action, Actor, actions_from
+
+
+def actor_capacities(*, user: User | None, report: Report) -> frozenset[Actor]:
+    """Every capacity in which ``user`` may act on ``report``."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return frozenset()
+    capacities: set[Actor] = set()
+    if report.reporter_id == user.pk:
+        capacities.add(Actor.REPORTER)
+    if user.role == Role.NATIONAL_ADMIN:
+        capacities.add(Actor.NATIONAL_ADMIN)
+    elif user.role in (Role.AGENCY_ADMIN, Role.UNIT_OFFICER) and handles(user=user, report=report):
+        capacities.add(Actor.AGENCY_ADMIN if user.role == Role.AGENCY_ADMIN else Actor.UNIT_OFFICER)
+    return frozenset(capacities)
+
+
+def handles(*, user: User, report: Report) -> bool:
+    """Is the report's handling agency the user's agency or one of its units?"""
+    if not report.agency_id or not user.agency_id:
+        return False
+    agency_path = user.agency.path
+    return bool(agency_path) and report.agency.path.startswith(agency_path)
+
+
+def action_authorize(*, user: User | None, report: Report, action: Action | str) -> Actor:
+    """The capacity in which ``user`` takes ``action``, or ``PermissionDenied``."""
+    allowed = TRANSITIONS[Action(action)].actors
+    capacities = actor_capacities(user=user, report=report) & allowed
+    if not capacities:
+        raise PermissionDenied
+    # A national admin who is also the reporter acts as the admin on admin actions.
+    for preferred in (Actor.NATIONAL_ADMIN, Actor.AGENCY_ADMIN, Actor.UNIT_OFFICER):
+        if preferred in capacities:
+            return preferred
+    return next(iter(capacities))
+
+
+def actions_available(*, user: User | None, report: Report) -> list[Action]:
+    """What ``user`` could do to ``report`` now (for buttons; services check again)."""
+    capacities = actor_capacities(user=user, report=report)
+    return [
+        action for action in actions_from(report.status) if TRANSITIONS[action].actors & capacities
+    ]

@@ -1,0 +1,108 @@
+"""Staff work lists: the national admin's verification queue and the agency inbox.
+
+Both are scoped by the one visibility rule (``reports.selectors.report_visibility_q``)
+and narrowed by the same filters; both sort by the current deadline, oldest first, on
+the ``(status, due_at)`` and ``(agency, status, due_at)`` indexes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import F, Q, QuerySet
+
+from aduan.accounts.models import Role, User
+from aduan.agencies.models import Agency
+from aduan.core.errors import PermissionDenied
+from aduan.reports.models import Report, Status
+from aduan.reports.selectors import region_q
+
+QUEUE_STATUSES = (Status.SUBMITTED, Status.RETURNED)
+INBOX_STATUSES = (Status.DISPOSITIONED, Status.IN_PROGRESS, Status.RESPONDED)
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    status: str | None = None
+    agency_id: int | None = None  # a unit inside the caller's agency (or any, for admins)
+    overdue: bool | None = None
+    category_id: int | None = None
+    region_code: str | None = None
+    created_from: dt.date | None = None
+    created_to: dt.date | None = None
+    q: str | None = None
+
+
+def _scope(user: User) -> Q:
+    if not (user and user.is_authenticated and user.is_active):
+        raise PermissionDenied
+    if user.role in (Role.NATIONAL_ADMIN, Role.OVERSIGHT):
+        return Q()
+    if user.role in (Role.AGENCY_ADMIN, Role.UNIT_OFFICER) and user.agency_id and user.agency.path:
+        return Q(agency__in=Agency.objects.filter(path__startswith=user.agency.path).values("pk"))
+    raise PermissionDenied
+
+
+def _narrow(qs: QuerySet[Report], filters: InboxFilters) -> QuerySet[Report]:
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.agency_id:
+        unit = Agency.objects.filter(pk=filters.agency_id).only("path").first()
+        qs = (
+            qs.filter(agency__in=Agency.objects.filter(path__startswith=unit.path).values("pk"))
+            if unit
+            else qs.none()
+        )
+    if filters.overdue is not None:
+        qs = qs.filter(is_overdue=filters.overdue)
+    if filters.category_id:
+        qs = qs.filter(category_id=filters.category_id)
+    if filters.region_code:
+        qs = qs.filter(region_q(filters.region_code))
+    if filters.created_from:
+        qs = qs.filter(created_at__date__gte=filters.created_from)
+    if filters.created_to:
+        qs = qs.filter(created_at__date__lte=filters.created_to)
+    if filters.q:
+        for term in filters.q.split()[:8]:
+            qs = qs.filter(
+                Q(title__icontains=term) | Q(body__icontains=term) | Q(tracking_id=term.upper())
+            )
+    return qs
+
+
+def _ordered(qs: QuerySet[Report]) -> QuerySet[Report]:
+    return qs.select_related(
+        "agency", "category", "region", "requested_agency", "suggested_agency"
+    ).order_by(F("due_at").asc(nulls_last=True), "id")
+
+
+def inbox_for_user(*, user: User, filters: InboxFilters | None = None) -> QuerySet[Report]:
+    """What the agency works on: reports with its agency or its units, in the working
+    statuses unless a status filter says otherwise (national admin and oversight: all)."""
+    filters = filters or InboxFilters()
+    qs = Report.objects.filter(_scope(user))
+    if not filters.status:
+        qs = qs.filter(status__in=INBOX_STATUSES)
+    return _ordered(_narrow(qs, filters))
+
+
+def national_queue(*, user: User, filters: InboxFilters | None = None) -> QuerySet[Report]:
+    """The national admin's desk: reports awaiting verification or returned by an agency."""
+    if not (user and user.is_authenticated and user.role in (Role.NATIONAL_ADMIN, Role.OVERSIGHT)):
+        raise PermissionDenied
+    filters = filters or InboxFilters()
+    qs = Report.objects.all()
+    if not filters.status:
+        qs = qs.filter(status__in=QUEUE_STATUSES)
+    return _ordered(_narrow(qs, filters))
+
+
+def units_for_user(*, user: User) -> QuerySet[Agency]:
+    """The agencies a staff member may filter or assign by: their own and every unit below."""
+    if user.role in (Role.NATIONAL_ADMIN, Role.OVERSIGHT):
+        return Agency.objects.none()
+    if not user.agency_id:
+        return Agency.objects.none()
+    return Agency.objects.filter(path__startswith=user.agency.path, is_active=True).order_by("path")
