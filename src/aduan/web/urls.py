@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import staff_views, views
 
 app_name = "web"
 
@@ -15,4 +15,12 @@ urlpatterns = [
     path("lampiran/<int:attachment_id>/", views.attachment_download, name="attachment_download"),
     path("pilih/wilayah/", views.region_options, name="region_options"),
     path("pilih/instansi/", views.agency_suggestions, name="agency_suggestions"),
+    path("staf/antrean/", staff_views.queue, name="staff_queue"),
+    path("staf/kotak-masuk/", staff_views.inbox, name="staff_inbox"),
+    path("staf/laporan/<str:tracking_id>/", staff_views.staff_report, name="staff_report"),
+    path(
+        "staf/laporan/<str:tracking_id>/templat/",
+        staff_views.response_template,
+        name="staff_response_template",
+    ),
 ]

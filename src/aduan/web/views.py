@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page
+from django.db.models import prefetch_related_objects
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -22,7 +26,7 @@ from aduan.core.ratelimit import check_submission_rate
 from aduan.core.tracking import normalise_tracking_id
 from aduan.regions.selectors import region_children
 from aduan.reports.attachments import prepare_uploaded_file
-from aduan.reports.models import Attachment, Report
+from aduan.reports.models import Attachment, Rating, Report
 from aduan.reports.selectors import (
     FeedFilters,
     ReporterVisibility,
@@ -32,7 +36,14 @@ from aduan.reports.selectors import (
     reporter_visibility,
 )
 from aduan.reports.services import report_submit
+from aduan.sla.selectors import current_deadline
+from aduan.workflow.permissions import actions_available, actor_capacities
+from aduan.workflow.services import reopen_deadline_for
+from aduan.workflow.transitions import Action, Actor
 
+from .action_forms import REPORTER_ACTIONS
+from .actions import action_forms, action_run
+from .deadlines import calendar_current, deadline_countdown
 from .forms import FeedFilterForm, ReportForm, agencies_matching, agency_or_none
 
 HOME_FEED_SIZE = 5
@@ -168,21 +179,69 @@ def track(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def track_detail(request: HttpRequest, tracking_id: str) -> HttpResponse:
+    """The report as the visitor may see it; its reporter also answers, accepts, rates,
+    comments and reopens here (the services decide what the status allows)."""
     report = _report_for(request, tracking_id)
+    outcome = None
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if Actor.REPORTER not in actor_capacities(user=request.user, report=report):
+            raise PermissionDenied
+        outcome = action_run(request, report=report, allowed=REPORTER_ACTIONS, staff=False)
+        if outcome.done:
+            return redirect("web:track_detail", tracking_id=report.tracking_id)
     visibility = reporter_visibility(user=request.user, report=report)
+    events = event_list_for_user(user=request.user, report=report)
+    own_files, event_files = [], {}
+    for attachment in report.attachments.all():
+        if attachment.event_id:
+            event_files.setdefault(attachment.event_id, []).append(attachment)
+        else:
+            own_files.append(attachment)
+    for event in events:
+        event.files = event_files.get(event.pk, [])
+    prefetch_related_objects([report], "deadlines")
+    deadline = current_deadline(report)
     return render(
         request,
         "web/track_detail.html",
         {
             "report": report,
-            "events": event_list_for_user(user=request.user, report=report),
-            "attachments": list(report.attachments.all()),
+            "events": events,
+            "attachments": own_files,
             "show_reporter_name": visibility >= ReporterVisibility.NAME,
             "show_reporter_contact": visibility == ReporterVisibility.FULL,
+            "current_deadline": deadline,
+            "current": (
+                deadline_countdown(deadline, calendar=calendar_current()) if deadline else None
+            ),
+            **_reporter_actions(request, report, outcome),
         },
+        status=outcome.status if outcome else 200,
     )
+
+
+def _reporter_actions(request: HttpRequest, report: Report, outcome) -> dict:
+    user = request.user
+    if not user.is_authenticated or report.reporter_id != user.pk:
+        return {"forms": [], "outcome": outcome}
+    available = [a for a in actions_available(user=user, report=report) if a in REPORTER_ACTIONS]
+    if Action.RATE in available and Rating.objects.filter(report=report).exists():
+        available.remove(Action.RATE)
+    reopen_until = reopen_deadline_for(report)
+    if Action.REOPEN in available and (reopen_until is None or reopen_until < timezone.now()):
+        available.remove(Action.REOPEN)
+    forms = action_forms(
+        report=report,
+        user=user,
+        actions=available,
+        bound=outcome.form if outcome else None,
+        staff=False,
+    )
+    return {"forms": forms, "outcome": outcome, "reopen_until": reopen_until}
 
 
 @require_GET

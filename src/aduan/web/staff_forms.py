@@ -1,0 +1,136 @@
+"""Forms of the staff work lists: their filters (GET) and the inbox's bulk assignment."""
+
+from __future__ import annotations
+
+from django import forms
+from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
+
+from aduan.accounts.models import User
+from aduan.reports.models import Status
+from aduan.workflow.selectors import INBOX_STATUSES, QUEUE_STATUSES, InboxFilters, units_for_user
+
+from .forms import agencies_matching, agency_or_none, category_choices, region_picker
+
+OVERDUE_CHOICES = [("", _("Any")), ("yes", _("Overdue only")), ("no", _("Not overdue"))]
+BULK_MAX = 100
+
+
+class WorkListFilterForm(forms.Form):
+    """The filters of the national queue and the agency inbox. An invalid value is
+    dropped (treated as no filter), never an error page."""
+
+    q = forms.CharField(label=_("Words or tracking number"), required=False, max_length=100)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    unit = forms.TypedChoiceField(label=_("Unit"), required=False, coerce=int, empty_value=None)
+    overdue = forms.ChoiceField(label=_("Deadline"), required=False, choices=OVERDUE_CHOICES)
+    category = forms.TypedChoiceField(
+        label=_("Topic"), required=False, coerce=int, empty_value=None
+    )
+    province = forms.ChoiceField(label=_("Province"), required=False)
+    regency = forms.ChoiceField(label=_("Regency or city"), required=False)
+    district = forms.ChoiceField(label=_("District"), required=False)
+    created_from = forms.DateField(
+        label=_("Submitted from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    created_to = forms.DateField(
+        label=_("Submitted until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    agency_q = forms.CharField(
+        label=_("Search for an agency"), required=False, max_length=100, widget=forms.SearchInput
+    )
+    agency = forms.IntegerField(required=False, min_value=1)
+
+    def __init__(self, data: QueryDict, *, user: User, queue: bool = False) -> None:
+        super().__init__(data)
+        statuses = QUEUE_STATUSES if queue else INBOX_STATUSES
+        default = _("Awaiting verification and returned") if queue else _("All open in the agency")
+        self.fields["status"].choices = (
+            [("", default)]
+            + [(s.value, s.label) for s in Status if s in statuses]
+            + [(s.value, s.label) for s in Status if s not in statuses]
+        )
+        self.units = list(units_for_user(user=user))
+        if self.units:
+            self.fields["unit"].choices = [("", _("All units"))] + [
+                (u.pk, u.name) for u in self.units
+            ]
+        else:
+            del self.fields["unit"]
+        # The national admin and oversight narrow by agency with the public picker instead.
+        self.with_agency_picker = not self.units
+        if not self.with_agency_picker:
+            del self.fields["agency_q"], self.fields["agency"]
+        self.fields["category"].choices = category_choices(_("All"))
+        self.picker = region_picker(data)
+        any_ = [("", _("All"))]
+        for name, regions in (
+            ("province", self.picker.provinces),
+            ("regency", self.picker.regencies),
+            ("district", self.picker.districts),
+        ):
+            self.fields[name].choices = any_ + [(r.code, r.display_name) for r in regions]
+        self.agency_query = str(data.get("agency_q") or "").strip()[:100]
+        self.selected_agency = (
+            agency_or_none(data.get("agency")) if self.with_agency_picker else None
+        )
+        self.agency_suggestions = (
+            agencies_matching(self.agency_query)
+            if self.with_agency_picker and self.selected_agency is None
+            else []
+        )
+
+    def filters(self) -> InboxFilters:
+        self.is_valid()
+        data = {k: v for k, v in getattr(self, "cleaned_data", {}).items() if k not in self.errors}
+        overdue = {"yes": True, "no": False}.get(data.get("overdue") or "")
+        agency_id = data.get("unit") or (self.selected_agency.pk if self.selected_agency else None)
+        return InboxFilters(
+            status=data.get("status") or None,
+            agency_id=agency_id,
+            overdue=overdue,
+            category_id=data.get("category") or None,
+            region_code=self.picker.code or None,
+            created_from=data.get("created_from"),
+            created_to=data.get("created_to"),
+            q=(data.get("q") or "").strip() or None,
+        )
+
+    @property
+    def is_filtered(self) -> bool:
+        return any(v for k, v in self.data.items() if k != "page")
+
+
+class BulkAssignForm(forms.Form):
+    """Checked rows of the inbox and the unit they go to."""
+
+    reports = forms.MultipleChoiceField(
+        label=_("Reports"),
+        error_messages={"required": _("Tick at least one report.")},
+    )
+    unit = forms.TypedChoiceField(
+        label=_("Assign the ticked reports to"),
+        coerce=int,
+        error_messages={"required": _("Choose the unit.")},
+    )
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = [("", _("— choose a unit —"))] + [
+            (u.pk, u.name) for u in units_for_user(user=user)
+        ]
+        # Any tracking ids are accepted here; the services decide, report by report.
+        tracking_ids = self.data.getlist("reports") if self.is_bound else []
+        self.fields["reports"].choices = [(t, t) for t in tracking_ids[:BULK_MAX]]
+
+    def clean_reports(self):
+        reports = self.cleaned_data["reports"]
+        if len(self.data.getlist("reports")) > BULK_MAX:
+            raise forms.ValidationError(
+                _("At most %(n)d reports at once.") % {"n": BULK_MAX}, code="too_many"
+            )
+        return reports
