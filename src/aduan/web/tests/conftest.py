@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+import time_machine
 
 from aduan.accounts.tests.factories import (
     AgencyAdminFactory,
@@ -12,6 +13,8 @@ from aduan.accounts.tests.factories import (
 from aduan.agencies.tests.factories import AgencyFactory, UnitFactory
 from aduan.categories.tests.factories import CategoryFactory
 from aduan.regions.tests.factories import DistrictFactory, ProvinceFactory, RegencyFactory
+
+from .staff_helpers import NOW
 
 
 @pytest.fixture
@@ -82,3 +85,28 @@ def disk_storage(settings):
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     }
     return settings.MEDIA_ROOT
+
+
+# --- The staff workspaces ------------------------------------------------------------------
+
+
+@pytest.fixture
+def frozen():
+    """Tuesday 1 December 2026, 09:00 WIB: a working week with no holiday before Friday."""
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def people(agency, unit, citizen, other_citizen):
+    """Everyone who may open a staff page, for a report handled by ``agency``."""
+    other_agency = AgencyFactory(name="Kementerian Lain")
+    return {
+        "anonymous": None,
+        "citizen": citizen,
+        "national_admin": NationalAdminFactory(full_name="Admin Nasional"),
+        "agency_admin": AgencyAdminFactory(agency=agency, full_name="Admin PU"),
+        "other_agency_admin": AgencyAdminFactory(agency=other_agency),
+        "unit_officer": UnitOfficerFactory(agency=unit, full_name="Petugas Ditjal"),
+        "oversight": OversightFactory(),
+    }
