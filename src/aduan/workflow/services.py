@@ -753,9 +753,13 @@ def report_act(
     """Take ``action`` (by its name in the transition table) with ``payload``'s arguments.
     Unknown actions are ``NotFound``; unknown or mistyped arguments ``ValidationFailed``."""
     try:
-        function, arguments = _PAYLOAD_ARGS[Action(action)]
+        known = Action(action)
     except ValueError as exc:
         raise NotFound(_("Unknown action.")) from exc
+    if known not in _PAYLOAD_ARGS:
+        # The sweep's own action (auto-close) is in the table but nobody's to take by hand.
+        raise PermissionDenied
+    function, arguments = _PAYLOAD_ARGS[known]
     payload = dict(payload or {})
     unknown = sorted(set(payload) - set(arguments))
     if unknown:
