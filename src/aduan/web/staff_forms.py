@@ -118,10 +118,11 @@ class BulkAssignForm(forms.Form):
         error_messages={"required": _("Choose the unit.")},
     )
 
-    def __init__(self, *args, user: User, **kwargs) -> None:
+    def __init__(self, *args, user: User, units=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        units = units_for_user(user=user) if units is None else units
         self.fields["unit"].choices = [("", _("— choose a unit —"))] + [
-            (u.pk, u.name) for u in units_for_user(user=user)
+            (u.pk, u.name) for u in units
         ]
         # Any tracking ids are accepted here; the services decide, report by report.
         tracking_ids = self.data.getlist("reports") if self.is_bound else []

@@ -113,7 +113,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     reports = inbox_for_user(user=request.user, filters=filters.filters())
     page, rows = _rows(request, reports)
     if can_assign and bulk is None:
-        bulk = BulkAssignForm(user=request.user)
+        bulk = BulkAssignForm(user=request.user, units=filters.units)
     return render(
         request,
         "web/staff/inbox.html",

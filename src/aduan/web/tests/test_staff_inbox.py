@@ -1,0 +1,225 @@
+"""The agency inbox: scope, filters, bulk assignment to units, query count."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from aduan.agencies.tests.factories import AgencyFactory, UnitFactory
+from aduan.categories.tests.factories import CategoryFactory
+from aduan.reports.models import EventAction, ReportEvent, Status
+from aduan.reports.tests.factories import ReportFactory
+from aduan.workflow import services as wf
+
+from .staff_helpers import NOW, WIB, disposed, in_progress, responded, sign_in, text
+from .test_staff_queue import tracking_ids
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
+
+INBOX = reverse("web:staff_inbox")
+
+
+@pytest.fixture
+def work(people, citizen, agency, unit, region_tree, frozen):
+    """Reports of ``agency`` in several states, units, topics, places and dates."""
+    admin, agency_admin = people["national_admin"], people["agency_admin"]
+    roads = CategoryFactory(name_en="Roads")
+    frozen.move_to(dt.datetime(2026, 11, 23, 9, 0, tzinfo=WIB))
+    old = disposed(citizen, admin=admin, agency=agency, title="Laporan lama yang terlambat")
+    frozen.move_to(NOW)
+    fresh = disposed(
+        citizen, admin=admin, agency=agency, title="Laporan jalan baru", category_id=roads.pk
+    )
+    at_unit = disposed(
+        citizen,
+        admin=admin,
+        agency=agency,
+        title="Laporan di unit Sukasari",
+        region_code=region_tree["district"].code,
+    )
+    wf.report_forward(report=at_unit, actor=agency_admin, agency_id=unit.pk)
+    busy = in_progress(
+        citizen, admin=admin, agency=agency, agency_admin=agency_admin, title="Laporan diproses"
+    )
+    answered = responded(
+        citizen, admin=admin, agency=agency, agency_admin=agency_admin, title="Laporan dijawab"
+    )
+    elsewhere = disposed(citizen, admin=admin, agency=AgencyFactory(), title="Instansi lain")
+    return {
+        "old": old,
+        "fresh": fresh,
+        "at_unit": at_unit,
+        "busy": busy,
+        "answered": answered,
+        "elsewhere": elsewhere,
+        "roads": roads,
+    }
+
+
+def ids(client, **params) -> set[str]:
+    response = client.get(INBOX, params)
+    assert response.status_code == 200
+    return set(tracking_ids(response))
+
+
+def tids(work, *names) -> set[str]:
+    return {work[name].tracking_id for name in names}
+
+
+def test_scope_per_person(client, people, work):
+    mine = tids(work, "old", "fresh", "at_unit", "busy", "answered")
+    sign_in(client, people["agency_admin"])
+    assert ids(client) == mine
+    client.logout()
+    sign_in(client, people["unit_officer"])
+    assert ids(client) == tids(work, "at_unit")
+    client.logout()
+    sign_in(client, people["other_agency_admin"])
+    assert ids(client) == set()
+    client.logout()
+    sign_in(client, people["national_admin"])
+    assert ids(client) == mine | tids(work, "elsewhere")
+
+
+def test_filters(client, people, work, unit, region_tree):
+    sign_in(client, people["agency_admin"])
+    assert ids(client, status="in_progress") == tids(work, "busy")
+    assert ids(client, status="responded") == tids(work, "answered")
+    assert ids(client, unit=unit.pk) == tids(work, "at_unit")
+    assert ids(client, category=work["roads"].pk) == tids(work, "fresh")
+    assert ids(client, province="32") == tids(work, "at_unit")
+    assert ids(client, created_to="2026-11-30") == tids(work, "old")
+    assert ids(client, created_from="2026-12-01", created_to="2026-12-01") == tids(
+        work, "fresh", "at_unit", "busy", "answered"
+    )
+    assert ids(client, q="diproses") == tids(work, "busy")
+    # A unit that is not the agency's own is no choice at all: the filter is dropped.
+    foreign = UnitFactory()
+    assert ids(client, unit=foreign.pk) == ids(client)
+
+
+def test_overdue_filter_and_the_overdue_mark(client, people, work, frozen):
+    # The old report's response deadline (5 working days from 23 Nov) was 30 Nov.
+    frozen.move_to(dt.datetime(2026, 12, 1, 10, 0, tzinfo=WIB))
+    wf.report_comment(
+        report=work["old"], actor=people["agency_admin"], body="Sedang kami cek.", internal=True
+    )
+    sign_in(client, people["agency_admin"])
+    assert ids(client, overdue="yes") == tids(work, "old")
+    assert tids(work, "old").isdisjoint(ids(client, overdue="no"))
+    response = client.get(INBOX, {"overdue": "yes"})
+    page = text(response)
+    assert "30 November 2026, 23:59 WIB · overdue by 1 working day" in page
+    assert 'class="card is-overdue"' in response.content.decode()
+
+
+def test_the_unit_select_lists_only_the_agencys_units(client, people, work, unit):
+    UnitFactory(name="Unit instansi lain")
+    sign_in(client, people["agency_admin"])
+    html = client.get(INBOX).content.decode()
+    assert unit.name in html
+    assert "Unit instansi lain" not in html
+    client.logout()
+    sign_in(client, people["national_admin"])
+    html = client.get(INBOX).content.decode()
+    assert 'name="unit"' not in html  # the national admin narrows by agency instead
+    assert 'name="agency_q"' in html
+
+
+def test_bulk_assignment(client, people, work, unit):
+    sign_in(client, people["agency_admin"])
+    picked = [work["fresh"].tracking_id, work["busy"].tracking_id]
+    response = client.post(INBOX, {"reports": picked, "unit": unit.pk}, follow=True)
+    assert response.redirect_chain == [(INBOX, 302)]
+    assert "2 report(s) assigned to Direktorat Jalan Daerah." in text(response)
+    for name in ("fresh", "busy"):
+        work[name].refresh_from_db()
+        assert work[name].agency == unit
+        assert work[name].events.filter(action=EventAction.FORWARDED).exists()
+    assert ids(client, unit=unit.pk) == tids(work, "fresh", "busy", "at_unit")
+
+
+def test_bulk_assignment_reports_each_refusal_and_does_the_rest(client, people, work, unit):
+    sign_in(client, people["agency_admin"])
+    picked = [
+        work["fresh"].tracking_id,  # fine
+        work["at_unit"].tracking_id,  # already with this unit
+        work["answered"].tracking_id,  # responded: forwarding is not possible
+        work["elsewhere"].tracking_id,  # another agency's
+        "23456789AB",  # does not exist
+    ]
+    response = client.post(INBOX + "?status=", {"reports": picked, "unit": unit.pk}, follow=True)
+    page = text(response)
+    assert "1 report(s) assigned to Direktorat Jalan Daerah." in page
+    assert f"{work['at_unit'].tracking_id}: The report is already with this agency." in page
+    assert f"{work['answered'].tracking_id}: “Forwarded” is not possible" in page
+    assert f"{work['elsewhere'].tracking_id}: You are not allowed to do this." in page
+    assert "23456789AB: Not found." in page
+    work["fresh"].refresh_from_db()
+    assert work["fresh"].agency == unit
+    work["answered"].refresh_from_db()
+    assert work["answered"].status == Status.RESPONDED
+    work["elsewhere"].refresh_from_db()
+    assert work["elsewhere"].agency != unit
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"unit": "__unit__"}, "Tick at least one report."),
+        ({"reports": ["__report__"]}, "Choose the unit."),
+        ({"reports": ["__report__"], "unit": "999999"}, "Select a valid choice."),
+    ],
+)
+def test_bulk_assignment_needs_reports_and_a_unit(client, people, work, unit, data, message):
+    data = {
+        key: (
+            [work["fresh"].tracking_id]
+            if value == ["__report__"]
+            else (unit.pk if value == "__unit__" else value)
+        )
+        for key, value in data.items()
+    }
+    sign_in(client, people["agency_admin"])
+    events = ReportEvent.objects.count()
+    response = client.post(INBOX, data)
+    assert response.status_code == 422
+    assert message in text(response)
+    assert ReportEvent.objects.count() == events
+
+
+@pytest.mark.parametrize("who", ["unit_officer", "national_admin", "oversight", "citizen"])
+def test_only_agency_admins_assign(client, people, work, unit, who):
+    sign_in(client, people[who])
+    response = client.post(INBOX, {"reports": [work["fresh"].tracking_id], "unit": unit.pk})
+    assert response.status_code == 403
+    work["fresh"].refresh_from_db()
+    assert work["fresh"].agency_id != unit.pk
+
+
+@pytest.mark.parametrize("rows", [2, 25])
+def test_query_count_does_not_grow_with_rows(
+    client, people, agency, unit, region_tree, rows, django_assert_max_num_queries
+):
+    category = CategoryFactory()
+    for n in range(rows):
+        ReportFactory(
+            status=Status.IN_PROGRESS if n % 2 else Status.DISPOSITIONED,
+            agency=unit if n % 3 else agency,
+            due_at=NOW + dt.timedelta(days=n),
+            is_overdue=n % 4 == 0,
+            category=category,
+            region=region_tree["district"],
+            anonymous=n % 2 == 0,
+        )
+    sign_in(client, people["agency_admin"])
+    # session, user (+ agency), unread notifications, units, topics, provinces, count, page,
+    # days off
+    with django_assert_max_num_queries(10):
+        response = client.get(INBOX)
+    assert len(tracking_ids(response)) == min(rows, 20)
+    with django_assert_max_num_queries(11):  # + the chosen unit's path
+        response = client.get(INBOX, {"unit": unit.pk, "overdue": "yes", "category": category.pk})
+    assert response.status_code == 200
