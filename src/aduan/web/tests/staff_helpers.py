@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from html import unescape
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -62,7 +63,7 @@ def text(response) -> str:
     """The page's visible text, tags removed and whitespace squeezed."""
     html = response.content.decode()
     html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
 def action_forms(response) -> list[str]:
