@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -78,14 +78,31 @@ class ChainBreak:
         return f"{self.tracking_id} {where}: {self.problem}"
 
 
-def chain_verify(*, batch_size: int = 500) -> Iterator[ChainBreak]:
-    """Walk every report's chain and yield each place it breaks."""
+@dataclass
+class ChainTally:
+    """How much ``chain_verify`` has walked so far (for the command's summary)."""
+
+    reports: int = 0
+    events: int = 0
+
+
+def chain_verify(
+    *,
+    batch_size: int = 500,
+    tracking_ids: Collection[str] | None = None,
+    tally: ChainTally | None = None,
+) -> Iterator[ChainBreak]:
+    """Walk every report's chain (or only those of ``tracking_ids``) and yield each place
+    it breaks. Reports are read ``batch_size`` at a time, with their events in one query."""
     from .models import Report, ReportEvent
 
+    reports_qs = Report.objects.all()
+    if tracking_ids is not None:
+        reports_qs = reports_qs.filter(tracking_id__in=list(tracking_ids))
     last_pk = 0
     while True:
         reports = list(
-            Report.objects.filter(pk__gt=last_pk)
+            reports_qs.filter(pk__gt=last_pk)
             .order_by("pk")
             .values_list("pk", "tracking_id", "event_count", "audit_head")[:batch_size]
         )
@@ -98,6 +115,9 @@ def chain_verify(*, batch_size: int = 500) -> Iterator[ChainBreak]:
         ):
             events_by_report[event.report_id].append(event)
         for pk, tracking_id, event_count, audit_head in reports:
+            if tally is not None:
+                tally.reports += 1
+                tally.events += len(events_by_report[pk])
             yield from _verify_one(tracking_id, events_by_report[pk], event_count, audit_head)
 
 
