@@ -18,6 +18,7 @@ from aduan.categories.api import router as categories_router
 from aduan.core.errors import NotFound
 from aduan.regions.api import router as regions_router
 from aduan.reports.api import router as reports_router
+from aduan.workflow.api import router as workflow_router
 
 from .auth import bearer
 from .errors import install_problem_handlers
@@ -40,6 +41,7 @@ install_problem_handlers(api, param_names={"payload", "filters"})
 
 api.add_router("", accounts_router)
 api.add_router("", reports_router)
+api.add_router("", workflow_router)
 api.add_router("", agencies_router)
 api.add_router("", categories_router)
 api.add_router("", regions_router)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Status
 from ninja.errors import AuthenticationError
@@ -22,6 +23,10 @@ from aduan.api.pagination import MAX_PAGE_SIZE, Page, default_page_size, paginat
 from aduan.core.errors import InvalidTransition, PermissionDenied
 from aduan.core.http import client_ip
 from aduan.core.ratelimit import check_submission_rate
+from aduan.sla.models import DeadlineKind, DeadlineState
+from aduan.sla.selectors import DUE_KEYS, current_deadline, deadlines_for_report
+from aduan.sla.services import AGENCY_KINDS
+from aduan.workflow.permissions import actions_available
 
 from .attachments import (
     prepare_uploaded_file,
@@ -90,8 +95,40 @@ def _reporter_out(report: Report, user: AnyUser) -> dict | None:
     return {"name": reporter.full_name}
 
 
+def _deadlines_out(report: Report) -> dict:
+    """Which deadlines apply is ``sla.selectors``' rule; each is shown in its own time zone
+    (the one its working days were counted in), so the offset says whose day it is."""
+    stored = {(DUE_KEYS[DeadlineKind(d.kind)], d.due_at): d for d in report.deadlines.all()}
+    return {key: stored[key, due].local_due_at for key, due in deadlines_for_report(report).items()}
+
+
+def _overdue(deadline, now) -> bool:
+    # The reporter's silence (auto-close) is nobody's lateness, as in report_due_state.
+    return (
+        deadline.state == DeadlineState.OPEN
+        and deadline.kind in AGENCY_KINDS
+        and now > deadline.due_at
+    )
+
+
+def _current_deadline_out(report: Report, now) -> dict | None:
+    deadline = current_deadline(report)
+    if deadline is None:
+        return None
+    return {
+        "kind": deadline.kind,
+        "kind_label": deadline.get_kind_display(),
+        "due_at": deadline.local_due_at,
+        "overdue": _overdue(deadline, now),
+    }
+
+
 def report_out(report: Report, *, user: AnyUser) -> dict:
-    """The report as ``user`` may see it (they must already be allowed to see it at all)."""
+    """The report as ``user`` may see it (they must already be allowed to see it at all).
+
+    One query for the deadlines unless prefetched (``prefetch_for_report_out`` for a list)."""
+    prefetch_related_objects([report], "deadlines")
+    now = timezone.now()
     return {
         "tracking_id": report.tracking_id,
         "classification": report.classification,
@@ -134,11 +171,15 @@ def report_out(report: Report, *, user: AnyUser) -> dict:
             for event in event_list_for_user(user=user, report=report)
         ],
         "attachments": [_attachment_out(a, report) for a in report.attachments.all()],
+        "deadlines": _deadlines_out(report),
+        "current_deadline": _current_deadline_out(report, now),
+        "is_overdue": any(_overdue(d, now) for d in report.deadlines.all()),
+        "actions": [str(action) for action in actions_available(user=user, report=report)],
     }
 
 
-def _with_timeline(queryset):
-    """What ``report_out`` reads beyond the report row, in two queries for a whole page."""
+def prefetch_for_report_out(queryset):
+    """What ``report_out`` reads beyond the report row, in three queries for a whole page."""
     return queryset.prefetch_related(
         Prefetch(
             "events",
@@ -147,6 +188,7 @@ def _with_timeline(queryset):
             ),
         ),
         "attachments",
+        "deadlines",
     )
 
 
@@ -206,7 +248,9 @@ def feed(
             mine=filters.mine,
         ),
     )
-    meta, reports = paginate(request, _with_timeline(queryset), page=page, page_size=page_size)
+    meta, reports = paginate(
+        request, prefetch_for_report_out(queryset), page=page, page_size=page_size
+    )
     return {**meta, "results": [report_out(r, user=user) for r in reports]}
 
 

@@ -11,6 +11,7 @@ import datetime as dt
 from decimal import Decimal
 
 from ninja import Field, Schema
+from pydantic import model_serializer
 
 from .models import Classification, Status
 
@@ -99,6 +100,36 @@ class AttachmentOut(Schema):
     url: str
 
 
+class DeadlinesOut(Schema):
+    """The report's deadlines, in the time zone of whoever must act (WIB for the national
+    admin's verification, the agency's WIB/WITA/WIT for the others), e.g.
+    ``2026-12-09T23:59:59+07:00``. A kind is present only once its clock has started
+    (and stays, met or not, until a new clock of that kind replaces it); never null."""
+
+    verification_due: dt.datetime | None = Field(None, description="The national admin's")
+    response_due: dt.datetime | None = Field(None, description="The agency's first response")
+    completion_due: dt.datetime | None = Field(None, description="The agency's completion")
+    autoclose_at: dt.datetime | None = Field(
+        None, description="When a responded report closes unless the reporter answers"
+    )
+
+    @model_serializer(mode="wrap")
+    def _applying_only(self, handler):
+        return {key: value for key, value in handler(self).items() if value is not None}
+
+
+class CurrentDeadlineOut(Schema):
+    kind: str = Field(
+        json_schema_extra={"enum": ["verification", "response", "completion", "autoclose"]}
+    )
+    kind_label: str
+    due_at: dt.datetime = Field(description="In the time zone of whoever must act")
+    overdue: bool = Field(
+        description="Past due and someone must act (the reporter's silence before the "
+        "automatic closing is never overdue)"
+    )
+
+
 class ReportOut(Schema):
     tracking_id: str
     classification: str
@@ -125,3 +156,12 @@ class ReportOut(Schema):
     )
     events: list[EventOut]
     attachments: list[AttachmentOut]
+    deadlines: DeadlinesOut
+    current_deadline: CurrentDeadlineOut | None = Field(
+        description="The open deadline that falls first; null when no clock runs"
+    )
+    is_overdue: bool = Field(description="An open deadline of the agency or admin has passed")
+    actions: list[str] = Field(
+        description="What the caller may do now, each a POST "
+        "/api/v1/reports/{tracking_id}/actions/{action}"
+    )

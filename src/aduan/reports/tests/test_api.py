@@ -368,7 +368,8 @@ def test_detail_query_count_does_not_grow_with_events(client, django_assert_max_
             actor_role="unit_officer",
         )
         AttachmentFactory(report=report)
-    with django_assert_max_num_queries(3):
+    # report, events, attachments, deadlines
+    with django_assert_max_num_queries(4):
         response = client.get(f"{REPORTS}/{report.tracking_id}")
     assert len(response.json()["events"]) == 11
 
@@ -504,8 +505,9 @@ def _populate_feed(n: int) -> None:
 @pytest.mark.parametrize("n", [3, 15])
 def test_feed_query_count_is_constant(client, django_assert_max_num_queries, n):
     _populate_feed(n)
-    # count, page of reports (with agency, category, region, reporter), events, attachments
-    with django_assert_max_num_queries(4):
+    # count, page of reports (with agency, category, region, reporter), events, attachments,
+    # deadlines
+    with django_assert_max_num_queries(5):
         response = client.get(REPORTS)
     assert len(response.json()["results"]) == n
 
@@ -514,7 +516,7 @@ def test_feed_query_count_with_token(client, django_assert_max_num_queries):
     _populate_feed(10)
     headers = bearer(UserFactory())
     # + the token look-up and its last-used stamp
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         response = client.get(REPORTS, **headers)
     assert len(response.json()["results"]) == 10
 

@@ -1,0 +1,335 @@
+"""The workflow in the JSON API: an endpoint per action, the response with files, the inbox.
+
+``POST /api/v1/reports/{tracking_id}/actions/{action}``: one operation per action rather
+than one operation with a discriminated body, so that the OpenAPI document lists every
+action with its own summary, its own typed body and its own example, and a client
+generator yields one method per action. Every operation:
+
+- needs a bearer token (401 without);
+- looks the report up through the one visibility rule first: a report the caller may
+  not see answers 404, exactly like a missing one;
+- hands the body to ``workflow.services.report_act``, which checks the move against the
+  transition table (409 when the report's status does not allow it), the caller's
+  capacity (403) and the values (422), all as ``application/problem+json``;
+- answers 200 with the report as the caller now sees it, ``actions`` included.
+
+An agency's response may carry files: ``POST /api/v1/reports/{tracking_id}/responses``
+takes the same response as a multipart form (``body`` and up to
+``ADUAN_ATTACHMENT_MAX_COUNT`` ``files``); the JSON ``respond`` action stays JSON-only,
+so that every action endpoint has one content type.
+
+``GET /api/v1/inbox``: the staff work list (the agency's and its units' reports; every
+report for the national admin and oversight), or with ``queue=true`` the national
+admin's verification queue, with the web's filters, ordered by the current deadline.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, File, Form, Query, Router, Schema
+from ninja.files import UploadedFile
+
+from aduan.api.errors import PROBLEM_CONTENT_TYPE
+from aduan.api.pagination import MAX_PAGE_SIZE, Page, default_page_size, paginate
+from aduan.core.errors import NotFound, PayloadTooLarge, ValidationFailed
+from aduan.core.http import client_ip
+from aduan.reports.api import prefetch_for_report_out, report_out
+from aduan.reports.attachments import prepare_uploaded_file
+from aduan.reports.models import Report
+from aduan.reports.schemas import ReportOut
+from aduan.reports.selectors import report_get_for_user
+
+from .permissions import action_authorize
+from .schemas import (
+    AcceptIn,
+    AnswerIn,
+    ArchiveIn,
+    CloseIn,
+    CommentIn,
+    DisposeIn,
+    ExtendIn,
+    ForwardIn,
+    HoldIn,
+    InboxQuery,
+    MergeIn,
+    RateIn,
+    ReopenIn,
+    RespondIn,
+    ReturnIn,
+    SetFlagsIn,
+)
+from .selectors import InboxFilters, inbox_for_user, national_queue
+from .services import report_act, report_respond
+from .transitions import Action, transition_check
+
+router = Router(tags=["workflow"])
+
+
+class ProblemOut(Schema):
+    """``application/problem+json`` (RFC 9457), as every error of this API."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    errors: dict[str, list[str]] = Field(description="Field name → messages (may be empty)")
+
+
+def _problems(*statuses: int) -> dict[str, Any]:
+    """OpenAPI answers for errors, with their real content type (ninja would say JSON)."""
+    reasons = {
+        403: "The caller may see the report but not take this action",
+        404: "No such report, or the caller may not see it",
+        409: "The report's status does not allow this action now",
+        413: "A file is too large",
+        422: "A field is missing, unknown or not valid",
+    }
+    schema = ProblemOut.model_json_schema()
+    return {
+        "responses": {
+            str(status): {
+                "description": reasons[status],
+                "content": {PROBLEM_CONTENT_TYPE: {"schema": schema}},
+            }
+            for status in statuses
+        }
+    }
+
+
+def _report_after(report: Report, *, user) -> dict:
+    """The report as the caller sees it after acting. An action can take a report out of
+    the caller's sight (an agency returns a confidential report to the national admin):
+    they still get the outcome of what they just did, read without their staff view
+    (public events only, no actions left)."""
+    try:
+        fresh = report_get_for_user(user=user, tracking_id=report.tracking_id)
+    except NotFound:
+        fresh = prefetch_for_report_out(
+            Report.objects.select_related("agency", "category", "region", "reporter")
+        ).get(pk=report.pk)
+    return report_out(fresh, user=user)
+
+
+def _act(request: HttpRequest, tracking_id: str, action: Action, payload: Schema | None) -> dict:
+    user = request.auth
+    report = report_get_for_user(user=user, tracking_id=tracking_id)
+    report_act(
+        report=report,
+        actor=user,
+        action=action,
+        # Optional fields left out mean "leave as it is" to the services, not "set to null".
+        payload=payload.dict(exclude_none=True) if payload is not None else {},
+        ip_address=client_ip(request),
+    )
+    return _report_after(report, user=user)
+
+
+def _action_route(action: Action, summary: str):
+    return router.post(
+        f"/reports/{{tracking_id}}/actions/{action.value}",
+        response=ReportOut,
+        openapi_extra=_problems(403, 404, 409, 422),
+        summary=summary,
+        operation_id=f"report_action_{action.value}",
+        url_name=f"report_action_{action.value}",
+    )
+
+
+# --- The national admin --------------------------------------------------------------
+
+
+@_action_route(Action.DISPOSE, "Verify and send to an agency")
+def dispose(request: HttpRequest, tracking_id: str, payload: DisposeIn):
+    """National admin, from ``submitted`` or ``returned`` → ``dispositioned``. May correct
+    the title and category and set the privacy flags in the same step. Starts the
+    agency's response and completion deadlines."""
+    return _act(request, tracking_id, Action.DISPOSE, payload)
+
+
+@_action_route(Action.HOLD, "Ask the reporter for more information")
+def hold(request: HttpRequest, tracking_id: str, payload: HoldIn):
+    """National admin, from ``submitted`` or ``returned`` → ``on_hold``; the reporter's
+    ``answer`` brings it back to verification."""
+    return _act(request, tracking_id, Action.HOLD, payload)
+
+
+@_action_route(Action.ARCHIVE, "Archive without processing")
+def archive(request: HttpRequest, tracking_id: str, payload: ArchiveIn):
+    """National admin, from ``submitted``, ``on_hold`` or ``returned`` → ``archived``."""
+    return _act(request, tracking_id, Action.ARCHIVE, payload)
+
+
+@_action_route(Action.MERGE, "Merge into another report as a duplicate")
+def merge(request: HttpRequest, tracking_id: str, payload: MergeIn):
+    """National admin: archives this report as a duplicate of ``into``, whose followers
+    the reporter joins."""
+    return _act(request, tracking_id, Action.MERGE, payload)
+
+
+@_action_route(Action.SET_FLAGS, "Set the privacy flags")
+def set_flags(request: HttpRequest, tracking_id: str, payload: SetFlagsIn):
+    """National admin, in any status: hide or show the reporter's identity (``anonymous``)
+    and the report itself (``confidential``). The change is not shown on the public
+    timeline."""
+    return _act(request, tracking_id, Action.SET_FLAGS, payload)
+
+
+# --- The agency ------------------------------------------------------------------------
+
+
+@_action_route(Action.ACCEPT, "Accept for handling")
+def accept(request: HttpRequest, tracking_id: str, payload: AcceptIn | None = None):
+    """Staff of the handling agency (or above it), ``dispositioned`` → ``in_progress``.
+    No fields: send ``{}`` or no body."""
+    return _act(request, tracking_id, Action.ACCEPT, payload)
+
+
+@_action_route(Action.RETURN, "Return to the national admin")
+def return_(request: HttpRequest, tracking_id: str, payload: ReturnIn):
+    """Agency admin, when the report is not the agency's authority → ``returned``."""
+    return _act(request, tracking_id, Action.RETURN, payload)
+
+
+@_action_route(Action.FORWARD, "Forward to a unit (or suggest another agency)")
+def forward(request: HttpRequest, tracking_id: str, payload: ForwardIn):
+    """Agency admin: to one of the agency's own units the report stays in its status and
+    its deadlines; to another agency it goes back to the national admin (``returned``)
+    with that agency as the suggestion."""
+    return _act(request, tracking_id, Action.FORWARD, payload)
+
+
+@_action_route(Action.EXTEND, "Extend the response deadline")
+def extend(request: HttpRequest, tracking_id: str, payload: ExtendIn):
+    """Agency admin, once per report, by a bounded number of working days."""
+    return _act(request, tracking_id, Action.EXTEND, payload)
+
+
+@_action_route(Action.RESPOND, "Post the agency's response")
+def respond(request: HttpRequest, tracking_id: str, payload: RespondIn):
+    """Staff of the handling agency → ``responded``; the reporter then has the auto-close
+    period to answer or close. With files: ``POST /reports/{tracking_id}/responses``."""
+    return _act(request, tracking_id, Action.RESPOND, payload)
+
+
+@_action_route(Action.COMMENT, "Comment (or an internal note)")
+def comment(request: HttpRequest, tracking_id: str, payload: CommentIn):
+    """The reporter, the national admin or the handling agency's staff, while the report
+    is open. ``internal`` (staff only) is never shown to the reporter or the public."""
+    return _act(request, tracking_id, Action.COMMENT, payload)
+
+
+# --- The reporter ---------------------------------------------------------------------
+
+
+@_action_route(Action.ANSWER, "Answer a response or a question")
+def answer(request: HttpRequest, tracking_id: str, payload: AnswerIn):
+    """The reporter: to a response (``responded`` → ``in_progress``, a new response
+    deadline) or to the national admin's question (``on_hold`` → ``submitted``)."""
+    return _act(request, tracking_id, Action.ANSWER, payload)
+
+
+@_action_route(Action.CLOSE, "Close: the response settles it")
+def close(request: HttpRequest, tracking_id: str, payload: CloseIn | None = None):
+    """The reporter, ``responded`` → ``closed``. No fields: send ``{}`` or no body."""
+    return _act(request, tracking_id, Action.CLOSE, payload)
+
+
+@_action_route(Action.REOPEN, "Reopen a closed report")
+def reopen(request: HttpRequest, tracking_id: str, payload: ReopenIn):
+    """The reporter, once, within the reopen window after closing → ``in_progress``."""
+    return _act(request, tracking_id, Action.REOPEN, payload)
+
+
+@_action_route(Action.RATE, "Rate the handling")
+def rate(request: HttpRequest, tracking_id: str, payload: RateIn):
+    """The reporter, once, when the report is ``responded`` or ``closed``: 1-5."""
+    return _act(request, tracking_id, Action.RATE, payload)
+
+
+# --- A response with files -------------------------------------------------------------
+
+
+@router.post(
+    "/reports/{tracking_id}/responses",
+    response=ReportOut,
+    openapi_extra=_problems(403, 404, 409, 413, 422),
+    summary="Post the agency's response with files",
+    operation_id="report_response_with_files",
+    url_name="report_response_with_files",
+)
+def respond_with_files(
+    request: HttpRequest,
+    tracking_id: str,
+    body: Form[str],
+    files: File[list[UploadedFile]] = None,  # type: ignore[assignment]
+):
+    """The ``respond`` action as ``multipart/form-data``: ``body`` and ``files`` (JPEG or
+    PNG photos, re-encoded without metadata, PDFs or MP4s; each at most
+    ``ADUAN_ATTACHMENT_MAX_BYTES``, 413 beyond). The files are shown with the response."""
+    user = request.auth
+    report = report_get_for_user(user=user, tracking_id=tracking_id)
+    # Check who and when before reading and re-encoding any upload.
+    action_authorize(user=user, report=report, action=Action.RESPOND)
+    transition_check(action=Action.RESPOND, status=report.status)
+    uploads = list(files or [])
+    limit = settings.ADUAN_ATTACHMENT_MAX_COUNT
+    if len(uploads) > limit:
+        raise ValidationFailed(
+            field_errors={"files": [_("At most %(n)d attachments.") % {"n": limit}]}
+        )
+    prepared = []
+    for upload in uploads:
+        try:
+            prepared.append(prepare_uploaded_file(upload))
+        except (ValidationFailed, PayloadTooLarge) as exc:
+            # Named after this form's field (the shared checks name a single "file").
+            exc.field_errors = {"files": [m for ms in exc.field_errors.values() for m in ms]}
+            raise
+    report_respond(
+        report=report, actor=user, body=body, files=prepared, ip_address=client_ip(request)
+    )
+    return _report_after(report, user=user)
+
+
+# --- The inbox -------------------------------------------------------------------------
+
+
+@router.get(
+    "/inbox",
+    response=Page[ReportOut],
+    openapi_extra=_problems(403, 422),
+    summary="The staff work list",
+    url_name="inbox",
+)
+def inbox(
+    request: HttpRequest,
+    filters: Query[InboxQuery],
+    page: int = Query(1, ge=1),
+    page_size: int = Query(default_page_size(), ge=1, le=MAX_PAGE_SIZE),
+):
+    """Agency staff: reports with their agency or its units, in the working statuses unless
+    ``status`` says otherwise; the national admin and oversight: every agency's. With
+    ``queue=true`` (national admin and oversight only): reports awaiting verification or
+    returned. Ordered by the current deadline, the most urgent first. Citizens: 403."""
+    user = request.auth
+    narrowed = InboxFilters(
+        status=filters.status,
+        agency_id=filters.agency,
+        overdue=filters.overdue,
+        category_id=filters.category,
+        region_code=(filters.region or "").strip() or None,
+        created_from=filters.created_from,
+        created_to=filters.created_to,
+        q=(filters.q or "").strip() or None,
+    )
+    select = national_queue if filters.queue else inbox_for_user
+    queryset = prefetch_for_report_out(
+        select(user=user, filters=narrowed).select_related("reporter")
+    )
+    meta, reports = paginate(request, queryset, page=page, page_size=page_size)
+    return {**meta, "results": [report_out(r, user=user) for r in reports]}

@@ -1,0 +1,135 @@
+"""Bodies of the workflow actions in the JSON API, and the staff inbox's query.
+
+One schema per action, so that the OpenAPI document shows each action's own fields.
+They check types and refuse unknown fields (422); the rules (lengths, which agency, the
+extension's range) stay in ``workflow.services``, so every channel gives the same
+translated messages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils.translation import gettext as _
+from ninja import Field, Schema
+from pydantic import ConfigDict, ValidationInfo, field_validator
+
+from aduan.reports.models import Status
+
+
+class ActionIn(Schema):
+    """Unknown fields are an error rather than ignored: a misspelt ``confidental`` must
+    not silently leave a report public."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class DisposeIn(ActionIn):
+    agency_id: int = Field(description="The agency that receives the report")
+    note: str = Field("", description="For the agency and the reporter")
+    title: str | None = Field(None, description="A corrected title (10-150 characters)")
+    category_id: int | None = Field(None, description="A corrected category")
+    anonymous: bool | None = Field(None, description="Hide the reporter's identity")
+    confidential: bool | None = Field(None, description="Hide the report from the public")
+
+
+class HoldIn(ActionIn):
+    question: str = Field(description="What the reporter must add (at least 10 characters)")
+
+
+class ArchiveIn(ActionIn):
+    reason: str = Field(description="Why the report is not processed (at least 10 characters)")
+
+
+class MergeIn(ActionIn):
+    into: str = Field(max_length=32, description="Tracking id of the report this duplicates")
+    note: str = ""
+
+
+class SetFlagsIn(ActionIn):
+    """At least one of the two flags."""
+
+    anonymous: bool | None = None
+    confidential: bool | None = Field(None, validate_default=True)
+
+    @field_validator("confidential")
+    @classmethod
+    def _one_flag(cls, value: bool | None, info: ValidationInfo) -> bool | None:
+        if value is None and info.data.get("anonymous") is None:
+            raise ValueError(_("Set anonymous, confidential or both."))
+        return value
+
+
+class NoFieldsIn(ActionIn):
+    """No fields; an empty object ``{}``."""
+
+
+class AcceptIn(NoFieldsIn):
+    pass
+
+
+class CloseIn(NoFieldsIn):
+    pass
+
+
+class ReturnIn(ActionIn):
+    reason: str = Field(description="Why this is not the agency's authority (10+ characters)")
+
+
+class ForwardIn(ActionIn):
+    agency_id: int = Field(
+        description="One of the agency's own units; another agency sends the report back "
+        "to the national admin with that agency as the suggestion"
+    )
+    note: str = ""
+
+
+class ExtendIn(ActionIn):
+    working_days: int = Field(description="Working days added to the response deadline")
+    reason: str = Field(description="Why more time is needed")
+
+
+class RespondIn(ActionIn):
+    body: str = Field(description="The agency's follow-up (at least 20 characters)")
+
+
+class CommentIn(ActionIn):
+    body: str
+    internal: bool = Field(False, description="Staff only: a note the reporter never sees")
+
+
+class AnswerIn(ActionIn):
+    body: str = Field(description="The reporter's answer (at least 5 characters)")
+
+
+class ReopenIn(ActionIn):
+    reason: str = Field(description="Why the response did not settle it (10+ characters)")
+
+
+class RateIn(ActionIn):
+    score: int = Field(ge=1, le=5)
+    comment: str = Field("", description="At most 1000 characters")
+
+
+class InboxQuery(Schema):
+    queue: bool = Field(
+        False,
+        description="The national admin's verification queue (submitted and returned "
+        "reports) instead of the agency inbox",
+    )
+    status: Status | None = Field(None, description="Default: the working statuses")
+    agency: int | None = Field(None, description="The agency or one of its units (with theirs)")
+    overdue: bool | None = None
+    category: int | None = Field(None, description="Category id")
+    region: str | None = Field(None, max_length=13, description="Region code and everything in it")
+    created_from: dt.date | None = Field(None, description="Submitted on or after (YYYY-MM-DD)")
+    created_to: dt.date | None = Field(None, description="Submitted on or before (YYYY-MM-DD)")
+    q: str | None = Field(None, max_length=200, description="Words in the title or text, or an id")
+
+    @field_validator("created_to")
+    @classmethod
+    def _dates_in_order(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        start = info.data.get("created_from")
+        if value and start and start > value:
+            raise ValueError(_("The end date must not be before the start date."))
+        return value
