@@ -219,8 +219,8 @@ def report_in(world: World, status: Status, *, at_unit: bool = False, **fields) 
     """A report as the workflow would have left it in ``status``, with its open deadlines."""
     with_agency = status in WITH_AGENCY
     handling = (world.unit if at_unit else world.agency) if with_agency else None
+    fields.setdefault("reporter", world.users[REPORTER])
     report = ReportFactory(
-        reporter=world.users[REPORTER],
         status=status,
         agency=handling,
         disposed_agency=world.agency if with_agency else None,
