@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -22,6 +23,8 @@ from aduan.categories.tests.factories import CategoryFactory
 from aduan.regions.tests.factories import ProvinceFactory, RegencyFactory
 from aduan.reports.models import Attachment, Channel, Report, ReportEvent, Status
 from aduan.reports.tests.factories import AttachmentFactory, ReportFactory
+from aduan.sla.models import DeadlineKind
+from aduan.sla.services import deadline_cancel, deadline_start
 
 pytestmark = pytest.mark.django_db
 
@@ -679,3 +682,100 @@ def test_feed_agency_filter_includes_its_units(client):
     ids = feed_ids(client.get(REPORTS, {"agency": agency.pk}))
     assert ids == {by_unit.tracking_id, by_agency.tracking_id}
     assert feed_ids(client.get(REPORTS, {"agency": 987654})) == set()
+
+
+# --- Deadlines, the current deadline and the caller's actions ---------------------------
+
+WIB = dt.timezone(dt.timedelta(hours=7))
+# Tuesday 1 December 2026, 09:00 WIB: no holiday in the following two weeks.
+DEADLINE_CLOCK = dt.datetime(2026, 12, 1, 9, 0, tzinfo=WIB)
+
+
+def _disposed_report(zone: str = "Asia/Jakarta", **kwargs) -> Report:
+    report = ReportFactory(
+        agency=AgencyFactory(timezone=zone), status=Status.DISPOSITIONED, **kwargs
+    )
+    deadline_start(report=report, kind=DeadlineKind.RESPONSE)
+    deadline_start(report=report, kind=DeadlineKind.COMPLETION)
+    return report
+
+
+def test_submit_answers_with_the_verification_deadline(client):
+    with time_machine.travel(DEADLINE_CLOCK, tick=False):
+        response = post_report(client, valid_payload(), **bearer(UserFactory()))
+    data = response.json()
+    assert data["deadlines"] == {"verification_due": "2026-12-04T23:59:59+07:00"}
+    assert data["current_deadline"]["kind"] == "verification"
+    assert data["is_overdue"] is False
+    assert data["actions"] == ["comment"]  # the reporter, while it awaits verification
+
+
+@pytest.mark.parametrize(
+    ("zone", "due"),
+    [
+        ("Asia/Jakarta", "2026-12-08T23:59:59+07:00"),
+        ("Asia/Makassar", "2026-12-08T23:59:59+08:00"),
+        ("Asia/Jayapura", "2026-12-08T23:59:59+09:00"),
+    ],
+)
+def test_detail_shows_deadlines_in_the_agencys_zone_to_everyone(client, zone, due):
+    with time_machine.travel(DEADLINE_CLOCK, tick=False):
+        report = _disposed_report(zone)
+        data = client.get(f"{REPORTS}/{report.tracking_id}").json()
+    assert set(data["deadlines"]) == {"response_due", "completion_due"}
+    assert data["deadlines"]["response_due"] == due
+    assert data["current_deadline"] == {
+        "kind": "response",
+        "kind_label": "First response",
+        "due_at": due,
+        "overdue": False,
+    }
+    assert data["is_overdue"] is False
+    assert data["actions"] == []  # an anonymous visitor may do nothing
+    with time_machine.travel(dt.datetime(2026, 12, 9, 9, 0, tzinfo=WIB), tick=False):
+        late = client.get(f"{REPORTS}/{report.tracking_id}").json()
+    assert late["is_overdue"] is True
+    assert late["current_deadline"]["overdue"] is True
+
+
+def test_a_replaced_deadline_shows_the_new_one_and_a_cancelled_one_none(client):
+    with time_machine.travel(DEADLINE_CLOCK, tick=False):
+        report = _disposed_report()
+    with time_machine.travel(DEADLINE_CLOCK + dt.timedelta(days=7), tick=False):
+        deadline_start(report=report, kind=DeadlineKind.RESPONSE)
+        deadline_cancel(report=report, kinds=[DeadlineKind.COMPLETION])
+        data = client.get(f"{REPORTS}/{report.tracking_id}").json()
+    assert data["deadlines"] == {"response_due": "2026-12-15T23:59:59+07:00"}
+
+
+def test_actions_follow_the_caller(client):
+    with time_machine.travel(DEADLINE_CLOCK, tick=False):
+        report = _disposed_report()
+    url = f"{REPORTS}/{report.tracking_id}"
+    staff = AgencyAdminFactory(agency=report.agency)
+    assert set(client.get(url, **bearer(staff)).json()["actions"]) == {
+        "accept",
+        "return",
+        "forward",
+        "extend",
+        "respond",
+        "comment",
+    }
+    assert client.get(url, **bearer(report.reporter)).json()["actions"] == ["comment"]
+    assert client.get(url, **bearer(UserFactory())).json()["actions"] == []
+    assert client.get(url, **bearer(OversightFactory())).json()["actions"] == []
+    other_staff = AgencyAdminFactory(agency=AgencyFactory())
+    assert client.get(url, **bearer(other_staff)).json()["actions"] == []
+
+
+@pytest.mark.parametrize("n", [3, 12])
+def test_feed_deadlines_cost_one_query(client, django_assert_max_num_queries, n):
+    with time_machine.travel(DEADLINE_CLOCK, tick=False):
+        for _ in range(n):
+            _disposed_report("Asia/Makassar", category=CategoryFactory())
+        # count, page, events, attachments, deadlines
+        with django_assert_max_num_queries(5):
+            response = client.get(REPORTS)
+    results = response.json()["results"]
+    assert len(results) == n
+    assert {r["deadlines"]["response_due"] for r in results} == {"2026-12-08T23:59:59+08:00"}
