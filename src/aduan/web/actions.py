@@ -38,10 +38,11 @@ class ActionOutcome:
     error: str = ""  # shown at the top of the actions, whether or not the form still is
 
 
-def _form(action: Action, *args, report: Report, user, staff: bool) -> ActionForm:
+def _form(action: Action, *args, report: Report, user, staff: bool, **kwargs) -> ActionForm:
     form_class = ACTION_FORMS[action]
-    extra = {"staff": staff} if action == Action.COMMENT else {}
-    return form_class(*args, report=report, user=user, **extra)
+    if action == Action.COMMENT:
+        kwargs["staff"] = staff
+    return form_class(*args, report=report, user=user, **kwargs)
 
 
 def action_forms(

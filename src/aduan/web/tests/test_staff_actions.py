@@ -407,3 +407,27 @@ def test_an_anonymous_reporters_name_never_reaches_agency_staff_or_oversight(
         assert "+6281234567890" not in html or who == "national_admin"
     if not name_shown:
         assert "Reporter Anonymous" in text(client.get(url(report)))
+
+
+def test_the_agency_search_without_javascript_changes_nothing(client, people, make, agency):
+    report = make("submitted")
+    sign_in(client, people["national_admin"])
+    response = post(
+        client, report, "dispose", refresh="agency", agency_q="Pekerjaan", title_text="x"
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'name="agency_id" value="{agency.pk}"' in html
+    assert "1 agency found for “Pekerjaan”." in text(response)
+    assert 'class="error-summary"' not in html
+    report.refresh_from_db()
+    assert report.status == Status.SUBMITTED
+
+
+def test_the_agency_picker_starts_from_the_agency_suggested_on_return(client, people, make, agency):
+    report = make("dispositioned")
+    other = AgencyFactory(name="Pemerintah Kota Bandung")
+    wf.report_forward(report=report, actor=people["agency_admin"], agency_id=other.pk)
+    sign_in(client, people["national_admin"])
+    html = client.get(url(report)).content.decode()
+    assert f'name="agency_id" value="{other.pk}" checked> Pemerintah Kota Bandung' in html
