@@ -795,36 +795,75 @@ DURATIONS = (
 )  # fmt: skip
 DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 
-# What the handling side writes at each step (``{instansi}`` is the agency's short name).
+# What the people handling a report write at each step. The services put the agency's
+# name in front of a disposition note themselves.
 DISPOSITION_NOTES = (
-    "Laporan telah diverifikasi dan diteruskan kepada {instansi} untuk ditindaklanjuti.",
-    "Laporan lengkap. Diteruskan ke {instansi} sesuai kewenangan.",
-    "Terverifikasi. Mohon {instansi} menindaklanjuti dalam batas waktu yang berlaku.",
+    "Laporan telah diverifikasi, mohon ditindaklanjuti sesuai kewenangan.",
+    "Laporan lengkap dan sesuai kewenangan instansi. Mohon ditindaklanjuti.",
+    "Terverifikasi. Mohon ditindaklanjuti dalam batas waktu yang berlaku.",
+    "",
 )
 ACCEPTED_NOTES = (
-    "Laporan diterima oleh {instansi} dan sedang ditindaklanjuti oleh bidang terkait.",
+    "Laporan diterima dan sedang ditindaklanjuti oleh bidang terkait.",
     "Terima kasih, laporan Anda sedang kami proses. Kami akan memberi kabar perkembangannya.",
     "Laporan telah kami terima dan tim sudah dijadwalkan meninjau lokasi.",
 )
-CLOSED_NOTES = (
-    "Pelapor menyatakan masalah telah selesai. Laporan ditutup.",
-    "Laporan ditutup otomatis karena tidak ada tanggapan dari pelapor dalam 10 hari kerja.",
-    "Tindak lanjut telah selesai dan dikonfirmasi oleh pelapor. Terima kasih.",
+STAFF_COMMENTS = (
+    "Tim kami sudah meninjau lokasi pada hari ini. Tindak lanjut sedang kami koordinasikan.",
+    "Mohon maaf atas ketidaknyamanannya. Laporan Anda masih dalam proses tindak lanjut.",
+    (
+        "Kami memerlukan sedikit waktu karena penanganan melibatkan instansi lain. Kami akan "
+        "menyampaikan perkembangannya di sini."
+    ),
+)
+INTERNAL_NOTES = (
+    "Catatan internal: koordinasikan dengan bidang terkait sebelum memberi tanggapan.",
+    "Catatan internal: lokasi masuk program pemeliharaan tahun ini, cek jadwal kontraktor.",
+    "Catatan internal: pelapor pernah melaporkan hal serupa, mohon prioritas.",
+    "Catatan internal: anggaran perbaikan menunggu APBD perubahan, sampaikan perkiraan waktunya.",
+)
+REPORTER_COMMENTS = (
+    "Mohon info, apakah laporan saya sudah ada perkembangan?",
+    "Sampai hari ini kondisinya masih sama. Mohon segera ditindaklanjuti.",
+    "Terima kasih atas responsnya, saya tunggu kabar selanjutnya.",
 )
 ARCHIVED_NOTES = (
     "Laporan diarsipkan karena tidak memuat informasi yang cukup untuk ditindaklanjuti.",
-    "Diarsipkan: laporan ini sama dengan laporan sebelumnya dari pelapor yang sama.",
     "Diarsipkan karena isi laporan bukan pengaduan pelayanan publik.",
+    "Diarsipkan: isi laporan berupa promosi dan tidak berkaitan dengan pelayanan publik.",
+)
+NO_ANSWER_NOTES = (
+    "Diarsipkan karena pelapor tidak melengkapi laporan dalam 10 hari kerja.",
+    "Pelapor tidak menjawab permintaan kelengkapan data; laporan diarsipkan.",
+)
+MERGE_NOTES = (
+    "Laporan yang sama sudah ditindaklanjuti; perkembangannya dapat diikuti di sana.",
+    "Kejadian dan lokasi sama dengan laporan warga lain yang sudah diproses.",
+    "",
 )
 RETURNED_NOTES = (
     (
-        "Laporan dikembalikan ke Admin Nasional karena bukan kewenangan {instansi}. Mohon "
+        "Laporan dikembalikan ke Admin Nasional karena bukan kewenangan kami. Mohon "
         "diteruskan ke instansi yang berwenang."
     ),
     (
-        "Lokasi kejadian berada di luar wilayah kerja {instansi}; laporan dikembalikan untuk "
+        "Lokasi kejadian berada di luar wilayah kerja kami; laporan dikembalikan untuk "
         "didisposisikan ulang."
     ),
+)
+FORWARD_NOTES = (
+    "Mohon ditindaklanjuti sesuai tugas dan fungsi.",
+    "Diteruskan ke unit teknis terkait untuk penanganan di lapangan.",
+    "",
+)
+FORWARD_ELSEWHERE_NOTES = (
+    "Objek yang dilaporkan dikelola instansi lain, mohon didisposisikan ke sana.",
+    "Kewenangan atas layanan ini ada pada instansi yang kami sarankan.",
+)
+EXTENSION_REASONS = (
+    "Penanganan memerlukan survei lapangan dan koordinasi lintas bidang.",
+    "Menunggu jadwal pekerjaan dari pihak ketiga yang ditunjuk.",
+    "Data yang diperlukan sedang diminta dari instansi vertikal terkait.",
 )
 HELD_NOTES = (
     (
@@ -836,10 +875,76 @@ HELD_NOTES = (
         "nomor tiket pengaduan sebelumnya."
     ),
 )
-INTERNAL_NOTES = (
-    "Catatan internal: koordinasikan dengan bidang terkait sebelum memberi tanggapan.",
-    "Catatan internal: lokasi masuk program pemeliharaan tahun ini, cek jadwal kontraktor.",
-    "Catatan internal: pelapor pernah melaporkan hal serupa, mohon prioritas.",
+HOLD_ANSWERS = (
+    "Lokasinya di depan {patokan}, {jalan}, sekitar jam 7 pagi setiap hari kerja.",
+    "Nomor tiket pengaduan sebelumnya 2024-{angka}{angka2}. Kejadiannya hari {hari} lalu.",
+    "Tepatnya di {jalan} dekat {patokan}. Sudah saya tambahkan keterangan waktunya.",
+)
+REPORTER_ANSWERS = (
+    "Terima kasih, tetapi sampai hari ini masalahnya belum selesai. Mohon dicek kembali.",
+    "Perbaikannya baru sebagian, masih ada kendala di lokasi yang sama.",
+    "Saya sudah mengikuti arahan tersebut tetapi belum berhasil. Mohon bantuannya lagi.",
+)
+FOLLOW_UP_RESPONSES = (
+    (
+        "Menindaklanjuti jawaban Bapak/Ibu, tim kami telah kembali ke lokasi dan "
+        "menyelesaikan sisa pekerjaan. Mohon konfirmasi apabila masih ada kendala."
+    ),
+    (
+        "Terima kasih atas informasinya. Kekurangan yang disampaikan sudah kami perbaiki "
+        "dan petugas telah memastikan hasilnya di lapangan."
+    ),
+)
+REOPEN_REASONS = (
+    "Masalah yang sama muncul lagi beberapa hari setelah laporan ditutup.",
+    "Ternyata belum selesai sepenuhnya, mohon ditindaklanjuti kembali.",
+)
+RATING_COMMENTS = {
+    5: ("Cepat dan tuntas, terima kasih!", "Pelayanan sangat baik.", ""),
+    4: ("Sudah selesai, walau agak lama.", ""),
+    3: ("Cukup, tetapi perlu lebih cepat.", ""),
+    2: ("Lama sekali prosesnya.", "Hanya selesai sebagian."),
+    1: ("Tidak ada perubahan di lapangan.", "Tanggapannya tidak menjawab masalah."),
+}
+# A few texts the agencies reuse (ResponseTemplate): (agency code or None for everyone,
+# category code or None for any, title, body).
+RESPONSE_TEMPLATES = (
+    (
+        None,
+        None,
+        "Laporan sedang ditindaklanjuti",
+        (
+            "Terima kasih atas laporan {tracking_id}. Laporan Anda sedang ditindaklanjuti "
+            "oleh {agency}; perkembangannya akan kami sampaikan melalui kanal ini."
+        ),
+    ),
+    (
+        None,
+        None,
+        "Mohon data tambahan",
+        (
+            "Untuk menindaklanjuti laporan '{title}', mohon sampaikan lokasi yang lebih "
+            "rinci dan foto pendukung melalui kolom komentar."
+        ),
+    ),
+    (
+        "kemenkes",
+        "kesehatan-faskes",
+        "Rujukan ke dinas kesehatan setempat",
+        (
+            "Laporan {tracking_id} telah kami koordinasikan dengan dinas kesehatan setempat "
+            "dan rumah sakit terkait. Hasil klarifikasi akan kami sampaikan kembali."
+        ),
+    ),
+    (
+        "kota-32.73",
+        "kependudukan-ktp",
+        "Dokumen kependudukan siap diambil",
+        (
+            "Dokumen Anda telah selesai diproses oleh {agency} dan dapat diambil di kantor "
+            "kecamatan dengan membawa bukti laporan {tracking_id}."
+        ),
+    ),
 )
 
 

@@ -1,39 +1,52 @@
 """Demo data: one signed-in account per role, and a few hundred reports to look at.
 
 Everything the demo creates hangs off accounts in ``DEMO_DOMAIN``; ``demo_delete`` removes
-exactly that (and the files of its attachments), nothing else. Reports are submitted
-through ``report_submit`` like any other. Until the workflow services exist, the later
-statuses are set directly here with one ``ReportEvent`` per step, as those services will
-write them; then the timestamps are spread over the last six months.
+exactly that (with the reports' events, deadlines, notifications, followers, ratings and
+stored files, and the response templates demo staff wrote), nothing else.
+
+Every report lives its story through the real services (``aduan.demo.stories``):
+``report_submit`` and then the workflow's actions, each at the moment it happens in the
+story under ``time_machine``, so timestamps, deadlines, notifications and the audit chain
+agree with each other as they would on a live server. Agencies that have no demo staff
+get one admin each (``staf.<agency code>@demo.aduan.test``, no password) to act for them.
+
+After the stories, notifications older than a day count as history: their e-mail is
+marked sent (at the moment it was written) and their in-app copy read, so a worker
+started afterwards sends only the last day's e-mail to the console. Then the periodic
+sweep runs once (or, without it, each open report's deadline state is recomputed), so
+that ``is_overdue`` is true of the reports that are late today.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 import random
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-import time_machine
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.db.models import ProtectedError
+from django.db.models import F, ProtectedError
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from aduan.accounts.models import Role, User
 from aduan.agencies.models import Agency, AgencyKind
 from aduan.categories.models import Category
+from aduan.notifications.models import Notification, NotificationChannel, NotificationState
 from aduan.regions.models import Region, RegionLevel
 from aduan.reports.attachments import PreparedFile, attachments_discard, prepare_upload
-from aduan.reports.models import Attachment, Channel, Report, ReportEvent, Status
-from aduan.reports.services import report_submit
+from aduan.reports.models import OPEN_STATUSES, Attachment, Channel, Report, ReportEvent
+from aduan.sla import services as sla
 
-from . import content
+from . import content, stories
 from .content import TOPICS, DemoAccount, Topic
+
+logger = logging.getLogger(__name__)
 
 DEMO_DOMAIN = "demo.aduan.test"
 # Published in the README on purpose: demo accounts only (load_demo refuses production).
@@ -122,29 +135,10 @@ SPOTLIGHTS = (
     (0.07, ("jabar-dinkes", "prov-32"), ("rsud", "puskesmas"), "32"),
     (0.08, ("bandung-disdukcapil",), ("ktp", "kk", "akta", "usulan-layanan"), "32.73"),
 )
-STATUS_WEIGHTS = {
-    Status.SUBMITTED: 11,
-    Status.ON_HOLD: 4,
-    Status.ARCHIVED: 4,
-    Status.DISPOSITIONED: 17,
-    Status.RETURNED: 4,
-    Status.IN_PROGRESS: 22,
-    Status.RESPONDED: 16,
-    Status.CLOSED: 22,
-}
-# How old a report in each status typically is, in days (from, to).
-STATUS_AGE_DAYS = {
-    Status.SUBMITTED: (0.05, 6),
-    Status.ON_HOLD: (1, 25),
-    Status.ARCHIVED: (3, 175),
-    Status.DISPOSITIONED: (0.5, 30),
-    Status.RETURNED: (2, 60),
-    Status.IN_PROGRESS: (3, 110),
-    Status.RESPONDED: (7, 160),
-    Status.CLOSED: (14, 180),
-}
 CHANNEL_WEIGHTS = {Channel.WEB: 55, Channel.API: 25, Channel.SMS: 8, Channel.EMAIL: 7, Channel.X: 5}
+REQUESTED_SHARE = 0.35  # reporters who choose the agency themselves
 JAKARTA = ZoneInfo("Asia/Jakarta")
+HISTORY_AGE = dt.timedelta(days=1)  # notifications older than this count as delivered
 
 
 class DemoError(Exception):
@@ -155,9 +149,14 @@ class DemoError(Exception):
 class DemoResult:
     accounts: int = 0
     citizens: int = 0
+    staff: int = 0
     reports: int = 0
     attachments: int = 0
     events: int = 0
+    steps: int = 0
+    overdue: int = 0
+    notifications: int = 0
+    templates: int = 0
     statuses: Counter = field(default_factory=Counter)
 
 
@@ -171,13 +170,23 @@ def demo_exists() -> bool:
 
 @transaction.atomic
 def demo_delete() -> int:
-    """Remove every demo account with its reports, events, tokens and stored files."""
+    """Remove every demo account with its reports (and everything that hangs off them:
+    events, deadlines, notifications, followers, ratings, attachments and their files),
+    tokens and the response templates demo staff wrote."""
+    from aduan.workflow.models import ResponseTemplate
+
     users = demo_users()
     reports = Report.objects.filter(reporter__in=users)
-    files = list(Attachment.objects.filter(report__in=reports).values_list("file", flat=True))
+    attachments = Attachment.objects.filter(report__in=reports)
+    files = list(attachments.values_list("file", flat=True))
     count = reports.count()
     try:
+        # Response files point at their event (PROTECT), duplicates at the report they
+        # were merged into: remove the files first, and duplicates before the rest.
+        attachments.delete()
+        reports.filter(merged_into__isnull=False).delete()
         reports.delete()
+        ResponseTemplate.objects.filter(created_by__in=users).delete()
         users.delete()
     except ProtectedError as exc:
         raise DemoError(
@@ -196,6 +205,7 @@ class _Directory:
     def __init__(self) -> None:
         agencies = list(Agency.objects.filter(is_active=True))
         self.by_code = {a.code: a for a in agencies}
+        self.by_pk = {a.pk: a for a in agencies}
         missing = [code for code in REQUIRED_AGENCIES if code not in self.by_code]
         if missing:
             raise DemoError(
@@ -242,6 +252,7 @@ class _Directory:
             )
             unit.save()
             self.by_code[code] = unit
+            self.by_pk[unit.pk] = unit
 
     def places(self, regency: str) -> list[tuple[str, str, str]]:
         """(region code, village or district name, district name) inside ``regency``."""
@@ -261,6 +272,13 @@ class _Directory:
                 found = [(c, n, n) for c, n in districts.items()]
             self._places[regency] = sorted(found) or [(regency, "", "")]
         return self._places[regency]
+
+    def desk(self, agency: Agency) -> Agency:
+        """The agency a report for ``agency`` is disposed to: itself, or for a unit the
+        nearest agency above it that is not a unit."""
+        while agency.kind == AgencyKind.UNIT and agency.parent_id in self.by_pk:
+            agency = self.by_pk[agency.parent_id]
+        return agency
 
     def subtree(self, agency: Agency) -> list[Agency]:
         found, stack = [], [agency]
@@ -400,7 +418,10 @@ class _Generator:
         )
 
 
-def _accounts_create(directory: _Directory, password_hash: str) -> dict[str, User]:
+# --- people ---------------------------------------------------------------------------------
+
+
+def _accounts_create(directory: _Directory, password_hash: str, joined: dt.datetime):
     accounts = {}
     for spec in DEMO_ACCOUNTS:
         user = User(
@@ -411,6 +432,7 @@ def _accounts_create(directory: _Directory, password_hash: str) -> dict[str, Use
             agency=directory.by_code[spec.agency_code] if spec.agency_code else None,
             is_staff=spec.is_staff,
             password=password_hash,
+            date_joined=joined,
         )
         user.full_clean(exclude=["password"])
         user.save()
@@ -427,7 +449,7 @@ def _emails_verify(users) -> None:
     )
 
 
-def _citizens_create(rng: random.Random, count: int) -> list[User]:
+def _citizens_create(rng: random.Random, count: int, joined: dt.datetime) -> list[User]:
     """Reporters who only exist to have written reports (they cannot sign in)."""
     users = []
     for n in range(count):
@@ -437,225 +459,370 @@ def _citizens_create(rng: random.Random, count: int) -> list[User]:
             full_name=f"{first} {last}",
             phone=f"+62813{rng.randint(10_000_000, 99_999_999)}",
             role=Role.CITIZEN,
+            date_joined=joined,
         )
         user.set_unusable_password()
         users.append(user)
     return User.objects.bulk_create(users)
 
 
-def _handler(accounts: dict[str, User], agency: Agency) -> User | None:
-    """The demo staff member who would act for ``agency``: its officer, else its admin."""
-    for key in ("ministry_officer", "province_officer", "city_officer"):
-        if accounts[key].agency_id == agency.pk:
-            return accounts[key]
-    for key in ("ministry_admin", "province_admin", "city_admin"):
-        if agency.path.startswith(accounts[key].agency.path):
-            return accounts[key]
-    return None
+class _Staff:
+    """Who acts for an agency: the demo officer of a unit, else the nearest admin above
+    (the demo admins, or one created for each agency that has none)."""
+
+    def __init__(self, directory: _Directory, accounts: dict[str, User]) -> None:
+        self.dir = directory
+        self.admins = {
+            accounts[key].agency_id: accounts[key]
+            for key in ("ministry_admin", "province_admin", "city_admin")
+        }
+        self.officers = {
+            accounts[key].agency_id: accounts[key]
+            for key in ("ministry_officer", "province_officer", "city_officer")
+        }
+
+    def _admin_above(self, agency: Agency) -> User | None:
+        current: Agency | None = agency
+        while current is not None:
+            if current.pk in self.admins:
+                return self.admins[current.pk]
+            current = self.dir.by_pk.get(current.parent_id)
+        return None
+
+    def create_for(self, desks: set[Agency], rng: random.Random, joined: dt.datetime) -> int:
+        """One admin (no password, not reachable by e-mail) for each desk without one."""
+        missing = sorted((d for d in desks if self._admin_above(d) is None), key=lambda d: d.pk)
+        users = []
+        for agency in missing:
+            first, last = rng.choice(content.FIRST_NAMES), rng.choice(content.LAST_NAMES)
+            user = User(
+                email=f"staf.{agency.code}@{DEMO_DOMAIN}".lower(),
+                full_name=f"{first} {last}",
+                role=Role.AGENCY_ADMIN,
+                agency=agency,
+                date_joined=joined,
+            )
+            user.set_unusable_password()
+            users.append(user)
+        for user in User.objects.bulk_create(users):
+            self.admins[user.agency_id] = user
+        return len(users)
+
+    def covered(self, agency: Agency) -> bool:
+        return self._admin_above(agency) is not None
+
+    def for_agency(self, agency: Agency, admin: bool) -> User:
+        if not admin and agency.pk in self.officers:
+            return self.officers[agency.pk]
+        user = self._admin_above(agency)
+        if user is None:
+            raise DemoError(f"Nobody acts for {agency.code} in the demo.")
+        return user
+
+
+# --- files ----------------------------------------------------------------------------------
+
+
+def _response_files(rng: random.Random) -> dict[str, PreparedFile]:
+    """A photo of the work done, and a one-page letter as PDF, for responses."""
+    photo = Image.new("RGB", (160, 120), (150, 190, 225))
+    draw = ImageDraw.Draw(photo)
+    draw.rectangle((0, 70, 160, 120), fill=(60, 60, 60))
+    draw.rectangle((20, 88, 140, 96), fill=(240, 240, 240))
+    png = io.BytesIO()
+    photo.save(png, format="PNG")
+    letter = Image.new("RGB", (210, 297), "white")
+    draw = ImageDraw.Draw(letter)
+    draw.rectangle((20, 20, 190, 36), fill=(30, 60, 120))
+    for line in range(8):
+        width = rng.randint(110, 170)
+        draw.rectangle((20, 60 + line * 14, 20 + width, 64 + line * 14), fill=(90, 90, 90))
+    pdf = io.BytesIO()
+    letter.save(pdf, format="PDF")
+    return {
+        "png": prepare_upload(name="foto-tindak-lanjut.png", chunks=[png.getvalue()]),
+        "pdf": prepare_upload(name="surat-tanggapan.pdf", chunks=[pdf.getvalue()]),
+    }
+
+
+# --- the stories ----------------------------------------------------------------------------
+
+
+def _targets(rng: random.Random, count: int) -> list[str]:
+    """What each report's story is about: every kind at least once, then by weight."""
+    kinds, weights = list(stories.TARGET_WEIGHTS), list(stories.TARGET_WEIGHTS.values())
+    chosen = kinds[:count] + rng.choices(kinds, weights=weights, k=max(0, count - len(kinds)))
+    rng.shuffle(chosen)
+    return chosen
+
+
+class _Stories:
+    """Draws each report: who writes it, where, about what, to whom, and what follows."""
+
+    def __init__(self, directory, generator, accounts, pool, photos, rng, now) -> None:
+        self.dir = directory
+        self.generator = generator
+        self.accounts = accounts
+        self.pool = pool
+        self.photos = photos
+        self.rng = rng
+        self.now = now
+
+    def reporter(self) -> User:
+        roll = self.rng.random()
+        if roll < 0.10:
+            return self.accounts["citizen"]
+        if roll < 0.16:
+            return self.accounts["citizen2"]
+        return self.rng.choice(self.pool)
+
+    def story(self, index: int, target: str) -> stories.Story:
+        rng, directory = self.rng, self.dir
+        plan = self.generator.plan()
+        topic, regency = plan.topic, plan.regency
+        place = rng.choice(directory.places(regency)) if regency else ("", "", "")
+        may_request = target not in (
+            stories.SUBMITTED,
+            stories.ON_HOLD,
+            stories.ARCHIVED,
+            stories.DUPLICATE,
+        )
+        requested = plan.agency if may_request and rng.random() < REQUESTED_SHARE else None
+        category = directory.categories.get(topic.category)
+        category_later = None
+        if category is not None and requested is None and rng.random() < 0.12:
+            # Left empty by the reporter; the national admin sets it when disposing.
+            category_later, category = category.pk, None
+        files = []
+        if rng.random() < (0.3 if topic.photo else 0.04):
+            files.append(rng.choice(self.photos))
+        latitude = longitude = None
+        if regency == "32.73" and rng.random() < 0.4:
+            latitude = Decimal("-6.914744") + Decimal(rng.randint(-400, 400)) / 10_000
+            longitude = Decimal("107.609810") + Decimal(rng.randint(-500, 500)) / 10_000
+        title = self.generator.fill(rng.choice(topic.titles), regency, place)[:150]
+        submit_kwargs = {
+            "channel": rng.choices(list(CHANNEL_WEIGHTS), weights=CHANNEL_WEIGHTS.values())[0],
+            "classification": topic.classification,
+            "title": title,
+            "body": self.generator.fill(rng.choice(topic.bodies), regency, place),
+            "incident_date": None,
+            "region_code": place[0] or None,
+            "latitude": latitude,
+            "longitude": longitude,
+            "agency_id": requested.pk if requested else None,
+            "category_id": category.pk if category else None,
+            "anonymous": rng.random() < 0.12,
+            "confidential": rng.random() < max(topic.confidential_rate, 0.03),
+            "files": files,
+        }
+        return stories.Story(
+            index=index,
+            target=target,
+            reporter=self.reporter(),
+            topic=topic,
+            submit_kwargs=submit_kwargs,
+            requested=requested,
+            responsible=plan.agency,
+            category_later=category_later,
+        )
+
+    def duplicate(self, index: int, original: stories.Story) -> stories.Story:
+        """Another citizen's report on the same problem a little later."""
+        rng = self.rng
+        kwargs = dict(original.submit_kwargs)
+        kwargs.update(
+            agency_id=None,
+            channel=rng.choice(list(CHANNEL_WEIGHTS)),
+            title=("Masih: " + original.submit_kwargs["title"])[:150],
+            files=[],
+        )
+        reporter = self.reporter()
+        while reporter.pk == original.reporter.pk:
+            reporter = rng.choice(self.pool)
+        return stories.Story(
+            index=index,
+            target=stories.DUPLICATE,
+            reporter=reporter,
+            topic=original.topic,
+            submit_kwargs=kwargs,
+            requested=None,
+            responsible=original.responsible,
+        )
+
+
+def _incident_dates(story: stories.Story, rng: random.Random) -> None:
+    """The incident happened on or a few days before the submission (local date)."""
+    if rng.random() < 0.5:
+        day = story.created_at.astimezone(JAKARTA).date()
+        story.submit_kwargs["incident_date"] = day - dt.timedelta(days=rng.randint(0, 10))
+
+
+def _plan(
+    *, count: int, drawer: _Stories, directory: _Directory, staff: _Staff, rng, now, clock
+) -> list[stories.Story]:
+    duplicates = min(count // 2, max(1, round(count * stories.DUPLICATE_SHARE))) if count else 0
+    planned = [
+        drawer.story(index, target)
+        for index, target in enumerate(_targets(rng, count - duplicates))
+    ]
+    desks = {directory.desk(s.responsible) for s in planned}
+    staff.create_for(desks, rng, now - dt.timedelta(days=stories.HISTORY_DAYS + 30))
+    writer = stories.StoryWriter(rng, sorted(desks, key=lambda d: d.pk), directory.desk)
+    placer = stories.Placer(clock, rng, now)
+    for story in planned:
+        story.steps = writer.steps(story)
+        placer.place(story)
+    # Duplicates of reports that were still open a while later.
+    candidates = [
+        s
+        for s in planned
+        if s.target not in (stories.ARCHIVED, stories.ON_HOLD)
+        and s.created_at < now - dt.timedelta(days=5)
+    ]
+    for number in range(duplicates if candidates else 0):
+        original = rng.choice(candidates)
+        story = drawer.duplicate(len(planned), original)
+        story.steps = writer.steps(story)
+        story.steps[1].data["into"] = original.index
+        start = original.created_at + dt.timedelta(hours=rng.uniform(3, 96))
+        placer.forward(story, min(start, now - dt.timedelta(hours=3 + number)))
+        planned.append(story)
+    for story in planned:
+        _incident_dates(story, rng)
+    return planned
+
+
+# --- after the stories ----------------------------------------------------------------------
+
+
+def _history_delivered(reports, now: dt.datetime) -> int:
+    """Notifications of the demo's past count as delivered: e-mail sent, in-app read."""
+    old = Notification.objects.filter(report__in=reports, created_at__lt=now - HISTORY_AGE)
+    sent = (
+        old.filter(state=NotificationState.PENDING)
+        .exclude(channel=NotificationChannel.IN_APP)
+        .update(
+            state=NotificationState.SENT, sent_at=F("created_at"), next_attempt_at=F("created_at")
+        )
+    )
+    old.filter(channel=NotificationChannel.IN_APP, read_at__isnull=True).update(
+        read_at=F("created_at")
+    )
+    return sent
+
+
+def _overdue_refresh(reports, now: dt.datetime) -> None:
+    """Mark today's overdue reports: the periodic sweep once if it exists, else each open
+    report's deadline state recomputed (the services computed it at their moment)."""
+    try:
+        from aduan.workflow.sweep import sweep_run
+    except ImportError:
+        sweep_run = None
+    if sweep_run is not None:
+        sweep_run(now=now)
+        return
+    changed = []
+    for report in reports.filter(status__in=OPEN_STATUSES).only("pk", "due_at", "is_overdue"):
+        due_at, overdue = sla.report_due_state(report=report, now=now)
+        if (due_at, overdue) != (report.due_at, report.is_overdue):
+            report.due_at, report.is_overdue = due_at, overdue
+            changed.append(report)
+    Report.objects.bulk_update(changed, ["due_at", "is_overdue"], batch_size=500)
+
+
+def _templates_create(directory: _Directory, accounts: dict[str, User]) -> int:
+    """A few response templates, for everyone and for the demo agencies."""
+    from aduan.workflow.models import ResponseTemplate
+
+    authors = {
+        None: accounts["national_admin"],
+        "kemenkes": accounts["ministry_admin"],
+        "kota-32.73": accounts["city_admin"],
+    }
+    count = 0
+    for agency_code, category_code, title, body in content.RESPONSE_TEMPLATES:
+        agency = directory.by_code.get(agency_code) if agency_code else None
+        if agency_code and agency is None:
+            continue
+        template = ResponseTemplate(
+            agency=agency,
+            category=directory.categories.get(category_code) if category_code else None,
+            title=title,
+            body=body,
+            created_by=authors.get(agency_code, accounts["national_admin"]),
+        )
+        template.full_clean()
+        template.save()
+        count += 1
+    return count
+
+
+# --- loading --------------------------------------------------------------------------------
 
 
 @transaction.atomic
 def demo_load(
     *, reports: int = DEFAULT_REPORTS, seed: int = DEFAULT_SEED, now: dt.datetime | None = None
 ) -> DemoResult:
-    """Create the demo accounts and ``reports`` reports (raises ``DemoError`` if the demo
-    accounts exist already or the directory is missing)."""
+    """Create the demo accounts and ``reports`` reports with their stories (raises
+    ``DemoError`` if the demo accounts exist already or the directory is missing)."""
     if demo_exists():
         raise DemoError("The demo data is already loaded.")
     rng = random.Random(seed)
     now = now or timezone.now()
+    joined = now - dt.timedelta(days=stories.HISTORY_DAYS + 30)
     directory = _Directory()
-    accounts = _accounts_create(directory, make_password(DEMO_PASSWORD))
-    pool = _citizens_create(rng, 40)
+    accounts = _accounts_create(directory, make_password(DEMO_PASSWORD), joined)
+    pool = _citizens_create(rng, 40, joined)
+    photos = [
+        prepare_upload(name=f"foto-{n}.png", chunks=[data])
+        for n, data in enumerate(_png_variants(rng))
+    ]
     generator = _Generator(directory, rng, now)
-    pngs = _png_variants(rng)
-    national_admin = accounts["national_admin"]
-    result = DemoResult(accounts=len(accounts), citizens=len(pool))
-
-    statuses, status_weights = list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values())
-    channels, channel_weights = list(CHANNEL_WEIGHTS), list(CHANNEL_WEIGHTS.values())
-    new_events: list[tuple[ReportEvent, dt.datetime]] = []
-    created: list[tuple[Report, dt.datetime, dt.datetime]] = []
-    stored_files: list[str] = []
+    staff = _Staff(directory, accounts)
+    drawer = _Stories(directory, generator, accounts, pool, photos, rng, now)
+    # Office hours and the texts chosen while running draw from their own generators, so
+    # that what happens in each story depends on the seed only, not on today's weekday.
+    clock = stories.Clock(sla.calendar_current(), random.Random(seed + 1))
+    planned = _plan(
+        count=reports,
+        drawer=drawer,
+        directory=directory,
+        staff=staff,
+        rng=rng,
+        now=now,
+        clock=clock,
+    )
+    runner = stories.StoryRunner(
+        stories=planned,
+        national_admin=accounts["national_admin"],
+        staff_for=staff.for_agency,
+        files=_response_files(rng),
+        rng=random.Random(seed + 2),
+        fill=lambda text: generator.fill(text, None, ("", "", "")),
+        now=now,
+    )
     try:
-        for _ in range(reports):
-            plan = generator.plan()
-            topic, regency = plan.topic, plan.regency
-            status = rng.choices(statuses, weights=status_weights)[0]
-            place = rng.choice(directory.places(regency)) if regency else ("", "", "")
-            low, high = STATUS_AGE_DAYS[status]
-            created_at = now - dt.timedelta(days=rng.uniform(low, high))
-            roll = rng.random()
-            reporter = (
-                accounts["citizen"]
-                if roll < 0.10
-                else accounts["citizen2"]
-                if roll < 0.16
-                else rng.choice(pool)
-            )
-            has_agency = status not in (Status.SUBMITTED, Status.ON_HOLD, Status.ARCHIVED)
-            requested = has_agency and rng.random() < 0.45
-            files: list[PreparedFile] = []
-            if rng.random() < (0.3 if topic.photo else 0.04):
-                files.append(
-                    prepare_upload(
-                        name=f"foto-{topic.key}.png", chunks=[rng.choice(pngs)], declared_size=None
-                    )
-                )
-            latitude = longitude = None
-            if regency == "32.73" and rng.random() < 0.4:
-                latitude = Decimal("-6.914744") + Decimal(rng.randint(-400, 400)) / 10_000
-                longitude = Decimal("107.609810") + Decimal(rng.randint(-500, 500)) / 10_000
-            category = directory.categories.get(topic.category)
-            local_created = created_at.astimezone(JAKARTA)
-            # Written at the moment it happens in the story, so every timestamp (and the
-            # audit chain that covers them) is right from the start.
-            with time_machine.travel(created_at, tick=False):
-                report = report_submit(
-                    reporter=reporter,
-                    channel=rng.choices(channels, weights=channel_weights)[0],
-                    classification=topic.classification,
-                    title=generator.fill(rng.choice(topic.titles), regency, place)[:150],
-                    body=generator.fill(rng.choice(topic.bodies), regency, place),
-                    incident_date=(
-                        local_created.date() - dt.timedelta(days=rng.randint(0, 10))
-                        if rng.random() < 0.5
-                        else None
-                    ),
-                    region_code=place[0] or None,
-                    latitude=latitude,
-                    longitude=longitude,
-                    agency_id=plan.agency.pk if requested and plan.agency else None,
-                    category_id=category.pk if category else None,
-                    anonymous=rng.random() < 0.12,
-                    confidential=rng.random() < max(topic.confidential_rate, 0.03),
-                    files=files,
-                )
-            if files:
-                stored_files.extend(a.file.name for a in report.attachments.all())
-            result.attachments += len(files)
-
-            steps = _steps(report, status, plan.agency, requested, topic, rng)
-            moments = _moments(created_at, len(steps), now, rng)
-            for (action, to_status, agency_after, note, public), when in zip(
-                steps, moments, strict=True
-            ):
-                actor = _actor_for(action, accounts, national_admin, report, plan.agency)
-                new_events.append(
-                    (
-                        ReportEvent(
-                            created_at=when,
-                            report=report,
-                            actor=actor,
-                            actor_role=(
-                                actor.role
-                                if actor
-                                else Role.UNIT_OFFICER
-                                if action in ("accepted", "responded", "returned")
-                                else ""
-                            ),
-                            actor_agency=(
-                                actor.agency
-                                if actor and actor.agency_id
-                                else plan.agency
-                                if action in ("accepted", "responded", "returned")
-                                else None
-                            ),
-                            action=action,
-                            from_status=report.status,
-                            to_status=to_status,
-                            note=note,
-                            is_public=public,
-                        ),
-                        when,
-                    )
-                )
-                if to_status:
-                    report.status = to_status
-                report.agency = agency_after
-            updated_at = moments[-1] if moments else created_at
-            created.append((report, created_at, updated_at))
-            result.statuses[report.status] += 1
+        runner.run()
     except BaseException:
-        attachments_discard(stored_files)
+        # The rows are rolled back with the transaction; the stored files are not.
+        attachments_discard(runner.stored_files)
         raise
 
-    _timestamps_write(created, new_events)
-    result.reports = len(created)
-    result.events = ReportEvent.objects.filter(report__reporter__in=demo_users()).count()
+    demo_reports = Report.objects.filter(reporter__in=demo_users())
+    result = DemoResult(
+        accounts=len(accounts),
+        citizens=len(pool),
+        staff=User.objects.filter(email__istartswith="staf.", email__iendswith=DEMO_DOMAIN).count(),
+        steps=runner.steps_taken,
+    )
+    result.notifications = _history_delivered(demo_reports, now)
+    _overdue_refresh(demo_reports, now)
+    result.templates = _templates_create(directory, accounts)
+    result.reports = demo_reports.count()
+    result.statuses = Counter(demo_reports.values_list("status", flat=True))
+    result.overdue = demo_reports.filter(is_overdue=True).count()
+    result.attachments = Attachment.objects.filter(report__in=demo_reports).count()
+    result.events = ReportEvent.objects.filter(report__in=demo_reports).count()
     return result
-
-
-def _steps(report, status, agency, requested, topic, rng):
-    """(action, new status, handling agency afterwards, note, public) for each step that
-    brings a just-submitted report to ``status``."""
-    label = agency.label if agency else ""
-    steps = []
-    if status == Status.ON_HOLD:
-        return [("held", Status.ON_HOLD, None, rng.choice(content.HELD_NOTES), True)]
-    if status == Status.ARCHIVED:
-        if rng.random() < 0.3:
-            steps.append(("held", Status.ON_HOLD, None, rng.choice(content.HELD_NOTES), True))
-        steps.append(("archived", Status.ARCHIVED, None, rng.choice(content.ARCHIVED_NOTES), True))
-        return steps
-    if status == Status.SUBMITTED:
-        return steps
-    if not requested:
-        note = rng.choice(content.DISPOSITION_NOTES).format(instansi=label)
-        steps.append(("dispositioned", Status.DISPOSITIONED, agency, note, True))
-        if rng.random() < 0.15:
-            steps.append(("note", "", agency, rng.choice(content.INTERNAL_NOTES), False))
-    if status == Status.DISPOSITIONED:
-        return steps
-    if status == Status.RETURNED:
-        note = rng.choice(content.RETURNED_NOTES).format(instansi=label)
-        steps.append(("returned", Status.RETURNED, None, note, True))
-        return steps
-    note = rng.choice(content.ACCEPTED_NOTES).format(instansi=label)
-    steps.append(("accepted", Status.IN_PROGRESS, agency, note, True))
-    if rng.random() < 0.2:
-        steps.append(("note", "", agency, rng.choice(content.INTERNAL_NOTES), False))
-    if status == Status.IN_PROGRESS:
-        return steps
-    steps.append(("responded", Status.RESPONDED, agency, rng.choice(topic.responses), True))
-    if status == Status.RESPONDED:
-        return steps
-    steps.append(("closed", Status.CLOSED, agency, rng.choice(content.CLOSED_NOTES), True))
-    return steps
-
-
-def _actor_for(action, accounts, national_admin, report, agency):
-    if action in ("dispositioned", "held", "archived"):
-        return national_admin
-    if action == "closed":
-        return None  # closed by the reporter's confirmation or the sweep
-    return _handler(accounts, agency) if agency else None
-
-
-def _moments(start: dt.datetime, count: int, now: dt.datetime, rng) -> list[dt.datetime]:
-    """``count`` increasing times after ``start``, hours to days apart, never in the future."""
-    if not count:
-        return []
-    gaps = [dt.timedelta(hours=rng.uniform(1, 96)) for _ in range(count)]
-    available = (now - dt.timedelta(minutes=5)) - start
-    total = sum(gaps, dt.timedelta())
-    if total > available:
-        gaps = [gap * (available / total) for gap in gaps]
-    moments, current = [], start
-    for gap in gaps:
-        current += gap
-        moments.append(current)
-    return moments
-
-
-def _timestamps_write(created, new_events) -> None:
-    """Move everything written 'now' back to when it happened in the story."""
-    reports = []
-    for report, _created_at, updated_at in created:
-        report.updated_at = updated_at
-        reports.append(report)
-    Report.objects.bulk_update(reports, ["status", "agency", "updated_at"], batch_size=500)
-
-    # Events are chained one by one (bulk_create would skip the audit chain).
-    for event, _when in new_events:
-        event.save()

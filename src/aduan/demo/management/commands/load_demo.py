@@ -19,6 +19,13 @@ from aduan.demo.loader import (
     demo_load,
 )
 
+QUIET_LOGGERS = (
+    "aduan.reports.services",
+    "aduan.workflow",
+    "aduan.sla",
+    "aduan.notifications",
+)
+
 
 class Command(BaseCommand):
     help = (
@@ -72,23 +79,28 @@ class Command(BaseCommand):
                     )
                 removed = demo_delete()
                 self.stdout.write(f"Removed the previous demo data ({removed} reports).")
-            # One log line per submitted report is noise here, unless asked for (-v 2).
-            services_log = logging.getLogger("aduan.reports.services")
-            previous_level = services_log.level
+            # A log line per action of every story is noise here, unless asked for (-v 2).
+            quiet = [logging.getLogger(name) for name in QUIET_LOGGERS]
+            previous_levels = [log.level for log in quiet]
             if options["verbosity"] < 2:
-                services_log.setLevel(logging.WARNING)
+                for log in quiet:
+                    log.setLevel(logging.WARNING)
             try:
                 result = demo_load(reports=reports, seed=options["seed"])
             finally:
-                services_log.setLevel(previous_level)
+                for log, level in zip(quiet, previous_levels, strict=True):
+                    log.setLevel(level)
         except DemoError as exc:
             raise CommandError(str(exc)) from exc
         elapsed = time.perf_counter() - started
         statuses = ", ".join(f"{status} {n}" for status, n in sorted(result.statuses.items()))
         self.stdout.write(
             f"Demo: {result.accounts} accounts, {result.citizens} other reporters, "
-            f"{result.reports} reports ({statuses}), {result.events} events, "
-            f"{result.attachments} attachments."
+            f"{result.staff} agency staff without sign-in, {result.reports} reports "
+            f"({statuses}; {result.overdue} overdue), {result.steps} actions, "
+            f"{result.events} events, {result.attachments} attachments, "
+            f"{result.templates} response templates; {result.notifications} e-mails "
+            "older than a day marked sent."
         )
         if options["verbosity"] > 0:
             self.stdout.write(f"Sign in with any of these (password: {DEMO_PASSWORD}):")
