@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 import time_machine
+from django.contrib.auth.models import AnonymousUser
 
 from aduan.accounts.tests.factories import UserFactory
 from aduan.core.errors import NotFound, PermissionDenied
@@ -162,3 +163,13 @@ def test_a_citizen_who_can_read_a_public_report_cannot_comment_on_it(world):
     assert actions_available(user=stranger, report=report) == []
     with pytest.raises(PermissionDenied):
         wf.report_comment(report=report, actor=stranger, body="Saya juga mengalami.")
+
+
+def test_a_signed_out_visitor_from_a_request_has_no_capacity(world):
+    # The web passes request.user, which is AnonymousUser rather than None.
+    report = report_in(world, S.IN_PROGRESS)
+    visitor = AnonymousUser()
+    assert actor_capacities(user=visitor, report=report) == frozenset()
+    assert actions_available(user=visitor, report=report) == []
+    with pytest.raises(PermissionDenied):
+        wf.report_comment(report=report, actor=visitor, body="Halo semua.")

@@ -56,7 +56,7 @@ from aduan.reports.tests.factories import ReportFactory
 from aduan.sla import services as sla
 from aduan.sla.models import DeadlineKind
 from aduan.workflow import services as wf
-from aduan.workflow.transitions import KEEP, TRANSITIONS, Action, Actor
+from aduan.workflow.transitions import KEEP, TRANSITIONS, Action, Actor, transition_check
 
 pytestmark = pytest.mark.django_db
 
@@ -181,6 +181,13 @@ def test_table_matches_the_rules(action):
     if action == Action.AUTO_CLOSE:
         expected_actors = {Actor.SYSTEM}
     assert transition.actors == expected_actors
+
+
+def test_an_illegal_move_says_what_and_why():
+    with pytest.raises(InvalidTransition) as excinfo:
+        transition_check(action=Action.DISPOSE, status=S.CLOSED)
+    assert excinfo.value.message == "“Sent to agency” is not possible while the report is “Closed”."
+    assert excinfo.value.status_code == 409
 
 
 # --- The world every case runs in ------------------------------------------------------
