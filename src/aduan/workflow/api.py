@@ -313,13 +313,15 @@ def inbox(
     page_size: int = Query(default_page_size(), ge=1, le=MAX_PAGE_SIZE),
 ):
     """Agency staff: reports with their agency or its units, in the working statuses unless
-    ``status`` says otherwise; the national admin and oversight: every agency's. With
+    ``status`` says otherwise; the national admin and oversight: every agency's. ``unit``
+    (the web's name for staff) and ``agency`` both narrow to an agency and its units, within
+    what the caller sees. With
     ``queue=true`` (national admin and oversight only): reports awaiting verification or
     returned. Ordered by the current deadline, the most urgent first. Citizens: 403."""
     user = request.auth
     narrowed = InboxFilters(
         status=filters.status,
-        agency_id=filters.agency,
+        agency_id=filters.unit or filters.agency,
         overdue=filters.overdue,
         category_id=filters.category,
         region_code=(filters.region or "").strip() or None,

@@ -118,7 +118,10 @@ class InboxQuery(Schema):
         "reports) instead of the agency inbox",
     )
     status: Status | None = Field(None, description="Default: the working statuses")
-    agency: int | None = Field(None, description="The agency or one of its units (with theirs)")
+    unit: int | None = Field(None, description="One of the caller's units (with those below it)")
+    agency: int | None = Field(
+        None, description="Any agency with its units (for the national admin); as ``unit``"
+    )
     overdue: bool | None = None
     category: int | None = Field(None, description="Category id")
     region: str | None = Field(None, max_length=13, description="Region code and everything in it")

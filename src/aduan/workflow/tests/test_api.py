@@ -756,6 +756,8 @@ def test_inbox_filters(client, w, desk):
     admin = w.agency_admin
     assert inbox_ids(client, admin, status="in_progress") == [ids["mine"]]
     assert inbox_ids(client, admin, agency=w.unit.pk) == [ids["at_unit"]]
+    assert inbox_ids(client, admin, unit=w.unit.pk) == [ids["at_unit"]]
+    assert set(inbox_ids(client, w.admin, agency=w.agency.pk)) == {ids["mine"], ids["at_unit"]}
     # Another agency's unit is outside the scope: nothing, not its reports.
     assert inbox_ids(client, admin, agency=w.other_agency.pk) == []
     Report.objects.filter(pk=desk["at_unit"].pk).update(is_overdue=True)
