@@ -11,6 +11,7 @@ from aduan.reports.models import Report
 
 from .calendar import WorkingCalendar, national_days_off
 from .models import DayOff, Deadline, DeadlineKind, DeadlineState
+from .policy import sla_days
 from .services import reminder_due_at
 
 DUE_KEYS = {
@@ -61,16 +62,45 @@ def deadlines_overdue(*, now: dt.datetime) -> QuerySet[Deadline]:
 
 def deadlines_to_remind(*, now: dt.datetime, calendar: WorkingCalendar) -> list[Deadline]:
     """Open, not yet reminded, not yet due deadlines whose reminder time has come."""
-    # The reminder starts a few working days before the due day; four weeks covers any
-    # reminder setting below ten working days plus the longest run of days off (Lebaran).
-    horizon = now + dt.timedelta(days=28)
-    candidates = Deadline.objects.filter(
-        state=DeadlineState.OPEN,
-        reminded_at__isnull=True,
-        due_at__gte=now,
-        due_at__lt=horizon,
-    ).select_related("report", "agency")
-    return [d for d in candidates.order_by("due_at", "id") if reminder_due_at(d, calendar) <= now]
+    return [
+        d
+        for d in deadlines_to_remind_candidates(now=now, calendar=calendar)
+        if reminder_due_at(d, calendar) <= now
+    ]
+
+
+def reminder_horizon(*, now: dt.datetime, calendar: WorkingCalendar) -> dt.datetime:
+    """A bound on the due time of any deadline whose reminder time has come at ``now``.
+
+    A reminder falls on the ``reminder``-th working day before the due day (at 00:00 local
+    time), so a deadline due after the ``reminder``-th working day following the latest
+    local date anywhere right now cannot be reminded yet. Counting the working days with
+    the calendar keeps the slice of the open-deadline index to a few days even across
+    Lebaran; a fixed four-week window made every sweep read a month of deadlines.
+    """
+    latest_local_day = (now.astimezone(dt.UTC) + dt.timedelta(hours=14)).date()
+    last_due_day = calendar.add_working_days(latest_local_day, sla_days("reminder", None))
+    # The end of that day in the westernmost zone any deadline may use.
+    return dt.datetime.combine(last_due_day + dt.timedelta(days=1), dt.time.min, dt.UTC) + (
+        dt.timedelta(hours=12)
+    )
+
+
+def deadlines_to_remind_candidates(
+    *, now: dt.datetime, calendar: WorkingCalendar
+) -> QuerySet[Deadline]:
+    """The deadlines ``deadlines_to_remind`` looks at (a few days of the open-deadline
+    index); the exact reminder time is checked in Python, per deadline's time zone."""
+    return (
+        Deadline.objects.filter(
+            state=DeadlineState.OPEN,
+            reminded_at__isnull=True,
+            due_at__gte=now,
+            due_at__lt=reminder_horizon(now=now, calendar=calendar),
+        )
+        .select_related("report", "agency")
+        .order_by("due_at", "id")
+    )
 
 
 def day_off_list() -> QuerySet[DayOff]:

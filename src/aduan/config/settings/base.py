@@ -273,6 +273,8 @@ ADUAN_PAGE_SIZE = 20
 ADUAN_COUNT_CAP = int(os.environ.get("ADUAN_COUNT_CAP", "10000"))
 # Behind a reverse proxy, the number of proxies whose X-Forwarded-For we trust.
 ADUAN_TRUSTED_PROXY_COUNT = int(os.environ.get("ADUAN_TRUSTED_PROXY_COUNT", "0"))
+# Seconds between two runs of the periodic sweep (manage.py run_scheduler).
+ADUAN_SWEEP_INTERVAL = int(os.environ.get("ADUAN_SWEEP_INTERVAL", "60"))
 
 # Service levels, in days (see aduan.sla.policy; `manage.py check` validates them).
 # Working days unless noted. ADUAN_SLA_JSON overrides single keys, e.g. '{"response": 7}';

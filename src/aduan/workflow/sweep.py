@@ -1,0 +1,384 @@
+"""The periodic sweep: what happens because time passed, not because someone acted.
+
+Every minute (``workflow.tasks.sweep``, enqueued by ``manage.py run_scheduler``):
+
+1. **Reminders** — a deadline whose reminder time has come (``ADUAN_SLA["reminder"]``
+   working days before the due day) is announced once to whoever must act: the national
+   admins (verification), the agency's admins and, for a unit, its officers (response,
+   completion), the reporter (the automatic closing: "your report closes on … unless you
+   answer").
+2. **Overdue** — an agency deadline past due is marked (``overdue_at``), its report flagged
+   ``is_overdue``, a non-public ``overdue`` event appended, the acting party told, and the
+   report escalated once (``escalated_at``): to the admins of the agency above the one
+   that missed it (a unit's parent; a top-level agency has none) and to oversight.
+3. **Auto-close** — a responded report the reporter left unanswered past its auto-close
+   deadline is closed (``report_auto_close`` re-checks it under its lock).
+4. **Notifications** — outbox rows no delivery task took (written while the worker was
+   down) are delivered.
+
+Safe on several machines at once. Each item runs in its own short transaction that first
+locks the report row (the lock order of the workflow's services, so a sweep and a user's
+action on the same report wait for each other instead of deadlocking), then claims the
+deadline with a conditional UPDATE (``reminded_at IS NULL`` → now, and so on): only the
+sweeper whose UPDATE changed the row goes on, so nothing is announced or recorded twice,
+on PostgreSQL and on SQLite alike. On PostgreSQL the report lock is taken with
+``SKIP LOCKED``: a second sweeper passes over the reports the first one holds and works
+on the others, and a report a user is changing right now is simply picked up by the
+next sweep. Notification keys also name the due time, so a deadline that was extended
+is reminded of and marked overdue again for its new due time, but never twice for one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import time
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from aduan.accounts.models import Role, User
+from aduan.agencies.models import Agency, AgencyKind
+from aduan.notifications.delivery import notifications_deliver_pending
+from aduan.notifications.models import NotificationKind
+from aduan.notifications.services import notify
+from aduan.reports.models import EventAction, Report, ReportEvent
+from aduan.sla.models import Deadline, DeadlineKind, DeadlineState
+from aduan.sla.policy import sla_days
+from aduan.sla.selectors import deadlines_overdue, deadlines_to_remind_candidates
+from aduan.sla.services import AGENCY_KINDS, calendar_current, reminder_due_at, report_due_state
+
+from .services import report_auto_close
+
+logger = logging.getLogger(__name__)
+
+# A sweep stops taking new work after this long, so that one run over a large backlog
+# does not occupy a worker for many intervals; the next run goes on where it stopped.
+TIME_BUDGET_SECONDS = 45.0
+
+
+@dataclasses.dataclass
+class SweepResult:
+    reminded: int = 0
+    overdue: int = 0
+    escalated: int = 0
+    auto_closed: int = 0
+    # Items another sweeper (or a user's action) held or had already done.
+    skipped: int = 0
+    # True when the time budget ran out before every due item was handled.
+    incomplete: bool = False
+    notifications: dict[str, int] = dataclasses.field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, object]:
+        return dataclasses.asdict(self)
+
+
+def sweep_run(
+    *,
+    now: dt.datetime | None = None,
+    batch: int = 500,
+    time_budget: float = TIME_BUDGET_SECONDS,
+) -> SweepResult:
+    """Run the four steps above once and count what each did.
+
+    ``now`` is when the sweep believes it is (default: the clock); ``batch`` is how many
+    items are read per query; ``time_budget`` (seconds) bounds one run."""
+    now = now or timezone.now()
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    if batch < 1:
+        raise ValueError("batch must be at least 1")
+    result = SweepResult()
+    stop_at = time.monotonic() + time_budget
+    recipients = _Recipients()
+
+    def out_of_time() -> bool:
+        if time.monotonic() >= stop_at:
+            result.incomplete = True
+            return True
+        return False
+
+    _remind(now=now, batch=batch, result=result, recipients=recipients, out_of_time=out_of_time)
+    _mark_overdue(
+        now=now, batch=batch, result=result, recipients=recipients, out_of_time=out_of_time
+    )
+    _auto_close(now=now, batch=batch, result=result, out_of_time=out_of_time)
+    result.notifications = notifications_deliver_pending(limit=batch)
+    if result.reminded or result.overdue or result.auto_closed or result.incomplete:
+        logger.info("sweep: %s", result.as_dict())
+    return result
+
+
+# --- Who must act, who is told ------------------------------------------------------------
+
+
+class _Recipients:
+    """Staff looked up once per sweep: a backlog names the same agencies many times."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, int | None], list[User]] = {}
+
+    def _get(self, key: tuple[str, int | None], query) -> list[User]:
+        if key not in self._cache:
+            self._cache[key] = list(query())
+        return self._cache[key]
+
+    def national_admins(self) -> list[User]:
+        return self._get(
+            ("national", None),
+            lambda: User.objects.filter(is_active=True, role=Role.NATIONAL_ADMIN).order_by("pk"),
+        )
+
+    def oversight(self) -> list[User]:
+        return self._get(
+            ("oversight", None),
+            lambda: User.objects.filter(is_active=True, role=Role.OVERSIGHT).order_by("pk"),
+        )
+
+    def agency_staff(self, agency: Agency) -> list[User]:
+        """The agency's admins and, for a unit, its officers."""
+        roles = [Role.AGENCY_ADMIN]
+        if agency.kind == AgencyKind.UNIT:
+            roles.append(Role.UNIT_OFFICER)
+        return self._get(
+            ("agency", agency.pk),
+            lambda: User.objects.filter(
+                is_active=True, agency_id=agency.pk, role__in=roles
+            ).order_by("pk"),
+        )
+
+    def parent_admins(self, agency: Agency | None) -> list[User]:
+        if agency is None or agency.parent_id is None:
+            return []
+        return self._get(
+            ("parent", agency.parent_id),
+            lambda: User.objects.filter(
+                is_active=True, agency_id=agency.parent_id, role=Role.AGENCY_ADMIN
+            ).order_by("pk"),
+        )
+
+    def acting_party(self, deadline: Deadline, report: Report) -> list[User]:
+        if deadline.kind == DeadlineKind.VERIFICATION:
+            return self.national_admins()
+        if deadline.kind == DeadlineKind.AUTOCLOSE:
+            return [report.reporter]
+        return self.agency_staff(deadline.agency) if deadline.agency_id else []
+
+
+def _due_key(deadline: Deadline) -> str:
+    # The due time is part of the key: an extended deadline is announced again for its
+    # new due time, and never twice for the same one.
+    return f"{int(deadline.due_at.timestamp())}"
+
+
+def _local_due_date(deadline: Deadline) -> dt.date:
+    return deadline.due_at.astimezone(ZoneInfo(deadline.timezone)).date()
+
+
+# --- One item, one short transaction ------------------------------------------------------
+
+
+def _lock_report(report_id: int) -> Report | None:
+    """The report row, locked; None when another transaction holds it (PostgreSQL)."""
+    reports = Report.objects.select_related("reporter", "agency")
+    if connection.features.has_select_for_update_skip_locked:
+        reports = reports.select_for_update(skip_locked=True, of=("self",))
+    else:
+        # SQLite: the IMMEDIATE transaction already holds the database's write lock.
+        reports = reports.select_for_update()
+    return reports.filter(pk=report_id).first()
+
+
+def _claim(deadline: Deadline, *, field: str, now: dt.datetime, **conditions) -> bool:
+    """Stamp ``field`` on the still-open deadline if nobody has: True for the winner."""
+    return bool(
+        Deadline.objects.filter(
+            pk=deadline.pk,
+            state=DeadlineState.OPEN,
+            due_at=deadline.due_at,
+            **{f"{field}__isnull": True},
+            **conditions,
+        ).update(**{field: now})
+    )
+
+
+def _chunks(queryset, *, batch: int, out_of_time) -> Iterable[list[Deadline]]:
+    """Deadlines in ``(due_at, id)`` order, ``batch`` at a time, reading past each chunk
+    (items skipped because another sweeper held them are not read again this run)."""
+    after: tuple[dt.datetime, int] | None = None
+    while not out_of_time():
+        page = queryset
+        if after is not None:
+            due, pk = after
+            page = page.filter(due_at__gte=due).exclude(due_at=due, pk__lte=pk)
+        chunk = list(page[:batch])
+        if not chunk:
+            return
+        yield chunk
+        after = (chunk[-1].due_at, chunk[-1].pk)
+        if len(chunk) < batch:
+            return
+
+
+# --- 1. Reminders -------------------------------------------------------------------------
+
+
+def _remind(*, now, batch, result, recipients, out_of_time) -> None:
+    if sla_days("reminder", None) < 1:  # 0 switches reminders off
+        return
+    calendar = calendar_current()
+    candidates = deadlines_to_remind_candidates(now=now, calendar=calendar)
+    for chunk in _chunks(candidates, batch=batch, out_of_time=out_of_time):
+        for deadline in chunk:
+            if reminder_due_at(deadline, calendar) > now:
+                continue
+            if out_of_time():
+                return
+            if _remind_one(deadline, now=now, recipients=recipients):
+                result.reminded += 1
+            else:
+                result.skipped += 1
+
+
+def _remind_one(deadline: Deadline, *, now: dt.datetime, recipients: _Recipients) -> bool:
+    with transaction.atomic():
+        report = _lock_report(deadline.report_id)
+        if report is None or not _claim(deadline, field="reminded_at", now=now, due_at__gte=now):
+            return False
+        people = recipients.acting_party(deadline, report)
+        if deadline.kind == DeadlineKind.AUTOCLOSE:
+            context = {"note": _autoclose_note(deadline, report.reporter)}
+        else:
+            context = {"due": _local_due_date(deadline)}
+        notify(
+            recipients=people,
+            kind=NotificationKind.DEADLINE_REMINDER,
+            report=report,
+            context=context,
+            key=f"deadline:{deadline.pk}:reminder:{_due_key(deadline)}",
+        )
+    return True
+
+
+def _autoclose_note(deadline: Deadline, reporter: User) -> str:
+    # One recipient, so the text can be written in their language here.
+    with translation.override(reporter.language or settings.LANGUAGE_CODE):
+        return _(
+            "Your report will be closed on %(date)s unless you answer the response before then."
+        ) % {"date": formats.date_format(_local_due_date(deadline), "DATE_FORMAT")}
+
+
+# --- 2. Overdue and escalation ---------------------------------------------------------
+
+
+def _mark_overdue(*, now, batch, result, recipients, out_of_time) -> None:
+    overdue = deadlines_overdue(now=now).filter(kind__in=AGENCY_KINDS)
+    for chunk in _chunks(overdue, batch=batch, out_of_time=out_of_time):
+        for deadline in chunk:
+            if out_of_time():
+                return
+            marked, escalated = _overdue_one(deadline, now=now, recipients=recipients)
+            result.overdue += marked
+            result.escalated += escalated
+            result.skipped += not marked
+
+
+def _overdue_one(
+    deadline: Deadline, *, now: dt.datetime, recipients: _Recipients
+) -> tuple[bool, bool]:
+    with transaction.atomic():
+        report = _lock_report(deadline.report_id)
+        if report is None or not _claim(deadline, field="overdue_at", now=now, due_at__lt=now):
+            return False, False
+        report.due_at, report.is_overdue = report_due_state(report=report, now=now)
+        Report.objects.filter(pk=report.pk).update(due_at=report.due_at, is_overdue=True)
+        report.is_overdue = True
+        due = _local_due_date(deadline)
+        who = deadline.agency.name if deadline.agency_id else _("the national admin")
+        event = ReportEvent.objects.create(
+            report=report,
+            actor=None,
+            actor_role="system",
+            action=EventAction.OVERDUE,
+            from_status=report.status,
+            to_status=report.status,
+            note=_("%(kind)s deadline of %(date)s missed by %(who)s.")
+            % {"kind": deadline.get_kind_display(), "date": due.isoformat(), "who": who},
+            is_public=False,
+        )
+        notify(
+            recipients=recipients.acting_party(deadline, report),
+            kind=NotificationKind.DEADLINE_OVERDUE,
+            report=report,
+            event=event,
+            context={"due": due},
+            key=f"deadline:{deadline.pk}:overdue:{_due_key(deadline)}",
+        )
+        escalated = _escalate(deadline, report=report, now=now, recipients=recipients, who=who)
+    return True, escalated
+
+
+def _escalate(
+    deadline: Deadline, *, report: Report, now: dt.datetime, recipients: _Recipients, who: str
+) -> bool:
+    """Once per deadline: the admins above the agency that missed it, and oversight."""
+    if not _claim(deadline, field="escalated_at", now=now):
+        return False
+    above = recipients.parent_admins(deadline.agency)
+    people = [*above, *recipients.oversight()]
+    if not people:
+        return False
+    if above:
+        to_whom = _("the admins of %(agency)s and oversight") % {
+            "agency": deadline.agency.parent.name
+        }
+    else:
+        to_whom = _("oversight")
+    note = _("%(kind)s deadline of %(date)s missed by %(who)s; escalated to %(to)s.") % {
+        "kind": deadline.get_kind_display(),
+        "date": _local_due_date(deadline).isoformat(),
+        "who": who,
+        "to": to_whom,
+    }
+    event = ReportEvent.objects.create(
+        report=report,
+        actor=None,
+        actor_role="system",
+        action=EventAction.ESCALATED,
+        from_status=report.status,
+        to_status=report.status,
+        note=note,
+        is_public=False,
+    )
+    notify(
+        recipients=people,
+        kind=NotificationKind.ESCALATION,
+        report=report,
+        event=event,
+        context={"note": note},
+        key=f"deadline:{deadline.pk}:escalation",
+    )
+    return True
+
+
+# --- 3. Auto-close ------------------------------------------------------------------------
+
+
+def _auto_close(*, now, batch, result, out_of_time) -> None:
+    due = Deadline.objects.filter(
+        state=DeadlineState.OPEN, kind=DeadlineKind.AUTOCLOSE, due_at__lt=now
+    ).order_by("due_at", "id")
+    for chunk in _chunks(due, batch=batch, out_of_time=out_of_time):
+        for deadline in chunk:
+            if out_of_time():
+                return
+            # The service locks the report and checks status and deadline again.
+            if report_auto_close(report=Report(pk=deadline.report_id)) is not None:
+                result.auto_closed += 1
+            else:
+                result.skipped += 1
