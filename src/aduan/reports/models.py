@@ -58,6 +58,7 @@ class Channel(models.TextChoices):
 
 
 TITLE_MIN, TITLE_MAX = 10, 150
+AUDIT_HEAD_FIELDS = frozenset({"event_count", "audit_head"})
 BODY_MIN, BODY_MAX = 30, 4000
 
 # Indonesia's bounding box, with a margin for its outer islands.
@@ -218,6 +219,17 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tracking_id} {self.title}"
+
+    def save(self, *args, **kwargs) -> None:
+        # The audit chain's head moves only with an event (reports/audit.py); a full save of
+        # a stale copy (an admin form, a script) must never write an older head back.
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name not in AUDIT_HEAD_FIELDS
+            ]
+        super().save(*args, **kwargs)
 
     @property
     def is_open(self) -> bool:

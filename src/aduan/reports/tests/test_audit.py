@@ -303,3 +303,20 @@ def test_the_admin_cannot_add_change_or_delete_events(client, handled):
     )
     assert ReportEvent.objects.filter(pk=event.pk).exists()
     assert verify().startswith("Audit chain intact")
+
+
+def test_a_full_save_of_a_stale_report_keeps_the_audit_head():
+    """An admin form or script holding an old copy must not write an old head back."""
+    from aduan.reports.models import Report, ReportEvent
+    from aduan.reports.tests.factories import ReportFactory
+
+    report = ReportFactory()
+    stale = Report.objects.get(pk=report.pk)
+    ReportEvent.objects.create(report=report, action="comment", note="baru")
+    stale.title = "Judul yang diperbaiki oleh admin"
+    stale.save()
+    fresh = Report.objects.get(pk=report.pk)
+    assert fresh.title == "Judul yang diperbaiki oleh admin"
+    assert fresh.event_count == 2
+    ReportEvent.objects.create(report=report, action="comment", note="lagi")
+    assert list(chain_verify()) == []
