@@ -302,5 +302,7 @@ def agency_suggestions(request: HttpRequest) -> HttpResponse:
             "suggestions": [a for a in suggestions if not selected or a.pk != selected.pk],
             "query": query,
             "searched": bool(query),
+            # The staff forms' picker: an empty choice is "none yet", not "let the admin choose".
+            "empty_label": _("No agency chosen") if request.GET.get("staff") == "1" else "",
         },
     )

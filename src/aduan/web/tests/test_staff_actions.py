@@ -431,3 +431,18 @@ def test_the_agency_picker_starts_from_the_agency_suggested_on_return(client, pe
     sign_in(client, people["national_admin"])
     html = client.get(url(report)).content.decode()
     assert f'name="agency_id" value="{other.pk}" checked> Pemerintah Kota Bandung' in html
+
+
+def test_the_staff_picker_offers_no_let_the_admin_choose(client, people, make, agency):
+    report = make("submitted")
+    sign_in(client, people["national_admin"])
+    page = client.get(url(report))
+    html = page.content.decode()
+    assert "No agency chosen" in html
+    assert "let the LAPOR! administrator choose" not in html
+    assert 'hx-vals="{&quot;staff&quot;: &quot;1&quot;}"' in html
+    choices = client.get(reverse("web:agency_suggestions"), {"agency_q": "Pekerjaan", "staff": "1"})
+    assert "No agency chosen" in text(choices)
+    assert agency.name in text(choices)
+    public = client.get(reverse("web:agency_suggestions"), {"agency_q": "Pekerjaan"})
+    assert "let the LAPOR! administrator choose" in text(public)
