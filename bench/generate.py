@@ -5,10 +5,19 @@
         .venv/bin/python bench/generate.py --reports 1000000
 
 Run it after ``manage.py migrate`` and ``manage.py load_directory``. It writes ~100k
-citizens, N reports and their ``submitted`` events with psycopg 3 ``COPY``, in one
-transaction: the secondary indexes and foreign keys of the two report tables are dropped
-first and re-created at the end (building an index once is far quicker than updating it a
-million times), so a failure leaves the database as it was. Then VACUUM (ANALYZE).
+citizens, N reports, their ``submitted`` events and the open deadlines of the open reports
+with psycopg 3 ``COPY``, in one transaction: the secondary indexes and foreign keys of the
+report, event and deadline tables are dropped first and re-created at the end (building an
+index once is far quicker than updating it a million times), so a failure leaves the
+database as it was. Then VACUUM (ANALYZE).
+
+The workflow's columns are filled as the services would leave them: the agency a report
+was disposed to, when it was responded to and closed, how many events its timeline would
+have, and for open reports the deadlines their status runs on (verification; response and
+completion; automatic closing), with ``due_at`` and ``is_overdue`` copied to the row as
+the services do (about 8% of open reports overdue). The events are not chained (one
+unchained ``submitted`` event per report): ``manage.py verify_audit`` does not apply to
+data written by COPY.
 
 Distributions: agencies weighted toward the regency/city governments and the big national
 bodies (BPJS, PLN, Polri, ministries of social affairs, education, health…); the place is
@@ -87,7 +96,7 @@ class Directory:
 
         agencies = list(
             Agency.objects.filter(is_active=True).values(
-                "id", "code", "kind", "region_id", "parent_id", "path"
+                "id", "code", "kind", "region_id", "parent_id", "path", "timezone"
             )
         )
         if not any(a["kind"] in (AgencyKind.REGENCY, AgencyKind.CITY) for a in agencies):
@@ -116,6 +125,15 @@ class Directory:
             if a["kind"] not in (AgencyKind.NATIONAL_ADMIN, AgencyKind.OVERSIGHT)
         ]
         by_id = {a["id"]: a for a in agencies}
+        self.timezone = {a["id"]: a["timezone"] for a in agencies}
+        # The agency a report for a unit is disposed to: the nearest one above that is not
+        # a unit (the services' ``disposed_agency``).
+        self.desk: dict[int, int] = {}
+        for agency in agencies:
+            desk = agency
+            while desk["kind"] == AgencyKind.UNIT and desk["parent_id"] in by_id:
+                desk = by_id[desk["parent_id"]]
+            self.desk[agency["id"]] = desk["id"]
         big_paths = [a["path"] for a in agencies if a["code"] in self.BIG_NATIONAL]
         local_kinds = (AgencyKind.PROVINCE, AgencyKind.REGENCY, AgencyKind.CITY)
 
@@ -169,6 +187,137 @@ def _accumulate(values):
     for value in values:
         total += value
         yield total
+
+
+# --- the workflow's columns -----------------------------------------------------------------
+
+DAY = 86400.0
+OVERDUE_SHARE = 0.10  # of the open reports whose deadlines are the agency's (~8% of all open)
+KINDS = ("verification", "response", "completion", "autoclose")
+AGENCY_KINDS = frozenset({"verification", "response", "completion"})
+# Roughly how long each clock runs, in calendar days (to place its start).
+SPAN_DAYS = {"verification": 4.2, "response": 7.0, "completion": 60.0, "autoclose": 14.0}
+EVENTS = {
+    "submitted": (1, 1), "on_hold": (2, 3), "archived": (2, 3), "dispositioned": (2, 3),
+    "returned": (3, 4), "in_progress": (3, 6), "responded": (4, 7), "closed": (6, 10),
+}  # fmt: skip
+
+
+class Workflow:
+    """What the services would have left on a report by now: its deadlines and dates."""
+
+    def __init__(self, rng: random.Random, now: float, directory: Directory) -> None:
+        from aduan.sla.policy import deadline_rule
+        from aduan.sla.services import NATIONAL_TIMEZONE, calendar_current
+
+        self.rng = rng
+        self.now = now
+        self.dir = directory
+        self.calendar = calendar_current()
+        self.rule = deadline_rule
+        self.national_tz = NATIONAL_TIMEZONE
+        self._due: dict[tuple, float] = {}
+        # Collected for the deadline COPY after the reports: compact columns.
+        self.report = array("q")
+        self.kind = array("b")
+        self.agency = array("q")
+        self.start = array("d")
+        self.due = array("d")
+
+    def due_at(self, kind: str, start: float, tz: str, classification: str) -> float:
+        from aduan.sla.services import deadline_due
+
+        day = dt.datetime.fromtimestamp(start, ZoneInfo(tz)).date()
+        key = (kind, day, tz, classification)
+        if key not in self._due:
+            working, calendar = self.rule(kind, classification)
+            self._due[key] = deadline_due(
+                start=dt.datetime.combine(day, dt.time(12), tzinfo=ZoneInfo(tz)),
+                working_days=working,
+                calendar_days=calendar,
+                tz=tz,
+                calendar=self.calendar,
+            ).timestamp()
+        return self._due[key]
+
+    def clock_start(self, created: float, kind: str, late: bool) -> float:
+        """When the clock of ``kind`` started: recently enough to run still, or long
+        enough ago to have run out (``late``, when the report is old enough for that)."""
+        span = SPAN_DAYS[kind] * DAY
+        latest_late = self.now - span - DAY / 2
+        if late and created < latest_late:
+            return self.rng.uniform(max(created, latest_late - 60 * DAY), latest_late)
+        return max(created, self.now - self.rng.uniform(0, 0.9 * span))
+
+    def columns(
+        self, report_id: int, status: str, created: float, agency: int, requested: bool, cls: str
+    ) -> tuple:
+        """(disposed agency, due_at, is_overdue, responded_at, closed_at, event count,
+        updated_at) for the row; the open deadlines are remembered for their own COPY."""
+        rng, now = self.rng, self.now
+        desk = self.dir.desk.get(agency, agency)
+        disposed = NULL if status in ("submitted", "on_hold", "archived") else desk
+        responded_at = closed_at = None
+        starts: list[tuple[str, int, float]] = []  # (kind, agency or 0, start)
+        late = rng.random() < OVERDUE_SHARE
+        if status in ("submitted", "returned"):
+            starts.append(("verification", 0, self.clock_start(created, "verification", late)))
+        elif status in ("dispositioned", "in_progress"):
+            start = self.clock_start(created, "response", late)
+            starts += [("response", agency, start), ("completion", agency, start)]
+        elif status == "responded":
+            responded_at = max(created + 3600, now - rng.uniform(0, 13 * DAY))
+            starts.append(("autoclose", agency, responded_at))
+        elif status == "closed":
+            responded_at = min(now - 7200, created + rng.uniform(1, 25) * DAY)
+            closed_at = min(now - 3600, responded_at + rng.uniform(0.1, 14) * DAY)
+        elif status == "archived":
+            closed_at = min(now - 3600, created + rng.uniform(0.05, 15) * DAY)
+        due_at, overdue = None, False
+        for kind, deadline_agency, start in starts:
+            tz = self.dir.timezone[deadline_agency] if deadline_agency else self.national_tz
+            due = self.due_at(kind, start, tz, cls)
+            self.report.append(report_id)
+            self.kind.append(KINDS.index(kind))
+            self.agency.append(deadline_agency)
+            self.start.append(start)
+            self.due.append(due)
+            due_at = due if due_at is None else min(due_at, due)
+            overdue = overdue or (kind in AGENCY_KINDS and due < now)
+        low, high = EVENTS[status]
+        events = 1 if status == "dispositioned" and requested else rng.randint(low, high)
+        updated = max([created, responded_at or 0, closed_at or 0] + [s for *_, s in starts])
+        return (
+            disposed,
+            NULL if due_at is None else ts(due_at),
+            "t" if overdue else "f",
+            NULL if responded_at is None else ts(responded_at),
+            NULL if closed_at is None else ts(closed_at),
+            events,
+            ts(updated),
+        )
+
+    def deadline_lines(self, first_id: int, suffix: str):
+        from aduan.sla.models import timezone_abbreviation
+
+        for n in range(len(self.report)):
+            kind, agency, start, due = (
+                KINDS[self.kind[n]],
+                self.agency[n],
+                self.start[n],
+                self.due[n],
+            )
+            tz = self.dir.timezone[agency] if agency else self.national_tz
+            working, calendar = self.rule(kind, None)
+            count, unit = (working, "hari kerja") if working else (calendar, "hari kalender")
+            day = dt.datetime.fromtimestamp(start, ZoneInfo(tz)).date().isoformat()
+            rule = f"{count} {unit} setelah {day} ({timezone_abbreviation(tz)})"
+            overdue_at = ts(due + 300) if kind in AGENCY_KINDS and due < self.now else NULL
+            yield (
+                f"{first_id + n}\t{self.report[n]}\t{kind}\t{agency or NULL}\t{ts(start)}\t"
+                f"{ts(due)}\t{tz}\t{rule}\t{working or NULL}\t{calendar or NULL}\topen\t"
+                f"{overdue_at}\t{ts(start)}{suffix}\n"
+            )
 
 
 # --- texts --------------------------------------------------------------------------------
@@ -231,6 +380,8 @@ class Table:
                 )
             elif field.null:
                 extra.append(NULL)
+            elif field.empty_strings_allowed and field.get_default() == "":
+                extra.append("")  # a text column without a default: Django writes ""
             else:
                 sys.exit(
                     f"{self.name}.{column} is NOT NULL without a default: "
@@ -304,6 +455,7 @@ def main() -> None:
     from aduan.core.tracking import ALPHABET, LENGTH
     from aduan.demo import content
     from aduan.reports.models import Report, ReportEvent
+    from aduan.sla.models import Deadline
 
     rng = random.Random(args.seed)
     started = time.perf_counter()
@@ -324,7 +476,8 @@ def main() -> None:
             "id", "tracking_id", "classification", "title", "body", "incident_date",
             "region_id", "latitude", "longitude", "requested_agency_id", "agency_id",
             "category_id", "anonymous", "confidential", "channel", "reporter_id", "status",
-            "created_at", "updated_at",
+            "created_at", "updated_at", "disposed_agency_id", "due_at", "is_overdue",
+            "responded_at", "closed_at", "event_count", "audit_head",
         ],
     )  # fmt: skip
     event_table = Table(
@@ -332,6 +485,14 @@ def main() -> None:
         [
             "id", "report_id", "actor_id", "actor_role", "actor_agency_id", "action",
             "from_status", "to_status", "note", "is_public", "ip_address", "created_at",
+            "seq", "prev_hash", "hash",
+        ],
+    )  # fmt: skip
+    deadline_table = Table(
+        Deadline,
+        [
+            "id", "report_id", "kind", "agency_id", "starts_at", "due_at", "timezone", "rule",
+            "working_days", "calendar_days", "state", "overdue_at", "created_at",
         ],
     )  # fmt: skip
     user_table = Table(
@@ -358,6 +519,8 @@ def main() -> None:
         if existing and not args.truncate:
             sys.exit("There are reports already: pass --truncate to replace them.")
         if args.truncate:
+            # CASCADE empties what hangs off the reports too (deadlines, notifications,
+            # followers, ratings, attachments).
             cursor.execute(
                 f"TRUNCATE {event_table.name}, {report_table.name} RESTART IDENTITY CASCADE"
             )
@@ -368,7 +531,7 @@ def main() -> None:
 
         # Drop what would be updated a million times; it is rebuilt once at the end.
         indexes, foreign_keys = [], []
-        for table in (report_table.name, event_table.name):
+        for table in (report_table.name, event_table.name, deadline_table.name):
             created_indexes, created_fks = secondary_ddl(cursor, table)
             indexes += created_indexes
             foreign_keys += created_fks
@@ -434,11 +597,17 @@ def main() -> None:
             return table[-1][1]
 
         no_agency = {"submitted", "on_hold", "archived", "returned"}
+        workflow = Workflow(rng, now, directory)
+        open_statuses = {
+            "submitted", "on_hold", "dispositioned", "returned", "in_progress", "responded",
+        }  # fmt: skip
+        open_reports = overdue_reports = 0
         channels = (
             ["web"] * 50 + ["api"] * 30 + ["sms"] * 8 + ["email"] * 6 + ["x"] * 5 + ["open311"]
         )
 
         def report_lines():
+            nonlocal open_reports, overdue_reports
             agency_ids, agency_cum = directory.agency_ids, directory.agency_cum
             for n in range(args.reports):
                 report_id = first_report + n
@@ -472,7 +641,13 @@ def main() -> None:
                     if rng.random() < 0.4
                     else NULL
                 )
-                updated_at = min(now, created_at + rng.uniform(0, 30 * 86400))
+                disposed, due_at, overdue, responded_at, closed_at, events, updated_at = (
+                    workflow.columns(
+                        report_id, status, created_at, agency, requested != NULL, classification
+                    )
+                )
+                open_reports += status in open_statuses
+                overdue_reports += overdue == "t"
                 reporters.append(reporter)
                 created.append(created_at)
                 dispositioned.append(requested != NULL)
@@ -481,7 +656,8 @@ def main() -> None:
                     f"{region}\t{lat}\t{lon}\t{requested}\t{handling}\t"
                     f"{NULL if category is None else category}\t"
                     f"{'t' if rng.random() < 0.15 else 'f'}\t{'t' if rng.random() < 0.05 else 'f'}\t"
-                    f"{rng.choice(channels)}\t{reporter}\t{status}\t{ts(created_at)}\t{ts(updated_at)}"
+                    f"{rng.choice(channels)}\t{reporter}\t{status}\t{ts(created_at)}\t{updated_at}\t"
+                    f"{disposed}\t{due_at}\t{overdue}\t{responded_at}\t{closed_at}\t{events}\t"
                     f"{report_table.suffix}\n"
                 )
 
@@ -497,11 +673,24 @@ def main() -> None:
                 to_status = "dispositioned" if dispositioned[n] else "submitted"
                 yield (
                     f"{first_event + n}\t{first_report + n}\t{reporters[n]}\tcitizen\t{NULL}\t"
-                    f"submitted\t\t{to_status}\t\tt\t{NULL}\t{ts(created[n])}{event_table.suffix}\n"
+                    f"submitted\t\t{to_status}\t\tt\t{NULL}\t{ts(created[n])}\t1\t\t"
+                    f"{event_table.suffix}\n"
                 )
 
         copy_lines(cursor, event_table, event_lines(), args.reports, "events")
         t = lap("copy events", t)
+
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {deadline_table.name}")
+        first_deadline = cursor.fetchone()[0] + 1
+        deadlines = len(workflow.report)
+        copy_lines(
+            cursor,
+            deadline_table,
+            workflow.deadline_lines(first_deadline, deadline_table.suffix),
+            deadlines,
+            "deadlines",
+        )
+        t = lap("copy deadlines", t)
 
         from tqdm import tqdm
 
@@ -511,7 +700,7 @@ def main() -> None:
         for statement in tqdm(foreign_keys, desc="foreign keys", unit=" fk"):
             cursor.execute(statement)
         t = lap("add foreign keys", t)
-        for table in (user_table.name, report_table.name, event_table.name):
+        for table in (user_table.name, report_table.name, event_table.name, deadline_table.name):
             cursor.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f"(SELECT MAX(id) FROM {table}))"
@@ -520,12 +709,20 @@ def main() -> None:
     # VACUUM as well: it sets the visibility map, as autovacuum would have on a live
     # database, so the plans (index-only scans) are the ones production would get.
     with connection.cursor() as cursor:
-        for table in (user_table.name, report_table.name, event_table.name):
+        for table in (user_table.name, report_table.name, event_table.name, deadline_table.name):
             cursor.execute(f"VACUUM (ANALYZE) {table}")
+        # The directory was just loaded too: without statistics the planner takes the
+        # 90,000 regions for a few hundred and hash-joins all of them into staff lists.
+        for table in ("regions_region", "agencies_agency", "categories_category"):
+            cursor.execute(f"ANALYZE {table}")
     t = lap("vacuum analyze", t)
 
     total = time.perf_counter() - started
-    print(f"\n{args.reports:,} reports, {args.reports:,} events, {args.citizens:,} citizens")
+    print(
+        f"\n{args.reports:,} reports ({open_reports:,} open, {overdue_reports:,} of them "
+        f"overdue), {args.reports:,} events, {deadlines:,} open deadlines, "
+        f"{args.citizens:,} citizens"
+    )
     for name, seconds in timings.items():
         print(f"  {name:<22} {seconds:8.1f} s")
     print(f"  {'total':<22} {total:8.1f} s")

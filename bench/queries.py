@@ -7,6 +7,12 @@
 Each case runs once to warm the cache, then ``--repeat`` times; the median and the 95th
 percentile are printed in milliseconds, then ``EXPLAIN (ANALYZE, BUFFERS)`` of each query.
 A feed page is what the web view does: the page of rows and the paginator's COUNT.
+
+The staff work lists go through ``aduan.workflow.selectors`` as the staff pages do: page 1
+(sorted by the current deadline) and the capped count (``capped_count``, "10,000+"), for
+the national admin's queue, the busiest agency's inbox, a provincial government with
+units (its whole subtree), and the inbox filtered by overdue, status, unit and category.
+The staff are unsaved ``User`` objects: the selectors only read their role and agency.
 """
 
 from __future__ import annotations
@@ -48,13 +54,21 @@ def main() -> None:
     from django.db import connection
     from django.db.models import Count
 
-    from aduan.accounts.models import User
+    from aduan.accounts.models import Role, User
+    from aduan.agencies.models import Agency, AgencyKind
+    from aduan.core.pagination import capped_count
     from aduan.reports.models import Report
     from aduan.reports.selectors import (
         FeedFilters,
         public_reports_q,
         report_get_for_user,
         report_list,
+    )
+    from aduan.workflow.selectors import (
+        INBOX_STATUSES,
+        InboxFilters,
+        inbox_for_user,
+        national_queue,
     )
 
     rng = random.Random(args.seed)
@@ -117,6 +131,59 @@ def main() -> None:
 
         return run
 
+    cap = settings.ADUAN_COUNT_CAP
+
+    def capped(qs) -> Callable[[], object]:
+        return lambda: capped_count(qs)
+
+    def explain_capped(qs) -> Callable[[], str]:
+        # What capped_count runs: COUNT over the first cap + 1 matching ids.
+        def run() -> str:
+            sql, params = qs.order_by().values("id")[: cap + 1].query.sql_with_params()
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"EXPLAIN (ANALYZE, BUFFERS) SELECT COUNT(*) FROM ({sql}) AS capped", params
+                )
+                return "\n".join(row[0] for row in cursor.fetchall())
+
+        return run
+
+    # Staff: the national admin; the admin of the agency with the most reports to work
+    # on; the admin of the provincial government with units that has the most.
+    national_admin = User(email="bench-admin@bench.aduan.test", role=Role.NATIONAL_ADMIN)
+    working = Report.objects.filter(status__in=INBOX_STATUSES)
+    busiest_inbox = Agency.objects.get(pk=busiest("agency_id", status__in=INBOX_STATUSES))
+    agency_admin = User(
+        email="bench-agency@bench.aduan.test", role=Role.AGENCY_ADMIN, agency=busiest_inbox
+    )
+    provinces = Agency.objects.filter(
+        kind=AgencyKind.PROVINCE, children__kind=AgencyKind.UNIT
+    ).distinct()
+    province = max(
+        provinces,
+        key=lambda p: working.filter(agency__path__startswith=p.path).count(),
+    )
+    province_admin = User(
+        email="bench-province@bench.aduan.test", role=Role.AGENCY_ADMIN, agency=province
+    )
+    unit = max(
+        Agency.objects.filter(parent=province, kind=AgencyKind.UNIT),
+        key=lambda u: working.filter(agency__path__startswith=u.path).count(),
+    )
+    inbox_category = busiest(
+        "category_id", status__in=INBOX_STATUSES, agency__path__startswith=busiest_inbox.path
+    )
+    queue = national_queue(user=national_admin)
+    inbox = inbox_for_user(user=agency_admin)
+    province_inbox = inbox_for_user(user=province_admin)
+    inbox_overdue = inbox_for_user(user=agency_admin, filters=InboxFilters(overdue=True))
+    inbox_status = inbox_for_user(user=agency_admin, filters=InboxFilters(status="in_progress"))
+    inbox_unit = inbox_for_user(user=province_admin, filters=InboxFilters(agency_id=unit.pk))
+    inbox_category_qs = inbox_for_user(
+        user=agency_admin, filters=InboxFilters(category_id=inbox_category)
+    )
+    province_overdue = inbox_for_user(user=province_admin, filters=InboxFilters(overdue=True))
+
     feed = report_list(user=anonymous)
     by_agency = report_list(user=anonymous, filters=FeedFilters(agency_id=agency_id))
     by_province = report_list(user=anonymous, filters=FeedFilters(region_code="32"))
@@ -154,19 +221,62 @@ def main() -> None:
             explain_rows(mine_typical),
         ),
         ("tracking-id lookup (+ timeline)", lookup, explain_lookup),
+        ("national queue page 1", page(queue, 1), explain_rows(queue)),
+        ("national queue capped count", capped(queue), explain_capped(queue)),
+        (f"inbox {busiest_inbox.code} page 1", page(inbox, 1), explain_rows(inbox)),
+        (f"inbox {busiest_inbox.code} capped count", capped(inbox), explain_capped(inbox)),
+        (
+            f"inbox {province.code} (+units) page 1",
+            page(province_inbox, 1),
+            explain_rows(province_inbox),
+        ),
+        (
+            f"inbox {province.code} capped count",
+            capped(province_inbox),
+            explain_capped(province_inbox),
+        ),
+        ("inbox overdue page 1", page(inbox_overdue, 1), explain_rows(inbox_overdue)),
+        ("inbox overdue capped count", capped(inbox_overdue), explain_capped(inbox_overdue)),
+        ("inbox in_progress page 1", page(inbox_status, 1), explain_rows(inbox_status)),
+        ("inbox in_progress capped count", capped(inbox_status), explain_capped(inbox_status)),
+        (f"inbox unit {unit.code} page 1", page(inbox_unit, 1), explain_rows(inbox_unit)),
+        (f"inbox unit {unit.code} capped count", capped(inbox_unit), explain_capped(inbox_unit)),
+        (
+            f"inbox category {inbox_category} page 1",
+            page(inbox_category_qs, 1),
+            explain_rows(inbox_category_qs),
+        ),
+        (
+            f"inbox category {inbox_category} capped",
+            capped(inbox_category_qs),
+            explain_capped(inbox_category_qs),
+        ),
+        (
+            f"inbox {province.code} overdue page 1",
+            page(province_overdue, 1),
+            explain_rows(province_overdue),
+        ),
+        (
+            f"inbox {province.code} overdue capped",
+            capped(province_overdue),
+            explain_capped(province_overdue),
+        ),
     ]
 
     print(f"{total:,} reports; {args.repeat} runs per case (after one warm-up)\n")
-    print(f"{'case':<40} {'median ms':>10} {'p95 ms':>10}")
+    print(f"{'case':<44} {'median ms':>10} {'p95 ms':>10}  result")
     for name, run, _explain in cases:
-        run()
+        result = run()
         samples = []
         for _ in range(args.repeat):
             started = time.perf_counter()
             run()
             samples.append((time.perf_counter() - started) * 1000)
         median, p95 = statistics.median(samples), percentile(samples, 0.95)
-        print(f"{name:<40} {median:>10.2f} {p95:>10.2f}")
+        shown = f"{len(result)} rows" if isinstance(result, list) else ""
+        if isinstance(result, tuple):  # capped_count: (count, capped)
+            shown = f"{result[0]:,}{'+' if result[1] else ''}"
+        print(f"{name:<44} {median:>10.2f} {p95:>10.2f}  {shown}")
 
     if args.no_explain:
         return
