@@ -13,8 +13,9 @@ get one admin each (``staf.<agency code>@demo.aduan.test``, no password) to act 
 After the stories, notifications older than a day count as history: their e-mail is
 marked sent (at the moment it was written) and their in-app copy read, so a worker
 started afterwards sends only the last day's e-mail to the console. Then the periodic
-sweep runs once (or, without it, each open report's deadline state is recomputed), so
-that ``is_overdue`` is true of the reports that are late today.
+sweep runs once, as it would have by now: it marks the reports that are late today
+(``is_overdue``, with their ``overdue`` event, notifications and escalation) and sends
+today's reminders.
 """
 
 from __future__ import annotations
@@ -40,8 +41,9 @@ from aduan.categories.models import Category
 from aduan.notifications.models import Notification, NotificationChannel, NotificationState
 from aduan.regions.models import Region, RegionLevel
 from aduan.reports.attachments import PreparedFile, attachments_discard, prepare_upload
-from aduan.reports.models import OPEN_STATUSES, Attachment, Channel, Report, ReportEvent
+from aduan.reports.models import Attachment, Channel, Report, ReportEvent
 from aduan.sla import services as sla
+from aduan.workflow.sweep import sweep_run
 
 from . import content, stories
 from .content import TOPICS, DemoAccount, Topic
@@ -697,8 +699,12 @@ def _plan(
 
 
 def _history_delivered(reports, now: dt.datetime) -> int:
-    """Notifications of the demo's past count as delivered: e-mail sent, in-app read."""
-    old = Notification.objects.filter(report__in=reports, created_at__lt=now - HISTORY_AGE)
+    """Notifications of the demo's past count as delivered: e-mail older than a day sent
+    (at the moment it was written), in-app read. The last day's e-mail stays in the
+    outbox for the worker, due from now, so that the sweep below leaves it to the
+    delivery tasks instead of printing it to the console while the demo loads."""
+    written = Notification.objects.filter(report__in=reports)
+    old = written.filter(created_at__lt=now - HISTORY_AGE)
     sent = (
         old.filter(state=NotificationState.PENDING)
         .exclude(channel=NotificationChannel.IN_APP)
@@ -709,26 +715,8 @@ def _history_delivered(reports, now: dt.datetime) -> int:
     old.filter(channel=NotificationChannel.IN_APP, read_at__isnull=True).update(
         read_at=F("created_at")
     )
+    written.filter(state=NotificationState.PENDING).update(next_attempt_at=now)
     return sent
-
-
-def _overdue_refresh(reports, now: dt.datetime) -> None:
-    """Mark today's overdue reports: the periodic sweep once if it exists, else each open
-    report's deadline state recomputed (the services computed it at their moment)."""
-    try:
-        from aduan.workflow.sweep import sweep_run
-    except ImportError:
-        sweep_run = None
-    if sweep_run is not None:
-        sweep_run(now=now)
-        return
-    changed = []
-    for report in reports.filter(status__in=OPEN_STATUSES).only("pk", "due_at", "is_overdue"):
-        due_at, overdue = sla.report_due_state(report=report, now=now)
-        if (due_at, overdue) != (report.due_at, report.is_overdue):
-            report.due_at, report.is_overdue = due_at, overdue
-            changed.append(report)
-    Report.objects.bulk_update(changed, ["due_at", "is_overdue"], batch_size=500)
 
 
 def _templates_create(directory: _Directory, accounts: dict[str, User]) -> int:
@@ -818,7 +806,9 @@ def demo_load(
         steps=runner.steps_taken,
     )
     result.notifications = _history_delivered(demo_reports, now)
-    _overdue_refresh(demo_reports, now)
+    # Time has passed since each step: the sweep marks what is overdue today (with its
+    # event, notifications and escalation) and sends today's reminders.
+    sweep_run(now=now)
     result.templates = _templates_create(directory, accounts)
     result.reports = demo_reports.count()
     result.statuses = Counter(demo_reports.values_list("status", flat=True))

@@ -200,6 +200,18 @@ class Report(models.Model):
             # Queues sort by the current deadline, oldest first.
             models.Index(fields=["status", "due_at"], name="report_status_due"),
             models.Index(fields=["agency", "status", "due_at"], name="report_agency_due"),
+            # Page 1 of the national queue and of a busy inbox: read in deadline order
+            # and stop after a page, instead of sorting every waiting report (bench/README.md).
+            models.Index(
+                fields=["due_at", "id"],
+                condition=models.Q(status__in=["submitted", "returned"]),
+                name="report_queue_due",
+            ),
+            models.Index(
+                fields=["due_at", "id"],
+                condition=models.Q(status__in=["dispositioned", "in_progress", "responded"]),
+                name="report_inbox_due",
+            ),
             models.Index(fields=["category", "-created_at"], name="report_category_recent"),
             models.Index(fields=["region", "-created_at"], name="report_region_recent"),
             models.Index(fields=["reporter", "-created_at"], name="report_reporter_recent"),

@@ -166,6 +166,10 @@ def test_every_role_signs_in_and_every_report_lived_its_story(client, directory)
     # Some are late today, and a responded report is never past its automatic closing.
     overdue = reports.filter(is_overdue=True)
     assert overdue.exists()
+    # The sweep marked them, as it would have by now.
+    for report in overdue:
+        assert report.events.filter(action=EventAction.OVERDUE).exists(), report.tracking_id
+    assert ReportEvent.objects.filter(action=EventAction.ESCALATED).exists()
     assert overdue.count() < reports.filter(status__in=OPEN_STATUSES).count() / 2
     assert not Deadline.objects.filter(
         kind=DeadlineKind.AUTOCLOSE, state=DeadlineState.OPEN, due_at__lt=now
