@@ -270,9 +270,9 @@ class StoryWriter:
         if rng.random() < 0.12:
             steps.append(Step("comment_reporter", CITIZEN, hours(rng, 12, 60)))
         steps.append(Step("accept", STAFF, hours(rng, 1, 40)))
-        if rng.random() < 0.45:
+        if rng.random() < 0.3:
             steps.append(Step("comment_accepted", STAFF, hours(rng, 0.05, 0.5)))
-        if rng.random() < 0.25:
+        if rng.random() < 0.2:
             steps.append(Step("note", STAFF, hours(rng, 1, 24)))
         if extended:
             steps.append(Step("extend", ADMIN, hours(rng, 20, 50)))
