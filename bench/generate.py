@@ -223,6 +223,8 @@ class Workflow:
         self.agency = array("q")
         self.start = array("d")
         self.due = array("d")
+        self.classification = array("b")
+        self.classifications: list[str] = []
 
     def due_at(self, kind: str, start: float, tz: str, classification: str) -> float:
         from aduan.sla.services import deadline_due
@@ -282,6 +284,9 @@ class Workflow:
             self.agency.append(deadline_agency)
             self.start.append(start)
             self.due.append(due)
+            if cls not in self.classifications:
+                self.classifications.append(cls)
+            self.classification.append(self.classifications.index(cls))
             due_at = due if due_at is None else min(due_at, due)
             overdue = overdue or (kind in AGENCY_KINDS and due < now)
         low, high = EVENTS[status]
@@ -300,6 +305,9 @@ class Workflow:
     def deadline_lines(self, first_id: int, suffix: str):
         from aduan.sla.models import timezone_abbreviation
 
+        # Indonesia's zones have no daylight saving: a fixed offset gives the local date.
+        offsets: dict[str, float] = {}
+        rules: dict[tuple, str] = {}
         for n in range(len(self.report)):
             kind, agency, start, due = (
                 KINDS[self.kind[n]],
@@ -308,15 +316,23 @@ class Workflow:
                 self.due[n],
             )
             tz = self.dir.timezone[agency] if agency else self.national_tz
-            working, calendar = self.rule(kind, None)
-            count, unit = (working, "hari kerja") if working else (calendar, "hari kalender")
-            day = dt.datetime.fromtimestamp(start, ZoneInfo(tz)).date().isoformat()
-            rule = f"{count} {unit} setelah {day} ({timezone_abbreviation(tz)})"
+            if tz not in offsets:
+                offsets[tz] = dt.datetime.now(ZoneInfo(tz)).utcoffset().total_seconds()
+            cls = self.classifications[self.classification[n]]
+            key = (kind, tz, int((start + offsets[tz]) // DAY), cls)
+            if key not in rules:
+                working, calendar = self.rule(kind, cls)
+                count, unit = (working, "hari kerja") if working else (calendar, "hari kalender")
+                day = dt.date.fromordinal(dt.date(1970, 1, 1).toordinal() + key[2]).isoformat()
+                rules[key] = (
+                    f"{tz}\t{count} {unit} setelah {day} ({timezone_abbreviation(tz)})\t"
+                    f"{working or NULL}\t{calendar or NULL}"
+                )
             overdue_at = ts(due + 300) if kind in AGENCY_KINDS and due < self.now else NULL
+            started = ts(start)
             yield (
-                f"{first_id + n}\t{self.report[n]}\t{kind}\t{agency or NULL}\t{ts(start)}\t"
-                f"{ts(due)}\t{tz}\t{rule}\t{working or NULL}\t{calendar or NULL}\topen\t"
-                f"{overdue_at}\t{ts(start)}{suffix}\n"
+                f"{first_id + n}\t{self.report[n]}\t{kind}\t{agency or NULL}\t{started}\t"
+                f"{ts(due)}\t{rules[key]}\topen\t{overdue_at}\t{started}{suffix}\n"
             )
 
 
