@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "aduan.workflow",
     "aduan.sla",
     "aduan.notifications",
+    "aduan.channels",
     "aduan.api",
     "aduan.demo",
 ]

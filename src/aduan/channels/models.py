@@ -1,0 +1,90 @@
+"""What every channel (SMS, X, e-mail, Open311, agency webhooks) shares.
+
+- ``ChannelIdentity``: who a sender is on a channel, as far as the channel proves it (a
+  phone number from Kannel, an X account id from a signed webhook, an e-mail address —
+  which is spoofable, so it counts only once confirmed by a link), linked to one account.
+- ``InboundMessage``: every message that arrived, once: the channel's own message id is
+  unique, so a gateway's retry of the same SMS or a replayed webhook creates nothing new.
+  Malformed input is kept here too, with why it was refused.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ChannelKind(models.TextChoices):
+    SMS = "sms", _("SMS")
+    X = "x", _("X (Twitter)")
+    EMAIL = "email", _("E-mail")
+    OPEN311 = "open311", _("Open311")
+    WEBHOOK = "webhook", _("Agency webhook")
+
+
+class ChannelIdentity(models.Model):
+    channel = models.CharField(_("channel"), max_length=16, choices=ChannelKind.choices)
+    address = models.CharField(
+        _("address"),
+        max_length=254,
+        help_text=_("E.164 phone number, X account id or lower-case e-mail address."),
+    )
+    handle = models.CharField(_("handle"), max_length=100, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="channel_identities"
+    )
+    verified_at = models.DateTimeField(
+        _("confirmed at"),
+        null=True,
+        blank=True,
+        help_text=_("Empty while the address is unconfirmed (e-mail: until the link is opened)."),
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("channel identity")
+        verbose_name_plural = _("channel identities")
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "address"], name="channel_identity_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.handle or self.address}"
+
+
+class InboundStatus(models.TextChoices):
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+    IGNORED = "ignored", _("Ignored")
+    FAILED = "failed", _("Failed")
+
+
+class InboundMessage(models.Model):
+    channel = models.CharField(_("channel"), max_length=16, choices=ChannelKind.choices)
+    external_id = models.CharField(_("message id"), max_length=255)
+    sender = models.CharField(_("sender"), max_length=254, blank=True)
+    text = models.TextField(_("text"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=InboundStatus.choices, default=InboundStatus.ACCEPTED
+    )
+    detail = models.CharField(_("detail"), max_length=500, blank=True)
+    report = models.ForeignKey(
+        "reports.Report", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reply = models.TextField(_("reply sent"), blank=True)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("inbound message")
+        verbose_name_plural = _("inbound messages")
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"], name="inbound_message_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.external_id}"
