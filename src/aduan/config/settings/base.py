@@ -93,7 +93,6 @@ INSTALLED_APPS = [
     "aduan.sla",
     "aduan.notifications",
     "aduan.channels",
-    "aduan.channels.webhooks",
     "aduan.channels.open311",
     "aduan.api",
     "aduan.demo",
@@ -111,7 +110,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "aduan.channels.webhooks.scoping.IntegrationTokenScopeMiddleware",
 ]
 
 ROOT_URLCONF = "aduan.config.urls"
@@ -282,14 +280,6 @@ ADUAN_SWEEP_INTERVAL = int(os.environ.get("ADUAN_SWEEP_INTERVAL", "60"))
 ADUAN_OPEN311_JURISDICTION = os.environ.get("ADUAN_OPEN311_JURISDICTION", "")
 ADUAN_OPEN311_RATE = os.environ.get("ADUAN_OPEN311_RATE", "600/h")
 
-# Agency webhooks (aduan.channels.webhooks): plain http and private/loopback addresses
-# are refused unless allowed here; request timeout in seconds; consecutive failed
-# attempts after which an endpoint is disabled.
-ADUAN_WEBHOOK_ALLOW_HTTP = env_bool("ADUAN_WEBHOOK_ALLOW_HTTP")
-ADUAN_WEBHOOK_ALLOW_PRIVATE = env_bool("ADUAN_WEBHOOK_ALLOW_PRIVATE")
-ADUAN_WEBHOOK_TIMEOUT = float(os.environ.get("ADUAN_WEBHOOK_TIMEOUT", "5"))
-ADUAN_WEBHOOK_MAX_FAILURES = int(os.environ.get("ADUAN_WEBHOOK_MAX_FAILURES", "15"))
-
 # Service levels, in days (see aduan.sla.policy; `manage.py check` validates them).
 # Working days unless noted. ADUAN_SLA_JSON overrides single keys, e.g. '{"response": 7}';
 # ADUAN_SLA_BY_CLASSIFICATION_JSON replaces the per-classification overrides entirely.
@@ -309,31 +299,6 @@ ADUAN_SLA_BY_CLASSIFICATION = json_setting(
     os.environ.get("ADUAN_SLA_BY_CLASSIFICATION_JSON"),
     {"information_request": {"response": 10}},
 )
-
-# SMS 1708 through Kannel (aduan.channels.sms, deploy/kannel/): the secret Kannel's
-# get-url carries and/or the addresses it may call from; messages per number; sendsms.
-ADUAN_SMS_INBOUND_TOKEN = os.environ.get("ADUAN_SMS_INBOUND_TOKEN", "")
-ADUAN_SMS_ALLOWED_IPS = env_list("ADUAN_SMS_ALLOWED_IPS")
-ADUAN_SMS_RATE = os.environ.get("ADUAN_SMS_RATE", "10/h")
-ADUAN_SMS_SHORTCODE = os.environ.get("ADUAN_SMS_SHORTCODE", "1708")
-ADUAN_KANNEL_SENDSMS_URL = os.environ.get("ADUAN_KANNEL_SENDSMS_URL", "")
-ADUAN_KANNEL_SENDSMS_USER = os.environ.get("ADUAN_KANNEL_SENDSMS_USER", "aduan")
-ADUAN_KANNEL_SENDSMS_PASSWORD = os.environ.get("ADUAN_KANNEL_SENDSMS_PASSWORD", "")
-
-# X (Twitter) @lapor1708 (aduan.channels.x): the Account Activity webhook at /kanal/x/webhook/
-# and replies through the X API v2. Empty secret or account id: the channel is off.
-ADUAN_X_API_BASE_URL = os.environ.get("ADUAN_X_API_BASE_URL", "https://api.x.com").rstrip("/")
-ADUAN_X_CONSUMER_SECRET = os.environ.get("ADUAN_X_CONSUMER_SECRET", "")
-ADUAN_X_ACCESS_TOKEN = os.environ.get("ADUAN_X_ACCESS_TOKEN", "")
-ADUAN_X_ACCOUNT_ID = os.environ.get("ADUAN_X_ACCOUNT_ID", "")
-ADUAN_X_HANDLE = os.environ.get("ADUAN_X_HANDLE", "lapor1708").lstrip("@")
-
-# The notification senders (aduan.notifications.channels): one module per channel.
-ADUAN_NOTIFICATION_CHANNELS = [
-    "aduan.notifications.channels.in_app",
-    "aduan.notifications.channels.email",
-    "aduan.channels.x.sender",
-]
 
 LOGGING = {
     "version": 1,
