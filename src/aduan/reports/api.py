@@ -189,6 +189,7 @@ def prefetch_for_report_out(queryset):
         ),
         "attachments",
         "deadlines",
+        "rating",
     )
 
 

@@ -4,6 +4,10 @@ user act on a report they can see?"""
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.utils import timezone
+
 from aduan.accounts.models import Role, User
 from aduan.core.errors import PermissionDenied
 from aduan.reports.models import Report
@@ -47,8 +51,41 @@ def action_authorize(*, user: User | None, report: Report, action: Action | str)
 
 
 def actions_available(*, user: User | None, report: Report) -> list[Action]:
-    """What ``user`` could do to ``report`` now (for buttons; services check again)."""
+    """What ``user`` could do to ``report`` now (for buttons and the API's ``actions``;
+    services check again). Beyond the table: a report is rated once, reopened once within
+    its window, and its response deadline extended once. Those checks cost a query each,
+    and only for the few reports where the action is otherwise possible."""
     capacities = actor_capacities(user=user, report=report)
-    return [
+    possible = [
         action for action in actions_from(report.status) if TRANSITIONS[action].actors & capacities
     ]
+    return [action for action in possible if _still_possible(action, report)]
+
+
+def _still_possible(action: Action, report: Report) -> bool:
+    # Reads go through the report's relations, so a list that prefetches "rating" and
+    # "deadlines" (the API's feed and inbox do) answers without a query per report.
+    from django.core.exceptions import ObjectDoesNotExist
+
+    from aduan.sla import services as sla
+    from aduan.sla.models import DeadlineKind, DeadlineState
+
+    if action == Action.RATE:
+        try:
+            report.rating  # noqa: B018
+        except ObjectDoesNotExist:
+            return True
+        return False
+    if action == Action.REOPEN:
+        if report.reopen_count >= 1 or report.closed_at is None:
+            return False
+        # The window is ten working days: never more than six weeks, even across Lebaran.
+        if timezone.now() - report.closed_at > dt.timedelta(weeks=6):
+            return False
+        return sla.within_reopen_window(report=report)
+    if action == Action.EXTEND:
+        return any(
+            d.kind == DeadlineKind.RESPONSE and d.state == DeadlineState.OPEN and not d.extended_by
+            for d in report.deadlines.all()
+        )
+    return True

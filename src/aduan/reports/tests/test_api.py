@@ -509,8 +509,8 @@ def _populate_feed(n: int) -> None:
 def test_feed_query_count_is_constant(client, django_assert_max_num_queries, n):
     _populate_feed(n)
     # count, page of reports (with agency, category, region, reporter), events, attachments,
-    # deadlines
-    with django_assert_max_num_queries(5):
+    # deadlines, ratings
+    with django_assert_max_num_queries(6):
         response = client.get(REPORTS)
     assert len(response.json()["results"]) == n
 
@@ -519,7 +519,7 @@ def test_feed_query_count_with_token(client, django_assert_max_num_queries):
     _populate_feed(10)
     headers = bearer(UserFactory())
     # + the token look-up and its last-used stamp
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         response = client.get(REPORTS, **headers)
     assert len(response.json()["results"]) == 10
 
@@ -773,8 +773,8 @@ def test_feed_deadlines_cost_one_query(client, django_assert_max_num_queries, n)
     with time_machine.travel(DEADLINE_CLOCK, tick=False):
         for _ in range(n):
             _disposed_report("Asia/Makassar", category=CategoryFactory())
-        # count, page, events, attachments, deadlines
-        with django_assert_max_num_queries(5):
+        # count, page, events, attachments, deadlines, ratings
+        with django_assert_max_num_queries(6):
             response = client.get(REPORTS)
     results = response.json()["results"]
     assert len(results) == n

@@ -815,8 +815,8 @@ def test_inbox_query_count_is_constant(client, w, django_assert_max_num_queries,
         wf.report_comment(report=report, actor=w.agency_admin, body="Sedang dicek", internal=True)
     headers = bearer(w.agency_admin)
     # token (+ its last-used stamp), count, page (with agency, category, region, reporter),
-    # events, attachments, deadlines
-    with django_assert_max_num_queries(7):
+    # events, attachments, deadlines, ratings
+    with django_assert_max_num_queries(8):
         response = client.get(INBOX, **headers)
     assert len(response.json()["results"]) == n
 
@@ -928,7 +928,8 @@ def test_full_happy_path_through_the_api(client, w):
     ]
     assert data["current_deadline"] is None
     assert data["is_overdue"] is False
-    assert set(data["actions"]) == {"rate", "reopen"}
+    # Rated once already: only reopening is left (within its window).
+    assert set(data["actions"]) == {"reopen"}
     report = Report.objects.get(tracking_id=tid)
     assert report.reporter.email == "budi@example.id"
     assert report.agency == w.unit
