@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "aduan.sla",
     "aduan.notifications",
     "aduan.channels",
+    "aduan.channels.mail",
     "aduan.channels.open311",
     "aduan.api",
     "aduan.demo",
@@ -275,6 +276,11 @@ ADUAN_PAGE_SIZE = 20
 ADUAN_COUNT_CAP = int(os.environ.get("ADUAN_COUNT_CAP", "10000"))
 # Behind a reverse proxy, the number of proxies whose X-Forwarded-For we trust.
 ADUAN_TRUSTED_PROXY_COUNT = int(os.environ.get("ADUAN_TRUSTED_PROXY_COUNT", "0"))
+# Reports by e-mail (manage.py mail_intake): the address(es) mail is accepted for, the
+# largest message accepted, and the mailbox polled with --imap (imaps://user:pw@host/INBOX).
+ADUAN_MAIL_INTAKE_ADDRESS = env_list("ADUAN_MAIL_INTAKE_ADDRESS")
+ADUAN_MAIL_MAX_BYTES = int(os.environ.get("ADUAN_MAIL_MAX_BYTES", 25 * 1024 * 1024))
+ADUAN_MAIL_IMAP_URL = os.environ.get("ADUAN_MAIL_IMAP_URL", "")
 # Seconds between two runs of the periodic sweep (manage.py run_scheduler).
 ADUAN_SWEEP_INTERVAL = int(os.environ.get("ADUAN_SWEEP_INTERVAL", "60"))
 ADUAN_OPEN311_JURISDICTION = os.environ.get("ADUAN_OPEN311_JURISDICTION", "")

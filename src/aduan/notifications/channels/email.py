@@ -58,6 +58,9 @@ class EmailChannel(ChannelSender):
             subject=notification.subject,
             body=notification.body,
             to=[recipient.email],
+            # Replies reach the e-mail intake (aduan.channels.mail), which threads them
+            # to the report by the tracking id in the subject.
+            reply_to=getattr(settings, "ADUAN_MAIL_INTAKE_ADDRESS", [])[:1],
             headers={"Message-ID": message_id(notification.idempotency_key)},
         )
         connection = get_connection()

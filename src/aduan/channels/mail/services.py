@@ -1,0 +1,512 @@
+"""Turning a received e-mail into a report, a comment or an answer, and answering it.
+
+Who sent it
+-----------
+An e-mail's From address is not proof of anything: anyone can write any From line. So:
+
+- A new address gets an e-mail-only account (``identity_user(channel="email",
+  verified=False)``) whose address is an allauth ``EmailAddress`` that is NOT verified.
+  Until its owner opens the confirmation link in our answer, the account cannot sign in
+  (verification is mandatory), receives no notification e-mail (those go to verified
+  addresses only) and our answer carries the tracking id and a notice only, never the
+  report's content. After confirming, allauth's password reset gives it a password.
+- A new report is accepted from any address, confirmed or not (reporting must work on
+  first contact), but it is always filed ANONYMOUS: a forger could otherwise publish a
+  report under a real citizen's name. ``[RAHASIA]`` or ``[CONFIDENTIAL]`` in the subject
+  files it confidential (not public).
+- Acting on an existing report (a reply whose subject carries ``[tracking id]``) is
+  accepted only from the report's own reporter AND only once that address is confirmed;
+  anything else gets a polite answer and changes nothing. A forger would need both the
+  reporter's confirmed address and the report's tracking id.
+- Answers go to the From address, never to Reply-To: a forger must not receive the
+  confirmation link of someone else's address.
+
+Attachments
+-----------
+Each attached file goes through ``prepare_upload`` like a web upload. A refused file
+does not sink the report: the report is filed with the files that passed and the answer
+lists every refused file with the reason (e-mail is one-shot; losing a complaint over
+a signature logo or a .docx would be worse). Past ``ADUAN_ATTACHMENT_MAX_COUNT`` files,
+the rest are listed as refused.
+
+Once only
+---------
+The whole handling of one message is one transaction, starting with its record in
+``InboundMessage`` (unique Message-ID): a message delivered twice acts once, and a
+crash half-way leaves nothing behind (the SMTP peer is told to try again later).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from functools import partial
+
+from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_ratelimit.core import is_ratelimited
+
+from aduan.accounts.models import User
+from aduan.channels.models import ChannelIdentity, ChannelKind, InboundMessage, InboundStatus
+from aduan.channels.services import identity_user, inbound_finish, inbound_receive
+from aduan.core.errors import DomainError, RateLimited, ValidationFailed
+from aduan.reports.attachments import PreparedFile, prepare_upload
+from aduan.reports.models import Classification, Report, Status
+from aduan.reports.services import report_attachment_add, report_submit, report_validate
+from aduan.workflow.services import report_answer, report_comment
+
+from .models import MailReply
+from .parse import MailAttachment, ParsedMail, parse_mail, parse_message, sender_address
+from .parse import message_id as header_message_id
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = ChannelKind.EMAIL
+RECORDED_TEXT_MAX = 10_000
+# How the report's fields are called in an e-mail.
+_FIELD_NAMES = {
+    "title": gettext_lazy("Subject"),
+    "body": gettext_lazy("Message text"),
+    "files": gettext_lazy("Attachments"),
+}
+
+
+def intake_addresses() -> list[str]:
+    return [address.lower() for address in settings.ADUAN_MAIL_INTAKE_ADDRESS]
+
+
+def max_bytes() -> int:
+    return settings.ADUAN_MAIL_MAX_BYTES
+
+
+@dataclass
+class Outcome:
+    status: str
+    subject: str
+    body: str
+    detail: str = ""
+    report: Report | None = None
+    refused: list[str] = field(default_factory=list)
+
+
+# --- Who sent it ----------------------------------------------------------------------
+
+
+def account_for_address(address: str) -> User | None:
+    """The account that holds ``address`` (as any of its e-mail addresses), if any."""
+    email = (
+        EmailAddress.objects.select_related("user")
+        .filter(email__iexact=address)
+        .order_by("-verified", "-primary")
+        .first()
+    )
+    if email is not None:
+        return email.user
+    return User.objects.filter(email__iexact=address).first()
+
+
+def address_confirmed(*, user: User, address: str) -> bool:
+    return EmailAddress.objects.filter(user=user, email__iexact=address, verified=True).exists()
+
+
+def account_create_for_address(*, address: str) -> User:
+    """An e-mail-only account for a new sender: no password, address NOT verified."""
+    user = identity_user(channel=CHANNEL, address=address, verified=False)
+    if not user.email:
+        User.objects.filter(pk=user.pk, email__isnull=True).update(email=address)
+        user.email = address
+    EmailAddress.objects.get_or_create(
+        user=user, email=address, defaults={"primary": True, "verified": False}
+    )
+    return user
+
+
+def confirmation_link(*, user: User, address: str) -> str:
+    """allauth's own confirmation link (signed, expiring) for this unverified address."""
+    email_address = EmailAddress.objects.get(user=user, email__iexact=address)
+    key = EmailConfirmationHMAC(email_address).key
+    return f"{settings.SITE_URL}{reverse('account_confirm_email', args=[key])}"
+
+
+def identity_confirm(*, user_id: int, address: str) -> int:
+    """The address was proven (allauth confirmed it): mark the channel identity."""
+    return ChannelIdentity.objects.filter(
+        channel=CHANNEL, address=address.lower(), user_id=user_id, verified_at__isnull=True
+    ).update(verified_at=timezone.now())
+
+
+def _submission_limited(user: User) -> bool:
+    """Count one report for the account, in the same counter as the web form's."""
+    request = HttpRequest()
+    request.user = user
+    return is_ratelimited(
+        request,
+        group="report-submit-user",
+        key=lambda _group, _request: f"u{user.pk}",
+        rate=settings.ADUAN_SUBMIT_RATE_USER,
+        increment=True,
+    )
+
+
+# --- Texts ------------------------------------------------------------------------------
+
+
+def _track_link(report: Report) -> str:
+    return f"{settings.SITE_URL}{reverse('web:track_detail', args=[report.tracking_id])}"
+
+
+def _problems(exc: DomainError) -> str:
+    if not exc.field_errors:
+        return f"- {exc.message}"
+    lines = []
+    for name, messages in exc.field_errors.items():
+        label = _FIELD_NAMES.get(name, name)
+        lines.extend(f"- {label}: {message}" for message in messages)
+    return "\n".join(lines)
+
+
+def _refused_block(refused: list[str]) -> str:
+    if not refused:
+        return ""
+    lines = "\n".join(f"- {reason}" for reason in refused)
+    return "\n\n" + _("These attachments were not accepted:") + "\n" + lines
+
+
+def _spoof_notice(link: str) -> str:
+    return _(
+        "The sender address of an e-mail can be forged, so we do not show anything about "
+        "this report to this address until you confirm that it is yours. Open this link "
+        "to confirm (it stays valid for a few days; any new e-mail to us brings a new one):"
+        '\n%(link)s\n\nAfter confirming, you can choose a password with "Forgot '
+        'password" on the sign-in page and follow the report there. If you did not write '
+        "to us, ignore this message."
+    ) % {"link": link}
+
+
+def _rules_hint() -> str:
+    return _(
+        "Write the report's title (10 to 150 characters) as the subject and describe what "
+        "happened in the message (at least 30 characters). To add to an existing report, "
+        "reply to our e-mail and keep the [tracking id] in the subject."
+    )
+
+
+# --- Files ------------------------------------------------------------------------------
+
+
+def _prepare_files(found: list[MailAttachment]) -> tuple[list[PreparedFile], list[str]]:
+    prepared: list[PreparedFile] = []
+    refused: list[str] = []
+    limit = settings.ADUAN_ATTACHMENT_MAX_COUNT
+    for attachment in found:
+        name = attachment.name or _("attachment")
+        if len(prepared) >= limit:
+            refused.append(
+                _("%(name)s: a report can have at most %(n)d attachments.")
+                % {"name": name, "n": limit}
+            )
+            continue
+        try:
+            prepared.append(
+                prepare_upload(
+                    name=name, chunks=[attachment.data], declared_size=len(attachment.data)
+                )
+            )
+        except DomainError as exc:
+            refused.append(exc.message)
+    return prepared, refused
+
+
+# --- New reports ------------------------------------------------------------------------
+
+
+def _new_report(parsed: ParsedMail) -> Outcome:
+    existing = account_for_address(parsed.sender)
+    if existing is not None and not existing.is_active:
+        return Outcome(
+            InboundStatus.REJECTED,
+            _("Your e-mail to Aduan could not be processed"),
+            _("This address belongs to a deactivated account; reports from it are not accepted."),
+            detail="inactive account",
+        )
+    try:
+        report_validate(
+            classification=Classification.COMPLAINT, title=parsed.title, body=parsed.text
+        )
+    except ValidationFailed as exc:
+        return Outcome(
+            InboundStatus.REJECTED,
+            _("Your report could not be filed"),
+            _("Your e-mail could not be filed as a report:")
+            + "\n"
+            + _problems(exc)
+            + "\n\n"
+            + _rules_hint(),
+            detail="invalid: " + ", ".join(sorted(exc.field_errors)),
+        )
+    if existing is not None and _submission_limited(existing):
+        return Outcome(
+            InboundStatus.REJECTED,
+            _("Your report could not be filed"),
+            str(RateLimited.default_message),
+            detail="rate limited",
+        )
+    files, refused = _prepare_files(parsed.attachments)
+    user = existing or account_create_for_address(address=parsed.sender)
+    try:
+        report = report_submit(
+            reporter=user,
+            channel=CHANNEL,
+            classification=Classification.COMPLAINT,
+            title=parsed.title,
+            body=parsed.text,
+            anonymous=True,
+            confidential=parsed.confidential,
+            files=files,
+        )
+    except ValidationFailed as exc:
+        return Outcome(
+            InboundStatus.REJECTED,
+            _("Your report could not be filed"),
+            _("Your e-mail could not be filed as a report:") + "\n" + _problems(exc),
+            detail="invalid at submit",
+        )
+    subject = f"[{report.tracking_id}] " + _("Report received")
+    intro = _("We received your report. Its tracking id is %(id)s.") % {"id": report.tracking_id}
+    if not address_confirmed(user=user, address=parsed.sender):
+        # Nothing of the report's content: whoever reads this may not be who wrote it.
+        count = len(refused)
+        files_note = (
+            "\n\n"
+            + _("%(n)d attachment(s) could not be accepted; you will see why after confirming.")
+            % {"n": count}
+            if count
+            else ""
+        )
+        body = (
+            intro
+            + files_note
+            + "\n\n"
+            + _spoof_notice(confirmation_link(user=user, address=parsed.sender))
+        )
+        return Outcome(
+            InboundStatus.ACCEPTED, subject, body, detail="unconfirmed sender", report=report
+        )
+    body = (
+        intro
+        + "\n\n"
+        + _('Title: "%(title)s"') % {"title": report.title}
+        + "\n"
+        + _("Follow it here: %(link)s") % {"link": _track_link(report)}
+        + _refused_block(refused)
+        + "\n\n"
+        + _(
+            "The report is filed without your name, because the sender of an e-mail can "
+            "be forged. To add something, reply to this e-mail and keep [%(id)s] in the "
+            "subject."
+        )
+        % {"id": report.tracking_id}
+    )
+    return Outcome(InboundStatus.ACCEPTED, subject, body, report=report, refused=refused)
+
+
+# --- Replies to a report ------------------------------------------------------------------
+
+
+def _reply_to_report(parsed: ParsedMail) -> Outcome:
+    tracking_id = parsed.tracking_id
+    assert tracking_id is not None
+    subject = f"[{tracking_id}] " + _("Your message could not be added")
+    user = account_for_address(parsed.sender)
+    report = Report.objects.filter(tracking_id=tracking_id).first()
+    if user is None or report is None or report.reporter_id != user.pk or not user.is_active:
+        # The same answer for a missing report and someone else's: nothing to enumerate.
+        return Outcome(
+            InboundStatus.REJECTED,
+            subject,
+            _(
+                "We could not find report %(id)s among the reports sent from this address, "
+                "so your message was not added. To send a new report, write to us without "
+                "a tracking id in the subject."
+            )
+            % {"id": tracking_id},
+            detail="not the sender's report",
+        )
+    if not address_confirmed(user=user, address=parsed.sender):
+        return Outcome(
+            InboundStatus.REJECTED,
+            subject,
+            _("Your message was not added to the report: this address is not confirmed yet.")
+            + "\n\n"
+            + _spoof_notice(confirmation_link(user=user, address=parsed.sender)),
+            detail="unconfirmed sender",
+            report=report,
+        )
+    files, refused = _prepare_files(parsed.attachments)
+    try:
+        if report.status in (Status.RESPONDED, Status.ON_HOLD):
+            report = report_answer(report=report, actor=user, body=parsed.text)
+            added = _("Your answer was added to report %(id)s.")
+            for prepared in files:
+                try:
+                    report_attachment_add(report=report, actor=user, prepared=prepared)
+                except DomainError as exc:
+                    refused.append(f"{prepared.name}: {exc.message}")
+        else:
+            report = report_comment(report=report, actor=user, body=parsed.text, files=files)
+            added = _("Your comment was added to report %(id)s.")
+    except DomainError as exc:
+        return Outcome(
+            InboundStatus.REJECTED,
+            subject,
+            _("Your message was not added to report %(id)s:") % {"id": tracking_id}
+            + "\n"
+            + _problems(exc),
+            detail=f"refused: {type(exc).__name__}",
+            report=report,
+        )
+    body = (
+        added % {"id": tracking_id}
+        + "\n"
+        + _("Follow it here: %(link)s") % {"link": _track_link(report)}
+        + _refused_block(refused)
+    )
+    return Outcome(
+        InboundStatus.ACCEPTED,
+        f"[{tracking_id}] " + _("Message added"),
+        body,
+        report=report,
+        refused=refused,
+    )
+
+
+# --- Receiving ----------------------------------------------------------------------------
+
+
+def _language(address: str) -> str:
+    user = account_for_address(address) if address else None
+    return (user.language if user is not None else "") or settings.LANGUAGE_CODE
+
+
+def _reply_write(message: InboundMessage, *, to: str, outcome: Outcome, in_reply_to: str) -> None:
+    inbound_finish(
+        message,
+        status=outcome.status,
+        report=outcome.report,
+        reply=outcome.body,
+        detail=outcome.detail,
+    )
+    reply = MailReply.objects.create(
+        inbound=message,
+        to=to,
+        subject=outcome.subject[:200],
+        body=outcome.body,
+        in_reply_to=in_reply_to,
+    )
+    transaction.on_commit(partial(_enqueue_reply, reply.pk), robust=True)
+
+
+def _enqueue_reply(reply_id: int) -> None:
+    from .tasks import send_mail_reply
+
+    send_mail_reply.enqueue(reply_id=reply_id)
+
+
+def _ignored(parsed: ParsedMail) -> str:
+    if not parsed.sender:
+        return "no usable From address"
+    if parsed.auto_generated:
+        return "automatic message (bounce, auto-reply or list)"
+    if parsed.sender in intake_addresses() or parsed.sender == _own_address():
+        return "from our own address"
+    return ""
+
+
+def _own_address() -> str:
+    return sender_address(parse_message(f"From: {settings.DEFAULT_FROM_EMAIL}\n\n".encode()))
+
+
+@transaction.atomic
+def mail_receive(*, raw: bytes) -> InboundMessage:
+    """Handle one received e-mail, once per Message-ID; returns its record, whose
+    ``reply`` is the answer written (sent by a task after commit)."""
+    if len(raw) > max_bytes():
+        return mail_receive_oversize(headers=header_block(raw), size=len(raw))
+    parsed = parse_mail(raw)
+    recorded = f"{parsed.subject}\n\n{parsed.text}"[:RECORDED_TEXT_MAX]
+    message, created = inbound_receive(
+        channel=CHANNEL, external_id=parsed.message_id, sender=parsed.sender, text=recorded
+    )
+    if not created:
+        logger.info("mail %s received again: already handled", parsed.message_id)
+        return message
+    if reason := _ignored(parsed):
+        logger.info("mail %s ignored: %s", parsed.message_id, reason)
+        return inbound_finish(message, status=InboundStatus.IGNORED, detail=reason)
+    with translation.override(_language(parsed.sender)):
+        outcome = _reply_to_report(parsed) if parsed.tracking_id else _new_report(parsed)
+    _reply_write(message, to=parsed.sender, outcome=outcome, in_reply_to=parsed.original_message_id)
+    log = logger.info if outcome.status == InboundStatus.ACCEPTED else logger.warning
+    log(
+        "mail %s from %s: %s %s",
+        parsed.message_id,
+        parsed.sender,
+        outcome.status,
+        outcome.detail or (outcome.report.tracking_id if outcome.report else ""),
+    )
+    return message
+
+
+def header_block(raw: bytes) -> bytes:
+    """The header section of a raw message (everything before the first blank line)."""
+    for separator in (b"\r\n\r\n", b"\n\n"):
+        end = raw.find(separator)
+        if end != -1:
+            return raw[: end + len(separator)]
+    return raw[:65536]
+
+
+@transaction.atomic
+def mail_receive_oversize(*, headers: bytes, size: int) -> InboundMessage:
+    """A message over ``ADUAN_MAIL_MAX_BYTES`` (seen by IMAP; the SMTP listener refuses
+    it before it arrives): recorded and answered from its headers alone."""
+    message_headers = parse_message(headers)
+    sender = sender_address(message_headers)
+    external_id = header_message_id(message_headers, headers)
+    if external_id.startswith("sha256:"):  # no Message-ID: the headers and size identify it
+        external_id = "sha256:" + hashlib.sha256(headers + str(size).encode()).hexdigest()
+    message, created = inbound_receive(
+        channel=CHANNEL, external_id=external_id, sender=sender, text=""
+    )
+    if not created:
+        return message
+    parsed = parse_mail(headers)
+    if reason := _ignored(parsed):
+        return inbound_finish(message, status=InboundStatus.IGNORED, detail=f"too large; {reason}")
+    with translation.override(_language(sender)):
+        outcome = Outcome(
+            InboundStatus.REJECTED,
+            _("Your e-mail to Aduan was too large"),
+            _(
+                "Your e-mail was %(size)s, more than the %(limit)s we accept, so it was not "
+                "read. Send it again with fewer or smaller attachments (each file at most "
+                "%(file_limit)s)."
+            )
+            % {
+                "size": filesizeformat(size),
+                "limit": filesizeformat(max_bytes()),
+                "file_limit": filesizeformat(settings.ADUAN_ATTACHMENT_MAX_BYTES),
+            },
+            detail=f"too large: {size} bytes",
+        )
+    _reply_write(message, to=sender, outcome=outcome, in_reply_to=parsed.original_message_id)
+    logger.warning("mail %s from %s refused: %s bytes", external_id, sender, size)
+    return message

@@ -1,0 +1,78 @@
+"""Mail builders and the intake settings for the e-mail channel's tests."""
+
+from __future__ import annotations
+
+import io
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+import pytest
+from PIL import Image
+
+INTAKE = "lapor@aduan.test"
+TITLE = "Jalan berlubang di depan SDN 3 Cibeunying"
+BODY = (
+    "Sudah tiga bulan jalan di depan sekolah berlubang besar. Anak-anak harus turun ke "
+    "jalan raya untuk lewat. Mohon segera diperbaiki."
+)
+
+
+@pytest.fixture(autouse=True)
+def _intake(settings):
+    settings.ADUAN_MAIL_INTAKE_ADDRESS = [INTAKE]
+    settings.ADUAN_MAIL_MAX_BYTES = 2 * 1024 * 1024
+    settings.SITE_URL = "https://aduan.test"
+    settings.DEFAULT_FROM_EMAIL = "Aduan <noreply@aduan.test>"
+    # Answers to unknown senders are in the site's language; the tests read English.
+    settings.LANGUAGE_CODE = "en"
+
+
+def mail(
+    *,
+    sender: str = "Budi Santoso <budi@warga.test>",
+    subject: str = TITLE,
+    text: str | None = BODY,
+    html: str | None = None,
+    attachments: list[tuple[str, bytes, str]] = (),
+    headers: dict[str, str] | None = None,
+) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = INTAKE
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain="warga.test")
+    for name, value in (headers or {}).items():
+        message[name] = value
+    if text is not None:
+        message.set_content(text)
+    if html is not None:
+        if text is None:
+            message.set_content(html, subtype="html")
+        else:
+            message.add_alternative(html, subtype="html")
+    for name, data, content_type in attachments:
+        maintype, subtype = content_type.split("/")
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    return message
+
+
+def jpeg_with_gps() -> bytes:
+    """A real JPEG whose EXIF block carries a GPS position and a camera serial number."""
+    image = Image.new("RGB", (64, 48), (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x010F] = "KameraMerek"  # Make
+    exif[0xA431] = "SERIAL-12345"  # BodySerialNumber
+    gps = exif.get_ifd(0x8825)
+    gps[1] = "S"
+    gps[2] = (6.0, 54.0, 0.0)
+    gps[3] = "E"
+    gps[4] = (107.0, 36.0, 0.0)
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif)
+    return out.getvalue()
+
+
+def has_gps(data: bytes) -> bool:
+    with Image.open(io.BytesIO(data)) as image:
+        exif = image.getexif()
+        return bool(exif.get_ifd(0x8825)) or b"SERIAL-12345" in data
