@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("open311/", include("aduan.channels.open311.urls")),
+    path("kanal/x/", include("aduan.channels.x.urls")),
     path("notifikasi/", include("aduan.notifications.urls")),
     path("staf/hari-libur/", include("aduan.sla.urls")),
     path("", include("aduan.web.urls")),

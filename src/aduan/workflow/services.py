@@ -573,6 +573,26 @@ def report_comment(
     return _with_files_rolled_back(run)
 
 
+@transaction.atomic
+def report_system_note(*, report: Report, note: str) -> Report:
+    """An internal note written by the system, not a person: a channel telling the staff
+    something about where the report came from (e.g. the X post was deleted by its
+    author). Only staff who handle the report read it; no status, clock or notification
+    changes."""
+    locked = _locked(report)
+    text = _text(note, field="note")
+    _save(locked)
+    _event(
+        locked,
+        actor=None,
+        action=EventAction.NOTE,
+        from_status=locked.status,
+        note=text,
+        is_public=False,
+    )
+    return locked
+
+
 # --- The reporter ---------------------------------------------------------------------
 
 

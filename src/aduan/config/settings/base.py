@@ -306,6 +306,14 @@ ADUAN_SLA_BY_CLASSIFICATION = json_setting(
     {"information_request": {"response": 10}},
 )
 
+# X (Twitter) @lapor1708 (aduan.channels.x): the Account Activity webhook at /kanal/x/webhook/
+# and replies through the X API v2. Empty secret or account id: the channel is off.
+ADUAN_X_API_BASE_URL = os.environ.get("ADUAN_X_API_BASE_URL", "https://api.x.com").rstrip("/")
+ADUAN_X_CONSUMER_SECRET = os.environ.get("ADUAN_X_CONSUMER_SECRET", "")
+ADUAN_X_ACCESS_TOKEN = os.environ.get("ADUAN_X_ACCESS_TOKEN", "")
+ADUAN_X_ACCOUNT_ID = os.environ.get("ADUAN_X_ACCOUNT_ID", "")
+ADUAN_X_HANDLE = os.environ.get("ADUAN_X_HANDLE", "lapor1708").lstrip("@")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,0 +1,289 @@
+"""Turning a signed webhook batch into reports, refusals and deletion notes (see the
+package docstring for the decisions)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django_ratelimit.core import is_ratelimited
+
+from aduan.accounts.models import User
+from aduan.channels.models import ChannelKind, InboundMessage, InboundStatus
+from aduan.channels.services import identity_user, inbound_finish, inbound_receive
+from aduan.core.errors import PayloadTooLarge, RateLimited, ValidationFailed
+from aduan.notifications.models import Notification, NotificationKind, NotificationState
+from aduan.reports.attachments import PreparedFile, prepare_upload
+from aduan.reports.models import Classification, Report
+from aduan.reports.services import report_submit, report_validate
+from aduan.workflow.services import report_system_note
+
+from . import client
+from .payload import Deletion, Post, batch_read, title_from
+
+logger = logging.getLogger(__name__)
+
+REPLY_KEY_PREFIX = "x:reply:"
+OUTCOMES = ("accepted", "rejected", "ignored", "repeated", "failed", "malformed")
+
+
+def x_webhook_receive(*, payload: Any) -> dict[str, int]:
+    """Act on every event of one signed batch; returns how many ended how."""
+    config = client.x_config()
+    batch = batch_read(payload, account_id=config.account_id, handle=config.handle)
+    counts = dict.fromkeys(OUTCOMES, 0)
+    counts["ignored"], counts["malformed"] = batch.ignored, batch.malformed
+    for post in batch.posts:
+        counts[x_post_receive(post=post)] += 1
+    for deletion in batch.deletions:
+        counts[x_deletion_receive(deletion=deletion)] += 1
+    return counts
+
+
+def x_post_receive(*, post: Post) -> str:
+    """A mention or DM: a report with a reply, a refusal, or nothing for a repeat."""
+    message, created = inbound_receive(
+        channel=ChannelKind.X, external_id=post.external_id, sender=post.author_id, text=post.text
+    )
+    if not created:
+        return "repeated"
+    try:
+        return _post_handle(post, message)
+    except Exception:
+        # X does not resend a batch we answered 200, and a resend would be a repeat here:
+        # keep the message, marked, for the staff to see in the admin.
+        logger.exception("x: %s could not be handled", post.external_id)
+        inbound_finish(message, status=InboundStatus.FAILED, detail="internal error")
+        return "failed"
+
+
+def _post_handle(post: Post, message: InboundMessage) -> str:
+    body = post.text
+    title = title_from(body)
+    try:
+        report_validate(classification=Classification.COMPLAINT, title=title, body=body)
+    except ValidationFailed as exc:
+        if post.kind == "tweet" and post.in_reply_to_us:
+            # "Thanks!" under one of our replies is conversation, not a report attempt.
+            inbound_finish(message, status=InboundStatus.IGNORED, detail="short reply to us")
+            return "ignored"
+        return _refuse(post, message, problem=_first_problem(exc), detail="too short or long")
+    with transaction.atomic():
+        reporter = identity_user(
+            channel=ChannelKind.X,
+            address=post.author_id,
+            handle=post.handle,
+            display_name=post.handle,
+            verified=True,
+        )
+    if not reporter.is_active:
+        inbound_finish(message, status=InboundStatus.IGNORED, detail="account deactivated")
+        return "ignored"
+    try:
+        _rate_check(reporter)
+    except RateLimited as exc:
+        return _refuse(post, message, problem=exc.message, detail="rate limited")
+    files, refused = _media_fetch(post)
+    try:
+        with transaction.atomic():
+            report = report_submit(
+                reporter=reporter,
+                channel="x",
+                classification=Classification.COMPLAINT,
+                title=title,
+                body=body,
+                # A DM is the sender's choice not to speak in public: hide the name.
+                anonymous=post.kind == "dm",
+                files=files,
+            )
+            reply = receipt_text(report=report, refused=refused)
+            inbound_finish(message, status=InboundStatus.ACCEPTED, report=report, reply=reply)
+            _reply_queue(report=report, reporter=reporter, message=message, text=reply)
+    except ValidationFailed as exc:
+        return _refuse(post, message, problem=_first_problem(exc), detail="not valid")
+    return "accepted"
+
+
+def _first_problem(exc: ValidationFailed) -> str:
+    for messages in exc.field_errors.values():
+        if messages:
+            return str(messages[0])
+    return exc.message
+
+
+def _rate_check(reporter: User) -> None:
+    """The same per-account budget as the web form (the address is X's, so not that)."""
+    if is_ratelimited(
+        HttpRequest(),
+        group="report-submit-user",
+        key=lambda group, request: f"u{reporter.pk}",
+        rate=settings.ADUAN_SUBMIT_RATE_USER,
+        increment=True,
+    ):
+        raise RateLimited
+
+
+def _media_fetch(post: Post) -> tuple[list[PreparedFile], int]:
+    """The post's media that pass ``prepare_upload``, and how many did not."""
+    files: list[PreparedFile] = []
+    refused = 0
+    limit = settings.ADUAN_ATTACHMENT_MAX_BYTES
+    for media in post.media:
+        if len(files) >= settings.ADUAN_ATTACHMENT_MAX_COUNT:
+            refused += 1
+            continue
+        try:
+            size, chunks = client.media_download(media.url, limit=limit)
+            with contextlib.closing(chunks):
+                files.append(prepare_upload(name=media.name, chunks=chunks, declared_size=size))
+        except (client.XApiError, ValidationFailed, PayloadTooLarge) as exc:
+            logger.warning("x: media of %s refused: %s", post.external_id, exc)
+            refused += 1
+    return files, refused
+
+
+def _track_link(report: Report) -> str:
+    return settings.SITE_URL + reverse("web:track_detail", args=[report.tracking_id])
+
+
+def _fit(text: str, link: str = "") -> str:
+    """At most 280 characters, the link (if any) whole at the end."""
+    if not link:
+        return Truncator(text).chars(client.TEXT_MAX)
+    return f"{Truncator(text).chars(client.TEXT_MAX - len(link) - 1)} {link}"
+
+
+def receipt_text(*, report: Report, refused: int = 0) -> str:
+    """The answer to an accepted report: its tracking id and link, nothing of its text."""
+    with translation.override(settings.LANGUAGE_CODE):
+        text = _("Thank you, your report %(id)s has been received. Follow it here:") % {
+            "id": report.tracking_id
+        }
+        if refused:
+            notice = ngettext(
+                "%(n)d attachment could not be accepted (only JPEG or PNG photos, PDFs and "
+                "MP4 videos up to the size limit).",
+                "%(n)d attachments could not be accepted (only JPEG or PNG photos, PDFs and "
+                "MP4 videos up to the size limit).",
+                refused,
+            ) % {"n": refused}
+            text = f"{notice} {text}"
+        return _fit(text, _track_link(report))
+
+
+def refusal_text(problem: str) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return _fit(
+            _(
+                "No report was made: %(problem)s Write what happened, where and when in "
+                "one post to @%(handle)s or in a direct message."
+            )
+            % {"problem": problem, "handle": client.x_config().handle}
+        )
+
+
+def _refuse(post: Post, message: InboundMessage, *, problem: str, detail: str) -> str:
+    reply = refusal_text(problem)
+    inbound_finish(message, status=InboundStatus.REJECTED, reply=reply, detail=detail)
+    from .tasks import x_refusal_send
+
+    transaction.on_commit(partial(x_refusal_send.enqueue, message_id=message.pk), robust=True)
+    return "rejected"
+
+
+def _reply_queue(*, report: Report, reporter: User, message: InboundMessage, text: str) -> None:
+    """The answer to a new report, as an outbox row on channel "x": retried with back-off
+    and sent at most once by the notifications worker (``sender.py`` posts its body as
+    it is). Written here rather than through ``notify``: it answers this message, which
+    is no preference-governed notification, and its text is the channel's own."""
+    from aduan.notifications.tasks import deliver_notification
+
+    row = Notification.objects.create(
+        recipient=reporter,
+        kind=NotificationKind.STATUS_CHANGED,
+        report=report,
+        event=report.events.order_by("id").first(),
+        subject=Truncator(text).chars(200),
+        body=text,
+        url=reverse("web:track_detail", args=[report.tracking_id]),
+        channel="x",
+        idempotency_key=f"{REPLY_KEY_PREFIX}{message.external_id}"[:200],
+        state=NotificationState.PENDING,
+    )
+    transaction.on_commit(
+        partial(deliver_notification.enqueue, notification_id=row.pk), robust=True
+    )
+
+
+def x_refusal_deliver(*, message_id: int) -> bool:
+    """Send a refusal once, best effort: there is no report to follow, and whoever gets
+    no answer simply writes again."""
+    message = InboundMessage.objects.filter(
+        pk=message_id, channel=ChannelKind.X, status=InboundStatus.REJECTED
+    ).first()
+    if message is None or not message.reply or not client.x_config().sends:
+        return False
+    kind, _sep, external = message.external_id.partition(":")
+    try:
+        if kind == "tweet":
+            client.tweet_reply(text=message.reply, in_reply_to=external, started=lambda: None)
+        else:
+            client.direct_message(
+                text=message.reply, participant_id=message.sender, started=lambda: None
+            )
+    except client.XApiError as exc:
+        logger.warning("x: refusal for %s not sent: %s", message.external_id, exc)
+        return False
+    return True
+
+
+def x_deletion_receive(*, deletion: Deletion) -> str:
+    """A deleted tweet: the report stays (evidence), a staff-only note records it."""
+    notice, created = inbound_receive(
+        channel=ChannelKind.X,
+        external_id=f"tweet-delete:{deletion.tweet_id}",
+        sender=deletion.author_id,
+        text="",
+    )
+    if not created:
+        return "repeated"
+    origin = (
+        InboundMessage.objects.select_related("report")
+        .filter(channel=ChannelKind.X, external_id=f"tweet:{deletion.tweet_id}")
+        .first()
+    )
+    if origin is None or origin.sender != deletion.author_id:
+        inbound_finish(notice, status=InboundStatus.IGNORED, detail="no message from this tweet")
+        return "ignored"
+    now = timezone.now()
+    with transaction.atomic():
+        inbound_finish(
+            origin,
+            status=origin.status,
+            report=origin.report,
+            reply=origin.reply,
+            detail=f"deleted on X by its author ({now.isoformat(timespec='seconds')}); "
+            + origin.detail,
+        )
+        if origin.report is not None:
+            with translation.override(settings.LANGUAGE_CODE):
+                note = _(
+                    "The X post this report came from was deleted by its author "
+                    "(notice received %(when)s). The report is kept as it was submitted."
+                ) % {"when": date_format(timezone.localtime(now), "DATETIME_FORMAT")}
+            report_system_note(report=origin.report, note=note)
+        inbound_finish(
+            notice, status=InboundStatus.ACCEPTED, report=origin.report, detail="tweet deleted"
+        )
+    return "accepted"
