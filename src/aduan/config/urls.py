@@ -13,5 +13,6 @@ urlpatterns = [
     path("kanal/x/", include("aduan.channels.x.urls")),
     path("notifikasi/", include("aduan.notifications.urls")),
     path("staf/hari-libur/", include("aduan.sla.urls")),
+    path("staf/integrasi/", include("aduan.channels.webhooks.urls")),
     path("", include("aduan.web.urls")),
 ]

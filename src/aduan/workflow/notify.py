@@ -45,3 +45,7 @@ def agency_staff(*, report: Report, event: ReportEvent, agency: Agency, kind: st
         role__in=(Role.AGENCY_ADMIN, Role.UNIT_OFFICER),
     ).exclude(role=Role.UNIT_OFFICER, agency_id__in=agency_ids[1:])
     _send(recipients=list(staff), kind=kind, report=report, event=event)
+    # The agency's own systems hear of it too (agency webhooks, same transaction).
+    from aduan.channels.webhooks.services import webhooks_emit
+
+    webhooks_emit(report=report, event=event, agency=agency, kind=kind)

@@ -44,6 +44,8 @@ from django.utils.translation import gettext as _
 
 from aduan.accounts.models import Role, User
 from aduan.agencies.models import Agency, AgencyKind
+from aduan.channels.webhooks.delivery import deliveries_deliver_pending
+from aduan.channels.webhooks.services import webhooks_emit_deadline_reminder
 from aduan.notifications.delivery import notifications_deliver_pending
 from aduan.notifications.models import NotificationKind
 from aduan.notifications.services import notify
@@ -109,6 +111,7 @@ def sweep_run(
     )
     _auto_close(now=now, batch=batch, result=result, out_of_time=out_of_time)
     result.notifications = notifications_deliver_pending(limit=batch)
+    deliveries_deliver_pending(limit=batch)  # agency webhooks due for (another) attempt
     if result.reminded or result.overdue or result.auto_closed or result.incomplete:
         logger.info("sweep: %s", result.as_dict())
     return result
@@ -262,6 +265,7 @@ def _remind_one(deadline: Deadline, *, now: dt.datetime, recipients: _Recipients
             context=context,
             key=f"deadline:{deadline.pk}:reminder:{_due_key(deadline)}",
         )
+        webhooks_emit_deadline_reminder(deadline=deadline, report=report)
     return True
 
 

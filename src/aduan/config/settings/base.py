@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "aduan.sla",
     "aduan.notifications",
     "aduan.channels",
+    "aduan.channels.webhooks",
     "aduan.channels.mail",
     "aduan.channels.open311",
     "aduan.api",
@@ -111,6 +112,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "aduan.channels.webhooks.scoping.IntegrationTokenScopeMiddleware",
 ]
 
 ROOT_URLCONF = "aduan.config.urls"
@@ -285,6 +287,14 @@ ADUAN_MAIL_IMAP_URL = os.environ.get("ADUAN_MAIL_IMAP_URL", "")
 ADUAN_SWEEP_INTERVAL = int(os.environ.get("ADUAN_SWEEP_INTERVAL", "60"))
 ADUAN_OPEN311_JURISDICTION = os.environ.get("ADUAN_OPEN311_JURISDICTION", "")
 ADUAN_OPEN311_RATE = os.environ.get("ADUAN_OPEN311_RATE", "600/h")
+
+# Agency webhooks (aduan.channels.webhooks): plain http and private/loopback addresses
+# are refused unless allowed here; request timeout in seconds; consecutive failed
+# attempts after which an endpoint is disabled.
+ADUAN_WEBHOOK_ALLOW_HTTP = env_bool("ADUAN_WEBHOOK_ALLOW_HTTP")
+ADUAN_WEBHOOK_ALLOW_PRIVATE = env_bool("ADUAN_WEBHOOK_ALLOW_PRIVATE")
+ADUAN_WEBHOOK_TIMEOUT = float(os.environ.get("ADUAN_WEBHOOK_TIMEOUT", "5"))
+ADUAN_WEBHOOK_MAX_FAILURES = int(os.environ.get("ADUAN_WEBHOOK_MAX_FAILURES", "15"))
 
 # Service levels, in days (see aduan.sla.policy; `manage.py check` validates them).
 # Working days unless noted. ADUAN_SLA_JSON overrides single keys, e.g. '{"response": 7}';

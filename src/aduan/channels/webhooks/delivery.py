@@ -1,0 +1,260 @@
+"""Posting webhook deliveries: claim a row, send it signed, record the outcome.
+
+A worker claims a row with one conditional UPDATE (``pending``, due and its endpoint
+still active → ``sending``, stamped with a worker id); whoever updates 0 rows lost the
+race and stops, so two workers (or a task and the sweep) never post the same attempt.
+
+- 2xx → ``sent``; the endpoint's count of consecutive failures goes back to 0.
+- Anything else (another status, a timeout, a refused connection, an address the guard
+  refuses) → ``pending`` again after 1 min, 5 min, 30 min, 2 h, 12 h; after the sixth
+  attempt ``failed``. Each failed attempt adds one to the endpoint's consecutive
+  failures; at ``ADUAN_WEBHOOK_MAX_FAILURES`` the endpoint is disabled with the reason
+  and its pending deliveries are cancelled.
+- A worker that died mid-request leaves the row ``sending``; after ``CLAIM_TIMEOUT`` the
+  sweep puts it back to ``pending``. Webhooks are delivered AT LEAST once: a receiver
+  may see a delivery again and must treat ``X-Aduan-Delivery`` as its idempotency key
+  (unlike e-mail to citizens, a machine can de-duplicate, and a lost event costs more).
+
+Requests time out after ``ADUAN_WEBHOOK_TIMEOUT`` seconds (default 5), follow no
+redirects, and go only to addresses ``urlguard`` allows, checked again at every attempt.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import os
+import secrets
+import socket
+import time
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aduan.core.errors import ValidationFailed
+
+from .models import DeliveryState, WebhookDelivery, WebhookEndpoint
+from .signing import signature_headers
+from .urlguard import open_connection, url_check
+
+logger = logging.getLogger(__name__)
+
+BACKOFF = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=12),
+)
+MAX_ATTEMPTS = len(BACKOFF) + 1
+CLAIM_TIMEOUT = timedelta(minutes=2)
+ERROR_MAX = 500
+USER_AGENT = "Aduan-Webhooks/1"
+
+
+def _timeout() -> float:
+    return float(getattr(settings, "ADUAN_WEBHOOK_TIMEOUT", 5))
+
+
+def _max_failures() -> int:
+    return int(getattr(settings, "ADUAN_WEBHOOK_MAX_FAILURES", 15))
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(6)}"
+
+
+def backoff_after(attempts: int) -> timedelta:
+    """The wait after the ``attempts``-th failed attempt (1-based), capped at the last."""
+    return BACKOFF[min(max(attempts, 1), len(BACKOFF)) - 1]
+
+
+def delivery_body(delivery: WebhookDelivery) -> bytes:
+    """The exact bytes that are signed and posted."""
+    return json.dumps(
+        delivery.payload,
+        cls=DjangoJSONEncoder,
+        ensure_ascii=False,
+        separators=(",", ":"),
+        sort_keys=True,
+    ).encode()
+
+
+def _post(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> tuple[int | None, str]:
+    """``(status code, error)``; the code is None when no answer came."""
+    try:
+        target = url_check(endpoint.url)
+    except ValidationFailed as error:
+        return None, "; ".join(m for ms in error.field_errors.values() for m in ms)
+    body = delivery_body(delivery)
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": USER_AGENT,
+        "X-Aduan-Event": delivery.event,
+        "X-Aduan-Delivery": str(delivery.pk),
+        **signature_headers(secret=endpoint.secret, body=body),
+    }
+    connection = open_connection(target, timeout=_timeout())
+    try:
+        connection.request("POST", target.path, body=body, headers=headers)
+        response = connection.getresponse()
+        excerpt = response.read(300).decode("utf-8", "replace").strip()
+    except (OSError, http.client.HTTPException) as error:
+        return None, f"{type(error).__name__}: {error}"
+    finally:
+        connection.close()
+    if 200 <= response.status < 300:
+        return response.status, ""
+    return response.status, f"HTTP {response.status}: {excerpt}".strip()
+
+
+def delivery_attempt(*, delivery_id: int, worker: str | None = None) -> str:
+    """Post one delivery if it is due and nobody else has it. Returns ``sent``, ``retry``,
+    ``failed`` or ``not_claimed``."""
+    worker = worker or worker_id()
+    now = timezone.now()
+    claimed = WebhookDelivery.objects.filter(
+        pk=delivery_id,
+        state=DeliveryState.PENDING,
+        next_attempt_at__lte=now,
+        endpoint__is_active=True,
+    ).update(
+        state=DeliveryState.SENDING,
+        claimed_at=now,
+        claimed_by=worker,
+        attempts=F("attempts") + 1,
+    )
+    if not claimed:
+        return "not_claimed"
+    delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
+    endpoint = delivery.endpoint
+    started = time.monotonic()
+    status_code, error = _post(endpoint, delivery)
+    elapsed_ms = int((time.monotonic() - started) * 1000)
+    mine = WebhookDelivery.objects.filter(
+        pk=delivery_id, state=DeliveryState.SENDING, claimed_by=worker
+    )
+    if not error:
+        mine.update(
+            state=DeliveryState.SENT,
+            sent_at=timezone.now(),
+            last_status_code=status_code,
+            last_error="",
+            response_ms=elapsed_ms,
+        )
+        WebhookEndpoint.objects.filter(pk=endpoint.pk, failure_count__gt=0).update(failure_count=0)
+        return "sent"
+    return _record_failure(
+        delivery=delivery, mine=mine, status_code=status_code, error=error, elapsed_ms=elapsed_ms
+    )
+
+
+def _record_failure(
+    *, delivery: WebhookDelivery, mine, status_code: int | None, error: str, elapsed_ms: int
+) -> str:
+    error = error[:ERROR_MAX]
+    fields = {"last_status_code": status_code, "last_error": error, "response_ms": elapsed_ms}
+    if delivery.attempts >= MAX_ATTEMPTS:
+        logger.warning("webhook delivery %s failed for good: %s", delivery.pk, error)
+        mine.update(state=DeliveryState.FAILED, **fields)
+        outcome = "failed"
+    else:
+        retry_at = timezone.now() + backoff_after(delivery.attempts)
+        logger.info("webhook delivery %s failed, retry at %s: %s", delivery.pk, retry_at, error)
+        mine.update(
+            state=DeliveryState.PENDING,
+            next_attempt_at=retry_at,
+            claimed_at=None,
+            claimed_by="",
+            **fields,
+        )
+        _enqueue_retry(delivery.pk, retry_at)
+        outcome = "retry"
+    _count_failure(delivery.endpoint, error=error)
+    return outcome
+
+
+def _count_failure(endpoint: WebhookEndpoint, *, error: str) -> None:
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(failure_count=F("failure_count") + 1)
+    limit = _max_failures()
+    failures = WebhookEndpoint.objects.filter(pk=endpoint.pk, is_active=True).values_list(
+        "failure_count", flat=True
+    )
+    count = next(iter(failures), None)
+    if count is not None and limit > 0 and count >= limit:
+        reason = _(
+            "Disabled automatically after %(n)d failed attempts in a row. Last: %(error)s"
+        ) % {
+            "n": count,
+            "error": error,
+        }
+        endpoint_deactivate(endpoint_id=endpoint.pk, reason=reason[:300])
+
+
+def endpoint_deactivate(*, endpoint_id: int, reason: str) -> bool:
+    """Disable the endpoint (if still active) and cancel its pending deliveries. True if
+    this call disabled it. The one way an endpoint stops, for admins and the worker."""
+    with transaction.atomic():
+        changed = WebhookEndpoint.objects.filter(pk=endpoint_id, is_active=True).update(
+            is_active=False, disabled_reason=reason, disabled_at=timezone.now()
+        )
+        WebhookDelivery.objects.filter(endpoint_id=endpoint_id, state=DeliveryState.PENDING).update(
+            state=DeliveryState.CANCELLED, claimed_at=None, claimed_by=""
+        )
+    if changed:
+        logger.warning("webhook endpoint %s disabled: %s", endpoint_id, reason)
+    return bool(changed)
+
+
+def _enqueue_retry(delivery_id: int, retry_at: datetime) -> None:
+    """Schedule the retry on backends that can defer; the sweep covers the others."""
+    from .tasks import deliver_webhook
+
+    if deliver_webhook.get_backend().supports_defer:
+        deliver_webhook.using(run_after=retry_at).enqueue(delivery_id=delivery_id)
+
+
+def deliveries_enqueue(delivery_ids: list[int]) -> None:
+    from .tasks import deliver_webhook
+
+    for delivery_id in delivery_ids:
+        try:
+            deliver_webhook.enqueue(delivery_id=delivery_id)
+        except Exception:  # the sweep delivers it; the state change has committed
+            logger.exception("webhook delivery %s: could not enqueue", delivery_id)
+
+
+def deliveries_deliver_pending(*, limit: int = 200) -> dict[str, int]:
+    """The sweep: post every due delivery no task took (a retry on a backend that cannot
+    defer, a task lost, a worker that was down), after putting the claims of workers
+    that died back to ``pending`` (at least once, see above). One query when nothing is
+    due. Returns a count per outcome."""
+    now = timezone.now()
+    stale = Q(state=DeliveryState.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT)
+    due = list(
+        WebhookDelivery.objects.filter(
+            Q(state=DeliveryState.PENDING, next_attempt_at__lte=now, endpoint__is_active=True)
+            | stale
+        )
+        .order_by("next_attempt_at", "id")
+        .values_list("pk", "state")[:limit]
+    )
+    counts: dict[str, int] = {}
+    for delivery_id, state in due:
+        if state == DeliveryState.SENDING:
+            released = WebhookDelivery.objects.filter(stale, pk=delivery_id).update(
+                state=DeliveryState.PENDING, claimed_at=None, claimed_by="", next_attempt_at=now
+            )
+            if not released:
+                continue
+            logger.warning("webhook delivery %s: interrupted claim released", delivery_id)
+            counts["released"] = counts.get("released", 0) + 1
+        outcome = delivery_attempt(delivery_id=delivery_id)
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return counts

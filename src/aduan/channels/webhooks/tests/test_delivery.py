@@ -1,0 +1,219 @@
+"""Posting deliveries to a real receiver on 127.0.0.1: signatures, retries with back-off,
+auto-disable, and no double send."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from aduan.channels.webhooks.delivery import (
+    BACKOFF,
+    MAX_ATTEMPTS,
+    deliveries_deliver_pending,
+    delivery_attempt,
+    delivery_body,
+)
+from aduan.channels.webhooks.models import DeliveryState, WebhookDelivery, WebhookEndpoint
+from aduan.channels.webhooks.services import webhook_send_test
+from aduan.channels.webhooks.signing import signature_headers, signature_verify
+
+from .helpers import disposed, endpoint_for
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_disposition_reaches_the_receiver_signed(
+    people, receiver, django_capture_on_commit_callbacks
+):
+    endpoint, receiver.secret = endpoint_for(people.city_admin, receiver.url)
+    with django_capture_on_commit_callbacks(execute=True):
+        report = disposed(people)
+
+    assert len(receiver.received) == 1
+    request = receiver.received[0]
+    assert request.verified
+    delivery = WebhookDelivery.objects.get(endpoint=endpoint)
+    assert request.headers["X-Aduan-Event"] == "report.disposed"
+    assert request.headers["X-Aduan-Delivery"] == str(delivery.pk)
+    assert request.headers["Content-Type"].startswith("application/json")
+    assert request.json["report"]["tracking_id"] == report.tracking_id
+    assert request.json["report"]["agency"]["name"] == people.city.name
+    assert request.json["report"]["deadlines"]["response_due"]
+    assert (delivery.state, delivery.attempts, delivery.last_status_code) == ("sent", 1, 200)
+    assert delivery.response_ms is not None
+    assert delivery.sent_at is not None
+
+
+def test_the_receiver_helper_detects_a_wrong_secret(
+    people, receiver, django_capture_on_commit_callbacks
+):
+    endpoint, _secret = endpoint_for(people.city_admin, receiver.url)
+    receiver.secret = "whsec_not-the-one-we-were-given"
+    with django_capture_on_commit_callbacks(execute=True):
+        webhook_send_test(actor=people.city_admin, endpoint_id=endpoint.pk)
+
+    assert [r.verified for r in receiver.received] == [False]
+    delivery = WebhookDelivery.objects.get(endpoint=endpoint)
+    # The receiver refused it (401), so we retry later.
+    assert (delivery.state, delivery.last_status_code) == ("pending", 401)
+    assert delivery.last_error.startswith("HTTP 401")
+
+
+def test_the_signature_covers_timestamp_and_body(people):
+    endpoint, secret = endpoint_for(people.city_admin, "https://93.184.216.34/hook")
+    body = b'{"event":{"kind":"ping"}}'
+    headers = signature_headers(secret=secret, body=body, timestamp=1_767_225_600)
+    stamp, signature = headers["X-Aduan-Timestamp"], headers["X-Aduan-Signature"]
+    ok = {"secret": secret, "timestamp": stamp, "signature": signature, "now": 1_767_225_660}
+    assert signature_verify(body=body, **ok)
+    assert not signature_verify(body=body + b" ", **ok)
+    assert not signature_verify(body=body, **{**ok, "timestamp": "1767225601"})
+    # Five minutes' tolerance, in both directions.
+    assert not signature_verify(body=body, **{**ok, "now": 1_767_225_600 + 301})
+    assert not signature_verify(body=body, **{**ok, "now": 1_767_225_600 - 301})
+    assert not signature_verify(body=body, **{**ok, "signature": None})
+    assert endpoint.secret == secret
+    assert secret.startswith("whsec_")
+
+
+def test_a_500_is_retried_after_the_backoff_and_delivered_once(
+    people, receiver, django_capture_on_commit_callbacks
+):
+    endpoint, receiver.secret = endpoint_for(people.city_admin, receiver.url)
+    receiver.statuses = [500]
+    with django_capture_on_commit_callbacks(execute=True):
+        disposed(people)
+    delivery = WebhookDelivery.objects.get(endpoint=endpoint)
+    assert (delivery.state, delivery.attempts, delivery.last_status_code) == ("pending", 1, 500)
+    assert "receiver says no" in delivery.last_error
+    first_try = timezone.now()
+    assert delivery.next_attempt_at >= first_try + BACKOFF[0] - dt.timedelta(seconds=5)
+
+    # Not yet due: the sweep leaves it alone.
+    assert deliveries_deliver_pending() == {}
+    assert len(receiver.received) == 1
+
+    with time_machine.travel(first_try + BACKOFF[0] + dt.timedelta(seconds=1)):
+        assert deliveries_deliver_pending() == {"sent": 1}
+        assert deliveries_deliver_pending() == {}  # delivered: nothing more to do
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.attempts, delivery.last_status_code) == ("sent", 2, 200)
+    assert [r.verified for r in receiver.received] == [True, True]
+    ids = {r.headers["X-Aduan-Delivery"] for r in receiver.received}
+    assert ids == {str(delivery.pk)}  # the same delivery id on the retry
+    assert receiver.received[0].body == receiver.received[1].body
+    assert WebhookEndpoint.objects.get(pk=endpoint.pk).failure_count == 0
+
+
+def test_after_the_last_attempt_a_delivery_fails_for_good(
+    people, receiver, django_capture_on_commit_callbacks
+):
+    endpoint, receiver.secret = endpoint_for(people.city_admin, receiver.url)
+    receiver.statuses = [503] * MAX_ATTEMPTS
+    with django_capture_on_commit_callbacks(execute=True):
+        disposed(people)
+    delivery = WebhookDelivery.objects.get(endpoint=endpoint)
+    moment = timezone.now()
+    for wait in BACKOFF:
+        moment += wait + dt.timedelta(seconds=1)
+        with time_machine.travel(moment):
+            deliveries_deliver_pending()
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.attempts) == ("failed", MAX_ATTEMPTS)
+    assert len(receiver.received) == MAX_ATTEMPTS
+    with time_machine.travel(moment + dt.timedelta(days=2)):
+        assert deliveries_deliver_pending() == {}
+
+
+def test_consecutive_failures_disable_the_endpoint_and_cancel_what_waits(
+    people, receiver, settings, django_capture_on_commit_callbacks
+):
+    settings.ADUAN_WEBHOOK_MAX_FAILURES = 3
+    endpoint, receiver.secret = endpoint_for(people.city_admin, receiver.url)
+    receiver.statuses = [500] * 10
+    with django_capture_on_commit_callbacks(execute=True):
+        reports = [disposed(people) for _n in range(4)]
+    endpoint.refresh_from_db()
+    assert not endpoint.is_active
+    assert "3 failed attempts in a row" in endpoint.disabled_reason
+    assert "HTTP 500" in endpoint.disabled_reason
+    assert len(receiver.received) == 3  # the fourth was never posted
+    states = sorted(WebhookDelivery.objects.values_list("state", flat=True))
+    assert states == ["cancelled"] * 4
+    # And no new deliveries while it is disabled.
+    with django_capture_on_commit_callbacks(execute=True):
+        disposed(people)
+    assert WebhookDelivery.objects.count() == 4
+    assert len(reports) == 4
+
+
+def test_a_success_resets_the_failure_count(people, receiver, django_capture_on_commit_callbacks):
+    endpoint, receiver.secret = endpoint_for(people.city_admin, receiver.url)
+    receiver.statuses = [500]
+    with django_capture_on_commit_callbacks(execute=True):
+        disposed(people)
+    assert WebhookEndpoint.objects.get(pk=endpoint.pk).failure_count == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        disposed(people)
+    assert WebhookEndpoint.objects.get(pk=endpoint.pk).failure_count == 0
+
+
+def test_two_workers_never_post_the_same_attempt(people, receiver):
+    endpoint, receiver.secret = endpoint_for(people.city_admin, receiver.url)
+    disposed(people)  # on-commit callbacks not run: the delivery waits
+    delivery = WebhookDelivery.objects.get(endpoint=endpoint)
+    assert delivery_attempt(delivery_id=delivery.pk, worker="a") == "sent"
+    assert delivery_attempt(delivery_id=delivery.pk, worker="b") == "not_claimed"
+    assert len(receiver.received) == 1
+
+
+def test_a_claim_of_a_dead_worker_is_posted_again_after_the_timeout(people, receiver):
+    endpoint, receiver.secret = endpoint_for(people.city_admin, receiver.url)
+    disposed(people)
+    delivery = WebhookDelivery.objects.get(endpoint=endpoint)
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        state=DeliveryState.SENDING, claimed_at=timezone.now(), claimed_by="dead", attempts=1
+    )
+    assert deliveries_deliver_pending() == {}  # still fresh: maybe still running
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=3)):
+        assert deliveries_deliver_pending() == {"released": 1, "sent": 1}
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.attempts) == ("sent", 2)
+
+
+def test_the_address_is_checked_again_before_each_attempt(people, receiver, settings):
+    endpoint, receiver.secret = endpoint_for(people.city_admin, receiver.url)
+    disposed(people)
+    delivery = WebhookDelivery.objects.get(endpoint=endpoint)
+    settings.ADUAN_WEBHOOK_ALLOW_PRIVATE = False
+    assert delivery_attempt(delivery_id=delivery.pk) == "retry"
+    delivery.refresh_from_db()
+    assert "private or local address" in delivery.last_error
+    assert delivery.last_status_code is None
+    assert receiver.received == []
+
+
+def test_an_unreachable_receiver_is_a_failed_attempt(people, receiver):
+    endpoint, receiver.secret = endpoint_for(people.city_admin, receiver.url)
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(url="http://127.0.0.1:9/closed")
+    disposed(people)
+    delivery = WebhookDelivery.objects.get(endpoint=endpoint)
+    assert delivery_attempt(delivery_id=delivery.pk) == "retry"
+    delivery.refresh_from_db()
+    assert "ConnectionRefusedError" in delivery.last_error
+
+
+def test_the_body_is_canonical_json(people, receiver):
+    endpoint, receiver.secret = endpoint_for(people.city_admin, receiver.url)
+    disposed(people)
+    delivery = WebhookDelivery.objects.get(endpoint=endpoint)
+    body = delivery_body(delivery)
+    assert body == delivery_body(WebhookDelivery.objects.get(pk=delivery.pk))
+    canonical = json.dumps(
+        json.loads(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode()
+    assert body == canonical

@@ -1,0 +1,141 @@
+"""Where webhooks may go (a guard against server-side request forgery).
+
+An agency admin types a URL and our server sends requests to it, so the URL must not be
+a way to reach what only the server can reach (the cloud metadata service at
+169.254.169.254, the database, an admin port on localhost):
+
+- ``https`` only; ``http`` when ``ADUAN_WEBHOOK_ALLOW_HTTP`` is on, or when the host is a
+  loopback address (which itself needs the next setting);
+- every address the host name resolves to must be a public one: private (10/8,
+  172.16/12, 192.168/16, fc00::/7), loopback, link-local, shared (100.64/10), reserved
+  and multicast addresses are refused unless ``ADUAN_WEBHOOK_ALLOW_PRIVATE`` is on (for
+  tests and for an installation inside a government network);
+- no user name or password in the URL.
+
+The check runs when the URL is saved AND before every request, and the request then goes
+to the address that was checked (``open_connection``): a host name that resolved to a
+public address when it was saved and to 10.0.0.1 a second later (DNS rebinding) is
+refused instead of followed. Redirects are never followed.
+"""
+
+from __future__ import annotations
+
+import http.client
+import ipaddress
+import socket
+import ssl
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from aduan.core.errors import ValidationFailed
+
+URL_MAX_LENGTH = 500
+
+
+@dataclass(frozen=True)
+class Target:
+    scheme: str
+    host: str
+    port: int
+    path: str  # with the query string
+    address: str  # the checked IP address the request goes to
+
+
+def _allow_private() -> bool:
+    return bool(getattr(settings, "ADUAN_WEBHOOK_ALLOW_PRIVATE", False))
+
+
+def _allow_http() -> bool:
+    return bool(getattr(settings, "ADUAN_WEBHOOK_ALLOW_HTTP", False))
+
+
+def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_global and not address.is_multicast
+
+
+def _resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        return []
+    addresses = []
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+        if address not in addresses:
+            addresses.append(address)
+    return addresses
+
+
+def url_check(url: str) -> Target:
+    """The checked target of ``url``; ``ValidationFailed`` on the ``url`` field otherwise."""
+
+    def refuse(message: str) -> ValidationFailed:
+        return ValidationFailed(field_errors={"url": [message]})
+
+    url = (url or "").strip()
+    if not url:
+        raise refuse(_("Enter the URL of your receiver."))
+    if len(url) > URL_MAX_LENGTH:
+        raise refuse(_("The URL is too long (at most %(n)d characters).") % {"n": URL_MAX_LENGTH})
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise refuse(_("This is not a valid URL.")) from None
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise refuse(_("The URL must start with https:// and name a host."))
+    if parts.username or parts.password:
+        raise refuse(_("Do not put a user name or password in the URL; requests are signed."))
+    port = port or (443 if parts.scheme == "https" else 80)
+    addresses = _resolve(parts.hostname, port)
+    if not addresses:
+        raise refuse(_("The host %(host)s could not be found.") % {"host": parts.hostname})
+    if not _allow_private() and not all(_is_public(address) for address in addresses):
+        raise refuse(
+            _("The host %(host)s has a private or local address; webhooks go to public addresses.")
+            % {"host": parts.hostname}
+        )
+    if (
+        parts.scheme == "http"
+        and not _allow_http()
+        and not all(address.is_loopback for address in addresses)
+    ):
+        raise refuse(_("The URL must use https://."))
+    path = parts.path or "/"
+    if parts.query:
+        path = f"{path}?{parts.query}"
+    return Target(
+        scheme=parts.scheme, host=parts.hostname, port=port, path=path, address=str(addresses[0])
+    )
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, target: Target, timeout: float) -> None:
+        super().__init__(target.host, target.port, timeout=timeout)
+        self._address = target.address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, target: Target, timeout: float) -> None:
+        self._tls = ssl.create_default_context()
+        super().__init__(target.host, target.port, timeout=timeout, context=self._tls)
+        self._address = target.address
+
+    def connect(self) -> None:
+        # The certificate is checked against the host name, the socket goes to the address.
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._tls.wrap_socket(sock, server_hostname=self.host)
+
+
+def open_connection(target: Target, *, timeout: float) -> http.client.HTTPConnection:
+    if target.scheme == "https":
+        return _PinnedHTTPSConnection(target, timeout)
+    return _PinnedHTTPConnection(target, timeout)

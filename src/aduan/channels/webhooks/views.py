@@ -1,0 +1,216 @@
+"""The agency admin's integration screen (mounted at ``staf/integrasi/``): webhook
+endpoints, their delivery logs, and the agency's integration tokens.
+
+Anonymous visitors are sent to sign in; any signed-in account other than an agency
+admin gets 403; another agency's endpoint or token is 404. A new secret or token is
+shown once, on a page that is not cached, and never put in the session or a message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from aduan.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+
+from . import services
+from .forms import EndpointForm, TokenForm
+from .models import DeliveryState
+from .selectors import LOG_SIZE, delivery_log, endpoint_list, integration_token_list
+
+
+def agency_admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            services.integration_admin_check(request.user)
+            return view(request, *args, **kwargs)
+        except PermissionDenied as error:
+            raise DjangoPermissionDenied(error.message) from None
+        except NotFound:
+            raise Http404 from None
+
+    return wrapper
+
+
+def _add_errors(form, error: ValidationFailed) -> None:
+    for field, field_messages in error.field_errors.items():
+        for message in field_messages:
+            form.add_error(field if field in form.fields else None, message)
+
+
+def _page(request: HttpRequest, *, endpoint_form=None, token_form=None, status: int = 200):
+    agency = request.user.agency
+    return render(
+        request,
+        "webhooks/integration.html",
+        {
+            "agency": agency,
+            "endpoints": endpoint_list(agency=agency),
+            "tokens": integration_token_list(agency=agency),
+            "form": endpoint_form or EndpointForm(),
+            "token_form": token_form or TokenForm(),
+        },
+        status=status,
+    )
+
+
+def _shown_once(request: HttpRequest, *, title: str, value: str, note: str) -> HttpResponse:
+    return render(
+        request,
+        "webhooks/shown_once.html",
+        {"title": title, "value": value, "note": note},
+    )
+
+
+@agency_admin_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def integration(request: HttpRequest) -> HttpResponse:
+    form = EndpointForm(request.POST or None)
+    if request.method != "POST":
+        return _page(request)
+    if form.is_valid():
+        try:
+            endpoint, secret = services.endpoint_create(
+                actor=request.user,
+                url=form.cleaned_data["url"],
+                events=form.cleaned_data["events"],
+                description=form.cleaned_data["description"],
+            )
+        except ValidationFailed as error:
+            _add_errors(form, error)
+        else:
+            return _shown_once(
+                request,
+                title=_("Webhook added: %(url)s") % {"url": endpoint.url},
+                value=secret,
+                note=_(
+                    "This is the secret your receiver uses to check our signatures. "
+                    "It is shown only now: copy it into your system's settings."
+                ),
+            )
+    return _page(request, endpoint_form=form, status=422)
+
+
+@agency_admin_required
+@require_http_methods(["GET"])
+def endpoint_log(request: HttpRequest, pk: int) -> HttpResponse:
+    endpoint = services.endpoint_get_for_admin(actor=request.user, endpoint_id=pk)
+    failed_only = request.GET.get("failed") == "1"
+    return render(
+        request,
+        "webhooks/endpoint_log.html",
+        {
+            "endpoint": endpoint,
+            "deliveries": delivery_log(endpoint=endpoint, failed_only=failed_only),
+            "failed_only": failed_only,
+            "log_size": LOG_SIZE,
+            "states": DeliveryState,
+        },
+    )
+
+
+@agency_admin_required
+@require_POST
+def endpoint_disable(request: HttpRequest, pk: int) -> HttpResponse:
+    endpoint = services.endpoint_disable(actor=request.user, endpoint_id=pk)
+    messages.success(
+        request,
+        _("%(url)s is disabled; its waiting deliveries are cancelled.") % {"url": endpoint.url},
+    )
+    return redirect("webhooks:integration")
+
+
+@agency_admin_required
+@require_POST
+def endpoint_enable(request: HttpRequest, pk: int) -> HttpResponse:
+    endpoint = services.endpoint_enable(actor=request.user, endpoint_id=pk)
+    messages.success(request, _("%(url)s is enabled again.") % {"url": endpoint.url})
+    return redirect("webhooks:integration")
+
+
+@agency_admin_required
+@never_cache
+@require_POST
+def endpoint_secret(request: HttpRequest, pk: int) -> HttpResponse:
+    endpoint, secret = services.endpoint_rotate_secret(actor=request.user, endpoint_id=pk)
+    return _shown_once(
+        request,
+        title=_("New secret for %(url)s") % {"url": endpoint.url},
+        value=secret,
+        note=_(
+            "The old secret no longer works. This one is shown only now: "
+            "copy it into your system's settings."
+        ),
+    )
+
+
+@agency_admin_required
+@require_POST
+def endpoint_test(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        delivery = services.webhook_send_test(actor=request.user, endpoint_id=pk)
+    except InvalidTransition as error:
+        messages.error(request, error.message)
+        return redirect("webhooks:integration")
+    messages.success(
+        request,
+        _("Test event %(id)s queued; its outcome appears in the delivery log.")
+        % {"id": delivery.pk},
+    )
+    return redirect("webhooks:endpoint_log", pk=pk)
+
+
+@agency_admin_required
+@require_http_methods(["GET", "POST"])
+def endpoint_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    endpoint = services.endpoint_get_for_admin(actor=request.user, endpoint_id=pk)
+    if request.method == "POST":
+        services.endpoint_delete(actor=request.user, endpoint_id=pk)
+        messages.success(request, _("%(url)s is deleted.") % {"url": endpoint.url})
+        return redirect("webhooks:integration")
+    return render(request, "webhooks/endpoint_delete.html", {"endpoint": endpoint})
+
+
+@agency_admin_required
+@never_cache
+@require_POST
+def token_create(request: HttpRequest) -> HttpResponse:
+    form = TokenForm(request.POST)
+    if form.is_valid():
+        try:
+            token, raw = services.integration_token_create(
+                actor=request.user, name=form.cleaned_data["name"]
+            )
+        except ValidationFailed as error:
+            _add_errors(form, error)
+        else:
+            return _shown_once(
+                request,
+                title=_("Integration token “%(name)s”") % {"name": token.name},
+                value=raw,
+                note=_(
+                    "Send it as “Authorization: Bearer <token>” to /api/v1/inbox and the "
+                    "report actions. It is shown only now."
+                ),
+            )
+    return _page(request, token_form=form, status=422)
+
+
+@agency_admin_required
+@require_POST
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = services.integration_token_revoke(actor=request.user, token_id=pk)
+    messages.success(request, _("Token “%(name)s” is revoked.") % {"name": token.name})
+    return redirect("webhooks:integration")
