@@ -9,6 +9,7 @@ urlpatterns = [
     path("akun/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("kanal/sms/", include("aduan.channels.sms.urls")),
     path("open311/", include("aduan.channels.open311.urls")),
     path("kanal/x/", include("aduan.channels.x.urls")),
     path("notifikasi/", include("aduan.notifications.urls")),

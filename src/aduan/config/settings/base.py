@@ -324,6 +324,24 @@ ADUAN_X_ACCESS_TOKEN = os.environ.get("ADUAN_X_ACCESS_TOKEN", "")
 ADUAN_X_ACCOUNT_ID = os.environ.get("ADUAN_X_ACCOUNT_ID", "")
 ADUAN_X_HANDLE = os.environ.get("ADUAN_X_HANDLE", "lapor1708").lstrip("@")
 
+# SMS 1708 through Kannel (aduan.channels.sms, deploy/kannel/): the secret Kannel's
+# get-url carries and/or the addresses it may call from; messages per number; sendsms.
+ADUAN_SMS_INBOUND_TOKEN = os.environ.get("ADUAN_SMS_INBOUND_TOKEN", "")
+ADUAN_SMS_ALLOWED_IPS = env_list("ADUAN_SMS_ALLOWED_IPS")
+ADUAN_SMS_RATE = os.environ.get("ADUAN_SMS_RATE", "10/h")
+ADUAN_SMS_SHORTCODE = os.environ.get("ADUAN_SMS_SHORTCODE", "1708")
+ADUAN_KANNEL_SENDSMS_URL = os.environ.get("ADUAN_KANNEL_SENDSMS_URL", "")
+ADUAN_KANNEL_SENDSMS_USER = os.environ.get("ADUAN_KANNEL_SENDSMS_USER", "aduan")
+ADUAN_KANNEL_SENDSMS_PASSWORD = os.environ.get("ADUAN_KANNEL_SENDSMS_PASSWORD", "")
+
+# X (Twitter) @lapor1708 (aduan.channels.x): the Account Activity webhook at /kanal/x/webhook/
+# and replies through the X API v2. Empty secret or account id: the channel is off.
+ADUAN_X_API_BASE_URL = os.environ.get("ADUAN_X_API_BASE_URL", "https://api.x.com").rstrip("/")
+ADUAN_X_CONSUMER_SECRET = os.environ.get("ADUAN_X_CONSUMER_SECRET", "")
+ADUAN_X_ACCESS_TOKEN = os.environ.get("ADUAN_X_ACCESS_TOKEN", "")
+ADUAN_X_ACCOUNT_ID = os.environ.get("ADUAN_X_ACCOUNT_ID", "")
+ADUAN_X_HANDLE = os.environ.get("ADUAN_X_HANDLE", "lapor1708").lstrip("@")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 CHANNEL_MODULES = [
     "aduan.notifications.channels.in_app",
     "aduan.notifications.channels.email",
+    "aduan.channels.sms.sender",  # SMS-only reporters, through Kannel
     "aduan.channels.x.sender",  # X reporters: replies under their tweet or by DM
 ]
 

@@ -1,0 +1,288 @@
+"""What an SMS to 1708 does. ``sms_receive`` is the one entry point: Kannel's get-url view
+hands it the message and sends back whatever text it returns (nothing, if it is empty).
+
+- Identity is the sender's number as Kannel reports it, normalised to E.164; the first SMS
+  from a number creates an SMS-only citizen account (no e-mail, no password), which its
+  owner can later claim on the web. Nothing else in a message is trusted for identity.
+- Once only: the message is recorded under Kannel's message id (``%I``) in the same
+  transaction as what it does. A gateway retry of the same id gets the first answer again
+  and creates nothing; a retry that arrives while the first is still being handled waits
+  for it on the unique index (PostgreSQL) and then reads that answer.
+- Per-number limit (``ADUAN_SMS_RATE``): the first message over it gets a polite answer,
+  the rest get none, so that an auto-responder cannot start an SMS ping-pong.
+- Every answer fits in ONE SMS (160 GSM-7 characters, see ``gsm.py``): a reporter on an
+  old phone never gets a split reply. Notifications sent later may use two parts.
+- Malformed input (unknown command, a report too short or too long, an unreadable
+  tracking number) is answered with what to send instead, recorded as ``rejected`` with
+  the reason, and never creates anything.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django_ratelimit.core import get_usage
+
+from aduan.accounts.models import User
+from aduan.accounts.validators import normalise_phone
+from aduan.channels.models import ChannelKind, InboundStatus
+from aduan.channels.services import identity_user, inbound_finish, inbound_receive
+from aduan.core.errors import DomainError, InvalidTransition, NotFound, ValidationFailed
+from aduan.reports.models import (
+    BODY_MAX,
+    BODY_MIN,
+    Channel,
+    Classification,
+    EventAction,
+    Report,
+    Status,
+)
+from aduan.reports.selectors import event_list_for_user, report_get_for_user
+from aduan.reports.services import report_submit
+from aduan.workflow import services as workflow
+
+from . import gsm
+from .parser import CANONICAL, Command, Kind, derive_title, parse
+
+logger = logging.getLogger(__name__)
+
+# Statuses in which the reporter's message is an answer (it moves the report on);
+# in the other open ones it is a comment.
+ANSWERABLE = frozenset({Status.RESPONDED, Status.ON_HOLD})
+EXAMPLE_ID = "AB23CD45EF"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    reply: str
+    status: str = InboundStatus.ACCEPTED
+    report: Report | None = None
+    detail: str = ""
+
+
+def sms_receive(*, message_id: str, sender: str, receiver: str = "", text: str) -> str:
+    """Handle one SMS as Kannel delivered it; return the reply text ("" = no reply)."""
+    try:
+        phone = normalise_phone(sender)
+    except ValidationError:
+        phone = None
+    with transaction.atomic():
+        message, created = inbound_receive(
+            channel=ChannelKind.SMS, external_id=message_id, sender=phone or sender, text=text
+        )
+        if not created:
+            logger.info("sms %s: repeated delivery, answering as the first time", message_id)
+            return message.reply
+        outcome = _handle(phone=phone, receiver=receiver, text=text)
+        inbound_finish(
+            message,
+            status=outcome.status,
+            report=outcome.report,
+            reply=outcome.reply,
+            detail=outcome.detail,
+        )
+    if outcome.status != InboundStatus.ACCEPTED:
+        logger.info(
+            "sms %s from %s %s: %s", message_id, phone or "?", outcome.status, outcome.detail
+        )
+    return outcome.reply
+
+
+def _handle(*, phone: str | None, receiver: str, text: str) -> Outcome:
+    if phone is None:
+        # An operator's alphanumeric sender or a broken number: no one to answer.
+        return Outcome("", InboundStatus.REJECTED, detail="sender is not a phone number")
+    if phone == settings.ADUAN_SMS_SHORTCODE:
+        return Outcome("", InboundStatus.IGNORED, detail="sent by our own short code")
+    user = identity_user(channel=ChannelKind.SMS, address=phone)
+    if not user.is_active:
+        return Outcome("", InboundStatus.REJECTED, detail="account deactivated")
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        limited = _rate_limited(phone)
+        if limited is not None:
+            return limited
+        command = parse(text)
+        outcome = _HANDLERS[command.kind](command, user)
+        if receiver and receiver != settings.ADUAN_SMS_SHORTCODE:
+            outcome = Outcome(
+                outcome.reply,
+                outcome.status,
+                outcome.report,
+                f"{outcome.detail} (sent to {receiver[:40]})".strip(),
+            )
+        return outcome
+
+
+def _rate_limited(phone: str) -> Outcome | None:
+    usage = get_usage(
+        None,
+        group="sms-inbound",
+        key=lambda group, request: phone,
+        rate=settings.ADUAN_SMS_RATE,
+        increment=True,
+    )
+    if usage is None or not usage["should_limit"]:
+        return None
+    if usage["count"] == usage["limit"] + 1:
+        minutes = max(1, -(-int(usage["time_left"]) // 60))
+        reply = gsm.fit(
+            _(
+                "You have sent many messages in a short time. Please try again in "
+                "%(minutes)d minutes."
+            )
+            % {"minutes": minutes}
+        )
+    else:
+        reply = ""
+    return Outcome(reply, InboundStatus.REJECTED, detail="rate limited")
+
+
+# --- The commands ---------------------------------------------------------------------
+
+
+def help_text() -> str:
+    return gsm.fit(
+        _(
+            "SMS %(code)s: LAPOR <complaint>, ASPIRASI <suggestion>, INFO <question>, "
+            "CEK <tracking no.>, BALAS <tracking no.> <message>, BANTUAN."
+        )
+        % {"code": settings.ADUAN_SMS_SHORTCODE}
+    )
+
+
+def _help(command: Command, user: User) -> Outcome:
+    return Outcome(help_text())
+
+
+def _unknown(command: Command, user: User) -> Outcome:
+    return Outcome(help_text(), InboundStatus.REJECTED, detail="unknown command")
+
+
+def _submit(command: Command, user: User) -> Outcome:
+    keyword = CANONICAL[command.kind]
+    body = command.text
+    if len(body) < BODY_MIN:
+        reply = _(
+            "Too short: after %(keyword)s, describe what happened, where and when in at "
+            "least %(n)d characters."
+        ) % {"keyword": keyword, "n": BODY_MIN}
+        return Outcome(gsm.fit(reply), InboundStatus.REJECTED, detail="text too short")
+    if len(body) > BODY_MAX:
+        reply = _("Too long: write at most %(n)d characters and send it again.") % {"n": BODY_MAX}
+        return Outcome(gsm.fit(reply), InboundStatus.REJECTED, detail="text too long")
+    try:
+        report = report_submit(
+            reporter=user,
+            channel=Channel.SMS,
+            classification=command.classification,
+            title=derive_title(body),
+            body=body,
+        )
+    except ValidationFailed as exc:
+        reason = _first_error(exc)
+        reply = gsm.fit(_("Not accepted:"), reason)
+        return Outcome(reply, InboundStatus.REJECTED, detail=f"invalid: {reason}")
+    kind = Classification(report.classification).label
+    reply = _(
+        "%(kind)s received. Tracking no. %(id)s. To check its status, send CEK %(id)s to %(code)s."
+    ) % {"kind": kind, "id": report.tracking_id, "code": settings.ADUAN_SMS_SHORTCODE}
+    return Outcome(gsm.fit(reply), report=report)
+
+
+def _not_found(raw_id: str) -> str:
+    # raw_id is at most 24 characters of what the sender typed (parser._RAW_ID_CHARS).
+    return gsm.fit(
+        _("Report %(id)s was not found. Check the tracking number and send it again.")
+        % {"id": gsm.to_gsm(raw_id)}
+    )
+
+
+def _status(command: Command, user: User) -> Outcome:
+    if not command.raw_id:
+        reply = _("Send CEK and the tracking number, e.g. CEK %(id)s.") % {"id": EXAMPLE_ID}
+        return Outcome(gsm.fit(reply), InboundStatus.REJECTED, detail="no tracking number")
+    try:
+        if command.tracking_id is None:
+            raise NotFound
+        report = report_get_for_user(user=user, tracking_id=command.tracking_id)
+    except NotFound:
+        return Outcome(_not_found(command.raw_id), InboundStatus.REJECTED, detail="not found")
+    head = _("Report %(id)s: %(status)s.") % {
+        "id": report.tracking_id,
+        "status": Status(report.status).label,
+    }
+    responses = [
+        event
+        for event in event_list_for_user(user=user, report=report)
+        if event.action == EventAction.RESPONDED and event.note
+    ]
+    if not responses:
+        return Outcome(gsm.fit(head, "", _("No response yet.")), report=report)
+    if report.confidential:
+        # As in e-mail: text of a confidential report does not leave the site.
+        tail = _("The response is confidential; read it on the website.")
+        return Outcome(gsm.fit(head, "", tail), report=report)
+    tail = (
+        _("Answer: BALAS %(id)s <message>") % {"id": report.tracking_id}
+        if (report.status in ANSWERABLE and report.reporter_id == user.pk)
+        else ""
+    )
+    return Outcome(gsm.fit(head, _("Response:") + " " + responses[-1].note, tail), report=report)
+
+
+def _reply(command: Command, user: User) -> Outcome:
+    if not command.raw_id or not command.text:
+        reply = _(
+            "Send BALAS, the tracking number and your message, e.g. BALAS %(id)s Terima kasih."
+        ) % {"id": EXAMPLE_ID}
+        return Outcome(gsm.fit(reply), InboundStatus.REJECTED, detail="no tracking number or text")
+    try:
+        if command.tracking_id is None:
+            raise NotFound
+        report = report_get_for_user(user=user, tracking_id=command.tracking_id)
+        if report.reporter_id != user.pk:
+            raise NotFound  # a public report of someone else: same answer as a missing one
+    except NotFound:
+        return Outcome(_not_found(command.raw_id), InboundStatus.REJECTED, detail="not found")
+    act = workflow.report_answer if report.status in ANSWERABLE else workflow.report_comment
+    try:
+        act(report=report, actor=user, body=command.text)
+    except InvalidTransition:
+        reply = _("Report %(id)s is %(status)s: it no longer takes messages.") % {
+            "id": report.tracking_id,
+            "status": Status(report.status).label,
+        }
+        return Outcome(gsm.fit(reply), InboundStatus.REJECTED, report=report, detail="closed")
+    except ValidationFailed as exc:
+        reason = _first_error(exc)
+        reply = gsm.fit(_("Not sent:"), reason)
+        return Outcome(reply, InboundStatus.REJECTED, report=report, detail=f"invalid: {reason}")
+    except DomainError as exc:  # not the reporter's to act on after all (permissions)
+        logger.warning("sms reply on %s refused: %s", report.tracking_id, exc)
+        return Outcome(_not_found(command.raw_id), InboundStatus.REJECTED, detail="refused")
+    reply = _("Your message on report %(id)s has been received.") % {"id": report.tracking_id}
+    return Outcome(gsm.fit(reply), report=report)
+
+
+def _first_error(exc: ValidationFailed) -> str:
+    for messages in (exc.field_errors or {}).values():
+        if messages:
+            return str(messages[0])
+    return str(exc)
+
+
+_HANDLERS = {
+    Kind.REPORT: _submit,
+    Kind.ASPIRATION: _submit,
+    Kind.INFORMATION: _submit,
+    Kind.STATUS: _status,
+    Kind.REPLY: _reply,
+    Kind.HELP: _help,
+    Kind.UNKNOWN: _unknown,
+}
