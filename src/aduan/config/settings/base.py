@@ -334,14 +334,6 @@ ADUAN_KANNEL_SENDSMS_URL = os.environ.get("ADUAN_KANNEL_SENDSMS_URL", "")
 ADUAN_KANNEL_SENDSMS_USER = os.environ.get("ADUAN_KANNEL_SENDSMS_USER", "aduan")
 ADUAN_KANNEL_SENDSMS_PASSWORD = os.environ.get("ADUAN_KANNEL_SENDSMS_PASSWORD", "")
 
-# X (Twitter) @lapor1708 (aduan.channels.x): the Account Activity webhook at /kanal/x/webhook/
-# and replies through the X API v2. Empty secret or account id: the channel is off.
-ADUAN_X_API_BASE_URL = os.environ.get("ADUAN_X_API_BASE_URL", "https://api.x.com").rstrip("/")
-ADUAN_X_CONSUMER_SECRET = os.environ.get("ADUAN_X_CONSUMER_SECRET", "")
-ADUAN_X_ACCESS_TOKEN = os.environ.get("ADUAN_X_ACCESS_TOKEN", "")
-ADUAN_X_ACCOUNT_ID = os.environ.get("ADUAN_X_ACCOUNT_ID", "")
-ADUAN_X_HANDLE = os.environ.get("ADUAN_X_HANDLE", "lapor1708").lstrip("@")
-
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
