@@ -814,9 +814,9 @@ def test_inbox_query_count_is_constant(client, w, django_assert_max_num_queries,
         report = in_progress(w, category_id=CategoryFactory().pk)
         wf.report_comment(report=report, actor=w.agency_admin, body="Sedang dicek", internal=True)
     headers = bearer(w.agency_admin)
-    # token (+ its last-used stamp), count, page (with agency, category, region, reporter),
-    # events, attachments, deadlines, ratings
-    with django_assert_max_num_queries(8):
+    # token (+ its last-used stamp), the agency's unit ids, count, page (with agency,
+    # category, region, reporter), events, attachments, deadlines, ratings
+    with django_assert_max_num_queries(9):
         response = client.get(INBOX, **headers)
     assert len(response.json()["results"]) == n
 
