@@ -29,6 +29,7 @@ HINT = "install Kannel: apt-get install -y kannel kannel-extras (bearerbox, smsb
 _GROUP = re.compile(r"^group\s*=\s*(\S+)\s*$")
 _SETTING = re.compile(r"^([a-z0-9-]+)\s*=\s*(.*)$")
 _GOT = re.compile(r"Got message (\d+): <(\S+) (\S+) (\S+) (.*)>\s*$")
+_SENT = re.compile(r"fakesmsc: sent message (\d+)")
 
 
 def fakesmsc_path() -> str | None:
@@ -90,6 +91,7 @@ class Phones:
 
     process: subprocess.Popen
     replies: list[Reply] = field(default_factory=list)
+    sent: int = 0
     _buffer: bytes = b""
     _pending: dict[tuple[str, int], dict[int, str]] = field(default_factory=dict)
 
@@ -114,14 +116,22 @@ class Phones:
 
     def wait_for(self, count: int, timeout: float = 20.0) -> list[Reply]:
         """Read fakesmsc's log until ``count`` SMS arrived; fail after ``timeout`` s."""
+        self._read_until(lambda: len(self.replies) >= count, timeout, f"{count} SMS")
+        return self.replies[:count]
+
+    def wait_sent(self, count: int, timeout: float = 20.0) -> None:
+        """Until fakesmsc has handed ``count`` messages to bearerbox."""
+        self._read_until(lambda: self.sent >= count, timeout, f"{count} sent")
+
+    def _read_until(self, done, timeout: float, what: str) -> None:
         deadline = time.monotonic() + timeout
         with selectors.DefaultSelector() as selector:
             selector.register(self.process.stderr, selectors.EVENT_READ)
-            while len(self.replies) < count:
+            while not done():
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise TimeoutError(
-                        f"fakesmsc got {len(self.replies)} of {count} SMS: "
+                        f"fakesmsc: no {what} in {timeout} s; sent {self.sent}, got "
                         f"{[r.text for r in self.replies]}"
                     )
                 if not selector.select(timeout=min(left, 0.5)):
@@ -132,9 +142,11 @@ class Phones:
                 self._buffer += chunk
                 *lines, self._buffer = self._buffer.split(b"\n")
                 for raw in lines:
-                    if match := _GOT.search(raw.decode("utf-8", "replace")):
+                    line = raw.decode("utf-8", "replace")
+                    if match := _GOT.search(line):
                         self._take(*match.groups()[1:])
-        return self.replies[:count]
+                    elif match := _SENT.search(line):
+                        self.sent = max(self.sent, int(match.group(1)))
 
     def stop(self) -> None:
         if self.process.poll() is None:
