@@ -8,6 +8,8 @@ georeport.
 
 from __future__ import annotations
 
+import gc
+import threading
 from decimal import Decimal
 
 import pytest
@@ -21,6 +23,20 @@ from aduan.reports.tests.factories import ReportEventFactory, ReportFactory
 from .conftest import DESCRIPTION
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _server_requests_finished():
+    """Let the live server's request threads end after each test. A response object the
+    test still references (an ``HTTPError``'s, say) keeps its keep-alive socket open, and
+    with it the server thread and that thread's database connection, which would race the
+    test database's teardown. Collecting those responses closes the sockets; the threads
+    then finish their request and close their connections."""
+    yield
+    gc.collect()
+    for thread in threading.enumerate():
+        if thread.name.endswith("(process_request_thread)"):
+            thread.join(timeout=10)
 
 
 @pytest.fixture

@@ -13,14 +13,15 @@ import time_machine
 from django.test import Client
 
 from aduan.accounts.models import User
-from aduan.accounts.tests.factories import UserFactory
+from aduan.accounts.tests.factories import AgencyAdminFactory, NationalAdminFactory, UserFactory
 from aduan.agencies.tests.factories import AgencyFactory
 from aduan.channels.models import InboundMessage, InboundStatus
-from aduan.channels.open311 import selectors
+from aduan.channels.open311 import render, selectors
 from aduan.channels.open311.models import Open311Submission
 from aduan.channels.open311.services import api_key_revoke
 from aduan.reports.models import Channel, EventAction, Report, Status
 from aduan.reports.tests.factories import AttachmentFactory, ReportEventFactory, ReportFactory
+from aduan.workflow.services import report_accept, report_dispose, report_respond
 
 from .conftest import DESCRIPTION, ROOT
 
@@ -532,3 +533,25 @@ def test_a_posted_report_is_read_back_through_get(client, post_data):
     assert item["status"] == "open"
     assert item["service_code"] == "lampu-jalan"
     assert item["description"].startswith(DESCRIPTION)
+
+
+def test_a_posted_report_moves_through_the_same_workflow(client, post_data):
+    """The national queue, the agency's handling and its deadlines, read back in Open311."""
+    tracking_id = json_of(client.post(f"{ROOT}/requests.json", post_data))[0]["service_request_id"]
+    report = Report.objects.get(tracking_id=tracking_id)
+    agency = AgencyFactory(name="Dinas Perhubungan Kota Bandung")
+    report = report_dispose(report=report, actor=NationalAdminFactory(), agency_id=agency.pk)
+    staff = AgencyAdminFactory(agency=agency)
+    report = report_accept(report=report, actor=staff)
+    report = report_respond(
+        report=report, actor=staff, body="Lampu sudah diganti oleh petugas pada hari ini."
+    )
+    report.refresh_from_db()
+
+    [item] = json_of(client.get(f"{ROOT}/requests/{tracking_id}.json"))
+    assert item["status"] == "open"  # responded: open until the reporter or the clock closes it
+    assert item["agency_responsible"] == "Dinas Perhubungan Kota Bandung"
+    assert item["status_notes"] == "Lampu sudah diganti oleh petugas pada hari ini."
+    assert report.due_at is not None
+    assert item["expected_datetime"] == render.w3c(report.due_at)
+    assert item["updated_datetime"] == render.w3c(report.updated_at)
