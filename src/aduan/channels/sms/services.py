@@ -31,7 +31,7 @@ from django_ratelimit.core import get_usage
 
 from aduan.accounts.models import User
 from aduan.accounts.validators import normalise_phone
-from aduan.channels.models import ChannelKind, InboundStatus
+from aduan.channels.models import ChannelKind, InboundMessage, InboundStatus
 from aduan.channels.services import identity_user, inbound_finish, inbound_receive
 from aduan.core.errors import DomainError, InvalidTransition, NotFound, ValidationFailed
 from aduan.reports.models import (
@@ -68,18 +68,23 @@ class Outcome:
 
 def sms_receive(*, message_id: str, sender: str, receiver: str = "", text: str) -> str:
     """Handle one SMS as Kannel delivered it; return the reply text ("" = no reply)."""
+    repeated = _repeated_reply(message_id)
+    if repeated is not None:
+        return repeated
     try:
         phone = normalise_phone(sender)
     except ValidationError:
         phone = None
+    # Counted outside the transaction below: with the database cache, the counter's row
+    # would otherwise stay locked until the report is written, one sender's SMS in a row.
+    limited = _rate_limited(phone) if phone else None
     with transaction.atomic():
         message, created = inbound_receive(
             channel=ChannelKind.SMS, external_id=message_id, sender=phone or sender, text=text
         )
-        if not created:
-            logger.info("sms %s: repeated delivery, answering as the first time", message_id)
-            return message.reply
-        outcome = _handle(phone=phone, receiver=receiver, text=text)
+        if not created:  # the same id, arrived meanwhile
+            return _repeated_reply(message_id) or message.reply
+        outcome = limited or _handle(phone=phone, receiver=receiver, text=text)
         inbound_finish(
             message,
             status=outcome.status,
@@ -94,6 +99,18 @@ def sms_receive(*, message_id: str, sender: str, receiver: str = "", text: str) 
     return outcome.reply
 
 
+def _repeated_reply(message_id: str) -> str | None:
+    """The answer given to ``message_id`` before, if it came before."""
+    reply = (
+        InboundMessage.objects.filter(channel=ChannelKind.SMS, external_id=message_id[:255])
+        .values_list("reply", flat=True)
+        .first()
+    )
+    if reply is not None:
+        logger.info("sms %s: repeated delivery, answering as the first time", message_id)
+    return reply
+
+
 def _handle(*, phone: str | None, receiver: str, text: str) -> Outcome:
     if phone is None:
         # An operator's alphanumeric sender or a broken number: no one to answer.
@@ -104,9 +121,6 @@ def _handle(*, phone: str | None, receiver: str, text: str) -> Outcome:
     if not user.is_active:
         return Outcome("", InboundStatus.REJECTED, detail="account deactivated")
     with translation.override(user.language or settings.LANGUAGE_CODE):
-        limited = _rate_limited(phone)
-        if limited is not None:
-            return limited
         command = parse(text)
         outcome = _HANDLERS[command.kind](command, user)
         if receiver and receiver != settings.ADUAN_SMS_SHORTCODE:
@@ -131,13 +145,16 @@ def _rate_limited(phone: str) -> Outcome | None:
         return None
     if usage["count"] == usage["limit"] + 1:
         minutes = max(1, -(-int(usage["time_left"]) // 60))
-        reply = gsm.fit(
-            _(
-                "You have sent many messages in a short time. Please try again in "
-                "%(minutes)d minutes."
+        # Before the account is looked up (that is what the limit spares): the default
+        # language.
+        with translation.override(settings.LANGUAGE_CODE):
+            reply = gsm.fit(
+                _(
+                    "You have sent many messages in a short time. Please try again in "
+                    "%(minutes)d minutes."
+                )
+                % {"minutes": minutes}
             )
-            % {"minutes": minutes}
-        )
     else:
         reply = ""
     return Outcome(reply, InboundStatus.REJECTED, detail="rate limited")

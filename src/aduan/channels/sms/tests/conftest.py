@@ -69,3 +69,18 @@ def sendsms_kannel(tmp_path_factory):
     instance = _kannel(tmp_path_factory, "http://127.0.0.1:9/kanal/sms/masuk/")
     yield instance
     instance.stop()
+
+
+NOT_FOUND = "Report %(id)s was not found. Check the tracking number and send it again."
+
+
+def indonesian(message: str, **params) -> str:
+    """``message`` as an SMS answer says it: in Indonesian, in GSM-7."""
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    from aduan.channels.sms import gsm
+
+    with translation.override("id"):
+        text = gettext(message)
+    return gsm.to_gsm(text % params if params else text)

@@ -4,6 +4,7 @@ test_kannel.py for the real gateway)."""
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 from django.urls import reverse
@@ -26,7 +27,7 @@ from aduan.reports.models import (
 from aduan.reports.tests.factories import ReportFactory
 from aduan.workflow import services as wf
 
-from .conftest import E164, PHONE, TOKEN, sms
+from .conftest import E164, NOT_FOUND, PHONE, TOKEN, indonesian, sms
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sms_settings")]
 
@@ -228,7 +229,7 @@ def test_a_rule_of_report_submit_is_answered_with_its_message(client, monkeypatc
 
     monkeypatch.setattr("aduan.channels.sms.services.report_submit", refuse)
     reply = reply_of(sms(client, f"LAPOR {COMPLAINT}"))
-    assert reply == "Not accepted: The title needs at least 10 characters."
+    assert reply == indonesian("Not accepted:") + " The title needs at least 10 characters."
     assert not Report.objects.exists()
     assert InboundMessage.objects.get().status == InboundStatus.REJECTED
 
@@ -257,8 +258,11 @@ def test_anything_else_gets_the_help_text(client, text):
 def test_cek_shows_the_status_in_indonesian(client):
     report = submit(client)
     reply = reply_of(sms(client, f"cek {report.tracking_id.lower()}"))
-    assert reply.startswith(f"Report {report.tracking_id}: {label(Status.SUBMITTED)}.")
-    assert "No response yet." in reply
+    head = indonesian(
+        "Report %(id)s: %(status)s.", id=report.tracking_id, status=label("submitted")
+    )
+    assert reply == f"{head} {indonesian('No response yet.')}"
+    assert label(Status.SUBMITTED) in reply
 
 
 def test_cek_shows_the_last_response_and_how_to_answer(client, staff):
@@ -274,7 +278,7 @@ def test_cek_cuts_a_long_response_to_one_sms(client, staff):
     reply = reply_of(sms(client, f"CEK {report.tracking_id}"))
     assert "Tanggapan panjang" in reply
     assert "..." in reply
-    assert reply.endswith(f"BALAS {report.tracking_id} <message>")
+    assert reply.endswith(indonesian("Answer: BALAS %(id)s <message>", id=report.tracking_id))
 
 
 def test_cek_of_a_confidential_report_keeps_the_response_off_the_sms(client, staff):
@@ -283,13 +287,15 @@ def test_cek_of_a_confidential_report_keeps_the_response_off_the_sms(client, sta
     report = responded(report, staff, "Rahasia: nama pelaku sudah dicatat.")
     reply = reply_of(sms(client, f"CEK {report.tracking_id}"))
     assert "Rahasia" not in reply
-    assert "confidential" in reply
+    assert reply.endswith(indonesian("The response is confidential; read it on the website."))
 
 
 def test_cek_of_someone_elses_public_report_shows_its_status(client):
     other = ReportFactory(status=Status.IN_PROGRESS, confidential=False)
     reply = reply_of(sms(client, f"CEK {other.tracking_id}"))
-    assert reply.startswith(f"Report {other.tracking_id}: {label(Status.IN_PROGRESS)}.")
+    assert reply.startswith(
+        indonesian("Report %(id)s: %(status)s.", id=other.tracking_id, status=label(other.status))
+    )
 
 
 @pytest.mark.parametrize(
@@ -298,7 +304,7 @@ def test_cek_of_someone_elses_public_report_shows_its_status(client):
 def test_cek_of_someone_elses_hidden_report_is_not_found(client, hidden):
     other = ReportFactory(**{"status": Status.IN_PROGRESS, **hidden})
     reply = reply_of(sms(client, f"CEK {other.tracking_id}"))
-    assert "was not found" in reply
+    assert reply == indonesian(NOT_FOUND, id=other.tracking_id)
     assert label(other.status) not in reply
     assert InboundMessage.objects.get().detail == "not found"
 
@@ -306,7 +312,7 @@ def test_cek_of_someone_elses_hidden_report_is_not_found(client, hidden):
 @pytest.mark.parametrize("text", ["CEK 12345", "CEK AB23CD45EF"])
 def test_cek_of_an_unknown_number_is_not_found(client, text):
     reply = reply_of(sms(client, text))
-    assert reply.startswith(f"Report {text.split()[1]} was not found.")
+    assert reply == indonesian(NOT_FOUND, id=text.split()[1])
 
 
 def test_cek_without_a_number_says_how(client):
@@ -357,7 +363,7 @@ def test_balas_on_someone_elses_report_is_not_found_and_changes_nothing(client):
     other = ReportFactory(status=Status.RESPONDED, confidential=False)
     events = other.events.count()
     reply = reply_of(sms(client, f"BALAS {other.tracking_id} Ini laporan saya juga."))
-    assert "was not found" in reply
+    assert reply == indonesian(NOT_FOUND, id=other.tracking_id)
     assert other.events.count() == events
     other.refresh_from_db()
     assert other.status == Status.RESPONDED
@@ -386,7 +392,11 @@ def test_the_rate_limit_answers_politely_once_then_stays_silent(client, settings
     for n in range(3):
         assert reply_of(sms(client, "BANTUAN", message_id=f"m{n}")) == help_text()
     polite = reply_of(sms(client, "BANTUAN", message_id="m3"))
-    assert "try again in" in polite
+    wording = indonesian(
+        "You have sent many messages in a short time. Please try again in %(minutes)d minutes.",
+        minutes=987654,
+    )
+    assert re.fullmatch(re.escape(wording).replace("987654", r"\d+"), polite)
     assert reply_of(sms(client, f"LAPOR {COMPLAINT}", message_id="m4")) == ""
     assert not Report.objects.exists()
     assert InboundMessage.objects.filter(detail="rate limited").count() == 2
