@@ -151,3 +151,11 @@ def test_confirmation_page_only_for_the_reporter(client, citizen, other_citizen,
     html = response.content.decode()
     assert f'<p class="tracking-id" id="tracking-id">{report.tracking_id}</p>' in html
     assert reverse("web:track_detail", args=[report.tracking_id]) in html
+
+
+def test_the_timeline_and_facts_say_which_channel_the_report_came_by(client):
+    from aduan.reports.tests.factories import ReportFactory
+
+    report = ReportFactory(channel="sms")
+    html = client.get(f"/lacak/{report.tracking_id}/").content.decode()
+    assert html.count("SMS 1708") == 2  # the facts and the submitted event
