@@ -140,7 +140,9 @@ def title_from(body: str) -> str:
     title = " ".join(first_line.split())
     if len(title) < 10:
         title = " ".join(body.split())
-    return Truncator(title).chars(TITLE_WANTED)
+    short = Truncator(title).chars(TITLE_WANTED)
+    # Truncator does not count combining marks; the database counts every code point.
+    return short if len(short) <= TITLE_WANTED else title[: TITLE_WANTED - 1] + "…"
 
 
 def _mentions_us(text: str, entities: dict, *, account_id: str, handle: str) -> bool:

@@ -111,3 +111,8 @@ def test_signature_helpers_agree_with_xs_formula():
     assert not signature_valid(secret="s3cret", body=body + b" ", header=sign(body, "s3cret"))
     assert not signature_valid(secret="", body=body, header=sign(body, ""))
     assert not signature_valid(secret="s3cret", body=body, header=None)
+
+
+def test_a_title_with_combining_marks_still_fits():
+    body = "Jalan rusak " + "e\u0301" * 120
+    assert len(title_from(body)) <= 100
