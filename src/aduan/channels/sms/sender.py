@@ -69,7 +69,7 @@ def sms_text(notification: Notification) -> str:
         if event is not None and event.is_public and not report.confidential:
             note = event.note
         if report.status in ANSWERABLE and report.reporter_id == recipient.pk:
-            hint = _("Answer: BALAS %(id)s <message>") % {"id": report.tracking_id}
+            hint = _("Answer: BALAS %(id)s [message]") % {"id": report.tracking_id}
         else:
             hint = _("Status: CEK %(id)s") % {"id": report.tracking_id}
         return gsm.fit(notification.subject.rstrip(".") + ".", note, hint, parts=PARTS)

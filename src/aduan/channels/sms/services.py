@@ -166,8 +166,8 @@ def _rate_limited(phone: str) -> Outcome | None:
 def help_text() -> str:
     return gsm.fit(
         _(
-            "SMS %(code)s: LAPOR <complaint>, ASPIRASI <suggestion>, INFO <question>, "
-            "CEK <tracking no.>, BALAS <tracking no.> <message>, BANTUAN."
+            "SMS %(code)s: LAPOR [complaint], ASPIRASI [suggestion], INFO [question], "
+            "CEK [tracking no.], BALAS [tracking no.] [message], BANTUAN."
         )
         % {"code": settings.ADUAN_SMS_SHORTCODE}
     )
@@ -246,7 +246,7 @@ def _status(command: Command, user: User) -> Outcome:
         tail = _("The response is confidential; read it on the website.")
         return Outcome(gsm.fit(head, "", tail), report=report)
     tail = (
-        _("Answer: BALAS %(id)s <message>") % {"id": report.tracking_id}
+        _("Answer: BALAS %(id)s [message]") % {"id": report.tracking_id}
         if (report.status in ANSWERABLE and report.reporter_id == user.pk)
         else ""
     )

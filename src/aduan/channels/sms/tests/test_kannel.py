@@ -19,6 +19,15 @@ from aduan.workflow import services as wf
 from .conftest import TOKEN
 from .kannel import CONFIG, render_config
 
+
+def help_id() -> str:
+    """The help text as SMS users get it: in Indonesian, whatever the test's language."""
+    from django.utils import translation
+
+    with translation.override("id"):
+        return help_text()
+
+
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("sms_settings")]
 
 COMPLAINT = "Lampu jalan di Jalan Merdeka mati sejak dua minggu, rawan kecelakaan malam hari."
@@ -86,7 +95,7 @@ def test_cek_and_balas_round_trips(kannel):
 
 def test_unknown_text_gets_the_help_text(kannel):
     [reply] = kannel.exchange(f"{phone(4)} 1708 text apa ini")
-    assert reply.text == help_text()
+    assert reply.text == help_id()
     assert not Report.objects.exists()
 
 

@@ -110,7 +110,7 @@ def test_the_text_carries_the_question_and_how_to_answer(settings, sms_report):
     assert sms_report.tracking_id in text
     assert on_hold in text
     assert "Di kelurahan mana lokasinya?" in text
-    assert text.endswith(indonesian("Answer: BALAS %(id)s <message>", id=sms_report.tracking_id))
+    assert text.endswith(indonesian("Answer: BALAS %(id)s [message]", id=sms_report.tracking_id))
 
 
 def test_a_long_note_is_cut_to_two_parts(settings, sms_report):

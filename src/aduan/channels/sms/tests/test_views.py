@@ -29,6 +29,15 @@ from aduan.workflow import services as wf
 
 from .conftest import E164, NOT_FOUND, PHONE, TOKEN, indonesian, sms
 
+
+def help_id() -> str:
+    """The help text as SMS users get it: in Indonesian, whatever the test's language."""
+    from django.utils import translation
+
+    with translation.override("id"):
+        return help_text()
+
+
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sms_settings")]
 
 COMPLAINT = "Jalan rusak parah di depan Pasar Cibinong, sudah tiga bulan belum diperbaiki dinas."
@@ -99,13 +108,13 @@ def test_an_address_list_is_checked_as_well_as_the_token(client, settings):
         {"token": TOKEN, "from": PHONE, "text": "BANTUAN", "id": "a1"},
         REMOTE_ADDR="10.0.0.5",
     )
-    assert reply_of(response) == help_text()
+    assert reply_of(response) == help_id()
 
 
 def test_an_address_list_alone_is_enough(client, settings):
     settings.ADUAN_SMS_INBOUND_TOKEN = ""
     settings.ADUAN_SMS_ALLOWED_IPS = ["127.0.0.1"]
-    assert reply_of(sms(client, "BANTUAN", token=None)) == help_text()
+    assert reply_of(sms(client, "BANTUAN", token=None)) == help_id()
 
 
 def test_only_get(client):
@@ -246,7 +255,7 @@ def test_help_lists_every_command(client):
 
 @pytest.mark.parametrize("text", ["", "halo pak", "LAPORjalan rusak", "🙏"])
 def test_anything_else_gets_the_help_text(client, text):
-    assert reply_of(sms(client, text)) == help_text()
+    assert reply_of(sms(client, text)) == help_id()
     message = InboundMessage.objects.get()
     assert (message.status, message.detail) == (InboundStatus.REJECTED, "unknown command")
     assert not Report.objects.exists()
@@ -278,7 +287,7 @@ def test_cek_cuts_a_long_response_to_one_sms(client, staff):
     reply = reply_of(sms(client, f"CEK {report.tracking_id}"))
     assert "Tanggapan panjang" in reply
     assert "..." in reply
-    assert reply.endswith(indonesian("Answer: BALAS %(id)s <message>", id=report.tracking_id))
+    assert reply.endswith(indonesian("Answer: BALAS %(id)s [message]", id=report.tracking_id))
 
 
 def test_cek_of_a_confidential_report_keeps_the_response_off_the_sms(client, staff):
@@ -390,7 +399,7 @@ def test_balas_without_number_or_text_says_how(client, text):
 def test_the_rate_limit_answers_politely_once_then_stays_silent(client, settings):
     settings.ADUAN_SMS_RATE = "3/h"
     for n in range(3):
-        assert reply_of(sms(client, "BANTUAN", message_id=f"m{n}")) == help_text()
+        assert reply_of(sms(client, "BANTUAN", message_id=f"m{n}")) == help_id()
     polite = reply_of(sms(client, "BANTUAN", message_id="m3"))
     wording = indonesian(
         "You have sent many messages in a short time. Please try again in %(minutes)d minutes.",
@@ -401,8 +410,8 @@ def test_the_rate_limit_answers_politely_once_then_stays_silent(client, settings
     assert not Report.objects.exists()
     assert InboundMessage.objects.filter(detail="rate limited").count() == 2
     # Another number is not affected; a retry of an answered message is not counted.
-    assert reply_of(sms(client, "BANTUAN", sender="081298765432", message_id="m5")) == help_text()
-    assert reply_of(sms(client, "BANTUAN", message_id="m0")) == help_text()
+    assert reply_of(sms(client, "BANTUAN", sender="081298765432", message_id="m5")) == help_id()
+    assert reply_of(sms(client, "BANTUAN", message_id="m0")) == help_id()
 
 
 def test_a_sender_that_is_not_a_phone_number_gets_nothing(client):
