@@ -40,19 +40,13 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
+from aduan.core.retry import BACKOFF, MAX_ATTEMPTS
+
 from .channels import Unreachable, delivered_channel_names, get_channel
 from .models import Notification, NotificationState
 
 logger = logging.getLogger(__name__)
 
-BACKOFF = (
-    timedelta(minutes=1),
-    timedelta(minutes=5),
-    timedelta(minutes=30),
-    timedelta(hours=2),
-    timedelta(hours=12),
-)
-MAX_ATTEMPTS = len(BACKOFF) + 1
 INTERRUPTED = "interrupted: delivery uncertain"
 # The sweep leaves fresh rows to the task enqueued with them, unless it is this late.
 SWEEP_GRACE = timedelta(seconds=30)

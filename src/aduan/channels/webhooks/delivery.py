@@ -38,6 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aduan.core.errors import ValidationFailed
+from aduan.core.retry import BACKOFF, MAX_ATTEMPTS
 
 from .models import DeliveryState, WebhookDelivery, WebhookEndpoint
 from .signing import signature_headers
@@ -45,14 +46,6 @@ from .urlguard import open_connection, url_check
 
 logger = logging.getLogger(__name__)
 
-BACKOFF = (
-    timedelta(minutes=1),
-    timedelta(minutes=5),
-    timedelta(minutes=30),
-    timedelta(hours=2),
-    timedelta(hours=12),
-)
-MAX_ATTEMPTS = len(BACKOFF) + 1
 CLAIM_TIMEOUT = timedelta(minutes=2)
 ERROR_MAX = 500
 USER_AGENT = "Aduan-Webhooks/1"

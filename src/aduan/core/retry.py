@@ -1,0 +1,15 @@
+"""The one retry schedule for everything Aduan sends out (notifications, webhooks, mail
+replies): 1 minute, 5 minutes, 30 minutes, 2 hours, 12 hours, then give up."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+BACKOFF = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=12),
+)
+MAX_ATTEMPTS = len(BACKOFF) + 1
