@@ -41,6 +41,11 @@ class UserManager(BaseUserManager["User"]):
         extra.setdefault("is_superuser", False)
         return self._create(email, password, **extra)
 
+    def people(self):
+        """Active accounts of persons: not the agencies' integration service accounts (the
+        owners of agency-scoped tokens), which act by API and read no notifications."""
+        return self.filter(is_active=True).exclude(api_tokens__agency__isnull=False)
+
     def create_superuser(self, email: str, password: str | None = None, **extra) -> User:
         extra.update(is_staff=True, is_superuser=True)
         extra.setdefault("full_name", "Administrator")

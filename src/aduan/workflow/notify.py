@@ -39,11 +39,12 @@ def agency_staff(*, report: Report, event: ReportEvent, agency: Agency, kind: st
     agency_ids = [agency.pk]
     if agency.parent_id:
         agency_ids.append(agency.parent_id)
-    staff = User.objects.filter(
-        is_active=True,
-        agency_id__in=agency_ids,
-        role__in=(Role.AGENCY_ADMIN, Role.UNIT_OFFICER),
-    ).exclude(role=Role.UNIT_OFFICER, agency_id__in=agency_ids[1:])
+    staff = (
+        User.objects.people()
+        .filter(agency_id__in=agency_ids, role__in=(Role.AGENCY_ADMIN, Role.UNIT_OFFICER))
+        .exclude(role=Role.UNIT_OFFICER, agency_id__in=agency_ids[1:])
+        .distinct()
+    )
     _send(recipients=list(staff), kind=kind, report=report, event=event)
     # The agency's own systems hear of it too (agency webhooks, same transaction).
     from aduan.channels.webhooks.services import webhooks_emit

@@ -150,9 +150,9 @@ class _Recipients:
             roles.append(Role.UNIT_OFFICER)
         return self._get(
             ("agency", agency.pk),
-            lambda: User.objects.filter(
-                is_active=True, agency_id=agency.pk, role__in=roles
-            ).order_by("pk"),
+            lambda: (
+                User.objects.people().filter(agency_id=agency.pk, role__in=roles).order_by("pk")
+            ),
         )
 
     def parent_admins(self, agency: Agency | None) -> list[User]:
@@ -160,9 +160,11 @@ class _Recipients:
             return []
         return self._get(
             ("parent", agency.parent_id),
-            lambda: User.objects.filter(
-                is_active=True, agency_id=agency.parent_id, role=Role.AGENCY_ADMIN
-            ).order_by("pk"),
+            lambda: (
+                User.objects.people()
+                .filter(agency_id=agency.parent_id, role=Role.AGENCY_ADMIN)
+                .order_by("pk")
+            ),
         )
 
     def acting_party(self, deadline: Deadline, report: Report) -> list[User]:
