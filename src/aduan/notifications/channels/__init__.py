@@ -10,6 +10,7 @@ names a channel, so SMS or X are one new module each.
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Callable, Sequence
 from importlib import import_module
 from typing import TYPE_CHECKING
@@ -32,21 +33,21 @@ class Unreachable(Exception):
     """The recipient can no longer be reached on this channel: the row is skipped."""
 
 
-class ChannelSender:
+class ChannelSender(abc.ABC):
     name: str = ""
     label: str = ""
     # False: writing the row is the delivery (the in-app list); True: a worker sends it.
     delivered: bool = True
 
+    @abc.abstractmethod
     def reachable(self, users: Sequence[User]) -> set[int]:
         """The ids of ``users`` this channel can reach now (one query at most)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def send(self, notification: Notification, *, started: Callable[[], None]) -> None:
         """Send ``notification``; call ``started()`` right before anything leaves the
         process (after connecting, before handing over the message). Raise on failure;
         raise ``Unreachable`` when the recipient can no longer be reached here."""
-        raise NotImplementedError
 
 
 _registry: dict[str, ChannelSender] = {}
