@@ -37,6 +37,7 @@ from aduan.agencies.models import (
     AgencyKind,
     Timezone,
 )
+from aduan.core.loading import LoadResult
 from aduan.regions.models import Region, RegionLevel, timezone_for_code, title_name
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -66,21 +67,7 @@ class AgencySpec:
     region_code: str | None = None
 
 
-@dataclass
-class AgencyLoadResult:
-    total: int = 0
-    created: int = 0
-    updated: int = 0
-
-    @property
-    def unchanged(self) -> int:
-        return self.total - self.created - self.updated
-
-    def __iadd__(self, other: AgencyLoadResult) -> AgencyLoadResult:
-        self.total += other.total
-        self.created += other.created
-        self.updated += other.updated
-        return self
+AgencyLoadResult = LoadResult
 
 
 # --- Reading the data -------------------------------------------------------------------

@@ -17,6 +17,7 @@ from django.core.validators import validate_slug
 from django.db import transaction
 
 from aduan.categories.models import Category
+from aduan.core.loading import LoadResult
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 CATEGORIES_FILE = DATA_DIR / "categories.json"
@@ -38,15 +39,7 @@ class CategorySpec:
     parent_code: str | None = None
 
 
-@dataclass
-class CategoryLoadResult:
-    total: int = 0
-    created: int = 0
-    updated: int = 0
-
-    @property
-    def unchanged(self) -> int:
-        return self.total - self.created - self.updated
+CategoryLoadResult = LoadResult
 
 
 def specs_from_json(path: Path = CATEGORIES_FILE) -> list[CategorySpec]:

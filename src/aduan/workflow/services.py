@@ -64,6 +64,14 @@ def _locked(report: Report) -> Report:
     )
 
 
+def _begin(report: Report, *, actor: User, action: Action) -> tuple[Report, Status]:
+    """Lock the report, check the actor's capacity and the move: the start of every action.
+    Returns the locked report and the status the action leads to."""
+    locked = _locked(report)
+    action_authorize(user=actor, report=locked, action=action)
+    return locked, transition_check(action=action, status=locked.status)
+
+
 def _text(
     value: str | None, *, field: str, minimum: int = NOTE_MIN, maximum: int = NOTE_MAX
 ) -> str:
@@ -164,9 +172,7 @@ def report_dispose(
     The admin may correct the title and category and set the privacy flags in the same
     step: the verification screen shows both flags so that they cannot be overlooked.
     """
-    report = _locked(report)
-    action_authorize(user=actor, report=report, action=Action.DISPOSE)
-    target = transition_check(action=Action.DISPOSE, status=report.status)
+    report, target = _begin(report, actor=actor, action=Action.DISPOSE)
     agency = _receiving_agency(agency_id)
     changed = ["status", "agency", "disposed_agency", "suggested_agency"]
     if title is not None and title.strip() != report.title:
@@ -235,9 +241,7 @@ def report_set_flags(
     confidential: bool | None = None,
     ip_address: str | None = None,
 ) -> Report:
-    report = _locked(report)
-    action_authorize(user=actor, report=report, action=Action.SET_FLAGS)
-    transition_check(action=Action.SET_FLAGS, status=report.status)
+    report, _target = _begin(report, actor=actor, action=Action.SET_FLAGS)
     note = _apply_flags(report, anonymous=anonymous, confidential=confidential)
     if not note:
         return report
@@ -260,9 +264,7 @@ def report_hold(
     *, report: Report, actor: User, question: str, ip_address: str | None = None
 ) -> Report:
     """Ask the reporter for missing information; the verification clock stops until they answer."""
-    report = _locked(report)
-    action_authorize(user=actor, report=report, action=Action.HOLD)
-    target = transition_check(action=Action.HOLD, status=report.status)
+    report, target = _begin(report, actor=actor, action=Action.HOLD)
     question = _text(question, field="question", minimum=10)
     from_status, report.status = report.status, target
     sla.deadline_cancel(report=report, kinds=[DeadlineKind.VERIFICATION])
@@ -283,9 +285,7 @@ def report_hold(
 def report_archive(
     *, report: Report, actor: User, reason: str, ip_address: str | None = None
 ) -> Report:
-    report = _locked(report)
-    action_authorize(user=actor, report=report, action=Action.ARCHIVE)
-    target = transition_check(action=Action.ARCHIVE, status=report.status)
+    report, target = _begin(report, actor=actor, action=Action.ARCHIVE)
     reason = _text(reason, field="reason", minimum=10)
     from_status, report.status = report.status, target
     report.closed_at = timezone.now()
@@ -308,9 +308,7 @@ def report_merge(
     *, report: Report, actor: User, into: str, note: str = "", ip_address: str | None = None
 ) -> Report:
     """Archive ``report`` as a duplicate of ``into``; its reporter follows ``into`` from now on."""
-    report = _locked(report)
-    action_authorize(user=actor, report=report, action=Action.MERGE)
-    target = transition_check(action=Action.MERGE, status=report.status)
+    report, target = _begin(report, actor=actor, action=Action.MERGE)
     tracking_id = normalise_tracking_id(into or "")
     survivor = (
         Report.objects.select_for_update(of=("self",)).filter(tracking_id=tracking_id).first()
@@ -363,9 +361,7 @@ def report_merge(
 
 @transaction.atomic
 def report_accept(*, report: Report, actor: User, ip_address: str | None = None) -> Report:
-    report = _locked(report)
-    action_authorize(user=actor, report=report, action=Action.ACCEPT)
-    target = transition_check(action=Action.ACCEPT, status=report.status)
+    report, target = _begin(report, actor=actor, action=Action.ACCEPT)
     from_status, report.status = report.status, target
     _save(report, "status")
     event = _event(
@@ -384,9 +380,7 @@ def report_return(
     *, report: Report, actor: User, reason: str, ip_address: str | None = None
 ) -> Report:
     """Not this agency's authority: back to the national admin's queue with the reason."""
-    report = _locked(report)
-    action_authorize(user=actor, report=report, action=Action.RETURN)
-    target = transition_check(action=Action.RETURN, status=report.status)
+    report, target = _begin(report, actor=actor, action=Action.RETURN)
     reason = _text(reason, field="reason", minimum=10)
     return _back_to_national_queue(
         report, actor=actor, target=target, note=reason, suggested=None, ip_address=ip_address
@@ -420,9 +414,7 @@ def report_forward(
     """Pass the report to one of the agency's own units, or, for another agency, back to
     the national admin with that agency as the suggestion (only the national admin disposes
     across agencies)."""
-    report = _locked(report)
-    action_authorize(user=actor, report=report, action=Action.FORWARD)
-    transition_check(action=Action.FORWARD, status=report.status)
+    report, _target = _begin(report, actor=actor, action=Action.FORWARD)
     target_agency = _receiving_agency(agency_id)
     if target_agency.pk == report.agency_id:
         raise ValidationFailed(
@@ -461,9 +453,7 @@ def report_forward(
 def report_extend(
     *, report: Report, actor: User, working_days: int, reason: str, ip_address: str | None = None
 ) -> Report:
-    report = _locked(report)
-    action_authorize(user=actor, report=report, action=Action.EXTEND)
-    transition_check(action=Action.EXTEND, status=report.status)
+    report, _target = _begin(report, actor=actor, action=Action.EXTEND)
     reason = _text(reason, field="reason", minimum=10)
     deadline = sla.deadline_extend(report=report, working_days=working_days, reason=reason)
     _save(report)
@@ -602,9 +592,7 @@ def report_answer(
 ) -> Report:
     """The reporter answers: to a response (back to the agency, with a new response
     deadline) or to the national admin's question (back to verification)."""
-    report = _locked(report)
-    action_authorize(user=actor, report=report, action=Action.ANSWER)
-    target = transition_check(action=Action.ANSWER, status=report.status)
+    report, target = _begin(report, actor=actor, action=Action.ANSWER)
     text = _text(body, field="body")
     from_status, report.status = report.status, target
     if from_status == Status.ON_HOLD:
@@ -670,9 +658,7 @@ def report_auto_close(*, report: Report) -> Report | None:
 def report_rate(
     *, report: Report, actor: User, score: int, comment: str = "", ip_address: str | None = None
 ) -> Report:
-    report = _locked(report)
-    action_authorize(user=actor, report=report, action=Action.RATE)
-    transition_check(action=Action.RATE, status=report.status)
+    report, _target = _begin(report, actor=actor, action=Action.RATE)
     try:
         score = int(score)
     except (TypeError, ValueError):
@@ -704,9 +690,7 @@ def report_reopen(
     *, report: Report, actor: User, reason: str, ip_address: str | None = None
 ) -> Report:
     """Once, within the reopen window (working days after closing), back to the agency."""
-    report = _locked(report)
-    action_authorize(user=actor, report=report, action=Action.REOPEN)
-    target = transition_check(action=Action.REOPEN, status=report.status)
+    report, target = _begin(report, actor=actor, action=Action.REOPEN)
     reason = _text(reason, field="reason", minimum=10)
     if report.reopen_count >= 1:
         raise InvalidTransition(_("A report can be reopened only once."))
