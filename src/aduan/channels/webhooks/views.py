@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import Any, NamedTuple
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -65,6 +67,14 @@ def _page(request: HttpRequest, *, endpoint_form=None, token_form=None, status: 
     )
 
 
+class ShownOnce(NamedTuple):
+    """A new secret or token, with the page's title and the note under it."""
+
+    title: str
+    value: str
+    note: str
+
+
 def _shown_once(request: HttpRequest, *, title: str, value: str, note: str) -> HttpResponse:
     return render(
         request,
@@ -73,34 +83,52 @@ def _shown_once(request: HttpRequest, *, title: str, value: str, note: str) -> H
     )
 
 
+def _create_and_show_once(
+    request: HttpRequest,
+    *,
+    form: forms.Form,
+    form_name: str,
+    create: Callable[[dict[str, Any]], ShownOnce],
+) -> HttpResponse:
+    """Run ``create`` with the valid form's data and show its value once; otherwise the
+    integration page again with ``form`` (as ``form_name``) and its errors, status 422.
+    """
+    if form.is_valid():
+        try:
+            shown = create(form.cleaned_data)
+        except ValidationFailed as error:
+            _add_errors(form, error)
+        else:
+            return _shown_once(request, **shown._asdict())
+    return _page(request, status=422, **{form_name: form})
+
+
 @agency_admin_required
 @never_cache
 @require_http_methods(["GET", "POST"])
 def integration(request: HttpRequest) -> HttpResponse:
-    form = EndpointForm(request.POST or None)
     if request.method != "POST":
         return _page(request)
-    if form.is_valid():
-        try:
-            endpoint, secret = services.endpoint_create(
-                actor=request.user,
-                url=form.cleaned_data["url"],
-                events=form.cleaned_data["events"],
-                description=form.cleaned_data["description"],
-            )
-        except ValidationFailed as error:
-            _add_errors(form, error)
-        else:
-            return _shown_once(
-                request,
-                title=_("Webhook added: %(url)s") % {"url": endpoint.url},
-                value=secret,
-                note=_(
-                    "This is the secret your receiver uses to check our signatures. "
-                    "It is shown only now: copy it into your system's settings."
-                ),
-            )
-    return _page(request, endpoint_form=form, status=422)
+
+    def create(data: dict[str, Any]) -> ShownOnce:
+        endpoint, secret = services.endpoint_create(
+            actor=request.user,
+            url=data["url"],
+            events=data["events"],
+            description=data["description"],
+        )
+        return ShownOnce(
+            title=_("Webhook added: %(url)s") % {"url": endpoint.url},
+            value=secret,
+            note=_(
+                "This is the secret your receiver uses to check our signatures. "
+                "It is shown only now: copy it into your system's settings."
+            ),
+        )
+
+    return _create_and_show_once(
+        request, form=EndpointForm(request.POST), form_name="endpoint_form", create=create
+    )
 
 
 @agency_admin_required
@@ -187,25 +215,20 @@ def endpoint_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @require_POST
 def token_create(request: HttpRequest) -> HttpResponse:
-    form = TokenForm(request.POST)
-    if form.is_valid():
-        try:
-            token, raw = services.integration_token_create(
-                actor=request.user, name=form.cleaned_data["name"]
-            )
-        except ValidationFailed as error:
-            _add_errors(form, error)
-        else:
-            return _shown_once(
-                request,
-                title=_("Integration token “%(name)s”") % {"name": token.name},
-                value=raw,
-                note=_(
-                    "Send it as “Authorization: Bearer <token>” to /api/v1/inbox and the "
-                    "report actions. It is shown only now."
-                ),
-            )
-    return _page(request, token_form=form, status=422)
+    def create(data: dict[str, Any]) -> ShownOnce:
+        token, raw = services.integration_token_create(actor=request.user, name=data["name"])
+        return ShownOnce(
+            title=_("Integration token “%(name)s”") % {"name": token.name},
+            value=raw,
+            note=_(
+                "Send it as “Authorization: Bearer <token>” to /api/v1/inbox and the "
+                "report actions. It is shown only now."
+            ),
+        )
+
+    return _create_and_show_once(
+        request, form=TokenForm(request.POST), form_name="token_form", create=create
+    )
 
 
 @agency_admin_required

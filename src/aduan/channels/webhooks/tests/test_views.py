@@ -112,6 +112,8 @@ def test_a_bad_webhook_is_explained(client, people, data, message):
     response = client.post(reverse("webhooks:integration"), data)
     assert response.status_code == 422
     assert message in response.content.decode()
+    assert response.context["form"].data["url"] == data["url"]
+    assert not response.context["token_form"].is_bound
     assert not WebhookEndpoint.objects.exists()
 
 
@@ -204,4 +206,6 @@ def test_a_token_needs_a_name(client, people):
     client.force_login(people.city_admin)
     response = client.post(reverse("webhooks:token_create"), {"name": ""})
     assert response.status_code == 422
+    assert response.context["token_form"].errors["name"] == ["This field is required."]
+    assert not response.context["form"].is_bound
     assert not ApiToken.objects.exists()
