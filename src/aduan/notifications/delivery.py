@@ -11,7 +11,10 @@ worker stamps ``send_started_at``. Afterwards:
 - the channel raised → the message was refused, so ``pending`` again with an exponential,
   capped back-off (1 min, 5 min, 30 min, 2 h, 12 h), or ``failed`` after
   ``MAX_ATTEMPTS`` attempts;
-- the recipient can no longer be reached (no verified address, inactive) → ``skipped``.
+- the recipient can no longer be reached (no verified address, inactive) → ``skipped``;
+- the channel handed the message over but got no answer (``Uncertain``: Kannel's HTTP
+  answer lost after the request was sent) → ``failed`` with "delivery uncertain", never
+  retried: the same rule as a worker dying mid-send, below.
 
 If the worker dies mid-send (SIGKILL, OOM, power), the row stays ``sending``. The sweep
 finds claims older than ``ADUAN_NOTIFICATION_CLAIM_TIMEOUT`` seconds (default 600: longer
@@ -42,12 +45,13 @@ from django.utils import timezone
 
 from aduan.core.retry import BACKOFF, MAX_ATTEMPTS
 
-from .channels import Unreachable, delivered_channel_names, get_channel
+from .channels import Uncertain, Unreachable, delivered_channel_names, get_channel
 from .models import Notification, NotificationState
 
 logger = logging.getLogger(__name__)
 
-INTERRUPTED = "interrupted: delivery uncertain"
+UNCERTAIN = "delivery uncertain"
+INTERRUPTED = f"interrupted: {UNCERTAIN}"
 # The sweep leaves fresh rows to the task enqueued with them, unless it is this late.
 SWEEP_GRACE = timedelta(seconds=30)
 
@@ -106,6 +110,10 @@ def notification_deliver(*, notification_id: int, worker: str | None = None) -> 
     except Unreachable as exc:
         mine.update(state=NotificationState.SKIPPED, last_error=str(exc)[:1000])
         return "skipped"
+    except Uncertain as exc:
+        logger.error("notification %s: delivery uncertain, not retried: %s", notification_id, exc)
+        mine.update(state=NotificationState.FAILED, last_error=f"{UNCERTAIN}: {exc}"[:1000])
+        return "failed"
     except Exception as exc:
         return _record_failure(notification=notification, mine=mine, error=exc)
     # Also when the sweep meanwhile marked a slow send "interrupted": it was sent after all.

@@ -58,12 +58,15 @@ class PreferenceRow:
 
 
 def preference_table(*, user: User) -> list[PreferenceRow]:
-    """Every kind × channel with the user's choice (default on), in one query."""
-    off = set(
-        NotificationPreference.objects.filter(user=user, enabled=False).values_list(
-            "kind", "channel"
+    """Every kind × channel offered to ``user`` (SMS and X only to those who can be reached
+    there) with their choice, or the channel's default for them."""
+    chosen = {
+        (kind, channel): enabled
+        for kind, channel, enabled in NotificationPreference.objects.filter(user=user).values_list(
+            "kind", "channel", "enabled"
         )
-    )
+    }
+    offered = [(name, sender) for name, sender in channels().items() if sender.offered(user)]
     return [
         PreferenceRow(
             kind=kind,
@@ -72,10 +75,11 @@ def preference_table(*, user: User) -> list[PreferenceRow]:
                 PreferenceCell(
                     channel=name,
                     label=str(sender.label),
-                    enabled=(kind, name) in ALWAYS_ON or (kind, name) not in off,
+                    enabled=(kind, name) in ALWAYS_ON
+                    or chosen.get((kind, name), sender.enabled_by_default(user)),
                     locked=(kind, name) in ALWAYS_ON,
                 )
-                for name, sender in channels().items()
+                for name, sender in offered
             ],
         )
         for kind, label in NotificationKind.choices

@@ -117,19 +117,22 @@ def _render(
 
 
 def _wanted(*, kind: str, recipients: list[User]) -> dict[str, set[int]]:
-    """For each channel, the recipients it reaches who have not switched it off."""
-    switched_off = set(
-        NotificationPreference.objects.filter(
-            user__in=recipients, kind=kind, enabled=False
-        ).values_list("user_id", "channel")
-    )
+    """For each channel, the recipients it reaches who want it: their own choice where
+    they made one, the channel's default for them where not."""
+    chosen = {
+        (user_id, channel): enabled
+        for user_id, channel, enabled in NotificationPreference.objects.filter(
+            user__in=recipients, kind=kind
+        ).values_list("user_id", "channel", "enabled")
+    }
+    by_id = {user.pk: user for user in recipients}
     wanted: dict[str, set[int]] = {}
     for name, sender in channels().items():
-        reachable = sender.reachable(recipients)
         wanted[name] = {
             user_id
-            for user_id in reachable
-            if (kind, name) in ALWAYS_ON or (user_id, name) not in switched_off
+            for user_id in sender.reachable(recipients)
+            if (kind, name) in ALWAYS_ON
+            or chosen.get((user_id, name), sender.enabled_by_default(by_id[user_id]))
         }
     return wanted
 
@@ -269,9 +272,12 @@ def preference_set(*, user: User, kind: str, channel: str, enabled: bool) -> Non
 
 @transaction.atomic
 def preferences_update(*, user: User, enabled: Collection[tuple[str, str]]) -> None:
-    """Set every (kind, channel) pair: on when it is in ``enabled``, off otherwise."""
-    for kind in NotificationKind.values:
-        for channel in channels():
+    """Set every (kind, channel) pair offered to ``user``: on when it is in ``enabled``,
+    off otherwise. Channels not offered (no SMS number yet) keep their default."""
+    for channel, sender in channels().items():
+        if not sender.offered(user):
+            continue
+        for kind in NotificationKind.values:
             if (kind, channel) in ALWAYS_ON:
                 continue
             preference_set(

@@ -1,9 +1,11 @@
 """The notification channel "sms": report updates to SMS-only reporters through Kannel.
 
-Who: an active account without an e-mail address whose phone number is its SMS identity
-(the account the first SMS to 1708 created, until its owner claims it on the web and adds
-an e-mail address). Nobody else: a web user's phone number was typed, not proven, and
-SMS costs money. Off altogether while ``ADUAN_KANNEL_SENDSMS_URL`` is unset.
+Who: an active account with a proven SMS identity: the number the first SMS to 1708 came
+from, or one a web user linked by sending ``KLAIM <code>`` from it. Never a phone number
+typed into a profile: that was not proven. SMS is on by default for SMS-only accounts
+(no e-mail address: it is their only way to hear back) and off by default for accounts
+that also get e-mail, who can switch it on per kind, since every SMS costs money. Off
+altogether while ``ADUAN_KANNEL_SENDSMS_URL`` is unset.
 
 What: at most two concatenated GSM-7 parts (306 characters): the notification's subject
 (already in the recipient's language: "Laporan X: Ditanggapi"), the public note of the
@@ -16,7 +18,7 @@ later delivery`` (no SMS centre connected: it keeps the message); anything else 
 refusal and is retried. The connection is opened before ``started()`` is called, so
 "Kannel unreachable" is a clean retry; once the request is on the wire, a lost answer
 means nobody knows whether Kannel took the message, and the row is settled as not sent
-(``DeliveryUncertain``) rather than risk the same SMS twice.
+(``DeliveryUncertain``: failed, never retried) rather than risk the same SMS twice.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aduan.channels.models import ChannelIdentity, ChannelKind
-from aduan.notifications.channels import ChannelSender, Unreachable, register
+from aduan.notifications.channels import ChannelSender, Uncertain, Unreachable, register
 
 from . import gsm
 from .services import ANSWERABLE
@@ -53,7 +55,7 @@ class DeliveryError(Exception):
     """Kannel refused the message (wrong credentials, bad number, queue full): retry."""
 
 
-class DeliveryUncertain(Unreachable):
+class DeliveryUncertain(Uncertain):
     """The request reached Kannel but its answer did not reach us: never sent again."""
 
 
@@ -80,29 +82,41 @@ class SmsChannel(ChannelSender):
     label = gettext_lazy("SMS")
 
     def reachable(self, users: Sequence[User]) -> set[int]:
-        if not settings.ADUAN_KANNEL_SENDSMS_URL:
-            return set()
-        # Without a query for everybody else: only e-mail-less accounts with a number can be
-        # SMS-only, and web accounts always have an e-mail address.
-        phones = {u.pk: u.phone for u in users if u.is_active and not u.email and u.phone}
-        if not phones:
-            return set()
-        proven = ChannelIdentity.objects.filter(
-            channel=ChannelKind.SMS, user_id__in=phones
-        ).values_list("user_id", "address")
-        return {user_id for user_id, address in proven if phones[user_id] == address}
+        return set(self._numbers(users))
+
+    def offered(self, user: User) -> bool:
+        return bool(self._numbers([user]))
+
+    def enabled_by_default(self, user: User) -> bool:
+        return not user.email
+
+    @staticmethod
+    def _numbers(users: Sequence[User]) -> dict[int, str]:
+        """The proven number of each reachable user (the latest linked, should one
+        account have several), in one query."""
+        active = [user.pk for user in users if user.is_active]
+        if not active or not settings.ADUAN_KANNEL_SENDSMS_URL:
+            return {}
+        return dict(
+            ChannelIdentity.objects.filter(
+                channel=ChannelKind.SMS, user_id__in=active, verified_at__isnull=False
+            )
+            .order_by("created_at", "id")
+            .values_list("user_id", "address")
+        )
 
     def send(self, notification: Notification, *, started: Callable[[], None]) -> None:
         recipient = notification.recipient
-        if not self.reachable([recipient]):
-            raise Unreachable("the recipient is not an SMS-only account any more")
+        phone = self._numbers([recipient]).get(recipient.pk)
+        if phone is None:
+            raise Unreachable("the recipient has no proven SMS number any more")
         url = urlsplit(settings.ADUAN_KANNEL_SENDSMS_URL)
         query = urlencode(
             {
                 "username": settings.ADUAN_KANNEL_SENDSMS_USER,
                 "password": settings.ADUAN_KANNEL_SENDSMS_PASSWORD,
                 "from": settings.ADUAN_SMS_SHORTCODE,
-                "to": recipient.phone,
+                "to": phone,
                 "text": sms_text(notification),
                 "charset": "UTF-8",
                 "coding": "0",

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
 import requests
+import urllib3
 from django.conf import settings
 
 logger = logging.getLogger(__name__)
@@ -32,6 +33,23 @@ class XApiError(Exception):
         super().__init__(message)
         self.status = status
         self.retry = retry
+
+
+class XApiUncertain(XApiError):
+    """The request went out but no answer came back: X may have posted it. Not retried."""
+
+    def __init__(self, message: str):
+        super().__init__(message, retry=False)
+
+
+def _never_connected(exc: requests.RequestException) -> bool:
+    """True when the request provably never reached X (no connection was made)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if isinstance(exc, requests.ConnectionError):
+        reason = getattr(exc.args[0] if exc.args else None, "reason", None)
+        return isinstance(reason, urllib3.exceptions.NewConnectionError)
+    return False
 
 
 @dataclass(frozen=True)
@@ -77,7 +95,9 @@ def _post(path: str, body: dict, *, started: Callable[[], None]) -> dict:
     try:
         response = session.send(request, timeout=TIMEOUT)
     except requests.RequestException as exc:
-        raise XApiError(f"X API unreachable: {type(exc).__name__}") from exc
+        if _never_connected(exc):
+            raise XApiError(f"X API unreachable: {type(exc).__name__}") from exc
+        raise XApiUncertain(f"no answer from the X API: {type(exc).__name__}") from exc
     finally:
         session.close()
     if response.status_code == 429 or response.status_code >= 500:

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from aduan.channels.models import ChannelIdentity, ChannelKind, InboundMessage, InboundStatus
-from aduan.notifications.channels import ChannelSender, Unreachable, register
+from aduan.notifications.channels import ChannelSender, Uncertain, Unreachable, register
 from aduan.notifications.models import NotificationKind
 
 from . import client
@@ -67,6 +67,9 @@ class XChannel(ChannelSender):
             ).values_list("user_id", flat=True)
         )
 
+    def offered(self, user: User) -> bool:
+        return bool(self.reachable([user]))
+
     def send(self, notification: Notification, *, started: Callable[[], None]) -> None:
         recipient = notification.recipient
         identity = ChannelIdentity.objects.filter(
@@ -101,6 +104,8 @@ class XChannel(ChannelSender):
                 )
             else:
                 client.direct_message(text=text, participant_id=identity.address, started=started)
+        except client.XApiUncertain as exc:
+            raise Uncertain(str(exc)) from exc
         except client.XApiError as exc:
             if not exc.retry:
                 raise Unreachable(str(exc)) from exc

@@ -33,6 +33,11 @@ class Unreachable(Exception):
     """The recipient can no longer be reached on this channel: the row is skipped."""
 
 
+class Uncertain(Exception):
+    """The message was handed over but no answer came back: nobody knows whether it left.
+    The row fails for good instead of being retried, so that nobody gets it twice."""
+
+
 class ChannelSender(abc.ABC):
     name: str = ""
     label: str = ""
@@ -43,11 +48,21 @@ class ChannelSender(abc.ABC):
     def reachable(self, users: Sequence[User]) -> set[int]:
         """The ids of ``users`` this channel can reach now (one query at most)."""
 
+    def offered(self, user: User) -> bool:
+        """Whether ``user``'s notification settings show this channel. A channel a user
+        cannot be reached on (no SMS number, no X account) is not offered to them."""
+        return True
+
+    def enabled_by_default(self, user: User) -> bool:
+        """The choice for a (kind, channel) pair that ``user`` never set."""
+        return True
+
     @abc.abstractmethod
     def send(self, notification: Notification, *, started: Callable[[], None]) -> None:
         """Send ``notification``; call ``started()`` right before anything leaves the
         process (after connecting, before handing over the message). Raise on failure;
-        raise ``Unreachable`` when the recipient can no longer be reached here."""
+        raise ``Unreachable`` when the recipient can no longer be reached here, and
+        ``Uncertain`` when the message may have left but its outcome is unknown."""
 
 
 _registry: dict[str, ChannelSender] = {}

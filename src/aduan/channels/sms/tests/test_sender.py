@@ -7,14 +7,23 @@ import socket
 import threading
 
 import pytest
-from django.utils import translation
+from django.urls import reverse
+from django.utils import timezone, translation
 
 from aduan.accounts.tests.factories import UserFactory
+from aduan.channels.models import ChannelIdentity
 from aduan.channels.services import identity_user
 from aduan.channels.sms import gsm
 from aduan.channels.sms.sender import SmsChannel, sms_text
-from aduan.notifications.delivery import notification_deliver
-from aduan.notifications.models import Notification, NotificationState
+from aduan.notifications.delivery import notification_deliver, notifications_deliver_pending
+from aduan.notifications.models import (
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+    NotificationState,
+)
+from aduan.notifications.selectors import preference_table
+from aduan.notifications.services import preference_set
 from aduan.reports.models import Status
 from aduan.reports.tests.factories import ReportFactory
 from aduan.workflow import services as wf
@@ -56,26 +65,68 @@ def test_nobody_is_reachable_while_sendsms_is_not_configured(sms_user):
     assert CHANNEL.reachable([sms_user]) == set()
 
 
-def test_not_a_web_account_nor_a_claimed_or_deactivated_one(settings, sms_user):
+def test_only_a_proven_number_of_an_active_account(settings, sms_user):
     settings.ADUAN_KANNEL_SENDSMS_URL = SENDSMS
     web_user = UserFactory(phone="+6281311112222")  # a typed number proves nothing
-    claimed = identity_user(channel="sms", address="+6281399998888")
-    claimed.email = "klaim@example.id"
-    claimed.save()
     inactive = identity_user(channel="sms", address="+6281377776666")
     inactive.is_active = False
     inactive.save()
-    moved = identity_user(channel="sms", address="+6281355554444")
-    moved.phone = "+6281355550000"  # the number on the account is not the proven one
-    moved.save()
-    assert CHANNEL.reachable([web_user, claimed, inactive, moved, sms_user]) == {sms_user.pk}
+    unproven = UserFactory()
+    ChannelIdentity.objects.create(
+        channel="sms", address="+6281366665555", user=unproven, verified_at=None
+    )
+    assert CHANNEL.reachable([web_user, inactive, unproven, sms_user]) == {sms_user.pk}
 
 
-def test_web_accounts_cost_no_query(settings, django_assert_num_queries):
+def test_the_proven_number_is_used_not_the_typed_one(settings, sms_user):
     settings.ADUAN_KANNEL_SENDSMS_URL = SENDSMS
-    users = UserFactory.create_batch(3)
-    with django_assert_num_queries(0):
-        assert CHANNEL.reachable(users) == set()
+    sms_user.phone = "+6281355550000"
+    sms_user.save()
+    assert CHANNEL._numbers([sms_user]) == {sms_user.pk: E164}
+
+
+def test_one_query_for_any_number_of_users(settings, django_assert_num_queries):
+    settings.ADUAN_KANNEL_SENDSMS_URL = SENDSMS
+    users = [identity_user(channel="sms", address=f"+62813000000{i:02d}") for i in range(5)]
+    users += UserFactory.create_batch(3)
+    with django_assert_num_queries(1):
+        assert CHANNEL.reachable(users) == {user.pk for user in users[:5]}
+
+
+def test_sms_is_on_by_default_only_for_accounts_without_e_mail(settings, sms_user):
+    """An SMS-only reporter has no other way to hear back; a web user who linked a number
+    also gets e-mail and chooses SMS (which costs money) per kind."""
+    settings.ADUAN_KANNEL_SENDSMS_URL = SENDSMS
+    linked = UserFactory()
+    ChannelIdentity.objects.create(
+        channel="sms", address="+6281344443333", user=linked, verified_at=timezone.now()
+    )
+    assert CHANNEL.enabled_by_default(sms_user) is True
+    assert CHANNEL.enabled_by_default(linked) is False
+    kind = NotificationKind.STATUS_CHANGED
+    report = ReportFactory(reporter=linked, status=Status.SUBMITTED, agency=None)
+    wf.report_hold(report=report, actor=_admin(), question="Di kelurahan mana lokasinya?")
+    assert not sms_rows(report).exists()
+    preference_set(user=linked, kind=kind, channel="sms", enabled=True)
+    wf.report_answer(report=report, actor=linked, body="Di Kelurahan Sukajadi, dekat pasar.")
+    wf.report_hold(report=report, actor=_admin(), question="Sejak kapan kejadiannya?")
+    assert sms_rows(report).get().kind == kind
+
+
+def test_the_settings_page_offers_sms_only_to_those_it_reaches(settings, sms_user, client):
+    settings.ADUAN_KANNEL_SENDSMS_URL = SENDSMS
+    web_user = UserFactory(phone="+6281311112222")
+    assert "sms" not in {cell.channel for cell in preference_table(user=web_user)[0].cells}
+    cells = {cell.channel: cell for cell in preference_table(user=sms_user)[0].cells}
+    assert cells["sms"].enabled is True
+    client.force_login(web_user)
+    page = client.get(reverse("notifications:preferences")).content.decode()
+    assert 'name="status_changed:email"' in page
+    assert ":sms" not in page
+    assert ":x" not in page
+    # A forged field for a channel not offered changes nothing.
+    client.post(reverse("notifications:preferences"), {"response_posted:sms": "on"})
+    assert not NotificationPreference.objects.filter(user=web_user, channel="sms").exists()
 
 
 def test_a_status_change_writes_an_sms_row_for_the_sms_reporter_only(settings, sms_report):
@@ -200,11 +251,13 @@ def test_no_answer_after_sending_is_never_sent_again(settings, sms_report):
     try:
         wf.report_hold(report=sms_report, actor=_admin(), question="Di kelurahan mana lokasinya?")
         row = sms_rows(sms_report).get()
-        assert notification_deliver(notification_id=row.pk) == "skipped"
+        assert notification_deliver(notification_id=row.pk) == "failed"
     finally:
         thread.join(timeout=10)
         listener.close()
     row.refresh_from_db()
-    assert row.state == NotificationState.SKIPPED
+    # Failed (the staff see it among failures), not skipped, and never tried again.
+    assert (row.state, row.attempts) == (NotificationState.FAILED, 1)
     assert row.send_started_at is not None
-    assert "no answer from Kannel" in row.last_error
+    assert row.last_error.startswith("delivery uncertain: no answer from Kannel")
+    assert notifications_deliver_pending().get("sent", 0) == 0

@@ -14,6 +14,8 @@ import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+HANG_UP = 0  # fail_next(prefix, HANG_UP): take the request, close without answering
+
 
 @dataclass
 class Recorded:
@@ -46,7 +48,7 @@ class FakeX:
         return [
             r
             for r in self.requests
-            if r.method == "POST" and r.path.startswith(path_prefix) and r.status < 300
+            if r.method == "POST" and r.path.startswith(path_prefix) and 200 <= r.status < 300
         ]
 
     @property
@@ -115,6 +117,11 @@ def _handler(fake: FakeX):
             dm = re.match(r"^/2/dm_conversations/with/([0-9]+)/messages$", self.path)
             if status is None and self.path != "/2/tweets" and not dm:
                 status = 404
+            if status == HANG_UP:
+                # Read the request, then close without an answer: did the post go out?
+                self._record(body, status)
+                self.close_connection = True
+                return
             status = status or 201
             self._record(body, status)
             if status >= 300:

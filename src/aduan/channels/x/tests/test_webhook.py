@@ -21,6 +21,7 @@ from aduan.reports.selectors import event_list_for_user
 from aduan.workflow import services as wf
 
 from .conftest import ACCESS_TOKEN, ACCOUNT_ID, SITE_URL, payload, payload_bytes, sign
+from .fake_x import HANG_UP
 
 pytestmark = pytest.mark.django_db
 
@@ -402,6 +403,30 @@ def test_a_reply_x_refuses_for_good_is_skipped_not_retried(client, fake_x, deliv
     assert row.state == NotificationState.SKIPPED
     assert "403" in row.last_error
     assert Report.objects.count() == 1
+
+
+def test_a_reply_without_an_answer_from_x_fails_and_is_never_posted_twice(client, fake_x, deliver):
+    """X took the POST and hung up: the DM may be out. Failed, not retried."""
+    fake_x.fail_next("/2/dm_conversations/", HANG_UP)
+    deliver(client, payload_bytes("dm.json", fake_x))
+    row = Notification.objects.get(channel="x")
+    assert (row.state, row.attempts) == (NotificationState.FAILED, 1)
+    assert row.last_error.startswith("delivery uncertain: no answer from the X API")
+    with time_machine.travel(timezone.now() + dt.timedelta(hours=13)):
+        assert notifications_deliver_pending().get("sent", 0) == 0
+    assert len(fake_x.sent("/2/dm_conversations/")) == 0
+    assert len([r for r in fake_x.requests if r.path.startswith("/2/dm_")]) == 1
+
+
+def test_a_reply_when_x_is_down_is_a_clean_retry(client, fake_x, deliver, settings):
+    """Nothing listens at the API address: provably not sent, so tried again later."""
+    from aduan.channels.sms.tests.kannel import free_port
+
+    settings.ADUAN_X_API_BASE_URL = f"http://127.0.0.1:{free_port()}"
+    deliver(client, payload_bytes("dm.json", fake_x))
+    row = Notification.objects.get(channel="x")
+    assert (row.state, row.attempts) == (NotificationState.PENDING, 1)
+    assert "X API unreachable" in row.last_error
 
 
 def test_a_later_status_change_reaches_the_x_reporter_under_the_tweet(
