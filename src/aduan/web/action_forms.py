@@ -59,6 +59,17 @@ def prepare_files(uploads) -> list[PreparedFile]:
     return prepared
 
 
+def _agency_query(label, *, help_text="") -> forms.CharField:
+    """The agency picker's search box (``agency_q``); ``agency_id`` holds the choice."""
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=100,
+        widget=forms.SearchInput,
+        help_text=help_text,
+    )
+
+
 def _note(label, *, required: bool = True, help_text="", rows: int = 4) -> forms.CharField:
     return forms.CharField(
         label=label,
@@ -77,6 +88,8 @@ class ActionForm(forms.Form):
     submit_label: ClassVar = _("Send")
     intro: ClassVar = ""
     danger: ClassVar[bool] = False
+    # The service's argument name -> this form's field, where the two differ.
+    service_fields: ClassVar[dict[str, str]] = {}
 
     def __init__(self, *args, report: Report, user: User, **kwargs) -> None:
         kwargs.setdefault("auto_id", f"id_{self.action.value}_%s")
@@ -103,6 +116,7 @@ class ActionForm(forms.Form):
 
     def add_service_errors(self, field_errors: dict[str, list[str]]) -> None:
         for key, messages in field_errors.items():
+            key = self.service_fields.get(key, key)
             target = key if key in self.fields else None
             for message in messages:
                 self.add_error(target, message)
@@ -111,7 +125,8 @@ class ActionForm(forms.Form):
 class AgencyPickerMixin:
     """The public site's agency picker (``agency_q`` + ``agency_id`` radios, htmx search)."""
 
-    def setup_picker(self, source, *, default: int | None = None) -> None:
+    def setup_picker(self, *, default: int | None = None) -> None:
+        source = self.data if self.is_bound else self.initial
         self.agency_query = str(source.get("agency_q") or "").strip()[:100]
         self.agency_suggestions = agencies_matching(self.agency_query)
         raw = source.get("agency_id") if "agency_id" in source else default
@@ -156,12 +171,10 @@ class DisposeForm(PrivacyMixin, AgencyPickerMixin, ActionForm):
         "Check the report, correct its title and topic if needed, choose the agency "
         "responsible, and confirm the reporter's privacy choices."
     )
+    service_fields: ClassVar = {"title": "title_text"}
 
-    agency_q = forms.CharField(
-        label=_("Search for an agency"),
-        required=False,
-        max_length=100,
-        widget=forms.SearchInput,
+    agency_q = _agency_query(
+        _("Search for an agency"),
         help_text=_("Type part of its name, e.g. “Dinas Pendidikan” or “PLN”."),
     )
     agency_id = forms.IntegerField(label=_("Agency"), required=False, min_value=1)
@@ -201,7 +214,7 @@ class DisposeForm(PrivacyMixin, AgencyPickerMixin, ActionForm):
         self.privacy_fields()
         self.order_fields(self.field_order)
         default = report.suggested_agency_id or report.requested_agency_id
-        self.setup_picker(self.data if self.is_bound else self.initial, default=default)
+        self.setup_picker(default=default)
 
     def clean(self):
         data = super().clean()
@@ -218,10 +231,6 @@ class DisposeForm(PrivacyMixin, AgencyPickerMixin, ActionForm):
             "category_id": data["category_id"],
             **self.privacy_arguments(),
         }
-
-    def add_service_errors(self, field_errors: dict[str, list[str]]) -> None:
-        mapped = {("title_text" if k == "title" else k): v for k, v in field_errors.items()}
-        super().add_service_errors(mapped)
 
 
 class SetFlagsForm(PrivacyMixin, ActionForm):
@@ -288,13 +297,9 @@ class ForwardForm(AgencyPickerMixin, ActionForm):
         "To one of your units; or to another agency, which sends the report back to the "
         "national admin with your suggestion."
     )
+    service_fields: ClassVar = {"agency_id": "unit_id"}
     unit_id = forms.TypedChoiceField(label=_("Unit"), required=False, coerce=int, empty_value=None)
-    agency_q = forms.CharField(
-        label=_("Or search for another agency"),
-        required=False,
-        max_length=100,
-        widget=forms.SearchInput,
-    )
+    agency_q = _agency_query(_("Or search for another agency"))
     agency_id = forms.IntegerField(label=_("Agency"), required=False, min_value=1)
     note = _note(_("Note (optional)"), required=False, rows=2)
 
@@ -304,7 +309,7 @@ class ForwardForm(AgencyPickerMixin, ActionForm):
         self.fields["unit_id"].choices = [("", _("— choose a unit —"))] + [
             (u.pk, u.name) for u in units
         ]
-        self.setup_picker(self.data if self.is_bound else self.initial)
+        self.setup_picker()
 
     def clean(self):
         data = super().clean()
@@ -315,10 +320,6 @@ class ForwardForm(AgencyPickerMixin, ActionForm):
     def arguments(self) -> dict:
         target = self.cleaned_data.get("unit_id") or self.selected_agency.pk
         return {"agency_id": target, "note": self.cleaned_data["note"]}
-
-    def add_service_errors(self, field_errors: dict[str, list[str]]) -> None:
-        mapped = {("unit_id" if k == "agency_id" else k): v for k, v in field_errors.items()}
-        super().add_service_errors(mapped)
 
 
 class ExtendForm(ActionForm):
