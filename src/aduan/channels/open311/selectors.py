@@ -27,6 +27,10 @@ from .models import Open311Submission
 
 MAX_REQUESTS = 1000  # the specification's recommended ceiling for one response
 DEFAULT_WINDOW = dt.timedelta(days=90)  # and its default (and widest) date range
+# Dates a filter may name: far enough from datetime's year 1 and 9999 that the 90-day
+# window and the conversion to UTC (or to the database's zone) cannot overflow.
+EARLIEST_DATE = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+LATEST_DATE = dt.datetime(9000, 1, 1, tzinfo=dt.UTC)
 STATUS_FILTERS = {
     "open": tuple(sorted(OPEN_STATUSES)),
     # Archived reports are hidden from the public, so "closed" is closed ones only.
@@ -77,6 +81,13 @@ def _w3c_datetime(name: str, value: str | None) -> dt.datetime | None:
         message = _(
             "%(name)s must be a W3C date and time with its offset, e.g. 2025-01-31T08:00:00+07:00."
         ) % {"name": name}
+        raise ValidationFailed(message, field_errors={name: [message]})
+    try:
+        in_range = EARLIEST_DATE <= parsed <= LATEST_DATE
+    except OverflowError:  # an offset that pushes year 1 or 9999 off the calendar
+        in_range = False
+    if not in_range:
+        message = _("%(name)s must be a date between the years 1900 and 9000.") % {"name": name}
         raise ValidationFailed(message, field_errors={name: [message]})
     return parsed
 

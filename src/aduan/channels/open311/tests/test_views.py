@@ -315,6 +315,14 @@ def test_dates_default_to_the_last_90_days_and_filter_by_requested_datetime(clie
         ({"start_date": "2025-01-01T00:00:00Z", "end_date": "2025-06-01T00:00:00Z"}, "end_date"),
         ({"start_date": "2025-02-01T00:00:00Z", "end_date": "2025-01-01T00:00:00Z"}, "start_date"),
         ({"status": "pending"}, "status"),
+        # Dates the calendar cannot hold once the 90-day window or UTC is applied.
+        ({"start_date": "9999-12-31T00:00:00Z"}, "start_date"),
+        ({"end_date": "0001-01-01T00:00:00Z"}, "end_date"),
+        ({"start_date": "0001-01-01T00:00:00+14:00"}, "start_date"),
+        (
+            {"start_date": "0001-01-01T00:00:00+14:00", "end_date": "0001-01-02T00:00:00Z"},
+            "start_date",
+        ),
     ],
 )
 def test_bad_filters_are_400_errors(client, db, params, field):
