@@ -25,6 +25,7 @@ admin's verification queue, with the web's filters, ordered by the current deadl
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from django.conf import settings
@@ -56,6 +57,7 @@ from .schemas import (
     HoldIn,
     InboxQuery,
     MergeIn,
+    NoFieldsIn,
     RateIn,
     ReopenIn,
     RespondIn,
@@ -67,6 +69,7 @@ from .services import report_act, report_respond
 from .transitions import Action, transition_check
 
 router = Router(tags=["workflow"])
+_POSITIONAL = inspect.Parameter.POSITIONAL_OR_KEYWORD
 
 
 class ProblemOut(Schema):
@@ -115,140 +118,177 @@ def _report_after(report: Report, *, user) -> dict:
     return report_out(fresh, user=user)
 
 
-def _act(request: HttpRequest, tracking_id: str, action: Action, payload: Schema | None) -> dict:
-    user = request.auth
-    report = report_get_for_user(user=user, tracking_id=tracking_id)
-    report_act(
-        report=report,
-        actor=user,
-        action=action,
-        # Optional fields left out mean "leave as it is" to the services, not "set to null".
-        payload=payload.dict(exclude_none=True) if payload is not None else {},
-        ip_address=client_ip(request),
+def _action_endpoint(action: Action, body: type[Schema], summary: str, description: str) -> None:
+    """Add ``POST /reports/{tracking_id}/actions/<action>``, taking ``body`` as JSON (a
+    ``NoFieldsIn`` body may be left out) and answering the report as the caller now sees it.
+    """
+
+    def endpoint(request: HttpRequest, tracking_id: str, payload: Schema | None = None) -> dict:
+        user = request.auth
+        report = report_get_for_user(user=user, tracking_id=tracking_id)
+        report_act(
+            report=report,
+            actor=user,
+            action=action,
+            # Optional fields left out mean "leave as it is" to the services, not "set to null".
+            payload=payload.dict(exclude_none=True) if payload is not None else {},
+            ip_address=client_ip(request),
+        )
+        return _report_after(report, user=user)
+
+    no_fields = issubclass(body, NoFieldsIn)
+    # Ninja reads the body's type from the signature: one typed signature per action.
+    endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter("request", _POSITIONAL, annotation=HttpRequest),
+            inspect.Parameter("tracking_id", _POSITIONAL, annotation=str),
+            inspect.Parameter(
+                "payload",
+                _POSITIONAL,
+                annotation=body | None if no_fields else body,
+                default=None if no_fields else inspect.Parameter.empty,
+            ),
+        ]
     )
-    return _report_after(report, user=user)
-
-
-def _action_route(action: Action, summary: str):
-    return router.post(
+    endpoint.__name__ = endpoint.__qualname__ = action.value
+    router.post(
         f"/reports/{{tracking_id}}/actions/{action.value}",
         response=ReportOut,
         openapi_extra=_problems(403, 404, 409, 422),
         summary=summary,
+        description=inspect.cleandoc(description),
         operation_id=f"report_action_{action.value}",
         url_name=f"report_action_{action.value}",
-    )
+    )(endpoint)
 
 
 # --- The national admin --------------------------------------------------------------
 
 
-@_action_route(Action.DISPOSE, "Verify and send to an agency")
-def dispose(request: HttpRequest, tracking_id: str, payload: DisposeIn):
+_action_endpoint(
+    Action.DISPOSE,
+    DisposeIn,
+    "Verify and send to an agency",
     """National admin, from ``submitted`` or ``returned`` → ``dispositioned``. May correct
     the title and category and set the privacy flags in the same step. Starts the
-    agency's response and completion deadlines."""
-    return _act(request, tracking_id, Action.DISPOSE, payload)
+    agency's response and completion deadlines.""",
+)
 
-
-@_action_route(Action.HOLD, "Ask the reporter for more information")
-def hold(request: HttpRequest, tracking_id: str, payload: HoldIn):
+_action_endpoint(
+    Action.HOLD,
+    HoldIn,
+    "Ask the reporter for more information",
     """National admin, from ``submitted`` or ``returned`` → ``on_hold``; the reporter's
-    ``answer`` brings it back to verification."""
-    return _act(request, tracking_id, Action.HOLD, payload)
+    ``answer`` brings it back to verification.""",
+)
 
+_action_endpoint(
+    Action.ARCHIVE,
+    ArchiveIn,
+    "Archive without processing",
+    "National admin, from ``submitted``, ``on_hold`` or ``returned`` → ``archived``.",
+)
 
-@_action_route(Action.ARCHIVE, "Archive without processing")
-def archive(request: HttpRequest, tracking_id: str, payload: ArchiveIn):
-    """National admin, from ``submitted``, ``on_hold`` or ``returned`` → ``archived``."""
-    return _act(request, tracking_id, Action.ARCHIVE, payload)
-
-
-@_action_route(Action.MERGE, "Merge into another report as a duplicate")
-def merge(request: HttpRequest, tracking_id: str, payload: MergeIn):
+_action_endpoint(
+    Action.MERGE,
+    MergeIn,
+    "Merge into another report as a duplicate",
     """National admin: archives this report as a duplicate of ``into``, whose followers
-    the reporter joins."""
-    return _act(request, tracking_id, Action.MERGE, payload)
+    the reporter joins.""",
+)
 
-
-@_action_route(Action.SET_FLAGS, "Set the privacy flags")
-def set_flags(request: HttpRequest, tracking_id: str, payload: SetFlagsIn):
+_action_endpoint(
+    Action.SET_FLAGS,
+    SetFlagsIn,
+    "Set the privacy flags",
     """National admin, in any status: hide or show the reporter's identity (``anonymous``)
     and the report itself (``confidential``). The change is not shown on the public
-    timeline."""
-    return _act(request, tracking_id, Action.SET_FLAGS, payload)
+    timeline.""",
+)
 
 
 # --- The agency ------------------------------------------------------------------------
 
 
-@_action_route(Action.ACCEPT, "Accept for handling")
-def accept(request: HttpRequest, tracking_id: str, payload: AcceptIn | None = None):
+_action_endpoint(
+    Action.ACCEPT,
+    AcceptIn,
+    "Accept for handling",
     """Staff of the handling agency (or above it), ``dispositioned`` → ``in_progress``.
-    No fields: send ``{}`` or no body."""
-    return _act(request, tracking_id, Action.ACCEPT, payload)
+    No fields: send ``{}`` or no body.""",
+)
 
+_action_endpoint(
+    Action.RETURN,
+    ReturnIn,
+    "Return to the national admin",
+    "Agency admin, when the report is not the agency's authority → ``returned``.",
+)
 
-@_action_route(Action.RETURN, "Return to the national admin")
-def return_(request: HttpRequest, tracking_id: str, payload: ReturnIn):
-    """Agency admin, when the report is not the agency's authority → ``returned``."""
-    return _act(request, tracking_id, Action.RETURN, payload)
-
-
-@_action_route(Action.FORWARD, "Forward to a unit (or suggest another agency)")
-def forward(request: HttpRequest, tracking_id: str, payload: ForwardIn):
+_action_endpoint(
+    Action.FORWARD,
+    ForwardIn,
+    "Forward to a unit (or suggest another agency)",
     """Agency admin: to one of the agency's own units the report stays in its status and
     its deadlines; to another agency it goes back to the national admin (``returned``)
-    with that agency as the suggestion."""
-    return _act(request, tracking_id, Action.FORWARD, payload)
+    with that agency as the suggestion.""",
+)
 
+_action_endpoint(
+    Action.EXTEND,
+    ExtendIn,
+    "Extend the response deadline",
+    "Agency admin, once per report, by a bounded number of working days.",
+)
 
-@_action_route(Action.EXTEND, "Extend the response deadline")
-def extend(request: HttpRequest, tracking_id: str, payload: ExtendIn):
-    """Agency admin, once per report, by a bounded number of working days."""
-    return _act(request, tracking_id, Action.EXTEND, payload)
-
-
-@_action_route(Action.RESPOND, "Post the agency's response")
-def respond(request: HttpRequest, tracking_id: str, payload: RespondIn):
+_action_endpoint(
+    Action.RESPOND,
+    RespondIn,
+    "Post the agency's response",
     """Staff of the handling agency → ``responded``; the reporter then has the auto-close
-    period to answer or close. With files: ``POST /reports/{tracking_id}/responses``."""
-    return _act(request, tracking_id, Action.RESPOND, payload)
+    period to answer or close. With files: ``POST /reports/{tracking_id}/responses``.""",
+)
 
-
-@_action_route(Action.COMMENT, "Comment (or an internal note)")
-def comment(request: HttpRequest, tracking_id: str, payload: CommentIn):
+_action_endpoint(
+    Action.COMMENT,
+    CommentIn,
+    "Comment (or an internal note)",
     """The reporter, the national admin or the handling agency's staff, while the report
-    is open. ``internal`` (staff only) is never shown to the reporter or the public."""
-    return _act(request, tracking_id, Action.COMMENT, payload)
+    is open. ``internal`` (staff only) is never shown to the reporter or the public.""",
+)
 
 
 # --- The reporter ---------------------------------------------------------------------
 
 
-@_action_route(Action.ANSWER, "Answer a response or a question")
-def answer(request: HttpRequest, tracking_id: str, payload: AnswerIn):
+_action_endpoint(
+    Action.ANSWER,
+    AnswerIn,
+    "Answer a response or a question",
     """The reporter: to a response (``responded`` → ``in_progress``, a new response
-    deadline) or to the national admin's question (``on_hold`` → ``submitted``)."""
-    return _act(request, tracking_id, Action.ANSWER, payload)
+    deadline) or to the national admin's question (``on_hold`` → ``submitted``).""",
+)
 
+_action_endpoint(
+    Action.CLOSE,
+    CloseIn,
+    "Close: the response settles it",
+    "The reporter, ``responded`` → ``closed``. No fields: send ``{}`` or no body.",
+)
 
-@_action_route(Action.CLOSE, "Close: the response settles it")
-def close(request: HttpRequest, tracking_id: str, payload: CloseIn | None = None):
-    """The reporter, ``responded`` → ``closed``. No fields: send ``{}`` or no body."""
-    return _act(request, tracking_id, Action.CLOSE, payload)
+_action_endpoint(
+    Action.REOPEN,
+    ReopenIn,
+    "Reopen a closed report",
+    "The reporter, once, within the reopen window after closing → ``in_progress``.",
+)
 
-
-@_action_route(Action.REOPEN, "Reopen a closed report")
-def reopen(request: HttpRequest, tracking_id: str, payload: ReopenIn):
-    """The reporter, once, within the reopen window after closing → ``in_progress``."""
-    return _act(request, tracking_id, Action.REOPEN, payload)
-
-
-@_action_route(Action.RATE, "Rate the handling")
-def rate(request: HttpRequest, tracking_id: str, payload: RateIn):
-    """The reporter, once, when the report is ``responded`` or ``closed``: 1-5."""
-    return _act(request, tracking_id, Action.RATE, payload)
+_action_endpoint(
+    Action.RATE,
+    RateIn,
+    "Rate the handling",
+    "The reporter, once, when the report is ``responded`` or ``closed``: 1-5.",
+)
 
 
 # --- A response with files -------------------------------------------------------------

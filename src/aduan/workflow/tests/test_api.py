@@ -512,6 +512,26 @@ def test_accept_and_close_take_an_empty_object_or_no_body(client, w, arrive, act
         assert response.json()["status"] == SUCCESS[Action(action)][3]
 
 
+@pytest.mark.parametrize(
+    "action", [a for a in API_ACTIONS if a not in (Action.ACCEPT, Action.CLOSE)]
+)
+def test_an_action_with_fields_needs_a_body(client, w, action):
+    arrive, who, _body, _status = SUCCESS[action]
+    report = arrive(w)
+    events = report.events.count()
+    response = client.generic(
+        "POST",
+        f"{REPORTS}/{report.tracking_id}/actions/{action}",
+        b"",
+        content_type="application/json",
+        **bearer(getattr(w, who)),
+    )
+    assert_problem(response, 422)
+    report.refresh_from_db()
+    assert report.status == SUCCESS[action][0](w).status  # unchanged
+    assert report.events.count() == events
+
+
 # --- The answer after acting ---------------------------------------------------------
 
 
