@@ -17,6 +17,7 @@ as a link the agency may open itself.
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Mapping
 
@@ -40,6 +41,9 @@ from .models import KEY_PREFIX, Open311ApiKey, Open311Submission, hash_key, new_
 logger = logging.getLogger(__name__)
 
 TITLE_WORDS_MAX = 80  # characters of the description that become the report's title
+# Control characters (NUL above all: PostgreSQL refuses it in text) never belong in what
+# an Open311 client sends; tabs and line breaks stay for the description.
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 # report_submit's field names, as an Open311 client knows them.
 _FIELD_NAMES = {
@@ -135,6 +139,11 @@ def api_key_authenticate(raw: str | None) -> Open311ApiKey | None:
     return key
 
 
+def _posted(data: Mapping[str, str], name: str) -> str:
+    """A POST parameter as text, without control characters or surrounding spaces."""
+    return _CONTROL_CHARS.sub("", str(data.get(name) or "")).strip()
+
+
 def _title_from(description: str) -> str:
     words = " ".join(description.split())
     if len(words) <= TITLE_WORDS_MAX:
@@ -154,7 +163,7 @@ def _validated(data: Mapping[str, str]) -> tuple[dict, dict[str, list[str]]]:
         errors.setdefault(field, []).append(message)
 
     def text(name: str) -> str:
-        return str(data.get(name) or "").strip()
+        return _posted(data, name)
 
     code = text("service_code")
     if not code:
@@ -229,7 +238,7 @@ def open311_request_create(
         channel=ChannelKind.OPEN311,
         external_id=f"{api_key.pk}:{uuid.uuid4().hex}",
         sender=api_key.organisation,
-        text=str(data.get("description") or "")[: BODY_MAX + 1000],
+        text=_posted(data, "description")[: BODY_MAX + 1000],
     )
     cleaned, errors = _validated(data)
     try:

@@ -494,6 +494,36 @@ def test_post_errors(client, post_data, change, status, field):
     assert not Open311Submission.objects.exists()
 
 
+def test_control_characters_in_a_post_are_dropped_not_a_server_error(client, post_data):
+    """NUL above all: PostgreSQL refuses it in text, which made every field an Open311
+    client fills a way to answer 500 (and, in the description, left no log behind)."""
+    data = {
+        **post_data,
+        "description": DESCRIPTION.replace("padam", "pa\x00dam\x07"),
+        "first_name": "A\x00ni",
+        "last_name": "Pe\x1blapor",
+        "phone": "0812\x00345",
+        "device_id": "dev\x00ice",
+        "account_id": "acc\x00ount",
+        "address_string": "Jl. Pasar\x00 Baru",
+        "address_id": "a\x00ddr",
+    }
+    response = client.post(f"{ROOT}/requests.json", data)
+    assert response.status_code == 201, response.content
+    submission = Open311Submission.objects.get()
+    kept = [
+        getattr(submission, name)
+        for name in ("first_name", "last_name", "phone", "device_id", "account_id")
+    ]
+    assert kept == ["Ani", "Pelapor", "0812345", "device", "account"]
+    assert (submission.address_string, submission.address_id) == ("Jl. Pasar Baru", "addr")
+    assert "padam" in submission.report.body
+    message = InboundMessage.objects.get()
+    assert message.status == InboundStatus.ACCEPTED
+    assert "\x00" not in message.text
+    assert "padam" in message.text
+
+
 def test_a_refused_post_is_logged_without_a_report(client, post_data):
     client.post(f"{ROOT}/requests.json", {**post_data, "service_code": "sampah"})
     message = InboundMessage.objects.get()
