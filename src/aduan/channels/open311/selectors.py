@@ -9,6 +9,7 @@ request (the format has no field for it, and none is added).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -31,6 +32,9 @@ DEFAULT_WINDOW = dt.timedelta(days=90)  # and its default (and widest) date rang
 # window and the conversion to UTC (or to the database's zone) cannot overflow.
 EARLIEST_DATE = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 LATEST_DATE = dt.datetime(9000, 1, 1, tzinfo=dt.UTC)
+# No code or token holds a control character, and PostgreSQL refuses NUL in a query
+# parameter: a value with one matches nothing instead of reaching the database.
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 STATUS_FILTERS = {
     "open": tuple(sorted(OPEN_STATUSES)),
     # Archived reports are hidden from the public, so "closed" is closed ones only.
@@ -46,8 +50,13 @@ def service_list() -> QuerySet[Category]:
     return Category.objects.filter(is_active=True).select_related("parent")
 
 
+def _lookup_values(values: tuple[str, ...] | list[str]) -> list[str]:
+    return [value for value in values if not _CONTROL_CHARS.search(value)]
+
+
 def service_get(*, service_code: str) -> Category:
-    category = service_list().filter(code=service_code[:64]).first()
+    codes = _lookup_values([service_code[:64]])
+    category = service_list().filter(code__in=codes).first() if codes else None
     if category is None:
         raise NotFound
     return category
@@ -158,7 +167,8 @@ def request_list(*, filters: RequestFilters) -> list[Report]:
         qs = qs.filter(tracking_id__in=[tid for tid in ids if tid])
     else:
         if filters.service_codes:
-            qs = qs.filter(category__code__in=filters.service_codes)
+            # Filtered even when no code is usable: "none of these" matches nothing.
+            qs = qs.filter(category__code__in=_lookup_values(filters.service_codes))
         if filters.start is not None:
             qs = qs.filter(created_at__gte=filters.start)
         if filters.end is not None:
@@ -181,9 +191,10 @@ def request_get(*, service_request_id: str) -> Report:
 def token_get(*, token: str) -> Open311Submission:
     """The submission a POST's token stands for. The token is a secret handed only to the
     poster, and it maps to nothing but the id that POST already returned."""
+    tokens = _lookup_values([token[:32]]) if token else []
     submission = (
-        Open311Submission.objects.select_related("report").filter(token=token[:32]).first()
-        if token
+        Open311Submission.objects.select_related("report").filter(token__in=tokens).first()
+        if tokens
         else None
     )
     if submission is None:

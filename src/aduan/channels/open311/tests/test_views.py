@@ -334,6 +334,18 @@ def test_bad_filters_are_400_errors(client, db, params, field):
         assert description.startswith(field)
 
 
+def test_a_nul_in_a_lookup_is_not_found_not_a_server_error(client, categories):
+    """PostgreSQL refuses NUL in a query parameter as well: a code, token or filter that
+    holds one must answer like any other unknown one (this failed on PostgreSQL only)."""
+    ReportFactory(category=categories[1])
+    for fmt in ("json", "xml"):
+        assert client.get(f"{ROOT}/services/jalan%00.{fmt}").status_code == 404
+        assert client.get(f"{ROOT}/tokens/abc%00def.{fmt}").status_code == 404
+        assert client.get(f"{ROOT}/requests/AB23%00CD45EF.{fmt}").status_code == 404
+    assert ids_of(client, service_code="lampu-jalan\x00") == []
+    assert len(ids_of(client, service_code="lampu-jalan,x\x00")) == 1
+
+
 def test_at_most_the_cap_newest_first(client, db, monkeypatch):
     monkeypatch.setattr(selectors, "MAX_REQUESTS", 3)
     reports = [ReportFactory() for _ in range(5)]
