@@ -88,3 +88,30 @@ class InboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.external_id}"
+
+
+class ClaimCode(models.Model):
+    """A one-time code that links an SMS number or an X account to a web account.
+
+    Shown to a signed-in citizen on the web; they send ``KLAIM <code>`` from the phone (to
+    1708) or by direct message to the X account. The channel proves the sender, the code
+    proves the web account: together they prove one person holds both. Only a digest is
+    stored, so a leaked table links nothing."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="claim_codes"
+    )
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_channel = models.CharField(max_length=16, choices=ChannelKind.choices, blank=True)
+    used_address = models.CharField(max_length=254, blank=True)
+
+    class Meta:
+        verbose_name = _("claim code")
+        verbose_name_plural = _("claim codes")
+        indexes = [models.Index(fields=["user", "-created_at"], name="claim_code_user_recent")]
+
+    def __str__(self) -> str:
+        return f"claim code of {self.user_id}"

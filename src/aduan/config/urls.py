@@ -6,6 +6,7 @@ from aduan.api.api import api
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("akun/", include("aduan.accounts.urls")),
+    path("akun/", include("aduan.channels.urls")),
     path("akun/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -271,6 +271,7 @@ class EventAction(models.TextChoices):
     AUTO_CLOSED = "auto_close", _("Closed automatically")
     OVERDUE = "overdue", _("Deadline missed")
     ESCALATED = "escalate", _("Escalated")
+    REPORTER_LINKED = "reporter_linked", _("Reporter's account linked")
 
 
 class AppendOnlyError(Exception):

@@ -583,6 +583,28 @@ def report_system_note(*, report: Report, note: str) -> Report:
     return locked
 
 
+@transaction.atomic
+def report_reporter_transfer(*, report: Report, to_user: User, note: str) -> Report:
+    """Give the report to another account of the same person: the SMS-only or X account
+    the report came from, once its owner proved it is theirs from a web account
+    (``aduan.channels.claim``). The change of owner is on the audit chain, as an internal
+    note that says which channel proved it; nothing else changes."""
+    locked = _locked(report)
+    if locked.reporter_id == to_user.pk:
+        return locked
+    locked.reporter = to_user
+    _save(locked, "reporter")
+    _event(
+        locked,
+        actor=None,
+        action=EventAction.REPORTER_LINKED,
+        from_status=locked.status,
+        note=note,
+        is_public=False,
+    )
+    return locked
+
+
 # --- The reporter ---------------------------------------------------------------------
 
 

@@ -6,6 +6,8 @@
     CEK <tracking no.>         status and last response   (STATUS, CHECK)
     BALAS <tracking no.> <text>  answer the agency        (REPLY)
     BANTUAN                    the help text      (HELP)
+    KLAIM <code>               link this number to a web account (CLAIM; see
+                               ``aduan.channels.claim``)
 
 Keywords are case-insensitive and may be followed by a space, a line break or ``: # . ,``
 (people write "LAPOR: …" and "CEK#…" as well); runs of spaces and line breaks count as one
@@ -29,6 +31,7 @@ class Kind(enum.StrEnum):
     STATUS = "status"
     REPLY = "reply"
     HELP = "help"
+    CLAIM = "claim"
     UNKNOWN = "unknown"
 
 
@@ -46,6 +49,8 @@ KEYWORDS: dict[str, Kind] = {
     "REPLY": Kind.REPLY,
     "BANTUAN": Kind.HELP,
     "HELP": Kind.HELP,
+    "KLAIM": Kind.CLAIM,
+    "CLAIM": Kind.CLAIM,
 }
 # The keyword each kind is shown with in replies and the help text.
 CANONICAL: dict[Kind, str] = {
@@ -55,6 +60,7 @@ CANONICAL: dict[Kind, str] = {
     Kind.STATUS: "CEK",
     Kind.REPLY: "BALAS",
     Kind.HELP: "BANTUAN",
+    Kind.CLAIM: "KLAIM",
 }
 CLASSIFICATIONS: dict[Kind, str] = {
     Kind.REPORT: Classification.COMPLAINT,
@@ -108,6 +114,8 @@ def parse(text: str | None) -> Command:
         )
     if kind is Kind.REPLY:
         return _reply(keyword, rest)
+    if kind is Kind.CLAIM:
+        return Command(kind, keyword=keyword, text=rest)
     return Command(kind, keyword=keyword)
 
 

@@ -27,10 +27,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_ratelimit.core import get_usage
 
 from aduan.accounts.models import User
 from aduan.accounts.validators import normalise_phone
+from aduan.channels import claim
 from aduan.channels.models import ChannelKind, InboundMessage, InboundStatus
 from aduan.channels.services import identity_user, inbound_finish, inbound_receive
 from aduan.core.errors import DomainError, InvalidTransition, NotFound, ValidationFailed
@@ -117,11 +119,15 @@ def _handle(*, phone: str | None, receiver: str, text: str) -> Outcome:
         return Outcome("", InboundStatus.REJECTED, detail="sender is not a phone number")
     if phone == settings.ADUAN_SMS_SHORTCODE:
         return Outcome("", InboundStatus.IGNORED, detail="sent by our own short code")
+    command = parse(text)
+    if command.kind is Kind.CLAIM:
+        # Before the account lookup: a number's first SMS may be this, and needs no
+        # SMS-only account of its own.
+        return _claim(command, phone)
     user = identity_user(channel=ChannelKind.SMS, address=phone)
     if not user.is_active:
         return Outcome("", InboundStatus.REJECTED, detail="account deactivated")
     with translation.override(user.language or settings.LANGUAGE_CODE):
-        command = parse(text)
         outcome = _HANDLERS[command.kind](command, user)
         if receiver and receiver != settings.ADUAN_SMS_SHORTCODE:
             outcome = Outcome(
@@ -285,6 +291,48 @@ def _reply(command: Command, user: User) -> Outcome:
         return Outcome(_not_found(command.raw_id), InboundStatus.REJECTED, detail="refused")
     reply = _("Your message on report %(id)s has been received.") % {"id": report.tracking_id}
     return Outcome(gsm.fit(reply), report=report)
+
+
+def _claim(command: Command, phone: str) -> Outcome:
+    """``KLAIM <code>``: link this number to the web account that shows the code."""
+    code = claim.code_read(f"{command.keyword} {command.text}")
+    result = claim.claim_redeem(channel=ChannelKind.SMS, address=phone, code=code or "")
+    user = result.user
+    with translation.override((user.language if user else "") or settings.LANGUAGE_CODE):
+        if result.outcome == claim.Outcome.LINKED:
+            reply = _("Done: this number is now linked to your Aduan account %(email)s.") % {
+                "email": mask_email(user.email)
+            }
+            if result.reports_moved:
+                reply += " " + ngettext(
+                    "%(n)d report moved to it.", "%(n)d reports moved to it.", result.reports_moved
+                ) % {"n": result.reports_moved}
+            return Outcome(gsm.fit(reply), detail=f"linked to account {user.pk}")
+        if result.outcome == claim.Outcome.ALREADY:
+            reply = _("This number is already linked to your Aduan account %(email)s.") % {
+                "email": mask_email(user.email)
+            }
+            return Outcome(gsm.fit(reply), detail="already linked")
+        if result.outcome == claim.Outcome.TAKEN:
+            reply = _(
+                "This number is linked to another Aduan account. Unlink it there first, "
+                "then send KLAIM and your code again."
+            )
+            return Outcome(gsm.fit(reply), InboundStatus.REJECTED, detail="claim: taken")
+        if result.outcome == claim.Outcome.LIMITED:
+            reply = _("Too many wrong codes from this number. Please try again later.")
+            return Outcome(gsm.fit(reply), InboundStatus.REJECTED, detail="claim: rate limited")
+        reply = _(
+            "The code is wrong or has expired. Get a new one on the website under "
+            "Profile, SMS and X, and send KLAIM [code]."
+        )
+        return Outcome(gsm.fit(reply), InboundStatus.REJECTED, detail="claim: invalid code")
+
+
+def mask_email(address: str | None) -> str:
+    """``b***@example.id`` (GSM-7 has no bullet): enough for its owner to recognise."""
+    local, _sep, domain = (address or "").partition("@")
+    return f"{local[:1]}***@{domain}" if domain else "***"
 
 
 def _first_error(exc: ValidationFailed) -> str:

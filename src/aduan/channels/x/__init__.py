@@ -23,6 +23,9 @@ and only logged: nothing unauthenticated is stored. A signed batch is read event
   not stop the report: the reply says that the attachment could not be accepted.
 - **Once only.** Every tweet and DM id goes through ``inbound_receive``: X's retries and
   replayed batches create nothing new.
+- **Linking to a web account.** A DM ``KLAIM <code>`` (the code shown at
+  ``/akun/saluran/``) links the X account to that web account and moves its reports
+  (``aduan.channels.claim``). A code in a public mention is spent and links nothing.
 - **Deleted tweets.** The report stays (it is evidence the agency may already act on),
   and a system note only staff handling the report can read records the deletion
   (``workflow.services.report_system_note``). Nothing is shown to the public.
@@ -34,7 +37,8 @@ it is retried with back-off, never sent twice, and picked up by the sweep. A men
 answered under the tweet, a DM by DM; a later status change of an X reporter's report
 reaches them the same way (a report made anonymous or confidential meanwhile is told by
 DM, never in the public thread). Replies carry the tracking id, the status and the link
-``/lacak/<id>/`` only. A refusal (text too short) is answered once, best effort.
+``/lacak/<id>/`` only. A refusal (text too short) or an answer to ``KLAIM`` is sent once,
+best effort. A reply X took but did not answer is failed, not retried (it may be out).
 
 Authentication towards X: ``ADUAN_X_ACCESS_TOKEN`` is sent as ``Authorization: Bearer``.
 In production it is an OAuth 2.0 user-context access token of the @lapor1708 account

@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 from django_ratelimit.core import is_ratelimited
 
 from aduan.accounts.models import User
+from aduan.channels import claim
 from aduan.channels.models import ChannelKind, InboundMessage, InboundStatus
 from aduan.channels.services import identity_user, inbound_finish, inbound_receive
 from aduan.core.errors import PayloadTooLarge, RateLimited, ValidationFailed
@@ -69,6 +70,9 @@ def x_post_receive(*, post: Post) -> str:
 
 
 def _post_handle(post: Post, message: InboundMessage) -> str:
+    code = claim.code_read(post.text)
+    if code is not None:
+        return _claim(post, message, code)
     body = post.text
     title = title_from(body)
     try:
@@ -196,10 +200,66 @@ def refusal_text(problem: str) -> str:
 def _refuse(post: Post, message: InboundMessage, *, problem: str, detail: str) -> str:
     reply = refusal_text(problem)
     inbound_finish(message, status=InboundStatus.REJECTED, reply=reply, detail=detail)
-    from .tasks import x_refusal_send
-
-    transaction.on_commit(partial(x_refusal_send.enqueue, message_id=message.pk), robust=True)
+    _answer_queue(message)
     return "rejected"
+
+
+def _answer_queue(message: InboundMessage) -> None:
+    from .tasks import x_answer_send
+
+    transaction.on_commit(partial(x_answer_send.enqueue, message_id=message.pk), robust=True)
+
+
+def claim_reply_text(result: claim.ClaimResult) -> str:
+    handle = client.x_config().handle
+    with translation.override(
+        (result.user.language if result.user else "") or settings.LANGUAGE_CODE
+    ):
+        if result.outcome == claim.Outcome.LINKED:
+            text = _("Done: this X account is now linked to your Aduan web account.")
+            if result.reports_moved:
+                text += " " + ngettext(
+                    "%(n)d report moved to it.", "%(n)d reports moved to it.", result.reports_moved
+                ) % {"n": result.reports_moved}
+        elif result.outcome == claim.Outcome.ALREADY:
+            text = _("This X account is already linked to your Aduan web account.")
+        elif result.outcome == claim.Outcome.TAKEN:
+            text = _("This X account is linked to another Aduan account. Unlink it there first.")
+        elif result.outcome == claim.Outcome.PUBLISHED:
+            text = _(
+                "That code was posted in public, so it no longer works. Get a new code on the "
+                "website and send it to @%(handle)s by direct message."
+            ) % {"handle": handle}
+        elif result.outcome == claim.Outcome.LIMITED:
+            text = _("Too many wrong codes from this account. Please try again later.")
+        else:
+            text = _(
+                "The code is wrong or has expired. Get a new one on the website and send "
+                "KLAIM [code] to @%(handle)s by direct message."
+            ) % {"handle": handle}
+        return _fit(text)
+
+
+def _claim(post: Post, message: InboundMessage, code: str) -> str:
+    """``KLAIM <code>``: link this X account to a web account (``aduan.channels.claim``).
+    Only by direct message: a code in a public post is spent, nothing linked."""
+    with transaction.atomic():
+        result = claim.claim_redeem(
+            channel=ChannelKind.X,
+            address=post.author_id,
+            code=code,
+            handle=post.handle,
+            public=post.kind != "dm",
+        )
+        linked = result.outcome in (claim.Outcome.LINKED, claim.Outcome.ALREADY)
+        inbound_finish(
+            message,
+            status=InboundStatus.ACCEPTED if linked else InboundStatus.REJECTED,
+            reply=claim_reply_text(result),
+            detail=f"claim: {result.outcome}",
+        )
+        _answer_queue(message)
+    return "accepted" if linked else "rejected"
 
 
 def _reply_queue(*, report: Report, reporter: User, message: InboundMessage, text: str) -> None:
@@ -226,11 +286,14 @@ def _reply_queue(*, report: Report, reporter: User, message: InboundMessage, tex
     )
 
 
-def x_refusal_deliver(*, message_id: int) -> bool:
-    """Send a refusal once, best effort: there is no report to follow, and whoever gets
-    no answer simply writes again."""
+def x_answer_deliver(*, message_id: int) -> bool:
+    """Send the answer to a message that made no report (a refusal, a claim) once, best
+    effort: there is no report to follow, and whoever gets no answer writes again."""
     message = InboundMessage.objects.filter(
-        pk=message_id, channel=ChannelKind.X, status=InboundStatus.REJECTED
+        pk=message_id,
+        channel=ChannelKind.X,
+        status__in=(InboundStatus.REJECTED, InboundStatus.ACCEPTED),
+        report__isnull=True,
     ).first()
     if message is None or not message.reply or not client.x_config().sends:
         return False
@@ -243,7 +306,7 @@ def x_refusal_deliver(*, message_id: int) -> bool:
                 text=message.reply, participant_id=message.sender, started=lambda: None
             )
     except client.XApiError as exc:
-        logger.warning("x: refusal for %s not sent: %s", message.external_id, exc)
+        logger.warning("x: answer to %s not sent: %s", message.external_id, exc)
         return False
     return True
 

@@ -1,13 +1,14 @@
 """Tasks of the X channel (django-tasks). Replies to reports travel through the
-notifications outbox; only refusals, which have no report, are sent from here."""
+notifications outbox; only answers to messages that made no report (refusals, claims)
+are sent from here."""
 
 from __future__ import annotations
 
 from django_tasks import task
 
-from .services import x_refusal_deliver
+from .services import x_answer_deliver
 
 
 @task()
-def x_refusal_send(message_id: int) -> bool:
-    return x_refusal_deliver(message_id=message_id)
+def x_answer_send(message_id: int) -> bool:
+    return x_answer_deliver(message_id=message_id)

@@ -334,6 +334,11 @@ ADUAN_KANNEL_SENDSMS_URL = os.environ.get("ADUAN_KANNEL_SENDSMS_URL", "")
 ADUAN_KANNEL_SENDSMS_USER = os.environ.get("ADUAN_KANNEL_SENDSMS_USER", "aduan")
 ADUAN_KANNEL_SENDSMS_PASSWORD = os.environ.get("ADUAN_KANNEL_SENDSMS_PASSWORD", "")
 
+# Linking an SMS number or X account to a web account (aduan.channels.claim): codes a
+# user may ask for, and wrong codes a number or X account may send, per period.
+ADUAN_CLAIM_ISSUE_RATE = os.environ.get("ADUAN_CLAIM_ISSUE_RATE", "5/h")
+ADUAN_CLAIM_ATTEMPT_RATE = os.environ.get("ADUAN_CLAIM_ATTEMPT_RATE", "5/h")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -159,3 +159,16 @@ def test_the_shipped_configuration_has_what_aduan_relies_on():
         assert setting in text
     with pytest.raises(ValueError, match="not in the Kannel configuration"):
         render_config(text, {("sms-service", "no-such-key"): "x"})
+
+
+def test_klaim_through_kannel_links_the_number_to_a_web_account(kannel):
+    from aduan.accounts.tests.factories import UserFactory
+    from aduan.channels import claim
+    from aduan.channels.models import ChannelIdentity
+
+    citizen = UserFactory(email="budi@example.id")
+    _row, code = claim.claim_code_issue(user=citizen)
+    [reply] = kannel.exchange(f"{phone(9)} 1708 text KLAIM {code[:4]}-{code[4:]}")
+    assert (reply.sender, reply.receiver) == ("1708", phone(9))
+    assert "b***@example.id" in reply.text
+    assert ChannelIdentity.objects.get(address="+6281255500009").user == citizen

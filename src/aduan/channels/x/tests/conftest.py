@@ -58,3 +58,28 @@ def sign(body: bytes, secret: str = CONSUMER_SECRET) -> str:
     """What X puts in x-twitter-webhooks-signature (and, over the crc_token, answers)."""
     digest = hmac.new(secret.encode(), body, hashlib.sha256).digest()
     return "sha256=" + base64.b64encode(digest).decode()
+
+
+URL = "/kanal/x/webhook/"
+
+
+def post(client, body: bytes | dict, *, signature: str | None = "sign"):
+    if isinstance(body, dict):
+        body = json.dumps(body).encode()
+    headers = {}
+    if signature == "sign":
+        headers["x-twitter-webhooks-signature"] = sign(body)
+    elif signature is not None:
+        headers["x-twitter-webhooks-signature"] = signature
+    return client.post(URL, data=body, content_type="application/json", headers=headers)
+
+
+@pytest.fixture
+def deliver(django_capture_on_commit_callbacks):
+    """Post to the webhook and run what it queued on commit (the replies), like a worker."""
+
+    def run(client, body, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return post(client, body, **kwargs)
+
+    return run

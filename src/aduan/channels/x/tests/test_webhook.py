@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 
 import pytest
 import time_machine
@@ -20,37 +19,14 @@ from aduan.reports.models import Attachment, Channel, Classification, Report, Re
 from aduan.reports.selectors import event_list_for_user
 from aduan.workflow import services as wf
 
-from .conftest import ACCESS_TOKEN, ACCOUNT_ID, SITE_URL, payload, payload_bytes, sign
+from .conftest import ACCESS_TOKEN, ACCOUNT_ID, SITE_URL, URL, payload, payload_bytes, post, sign
 from .fake_x import HANG_UP
 
 pytestmark = pytest.mark.django_db
 
-URL = "/kanal/x/webhook/"
 MENTION_ID = "1896780123456789012"
 MENTION_AUTHOR = "1234567890123456789"
 DM_AUTHOR = "3334445556667778889"
-
-
-def post(client, body: bytes | dict, *, signature: str | None = "sign"):
-    if isinstance(body, dict):
-        body = json.dumps(body).encode()
-    headers = {}
-    if signature == "sign":
-        headers["x-twitter-webhooks-signature"] = sign(body)
-    elif signature is not None:
-        headers["x-twitter-webhooks-signature"] = signature
-    return client.post(URL, data=body, content_type="application/json", headers=headers)
-
-
-@pytest.fixture
-def deliver(django_capture_on_commit_callbacks):
-    """Post to the webhook and run what it queued on commit (the replies), like a worker."""
-
-    def run(client, body, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return post(client, body, **kwargs)
-
-    return run
 
 
 def jpeg_with_exif() -> bytes:

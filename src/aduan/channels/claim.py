@@ -1,0 +1,280 @@
+"""Claiming an SMS number or an X account on the web.
+
+The first SMS to 1708 (or the first mention of @lapor1708) creates an account with no
+e-mail and no password: the channel's account. Its owner claims it like this:
+
+1. Signed in on the web (e-mail or Google), they ask for a code (``claim_code_issue``):
+   eight letters and digits, valid ``CODE_MINUTES`` minutes, shown once.
+2. From the phone they send ``KLAIM <code>`` to 1708, or from the X account a direct
+   message ``KLAIM <code>`` to @lapor1708 (``claim_redeem``). Kannel proves the number, the
+   signed webhook proves the X account, the code proves the web account: nothing typed on
+   the web is trusted for the number or the handle.
+3. The channel identity moves to the web account, and with it the channel account's
+   reports (each move on the report's audit chain), the merged reports it follows and its
+   notification list. The channel account is switched off and kept, because the audit
+   chain names it. From then on an SMS from that number acts for the web account, and
+   notifications reach it on the web, by e-mail and (if they switch it on) by SMS.
+
+What is refused, and why:
+- A code sent in a public mention: it is published, so it is spent without linking
+  anything (whoever read it must not link their number to the owner's reports).
+- An identity that already belongs to another web account (one with an e-mail address):
+  that account must unlink it first; taking it would hand over its owner's reports.
+- Staff accounts: an officer's SMS would otherwise act with an officer's rights.
+- Wrong codes: ``ADUAN_CLAIM_ATTEMPT_RATE`` per sender, so a code cannot be guessed
+  (31⁸ ≈ 8.5 · 10¹¹ codes, at most a handful of tries an hour).
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from allauth.socialaccount.models import SocialAccount
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django_ratelimit.core import get_usage
+
+from aduan.accounts.models import Role, User
+from aduan.core.errors import NotFound, RateLimited, ValidationFailed
+from aduan.notifications.models import Notification, NotificationPreference
+from aduan.reports.models import Report, ReportFollower
+from aduan.workflow.services import report_reporter_transfer
+
+from .models import ChannelIdentity, ChannelKind, ClaimCode
+
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud, typed on T9
+CODE_LENGTH = 8
+CODE_MINUTES = 30
+CLAIMABLE = frozenset({ChannelKind.SMS, ChannelKind.X})
+KEYWORDS = ("KLAIM", "CLAIM")
+_COMMAND = re.compile(r"^\s*(?:KLAIM|CLAIM)\b[\s:#.,;=\-]*(.*)$", re.IGNORECASE | re.DOTALL)
+_SEPARATORS = re.compile(r"[\s\-.]+")
+
+
+class Outcome(enum.StrEnum):
+    LINKED = "linked"  # the identity is now the web account's
+    ALREADY = "already"  # it already was
+    INVALID = "invalid"  # no such code, expired, used, or the account cannot claim
+    TAKEN = "taken"  # the identity belongs to another web account
+    PUBLISHED = "published"  # the code came in a public post: spent, nothing linked
+    LIMITED = "limited"  # too many wrong codes from this sender
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    outcome: Outcome
+    user: User | None = None
+    reports_moved: int = 0
+
+
+def code_read(text: str) -> str | None:
+    """The code in ``KLAIM <code>`` (any case, spaces or hyphens inside), or None when
+    the text is not a claim. A claim with a missing or malformed code gives ""."""
+    match = _COMMAND.match(text or "")
+    if match is None:
+        return None
+    code = _SEPARATORS.sub("", match.group(1)).upper()
+    if len(code) != CODE_LENGTH or any(char not in CODE_ALPHABET for char in code):
+        return ""
+    return code
+
+
+def _digest(code: str) -> str:
+    return hashlib.sha256(f"aduan-claim:{code}".encode()).hexdigest()
+
+
+def code_display(code: str) -> str:
+    """``ABCD-EFGH``: easier to copy onto a phone keypad."""
+    return f"{code[:4]}-{code[4:]}"
+
+
+def claim_allowed(user: User) -> bool:
+    return user.is_active and user.role == Role.CITIZEN and bool(user.email)
+
+
+@transaction.atomic
+def claim_code_issue(*, user: User) -> tuple[ClaimCode, str]:
+    """A new code for ``user`` (any earlier unused one stops working). Returns the row
+    and the code itself, which is not stored and cannot be shown again."""
+    if not claim_allowed(user):
+        raise ValidationFailed(
+            _("Only a citizen account with an e-mail address can link an SMS number or X.")
+        )
+    usage = get_usage(
+        None,
+        group="claim-code-issue",
+        key=lambda group, request: f"u{user.pk}",
+        rate=settings.ADUAN_CLAIM_ISSUE_RATE,
+        increment=True,
+    )
+    if usage is not None and usage["should_limit"]:
+        raise RateLimited(_("You asked for many codes in a short time. Try again later."))
+    now = timezone.now()
+    ClaimCode.objects.filter(user=user, used_at__isnull=True).delete()
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _i in range(CODE_LENGTH))
+        if not ClaimCode.objects.filter(digest=_digest(code)).exists():
+            break
+    row = ClaimCode.objects.create(
+        user=user,
+        digest=_digest(code),
+        created_at=now,
+        expires_at=now + timedelta(minutes=CODE_MINUTES),
+    )
+    return row, code
+
+
+def claim_code_current(*, user: User) -> ClaimCode | None:
+    """The user's unused, unexpired code (its row: the code itself is not stored)."""
+    return (
+        ClaimCode.objects.filter(user=user, used_at__isnull=True, expires_at__gt=timezone.now())
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def _attempts(channel: str, address: str, *, count: bool) -> dict | None:
+    return get_usage(
+        None,
+        group="claim-code-attempt",
+        key=lambda group, request: f"{channel}:{address}",
+        rate=settings.ADUAN_CLAIM_ATTEMPT_RATE,
+        increment=count,
+    )
+
+
+def _attempts_exceeded(channel: str, address: str) -> bool:
+    """Whether this sender already sent as many wrong codes as the period allows."""
+    usage = _attempts(channel, address, count=False)
+    return usage is not None and usage["count"] >= usage["limit"]
+
+
+def _channel_only(user: User) -> bool:
+    """An account a channel made: no e-mail, no password, no social login, a citizen."""
+    return (
+        not user.email
+        and not user.has_usable_password()
+        and user.role == Role.CITIZEN
+        and not SocialAccount.objects.filter(user=user).exists()
+    )
+
+
+def claim_redeem(
+    *, channel: str, address: str, code: str, handle: str = "", public: bool = False
+) -> ClaimResult:
+    """Link the identity ``address`` on ``channel`` (as the channel proved it) to the web
+    account that holds ``code``. ``public``: the code came in a post anyone can read."""
+    if channel not in CLAIMABLE:
+        raise ValueError(f"{channel} identities are not claimed with a code")
+    if _attempts_exceeded(channel, address):
+        return ClaimResult(Outcome.LIMITED)
+    with transaction.atomic():
+        claim = (
+            ClaimCode.objects.select_for_update()
+            .select_related("user")
+            .filter(digest=_digest(code), used_at__isnull=True, expires_at__gt=timezone.now())
+            .first()
+            if code
+            else None
+        )
+        if claim is None or not claim_allowed(claim.user):
+            _attempts(channel, address, count=True)
+            return ClaimResult(Outcome.INVALID)
+        claim.used_at = timezone.now()
+        claim.used_channel, claim.used_address = channel, address
+        claim.save(update_fields=["used_at", "used_channel", "used_address"])
+        if public:
+            return ClaimResult(Outcome.PUBLISHED, claim.user)
+        result = _link(claim.user, channel=channel, address=address, handle=handle)
+        if result.outcome == Outcome.TAKEN:
+            # The code stays good: its owner may unlink the identity elsewhere and retry.
+            claim.used_at, claim.used_channel, claim.used_address = None, "", ""
+            claim.save(update_fields=["used_at", "used_channel", "used_address"])
+        return result
+
+
+def _link(target: User, *, channel: str, address: str, handle: str) -> ClaimResult:
+    identity = (
+        ChannelIdentity.objects.select_for_update()
+        .select_related("user")
+        .filter(channel=channel, address=address)
+        .first()
+    )
+    now = timezone.now()
+    moved = 0
+    if identity is not None:
+        if identity.user_id == target.pk:
+            return ClaimResult(Outcome.ALREADY, target)
+        if not _channel_only(identity.user):
+            return ClaimResult(Outcome.TAKEN, target)
+        moved = account_merge(source=identity.user, target=target, channel=channel)
+        identity.user = target
+        identity.verified_at = now
+        identity.handle = handle or identity.handle
+        identity.save(update_fields=["user", "verified_at", "handle"])
+    else:
+        ChannelIdentity.objects.create(
+            channel=channel, address=address, handle=handle, user=target, verified_at=now
+        )
+    if channel == ChannelKind.SMS and not target.phone:
+        target.phone = address
+        target.save(update_fields=["phone"])
+    return ClaimResult(Outcome.LINKED, target, moved)
+
+
+def account_merge(*, source: User, target: User, channel: str) -> int:
+    """Move what a channel account holds to ``target`` and switch it off. Returns how
+    many reports moved. Runs inside ``claim_redeem``'s transaction."""
+    label = ChannelKind(channel).label
+    with translation.override(settings.LANGUAGE_CODE):
+        note = _(
+            "The reporter linked the %(channel)s account this report came from to their "
+            "web account; the report now belongs to that account."
+        ) % {"channel": label}
+    moved = 0
+    for report in Report.objects.filter(reporter=source).order_by("pk"):
+        report_reporter_transfer(report=report, to_user=target, note=note)
+        moved += 1
+    followed = set(ReportFollower.objects.filter(user=target).values_list("report_id", flat=True))
+    own = set(Report.objects.filter(reporter=target).values_list("pk", flat=True))
+    ReportFollower.objects.filter(user=source, report_id__in=followed | own).delete()
+    ReportFollower.objects.filter(user=source).update(user=target)
+    Notification.objects.filter(recipient=source).update(recipient=target)
+    NotificationPreference.objects.filter(user=source).delete()
+    ClaimCode.objects.filter(user=source).delete()
+    source.is_active = False
+    source.save(update_fields=["is_active"])
+    return moved
+
+
+@transaction.atomic
+def identity_unlink(*, user: User, identity_id: int) -> ChannelIdentity:
+    """Take an SMS number or X account off ``user`` (a lost phone, a number given up).
+    The next message from it starts a new channel account; the reports stay here."""
+    identity = (
+        ChannelIdentity.objects.select_for_update()
+        .filter(pk=identity_id, user=user, channel__in=CLAIMABLE)
+        .first()
+    )
+    if identity is None:
+        raise NotFound
+    identity.delete()
+    if identity.channel == ChannelKind.SMS:
+        User.objects.filter(pk=user.pk, phone=identity.address).update(phone="")
+    return identity
+
+
+def identity_list_for_user(*, user: User) -> list[ChannelIdentity]:
+    """The SMS numbers and X accounts linked to ``user``."""
+    return list(
+        ChannelIdentity.objects.filter(user=user, channel__in=CLAIMABLE).order_by(
+            "channel", "created_at"
+        )
+    )

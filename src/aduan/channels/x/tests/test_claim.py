@@ -1,0 +1,75 @@
+"""``KLAIM <code>`` on X: by direct message it links the X account; in a public mention the
+code is spent and nothing is linked."""
+
+from __future__ import annotations
+
+import pytest
+
+from aduan.accounts.tests.factories import UserFactory
+from aduan.channels import claim
+from aduan.channels.models import ChannelIdentity, InboundMessage, InboundStatus
+from aduan.channels.services import identity_user
+from aduan.reports.models import EventAction, Report
+from aduan.reports.tests.factories import ReportFactory
+
+from .conftest import payload
+from .test_webhook import DM_AUTHOR, MENTION_AUTHOR
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def citizen():
+    return UserFactory(email="budi@example.id", language="en")
+
+
+def dm(fake_x, text: str, event_id: str = "1897300000000000099") -> dict:
+    body = payload("dm.json", fake_x)
+    event = body["direct_message_events"][0]
+    event["id"] = event_id
+    event["message_create"]["message_data"]["text"] = text
+    return body
+
+
+def mention(fake_x, text: str) -> dict:
+    body = payload("mention.json", fake_x)
+    tweet = body["tweet_create_events"][0]
+    tweet["text"] = f"@lapor1708 {text}"
+    tweet["display_text_range"] = [0, len(tweet["text"])]
+    tweet.pop("extended_tweet", None)
+    return body
+
+
+def test_a_dm_with_the_code_links_the_x_account_and_answers_by_dm(client, fake_x, deliver, citizen):
+    x_account = identity_user(channel="x", address=DM_AUTHOR, handle="@warga_sukajadi")
+    report = ReportFactory(reporter=x_account)
+    _row, code = claim.claim_code_issue(user=citizen)
+    counts = deliver(client, dm(fake_x, f"KLAIM {code}")).json()
+    assert counts["accepted"] == 1
+    assert not Report.objects.exclude(pk=report.pk).exists()  # no report from the code
+    report.refresh_from_db()
+    assert report.reporter == citizen
+    assert report.events.filter(action=EventAction.REPORTER_LINKED).count() == 1
+    identity = ChannelIdentity.objects.get(channel="x", address=DM_AUTHOR)
+    assert (identity.user, identity.handle) == (citizen, "@warga_sukajadi")
+    [(participant, sent)] = fake_x.dms
+    assert participant == DM_AUTHOR
+    assert sent["text"].startswith("Done: this X account is now linked")
+    assert "1 report moved" in sent["text"]
+
+
+def test_a_code_in_a_public_mention_is_spent_and_links_nothing(client, fake_x, deliver, citizen):
+    _row, code = claim.claim_code_issue(user=citizen)
+    counts = deliver(client, mention(fake_x, f"KLAIM {code}")).json()
+    assert counts["rejected"] == 1
+    assert not ChannelIdentity.objects.filter(channel="x").exists()
+    assert not Report.objects.exists()
+    [tweet] = fake_x.tweets
+    assert "posted in public" in tweet["text"]
+    assert code not in tweet["text"]
+    # The same code by DM afterwards no longer works.
+    deliver(client, dm(fake_x, f"KLAIM {code}"))
+    assert not ChannelIdentity.objects.filter(channel="x", user=citizen).exists()
+    message = InboundMessage.objects.filter(external_id__startswith="dm:").get()
+    assert (message.status, message.detail) == (InboundStatus.REJECTED, "claim: invalid")
+    assert MENTION_AUTHOR not in fake_x.dms[0][1]["text"]
