@@ -130,8 +130,20 @@ def account_create_for_address(*, address: str) -> User:
 
 
 def confirmation_link(*, user: User, address: str) -> str:
-    """allauth's own confirmation link (signed, expiring) for this unverified address."""
-    email_address = EmailAddress.objects.get(user=user, email__iexact=address)
+    """allauth's own confirmation link (signed, expiring) for this unverified address.
+
+    An account made outside allauth (``createsuperuser``, a script) holds its address only
+    as ``User.email``; it gets the unverified ``EmailAddress`` allauth confirms, instead of
+    failing the whole message (and the mail server's every retry of it)."""
+    email_address, _created = EmailAddress.objects.get_or_create(
+        user=user,
+        email__iexact=address,
+        defaults={
+            "email": address,
+            "verified": False,
+            "primary": not EmailAddress.objects.filter(user=user, primary=True).exists(),
+        },
+    )
     key = EmailConfirmationHMAC(email_address).key
     return f"{settings.SITE_URL}{reverse('account_confirm_email', args=[key])}"
 
