@@ -13,3 +13,8 @@ BACKOFF = (
     timedelta(hours=12),
 )
 MAX_ATTEMPTS = len(BACKOFF) + 1
+
+
+def backoff_after(attempts: int) -> timedelta:
+    """The wait after the ``attempts``-th failed attempt (1-based), capped at the last."""
+    return BACKOFF[min(max(attempts, 1), len(BACKOFF)) - 1]

@@ -2,8 +2,9 @@
 
 A row is claimed with one conditional UPDATE (``pending`` → ``sending``); whoever
 updates nothing lost the race and stops, so a task enqueued twice sends once. A refused
-send goes back to ``pending`` with a growing delay (re-enqueued for then where the task
-backend can defer) and becomes ``failed`` after ``MAX_ATTEMPTS``. The Message-ID is
+send goes back to ``pending`` with a growing delay, the project's one schedule in
+``core.retry`` (re-enqueued for then where the task backend can defer), and becomes
+``failed`` after ``MAX_ATTEMPTS``. The Message-ID is
 derived from the received message's record, the same on every attempt.
 """
 
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -19,12 +19,11 @@ from django.core.mail import EmailMessage
 from django.db.models import F
 from django.utils import timezone
 
+from aduan.core.retry import MAX_ATTEMPTS, backoff_after
+
 from .models import MailReply, ReplyState
 
 logger = logging.getLogger(__name__)
-
-BACKOFF = (timedelta(minutes=1), timedelta(minutes=10), timedelta(hours=1), timedelta(hours=6))
-MAX_ATTEMPTS = len(BACKOFF) + 1
 
 
 def reply_message_id(reply: MailReply) -> str:
@@ -73,7 +72,7 @@ def mail_reply_deliver(*, reply_id: int) -> str:
             logger.error("mail reply %s failed for good: %s", reply_id, error)
             MailReply.objects.filter(pk=reply_id).update(state=ReplyState.FAILED, last_error=error)
             return "failed"
-        retry_at = timezone.now() + BACKOFF[reply.attempts - 1]
+        retry_at = timezone.now() + backoff_after(reply.attempts)
         logger.warning("mail reply %s failed, retry at %s: %s", reply_id, retry_at, error)
         MailReply.objects.filter(pk=reply_id).update(
             state=ReplyState.PENDING, next_attempt_at=retry_at, last_error=error

@@ -38,7 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aduan.core.errors import ValidationFailed
-from aduan.core.retry import BACKOFF, MAX_ATTEMPTS
+from aduan.core.retry import MAX_ATTEMPTS, backoff_after
 
 from .models import DeliveryState, WebhookDelivery, WebhookEndpoint
 from .signing import signature_headers
@@ -61,11 +61,6 @@ def _max_failures() -> int:
 
 def worker_id() -> str:
     return f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(6)}"
-
-
-def backoff_after(attempts: int) -> timedelta:
-    """The wait after the ``attempts``-th failed attempt (1-based), capped at the last."""
-    return BACKOFF[min(max(attempts, 1), len(BACKOFF)) - 1]
 
 
 def delivery_body(delivery: WebhookDelivery) -> bytes:

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import datetime as dt
 import re
 from email import policy
 
 import pytest
+import time_machine
 from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 from django.core import mail as django_mail
 from django.urls import reverse
+from django.utils import timezone
 
 from aduan.accounts.models import User
 from aduan.accounts.tests.factories import PASSWORD, AgencyAdminFactory, UserFactory
@@ -20,6 +23,7 @@ from aduan.channels.mail.delivery import (
 from aduan.channels.mail.models import MailReply, ReplyState
 from aduan.channels.mail.services import mail_receive, mail_receive_oversize
 from aduan.channels.models import ChannelIdentity, InboundMessage, InboundStatus
+from aduan.core.retry import BACKOFF
 from aduan.reports.models import Channel, EventAction, Report, ReportEvent, Status
 from aduan.reports.tests.factories import ReportFactory
 from aduan.workflow.services import report_comment
@@ -423,3 +427,25 @@ def test_a_refused_answer_is_retried_then_given_up(receive, settings, monkeypatc
     assert MailReply.objects.get().state == ReplyState.FAILED
     assert len(calls) == MAX_ATTEMPTS
     assert mail_reply_deliver(reply_id=reply.pk) == "not_claimed"
+
+
+def test_a_refused_answer_waits_on_the_projects_retry_schedule(receive, monkeypatch):
+    def refuse(self, fail_silently=False):
+        raise ConnectionRefusedError("smtp down")
+
+    monkeypatch.setattr(django_mail.EmailMessage, "send", refuse)
+    start = dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False) as traveller:
+        receive(mail())
+        reply = MailReply.objects.get()
+        for wait in BACKOFF:
+            assert reply.state == ReplyState.PENDING
+            assert reply.next_attempt_at == timezone.now() + wait
+            traveller.move_to(reply.next_attempt_at - dt.timedelta(seconds=1))
+            assert mail_replies_send_pending() == {}  # not due yet
+            traveller.move_to(reply.next_attempt_at)
+            outcome = mail_replies_send_pending()
+            reply.refresh_from_db()
+        assert outcome == {"failed": 1}
+        assert (reply.state, reply.attempts) == (ReplyState.FAILED, MAX_ATTEMPTS)
+        assert timezone.now() == start + sum(BACKOFF, dt.timedelta())

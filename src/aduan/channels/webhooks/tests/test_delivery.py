@@ -11,7 +11,6 @@ import time_machine
 from django.utils import timezone
 
 from aduan.channels.webhooks.delivery import (
-    BACKOFF,
     MAX_ATTEMPTS,
     deliveries_deliver_pending,
     delivery_attempt,
@@ -20,6 +19,7 @@ from aduan.channels.webhooks.delivery import (
 from aduan.channels.webhooks.models import DeliveryState, WebhookDelivery, WebhookEndpoint
 from aduan.channels.webhooks.services import webhook_send_test
 from aduan.channels.webhooks.signing import signature_headers, signature_verify
+from aduan.core.retry import BACKOFF
 
 from .helpers import disposed, endpoint_for
 
