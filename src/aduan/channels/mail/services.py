@@ -33,7 +33,9 @@ Once only
 ---------
 The whole handling of one message is one transaction, starting with its record in
 ``InboundMessage`` (unique Message-ID): a message delivered twice acts once, and a
-crash half-way leaves nothing behind (the SMTP peer is told to try again later).
+crash half-way leaves nothing behind (the SMTP peer is told to try again later) — not
+even the attachments already written to storage, which a rollback does not remove and
+are therefore deleted here.
 """
 
 from __future__ import annotations
@@ -58,8 +60,8 @@ from aduan.accounts.models import User
 from aduan.channels.models import ChannelIdentity, ChannelKind, InboundMessage, InboundStatus
 from aduan.channels.services import identity_user, inbound_finish, inbound_receive
 from aduan.core.errors import DomainError, RateLimited, ValidationFailed
-from aduan.reports.attachments import PreparedFile, prepare_upload
-from aduan.reports.models import Classification, Report, Status
+from aduan.reports.attachments import PreparedFile, attachments_discard, prepare_upload
+from aduan.reports.models import Classification, Report, ReportEvent, Status
 from aduan.reports.services import report_attachment_add, report_submit, report_validate
 from aduan.workflow.services import report_answer, report_comment
 
@@ -240,7 +242,7 @@ def _prepare_files(found: list[MailAttachment]) -> tuple[list[PreparedFile], lis
 # --- New reports ------------------------------------------------------------------------
 
 
-def _new_report(parsed: ParsedMail) -> Outcome:
+def _new_report(parsed: ParsedMail, stored: list[str]) -> Outcome:
     existing = account_for_address(parsed.sender)
     if existing is not None and not existing.is_active:
         return Outcome(
@@ -291,6 +293,7 @@ def _new_report(parsed: ParsedMail) -> Outcome:
             _("Your e-mail could not be filed as a report:") + "\n" + _problems(exc),
             detail="invalid at submit",
         )
+    stored.extend(report.attachments.values_list("file", flat=True))
     subject = f"[{report.tracking_id}] " + _("Report received")
     intro = _("We received your report. Its tracking id is %(id)s.") % {"id": report.tracking_id}
     if not address_confirmed(user=user, address=parsed.sender):
@@ -333,7 +336,7 @@ def _new_report(parsed: ParsedMail) -> Outcome:
 # --- Replies to a report ------------------------------------------------------------------
 
 
-def _reply_to_report(parsed: ParsedMail) -> Outcome:
+def _reply_to_report(parsed: ParsedMail, stored: list[str]) -> Outcome:
     tracking_id = parsed.tracking_id
     assert tracking_id is not None
     subject = f"[{tracking_id}] " + _("Your message could not be added")
@@ -369,11 +372,15 @@ def _reply_to_report(parsed: ParsedMail) -> Outcome:
             added = _("Your answer was added to report %(id)s.")
             for prepared in files:
                 try:
-                    report_attachment_add(report=report, actor=user, prepared=prepared)
+                    attachment = report_attachment_add(report=report, actor=user, prepared=prepared)
+                    stored.append(attachment.file.name)
                 except DomainError as exc:
                     refused.append(f"{prepared.name}: {exc.message}")
         else:
             report = report_comment(report=report, actor=user, body=parsed.text, files=files)
+            # The report stays locked until this message commits: its newest event is ours.
+            comment = ReportEvent.objects.filter(report=report).order_by("-id").first()
+            stored.extend(comment.attachments.values_list("file", flat=True) if comment else ())
             added = _("Your comment was added to report %(id)s.")
     except DomainError as exc:
         return Outcome(
@@ -446,12 +453,22 @@ def _own_address() -> str:
     return sender_address(parse_message(f"From: {settings.DEFAULT_FROM_EMAIL}\n\n".encode()))
 
 
-@transaction.atomic
 def mail_receive(*, raw: bytes) -> InboundMessage:
     """Handle one received e-mail, once per Message-ID; returns its record, whose
     ``reply`` is the answer written (sent by a task after commit)."""
     if len(raw) > max_bytes():
         return mail_receive_oversize(headers=header_block(raw), size=len(raw))
+    stored: list[str] = []  # attachment files written to storage by this message
+    try:
+        with transaction.atomic():
+            return _mail_handle(raw, stored)
+    except BaseException:
+        # The rows are rolled back; the files are not (the same as report_submit does).
+        attachments_discard(stored)
+        raise
+
+
+def _mail_handle(raw: bytes, stored: list[str]) -> InboundMessage:
     parsed = parse_mail(raw)
     recorded = f"{parsed.subject}\n\n{parsed.text}"[:RECORDED_TEXT_MAX]
     message, created = inbound_receive(
@@ -464,7 +481,9 @@ def mail_receive(*, raw: bytes) -> InboundMessage:
         logger.info("mail %s ignored: %s", parsed.message_id, reason)
         return inbound_finish(message, status=InboundStatus.IGNORED, detail=reason)
     with translation.override(_language(parsed.sender)):
-        outcome = _reply_to_report(parsed) if parsed.tracking_id else _new_report(parsed)
+        outcome = (
+            _reply_to_report(parsed, stored) if parsed.tracking_id else _new_report(parsed, stored)
+        )
     _reply_write(message, to=parsed.sender, outcome=outcome, in_reply_to=parsed.original_message_id)
     log = logger.info if outcome.status == InboundStatus.ACCEPTED else logger.warning
     log(

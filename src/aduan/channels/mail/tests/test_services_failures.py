@@ -8,15 +8,19 @@ from email import policy
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.core.files.storage import FileSystemStorage, storages
 
 from aduan.accounts.models import User
+from aduan.accounts.tests.factories import UserFactory
+from aduan.agencies.tests.factories import AgencyFactory
+from aduan.channels.mail import services
 from aduan.channels.mail.models import MailReply
 from aduan.channels.mail.services import mail_receive
 from aduan.channels.models import InboundMessage, InboundStatus
-from aduan.reports.models import Report, Status
+from aduan.reports.models import Attachment, Report, ReportEvent, Status
 from aduan.reports.tests.factories import ReportFactory
 
-from .conftest import mail
+from .conftest import jpeg_with_gps, mail
 
 pytestmark = pytest.mark.django_db
 
@@ -74,3 +78,72 @@ def test_a_reply_from_an_account_without_an_allauth_address_is_refused_politely(
     [answer] = mailoutbox
     assert "not confirmed" in answer.body
     assert MailReply.objects.get().inbound == message
+
+
+# --- A rollback after the files were stored -------------------------------------------
+
+
+@pytest.fixture
+def disk_storage(settings, tmp_path):
+    """Files on disk, to see what a rollback leaves behind (tests otherwise keep them in
+    memory)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
+    settings.MEDIA_ROOT = tmp_path / "media"
+    assert isinstance(storages["default"], FileSystemStorage)
+    return settings.MEDIA_ROOT
+
+
+def files_under(root) -> list:
+    return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
+
+
+@pytest.fixture
+def answer_write_fails(monkeypatch):
+    """The last write of the message's transaction fails (the database went away)."""
+
+    def fail(**kwargs):
+        raise RuntimeError("database away")
+
+    monkeypatch.setattr(services.MailReply.objects, "create", fail)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_report_rolled_back_at_the_end_leaves_no_photo_behind(
+    disk_storage, answer_write_fails
+):
+    photo = [("jalan.jpg", jpeg_with_gps(), "image/jpeg")]
+    with pytest.raises(RuntimeError, match="database away"):
+        mail_receive(raw=raw(mail(attachments=photo)))
+    assert not Report.objects.exists()
+    assert not Attachment.objects.exists()
+    assert not InboundMessage.objects.exists()  # the retry starts afresh
+    assert files_under(disk_storage) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_comment_rolled_back_at_the_end_leaves_no_photo_behind(disk_storage, monkeypatch):
+    citizen = UserFactory(email="siti@warga.test", language="en")
+    commented = ReportFactory(reporter=citizen, agency=AgencyFactory(), status=Status.IN_PROGRESS)
+    answered = ReportFactory(reporter=citizen, agency=AgencyFactory(), status=Status.RESPONDED)
+    before = ReportEvent.objects.count()
+
+    def fail(**kwargs):
+        raise RuntimeError("database away")
+
+    monkeypatch.setattr(services.MailReply.objects, "create", fail)
+    photo = [("lubang.jpg", jpeg_with_gps(), "image/jpeg")]
+    for report in (commented, answered):
+        message = mail(
+            sender="siti@warga.test",
+            subject=f"Re: [{report.tracking_id}] Report received",
+            text="Lubangnya makin besar setelah hujan semalam.",
+            attachments=photo,
+        )
+        with pytest.raises(RuntimeError, match="database away"):
+            mail_receive(raw=raw(message))
+    assert ReportEvent.objects.count() == before
+    assert not Attachment.objects.exists()
+    assert files_under(disk_storage) == []
