@@ -26,8 +26,16 @@ def validate_placeholders(body: str) -> None:
     try:
         names = {name for _text, name, _spec, _conv in string.Formatter().parse(body) if name}
     except ValueError as exc:
+        # The braces go in as values, so that the message holds none for translators to
+        # mistake for placeholders or format escapes.
         raise ValidationError(
-            _("Unbalanced braces: write {{ or }} for a literal brace."), code="braces"
+            _(
+                "The braces do not match. A placeholder needs both of its braces, as in "
+                "%(example)s. To show a brace itself in the text, type it twice: "
+                "%(open)s or %(close)s."
+            ),
+            code="braces",
+            params={"example": "{tracking_id}", "open": "{{", "close": "}}"},
         ) from exc
     unknown = sorted(names - set(PLACEHOLDERS))
     if unknown:

@@ -127,7 +127,7 @@ def test_placeholders_are_checked():
     validate_placeholders("Laporan {tracking_id}: {{bukan placeholder}}.")
     with pytest.raises(ValidationError, match=re.escape("Unknown placeholders: {nama}")):
         validate_placeholders("Halo {nama}")
-    with pytest.raises(ValidationError, match="Unbalanced braces"):
+    with pytest.raises(ValidationError, match="The braces do not match"):
         validate_placeholders("Halo {tracking_id")
 
 
