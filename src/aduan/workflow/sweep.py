@@ -15,6 +15,8 @@ Every minute (``workflow.tasks.sweep``, enqueued by ``manage.py run_scheduler``)
    deadline is closed (``report_auto_close`` re-checks it under its lock).
 4. **Notifications** — outbox rows no delivery task took (written while the worker was
    down) are delivered.
+5. **Orphan files** — attachment files whose row was rolled back, older than a day, are
+   removed: one 1,440th of the attachment folders a minute (``reports.orphans``).
 
 Safe on several machines at once. Each item runs in its own short transaction that first
 locks the report row (the lock order of the workflow's services, so a sweep and a user's
@@ -50,6 +52,7 @@ from aduan.notifications.delivery import notifications_deliver_pending
 from aduan.notifications.models import NotificationKind
 from aduan.notifications.services import notify
 from aduan.reports.models import EventAction, Report, ReportEvent
+from aduan.reports.orphans import folders_for_minute, orphans_sweep
 from aduan.sla.models import Deadline, DeadlineKind, DeadlineState
 from aduan.sla.policy import sla_days
 from aduan.sla.selectors import deadlines_overdue, deadlines_to_remind_candidates
@@ -75,6 +78,7 @@ class SweepResult:
     # True when the time budget ran out before every due item was handled.
     incomplete: bool = False
     notifications: dict[str, int] = dataclasses.field(default_factory=dict)
+    orphan_files_removed: int = 0
 
     def as_dict(self) -> dict[str, object]:
         return dataclasses.asdict(self)
@@ -86,7 +90,7 @@ def sweep_run(
     batch: int = 500,
     time_budget: float = TIME_BUDGET_SECONDS,
 ) -> SweepResult:
-    """Run the four steps above once and count what each did.
+    """Run the five steps above once and count what each did.
 
     ``now`` is when the sweep believes it is (default: the clock); ``batch`` is how many
     items are read per query; ``time_budget`` (seconds) bounds one run."""
@@ -112,6 +116,7 @@ def sweep_run(
     _auto_close(now=now, batch=batch, result=result, out_of_time=out_of_time)
     result.notifications = notifications_deliver_pending(limit=batch)
     deliveries_deliver_pending(limit=batch)  # agency webhooks due for (another) attempt
+    result.orphan_files_removed = orphans_sweep(folders=folders_for_minute(now), now=now).removed
     if result.reminded or result.overdue or result.auto_closed or result.incomplete:
         logger.info("sweep: %s", result.as_dict())
     return result
