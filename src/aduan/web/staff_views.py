@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from aduan.accounts.models import Role
+from aduan.channels.selectors import inbound_messages_for_report
 from aduan.core.errors import DomainError, NotFound
 from aduan.core.http import client_ip
 from aduan.core.pagination import CappedPaginator
@@ -226,6 +227,7 @@ def _report_context(request: HttpRequest, report: Report, outcome) -> dict:
         "report": report,
         "events": events,
         "attachments": own_files,
+        "origin_messages": inbound_messages_for_report(user=user, report=report),
         "show_reporter_name": visibility >= ReporterVisibility.NAME,
         "show_reporter_contact": visibility == ReporterVisibility.FULL,
         "deadlines": deadlines,

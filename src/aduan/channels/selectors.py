@@ -1,0 +1,195 @@
+"""Reads of what the channels received: where a report came from.
+
+``inbound_messages_for_report`` gives the staff who handle a report the messages behind it
+(the SMS, X post or e-mail that created it and later ones that point at it: an SMS
+``BALAS`` or ``CEK``, an e-mail reply), as the viewer may read them:
+
+- Only staff who handle the report (``user_handles_report``: its agency or one above,
+  the national admin, oversight) get anything; everyone else, the reporter included,
+  gets an empty list.
+- Who sent a message follows ``reporter_visibility``: the phone number, address or X
+  account in full only for FULL (the national admin); a mask (``+62812••••7890``) for
+  NAME; nothing at all on an anonymous report (NONE). The sender's number, address or
+  ``@handle`` is also taken out of the texts (what was received, our reply, the note),
+  since a reporter may sign a message or an e-mail client may quote the address.
+- Our e-mail answers can carry an address-confirmation link: a credential of the
+  sender's, removed for every viewer.
+
+The result is plain values, not model instances, so a template cannot reach the raw
+sender by mistake.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from django.db.models import OuterRef, Subquery
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+
+from aduan.reports.models import Report
+from aduan.reports.selectors import (
+    AnyUser,
+    ReporterVisibility,
+    reporter_visibility,
+    user_handles_report,
+)
+
+from .models import ChannelIdentity, ChannelKind, InboundMessage, InboundStatus
+
+MASK = "••••"
+_CONFIRMATION_KEY = "CONFIRMATIONKEY"
+
+
+@dataclass(frozen=True)
+class OriginMessage:
+    """One received message as a member of staff may read it."""
+
+    channel: str
+    channel_label: str
+    received_at: dt.datetime
+    sender: str  # already masked or hidden as the viewer's visibility requires
+    sender_hidden: bool  # True when ``sender`` says "hidden" rather than showing anything
+    text: str
+    status: str
+    status_label: str
+    detail: str
+    reply: str
+
+
+def inbound_messages_for_report(*, user: AnyUser, report: Report) -> list[OriginMessage]:
+    """The messages linked to ``report``, oldest first, for staff who handle it; [] for
+    anyone else. One query, whatever the number of messages."""
+    if not user_handles_report(user=user, report=report):
+        return []
+    visibility = reporter_visibility(user=user, report=report)
+    handles = ChannelIdentity.objects.filter(
+        channel=OuterRef("channel"), address=OuterRef("sender")
+    ).values("handle")[:1]
+    messages = (
+        InboundMessage.objects.filter(report=report)
+        .annotate(sender_handle=Subquery(handles))
+        .order_by("received_at", "id")
+    )
+    return [_origin_message(message, visibility=visibility) for message in messages]
+
+
+def _origin_message(message: InboundMessage, *, visibility: ReporterVisibility) -> OriginMessage:
+    handle = getattr(message, "sender_handle", None) or ""  # the annotation above
+    if visibility == ReporterVisibility.FULL:
+        sender, hidden = _sender_full(message.channel, message.sender, handle), False
+        clean = _without_confirmation_links
+    else:
+        if visibility == ReporterVisibility.NONE:
+            sender, hidden, stand_in = _("hidden (anonymous report)"), True, _("[hidden]")
+        else:
+            stand_in = _masked_address(message.channel, message.sender)
+            sender, hidden = _sender_masked(message.channel, message.sender), False
+        pattern = _identity_pattern(message.channel, message.sender, handle)
+
+        def clean(value: str) -> str:
+            value = _without_confirmation_links(value)
+            return pattern.sub(lambda _match: stand_in, value) if pattern else value
+
+    return OriginMessage(
+        channel=message.channel,
+        channel_label=_label(ChannelKind, message.channel),
+        received_at=message.received_at,
+        sender=sender,
+        sender_hidden=hidden,
+        text=clean(message.text),
+        status=message.status,
+        status_label=_label(InboundStatus, message.status),
+        detail=clean(message.detail),
+        reply=clean(message.reply),
+    )
+
+
+def _label(choices, value: str) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
+# --- Who sent it ----------------------------------------------------------------------------
+
+
+def _sender_full(channel: str, sender: str, handle: str) -> str:
+    if not sender:
+        return _("unknown")
+    if channel == ChannelKind.X:
+        account = _("X account %(id)s") % {"id": sender}
+        return f"{account} (@{handle})" if handle else account
+    return sender
+
+
+def _sender_masked(channel: str, sender: str) -> str:
+    if not sender:
+        return _("unknown")
+    masked = _masked_address(channel, sender)
+    return _("X account %(id)s") % {"id": masked} if channel == ChannelKind.X else masked
+
+
+def _masked_address(channel: str, sender: str) -> str:
+    if channel == ChannelKind.SMS and sender.startswith("+"):
+        return _mask(sender, head=6, tail=4)
+    if channel == ChannelKind.EMAIL and "@" in sender:
+        return mask_email(sender)
+    if channel == ChannelKind.X:
+        return _mask(sender, head=0, tail=3)
+    return _mask(sender, head=1, tail=1)
+
+
+def _mask(value: str, *, head: int, tail: int) -> str:
+    """``value`` with its middle replaced by dots, at least four characters of it hidden."""
+    if len(value) < head + tail + 4:
+        return MASK
+    return value[:head] + MASK + (value[-tail:] if tail else "")
+
+
+def mask_email(address: str) -> str:
+    """``siti.rahma@example.id`` → ``s••••@e••••.id``: the shape, not the address."""
+    local, _at, domain = address.rpartition("@")
+    name, dot, suffix = domain.rpartition(".")
+    masked_domain = f"{name[:1]}{MASK}{dot}{suffix}" if name else MASK
+    return f"{local[:1]}{MASK}@{masked_domain}"
+
+
+def _identity_pattern(channel: str, sender: str, handle: str) -> re.Pattern[str] | None:
+    """What identifies the sender inside a text: the address itself, a phone number
+    however it is written (``+62 812-3456-7890``, ``0812 3456 7890``) and the ``@handle``."""
+    parts = []
+    if sender:
+        parts.append(re.escape(sender))
+        digits = sender[1:] if sender.startswith("+") else ""
+        if channel == ChannelKind.SMS and digits.isdigit():
+            separators = r"[\s.\-]*"
+            if digits.startswith("62"):
+                national = separators.join(digits[2:])
+                parts.append(rf"(?<!\d)(?:\+?62|0){separators}{national}(?!\d)")
+            parts.append(r"(?<!\d)\+?" + separators.join(digits) + r"(?!\d)")
+    if handle:
+        parts.append(rf"(?<![\w@])@{re.escape(handle)}\b")
+    if not parts:
+        return None
+    return re.compile("|".join(f"(?:{part})" for part in parts), re.IGNORECASE)
+
+
+def _confirmation_pattern() -> re.Pattern[str] | None:
+    try:
+        path = reverse("account_confirm_email", args=[_CONFIRMATION_KEY])
+    except NoReverseMatch:
+        return None
+    before, _key, after = path.partition(_CONFIRMATION_KEY)
+    return re.compile(rf"\S*{re.escape(before)}[-:\w]+{re.escape(after.rstrip('/'))}/?")
+
+
+def _without_confirmation_links(value: str) -> str:
+    pattern = _confirmation_pattern()
+    if pattern is None or not value:
+        return value
+    removed = _("[confirmation link removed]")
+    return pattern.sub(lambda _match: removed, value)
