@@ -1,10 +1,12 @@
 """Polling an IMAP mailbox (``ADUAN_MAIL_IMAP_URL``) instead of listening on SMTP.
 
 Each unread message is fetched without marking it (``BODY.PEEK``), handled, and only
-then flagged ``\\Seen``. A message that fails stays unread for the next poll; one that
-was handled but whose flag did not stick is read again and recognised by its Message-ID,
-so nothing acts twice. A message over ``ADUAN_MAIL_MAX_BYTES`` (its ``RFC822.SIZE``) is
-never downloaded: its headers alone are enough to answer "too large".
+then flagged ``\\Seen``. A message that fails stays unread for the next poll, marked with
+the keyword ``$AduanFailed``: each poll takes the new messages first and retries those
+after them, so a few that always fail cannot use up every poll's ``limit`` and stop the
+intake. One that was handled but whose flag did not stick is read again and recognised
+by its Message-ID, so nothing acts twice. A message over ``ADUAN_MAIL_MAX_BYTES`` (its
+``RFC822.SIZE``) is never downloaded: its headers alone are enough to answer "too large".
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from . import services
 logger = logging.getLogger(__name__)
 
 _SIZE_RE = re.compile(rb"RFC822\.SIZE (\d+)")
+FAILED_KEYWORD = "$AduanFailed"
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,20 @@ def _handle(client: imaplib.IMAP4, uid: bytes) -> str:
     return message.status
 
 
+def _unseen(client: imaplib.IMAP4, *criteria: str) -> list[bytes]:
+    found = _check(client.uid("SEARCH", None, "UNSEEN", *criteria), "SEARCH")
+    return (found[0] or b"").split()
+
+
+def _mark_failed(client: imaplib.IMAP4, uid: bytes) -> None:
+    """Put the message behind new mail in the next polls (best effort: a server that
+    keeps no keywords just retries it first, as before)."""
+    try:
+        _check(client.uid("STORE", uid, "+FLAGS", f"({FAILED_KEYWORD})"), "STORE")
+    except imaplib.IMAP4.error:
+        logger.warning("IMAP message %s: could not set %s", uid.decode(), FAILED_KEYWORD)
+
+
 def imap_poll(*, url: str | None = None, limit: int = 100) -> dict[str, int]:
     """Handle up to ``limit`` unread messages; returns a count per outcome (the inbound
     status, or ``failed`` for messages left unread after an error)."""
@@ -99,8 +116,8 @@ def imap_poll(*, url: str | None = None, limit: int = 100) -> dict[str, int]:
     try:
         client.login(mailbox.user, mailbox.password)
         _check(client.select(mailbox.folder), f"SELECT {mailbox.folder}")
-        found = _check(client.uid("SEARCH", None, "UNSEEN"), "SEARCH")
-        uids = (found[0] or b"").split()[:limit]
+        fresh = _unseen(client, "UNKEYWORD", FAILED_KEYWORD)
+        uids = (fresh + _unseen(client, "KEYWORD", FAILED_KEYWORD))[:limit]
         for uid in uids:
             try:
                 outcome = _handle(client, uid)
@@ -108,6 +125,7 @@ def imap_poll(*, url: str | None = None, limit: int = 100) -> dict[str, int]:
                 raise  # the connection is gone: stop this poll
             except Exception:
                 logger.exception("IMAP message %s not handled; left unread", uid.decode())
+                _mark_failed(client, uid)
                 outcome = "failed"
             counts[outcome] = counts.get(outcome, 0) + 1
     finally:

@@ -222,6 +222,30 @@ def test_a_message_that_fails_stays_unread_for_the_next_poll(mailbox, poll, monk
     assert poll() == {InboundStatus.ACCEPTED: 1}
 
 
+def test_messages_that_keep_failing_do_not_block_newer_mail(mailbox, poll, monkeypatch):
+    """Each poll takes at most ``limit`` unread messages. Before, the same first ones
+    were taken every time: as many messages that always fail as the limit stopped the
+    intake for good. Those that failed wait behind the new ones now, and are retried."""
+    real_receive = services.mail_receive
+
+    def receive(*, raw: bytes):
+        if b"RACUN" in raw:
+            raise ValueError("this message always breaks the handling")
+        return real_receive(raw=raw)
+
+    monkeypatch.setattr(services, "mail_receive", receive)
+    deliver(mailbox, mail(subject="Laporan RACUN pertama yang selalu gagal"))
+    deliver(mailbox, mail(subject="Laporan RACUN kedua yang selalu gagal"))
+    deliver(mailbox, mail())
+    assert poll(limit=2) == {"failed": 2}
+    assert poll(limit=2) == {InboundStatus.ACCEPTED: 1, "failed": 1}
+    assert Report.objects.get().title == TITLE
+    assert unseen(mailbox) == 2  # the broken ones stay unread, to be retried
+    monkeypatch.undo()
+    assert poll(limit=2) == {InboundStatus.ACCEPTED: 2}
+    assert unseen(mailbox) == 0
+
+
 def test_a_wrong_password_is_an_error_not_a_silent_poll(dovecot, poll):
     with pytest.raises(imaplib.IMAP4.error):
         poll(url=dovecot.replace(PASSWORD, "salah"))
