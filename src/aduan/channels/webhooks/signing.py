@@ -46,14 +46,16 @@ def signature_verify(
 ) -> bool:
     """True when ``signature`` is ours for ``body`` at ``timestamp`` and the timestamp is
     within ``tolerance`` seconds of ``now``."""
-    if not timestamp or not signature:
-        return False
-    try:
-        stamp = int(timestamp)
-    except ValueError:
+    # Our signatures are ASCII; anything else (text that is not even encodable) is not one.
+    if not timestamp or not signature or not signature.isascii():
         return False
     now = time.time() if now is None else now
-    if abs(now - stamp) > tolerance:
+    try:
+        stamp = int(timestamp)
+        late = abs(now - stamp) > tolerance
+    except (ValueError, OverflowError):  # not a number, or too large for the float clock
+        return False
+    if late:
         return False
     expected = signature_for(secret=secret, timestamp=stamp, body=body)
     return hmac.compare_digest(expected.encode(), signature.encode())

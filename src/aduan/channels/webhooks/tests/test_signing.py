@@ -52,3 +52,19 @@ def test_garbage_headers_are_refused_not_raised(timestamp, signature):
     assert not signature_verify(
         secret="whsec_x", body=b"{}", timestamp=timestamp, signature=signature, now=0
     )
+
+
+@given(
+    timestamp=st.integers(min_value=10**20, max_value=10**4000).map(str)
+    | st.sampled_from(["-" + "9" * 400, "1e400", "nan", "inf", "١٧٦٧٢٢٥٦٠٠"]),
+    signature=st.text(max_size=80) | st.just("sha256=\ud800"),
+)
+def test_huge_or_strange_timestamps_and_signatures_are_refused_not_raised(timestamp, signature):
+    """A receiver's clock is a float: a timestamp too large for one overflowed (500 in the
+    receiver), and a signature that is not encodable text raised instead of failing."""
+    assert not signature_verify(
+        secret="whsec_x", body=b"{}", timestamp=timestamp, signature=signature, now=1767225600.5
+    )
+    assert not signature_verify(
+        secret="whsec_x", body=b"{}", timestamp="1767225600", signature=signature, now=1767225600.5
+    )
