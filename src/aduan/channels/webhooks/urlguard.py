@@ -9,7 +9,8 @@ a way to reach what only the server can reach (the cloud metadata service at
 - every address the host name resolves to must be a public one: private (10/8,
   172.16/12, 192.168/16, fc00::/7), loopback, link-local, shared (100.64/10), reserved
   and multicast addresses are refused unless ``ADUAN_WEBHOOK_ALLOW_PRIVATE`` is on (for
-  tests and for an installation inside a government network);
+  tests and for an installation inside a government network), and so are IPv6
+  addresses that wrap one of them (NAT64, 6to4, IPv4-compatible);
 - no user name or password in the URL.
 
 The check runs when the URL is saved AND before every request, and the request then goes
@@ -52,9 +53,29 @@ def _allow_http() -> bool:
     return bool(getattr(settings, "ADUAN_WEBHOOK_ALLOW_HTTP", False))
 
 
+# IPv6 ranges that carry an IPv4 address in their last 32 bits (RFC 6052 NAT64), or that
+# are not public whatever Python's table says (RFC 8215 local-use NAT64, the deprecated
+# IPv4-compatible and site-local addresses). Through a NAT64 gateway 64:ff9b::a9fe:a9fe
+# IS 169.254.169.254.
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_NEVER_PUBLIC_V6 = (
+    ipaddress.IPv6Network("64:ff9b:1::/48"),
+    ipaddress.IPv6Network("::/96"),
+    ipaddress.IPv6Network("fec0::/10"),
+)
+
+
 def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        elif address.sixtofour is not None:  # 2002:AABB:CCDD::/48 is AA.BB.CC.DD
+            if not _is_public(address.sixtofour):
+                return False
+        elif address in _NAT64:
+            return _is_public(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+        elif any(address in network for network in _NEVER_PUBLIC_V6):
+            return False
     return address.is_global and not address.is_multicast
 
 

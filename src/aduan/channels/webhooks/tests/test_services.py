@@ -258,6 +258,15 @@ def test_deleting_an_endpoint_removes_its_log(people):
         ("https://100.64.0.1/hook", "private or local address"),
         ("https://[::1]/hook", "private or local address"),
         ("https://[::ffff:10.0.0.1]/hook", "private or local address"),
+        # IPv6 addresses that carry an IPv4 one: NAT64 (64:ff9b::/96 and /48), 6to4,
+        # IPv4-compatible; and deprecated site-local addresses, routed like private ones.
+        ("https://[64:ff9b::a9fe:a9fe]/latest/meta-data", "private or local address"),
+        ("https://[64:ff9b::10.0.0.1]/hook", "private or local address"),
+        ("https://[64:ff9b:1::a00:1]/hook", "private or local address"),
+        ("https://[2002:a9fe:a9fe::1]/hook", "private or local address"),
+        ("https://[2002:7f00:1::1]/hook", "private or local address"),
+        ("https://[::127.0.0.1]/hook", "private or local address"),
+        ("https://[fec0::1]/hook", "private or local address"),
         ("https://127.0.0.1:8000/hook", "private or local address"),
         ("https://localhost/hook", "private or local address"),
         ("https://93.184.216.34:99999/hook", "not a valid URL"),
@@ -268,6 +277,19 @@ def test_urls_that_are_refused(people, url, message):
     with pytest.raises(ValidationFailed) as caught:
         endpoint_for(people.city_admin, url)
     assert message in caught.value.field_errors["url"][0]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://[64:ff9b::5db8:d822]/aduan",  # NAT64 of 93.184.216.34
+        "https://[2002:5db8:d822::1]/aduan",  # 6to4 of the same
+        "https://[2606:2800:220:1:248:1893:25c8:1946]/aduan",
+    ],
+)
+def test_ipv6_addresses_of_public_hosts_are_accepted(people, url):
+    endpoint, _s = endpoint_for(people.city_admin, url)
+    assert endpoint.url == url
 
 
 def test_http_and_private_addresses_when_the_settings_allow_them(people, settings):
