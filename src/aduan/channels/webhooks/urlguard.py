@@ -11,7 +11,8 @@ a way to reach what only the server can reach (the cloud metadata service at
   and multicast addresses are refused unless ``ADUAN_WEBHOOK_ALLOW_PRIVATE`` is on (for
   tests and for an installation inside a government network), and so are IPv6
   addresses that wrap one of them (NAT64, 6to4, IPv4-compatible);
-- no user name or password in the URL.
+- no user name or password in the URL, and a path that can go in a request line as it
+  is (ASCII, no spaces: anything else must be percent-encoded).
 
 The check runs when the URL is saved AND before every request, and the request then goes
 to the address that was checked (``open_connection``): a host name that resolved to a
@@ -130,6 +131,10 @@ def url_check(url: str) -> Target:
     path = parts.path or "/"
     if parts.query:
         path = f"{path}?{parts.query}"
+    # The request line is ASCII without spaces or control characters: http.client refuses
+    # anything else (or fails half-way with UnicodeEncodeError), at every attempt.
+    if not path.isascii() or any(char <= " " or char == "\x7f" for char in path):
+        raise refuse(_("Spaces and characters outside ASCII in the path must be percent-encoded."))
     return Target(
         scheme=parts.scheme, host=parts.hostname, port=port, path=path, address=str(addresses[0])
     )

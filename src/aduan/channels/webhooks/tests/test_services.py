@@ -13,7 +13,12 @@ from django.db import transaction
 
 from aduan.accounts.models import ApiToken, Role
 from aduan.channels.webhooks import services
-from aduan.channels.webhooks.models import DeliveryState, WebhookDelivery, WebhookEvent
+from aduan.channels.webhooks.models import (
+    DeliveryState,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 from aduan.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from aduan.reports.models import ReportEvent
 from aduan.sla.models import Deadline, DeadlineKind, DeadlineState
@@ -271,6 +276,9 @@ def test_deleting_an_endpoint_removes_its_log(people):
         ("https://localhost/hook", "private or local address"),
         ("https://93.184.216.34:99999/hook", "not a valid URL"),
         ("https://93.184.216.34/" + "a" * 500, "too long"),
+        # A request line is ASCII without spaces: http.client cannot send these paths.
+        ("https://93.184.216.34/pengaduan/bärü", "percent-encoded"),
+        ("https://93.184.216.34/hook?kota=Bandung Barat", "percent-encoded"),
     ],
 )
 def test_urls_that_are_refused(people, url, message):
@@ -330,6 +338,24 @@ def test_a_host_that_later_resolves_to_a_private_address_is_not_followed(people,
     assert delivery_attempt(delivery_id=delivery.pk) == "retry"
     delivery.refresh_from_db()
     assert "private or local address" in delivery.last_error
+
+
+def test_a_stored_url_that_cannot_be_sent_is_a_failed_attempt_not_a_crash(people):
+    """Saved before the guard knew better (or by hand): the attempt used to raise
+    UnicodeEncodeError in http.client, leaving the row "sending" and the endpoint's
+    failures uncounted, retried every sweep for ever."""
+    endpoint, _s = endpoint_for(people.city_admin, PUBLIC_URL)
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(url=PUBLIC_URL + "/bärü")
+    disposed(people)
+    from aduan.channels.webhooks.delivery import delivery_attempt
+
+    delivery = deliveries(endpoint)[0]
+    assert delivery_attempt(delivery_id=delivery.pk) == "retry"
+    delivery.refresh_from_db()
+    assert delivery.state == "pending"
+    assert "percent-encoded" in delivery.last_error
+    endpoint.refresh_from_db()
+    assert endpoint.failure_count == 1
 
 
 @pytest.mark.parametrize("events", [[], ["report.deleted"], ["ping"]])
