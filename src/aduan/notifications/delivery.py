@@ -34,16 +34,13 @@ recognisable downstream.
 from __future__ import annotations
 
 import logging
-import os
-import secrets
-import socket
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
-from aduan.core.retry import BACKOFF, MAX_ATTEMPTS
+from aduan.core.retry import MAX_ATTEMPTS, backoff_after, worker_id
 
 from .channels import Uncertain, Unreachable, delivered_channel_names, get_channel
 from .models import Notification, NotificationState
@@ -58,16 +55,6 @@ SWEEP_GRACE = timedelta(seconds=30)
 
 def claim_timeout() -> timedelta:
     return timedelta(seconds=getattr(settings, "ADUAN_NOTIFICATION_CLAIM_TIMEOUT", 600))
-
-
-def worker_id() -> str:
-    """Unique per delivery attempt: the host and process for people, a token for the claim."""
-    return f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(6)}"
-
-
-def backoff_after(attempts: int) -> timedelta:
-    """The wait after the ``attempts``-th failed attempt (1-based), capped at the last."""
-    return BACKOFF[min(max(attempts, 1), len(BACKOFF)) - 1]
 
 
 class _LostClaim(Exception):

@@ -24,9 +24,6 @@ from __future__ import annotations
 import http.client
 import json
 import logging
-import os
-import secrets
-import socket
 import time
 from datetime import datetime, timedelta
 
@@ -38,7 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aduan.core.errors import ValidationFailed
-from aduan.core.retry import MAX_ATTEMPTS, backoff_after
+from aduan.core.retry import MAX_ATTEMPTS, backoff_after, worker_id
 
 from .models import DeliveryState, WebhookDelivery, WebhookEndpoint
 from .signing import signature_headers
@@ -57,10 +54,6 @@ def _timeout() -> float:
 
 def _max_failures() -> int:
     return int(getattr(settings, "ADUAN_WEBHOOK_MAX_FAILURES", 15))
-
-
-def worker_id() -> str:
-    return f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(6)}"
 
 
 def delivery_body(delivery: WebhookDelivery) -> bytes:
