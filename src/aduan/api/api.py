@@ -15,6 +15,7 @@ from ninja import NinjaAPI, Router
 from aduan.accounts.api import router as accounts_router
 from aduan.agencies.api import router as agencies_router
 from aduan.categories.api import router as categories_router
+from aduan.channels.api import router as channels_router
 from aduan.core.errors import NotFound
 from aduan.regions.api import router as regions_router
 from aduan.reports.api import router as reports_router
@@ -40,6 +41,7 @@ api = NinjaAPI(
 install_problem_handlers(api, param_names={"payload", "filters"})
 
 api.add_router("", accounts_router)
+api.add_router("", channels_router)
 api.add_router("", reports_router)
 api.add_router("", workflow_router)
 api.add_router("", agencies_router)

@@ -42,7 +42,7 @@ from django.utils.translation import gettext as _
 from django_ratelimit.core import get_usage
 
 from aduan.accounts.models import Role, User
-from aduan.core.errors import NotFound, RateLimited, ValidationFailed
+from aduan.core.errors import NotFound, PermissionDenied, RateLimited
 from aduan.notifications.models import Notification, NotificationPreference
 from aduan.reports.models import Report, ReportFollower
 from aduan.workflow.services import report_reporter_transfer
@@ -104,7 +104,7 @@ def claim_code_issue(*, user: User) -> tuple[ClaimCode, str]:
     """A new code for ``user`` (any earlier unused one stops working). Returns the row
     and the code itself, which is not stored and cannot be shown again."""
     if not claim_allowed(user):
-        raise ValidationFailed(
+        raise PermissionDenied(
             _("Only a citizen account with an e-mail address can link an SMS number or X.")
         )
     usage = get_usage(

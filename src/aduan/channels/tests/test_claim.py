@@ -13,7 +13,7 @@ from aduan.accounts.tests.factories import AgencyAdminFactory, NationalAdminFact
 from aduan.channels import claim
 from aduan.channels.models import ChannelIdentity, ClaimCode
 from aduan.channels.services import identity_user
-from aduan.core.errors import RateLimited, ValidationFailed
+from aduan.core.errors import PermissionDenied, RateLimited
 from aduan.notifications.models import Notification
 from aduan.reports.audit import chain_verify
 from aduan.reports.models import EventAction, Report, ReportFollower, Status
@@ -86,7 +86,7 @@ def test_a_code_is_stored_only_as_a_digest_and_replaces_the_earlier_one(citizen)
     ids=["national admin", "agency admin", "sms-only account", "inactive"],
 )
 def test_only_active_citizens_with_e_mail_get_a_code(make):
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(PermissionDenied):
         claim.claim_code_issue(user=make())
     assert not ClaimCode.objects.exists()
 
