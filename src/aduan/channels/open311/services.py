@@ -16,6 +16,7 @@ as a link the agency may open itself.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import uuid
@@ -30,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from aduan.accounts.models import Role, User
 from aduan.categories.models import Category
-from aduan.channels.models import ChannelKind, InboundStatus
+from aduan.channels.models import ChannelIdentity, ChannelKind, InboundStatus
 from aduan.channels.services import identity_user, inbound_finish, inbound_receive
 from aduan.core.errors import PermissionDenied, ValidationFailed
 from aduan.reports.models import BODY_MAX, BODY_MIN, Channel, Classification
@@ -75,14 +76,30 @@ def _may_manage_keys(actor: User | None) -> bool:
 
 
 def organisation_account(*, organisation: str) -> User:
-    """The account that files the organisation's reports, made on the first key."""
-    slug = slugify(organisation)[:200] or "organisation"
-    return identity_user(
-        channel=ChannelKind.OPEN311,
-        address=f"org:{slug}",
-        display_name=organisation,
-        verified=True,  # the national admin vouches for the organisation by issuing a key
-    )
+    """The account that files the organisation's reports, made on the first key; later
+    keys for the same name (in any case) share it. Its name is shown as the reporter's,
+    so a different name whose slug is the same ("Dinas PU & Tata Ruang" and "Dinas PU
+    Tata Ruang", or two names without Latin letters) gets an account of its own, at
+    ``org:<slug>-2``, ``-3`` …"""
+    slug = slugify(organisation)[:190] or "organisation"
+    shown_as = organisation[:150].casefold()  # identity_user keeps 150 characters
+    for number in itertools.count(1):
+        address = f"org:{slug}" if number == 1 else f"org:{slug}-{number}"
+        identity = (
+            ChannelIdentity.objects.select_related("user")
+            .filter(channel=ChannelKind.OPEN311, address=address)
+            .first()
+        )
+        if identity is None:
+            return identity_user(
+                channel=ChannelKind.OPEN311,
+                address=address,
+                display_name=organisation,
+                verified=True,  # the national admin vouches for it by issuing a key
+            )
+        if identity.user.full_name.casefold() == shown_as:
+            return identity.user
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 @transaction.atomic

@@ -53,6 +53,24 @@ def test_a_second_key_of_the_same_organisation_files_under_the_same_account():
     assert first.key_hash != second.key_hash
 
 
+@pytest.mark.parametrize(
+    ("first_name", "second_name"),
+    [
+        ("Dinas PU & Tata Ruang", "Dinas PU Tata Ruang"),  # the same slug
+        ("جمعية الأولى", "جمعية الثانية"),  # no Latin letters: both slugs were empty
+    ],
+)
+def test_organisations_whose_names_slug_alike_get_accounts_of_their_own(first_name, second_name):
+    """The account's name is the reporter's name shown in public: another organisation's
+    reports must not appear under the first one's name."""
+    first, _ = api_key_issue(actor=None, organisation=first_name)
+    second, _ = api_key_issue(actor=None, organisation=second_name)
+    again, _ = api_key_issue(actor=None, organisation=second_name.upper())
+    assert first.account_id != second.account_id
+    assert (first.account.full_name, second.account.full_name) == (first_name, second_name)
+    assert again.account_id == second.account_id
+
+
 @pytest.mark.parametrize("factory", [UserFactory, AgencyAdminFactory, OversightFactory])
 def test_no_one_else_issues_or_revokes(factory):
     with pytest.raises(PermissionDenied):
