@@ -22,6 +22,7 @@ import logging
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -86,6 +87,9 @@ def open311_endpoint(*methods: str) -> Callable:
                     response = view(request, *args, fmt=fmt, **kwargs)
                 except Open311Error as exc:
                     response = render.errors(fmt, exc.status, exc.descriptions)
+                except (RequestDataTooBig, TooManyFieldsSent):
+                    # Django will not read such a request; say so in the format asked for.
+                    response = render.errors(fmt, 400, [_("The request is too large.")])
                 except NotFound:
                     response = render.errors(fmt, 404, [_("Not found.")])
                 except ValidationFailed as exc:

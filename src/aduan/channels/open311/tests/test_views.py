@@ -536,6 +536,23 @@ def test_control_characters_in_a_post_are_dropped_not_a_server_error(client, pos
     assert "padam" in message.text
 
 
+def test_a_post_too_large_to_read_is_an_open311_error(client, post_data, settings):
+    """Django refuses to read such a body (SuspiciousOperation); the answer was its HTML
+    400 page, which no Open311 client can parse."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2_000
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 50
+    too_long = {**post_data, "description": DESCRIPTION * 40}
+    too_many = {**post_data, **{f"attribute[{n}]": "x" for n in range(60)}}
+    for data in (too_long, too_many):
+        for fmt in ("json", "xml"):
+            response = client.post(f"{ROOT}/requests.{fmt}", data)
+            assert response.status_code == 400
+            [(code, description)] = error_codes(response)
+            assert code == 400
+            assert "too large" in description
+    assert not Report.objects.exists()
+
+
 def test_a_refused_post_is_logged_without_a_report(client, post_data):
     client.post(f"{ROOT}/requests.json", {**post_data, "service_code": "sampah"})
     message = InboundMessage.objects.get()
