@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ..payload import batch_read, report_text, title_from
-from ..signature import crc_response, signature_valid
+from ..signature import crc_response, crc_token_acceptable, signature_valid
 from .conftest import PAYLOADS, sign
 
 ACCOUNT = "1708000000000000001"
@@ -102,6 +103,23 @@ def test_the_recorded_payloads_are_read_as_expected():
     assert [(d.tweet_id, d.author_id) for d in deletion.deletions] == [
         ("1896780123456789012", "1234567890123456789")
     ]
+
+
+@given(st.text(max_size=300))
+def test_no_acceptable_crc_token_is_a_json_document(text):
+    """What makes the CRC safe to answer: nothing it answers can be posted as a batch."""
+    if crc_token_acceptable(text):
+        for raw in (text.encode(), text.encode("latin-1", "ignore")):
+            try:
+                document = json.loads(raw)
+            except (ValueError, RecursionError):
+                continue
+            assert not isinstance(document, (dict, list)), text
+
+
+def test_a_token_outside_xs_alphabet_gets_no_crc():
+    with pytest.raises(ValueError, match="not a CRC token"):
+        crc_response(secret="s3cret", crc_token='{"for_user_id":"1"}')
 
 
 def test_signature_helpers_agree_with_xs_formula():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 
 import pytest
 import time_machine
@@ -50,7 +51,45 @@ def test_crc_is_answered_with_the_hmac_of_the_token(client, fake_x):
 
 def test_crc_without_a_token_is_a_bad_request(client, fake_x):
     assert client.get(URL).status_code == 400
-    assert client.get(URL, {"crc_token": "x" * 1001}).status_code == 400
+    assert client.get(URL, {"crc_token": "x" * 256}).status_code == 400
+
+
+def _forged_dm_batch() -> str:
+    event = {
+        "type": "message_create",
+        "id": "1900000000000000001",
+        "message_create": {
+            "sender_id": "777",
+            "target": {"recipient_id": ACCOUNT_ID},
+            "message_data": {"text": "Jalan di depan rumah saya rusak parah sejak bulan lalu."},
+        },
+    }
+    return json.dumps(
+        {"for_user_id": ACCOUNT_ID, "direct_message_events": [event]}, separators=(",", ":")
+    )
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda b: b,
+        lambda b: " \n" + b,
+        lambda b: "\ufeff" + b,
+        lambda b: b.encode("utf-16-be").decode("latin-1"),
+        lambda b: b.encode("utf-16-le").decode("latin-1"),
+    ],
+    ids=["plain", "whitespace", "bom", "utf-16-be", "utf-16-le"],
+)
+def test_the_crc_answer_is_never_a_signature_for_a_batch(client, fake_x, encode):
+    """The CRC answer and a POST's signature are the same HMAC: answering a CRC for a JSON
+    batch would let anyone sign that batch (found in review; see signature.py)."""
+    token = encode(_forged_dm_batch())
+    crc = client.get(URL, {"crc_token": token})
+    if crc.status_code == 200:
+        post(client, token.encode(), signature=crc.json()["response_token"])
+    assert crc.status_code == 400
+    assert not Report.objects.exists()
+    assert not InboundMessage.objects.exists()
 
 
 def test_an_unconfigured_channel_does_not_exist(client, fake_x, settings):
