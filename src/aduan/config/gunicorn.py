@@ -31,6 +31,11 @@ max_requests_jitter = 200
 forwarded_allow_ips = os.environ.get("ADUAN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 accesslog = "-"
 errorlog = "-"
+# The path without its query string: Kannel's get-url carries the sender's phone number,
+# the SMS text and the inbound token in the query, and search pages carry what people
+# searched for. None of that belongs in an access log. (Gunicorn's default has "%(r)s",
+# the whole request line.)
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(D)sus "%(a)s"'
 # Load the application once in the master so a broken setting fails at start-up, not in
 # every worker, and workers share the imported code's memory.
 preload_app = True
