@@ -1,9 +1,10 @@
-"""README.md stays true to the code: every variable the settings read is documented, and
-every `make` target it names exists."""
+"""README.md stays true to the code: every variable the settings read is documented, every
+`make` target it names exists, and the webhook receiver it shows checks like ours."""
 
 from __future__ import annotations
 
 import re
+import time
 
 from conftest import REPO_ROOT
 
@@ -37,3 +38,52 @@ def test_every_make_target_named_in_the_readme_exists():
     named = set(re.findall(r"`make ([a-z][a-z-]*)", README))
     assert {"run", "test"} <= named
     assert named <= targets, f"README names missing targets: {sorted(named - targets)}"
+
+
+def readme_receiver_verify():
+    """The webhook receiver's ``verify`` from the README, run as an agency would copy it."""
+    blocks = re.findall(r"```python\n(.*?)```", README, flags=re.DOTALL)
+    [source] = [block for block in blocks if "def verify(" in block]
+    namespace: dict = {}
+    exec(compile(source, "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    return namespace["verify"]
+
+
+def test_the_readme_receiver_accepts_our_signature_and_refuses_a_changed_one():
+    from aduan.channels.webhooks.signing import signature_headers
+
+    verify = readme_receiver_verify()
+    body = b'{"event":{"kind":"ping"}}'
+    headers = signature_headers(secret="whsec_x", body=body)
+    stamp, signature = headers["X-Aduan-Timestamp"], headers["X-Aduan-Signature"]
+    assert verify("whsec_x", body, stamp, signature) is True
+    assert verify("whsec_y", body, stamp, signature) is False
+    assert verify("whsec_x", body + b" ", stamp, signature) is False
+    old = signature_headers(secret="whsec_x", body=body, timestamp=int(time.time()) - 301)
+    assert verify("whsec_x", body, old["X-Aduan-Timestamp"], old["X-Aduan-Signature"]) is False
+
+
+def test_the_readme_receiver_refuses_garbage_headers_instead_of_raising():
+    """A receiver is on the internet: whatever arrives in the headers is a refusal, never
+    an exception (a 500, a noisy log), exactly like ``signing.signature_verify``."""
+    from aduan.channels.webhooks.signing import signature_verify
+
+    verify = readme_receiver_verify()
+    body = b"{}"
+    good = "sha256=" + "0" * 64
+    now = str(int(time.time()))
+    garbage = [
+        ("9" * 400, good),  # a number too large for the float clock: OverflowError
+        ("9" * 5000, good),  # past int()'s digit limit: ValueError
+        ("1e9", good),
+        ("", good),
+        (None, good),  # the header is missing: TypeError
+        (now, "sha256=é" + "0" * 63),  # non-ASCII: TypeError
+        (now, None),
+        (now, ""),
+    ]
+    for timestamp, signature in garbage:
+        assert verify("whsec_x", body, timestamp, signature) is False, (timestamp, signature)
+        assert not signature_verify(
+            secret="whsec_x", body=body, timestamp=timestamp, signature=signature
+        )
