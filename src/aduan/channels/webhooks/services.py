@@ -81,12 +81,22 @@ def _events_check(events: list[str]) -> list[str]:
     return chosen
 
 
+ENDPOINTS_PER_AGENCY = 10
+
+
 @transaction.atomic
 def endpoint_create(
     *, actor: User, url: str, events: list[str], description: str = ""
 ) -> tuple[WebhookEndpoint, str]:
     """A new endpoint for the actor's agency; returns it and its secret (shown once)."""
     agency = integration_admin_check(actor)
+    # Every event goes to every endpoint: a cap keeps one agency from turning Aduan into
+    # an amplifier towards whatever addresses it registers.
+    if WebhookEndpoint.objects.filter(agency=agency).count() >= ENDPOINTS_PER_AGENCY:
+        raise ValidationFailed(
+            _("Your agency already has %(n)d webhooks, the most allowed. Delete one first.")
+            % {"n": ENDPOINTS_PER_AGENCY}
+        )
     target_errors: dict[str, list[str]] = {}
     try:
         url_check(url)

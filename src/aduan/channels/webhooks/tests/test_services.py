@@ -365,6 +365,18 @@ def test_events_must_be_chosen_from_the_list(people, events):
     assert "events" in caught.value.field_errors
 
 
+def test_an_agency_has_at_most_ten_endpoints(people):
+    for _n in range(services.ENDPOINTS_PER_AGENCY):
+        endpoint_for(people.city_admin, PUBLIC_URL)
+    with pytest.raises(ValidationFailed, match="already has 10 webhooks"):
+        endpoint_for(people.city_admin, PUBLIC_URL)
+    assert WebhookEndpoint.objects.count() == services.ENDPOINTS_PER_AGENCY
+    services.endpoint_delete(
+        actor=people.city_admin, endpoint_id=WebhookEndpoint.objects.first().pk
+    )
+    endpoint_for(people.city_admin, PUBLIC_URL)
+
+
 # --- Who may -------------------------------------------------------------------------------
 
 
