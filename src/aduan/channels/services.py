@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +20,20 @@ CHANNEL_ACCOUNT_NAMES = {
     "email": "Pelapor e-mail",
 }
 
+# What no database column can hold, whatever a channel delivers: NUL (PostgreSQL refuses
+# it in text) and the other control characters, and a lone UTF-16 surrogate (JSON's
+# "\ud800"), which no driver can encode to UTF-8.
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # keeps \t \n \r
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(value: str, *, one_line: bool = False) -> str:
+    """``value`` as it can be stored: control characters dropped (tabs and line breaks
+    kept unless ``one_line``), a lone surrogate replaced by U+FFFD."""
+    value = (_CONTROL if one_line else _CONTROL_IN_TEXT).sub("", value)
+    return _LONE_SURROGATE.sub("\ufffd", value)
+
 
 def identity_user(
     *, channel: str, address: str, handle: str = "", display_name: str = "", verified: bool = True
@@ -25,6 +41,8 @@ def identity_user(
     """The account behind ``address`` on ``channel``, created (without password or e-mail)
     on first contact. ``verified`` says the channel itself proves the address (Kannel's
     sender number, a signed X webhook); e-mail is not proof until the link is opened."""
+    handle = clean_text(handle, one_line=True)
+    display_name = clean_text(display_name, one_line=True)
     identity = (
         ChannelIdentity.objects.select_related("user")
         .filter(channel=channel, address=address)
@@ -66,16 +84,20 @@ def inbound_receive(
     """Record an arriving message once. ``(message, True)`` the first time; on a repeat of
     the same channel message id, ``(the first record, False)`` so the adapter can answer
     with what it answered then instead of acting twice."""
+    external_id = clean_text(external_id, one_line=True)[:255]
     try:
         with transaction.atomic():
             return (
                 InboundMessage.objects.create(
-                    channel=channel, external_id=external_id[:255], sender=sender[:254], text=text
+                    channel=channel,
+                    external_id=external_id,
+                    sender=clean_text(sender, one_line=True)[:254],
+                    text=clean_text(text),
                 ),
                 True,
             )
     except IntegrityError:
-        return InboundMessage.objects.get(channel=channel, external_id=external_id[:255]), False
+        return InboundMessage.objects.get(channel=channel, external_id=external_id), False
 
 
 def inbound_finish(
