@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -27,6 +28,9 @@ MAX_ID = 255
 MAX_SENDER = 64
 # 255 concatenated parts of 153 characters: the most a gateway can assemble.
 MAX_TEXT = 255 * 153
+# No message id or number holds one, and PostgreSQL refuses NUL even in a query. (In
+# the text they are dropped: a phone may send anything.)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _refusal(request: HttpRequest) -> str | None:
@@ -56,8 +60,11 @@ def inbound(request: HttpRequest) -> HttpResponse:
         problem
         for problem, wrong in (
             ("id (Kannel's %I) is missing or too long", not message_id or len(message_id) > MAX_ID),
+            ("id (Kannel's %I) holds a control character", _CONTROL.search(message_id)),
             ("from (Kannel's %p) is missing or too long", not sender or len(sender) > MAX_SENDER),
+            ("from (Kannel's %p) holds a control character", _CONTROL.search(sender)),
             ("to (Kannel's %P) is too long", len(receiver) > MAX_SENDER),
+            ("to (Kannel's %P) holds a control character", _CONTROL.search(receiver)),
             ("text (Kannel's %a) is too long", len(text) > MAX_TEXT),
         )
         if wrong

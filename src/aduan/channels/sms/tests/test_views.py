@@ -140,6 +140,30 @@ def test_a_malformed_gateway_request_is_a_400_for_the_operator(client, params, p
     assert not InboundMessage.objects.exists()
 
 
+@pytest.mark.parametrize("field", ["id", "from", "to"])
+@pytest.mark.parametrize("control", ["\x00", "\x1b", "\n"])
+def test_a_control_character_in_an_id_or_number_is_a_400_for_the_gateway(
+    client, field, control, django_assert_num_queries
+):
+    # Before anything is looked up: PostgreSQL refuses NUL even in a query.
+    values = {"id": f"a{control}b", "from": PHONE + control + "1", "to": f"17{control}08"}
+    with django_assert_num_queries(0):
+        response = sms(client, "BANTUAN", message_id="m1", **{field: values[field]})
+    assert response.status_code == 400
+    assert f"{field} (Kannel's" in response.content.decode()
+    assert "control character" in response.content.decode()
+    assert not InboundMessage.objects.exists()
+
+
+def test_a_nul_in_the_text_is_dropped_not_a_server_error(client):
+    response = sms(client, "LAPOR " + COMPLAINT.replace("parah", "pa\x00rah"), message_id="nul-1")
+    assert response.status_code == 200
+    assert Report.objects.get().body == COMPLAINT
+    message = InboundMessage.objects.get()
+    assert "\x00" not in message.text
+    assert message.status == InboundStatus.ACCEPTED
+
+
 # --- LAPOR, ASPIRASI, INFO --------------------------------------------------------------
 
 
