@@ -10,6 +10,10 @@ race and stops, so two workers (or a task and the sweep) never post the same att
   attempt ``failed``. Each failed attempt adds one to the endpoint's consecutive
   failures; at ``ADUAN_WEBHOOK_MAX_FAILURES`` the endpoint is disabled with the reason
   and its pending deliveries are cancelled.
+- An attempt that raises something unforeseen (a bug, an input no check caught) is a
+  failed attempt like the others, logged with its traceback. In the sweep, an attempt
+  that crashes outright (the database went away) is logged and counted as ``error``, and
+  the sweep goes on with the rest of its batch.
 - A worker that died mid-request leaves the row ``sending``; after ``CLAIM_TIMEOUT`` the
   sweep puts it back to ``pending``. Webhooks are delivered AT LEAST once: a receiver
   may see a delivery again and must treat ``X-Aduan-Delivery`` as its idempotency key
@@ -116,7 +120,11 @@ def delivery_attempt(*, delivery_id: int, worker: str | None = None) -> str:
     delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
     endpoint = delivery.endpoint
     started = time.monotonic()
-    status_code, error = _post(endpoint, delivery)
+    try:
+        status_code, error = _post(endpoint, delivery)
+    except Exception as exc:  # a bug or an input nobody foresaw: still a failed attempt
+        logger.exception("webhook delivery %s: the attempt raised", delivery_id)
+        status_code, error = None, f"{type(exc).__name__}: {exc}"
     elapsed_ms = int((time.monotonic() - started) * 1000)
     mine = WebhookDelivery.objects.filter(
         pk=delivery_id, state=DeliveryState.SENDING, claimed_by=worker
@@ -197,8 +205,11 @@ def _enqueue_retry(delivery_id: int, retry_at: datetime) -> None:
     """Schedule the retry on backends that can defer; the sweep covers the others."""
     from .tasks import deliver_webhook
 
-    if deliver_webhook.get_backend().supports_defer:
-        deliver_webhook.using(run_after=retry_at).enqueue(delivery_id=delivery_id)
+    try:
+        if deliver_webhook.get_backend().supports_defer:
+            deliver_webhook.using(run_after=retry_at).enqueue(delivery_id=delivery_id)
+    except Exception:  # the row waits as pending: the sweep posts it when it is due
+        logger.exception("webhook delivery %s: could not enqueue the retry", delivery_id)
 
 
 def deliveries_enqueue(delivery_ids: list[int]) -> None:
@@ -215,7 +226,7 @@ def deliveries_deliver_pending(*, limit: int = 200) -> dict[str, int]:
     """The sweep: post every due delivery no task took (a retry on a backend that cannot
     defer, a task lost, a worker that was down), after putting the claims of workers
     that died back to ``pending`` (at least once, see above). One query when nothing is
-    due. Returns a count per outcome."""
+    due. Returns a count per outcome (``error`` for an attempt that crashed)."""
     now = timezone.now()
     stale = Q(state=DeliveryState.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT)
     due = list(
@@ -236,6 +247,10 @@ def deliveries_deliver_pending(*, limit: int = 200) -> dict[str, int]:
                 continue
             logger.warning("webhook delivery %s: interrupted claim released", delivery_id)
             counts["released"] = counts.get("released", 0) + 1
-        outcome = delivery_attempt(delivery_id=delivery_id)
+        try:
+            outcome = delivery_attempt(delivery_id=delivery_id)
+        except Exception:  # one broken delivery must not hold back the others
+            logger.exception("webhook delivery %s: the attempt crashed", delivery_id)
+            outcome = "error"
         counts[outcome] = counts.get(outcome, 0) + 1
     return counts

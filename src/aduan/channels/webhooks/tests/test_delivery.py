@@ -217,3 +217,158 @@ def test_the_body_is_canonical_json(people, receiver):
         json.loads(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False
     ).encode()
     assert body == canonical
+
+
+# --- Whatever an attempt raises, it is a failed attempt and the batch goes on -----------
+
+
+def _three_waiting(people, receiver) -> tuple[WebhookEndpoint, list[WebhookDelivery]]:
+    endpoint, receiver.secret = endpoint_for(people.city_admin, receiver.url)
+    for _n in range(3):
+        disposed(people)  # on-commit callbacks not run: the deliveries wait for the sweep
+    return endpoint, list(WebhookDelivery.objects.filter(endpoint=endpoint).order_by("id"))
+
+
+def _break_one(monkeypatch, where: str, broken: WebhookDelivery, error: Exception) -> None:
+    """Make ``where`` raise ``error`` for the delivery ``broken`` only."""
+    from aduan.channels.webhooks import delivery as delivery_module
+
+    real = getattr(delivery_module, where)
+    if where == "delivery_body":
+
+        def body(delivery):
+            if delivery.pk == broken.pk:
+                raise error
+            return real(delivery)
+
+        monkeypatch.setattr(delivery_module, where, body)
+        return
+
+    def connection_for(target, *, timeout):
+        # The target names no delivery: tell the broken one by the headers it is posted with.
+        connection = real(target, timeout=timeout)
+        request = connection.request
+
+        def request_or_raise(method, path, body, headers):
+            if headers["X-Aduan-Delivery"] == str(broken.pk):
+                raise error
+            return request(method, path, body=body, headers=headers)
+
+        connection.request = request_or_raise
+        return connection
+
+    monkeypatch.setattr(delivery_module, where, connection_for)
+
+
+@pytest.mark.parametrize(
+    ("where", "error"),
+    [
+        ("delivery_body", ValueError("Out of range float values are not JSON compliant")),
+        ("open_connection", UnicodeError("encoding with 'idna' codec failed (label too long)")),
+    ],
+)
+def test_an_unexpected_error_in_one_attempt_is_a_failed_attempt_and_the_batch_goes_on(
+    people, receiver, monkeypatch, caplog, where, error
+):
+    _endpoint, (first, broken, last) = _three_waiting(people, receiver)
+    _break_one(monkeypatch, where, broken, error)
+    moment = timezone.now()
+    with time_machine.travel(moment, tick=False):
+        assert deliveries_deliver_pending() == {"sent": 2, "retry": 1}
+    assert sorted(int(r.headers["X-Aduan-Delivery"]) for r in receiver.received) == [
+        first.pk,
+        last.pk,
+    ]
+    broken.refresh_from_db()
+    assert (broken.state, broken.attempts, broken.claimed_by) == ("pending", 1, "")
+    assert broken.last_error == f"{type(error).__name__}: {error}"
+    assert broken.last_status_code is None
+    assert broken.next_attempt_at == moment + BACKOFF[0]
+    [logged] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert str(broken.pk) in logged.getMessage()
+    assert logged.exc_info[1] is error  # the traceback is in the log
+
+    # Retried on the schedule like any failure, and delivered once the error is gone.
+    monkeypatch.undo()
+    with time_machine.travel(moment + BACKOFF[0]):
+        assert deliveries_deliver_pending() == {"sent": 1}
+    broken.refresh_from_db()
+    assert (broken.state, broken.attempts) == ("sent", 2)
+
+
+def test_unexpected_errors_count_toward_disabling_the_endpoint(
+    people, receiver, settings, monkeypatch
+):
+    from aduan.channels.webhooks import delivery as delivery_module
+
+    settings.ADUAN_WEBHOOK_MAX_FAILURES = 2
+    endpoint, deliveries = _three_waiting(people, receiver)
+
+    def broken(delivery):
+        raise ValueError("no JSON for this payload")
+
+    monkeypatch.setattr(delivery_module, "delivery_body", broken)
+    # The second failure disabled the endpoint and cancelled the third before its turn.
+    assert deliveries_deliver_pending() == {"retry": 2, "not_claimed": 1}
+    endpoint.refresh_from_db()
+    assert not endpoint.is_active
+    assert "2 failed attempts in a row" in endpoint.disabled_reason
+    assert "ValueError: no JSON for this payload" in endpoint.disabled_reason
+    states = [d.state for d in WebhookDelivery.objects.filter(endpoint=endpoint).order_by("id")]
+    assert states == ["cancelled"] * 3
+    assert len(deliveries) == 3
+    assert receiver.received == []
+
+
+def test_an_attempt_that_crashes_outright_does_not_stop_the_sweep(
+    people, receiver, monkeypatch, caplog
+):
+    from aduan.channels.webhooks import delivery as delivery_module
+
+    _endpoint, (first, crashing, last) = _three_waiting(people, receiver)
+    real = delivery_module.delivery_attempt
+
+    def attempt(*, delivery_id, worker=None):
+        if delivery_id == crashing.pk:
+            raise RuntimeError("database connection lost")
+        return real(delivery_id=delivery_id, worker=worker)
+
+    monkeypatch.setattr(delivery_module, "delivery_attempt", attempt)
+    assert deliveries_deliver_pending() == {"sent": 2, "error": 1}
+    assert sorted(int(r.headers["X-Aduan-Delivery"]) for r in receiver.received) == [
+        first.pk,
+        last.pk,
+    ]
+    [logged] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert str(crashing.pk) in logged.getMessage()
+    assert isinstance(logged.exc_info[1], RuntimeError)
+    # Still waiting: the next sweep takes it.
+    monkeypatch.undo()
+    assert deliveries_deliver_pending() == {"sent": 1}
+
+
+def test_a_retry_that_cannot_be_enqueued_is_still_a_counted_failure(people, receiver, monkeypatch):
+    from aduan.channels.webhooks import tasks
+
+    endpoint, receiver.secret = endpoint_for(people.city_admin, receiver.url)
+    receiver.statuses = [500]
+    disposed(people)
+    delivery = WebhookDelivery.objects.get(endpoint=endpoint)
+
+    class QueueDown:
+        """A task whose backend can defer, but whose queue is unreachable."""
+
+        def get_backend(self):
+            return type("Backend", (), {"supports_defer": True})()
+
+        def using(self, **options):
+            return self
+
+        def enqueue(self, **kwargs):
+            raise ConnectionError("redis down")
+
+    monkeypatch.setattr(tasks, "deliver_webhook", QueueDown())
+    assert delivery_attempt(delivery_id=delivery.pk) == "retry"
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.last_status_code) == ("pending", 500)
+    assert WebhookEndpoint.objects.get(pk=endpoint.pk).failure_count == 1
