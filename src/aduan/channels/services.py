@@ -21,10 +21,10 @@ CHANNEL_ACCOUNT_NAMES = {
 }
 
 # What no database column can hold, whatever a channel delivers: NUL (PostgreSQL refuses
-# it in text) and the other control characters, and a lone UTF-16 surrogate (JSON's
-# "\ud800"), which no driver can encode to UTF-8.
-_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # keeps \t \n \r
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# it in text) and the other control characters (C0, DEL and C1), and a lone UTF-16
+# surrogate (JSON's "\ud800"), which no driver can encode to UTF-8.
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # keeps \t \n \r
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 

@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 
 from django.utils.text import Truncator
 
+from aduan.channels.services import clean_text
+
 logger = logging.getLogger(__name__)
 
 TITLE_WANTED = 100  # a title is the text's first line, cut to this many characters
@@ -79,6 +81,10 @@ def _list(value: Any) -> list:
     return value if isinstance(value, list) else []
 
 
+def _screen_name(value: Any) -> str:
+    return clean_text(value, one_line=True)[:50] if isinstance(value, str) else ""
+
+
 def _media_name(url: str) -> str:
     return urlsplit(url).path.rsplit("/", 1)[-1][:100] or "lampiran"
 
@@ -124,7 +130,8 @@ def _media_links(items: list) -> tuple[tuple[Media, ...], list[str]]:
 def report_text(text: str, *, handle: str, links: Sequence[str] = ()) -> str:
     """The text without X's media links and, for a tweet (``handle`` given), without the
     reply's leading @names and our handle."""
-    text = html.unescape(text or "")
+    # JSON may carry NUL and lone surrogates ("\u0000", "\ud800"); no database stores them.
+    text = clean_text(html.unescape(text or ""))
     for link in links:
         text = text.replace(link, " ")
     if handle:
@@ -179,13 +186,13 @@ def _tweet(tweet: Any, batch: Batch, *, account_id: str, handle: str) -> None:
         entities.get("media")
     )
     media, links = _media_links(media_items)
-    screen_name = user.get("screen_name") if isinstance(user.get("screen_name"), str) else ""
+    screen_name = _screen_name(user.get("screen_name"))
     batch.posts.append(
         Post(
             kind="tweet",
             id=tweet_id,
             author_id=author_id,
-            screen_name=screen_name[:50],
+            screen_name=screen_name,
             text=report_text(text, handle=handle, links=links),
             media=media,
             # A reply to one of our tweets (a tweet merely starting with @lapor1708 has
@@ -216,13 +223,13 @@ def _direct_message(event: Any, users: dict, batch: Batch, *, account_id: str) -
     attachment = _dict(data.get("attachment"))
     media_items = [attachment.get("media")] if attachment.get("type") == "media" else []
     media, links = _media_links(media_items)
-    screen_name = _dict(users.get(sender_id)).get("screen_name")
+    screen_name = _screen_name(_dict(users.get(sender_id)).get("screen_name"))
     batch.posts.append(
         Post(
             kind="dm",
             id=message_id,
             author_id=sender_id,
-            screen_name=screen_name[:50] if isinstance(screen_name, str) else "",
+            screen_name=screen_name,
             text=report_text(text, handle="", links=links),
             media=media,
         )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import unicodedata
 
 import pytest
 from hypothesis import given, settings
@@ -134,3 +136,38 @@ def test_signature_helpers_agree_with_xs_formula():
 def test_a_title_with_combining_marks_still_fits():
     body = "Jalan rusak " + "e\u0301" * 120
     assert len(title_from(body)) <= 100
+
+
+# --- Characters no database stores (NUL: PostgreSQL; a lone surrogate: either driver) ----
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(categories=["Cc", "Cs", "Ll", "Zs", "Nd"]), max_size=200))
+def test_report_text_keeps_no_control_character_but_line_breaks_and_no_lone_surrogate(text):
+    body = report_text(text, handle="lapor1708")
+    assert {unicodedata.category(ch) for ch in body.replace("\n", "")} <= {"Ll", "Zs", "Nd", "So"}
+    body.encode("utf-8")  # storable
+
+
+def test_a_nul_or_a_lone_surrogate_in_a_dm_and_its_senders_name_is_not_kept():
+    batch = json.loads((PAYLOADS / "dm.json").read_text())
+    event = batch["direct_message_events"][0]
+    data = event["message_create"]["message_data"]
+    data["text"] = data["text"].replace("kelurahan", "kelu\x00rahan\ud800")
+    batch["users"]["3334445556667778889"]["screen_name"] = "warga\x00_suka\ud800jadi"
+    [post] = batch_read(batch, account_id=ACCOUNT, handle="lapor1708").posts
+    assert post.text.startswith("Pungutan liar di kantor kelurahan\ufffd Sukajadi\n")
+    assert post.screen_name == "warga_suka\ufffdjadi"
+
+
+def test_a_nul_or_a_lone_surrogate_in_a_mention_and_its_authors_name_is_not_kept():
+    batch = json.loads((PAYLOADS / "mention.json").read_text())
+    tweet = copy.deepcopy(batch["tweet_create_events"][0])
+    tweet["text"] = tweet["text"].replace("Jalan rusak", "Jalan\x00 ru\ud800sak")
+    tweet["user"]["screen_name"] = "\x00warga_bandung\ud800"
+    batch["tweet_create_events"] = [tweet]
+    [post] = batch_read(batch, account_id=ACCOUNT, handle="lapor1708").posts
+    assert "Jalan ru\ufffdsak" in post.text
+    assert "\x00" not in post.text
+    assert post.screen_name == "warga_bandung\ufffd"
+    assert post.handle == "@warga_bandung\ufffd"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 import json
@@ -283,6 +284,36 @@ def test_a_flood_from_one_account_is_refused_past_the_rate(client, fake_x, deliv
     assert deliver(client, second).json()["rejected"] == 1
     assert Report.objects.count() == 1
     assert len(fake_x.tweets) == 2  # the receipt, and the refusal
+
+
+@pytest.mark.parametrize("bad", ["\u0000", "\ud800"], ids=["nul", "lone-surrogate"])
+def test_a_character_no_database_stores_spoils_neither_its_dm_nor_the_next(
+    client, fake_x, deliver, bad
+):
+    """NUL (PostgreSQL refuses it) and a lone surrogate (no driver encodes it), as X's JSON
+    can carry them: in the text and in the sender's screen name."""
+    batch = payload("dm.json", fake_x)
+    [event] = batch["direct_message_events"]
+    first, second = copy.deepcopy(event), copy.deepcopy(event)
+    first["id"], second["id"] = "1897300000000000001", "1897300000000000002"
+    first["message_create"]["sender_id"], second["message_create"]["sender_id"] = "777", "778"
+    data = first["message_create"]["message_data"]
+    data["text"] = data["text"].replace("kelurahan", f"kelu{bad}rahan")
+    batch["direct_message_events"] = [first, second]
+    batch["users"]["777"] = {"id": "777", "screen_name": f"warga{bad}_sukajadi"}
+    batch["users"]["778"] = {"id": "778", "screen_name": "warga_lain"}
+    response = deliver(client, batch)
+    assert response.status_code == 200
+    assert response.json()["accepted"] == 2
+    assert Report.objects.count() == 2
+    assert not InboundMessage.objects.filter(status=InboundStatus.FAILED).exists()
+    report = Report.objects.get(reporter__channel_identities__address="777")
+    assert bad not in report.body
+    assert "kelu" in report.body
+    handle = ChannelIdentity.objects.get(channel="x", address="777").handle
+    assert handle.startswith("@warga")
+    assert bad not in handle
+    assert len(fake_x.dms) == 2  # both answered
 
 
 # --- Media -------------------------------------------------------------------------------
