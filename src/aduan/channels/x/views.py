@@ -48,7 +48,7 @@ def webhook(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"error": _("The signature is not valid.")}, status=403)
     try:
         payload = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: [[[[… deep
         payload = None
     if not isinstance(payload, dict):
         logger.warning("x webhook: signed POST whose body is not a JSON object")

@@ -136,6 +136,13 @@ def test_a_signed_body_that_is_not_a_json_object_is_a_bad_request(client, fake_x
     assert not InboundMessage.objects.exists()
 
 
+@pytest.mark.parametrize("opener", [b"[", b'{"a":'])
+def test_a_signed_body_nested_past_the_recursion_limit_is_a_bad_request(client, fake_x, opener):
+    response = post(client, opener * 100_000)
+    assert response.status_code == 400
+    assert not InboundMessage.objects.exists()
+
+
 def test_only_get_and_post(client, fake_x):
     assert client.put(URL, data=b"{}").status_code == 405
 
