@@ -25,7 +25,7 @@ from aduan.channels.models import ChannelKind, InboundMessage, InboundStatus
 from aduan.channels.services import identity_user, inbound_finish, inbound_receive
 from aduan.core.errors import PayloadTooLarge, RateLimited, ValidationFailed
 from aduan.notifications.models import Notification, NotificationKind, NotificationState
-from aduan.reports.attachments import PreparedFile, prepare_upload
+from aduan.reports.attachments import PreparedFile, attachments_discard, prepare_upload
 from aduan.reports.models import Classification, Report
 from aduan.reports.services import report_submit, report_validate
 from aduan.workflow.services import report_system_note
@@ -99,6 +99,7 @@ def _post_handle(post: Post, message: InboundMessage) -> str:
     except RateLimited as exc:
         return _refuse(post, message, problem=exc.message, detail="rate limited")
     files, refused = _media_fetch(post)
+    stored: list[str] = []  # the report's files, once report_submit has written them
     try:
         with transaction.atomic():
             report = report_submit(
@@ -111,11 +112,17 @@ def _post_handle(post: Post, message: InboundMessage) -> str:
                 anonymous=post.kind == "dm",
                 files=files,
             )
+            stored.extend(report.attachments.values_list("file", flat=True))
             reply = receipt_text(report=report, refused=refused)
             inbound_finish(message, status=InboundStatus.ACCEPTED, report=report, reply=reply)
             _reply_queue(report=report, reporter=reporter, message=message, text=reply)
     except ValidationFailed as exc:
+        attachments_discard(stored)
         return _refuse(post, message, problem=_first_problem(exc), detail="not valid")
+    except BaseException:
+        # The rows are rolled back; the files are not (x_post_receive marks the message).
+        attachments_discard(stored)
+        raise
     return "accepted"
 
 
