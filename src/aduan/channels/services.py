@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aduan.accounts.models import User
+from aduan.core.text import storable
 
 from .models import ChannelIdentity, InboundMessage, InboundStatus
 
@@ -20,19 +19,10 @@ CHANNEL_ACCOUNT_NAMES = {
     "email": "Pelapor e-mail",
 }
 
-# What no database column can hold, whatever a channel delivers: NUL (PostgreSQL refuses
-# it in text) and the other control characters (C0, DEL and C1), and a lone UTF-16
-# surrogate (JSON's "\ud800"), which no driver can encode to UTF-8.
-_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # keeps \t \n \r
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
 
 def clean_text(value: str, *, one_line: bool = False) -> str:
-    """``value`` as it can be stored: control characters dropped (tabs and line breaks
-    kept unless ``one_line``), a lone surrogate replaced by U+FFFD."""
-    value = (_CONTROL if one_line else _CONTROL_IN_TEXT).sub("", value)
-    return _LONE_SURROGATE.sub("\ufffd", value)
+    """``aduan.core.text.storable``, the rule for every outside input."""
+    return storable(value, one_line=one_line)
 
 
 def identity_user(

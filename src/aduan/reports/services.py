@@ -19,6 +19,7 @@ from aduan.accounts.models import User
 from aduan.agencies.models import NON_RECEIVING_KINDS, Agency
 from aduan.categories.models import Category
 from aduan.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from aduan.core.text import storable
 from aduan.core.tracking import new_tracking_id
 from aduan.regions.models import Region
 from aduan.sla import services as sla
@@ -48,18 +49,15 @@ logger = logging.getLogger(__name__)
 _EASTERNMOST = ZoneInfo("Asia/Jayapura")
 
 
-# Control characters (NUL above all: PostgreSQL refuses it in text) never belong in a
-# report; tabs and line breaks are whitespace and handled as such.
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 def _clean_text(value: str | None) -> str:
-    return " ".join(_CONTROL_CHARS.sub("", str(value or "")).split())
+    # Control characters never belong in a report (aduan.core.text); tabs and line
+    # breaks are whitespace.
+    return " ".join(storable(value).split())
 
 
 def _clean_body(value: str | None) -> str:
     # Keep the reporter's line breaks, drop trailing spaces and runs of blank lines.
-    text = _CONTROL_CHARS.sub("", str(value or "")).replace("\r\n", "\n").replace("\r", "\n")
+    text = storable(value).replace("\r\n", "\n").replace("\r", "\n")
     text = "\n".join(line.rstrip() for line in text.split("\n")).strip()
     return re.sub(r"\n{3,}", "\n\n", text)
 

@@ -27,6 +27,7 @@ from aduan.accounts.models import User
 from aduan.agencies.models import NON_RECEIVING_KINDS, Agency
 from aduan.categories.models import Category
 from aduan.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from aduan.core.text import storable
 from aduan.core.tracking import normalise_tracking_id
 from aduan.reports.attachments import PreparedFile, attachment_store, attachments_discard
 from aduan.reports.models import (
@@ -75,7 +76,7 @@ def _begin(report: Report, *, actor: User, action: Action) -> tuple[Report, Stat
 def _text(
     value: str | None, *, field: str, minimum: int = NOTE_MIN, maximum: int = NOTE_MAX
 ) -> str:
-    text = (value or "").replace("\x00", "").strip()
+    text = storable(value).strip()
     if len(text) < minimum:
         raise ValidationFailed(
             field_errors={field: [_("Write at least %(n)d characters.") % {"n": minimum}]}

@@ -779,3 +779,16 @@ def test_feed_deadlines_cost_one_query(client, django_assert_max_num_queries, n)
     results = response.json()["results"]
     assert len(results) == n
     assert {r["deadlines"]["response_due"] for r in results} == {"2026-12-08T23:59:59+08:00"}
+
+
+def test_a_lone_surrogate_or_control_character_is_cleaned_not_a_server_error(client):
+    """JSON can carry "\\ud800" (no UTF-8 for it) and NUL (PostgreSQL refuses it)."""
+    raw = (
+        '{"classification": "complaint", "title": "Lampu jalan \\ud800 mati\\u0000 total",'
+        ' "body": "Sudah dua minggu lampu jalan\\u0085 di depan pasar mati \\udfff rawan."}'
+    )
+    response = client.post(REPORTS, raw, content_type="application/json", **bearer(UserFactory()))
+    assert response.status_code == 201, response.content
+    report = Report.objects.get()
+    assert report.title == "Lampu jalan \ufffd mati total"
+    assert report.body == "Sudah dua minggu lampu jalan di depan pasar mati \ufffd rawan."

@@ -999,3 +999,17 @@ def test_return_and_dispose_again_through_the_api(client, w):
     data = act(client, report, "accept", {}, w.other_staff).json()
     assert data["status"] == Status.IN_PROGRESS
     assert list(chain_verify()) == []
+
+
+def test_a_comment_with_a_lone_surrogate_or_nul_is_stored_cleaned(client, w):
+    report = in_progress(w)
+    raw = '{"body": "Cek lokasi \\ud800 sekarang\\u0000 juga.", "internal": true}'
+    response = client.post(
+        f"{REPORTS}/{report.tracking_id}/actions/comment",
+        raw,
+        content_type="application/json",
+        **bearer(w.agency_admin),
+    )
+    assert response.status_code == 200, response.content
+    note = ReportEvent.objects.filter(report=report, action="note").get()
+    assert note.note == "Cek lokasi \ufffd sekarang juga."

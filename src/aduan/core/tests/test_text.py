@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from aduan.core.text import storable
+
+
+@given(st.text(), st.booleans())
+def test_the_result_encodes_to_utf8_and_holds_no_control_character(value, one_line):
+    text = storable(value, one_line=one_line)
+    text.encode("utf-8")  # a lone surrogate would raise here
+    allowed = set() if one_line else {"\t", "\n", "\r"}
+    assert not any((ord(c) < 32 or 0x7F <= ord(c) <= 0x9F) and c not in allowed for c in text)
+
+
+def test_examples():
+    assert storable("a\x00b\ud800c\x85d") == "ab\ufffdcd"
+    assert storable("baris 1\nbaris 2\tx") == "baris 1\nbaris 2\tx"
+    assert storable("baris 1\nbaris 2", one_line=True) == "baris 1baris 2"
+    assert storable(None) == ""
+    assert storable("Jalan rusak ✓ 🙂 Pondok Indah") == "Jalan rusak ✓ 🙂 Pondok Indah"

@@ -1,0 +1,22 @@
+"""Text from outside made storable: one rule for every form, API body and channel.
+
+What no database column can hold, whatever a client or channel delivers: NUL
+(PostgreSQL refuses it in text) and the other control characters (C0, DEL and C1), and a
+lone UTF-16 surrogate (JSON's ``"\\ud800"``), which no driver can encode to UTF-8.
+"""
+
+from __future__ import annotations
+
+import re
+
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # keeps \t \n \r
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def storable(value: object, *, one_line: bool = False) -> str:
+    """``value`` as text that can be stored: control characters dropped (tabs and line
+    breaks kept unless ``one_line``), a lone surrogate replaced by U+FFFD."""
+    text = "" if value is None else str(value)
+    text = (_CONTROL if one_line else _CONTROL_IN_TEXT).sub("", text)
+    return _LONE_SURROGATE.sub("\ufffd", text)
