@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import re
 import uuid
 from collections.abc import Mapping
 
@@ -34,6 +33,7 @@ from aduan.categories.models import Category
 from aduan.channels.models import ChannelIdentity, ChannelKind, InboundStatus
 from aduan.channels.services import identity_user, inbound_finish, inbound_receive
 from aduan.core.errors import PermissionDenied, ValidationFailed
+from aduan.core.text import storable
 from aduan.reports.models import BODY_MAX, BODY_MIN, Channel, Classification
 from aduan.reports.services import report_submit
 
@@ -42,10 +42,6 @@ from .models import KEY_PREFIX, Open311ApiKey, Open311Submission, hash_key, new_
 logger = logging.getLogger(__name__)
 
 TITLE_WORDS_MAX = 80  # characters of the description that become the report's title
-# Control characters (NUL above all: PostgreSQL refuses it in text) never belong in what
-# an Open311 client sends; tabs and line breaks stay for the description.
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
 # report_submit's field names, as an Open311 client knows them.
 _FIELD_NAMES = {
     "title": "description",
@@ -157,8 +153,9 @@ def api_key_authenticate(raw: str | None) -> Open311ApiKey | None:
 
 
 def _posted(data: Mapping[str, str], name: str) -> str:
-    """A POST parameter as text, without control characters or surrounding spaces."""
-    return _CONTROL_CHARS.sub("", str(data.get(name) or "")).strip()
+    """A POST parameter as text, without control characters (NUL above all: PostgreSQL
+    refuses it) or surrounding spaces; tabs and line breaks stay for the description."""
+    return storable(data.get(name)).strip()
 
 
 def _title_from(description: str) -> str:
