@@ -4,15 +4,15 @@ A row is claimed with one conditional UPDATE (``pending`` → ``sending``); whoe
 updates nothing lost the race and stops, so a task enqueued twice sends once. A refused
 send goes back to ``pending`` with a growing delay, the project's one schedule in
 ``core.retry`` (re-enqueued for then where the task backend can defer), and becomes
-``failed`` after ``MAX_ATTEMPTS``. The Message-ID is
-derived from the received message's record, the same on every attempt.
+``failed`` after ``MAX_ATTEMPTS``. The Message-ID is decided when the answer is
+written (derived from the received message's record), the same on every attempt; an
+answer about a report to its reporter carries the thread tag (``thread``), so that
+replying to it adds to the report.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -22,14 +22,19 @@ from django.utils import timezone
 from aduan.core.retry import MAX_ATTEMPTS, backoff_after
 
 from .models import MailReply, ReplyState
+from .thread import thread_message_id
 
 logger = logging.getLogger(__name__)
 
 
 def reply_message_id(reply: MailReply) -> str:
-    digest = hashlib.sha256(f"mail-reply:{reply.inbound_id}".encode()).hexdigest()[:40]
-    domain = urlsplit(settings.SITE_URL).hostname or "aduan.localhost"
-    return f"<reply.{digest}@{domain}>"
+    """The answer's Message-ID: the one stored with it, or for an answer written before
+    they were stored, the untagged one derived the same way."""
+    return reply.message_id or thread_message_id(kind="reply", key=reply_key(reply.inbound_id))
+
+
+def reply_key(inbound_id: int) -> str:
+    return f"mail-reply:{inbound_id}"
 
 
 def _headers(reply: MailReply) -> dict[str, str]:

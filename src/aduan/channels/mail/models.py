@@ -30,6 +30,10 @@ class MailReply(models.Model):
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("text"))
     in_reply_to = models.CharField(max_length=998, blank=True)
+    # Decided when the answer is written, so every attempt sends the same one; about a
+    # report to its reporter it carries the thread tag (``thread``). Empty on answers
+    # written before tags existed: ``delivery.reply_message_id`` derives theirs.
+    message_id = models.CharField(max_length=255, blank=True)
     state = models.CharField(
         _("state"), max_length=16, choices=ReplyState.choices, default=ReplyState.PENDING
     )

@@ -59,6 +59,8 @@ _SIGNATURE_RE = re.compile(
     re.IGNORECASE,
 )
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_MESSAGE_ID_RE = re.compile(r"<[^<>\s]{1,250}>")
+REFERENCES_MAX = 100
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ class ParsedMail:
     attachments: list[MailAttachment] = field(default_factory=list)
     auto_generated: bool = False  # bounces, out-of-office, lists: never answered
     original_message_id: str = ""  # the Message-ID header as sent, for In-Reply-To
+    references: tuple[str, ...] = ()  # the Message-IDs it answers (In-Reply-To, References)
 
 
 def parse_message(raw: bytes) -> EmailMessage:
@@ -129,6 +132,18 @@ def message_id(message: EmailMessage, raw: bytes) -> str:
     if value:
         return value[:255]
     return "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def thread_references(message: EmailMessage) -> tuple[str, ...]:
+    """The Message-IDs a message answers: In-Reply-To first, then References, each once.
+    A thread is never deeper than ``REFERENCES_MAX``; what comes after is not read."""
+    found: dict[str, None] = {}
+    for name in ("In-Reply-To", "References"):
+        for match in _MESSAGE_ID_RE.finditer(_header(message, name)):
+            found.setdefault(match.group(0), None)
+            if len(found) == REFERENCES_MAX:
+                return tuple(found)
+    return tuple(found)
 
 
 def find_tracking_id(subject: str) -> str | None:
@@ -300,4 +315,5 @@ def parse_mail(raw: bytes) -> ParsedMail:
         attachments=attachments(message),
         auto_generated=is_auto_generated(message) or local_part in {"mailer-daemon", "postmaster"},
         original_message_id=_header(message, "Message-ID")[:998],
+        references=thread_references(message),
     )

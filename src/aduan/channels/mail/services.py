@@ -14,10 +14,18 @@ An e-mail's From address is not proof of anything: anyone can write any From lin
   first contact), but it is always filed ANONYMOUS: a forger could otherwise publish a
   report under a real citizen's name. ``[RAHASIA]`` or ``[CONFIDENTIAL]`` in the subject
   files it confidential (not public).
-- Acting on an existing report (a reply whose subject carries ``[tracking id]``) is
-  accepted only from the report's own reporter AND only once that address is confirmed;
-  anything else gets a polite answer and changes nothing. A forger would need both the
-  reporter's confirmed address and the report's tracking id.
+- Acting on an existing report (a reply whose subject carries ``[tracking id]``: a
+  comment, or an answer that moves the workflow) is accepted only when all three hold:
+  the sender is the report's own reporter, that address is confirmed, AND the message
+  answers an e-mail we sent about this report to this account: its In-Reply-To or
+  References names a Message-ID with the thread tag for (report, account) (``thread``).
+  The From address and a public report's tracking id are all a forger has; the tag is
+  only in the reporter's mailbox. Anything else gets a polite answer (to the From
+  address, so never to the forger) and changes nothing; a message without the tag is
+  recorded as rejected, "reply without a valid thread reference", and told to reply to
+  one of our e-mails or use the website.
+- Every answer about a report to its reporter carries the tag itself, so replying to
+  any of our e-mails works, the answer to a refused reply included.
 - Answers go to the From address, never to Reply-To: a forger must not receive the
   confirmation link of someone else's address.
 
@@ -65,9 +73,11 @@ from aduan.reports.models import Classification, Report, ReportEvent, Status
 from aduan.reports.services import report_attachment_add, report_submit, report_validate
 from aduan.workflow.services import report_answer, report_comment
 
+from .delivery import reply_key
 from .models import MailReply
 from .parse import MailAttachment, ParsedMail, parse_mail, parse_message, sender_address
 from .parse import message_id as header_message_id
+from .thread import thread_answers, thread_message_id
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +107,9 @@ class Outcome:
     detail: str = ""
     report: Report | None = None
     refused: list[str] = field(default_factory=list)
+    # The report's reporter, when the answer goes to them: its Message-ID then carries
+    # the thread tag, so that a reply to it can add to the report.
+    recipient: User | None = None
 
 
 # --- Who sent it ----------------------------------------------------------------------
@@ -203,6 +216,16 @@ def _spoof_notice(link: str) -> str:
         'password" on the sign-in page and follow the report there. If you did not write '
         "to us, ignore this message."
     ) % {"link": link}
+
+
+def _thread_refusal(report: Report) -> str:
+    return _(
+        "Your message was not added to report %(id)s: it does not answer an e-mail we "
+        "sent you about this report. The sender address of an e-mail can be forged, so "
+        "we only accept replies to our own e-mails.\n\nTo add to report %(id)s, reply to "
+        "one of the e-mails we sent you about it (this one too), or use the website: "
+        "%(link)s\n\nIf you did not write to us, ignore this message."
+    ) % {"id": report.tracking_id, "link": _track_link(report)}
 
 
 def _rules_hint() -> str:
@@ -313,7 +336,12 @@ def _new_report(parsed: ParsedMail, stored: list[str]) -> Outcome:
             + _spoof_notice(confirmation_link(user=user, address=parsed.sender))
         )
         return Outcome(
-            InboundStatus.ACCEPTED, subject, body, detail="unconfirmed sender", report=report
+            InboundStatus.ACCEPTED,
+            subject,
+            body,
+            detail="unconfirmed sender",
+            report=report,
+            recipient=user,
         )
     body = (
         intro
@@ -330,7 +358,9 @@ def _new_report(parsed: ParsedMail, stored: list[str]) -> Outcome:
         )
         % {"id": report.tracking_id}
     )
-    return Outcome(InboundStatus.ACCEPTED, subject, body, report=report, refused=refused)
+    return Outcome(
+        InboundStatus.ACCEPTED, subject, body, report=report, refused=refused, recipient=user
+    )
 
 
 # --- Replies to a report ------------------------------------------------------------------
@@ -364,6 +394,16 @@ def _reply_to_report(parsed: ParsedMail, stored: list[str]) -> Outcome:
             + _spoof_notice(confirmation_link(user=user, address=parsed.sender)),
             detail="unconfirmed sender",
             report=report,
+            recipient=user,
+        )
+    if not thread_answers(references=parsed.references, report_id=report.pk, sender_id=user.pk):
+        return Outcome(
+            InboundStatus.REJECTED,
+            subject,
+            _thread_refusal(report),
+            detail="reply without a valid thread reference",
+            report=report,
+            recipient=user,
         )
     files, refused = _prepare_files(parsed.attachments)
     try:
@@ -391,6 +431,7 @@ def _reply_to_report(parsed: ParsedMail, stored: list[str]) -> Outcome:
             + _problems(exc),
             detail=f"refused: {type(exc).__name__}",
             report=report,
+            recipient=user,
         )
     body = (
         added % {"id": tracking_id}
@@ -404,6 +445,7 @@ def _reply_to_report(parsed: ParsedMail, stored: list[str]) -> Outcome:
         body,
         report=report,
         refused=refused,
+        recipient=user,
     )
 
 
@@ -423,12 +465,18 @@ def _reply_write(message: InboundMessage, *, to: str, outcome: Outcome, in_reply
         reply=outcome.body,
         detail=outcome.detail,
     )
+    report_id = recipient_id = None
+    if outcome.report is not None and outcome.recipient is not None:
+        report_id, recipient_id = outcome.report.pk, outcome.recipient.pk
     reply = MailReply.objects.create(
         inbound=message,
         to=to,
         subject=outcome.subject[:200],
         body=outcome.body,
         in_reply_to=in_reply_to,
+        message_id=thread_message_id(
+            kind="reply", key=reply_key(message.pk), report_id=report_id, recipient_id=recipient_id
+        ),
     )
     transaction.on_commit(partial(_enqueue_reply, reply.pk), robust=True)
 
@@ -487,11 +535,12 @@ def _mail_handle(raw: bytes, stored: list[str]) -> InboundMessage:
     _reply_write(message, to=parsed.sender, outcome=outcome, in_reply_to=parsed.original_message_id)
     log = logger.info if outcome.status == InboundStatus.ACCEPTED else logger.warning
     log(
-        "mail %s from %s: %s %s",
+        "mail %s from %s: %s %s %s",
         parsed.message_id,
         parsed.sender,
         outcome.status,
-        outcome.detail or (outcome.report.tracking_id if outcome.report else ""),
+        outcome.report.tracking_id if outcome.report else "-",
+        outcome.detail,
     )
     return message
 

@@ -6,16 +6,15 @@ form must not send a citizen's report updates to a stranger.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.utils.translation import gettext_lazy as _
 
+from aduan.channels.mail.thread import thread_message_id
 from aduan.notifications.models import NotificationChannel
 
 from . import ChannelSender, Unreachable, register
@@ -29,12 +28,17 @@ class DeliveryError(Exception):
     pass
 
 
-def message_id(idempotency_key: str) -> str:
+def message_id(notification: Notification) -> str:
     """A Message-ID that is the same for every attempt at one notification, so a duplicate,
-    should one ever leave, is recognisable (and dropped by many mail systems)."""
-    digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:40]
-    domain = urlsplit(settings.SITE_URL).hostname or "aduan.localhost"
-    return f"<notification.{digest}@{domain}>"
+    should one ever leave, is recognisable (and dropped by many mail systems). About a
+    report, it carries the thread tag for the report and the recipient: answering this
+    e-mail is how a reporter adds to the report by e-mail (``aduan.channels.mail.thread``)."""
+    return thread_message_id(
+        kind="notification",
+        key=notification.idempotency_key,
+        report_id=notification.report_id,
+        recipient_id=notification.recipient_id,
+    )
 
 
 class EmailChannel(ChannelSender):
@@ -58,10 +62,10 @@ class EmailChannel(ChannelSender):
             subject=notification.subject,
             body=notification.body,
             to=[recipient.email],
-            # Replies reach the e-mail intake (aduan.channels.mail), which threads them
-            # to the report by the tracking id in the subject.
+            # Replies reach the e-mail intake (aduan.channels.mail): the tracking id in the
+            # subject names the report, the Message-ID in In-Reply-To proves the sender.
             reply_to=getattr(settings, "ADUAN_MAIL_INTAKE_ADDRESS", [])[:1],
-            headers={"Message-ID": message_id(notification.idempotency_key)},
+            headers={"Message-ID": message_id(notification)},
         )
         connection = get_connection()
         # Connecting (and SMTP login) sends nothing: a failure here is a clean retry.

@@ -43,10 +43,12 @@ def _setup() -> dict:
 
 
 def _state(notification_id: str) -> dict:
+    from aduan.notifications.channels.email import message_id
     from aduan.notifications.models import Notification
 
     row = Notification.objects.get(pk=int(notification_id))
     return {
+        "message_id": message_id(row),
         "state": row.state,
         "attempts": row.attempts,
         "send_started": row.send_started_at is not None,

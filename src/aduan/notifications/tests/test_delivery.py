@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from aduan.channels.mail.thread import thread_tag
 from aduan.notifications import delivery
 from aduan.notifications.channels.email import message_id
 from aduan.notifications.delivery import (
@@ -49,7 +50,10 @@ def test_delivery_sends_once_with_a_stable_message_id(email_row, reporter, mailo
     message = mailoutbox[0]
     assert message.to == [reporter.email]
     assert message.subject == email_row.subject
-    assert message.extra_headers["Message-ID"] == message_id(email_row.idempotency_key)
+    assert message.extra_headers["Message-ID"] == message_id(email_row)
+    # About the report, to its reporter: the tag that lets a reply to it add to the report.
+    tag = thread_tag(report_id=email_row.report_id, recipient_id=reporter.pk)
+    assert f".{tag}@" in message.extra_headers["Message-ID"]
     row = _reload(email_row)
     assert row.state == NotificationState.SENT
     assert row.attempts == 1

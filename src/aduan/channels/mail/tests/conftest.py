@@ -9,6 +9,8 @@ from email.utils import make_msgid
 import pytest
 from PIL import Image
 
+from aduan.channels.mail.thread import thread_message_id
+
 INTAKE = "lapor@aduan.test"
 TITLE = "Jalan berlubang di depan SDN 3 Cibeunying"
 BODY = (
@@ -54,6 +56,22 @@ def mail(
         maintype, subtype = content_type.split("/")
         message.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
     return message
+
+
+def replying_to(message_id: str) -> dict[str, str]:
+    """The headers a mail program writes when answering the e-mail ``message_id``."""
+    return {"In-Reply-To": message_id, "References": message_id}
+
+
+def sent_about(report, recipient) -> str:
+    """The Message-ID of an e-mail Aduan sent about ``report`` to ``recipient``, for tests
+    whose report comes from a factory (so no real e-mail about it exists to answer)."""
+    return thread_message_id(
+        kind="notification",
+        key=f"test:{report.pk}:{recipient.pk}",
+        report_id=report.pk,
+        recipient_id=recipient.pk,
+    )
 
 
 def jpeg_with_gps() -> bytes:

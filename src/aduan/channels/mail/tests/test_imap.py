@@ -30,7 +30,7 @@ from aduan.channels.models import InboundMessage, InboundStatus
 from aduan.reports.models import EventAction, Report, Status
 from aduan.reports.tests.factories import ReportFactory
 
-from .conftest import TITLE, mail
+from .conftest import TITLE, mail, replying_to, sent_about
 
 USER, PASSWORD = "lapor", "rahasia-imap"
 
@@ -168,6 +168,7 @@ def test_unread_mail_becomes_reports_and_comments_and_is_marked_seen(mailbox, po
             sender="siti@warga.test",
             subject=f"Re: [{report.tracking_id}] Report received",
             text="Lubangnya makin besar setelah hujan.",
+            headers=replying_to(sent_about(report, citizen)),
         ),
     )
     deliver(mailbox, mail(subject="Sudah dibaca orang lain sebelumnya"), flags="(\\Seen)")

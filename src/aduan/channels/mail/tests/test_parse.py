@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aduan.channels.mail.parse import (
+    REFERENCES_MAX,
     find_tracking_id,
     html_to_text,
     parse_mail,
@@ -192,6 +193,35 @@ def test_broken_headers_and_charsets_do_not_raise():
     parsed = parse_mail(broken)
     assert parsed.sender == "budi@warga.test"
     assert isinstance(parsed.text, str)
+
+
+def test_the_messages_a_reply_answers_come_from_in_reply_to_and_references():
+    message = mail(
+        headers={
+            "In-Reply-To": "<reply.abc.0123@aduan.test>",
+            "References": "<first@warga.test> <notification.x.y@aduan.test>  "
+            "<reply.abc.0123@aduan.test>",
+        }
+    )
+    parsed = parse_mail(raw(message))
+    assert parsed.references == (
+        "<reply.abc.0123@aduan.test>",
+        "<first@warga.test>",
+        "<notification.x.y@aduan.test>",
+    )
+    assert parse_mail(raw(mail())).references == ()
+
+
+def test_references_of_a_hostile_header_are_read_without_raising():
+    message = mail(
+        headers={
+            "References": "<a@b> garbage <<c@d>> <é@x> "
+            + " ".join(f"<x{n}@y>" for n in range(5000))
+        }
+    )
+    parsed = parse_mail(raw(message))
+    assert parsed.references[:2] == ("<a@b>", "<c@d>")
+    assert len(parsed.references) == REFERENCES_MAX
 
 
 @settings(max_examples=150, deadline=None)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from email import policy
 
@@ -22,13 +23,14 @@ from aduan.channels.mail.delivery import (
 )
 from aduan.channels.mail.models import MailReply, ReplyState
 from aduan.channels.mail.services import mail_receive, mail_receive_oversize
+from aduan.channels.mail.thread import thread_answers
 from aduan.channels.models import ChannelIdentity, InboundMessage, InboundStatus
 from aduan.core.retry import BACKOFF
 from aduan.reports.models import Channel, EventAction, Report, ReportEvent, Status
 from aduan.reports.tests.factories import ReportFactory
 from aduan.workflow.services import report_comment
 
-from .conftest import BODY, INTAKE, TITLE, jpeg_with_gps, mail
+from .conftest import BODY, INTAKE, TITLE, jpeg_with_gps, mail, replying_to, sent_about
 
 pytestmark = pytest.mark.django_db
 
@@ -250,6 +252,7 @@ def test_a_reply_to_a_notification_becomes_a_comment(
         subject="Re: " + notification.subject,
         text="Foto terlampir, lokasinya di depan gerbang.\n\nOn Mon, Aduan wrote:\n> Bisa kirim",
         attachments=[("lokasi.jpg", jpeg_with_gps(), "image/jpeg")],
+        headers=replying_to(notification.extra_headers["Message-ID"]),
     )
     message = receive(reply)
     assert message.status == InboundStatus.ACCEPTED, message.reply
@@ -271,6 +274,7 @@ def test_a_reply_to_a_response_is_the_reporters_answer(receive, mailoutbox, citi
             sender="siti@warga.test",
             subject=f"Re: [{report.tracking_id}] Report received",
             text="Belum selesai, lubangnya masih ada.",
+            headers=replying_to(sent_about(report, citizen)),
         )
     )
     report.refresh_from_db()
@@ -312,9 +316,11 @@ def test_a_reply_from_an_unconfirmed_address_is_not_added(receive, mailoutbox, a
             sender="budi@warga.test",
             subject=f"Re: [{report.tracking_id}] Laporan diterima",
             text="Saya menambahkan keterangan baru.",
+            headers=replying_to(mailoutbox[0].extra_headers["Message-ID"]),
         )
     )
     assert message.status == InboundStatus.REJECTED
+    assert message.detail == "unconfirmed sender"
     assert report.events.count() == events
     assert "/akun/confirm-email/" in mailoutbox[-1].body
 
@@ -324,10 +330,75 @@ def test_a_reply_to_a_closed_report_is_answered_with_the_reason(
 ):
     report = ReportFactory(reporter=citizen, agency=agency, status=Status.CLOSED)
     message = receive(
-        mail(sender="siti@warga.test", subject=f"Re: [{report.tracking_id}]", text="Terima kasih.")
+        mail(
+            sender="siti@warga.test",
+            subject=f"Re: [{report.tracking_id}]",
+            text="Terima kasih.",
+            headers=replying_to(sent_about(report, citizen)),
+        )
     )
     assert message.status == InboundStatus.REJECTED
     assert "“Comment” is not possible while the report is “Closed”." in mailoutbox[-1].body
+
+
+def test_a_reply_without_the_thread_reference_is_recorded_logged_and_answered(
+    receive, mailoutbox, citizen, agency, caplog
+):
+    report = ReportFactory(reporter=citizen, agency=agency, status=Status.RESPONDED)
+    events = report.events.count()
+    message = receive(
+        mail(
+            sender="siti@warga.test",
+            subject=f"Re: [{report.tracking_id}] Report received",
+            text="Belum selesai, lubangnya masih ada.",
+            attachments=[("lokasi.jpg", jpeg_with_gps(), "image/jpeg")],
+        )
+    )
+    assert (message.status, message.detail, message.report) == (
+        InboundStatus.REJECTED,
+        "reply without a valid thread reference",
+        report,
+    )
+    report.refresh_from_db()
+    assert report.status == Status.RESPONDED
+    assert report.events.count() == events
+    assert not report.attachments.exists()
+    [logged] = [r for r in caplog.records if r.name == "aduan.channels.mail.services"]
+    assert logged.levelname == "WARNING"
+    assert report.tracking_id in logged.getMessage()
+    assert "reply without a valid thread reference" in logged.getMessage()
+    [answer] = mailoutbox
+    assert answer.to == ["siti@warga.test"]
+    assert "If you did not write to us, ignore this message." in answer.body
+    assert message.reply == answer.body
+    # The answer is about the report to its reporter: replying to it is the way in.
+    assert thread_answers(
+        references=[answer.extra_headers["Message-ID"]], report_id=report.pk, sender_id=citizen.pk
+    )
+
+
+def test_answers_carry_the_thread_tag_only_about_the_senders_own_report(
+    receive, mailoutbox, citizen, agency
+):
+    receive(mail(sender="siti@warga.test"))
+    report = Report.objects.get()
+    other = ReportFactory(agency=agency, status=Status.IN_PROGRESS)
+    receive(mail(sender="siti@warga.test", subject=f"Re: [{other.tracking_id}]"))
+    received, refused = (m.extra_headers["Message-ID"] for m in mailoutbox)
+    assert received == MailReply.objects.get(inbound__report=report).message_id
+    assert thread_answers(references=[received], report_id=report.pk, sender_id=citizen.pk)
+    for report_id, user_id in [(other.pk, citizen.pk), (other.pk, other.reporter_id)]:
+        assert not thread_answers(references=[refused], report_id=report_id, sender_id=user_id)
+    assert refused.count(".") == 2  # <reply.{digest}@aduan.test>: no tag at all
+
+
+def test_an_answer_written_before_tags_existed_keeps_its_old_message_id(receive, mailoutbox):
+    receive(mail())
+    reply = MailReply.objects.get()
+    MailReply.objects.filter(pk=reply.pk).update(message_id="")
+    reply.refresh_from_db()
+    digest = hashlib.sha256(f"mail-reply:{reply.inbound_id}".encode()).hexdigest()[:40]
+    assert reply_message_id(reply) == f"<reply.{digest}@aduan.test>"
 
 
 # --- Confirming the address -----------------------------------------------------------
@@ -426,6 +497,8 @@ def test_a_refused_answer_is_retried_then_given_up(receive, settings, monkeypatc
         assert outcome == ({"failed": 1} if attempt == MAX_ATTEMPTS else {"retry": 1})
     assert MailReply.objects.get().state == ReplyState.FAILED
     assert len(calls) == MAX_ATTEMPTS
+    # Every attempt is the same e-mail: one Message-ID, recognisable as a duplicate.
+    assert {call.extra_headers["Message-ID"] for call in calls} == {reply.message_id}
     assert mail_reply_deliver(reply_id=reply.pk) == "not_claimed"
 
 

@@ -20,7 +20,7 @@ from aduan.channels.models import InboundMessage, InboundStatus
 from aduan.reports.models import Attachment, Report, ReportEvent, Status
 from aduan.reports.tests.factories import ReportFactory
 
-from .conftest import jpeg_with_gps, mail
+from .conftest import jpeg_with_gps, mail, replying_to, sent_about
 
 pytestmark = pytest.mark.django_db
 
@@ -141,6 +141,7 @@ def test_a_comment_rolled_back_at_the_end_leaves_no_photo_behind(disk_storage, m
             subject=f"Re: [{report.tracking_id}] Report received",
             text="Lubangnya makin besar setelah hujan semalam.",
             attachments=photo,
+            headers=replying_to(sent_about(report, citizen)),
         )
         with pytest.raises(RuntimeError, match="database away"):
             mail_receive(raw=raw(message))
