@@ -55,6 +55,7 @@ class ChannelIdentity(models.Model):
 
 
 class InboundStatus(models.TextChoices):
+    PENDING = "pending", _("Accepted, attachments being fetched")
     ACCEPTED = "accepted", _("Accepted")
     REJECTED = "rejected", _("Rejected")
     IGNORED = "ignored", _("Ignored")
@@ -75,6 +76,12 @@ class InboundMessage(models.Model):
     )
     reply = models.TextField(_("reply sent"), blank=True)
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    pending_media = models.JSONField(
+        _("media still to fetch"),
+        default=list,
+        blank=True,
+        help_text=_("[url, name] pairs an X post brought, until a worker attached them."),
+    )
 
     class Meta:
         verbose_name = _("inbound message")
@@ -83,6 +90,15 @@ class InboundMessage(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["channel", "external_id"], name="inbound_message_unique"
+            )
+        ]
+        indexes = [
+            # The sweep's question "whose media are still not fetched?", over a table
+            # that holds every SMS ever received: a partial index of the few pending.
+            models.Index(
+                fields=["received_at"],
+                condition=models.Q(status="pending"),
+                name="inbound_message_pending",
             )
         ]
 

@@ -15,7 +15,9 @@ Every minute (``workflow.tasks.sweep``, enqueued by ``manage.py run_scheduler``)
    deadline is closed (``report_auto_close`` re-checks it under its lock).
 4. **Notifications** — outbox rows no delivery task took (written while the worker was
    down) are delivered.
-5. **Orphan files** — attachment files whose row was rolled back, older than a day, are
+5. **X media** — posts whose photos no worker attached within five minutes (a lost
+   task, a worker that died) are enqueued again (``channels.x.services.x_media_requeue``).
+6. **Orphan files** — attachment files whose row was rolled back, older than a day, are
    removed: one 1,440th of the attachment folders a minute (``reports.orphans``).
 
 Safe on several machines at once. Each item runs in its own short transaction that first
@@ -48,6 +50,7 @@ from aduan.accounts.models import Role, User
 from aduan.agencies.models import Agency, AgencyKind
 from aduan.channels.webhooks.delivery import deliveries_deliver_pending
 from aduan.channels.webhooks.services import webhooks_emit_deadline_reminder
+from aduan.channels.x.services import x_media_requeue
 from aduan.notifications.delivery import notifications_deliver_pending
 from aduan.notifications.models import NotificationKind
 from aduan.notifications.services import notify
@@ -90,7 +93,7 @@ def sweep_run(
     batch: int = 500,
     time_budget: float = TIME_BUDGET_SECONDS,
 ) -> SweepResult:
-    """Run the five steps above once and count what each did.
+    """Run the six steps above once and count what each did.
 
     ``now`` is when the sweep believes it is (default: the clock); ``batch`` is how many
     items are read per query; ``time_budget`` (seconds) bounds one run."""
@@ -116,6 +119,7 @@ def sweep_run(
     _auto_close(now=now, batch=batch, result=result, out_of_time=out_of_time)
     result.notifications = notifications_deliver_pending(limit=batch)
     deliveries_deliver_pending(limit=batch)  # agency webhooks due for (another) attempt
+    x_media_requeue(now=now)
     result.orphan_files_removed = orphans_sweep(folders=folders_for_minute(now), now=now).removed
     if result.reminded or result.overdue or result.auto_closed or result.incomplete:
         logger.info("sweep: %s", result.as_dict())

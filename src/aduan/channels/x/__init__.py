@@ -17,10 +17,14 @@ and only logged: nothing unauthenticated is stored. A signed batch is read event
 - **Privacy.** A mention is public on X already, so its report is as public as a web
   report. A direct message is the sender's choice not to post in public: its report is
   anonymous (the name is hidden; the text is visible like any report's).
-- **Media** (photos, videos, a DM's attachment) are downloaded (only from X's media
-  hosts or the configured API host, with a timeout and the attachment size limit) and go
-  through ``prepare_upload`` (checked by content, EXIF stripped). One that is refused does
-  not stop the report: the reply says that the attachment could not be accepted.
+- **Media** (photos, videos, a DM's attachment) are fetched by a worker after the report
+  exists (``x_media_attach``: X wants its answer within seconds, and a web worker killed
+  mid-download must not leave a post recorded with no report). Only from X's media hosts
+  or the configured API host, with a timeout and the attachment size limit, then through
+  ``prepare_upload`` (checked by content, EXIF stripped). One that is refused does not
+  stop the report: the receipt, sent once the media are settled, says that it could not
+  be accepted. A message still ``pending`` after five minutes is enqueued again by the
+  sweep; two runs attach once (the message row is locked and checked).
 - **Once only.** Every tweet and DM id goes through ``inbound_receive``: X's retries and
   replayed batches create nothing new.
 - **Linking to a web account.** A DM ``KLAIM <code>`` (the code shown at

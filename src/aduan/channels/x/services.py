@@ -4,6 +4,7 @@ package docstring for the decisions)."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 from functools import partial
 from typing import Any
@@ -23,11 +24,11 @@ from aduan.accounts.models import User
 from aduan.channels import claim
 from aduan.channels.models import ChannelKind, InboundMessage, InboundStatus
 from aduan.channels.services import identity_user, inbound_finish, inbound_receive
-from aduan.core.errors import PayloadTooLarge, RateLimited, ValidationFailed
+from aduan.core.errors import DomainError, PayloadTooLarge, RateLimited, ValidationFailed
 from aduan.notifications.models import Notification, NotificationKind, NotificationState
 from aduan.reports.attachments import PreparedFile, attachments_discard, prepare_upload
 from aduan.reports.models import Classification, Report
-from aduan.reports.services import report_submit, report_validate
+from aduan.reports.services import report_attachment_add, report_submit, report_validate
 from aduan.workflow.services import report_system_note
 
 from . import client
@@ -98,8 +99,6 @@ def _post_handle(post: Post, message: InboundMessage) -> str:
         _rate_check(reporter)
     except RateLimited as exc:
         return _refuse(post, message, problem=exc.message, detail="rate limited")
-    files, refused = _media_fetch(post)
-    stored: list[str] = []  # the report's files, once report_submit has written them
     try:
         with transaction.atomic():
             report = report_submit(
@@ -110,20 +109,94 @@ def _post_handle(post: Post, message: InboundMessage) -> str:
                 body=body,
                 # A DM is the sender's choice not to speak in public: hide the name.
                 anonymous=post.kind == "dm",
-                files=files,
             )
-            stored.extend(report.attachments.values_list("file", flat=True))
-            reply = receipt_text(report=report, refused=refused)
-            inbound_finish(message, status=InboundStatus.ACCEPTED, report=report, reply=reply)
-            _reply_queue(report=report, reporter=reporter, message=message, text=reply)
+            if post.media:
+                # Fetched by a worker (x_media_attach), not in X's request: X wants its
+                # answer in seconds, and a web worker killed mid-download would leave a
+                # message recorded as received with no report behind it.
+                message.pending_media = [[media.url, media.name] for media in post.media]
+                message.save(update_fields=["pending_media"])
+                inbound_finish(message, status=InboundStatus.PENDING, report=report)
+                _media_queue(message)
+            else:
+                reply = receipt_text(report=report)
+                inbound_finish(message, status=InboundStatus.ACCEPTED, report=report, reply=reply)
+                _reply_queue(report=report, reporter=reporter, message=message, text=reply)
     except ValidationFailed as exc:
-        attachments_discard(stored)
         return _refuse(post, message, problem=_first_problem(exc), detail="not valid")
+    return "accepted"
+
+
+def _media_queue(message: InboundMessage) -> None:
+    from .tasks import x_media_attach
+
+    transaction.on_commit(partial(x_media_attach.enqueue, message_id=message.pk), robust=True)
+
+
+def x_media_attach_run(*, message_id: int) -> int:
+    """Fetch a pending message's media, attach what passes the checks to its report, and
+    send the receipt (which says how many were refused). Safe to run twice: media are
+    downloaded outside any transaction, and only the run that still finds the message
+    pending under its row lock attaches them; the other drops its downloads. Returns how
+    many files were attached."""
+    message = (
+        InboundMessage.objects.select_related("report__reporter")
+        .filter(pk=message_id, channel=ChannelKind.X, status=InboundStatus.PENDING)
+        .first()
+    )
+    if message is None or message.report is None:
+        return 0
+    report, reporter = message.report, message.report.reporter
+    files, refused = _media_fetch(message.external_id, message.pending_media)
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            locked = InboundMessage.objects.select_for_update().get(pk=message.pk)
+            if locked.status != InboundStatus.PENDING:
+                return 0  # another run attached them meanwhile
+            for prepared in files:
+                try:
+                    attachment = report_attachment_add(
+                        report=report, actor=reporter, prepared=prepared
+                    )
+                except DomainError as exc:  # closed meanwhile, over the count …
+                    logger.warning("x: media of %s not attached: %s", locked.external_id, exc)
+                    refused += 1
+                else:
+                    stored.append(attachment.file.name)
+            reply = receipt_text(report=report, refused=refused)
+            locked.pending_media = []
+            locked.save(update_fields=["pending_media"])
+            inbound_finish(locked, status=InboundStatus.ACCEPTED, report=report, reply=reply)
+            _reply_queue(report=report, reporter=reporter, message=locked, text=reply)
     except BaseException:
-        # The rows are rolled back; the files are not (x_post_receive marks the message).
+        # The rows are rolled back; the files are not. The message stays pending: the
+        # sweep enqueues it again (x_media_requeue).
         attachments_discard(stored)
         raise
-    return "accepted"
+    return len(stored)
+
+
+# How long a pending message waits for its task before the sweep enqueues it again.
+MEDIA_REQUEUE_AFTER = dt.timedelta(minutes=5)
+
+
+def x_media_requeue(*, now: dt.datetime | None = None, limit: int = 100) -> int:
+    """Enqueue the media task again for messages still pending after
+    ``MEDIA_REQUEUE_AFTER`` (a lost task, a worker that died, a failed attempt)."""
+    from .tasks import x_media_attach
+
+    cutoff = (now or timezone.now()) - MEDIA_REQUEUE_AFTER
+    ids = list(
+        InboundMessage.objects.filter(status=InboundStatus.PENDING, received_at__lt=cutoff)
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for message_id in ids:
+        x_media_attach.enqueue(message_id=message_id)
+    if ids:
+        logger.warning("x: media of %d messages enqueued again", len(ids))
+    return len(ids)
 
 
 def _first_problem(exc: ValidationFailed) -> str:
@@ -145,21 +218,22 @@ def _rate_check(reporter: User) -> None:
         raise RateLimited
 
 
-def _media_fetch(post: Post) -> tuple[list[PreparedFile], int]:
-    """The post's media that pass ``prepare_upload``, and how many did not."""
+def _media_fetch(external_id: str, media: list[list[str]]) -> tuple[list[PreparedFile], int]:
+    """The media (``[url, name]`` pairs) that pass ``prepare_upload``, and how many did
+    not."""
     files: list[PreparedFile] = []
     refused = 0
     limit = settings.ADUAN_ATTACHMENT_MAX_BYTES
-    for media in post.media:
+    for url, name in media:
         if len(files) >= settings.ADUAN_ATTACHMENT_MAX_COUNT:
             refused += 1
             continue
         try:
-            size, chunks = client.media_download(media.url, limit=limit)
+            size, chunks = client.media_download(url, limit=limit)
             with contextlib.closing(chunks):
-                files.append(prepare_upload(name=media.name, chunks=chunks, declared_size=size))
+                files.append(prepare_upload(name=name, chunks=chunks, declared_size=size))
         except (client.XApiError, ValidationFailed, PayloadTooLarge) as exc:
-            logger.warning("x: media of %s refused: %s", post.external_id, exc)
+            logger.warning("x: media of %s refused: %s", external_id, exc)
             refused += 1
     return files, refused
 

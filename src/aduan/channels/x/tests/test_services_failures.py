@@ -1,12 +1,15 @@
-"""When the transaction of an X post fails after its media were stored: a rollback removes
-rows, not files, so the files are deleted by the service."""
+"""An X post's photos on real disk storage: stored with the report, and removed again when
+the transaction that stored them fails (a rollback removes rows, not files)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
+import time_machine
 from django.core.files.storage import FileSystemStorage, storages
+from django.utils import timezone
 from PIL import Image
 
 from aduan.channels.models import InboundMessage, InboundStatus
@@ -59,20 +62,49 @@ def test_the_photos_of_a_mention_are_stored_on_disk(client, fake_x, disk_storage
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("two_photos")
-def test_a_report_rolled_back_after_its_photos_were_stored_leaves_no_file(
+def test_a_failed_media_step_leaves_no_file_and_is_retried_by_the_sweep(
     client, fake_x, disk_storage, monkeypatch
 ):
+    """The report is made in X's request; its photos in a task. When the task's
+    transaction fails after the photos were stored (here the receipt's outbox row), the
+    files go, the message stays pending, and the sweep enqueues it again later."""
+    real_create = services.Notification.objects.create
+
     def fail(**kwargs):
         raise RuntimeError("database away")
 
-    # The reply's outbox row: the last write of the report's transaction.
     monkeypatch.setattr(services.Notification.objects, "create", fail)
     response = post(client, payload_bytes("mention_photo.json", fake_x))
-    assert response.status_code == 200
-    assert response.json()["failed"] == 1
-    assert not Report.objects.exists()
+    assert response.json()["accepted"] == 1
+    report = Report.objects.get()
     assert not Attachment.objects.exists()
     message = InboundMessage.objects.get()
-    assert message.status == InboundStatus.FAILED
-    assert message.report is None
+    assert (message.status, message.report, message.reply) == (InboundStatus.PENDING, report, "")
+    assert len(message.pending_media) == 2
     assert files_under(disk_storage) == []
+
+    monkeypatch.setattr(services.Notification.objects, "create", real_create)
+    assert services.x_media_requeue() == 0  # too early: its own task may still come
+    later = timezone.now() + services.MEDIA_REQUEUE_AFTER + dt.timedelta(seconds=1)
+    with time_machine.travel(later):
+        assert services.x_media_requeue() == 1
+    message.refresh_from_db()
+    assert (message.status, message.pending_media) == (InboundStatus.ACCEPTED, [])
+    assert report.attachments.count() == 2
+    assert len(files_under(disk_storage)) == 2
+    assert report.tracking_id in message.reply
+    assert len(fake_x.tweets) == 1  # the receipt, once
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("two_photos")
+def test_the_media_step_run_twice_attaches_once(client, fake_x, disk_storage, monkeypatch):
+    monkeypatch.setattr(services, "_media_queue", lambda message: None)  # a lost task
+    post(client, payload_bytes("mention_photo.json", fake_x))
+    message = InboundMessage.objects.get()
+    assert message.status == InboundStatus.PENDING
+    assert services.x_media_attach_run(message_id=message.pk) == 2
+    assert services.x_media_attach_run(message_id=message.pk) == 0
+    assert Attachment.objects.count() == 2
+    assert len(files_under(disk_storage)) == 2
+    assert len(fake_x.tweets) == 1
