@@ -183,6 +183,25 @@ def _submission_limited(user: User) -> bool:
     )
 
 
+def _new_senders_limited(address: str) -> bool:
+    """Count a report from an address no account has: per domain and in all. Each such
+    mail makes an account and a public report, and From is anyone's to write."""
+    domain = address.rpartition("@")[2].lower()
+    limited = False
+    for group, key, rate in (
+        ("mail-new-sender-domain", domain, settings.ADUAN_MAIL_NEW_SENDER_RATE_DOMAIN),
+        ("mail-new-sender", "all", settings.ADUAN_MAIL_NEW_SENDER_RATE),
+    ):
+        limited |= is_ratelimited(
+            HttpRequest(),
+            group=group,
+            key=lambda _group, _request, key=key: key,
+            rate=rate,
+            increment=True,
+        )
+    return limited
+
+
 # --- Texts ------------------------------------------------------------------------------
 
 
@@ -296,6 +315,10 @@ def _new_report(parsed: ParsedMail, stored: list[str]) -> Outcome:
             str(RateLimited.default_message),
             detail="rate limited",
         )
+    if existing is None and _new_senders_limited(parsed.sender):
+        # No answer: the From of such a flood is forged, and answering would send our
+        # mail to whoever it names (backscatter).
+        return Outcome(InboundStatus.REJECTED, "", "", detail="new senders rate limited")
     files, refused = _prepare_files(parsed.attachments)
     user = existing or account_create_for_address(address=parsed.sender)
     try:
@@ -465,6 +488,8 @@ def _reply_write(message: InboundMessage, *, to: str, outcome: Outcome, in_reply
         reply=outcome.body,
         detail=outcome.detail,
     )
+    if not outcome.body:
+        return  # answered with silence (see _new_senders_limited)
     report_id = recipient_id = None
     if outcome.report is not None and outcome.recipient is not None:
         report_id, recipient_id = outcome.report.pk, outcome.recipient.pk

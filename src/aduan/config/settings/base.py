@@ -334,6 +334,11 @@ ADUAN_KANNEL_SENDSMS_URL = os.environ.get("ADUAN_KANNEL_SENDSMS_URL", "")
 ADUAN_KANNEL_SENDSMS_USER = os.environ.get("ADUAN_KANNEL_SENDSMS_USER", "aduan")
 ADUAN_KANNEL_SENDSMS_PASSWORD = os.environ.get("ADUAN_KANNEL_SENDSMS_PASSWORD", "")
 
+# E-mail from addresses no account has yet (each makes an account and a report): per
+# sender domain and in all; over either, such mail is refused without an answer.
+ADUAN_MAIL_NEW_SENDER_RATE_DOMAIN = os.environ.get("ADUAN_MAIL_NEW_SENDER_RATE_DOMAIN", "30/h")
+ADUAN_MAIL_NEW_SENDER_RATE = os.environ.get("ADUAN_MAIL_NEW_SENDER_RATE", "300/h")
+
 # Linking an SMS number or X account to a web account (aduan.channels.claim): codes a
 # user may ask for, and wrong codes a number or X account may send, per period.
 ADUAN_CLAIM_ISSUE_RATE = os.environ.get("ADUAN_CLAIM_ISSUE_RATE", "5/h")

@@ -191,6 +191,31 @@ def test_submissions_by_mail_share_the_accounts_rate_limit(receive, mailoutbox, 
     assert len(mailoutbox) == 3
 
 
+def test_a_flood_from_new_addresses_is_limited_per_domain_and_in_all_without_answers(
+    receive, mailoutbox, settings
+):
+    """Each mail from an unknown address makes an account and a public report, and From
+    is anyone's to write: a forged flood is cut off, and answered with silence (no
+    backscatter to the addresses it names)."""
+    settings.ADUAN_MAIL_NEW_SENDER_RATE_DOMAIN = "2/h"
+    settings.ADUAN_MAIL_NEW_SENDER_RATE = "4/h"  # every new-sender mail counts, refused too
+    for n in range(3):
+        receive(mail(sender=f"warga{n}@banjir.test"))
+    assert Report.objects.count() == 2
+    assert len(mailoutbox) == 2
+    refused = InboundMessage.objects.get(status=InboundStatus.REJECTED)
+    assert (refused.detail, refused.reply) == ("new senders rate limited", "")
+    assert not MailReply.objects.filter(inbound=refused).exists()
+    assert not User.objects.filter(email="warga2@banjir.test").exists()
+    receive(mail(sender="siti@lain.test"))  # another domain: within the global limit
+    receive(mail(sender="andi@lain.test"))  # over the global limit
+    assert Report.objects.count() == 3
+    # Known accounts are not counted here (they have their own per-account limit).
+    UserFactory(email="budi@warga.test")
+    receive(mail())
+    assert Report.objects.count() == 4
+
+
 @pytest.mark.parametrize(
     ("sender", "headers"),
     [
