@@ -13,7 +13,10 @@ An e-mail's From address is not proof of anything: anyone can write any From lin
 - A new report is accepted from any address, confirmed or not (reporting must work on
   first contact), but it is always filed ANONYMOUS: a forger could otherwise publish a
   report under a real citizen's name. ``[RAHASIA]`` or ``[CONFIDENTIAL]`` in the subject
-  files it confidential (not public).
+  files it confidential (not public). Reports from addresses no account has yet are
+  limited per sender domain and in all (``ADUAN_MAIL_NEW_SENDER_RATE*``); over the
+  limit the mail is refused WITHOUT an answer, since a flood's From lines are forged and
+  answering them would mail strangers (backscatter).
 - Acting on an existing report (a reply whose subject carries ``[tracking id]``: a
   comment, or an answer that moves the workflow) is accepted only when all three hold:
   the sender is the report's own reporter, that address is confirmed, AND the message
