@@ -110,3 +110,22 @@ def migrated_sqlite(tmp_path_factory) -> Path:
         result = run_manage(*command, env=env)
         assert result.returncode == 0, result.stderr
     return path
+
+
+@pytest.fixture
+def disk_storage(settings, tmp_path):
+    """Files on disk, to see what a rollback leaves behind (tests otherwise keep them in
+    memory). Returns the media root; ``files_under`` lists what is in it."""
+    from django.core.files.storage import FileSystemStorage, storages
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
+    settings.MEDIA_ROOT = tmp_path / "media"
+    assert isinstance(storages["default"], FileSystemStorage)
+    return settings.MEDIA_ROOT
+
+
+def files_under(root) -> list:
+    return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.core.files.storage import FileSystemStorage, storages
+from conftest import files_under
 from django.db import IntegrityError
 from django.utils import translation
 from PIL import Image
@@ -405,23 +405,6 @@ def test_too_many_files_is_reported_with_the_other_errors(settings):
 def test_an_unknown_channel_is_a_programming_error():
     with pytest.raises(ValueError, match="unknown channel"):
         submit(channel="pigeon")
-
-
-@pytest.fixture
-def disk_storage(settings, tmp_path):
-    """Files on disk, to see what a rollback leaves behind (tests otherwise keep them in
-    memory)."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    }
-    settings.MEDIA_ROOT = tmp_path / "media"
-    assert isinstance(storages["default"], FileSystemStorage)
-    return settings.MEDIA_ROOT
-
-
-def files_under(root) -> list:
-    return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
 
 
 def assert_nothing_left(root) -> None:

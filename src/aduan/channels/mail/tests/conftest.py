@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from email import policy
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -94,3 +95,19 @@ def has_gps(data: bytes) -> bool:
     with Image.open(io.BytesIO(data)) as image:
         exif = image.getexif()
         return bool(exif.get_ifd(0x8825)) or b"SERIAL-12345" in data
+
+
+def raw(message) -> bytes:
+    return message.as_bytes(policy=policy.SMTP)
+
+
+@pytest.fixture
+def receive(django_capture_on_commit_callbacks):
+    """Receive a message as the intake does, and run what it queued on commit."""
+    from aduan.channels.mail.services import mail_receive
+
+    def run(message):
+        with django_capture_on_commit_callbacks(execute=True):
+            return mail_receive(raw=raw(message))
+
+    return run

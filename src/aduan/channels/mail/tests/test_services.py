@@ -3,7 +3,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from email import policy
 
 import pytest
 import time_machine
@@ -30,22 +29,9 @@ from aduan.reports.models import Channel, EventAction, Report, ReportEvent, Stat
 from aduan.reports.tests.factories import ReportFactory
 from aduan.workflow.services import report_comment
 
-from .conftest import BODY, INTAKE, TITLE, jpeg_with_gps, mail, replying_to, sent_about
+from .conftest import BODY, INTAKE, TITLE, jpeg_with_gps, mail, raw, replying_to, sent_about
 
 pytestmark = pytest.mark.django_db
-
-
-def raw(message) -> bytes:
-    return message.as_bytes(policy=policy.SMTP)
-
-
-@pytest.fixture
-def receive(django_capture_on_commit_callbacks):
-    def run(message) -> InboundMessage:
-        with django_capture_on_commit_callbacks(execute=True):
-            return mail_receive(raw=raw(message))
-
-    return run
 
 
 def confirm_link(body: str) -> str:

@@ -4,11 +4,9 @@ every attempt and nobody was answered."""
 
 from __future__ import annotations
 
-from email import policy
-
 import pytest
 from allauth.account.models import EmailAddress
-from django.core.files.storage import FileSystemStorage, storages
+from conftest import files_under
 
 from aduan.accounts.models import User
 from aduan.accounts.tests.factories import UserFactory
@@ -20,22 +18,9 @@ from aduan.channels.models import InboundMessage, InboundStatus
 from aduan.reports.models import Attachment, Report, ReportEvent, Status
 from aduan.reports.tests.factories import ReportFactory
 
-from .conftest import jpeg_with_gps, mail, replying_to, sent_about
+from .conftest import jpeg_with_gps, mail, raw, replying_to, sent_about
 
 pytestmark = pytest.mark.django_db
-
-
-def raw(message) -> bytes:
-    return message.as_bytes(policy=policy.SMTP)
-
-
-@pytest.fixture
-def receive(django_capture_on_commit_callbacks):
-    def run(message) -> InboundMessage:
-        with django_capture_on_commit_callbacks(execute=True):
-            return mail_receive(raw=raw(message))
-
-    return run
 
 
 @pytest.fixture
@@ -81,23 +66,6 @@ def test_a_reply_from_an_account_without_an_allauth_address_is_refused_politely(
 
 
 # --- A rollback after the files were stored -------------------------------------------
-
-
-@pytest.fixture
-def disk_storage(settings, tmp_path):
-    """Files on disk, to see what a rollback leaves behind (tests otherwise keep them in
-    memory)."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    }
-    settings.MEDIA_ROOT = tmp_path / "media"
-    assert isinstance(storages["default"], FileSystemStorage)
-    return settings.MEDIA_ROOT
-
-
-def files_under(root) -> list:
-    return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
 
 
 @pytest.fixture

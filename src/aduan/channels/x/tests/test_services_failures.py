@@ -8,7 +8,7 @@ import io
 
 import pytest
 import time_machine
-from django.core.files.storage import FileSystemStorage, storages
+from conftest import files_under
 from django.utils import timezone
 from PIL import Image
 
@@ -17,23 +17,6 @@ from aduan.channels.x import services
 from aduan.reports.models import Attachment, Report
 
 from .conftest import payload_bytes, post
-
-
-@pytest.fixture
-def disk_storage(settings, tmp_path):
-    """Files on disk, to see what a rollback leaves behind (tests otherwise keep them in
-    memory)."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    }
-    settings.MEDIA_ROOT = tmp_path / "media"
-    assert isinstance(storages["default"], FileSystemStorage)
-    return settings.MEDIA_ROOT
-
-
-def files_under(root) -> list:
-    return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
 
 
 def jpeg(colour: tuple[int, int, int]) -> bytes:
