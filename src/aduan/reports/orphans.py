@@ -16,7 +16,9 @@ once a day, a bounded amount of work each minute, on a local disk and object sto
 alike. ``manage.py attachments_orphans`` takes all of them at once.
 
 What is removed: a file with no row and older than ``ORPHAN_AGE`` (a day). Younger files
-may belong to a transaction still running (a large upload on a slow line).
+may belong to a transaction still running (a large upload on a slow line). A file that
+goes between the listing and the look at it (its upload rolled back and removed it, or
+another sweeper took the same folder) is passed over.
 """
 
 from __future__ import annotations
@@ -85,7 +87,13 @@ def orphans_sweep(
         for name in names:
             if name in kept:
                 continue
-            if storage.get_modified_time(name) > cutoff:
+            try:
+                modified = storage.get_modified_time(name)
+            except FileNotFoundError:
+                # Gone since the listing: a rolled-back upload's own discard, or another
+                # sweeper on the same folder.
+                continue
+            if modified > cutoff:
                 tally.young += 1
                 continue
             tally.orphans += 1

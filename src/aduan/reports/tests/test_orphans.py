@@ -118,3 +118,26 @@ def test_the_command_counts_then_removes(capsys):
         call_command("attachments_orphans", "--remove")
         assert "(1 removed)" in capsys.readouterr().out
     assert not _attachment_storage().exists(lost)
+
+
+def test_a_file_deleted_after_the_listing_is_passed_over(monkeypatch):
+    """Between the listing and the look at a file, the file can go: a young upload whose
+    transaction rolled back is removed by its own ``attachments_discard``, or a second
+    sweeper on another machine took the same folder. Neither stops the sweep."""
+    storage = _attachment_storage()
+    report = ReportFactory()
+    lost = orphan(report)
+    vanishing = orphan(report)
+    listdir = storage.listdir
+
+    def listdir_then_discard(path):
+        listed = listdir(path)
+        if f"{path}/{vanishing.rsplit('/', 1)[1]}" == vanishing:
+            storage.delete(vanishing)
+        return listed
+
+    monkeypatch.setattr(storage, "listdir", listdir_then_discard)
+    later = timezone.now() + dt.timedelta(days=2)
+    tally = orphans_sweep(folders=sorted({folder_of(lost), folder_of(vanishing)}), now=later)
+    assert (tally.files, tally.orphans, tally.removed) == (2, 1, 1)
+    assert not storage.exists(lost)
