@@ -136,11 +136,16 @@ def direct_message(*, text: str, participant_id: str, started: Callable[[], None
 
 
 def media_allowed(url: str) -> bool:
-    """Only X's own media hosts over HTTPS, or the configured API host (a test server)."""
+    """Only X's own media hosts over HTTPS, or the configured API host (a test server).
+
+    The whole authority must be the host name: no user info, no port, nothing that
+    ``requests`` (urllib3) reads differently from ``urlsplit``. For urlsplit the host of
+    ``https://evil.example\\@ton.twitter.com/`` is ton.twitter.com, for urllib3 it is
+    evil.example, which would then get the request and the account's token."""
     if _api_host(url):
         return True
     parts = urlsplit(url)
-    return parts.scheme == "https" and (parts.hostname or "") in MEDIA_HOSTS
+    return parts.scheme == "https" and parts.netloc.lower() in MEDIA_HOSTS
 
 
 def media_download(url: str, *, limit: int) -> tuple[int | None, Iterator[bytes]]:
