@@ -144,7 +144,11 @@ def x_media_attach_run(*, message_id: int) -> int:
         .filter(pk=message_id, channel=ChannelKind.X, status=InboundStatus.PENDING)
         .first()
     )
-    if message is None or message.report is None:
+    if message is None:
+        return 0
+    if message.report is None:
+        # Its report is gone (the message keeps SET_NULL): nothing to attach to, ever.
+        _media_settle_failed(message.pk, detail="report gone before its media")
         return 0
     report, reporter = message.report, message.report.reporter
     files, refused = _media_fetch(message.external_id, message.pending_media)
@@ -179,16 +183,33 @@ def x_media_attach_run(*, message_id: int) -> int:
 
 # How long a pending message waits for its task before the sweep enqueues it again.
 MEDIA_REQUEUE_AFTER = dt.timedelta(minutes=5)
+# How long the sweep keeps trying. Past it the message is settled without its media: a
+# step that fails every time (or a report that cannot take them) is otherwise tried
+# every minute for ever, and, oldest first, such messages would hold back newer ones.
+MEDIA_GIVE_UP_AFTER = dt.timedelta(days=1)
 
 
 def x_media_requeue(*, now: dt.datetime | None = None, limit: int = 100) -> int:
     """Enqueue the media task again for messages still pending after
-    ``MEDIA_REQUEUE_AFTER`` (a lost task, a worker that died, a failed attempt)."""
+    ``MEDIA_REQUEUE_AFTER`` (a lost task, a worker that died, a failed attempt); settle
+    those pending for longer than ``MEDIA_GIVE_UP_AFTER`` without their media. Returns
+    how many were enqueued."""
     from .tasks import x_media_attach
 
-    cutoff = (now or timezone.now()) - MEDIA_REQUEUE_AFTER
+    now = now or timezone.now()
+    pending = InboundMessage.objects.filter(status=InboundStatus.PENDING)
+    stale = list(
+        pending.filter(received_at__lt=now - MEDIA_GIVE_UP_AFTER)
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for message_id in stale:
+        x_media_give_up(message_id=message_id)
     ids = list(
-        InboundMessage.objects.filter(status=InboundStatus.PENDING, received_at__lt=cutoff)
+        pending.filter(
+            received_at__lt=now - MEDIA_REQUEUE_AFTER,
+            received_at__gte=now - MEDIA_GIVE_UP_AFTER,
+        )
         .order_by("received_at")
         .values_list("pk", flat=True)[:limit]
     )
@@ -197,6 +218,45 @@ def x_media_requeue(*, now: dt.datetime | None = None, limit: int = 100) -> int:
     if ids:
         logger.warning("x: media of %d messages enqueued again", len(ids))
     return len(ids)
+
+
+def x_media_give_up(*, message_id: int) -> None:
+    """Settle a message whose media could not be attached in ``MEDIA_GIVE_UP_AFTER``:
+    accepted, with the receipt saying that its media could not be accepted."""
+    try:
+        with transaction.atomic():
+            message = (
+                InboundMessage.objects.select_for_update()
+                .filter(pk=message_id, status=InboundStatus.PENDING)
+                .first()
+            )
+            if message is None:
+                return
+            report = Report.objects.select_related("reporter").filter(pk=message.report_id).first()
+            if report is None:
+                _media_settle_failed(message.pk, detail="report gone before its media")
+                return
+            logger.warning("x: media of %s given up", message.external_id)
+            reply = receipt_text(report=report, refused=len(message.pending_media))
+            message.pending_media = []
+            message.save(update_fields=["pending_media"])
+            inbound_finish(
+                message,
+                status=InboundStatus.ACCEPTED,
+                report=report,
+                reply=reply,
+                detail="media not fetched in time",
+            )
+            _reply_queue(report=report, reporter=report.reporter, message=message, text=reply)
+    except Exception:
+        logger.exception("x: media of message %s could not be settled", message_id)
+        _media_settle_failed(message_id, detail="media not fetched in time")
+
+
+def _media_settle_failed(message_id: int, *, detail: str) -> None:
+    InboundMessage.objects.filter(pk=message_id, status=InboundStatus.PENDING).update(
+        status=InboundStatus.FAILED, detail=detail
+    )
 
 
 def _first_problem(exc: ValidationFailed) -> str:
