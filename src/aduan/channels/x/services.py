@@ -197,22 +197,19 @@ def x_media_requeue(*, now: dt.datetime | None = None, limit: int = 100) -> int:
     from .tasks import x_media_attach
 
     now = now or timezone.now()
-    pending = InboundMessage.objects.filter(status=InboundStatus.PENDING)
-    stale = list(
-        pending.filter(received_at__lt=now - MEDIA_GIVE_UP_AFTER)
-        .order_by("received_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    for message_id in stale:
-        x_media_give_up(message_id=message_id)
-    ids = list(
-        pending.filter(
-            received_at__lt=now - MEDIA_REQUEUE_AFTER,
-            received_at__gte=now - MEDIA_GIVE_UP_AFTER,
+    due = (
+        InboundMessage.objects.filter(
+            status=InboundStatus.PENDING, received_at__lt=now - MEDIA_REQUEUE_AFTER
         )
         .order_by("received_at")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("pk", "received_at")[:limit]
     )
+    ids = []
+    for message_id, received_at in due:
+        if received_at < now - MEDIA_GIVE_UP_AFTER:
+            x_media_give_up(message_id=message_id)  # no longer pending: out of the line
+        else:
+            ids.append(message_id)
     for message_id in ids:
         x_media_attach.enqueue(message_id=message_id)
     if ids:

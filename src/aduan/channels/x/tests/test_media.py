@@ -133,8 +133,11 @@ def test_given_up_messages_do_not_hold_back_newer_ones(client, fake_x, deliver, 
     monkeypatch.setattr(
         tasks, "x_media_attach_run", lambda *, message_id: enqueued.append(message_id)
     )
+    assert services.x_media_requeue(limit=1) == 0  # the old one settled, out of the line
     assert services.x_media_requeue(limit=1) == 1
     assert enqueued == [new.pk]
+    old.refresh_from_db()
+    assert old.status == InboundStatus.ACCEPTED
 
 
 def test_a_pending_message_whose_report_is_gone_is_failed_not_retried(pending):
