@@ -74,13 +74,24 @@ class ClaimResult:
     reports_moved: int = 0
 
 
-def code_read(text: str) -> str | None:
+# In free text, how long what follows the keyword may be and still be a (mistyped) code.
+_FREE_TEXT_CODE_MAX = CODE_LENGTH + 4
+
+
+def code_read(text: str, *, free_text: bool = False) -> str | None:
     """The code in ``KLAIM <code>`` (any case, spaces or hyphens inside), or None when
-    the text is not a claim. A claim with a missing or malformed code gives ""."""
+    the text is not a claim. A claim with a missing or malformed code gives "".
+
+    ``free_text``: the text is a post in which anything else is a report (X), not an SMS
+    whose first word is its command. There a sentence that merely begins with the word
+    ("Klaim BPJS saya ditolak …") is a report: only a code-sized rest makes a claim.
+    Its first words are not tried as a code: "BPJS SAYA" is made of the code's letters."""
     match = _COMMAND.match(text or "")
     if match is None:
         return None
     code = _SEPARATORS.sub("", match.group(1)).upper()
+    if free_text and len(code) > _FREE_TEXT_CODE_MAX:
+        return None
     if len(code) != CODE_LENGTH or any(char not in CODE_ALPHABET for char in code):
         return ""
     return code

@@ -63,6 +63,20 @@ def test_code_read(text, expected):
     assert claim.code_read(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("KLAIM ABCD-EFGH", "ABCDEFGH"),
+        ("KLAIM ABCD-EFG0", ""),
+        ("KLAIM", ""),
+        ("Klaim BPJS saya ditolak rumah sakit", None),
+        ("Klaim ABCD-EFGH terima kasih banyak", None),  # a sentence: no guessing its code
+    ],
+)
+def test_code_read_in_free_text(text, expected):
+    assert claim.code_read(text, free_text=True) == expected
+
+
 def test_a_code_is_stored_only_as_a_digest_and_replaces_the_earlier_one(citizen):
     first = issue(citizen)
     second = issue(citizen)

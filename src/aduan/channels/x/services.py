@@ -71,7 +71,7 @@ def x_post_receive(*, post: Post) -> str:
 
 
 def _post_handle(post: Post, message: InboundMessage) -> str:
-    code = claim.code_read(post.text)
+    code = claim.code_read(post.text, free_text=True)
     if code is not None:
         return _claim(post, message, code)
     body = post.text

@@ -73,3 +73,32 @@ def test_a_code_in_a_public_mention_is_spent_and_links_nothing(client, fake_x, d
     message = InboundMessage.objects.filter(external_id__startswith="dm:").get()
     assert (message.status, message.detail) == (InboundStatus.REJECTED, "claim: invalid")
     assert MENTION_AUTHOR not in fake_x.dms[0][1]["text"]
+
+
+COMPLAINT = "Klaim BPJS saya ditolak RSUD Cibinong sejak tiga minggu lalu tanpa alasan yang jelas."
+
+
+@pytest.mark.parametrize("make", [mention, dm], ids=["mention", "dm"])
+def test_a_complaint_that_begins_with_the_word_klaim_is_a_report(
+    client, fake_x, deliver, citizen, make
+):
+    """On X every post is a report unless it is a claim: a sentence that begins with
+    "Klaim" (an insurance claim, a land claim) is not a code."""
+    _row, code = claim.claim_code_issue(user=citizen)
+    counts = deliver(client, make(fake_x, COMPLAINT)).json()
+    assert counts["accepted"] == 1
+    report = Report.objects.get()
+    assert report.body == COMPLAINT
+    message = InboundMessage.objects.get()
+    assert (message.status, message.report) == (InboundStatus.ACCEPTED, report)
+    # It was no claim attempt: the citizen's code still works, nothing counted.
+    assert claim.claim_redeem(channel="x", address="999", code=code).outcome == "linked"
+
+
+@pytest.mark.parametrize("text", ["KLAIM", "klaim ABCD-EFG", "KLAIM: abcd efgh 2"])
+def test_a_mistyped_code_on_x_is_still_a_claim(client, fake_x, deliver, citizen, text):
+    claim.claim_code_issue(user=citizen)
+    counts = deliver(client, dm(fake_x, text)).json()
+    assert counts["rejected"] == 1
+    assert not Report.objects.exists()
+    assert InboundMessage.objects.get().detail == "claim: invalid"
