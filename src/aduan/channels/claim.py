@@ -21,6 +21,8 @@ What is refused, and why:
 - An identity that already belongs to another web account (one with an e-mail address):
   that account must unlink it first; taking it would hand over its owner's reports.
 - Staff accounts: an officer's SMS would otherwise act with an officer's rights.
+- An identity whose account staff switched off: linking would undo that. No answer, as
+  for every other message from it.
 - Wrong codes: ``ADUAN_CLAIM_ATTEMPT_RATE`` per sender, so a code cannot be guessed
   (31⁸ ≈ 8.5 · 10¹¹ codes, at most a handful of tries an hour).
 """
@@ -65,6 +67,7 @@ class Outcome(enum.StrEnum):
     TAKEN = "taken"  # the identity belongs to another web account
     PUBLISHED = "published"  # the code came in a public post: spent, nothing linked
     LIMITED = "limited"  # too many wrong codes from this sender
+    REFUSED = "refused"  # the identity's account was switched off: it stays off, unanswered
 
 
 @dataclass(frozen=True)
@@ -204,7 +207,7 @@ def claim_redeem(
         if public:
             return ClaimResult(Outcome.PUBLISHED, claim.user)
         result = _link(claim.user, channel=channel, address=address, handle=handle)
-        if result.outcome == Outcome.TAKEN:
+        if result.outcome in (Outcome.TAKEN, Outcome.REFUSED):
             # The code stays good: its owner may unlink the identity elsewhere and retry.
             claim.used_at, claim.used_channel, claim.used_address = None, "", ""
             claim.save(update_fields=["used_at", "used_channel", "used_address"])
@@ -223,6 +226,10 @@ def _link(target: User, *, channel: str, address: str, handle: str) -> ClaimResu
     if identity is not None:
         if identity.user_id == target.pk:
             return ClaimResult(Outcome.ALREADY, target)
+        if not identity.user.is_active:
+            # Staff switched it off (a number that flooded or abused the service): a web
+            # account must not bring it back, nor take over what it sent.
+            return ClaimResult(Outcome.REFUSED, target)
         if not _channel_only(identity.user):
             return ClaimResult(Outcome.TAKEN, target)
         moved = account_merge(source=identity.user, target=target, channel=channel)

@@ -322,6 +322,9 @@ def _claim(command: Command, phone: str) -> Outcome:
         if result.outcome == claim.Outcome.LIMITED:
             reply = _("Too many wrong codes from this number. Please try again later.")
             return Outcome(gsm.fit(reply), InboundStatus.REJECTED, detail="claim: rate limited")
+        if result.outcome == claim.Outcome.REFUSED:
+            # A switched-off number gets no answer, whatever it sends (see _handle).
+            return Outcome("", InboundStatus.REJECTED, detail="claim: refused")
         reply = _(
             "The code is wrong or has expired. Get a new one on the website under "
             "Profile, SMS and X, and send KLAIM [code]."

@@ -259,3 +259,19 @@ def test_unlink_only_ones_own(citizen):
     assert citizen.phone == ""
     # The next SMS from the number starts a new SMS-only account.
     assert identity_user(channel="sms", address=PHONE) != citizen
+
+
+def test_a_number_whose_account_was_switched_off_stays_off(citizen, sms_account):
+    """Staff switch off an SMS account that floods 1708 or abuses it: its number must not
+    come back to life through a web account, and its reports stay where they are."""
+    report = ReportFactory(reporter=sms_account)
+    sms_account.is_active = False
+    sms_account.save(update_fields=["is_active"])
+    code = issue(citizen)
+    result = claim.claim_redeem(channel="sms", address=PHONE, code=code)
+    assert result.outcome == "refused"
+    assert ChannelIdentity.objects.get(address=PHONE).user == sms_account
+    report.refresh_from_db()
+    assert report.reporter == sms_account
+    assert identity_user(channel="sms", address=PHONE).is_active is False
+    assert ClaimCode.objects.get(user=citizen).used_at is None

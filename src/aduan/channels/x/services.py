@@ -349,6 +349,8 @@ def _answer_queue(message: InboundMessage) -> None:
 
 
 def claim_reply_text(result: claim.ClaimResult) -> str:
+    if result.outcome == claim.Outcome.REFUSED:
+        return ""  # a switched-off account gets no answer, as to its posts
     handle = client.x_config().handle
     with translation.override(
         (result.user.language if result.user else "") or settings.LANGUAGE_CODE

@@ -84,3 +84,14 @@ def test_a_number_of_another_web_account_is_refused(client, citizen):
         )
     )
     assert ChannelIdentity.objects.get().user == owner
+
+
+def test_klaim_from_a_switched_off_number_gets_no_answer(client, citizen):
+    sms_account = identity_user(channel="sms", address=E164)
+    sms_account.is_active = False
+    sms_account.save(update_fields=["is_active"])
+    _row, code = claim.claim_code_issue(user=citizen)
+    assert sms(client, f"KLAIM {code}").content.decode() == ""
+    assert ChannelIdentity.objects.get().user == sms_account
+    message = InboundMessage.objects.get()
+    assert (message.status, message.detail) == (InboundStatus.REJECTED, "claim: refused")

@@ -102,3 +102,17 @@ def test_a_mistyped_code_on_x_is_still_a_claim(client, fake_x, deliver, citizen,
     assert counts["rejected"] == 1
     assert not Report.objects.exists()
     assert InboundMessage.objects.get().detail == "claim: invalid"
+
+
+def test_a_dm_claim_from_a_switched_off_x_account_links_nothing_and_is_not_answered(
+    client, fake_x, deliver, citizen
+):
+    x_account = identity_user(channel="x", address=DM_AUTHOR, handle="@warga_sukajadi")
+    x_account.is_active = False
+    x_account.save(update_fields=["is_active"])
+    _row, code = claim.claim_code_issue(user=citizen)
+    counts = deliver(client, dm(fake_x, f"KLAIM {code}")).json()
+    assert counts["rejected"] == 1
+    assert ChannelIdentity.objects.get(channel="x", address=DM_AUTHOR).user == x_account
+    assert fake_x.dms == []
+    assert InboundMessage.objects.get().detail == "claim: refused"
