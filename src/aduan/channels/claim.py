@@ -23,8 +23,9 @@ What is refused, and why:
 - Staff accounts: an officer's SMS would otherwise act with an officer's rights.
 - An identity whose account staff switched off: linking would undo that. No answer, as
   for every other message from it.
-- Wrong codes: ``ADUAN_CLAIM_ATTEMPT_RATE`` per sender, so a code cannot be guessed
-  (31⁸ ≈ 8.5 · 10¹¹ codes, at most a handful of tries an hour).
+- Guessing: ``ADUAN_CLAIM_ATTEMPT_RATE`` attempts per sender, so a code cannot be guessed
+  (31⁸ ≈ 8.5 · 10¹¹ codes, at most a handful of tries an hour). Every attempt counts,
+  the right one too, and is counted before its code is looked at.
 """
 
 from __future__ import annotations
@@ -154,20 +155,20 @@ def claim_code_current(*, user: User) -> ClaimCode | None:
     )
 
 
-def _attempts(channel: str, address: str, *, count: bool) -> dict | None:
-    return get_usage(
+def _attempt_allowed(channel: str, address: str) -> bool:
+    """Count one attempt of this sender, then say whether it is within
+    ``ADUAN_CLAIM_ATTEMPT_RATE``. Counted first, right or wrong: a sender's attempts that
+    run at once (Kannel hands over SMS in parallel) are each counted before any of them
+    looks at its code, so together they cannot pass the limit (with Redis, whose INCR is
+    atomic; Django's database cache increments by a read and a write)."""
+    usage = get_usage(
         None,
         group="claim-code-attempt",
         key=lambda group, request: f"{channel}:{address}",
         rate=settings.ADUAN_CLAIM_ATTEMPT_RATE,
-        increment=count,
+        increment=True,
     )
-
-
-def _attempts_exceeded(channel: str, address: str) -> bool:
-    """Whether this sender already sent as many wrong codes as the period allows."""
-    usage = _attempts(channel, address, count=False)
-    return usage is not None and usage["count"] >= usage["limit"]
+    return usage is None or not usage["should_limit"]
 
 
 def _channel_only(user: User) -> bool:
@@ -187,7 +188,7 @@ def claim_redeem(
     account that holds ``code``. ``public``: the code came in a post anyone can read."""
     if channel not in CLAIMABLE:
         raise ValueError(f"{channel} identities are not claimed with a code")
-    if _attempts_exceeded(channel, address):
+    if not _attempt_allowed(channel, address):
         return ClaimResult(Outcome.LIMITED)
     with transaction.atomic():
         claim = (
@@ -199,7 +200,6 @@ def claim_redeem(
             else None
         )
         if claim is None or not claim_allowed(claim.user):
-            _attempts(channel, address, count=True)
             return ClaimResult(Outcome.INVALID)
         claim.used_at = timezone.now()
         claim.used_channel, claim.used_address = channel, address

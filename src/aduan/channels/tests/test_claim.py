@@ -275,3 +275,24 @@ def test_a_number_whose_account_was_switched_off_stays_off(citizen, sms_account)
     assert report.reporter == sms_account
     assert identity_user(channel="sms", address=PHONE).is_active is False
     assert ClaimCode.objects.get(user=citizen).used_at is None
+
+
+def test_attempts_that_overlap_are_all_counted(citizen, settings, monkeypatch):
+    """Two KLAIM from one number handled at once (Kannel sends them in parallel): each
+    must be counted before its code is looked at, or both pass a limit of one."""
+    settings.ADUAN_CLAIM_ATTEMPT_RATE = "1/h"
+    issue(citizen)
+    outcomes: list[str] = []
+    digest = claim._digest
+
+    def digest_while_another_attempt_runs(code: str) -> str:
+        if not outcomes:
+            outcomes.append("")  # once
+            outcomes.append(
+                claim.claim_redeem(channel="sms", address=PHONE, code="BBBBBBBB").outcome
+            )
+        return digest(code)
+
+    monkeypatch.setattr(claim, "_digest", digest_while_another_attempt_runs)
+    first = claim.claim_redeem(channel="sms", address=PHONE, code="AAAAAAAA").outcome
+    assert sorted([first, outcomes[1]]) == ["invalid", "limited"]
