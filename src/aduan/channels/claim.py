@@ -15,6 +15,13 @@ e-mail and no password: the channel's account. Its owner claims it like this:
    chain names it. From then on an SMS from that number acts for the web account, and
    notifications reach it on the web, by e-mail and (if they switch it on) by SMS.
 
+At once with other messages: a claim and every message from the same sender lock the
+identity row (``identity_user`` in the message's transaction, ``_identity_locked``
+here), so a report that is being written when the number is claimed is moved with the
+others, and a message that comes while the claim runs acts for the web account. A claim
+that finds no identity yet while the sender's first message is making one waits on the
+unique index and then takes that account over.
+
 What is refused, and why:
 - A code sent in a public mention: it is published, so it is spent without linking
   anything (whoever read it must not link their number to the owner's reports).
@@ -39,7 +46,7 @@ from datetime import timedelta
 
 from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_ratelimit.core import get_usage
@@ -214,14 +221,31 @@ def claim_redeem(
         return result
 
 
-def _link(target: User, *, channel: str, address: str, handle: str) -> ClaimResult:
-    identity = (
-        ChannelIdentity.objects.select_for_update()
-        .select_related("user")
-        .filter(channel=channel, address=address)
-        .first()
+def _identity_locked(channel: str, address: str) -> ChannelIdentity | None:
+    """The identity row, locked: a message from this sender being handled (it holds the
+    same lock, ``identity_user``) finishes first, so its report is there to move; one
+    that arrives now waits, then acts for the web account. Its user is read after the
+    lock, as committed by then (a join would be read before the wait)."""
+    return (
+        ChannelIdentity.objects.select_for_update().filter(channel=channel, address=address).first()
     )
+
+
+def _link(target: User, *, channel: str, address: str, handle: str) -> ClaimResult:
+    identity = _identity_locked(channel, address)
     now = timezone.now()
+    if identity is None:
+        try:
+            with transaction.atomic():
+                ChannelIdentity.objects.create(
+                    channel=channel, address=address, handle=handle, user=target, verified_at=now
+                )
+        except IntegrityError:
+            # The sender's first message (a LAPOR) made its account meanwhile, after
+            # waiting on the unique index: take that account over like any other.
+            identity = _identity_locked(channel, address)
+            if identity is None:
+                raise
     moved = 0
     if identity is not None:
         if identity.user_id == target.pk:
@@ -237,10 +261,6 @@ def _link(target: User, *, channel: str, address: str, handle: str) -> ClaimResu
         identity.verified_at = now
         identity.handle = handle or identity.handle
         identity.save(update_fields=["user", "verified_at", "handle"])
-    else:
-        ChannelIdentity.objects.create(
-            channel=channel, address=address, handle=handle, user=target, verified_at=now
-        )
     if channel == ChannelKind.SMS and not target.phone:
         target.phone = address
         target.save(update_fields=["phone"])

@@ -33,11 +33,16 @@ def identity_user(
     sender number, a signed X webhook); e-mail is not proof until the link is opened."""
     handle = clean_text(handle, one_line=True)
     display_name = clean_text(display_name, one_line=True)
-    identity = (
-        ChannelIdentity.objects.select_related("user")
-        .filter(channel=channel, address=address)
-        .first()
-    )
+    identity = ChannelIdentity.objects.filter(channel=channel, address=address)
+    if transaction.get_connection().in_atomic_block:
+        # Locked until the message's transaction ends. A claim of this sender
+        # (``claim._link``, which moves its account's reports to a web account and
+        # switches the account off) locks the same row: it waits until this message's
+        # report is written and then moves it too, or this message waits for the claim
+        # and then acts for the web account. Unlocked, the report could land on the
+        # switched-off account, where nobody sees it again.
+        identity = identity.select_for_update()
+    identity = identity.first()
     if identity is not None:
         if handle and identity.handle != handle:
             identity.handle = handle

@@ -296,3 +296,42 @@ def test_attempts_that_overlap_are_all_counted(citizen, settings, monkeypatch):
     monkeypatch.setattr(claim, "_digest", digest_while_another_attempt_runs)
     first = claim.claim_redeem(channel="sms", address=PHONE, code="AAAAAAAA").outcome
     assert sorted([first, outcomes[1]]) == ["invalid", "limited"]
+
+
+def test_an_sms_account_made_between_the_lookup_and_the_link_is_taken_over(citizen, monkeypatch):
+    """The number's first LAPOR commits its SMS account after the KLAIM looked for one and
+    before it links the number (on PostgreSQL the KLAIM waits on the unique index for it:
+    test_claim_concurrency). The KLAIM takes over that account, not a 500."""
+    code = issue(citizen)
+    lookup = ChannelIdentity.objects.select_for_update
+    made: list = []
+
+    class LookedUpJustBeforeTheLapor:
+        def __init__(self, queryset):
+            self.queryset = queryset
+
+        def select_related(self, *fields):
+            return LookedUpJustBeforeTheLapor(self.queryset.select_related(*fields))
+
+        def filter(self, **conditions):
+            return LookedUpJustBeforeTheLapor(self.queryset.filter(**conditions))
+
+        def first(self):
+            found = self.queryset.first()
+            made.append(identity_user(channel="sms", address=PHONE))
+            ReportFactory(reporter=made[-1], status=Status.SUBMITTED, agency=None)
+            return found
+
+    def first_lookup_then_the_lapor(*args, **kwargs):
+        if made:
+            return lookup(*args, **kwargs)
+        made.append(None)  # once: identity_user looks up too
+        return LookedUpJustBeforeTheLapor(lookup(*args, **kwargs))
+
+    monkeypatch.setattr(ChannelIdentity.objects, "select_for_update", first_lookup_then_the_lapor)
+    result = claim.claim_redeem(channel="sms", address=PHONE, code=code)
+    assert (result.outcome, result.reports_moved) == ("linked", 1)
+    assert Report.objects.get().reporter == citizen
+    assert ChannelIdentity.objects.get(address=PHONE).user == citizen
+    made[-1].refresh_from_db()
+    assert made[-1].is_active is False

@@ -101,6 +101,9 @@ def _post_handle(post: Post, message: InboundMessage) -> str:
         return _refuse(post, message, problem=exc.message, detail="rate limited")
     try:
         with transaction.atomic():
+            # Again, now locked until the report is written: a claim of this X account
+            # meanwhile moved its reports to a web account, and this one goes there too.
+            reporter = identity_user(channel=ChannelKind.X, address=post.author_id)
             report = report_submit(
                 reporter=reporter,
                 channel="x",
