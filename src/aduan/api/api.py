@@ -10,19 +10,36 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.datastructures import MultiValueDict
 from ninja import NinjaAPI, Router
+from ninja.parser import Parser
 
 from aduan.accounts.api import router as accounts_router
 from aduan.agencies.api import router as agencies_router
 from aduan.categories.api import router as categories_router
 from aduan.channels.api import router as channels_router
 from aduan.core.errors import NotFound
+from aduan.core.text import storable_tree
 from aduan.regions.api import router as regions_router
 from aduan.reports.api import router as reports_router
 from aduan.workflow.api import router as workflow_router
 
 from .auth import bearer
 from .errors import install_problem_handlers
+
+
+class StorableParser(Parser):
+    """Every string of a JSON body, a query string or a form through
+    ``aduan.core.text.storable``, before any endpoint sees it: a NUL reached PostgreSQL
+    in searches (``?q=``), lookups (``region_code``, a sign-in address) and stored fields
+    (a registration's name), and was a 500 there."""
+
+    def parse_body(self, request: HttpRequest):
+        return storable_tree(super().parse_body(request))
+
+    def parse_querydict(self, data: MultiValueDict, list_fields: list[str], request: HttpRequest):
+        return storable_tree(super().parse_querydict(data, list_fields, request))
+
 
 api = NinjaAPI(
     title="Aduan API",
@@ -36,6 +53,7 @@ api = NinjaAPI(
         "Lists are paginated with `page` and `page_size` (at most 100)."
     ),
     auth=bearer,
+    parser=StorableParser(),
 )
 
 install_problem_handlers(api, param_names={"payload", "filters"})

@@ -1,8 +1,15 @@
 """Text from outside made storable: one rule for every form, API body and channel.
 
 What no database column can hold, whatever a client or channel delivers: NUL
-(PostgreSQL refuses it in text) and the other control characters (C0, DEL and C1), and a
-lone UTF-16 surrogate (JSON's ``"\\ud800"``), which no driver can encode to UTF-8.
+(PostgreSQL refuses it in text, and in a query's parameters too: a NUL in a search box
+is an error there) and the other control characters (C0, DEL and C1), and a lone UTF-16
+surrogate (JSON's ``"\\ud800"``), which no driver can encode to UTF-8.
+
+Where it is applied: the JSON API reads every body and query string through
+``storable_tree`` (``aduan.api.api``); the channels clean what they receive
+(``channels.services.clean_text``, Open311's parameters); the report and workflow
+services clean the texts they store. Django's forms refuse NUL themselves
+(``ProhibitNullCharactersValidator``) and decode form data with replacement characters.
 """
 
 from __future__ import annotations
@@ -20,3 +27,15 @@ def storable(value: object, *, one_line: bool = False) -> str:
     text = "" if value is None else str(value)
     text = (_CONTROL if one_line else _CONTROL_IN_TEXT).sub("", text)
     return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+def storable_tree(value: object) -> object:
+    """``storable`` applied to every string in parsed JSON or a dict of parameters
+    (values, not keys); anything else (numbers, uploaded files) is left as it is."""
+    if isinstance(value, str):
+        return storable(value)
+    if isinstance(value, dict):
+        return {key: storable_tree(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [storable_tree(item) for item in value]
+    return value

@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aduan.core.text import storable
+from aduan.core.text import storable, storable_tree
 
 
 @given(st.text(), st.booleans())
@@ -20,3 +20,21 @@ def test_examples():
     assert storable("baris 1\nbaris 2", one_line=True) == "baris 1baris 2"
     assert storable(None) == ""
     assert storable("Jalan rusak ✓ 🙂 Pondok Indah") == "Jalan rusak ✓ 🙂 Pondok Indah"
+
+
+def test_storable_tree_cleans_every_string_value_and_nothing_else():
+    upload = object()
+    tree = {
+        "title": "Jalan\x00 rusak",
+        "tags": ["a\ud800", 3, None, {"deep": "b\x01c"}],
+        "file": upload,
+        "n": 1.5,
+        "key\x00": True,  # keys are names the schema knows, or ignored
+    }
+    assert storable_tree(tree) == {
+        "title": "Jalan rusak",
+        "tags": ["a\ufffd", 3, None, {"deep": "bc"}],
+        "file": upload,
+        "n": 1.5,
+        "key\x00": True,
+    }
