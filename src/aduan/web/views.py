@@ -23,6 +23,7 @@ from aduan.core.errors import NotFound, PayloadTooLarge, RateLimited, Validation
 from aduan.core.http import client_ip
 from aduan.core.pagination import CappedPaginator
 from aduan.core.ratelimit import check_submission_rate
+from aduan.core.text import storable
 from aduan.core.tracking import normalise_tracking_id
 from aduan.regions.selectors import region_children
 from aduan.reports.attachments import prepare_uploaded_file
@@ -289,7 +290,8 @@ def region_options(request: HttpRequest) -> HttpResponse:
 @require_GET
 def agency_suggestions(request: HttpRequest) -> HttpResponse:
     """The agency picker's choices for ``?agency_q=``: the htmx side of the picker."""
-    query = request.GET.get("agency_q", "").strip()[:100]
+    # PostgreSQL refuses NUL even as a query parameter: storable, as every outside text.
+    query = storable(request.GET.get("agency_q", ""), one_line=True).strip()[:100]
     field_name = "agency" if request.GET.get("field") == "agency" else "agency_id"
     selected = agency_or_none(request.GET.get(field_name))
     suggestions = agencies_matching(query)

@@ -103,3 +103,10 @@ def test_picker_attributes_are_escaped(client, region_tree):
     html = client.get(reverse("web:feed")).content.decode()
     assert 'hx-vals="{&quot;empty&quot;: &quot;all&quot;}"' in html
     assert 'hx-vals="{&quot;field&quot;: &quot;agency&quot;}"' in html
+
+
+def test_agency_suggestions_drop_a_nul_from_the_query(client, agency, unit):
+    """PostgreSQL refuses NUL in a query's parameters: it was a 500 there."""
+    response = client.get(AGENCIES, {"agency_q": "jalan\x00"})
+    assert response.status_code == 200
+    assert f'name="agency_id" value="{unit.pk}"' in response.content.decode()
