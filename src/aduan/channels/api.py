@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 
 from aduan.api.auth import bearer
@@ -61,12 +61,13 @@ def linked_list(request: HttpRequest):
     summary="A code to link an SMS number or X account",
     url_name="claim_code",
 )
-def claim_code(request: HttpRequest):
+def claim_code(request: HttpRequest, response: HttpResponse):
     """Send ``KLAIM <code>`` from the phone to the short code, or by direct message from
     the X account: the channel proves the number or account, the code this account. A
     new code replaces an unused earlier one. 403 for staff or accounts without e-mail,
     429 after ``ADUAN_CLAIM_ISSUE_RATE`` codes."""
     row, code = claim.claim_code_issue(user=request.auth)
+    response["Cache-Control"] = "no-store"  # as the web page: the code is shown once
     shown = claim.code_display(code)
     x = x_config()
     return Status(

@@ -25,6 +25,8 @@ def test_a_code_from_the_api_links_a_number_sent_by_sms(client, citizen):
     auth = bearer(citizen)
     response = client.post(CODE, **auth)
     assert response.status_code == 201
+    # The code links the number to this account: never kept by a cache on the way.
+    assert response["Cache-Control"] == "no-store"
     body = response.json()
     assert body["sms"] == f"KLAIM {body['code']} → 1708"
     assert body["x_direct_message"] is None  # X is not configured here
