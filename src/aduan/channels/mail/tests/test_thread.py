@@ -8,6 +8,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
+from aduan.channels.mail.parse import HEADER_MAX, REFERENCES_MAX, parse_mail
 from aduan.channels.mail.thread import thread_answers, thread_message_id, thread_tag
 
 
@@ -78,3 +79,37 @@ def test_non_ascii_where_the_tag_goes_is_refused_without_raising():
     tag = thread_tag(report_id=7, recipient_id=3)
     for forged in (ours.replace(tag, "é" * 32), ours.replace(tag, tag[:-1] + "é")):
         assert not thread_answers(references=[forged], report_id=7, sender_id=3)
+
+
+def _raw(**headers: str) -> bytes:
+    fields = {
+        "From": "budi@warga.test",
+        "To": "lapor@aduan.test",
+        "Subject": "Re: [ABCDE23456] Jalan rusak",
+        "Message-ID": "<m1@warga.test>",
+        **headers,
+    }
+    head = "".join(f"{name}: {value}\r\n" for name, value in fields.items())
+    return f"{head}\r\nIni balasan saya.\r\n".encode()
+
+
+def test_huge_headers_are_read_only_up_to_a_bound():
+    """Python's header parser takes time quadratic in a header's length: a 2 MB Subject or
+    In-Reply-To took 20 s, a 25 MB message (within the size limit) would hold a worker
+    for most of an hour. No header a mail program writes comes near the bound."""
+    ours = thread_message_id(kind="reply", key="k", report_id=7, recipient_id=3)
+    noise = " ".join(f"<n{n}.abcdef@warga.test>" for n in range(20_000))  # 0.5 MB
+    parsed = parse_mail(
+        _raw(
+            Subject="Re: [ABCDE23456] " + "sangat panjang " * 30_000,
+            References=f"{ours} {noise}",
+            **{"In-Reply-To": noise},
+        )
+    )
+    assert len(parsed.subject) <= HEADER_MAX
+    assert parsed.tracking_id == "ABCDE23456"
+    assert len(parsed.references) == REFERENCES_MAX
+    assert thread_answers(references=parsed.references, report_id=7, sender_id=3) is False
+    # Our tag first in References, after a normal In-Reply-To: found.
+    parsed = parse_mail(_raw(References=f"{ours} {noise}", **{"In-Reply-To": ours}))
+    assert thread_answers(references=parsed.references, report_id=7, sender_id=3)
