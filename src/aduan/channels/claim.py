@@ -58,6 +58,7 @@ from aduan.reports.models import Report, ReportFollower
 from aduan.workflow.services import report_reporter_transfer
 
 from .models import ChannelIdentity, ChannelKind, ClaimCode
+from .services import identity_user
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud, typed on T9
 CODE_LENGTH = 8
@@ -82,7 +83,11 @@ class Outcome(enum.StrEnum):
 class ClaimResult:
     outcome: Outcome
     user: User | None = None
-    reports_moved: int = 0
+    moved_ids: tuple[int, ...] = ()
+
+    @property
+    def reports_moved(self) -> int:
+        return len(self.moved_ids)
 
 
 # In free text, how long what follows the keyword may be and still be a (mistyped) code.
@@ -214,6 +219,9 @@ def claim_redeem(
         if public:
             return ClaimResult(Outcome.PUBLISHED, claim.user)
         result = _link(claim.user, channel=channel, address=address, handle=handle)
+        if result.moved_ids:
+            claim.moved_reports = list(result.moved_ids)
+            claim.save(update_fields=["moved_reports"])
         if result.outcome in (Outcome.TAKEN, Outcome.REFUSED):
             # The code stays good: its owner may unlink the identity elsewhere and retry.
             claim.used_at, claim.used_channel, claim.used_address = None, "", ""
@@ -246,7 +254,7 @@ def _link(target: User, *, channel: str, address: str, handle: str) -> ClaimResu
             identity = _identity_locked(channel, address)
             if identity is None:
                 raise
-    moved = 0
+    moved: list[int] = []
     if identity is not None:
         if identity.user_id == target.pk:
             return ClaimResult(Outcome.ALREADY, target)
@@ -264,22 +272,24 @@ def _link(target: User, *, channel: str, address: str, handle: str) -> ClaimResu
     if channel == ChannelKind.SMS and not target.phone:
         target.phone = address
         target.save(update_fields=["phone"])
-    return ClaimResult(Outcome.LINKED, target, moved)
+    return ClaimResult(Outcome.LINKED, target, tuple(moved))
 
 
-def account_merge(*, source: User, target: User, channel: str) -> int:
-    """Move what a channel account holds to ``target`` and switch it off. Returns how
-    many reports moved. Runs inside ``claim_redeem``'s transaction."""
+def account_merge(*, source: User, target: User, channel: str) -> list[int]:
+    """Move what a channel account holds to ``target`` and switch it off. Returns the
+    ids of the reports moved. Runs inside ``claim_redeem``'s transaction. The reports
+    become anonymous (``report_reporter_transfer``): they showed the channel account's
+    placeholder name or X handle, and must not start showing the web account's name."""
     label = ChannelKind(channel).label
     with translation.override(settings.LANGUAGE_CODE):
         note = _(
             "The reporter linked the %(channel)s account this report came from to their "
             "web account; the report now belongs to that account."
         ) % {"channel": label}
-    moved = 0
+    moved = []
     for report in Report.objects.filter(reporter=source).order_by("pk"):
         report_reporter_transfer(report=report, to_user=target, note=note)
-        moved += 1
+        moved.append(report.pk)
     followed = set(ReportFollower.objects.filter(user=target).values_list("report_id", flat=True))
     own = set(Report.objects.filter(reporter=target).values_list("pk", flat=True))
     ReportFollower.objects.filter(user=source, report_id__in=followed | own).delete()
@@ -290,6 +300,50 @@ def account_merge(*, source: User, target: User, channel: str) -> int:
     source.is_active = False
     source.save(update_fields=["is_active"])
     return moved
+
+
+@dataclass(frozen=True)
+class UndoResult:
+    undone: bool
+    user: User | None = None  # the web account the number or X account was taken off
+    reports_moved: int = 0
+
+
+@transaction.atomic
+def claim_undo(*, channel: str, address: str) -> UndoResult:
+    """``LEPAS`` from the number (or by X DM): whoever holds the number or X account
+    takes it off the web account it was linked to, and the reports that came with the
+    claim go back with it, to a new channel account. The remedy when someone was talked
+    into sending a stranger's code: they lose nothing the number did not already give
+    them (the number could read and answer those reports by SMS all along)."""
+    if channel not in CLAIMABLE:
+        raise ValueError(f"{channel} identities are not claimed with a code")
+    identity = _identity_locked(channel, address)
+    if identity is None or _channel_only(identity.user):
+        return UndoResult(False)
+    web_user = identity.user
+    last_claim = (
+        ClaimCode.objects.filter(
+            user=web_user, used_channel=channel, used_address=address, used_at__isnull=False
+        )
+        .order_by("-used_at")
+        .first()
+    )
+    identity.delete()
+    if channel == ChannelKind.SMS:
+        User.objects.filter(pk=web_user.pk, phone=address).update(phone="")
+    fresh = identity_user(channel=channel, address=address, handle=identity.handle)
+    with translation.override(settings.LANGUAGE_CODE):
+        note = _(
+            "The holder of the %(channel)s account this report came from undid its link to "
+            "a web account; the report is back with that %(channel)s account."
+        ) % {"channel": ChannelKind(channel).label}
+    moved = 0
+    ids = last_claim.moved_reports if last_claim else []
+    for report in Report.objects.filter(pk__in=ids, reporter=web_user).order_by("pk"):
+        report_reporter_transfer(report=report, to_user=fresh, note=note, hide_name=False)
+        moved += 1
+    return UndoResult(True, web_user, moved)
 
 
 @transaction.atomic

@@ -123,6 +123,11 @@ class ClaimCode(models.Model):
     used_at = models.DateTimeField(null=True, blank=True)
     used_channel = models.CharField(max_length=16, choices=ChannelKind.choices, blank=True)
     used_address = models.CharField(max_length=254, blank=True)
+    moved_reports = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_("Ids of the reports the claim moved, so that LEPAS can move them back."),
+    )
 
     class Meta:
         verbose_name = _("claim code")

@@ -28,6 +28,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterable, Iterator
 
+from django.conf import settings
 from django.utils import timezone
 
 from .attachments import _attachment_storage
@@ -54,7 +55,10 @@ class OrphanTally:
 
 
 def folders_for_minute(now: dt.datetime) -> list[str]:
-    """The folders the sweep looks at in ``now``'s minute: each folder once a day."""
+    """The folders the sweep looks at in ``now``'s minute: each folder once a day; none
+    while ``ADUAN_ORPHAN_SWEEP`` is off."""
+    if not settings.ADUAN_ORPHAN_SWEEP:
+        return []
     local = timezone.localtime(now)
     minute = local.hour * 60 + local.minute
     return [f"{n:04x}" for n in range(minute, FOLDERS, MINUTES_PER_DAY)]

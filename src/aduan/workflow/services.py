@@ -585,16 +585,24 @@ def report_system_note(*, report: Report, note: str) -> Report:
 
 
 @transaction.atomic
-def report_reporter_transfer(*, report: Report, to_user: User, note: str) -> Report:
+def report_reporter_transfer(
+    *, report: Report, to_user: User, note: str, hide_name: bool = True
+) -> Report:
     """Give the report to another account of the same person: the SMS-only or X account
     the report came from, once its owner proved it is theirs from a web account
-    (``aduan.channels.claim``). The change of owner is on the audit chain, as an internal
-    note that says which channel proved it; nothing else changes."""
+    (``aduan.channels.claim``), or back when the number's holder undoes that. The change
+    of owner is on the audit chain, as an internal note that says which channel proved
+    it. ``hide_name``: the report becomes anonymous, so that it keeps showing what it
+    showed (a channel account's placeholder name, never the web account's real name)."""
     locked = _locked(report)
     if locked.reporter_id == to_user.pk:
         return locked
     locked.reporter = to_user
-    _save(locked, "reporter")
+    fields = ["reporter"]
+    if hide_name and not locked.anonymous:
+        locked.anonymous = True
+        fields.append("anonymous")
+    _save(locked, *fields)
     _event(
         locked,
         actor=None,

@@ -8,6 +8,7 @@
     BANTUAN                    the help text      (HELP)
     KLAIM <code>               link this number to a web account (CLAIM; see
                                ``aduan.channels.claim``)
+    LEPAS                      undo that link (UNLINK)
 
 Keywords are case-insensitive and may be followed by a space, a line break or ``: # . ,``
 (people write "LAPOR: …" and "CEK#…" as well); runs of spaces and line breaks count as one
@@ -32,6 +33,7 @@ class Kind(enum.StrEnum):
     REPLY = "reply"
     HELP = "help"
     CLAIM = "claim"
+    UNLINK = "unlink"
     UNKNOWN = "unknown"
 
 
@@ -51,6 +53,8 @@ KEYWORDS: dict[str, Kind] = {
     "HELP": Kind.HELP,
     "KLAIM": Kind.CLAIM,
     "CLAIM": Kind.CLAIM,
+    "LEPAS": Kind.UNLINK,
+    "UNLINK": Kind.UNLINK,
 }
 # The keyword each kind is shown with in replies and the help text.
 CANONICAL: dict[Kind, str] = {
@@ -61,6 +65,7 @@ CANONICAL: dict[Kind, str] = {
     Kind.REPLY: "BALAS",
     Kind.HELP: "BANTUAN",
     Kind.CLAIM: "KLAIM",
+    Kind.UNLINK: "LEPAS",
 }
 CLASSIFICATIONS: dict[Kind, str] = {
     Kind.REPORT: Classification.COMPLAINT,

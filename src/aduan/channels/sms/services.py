@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_ratelimit.core import get_usage
 
-from aduan.accounts.models import User
+from aduan.accounts.models import Role, User
 from aduan.accounts.validators import normalise_phone
 from aduan.channels import claim
 from aduan.channels.models import ChannelKind, InboundMessage, InboundStatus
@@ -124,9 +124,20 @@ def _handle(*, phone: str | None, receiver: str, text: str) -> Outcome:
         # Before the account lookup: a number's first SMS may be this, and needs no
         # SMS-only account of its own.
         return _claim(command, phone)
+    if command.kind is Kind.UNLINK:
+        return _unlink(phone)
     user = identity_user(channel=ChannelKind.SMS, address=phone)
     if not user.is_active:
         return Outcome("", InboundStatus.REJECTED, detail="account deactivated")
+    if user.role != Role.CITIZEN:
+        # A citizen who linked the number and was later made staff: by SMS the number
+        # would report, and read with CEK, with an officer's rights.
+        with translation.override(user.language or settings.LANGUAGE_CODE):
+            reply = _(
+                "This number belongs to a staff account and cannot use SMS %(code)s. "
+                "Use the website, or send LEPAS to unlink it."
+            ) % {"code": settings.ADUAN_SMS_SHORTCODE}
+        return Outcome(gsm.fit(reply), InboundStatus.REJECTED, detail="staff account")
     with translation.override(user.language or settings.LANGUAGE_CODE):
         outcome = _HANDLERS[command.kind](command, user)
         if receiver and receiver != settings.ADUAN_SMS_SHORTCODE:
@@ -300,14 +311,20 @@ def _claim(command: Command, phone: str) -> Outcome:
     user = result.user
     with translation.override((user.language if user else "") or settings.LANGUAGE_CODE):
         if result.outcome == claim.Outcome.LINKED:
-            reply = _("Done: this number is now linked to your Aduan account %(email)s.") % {
+            head = _("Done: this number is now linked to your Aduan account %(email)s.") % {
                 "email": mask_email(user.email)
             }
-            if result.reports_moved:
-                reply += " " + ngettext(
+            moved = (
+                ngettext(
                     "%(n)d report moved to it.", "%(n)d reports moved to it.", result.reports_moved
-                ) % {"n": result.reports_moved}
-            return Outcome(gsm.fit(reply), detail=f"linked to account {user.pk}")
+                )
+                % {"n": result.reports_moved}
+                if result.reports_moved
+                else ""
+            )
+            # Someone talked into sending a stranger's code must see how to undo it.
+            tail = _("Not your account? Send LEPAS.")
+            return Outcome(gsm.fit(head, moved, tail), detail=f"linked to account {user.pk}")
         if result.outcome == claim.Outcome.ALREADY:
             reply = _("This number is already linked to your Aduan account %(email)s.") % {
                 "email": mask_email(user.email)
@@ -332,9 +349,37 @@ def _claim(command: Command, phone: str) -> Outcome:
         return Outcome(gsm.fit(reply), InboundStatus.REJECTED, detail="claim: invalid code")
 
 
+def _unlink(phone: str) -> Outcome:
+    """``LEPAS``: take this number off the web account it was linked to; the reports the
+    link moved come back to the number (``claim.claim_undo``)."""
+    result = claim.claim_undo(channel=ChannelKind.SMS, address=phone)
+    user = result.user
+    with translation.override((user.language if user else "") or settings.LANGUAGE_CODE):
+        if not result.undone:
+            reply = _("This number is not linked to an Aduan web account.")
+            return Outcome(gsm.fit(reply), InboundStatus.REJECTED, detail="unlink: not linked")
+        reply = _("This number is no longer linked to the Aduan account %(email)s.") % {
+            "email": mask_email(user.email)
+        }
+        moved = (
+            ngettext(
+                "%(n)d report is back with this number.",
+                "%(n)d reports are back with this number.",
+                result.reports_moved,
+            )
+            % {"n": result.reports_moved}
+            if result.reports_moved
+            else ""
+        )
+        return Outcome(gsm.fit(reply, moved), detail=f"unlinked from account {user.pk}")
+
+
 def mask_email(address: str | None) -> str:
-    """``b***@example.id`` (GSM-7 has no bullet): enough for its owner to recognise."""
+    """``b***@example.id`` (GSM-7 has no bullet): enough for its owner to recognise; a
+    long domain is shortened too, so that the answer stays one SMS."""
     local, _sep, domain = (address or "").partition("@")
+    if len(domain) > 24:
+        domain = f"{domain[:8]}***{domain[-10:]}"
     return f"{local[:1]}***@{domain}" if domain else "***"
 
 
@@ -346,6 +391,7 @@ def _first_error(exc: ValidationFailed) -> str:
 
 
 _HANDLERS = {
+    # CLAIM and UNLINK are handled before the account lookup (_handle).
     Kind.REPORT: _submit,
     Kind.ASPIRATION: _submit,
     Kind.INFORMATION: _submit,

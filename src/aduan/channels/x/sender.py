@@ -72,15 +72,9 @@ class XChannel(ChannelSender):
 
     def send(self, notification: Notification, *, started: Callable[[], None]) -> None:
         recipient = notification.recipient
-        identity = ChannelIdentity.objects.filter(
-            channel=ChannelKind.X, user=recipient, verified_at__isnull=False
-        ).first()
-        if identity is None or not recipient.is_active or not client.x_config().sends:
-            raise Unreachable("the recipient has no confirmed X account any more")
         report = notification.report
         if report is None or notification.kind not in FOR_REPORTERS:
             raise Unreachable("X carries only updates on a reporter's or follower's report")
-        text = message_text(notification)
         origin = (
             InboundMessage.objects.filter(
                 channel=ChannelKind.X, report=report, status=InboundStatus.ACCEPTED
@@ -89,6 +83,18 @@ class XChannel(ChannelSender):
             .order_by("received_at", "id")
             .first()
         )
+        # A web account may have several X accounts linked: the one the report came
+        # from, else the one linked last.
+        identities = sorted(
+            ChannelIdentity.objects.filter(
+                channel=ChannelKind.X, user=recipient, verified_at__isnull=False
+            ),
+            key=lambda i: (origin is not None and i.address == origin.sender, i.verified_at),
+        )
+        identity = identities[-1] if identities else None
+        if identity is None or not recipient.is_active or not client.x_config().sends:
+            raise Unreachable("the recipient has no confirmed X account any more")
+        text = message_text(notification)
         in_thread = (
             origin is not None
             and origin.external_id.startswith("tweet:")

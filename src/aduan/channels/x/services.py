@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import re
 from functools import partial
 from typing import Any
 
@@ -20,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_ratelimit.core import is_ratelimited
 
-from aduan.accounts.models import User
+from aduan.accounts.models import Role, User
 from aduan.channels import claim
 from aduan.channels.models import ChannelKind, InboundMessage, InboundStatus
 from aduan.channels.services import identity_user, inbound_finish, inbound_receive
@@ -74,6 +75,8 @@ def _post_handle(post: Post, message: InboundMessage) -> str:
     code = claim.code_read(post.text, free_text=True)
     if code is not None:
         return _claim(post, message, code)
+    if post.kind == "dm" and _UNLINK.fullmatch(post.text):
+        return _unlink(post, message)
     body = post.text
     title = title_from(body)
     try:
@@ -95,6 +98,15 @@ def _post_handle(post: Post, message: InboundMessage) -> str:
     if not reporter.is_active:
         inbound_finish(message, status=InboundStatus.IGNORED, detail="account deactivated")
         return "ignored"
+    if reporter.role != Role.CITIZEN:
+        # A citizen who linked this X account and was later made staff: a post must not
+        # make a report under an officer's account.
+        return _refuse(
+            post,
+            message,
+            problem=_("This X account belongs to a staff account; use the website."),
+            detail="staff account",
+        )
     try:
         _rate_check(reporter)
     except RateLimited as exc:
@@ -360,6 +372,7 @@ def claim_reply_text(result: claim.ClaimResult) -> str:
     ):
         if result.outcome == claim.Outcome.LINKED:
             text = _("Done: this X account is now linked to your Aduan web account.")
+            text += " " + _("Not your account? Send LEPAS by direct message.")
             if result.reports_moved:
                 text += " " + ngettext(
                     "%(n)d report moved to it.", "%(n)d reports moved to it.", result.reports_moved
@@ -403,6 +416,37 @@ def _claim(post: Post, message: InboundMessage, code: str) -> str:
         )
         _answer_queue(message)
     return "accepted" if linked else "rejected"
+
+
+_UNLINK = re.compile(r"\s*(?:LEPAS|UNLINK)\s*[.!]?\s*", re.IGNORECASE)
+
+
+def _unlink(post: Post, message: InboundMessage) -> str:
+    """A DM ``LEPAS``: take this X account off the web account it was linked to, with
+    the reports the link moved (``claim.claim_undo``)."""
+    with transaction.atomic():
+        result = claim.claim_undo(channel=ChannelKind.X, address=post.author_id)
+        with translation.override(
+            (result.user.language if result.user else "") or settings.LANGUAGE_CODE
+        ):
+            if result.undone:
+                text = ngettext(
+                    "This X account is no longer linked to an Aduan web account; "
+                    "%(n)d report is back with it.",
+                    "This X account is no longer linked to an Aduan web account; "
+                    "%(n)d reports are back with it.",
+                    result.reports_moved,
+                ) % {"n": result.reports_moved}
+            else:
+                text = _("This X account is not linked to an Aduan web account.")
+        inbound_finish(
+            message,
+            status=InboundStatus.ACCEPTED if result.undone else InboundStatus.REJECTED,
+            reply=_fit(text),
+            detail="unlink: done" if result.undone else "unlink: not linked",
+        )
+        _answer_queue(message)
+    return "accepted" if result.undone else "rejected"
 
 
 def _reply_queue(*, report: Report, reporter: User, message: InboundMessage, text: str) -> None:

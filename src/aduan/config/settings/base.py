@@ -339,6 +339,10 @@ ADUAN_KANNEL_SENDSMS_PASSWORD = os.environ.get("ADUAN_KANNEL_SENDSMS_PASSWORD", 
 ADUAN_MAIL_NEW_SENDER_RATE_DOMAIN = os.environ.get("ADUAN_MAIL_NEW_SENDER_RATE_DOMAIN", "30/h")
 ADUAN_MAIL_NEW_SENDER_RATE = os.environ.get("ADUAN_MAIL_NEW_SENDER_RATE", "300/h")
 
+# The sweep's removal of attachment files without a row (aduan.reports.orphans): turn it
+# off while restoring a backup, or when installations share one storage prefix.
+ADUAN_ORPHAN_SWEEP = env_bool("ADUAN_ORPHAN_SWEEP", default=True)
+
 # Linking an SMS number or X account to a web account (aduan.channels.claim): codes a
 # user may ask for, and wrong codes a number or X account may send, per period.
 ADUAN_CLAIM_ISSUE_RATE = os.environ.get("ADUAN_CLAIM_ISSUE_RATE", "5/h")

@@ -38,7 +38,8 @@ def test_klaim_links_the_number_and_moves_its_reports(client, citizen):
     )
     with translation.override("id"):
         moved = ngettext("%(n)d report moved to it.", "%(n)d reports moved to it.", 1) % {"n": 1}
-    assert text.endswith(moved)
+    assert f" {moved} " in text
+    assert text.endswith(indonesian("Not your account? Send LEPAS."))
     assert len(text) <= 160
     report.refresh_from_db()
     assert report.reporter == citizen
@@ -95,3 +96,48 @@ def test_klaim_from_a_switched_off_number_gets_no_answer(client, citizen):
     assert ChannelIdentity.objects.get().user == sms_account
     message = InboundMessage.objects.get()
     assert (message.status, message.detail) == (InboundStatus.REJECTED, "claim: refused")
+
+
+def test_lepas_undoes_a_link_and_moves_the_claimed_reports_back(client, citizen):
+    """Someone talked into sending a stranger's code takes the number back with LEPAS."""
+    sms_account = identity_user(channel="sms", address=E164)
+    report = ReportFactory(reporter=sms_account, anonymous=False)
+    own = ReportFactory(reporter=citizen)  # the web account's own report stays there
+    _row, code = claim.claim_code_issue(user=citizen)
+    sms(client, f"KLAIM {code}", message_id="klaim-1")
+    report.refresh_from_db()
+    assert (report.reporter, report.anonymous) == (citizen, True)  # no real name shown
+    answer = sms(client, "lepas", message_id="lepas-1").content.decode()
+    assert answer.startswith(
+        indonesian(
+            "This number is no longer linked to the Aduan account %(email)s.",
+            email="b***@example.id",
+        )
+    )
+    report.refresh_from_db()
+    own.refresh_from_db()
+    assert report.reporter != citizen
+    assert report.reporter.is_active
+    assert own.reporter == citizen
+    assert ChannelIdentity.objects.get(channel="sms", address=E164).user == report.reporter
+    assert report.events.filter(action="reporter_linked").count() == 2
+    citizen.refresh_from_db()
+    assert citizen.phone == ""
+    # Again: nothing is linked any more.
+    again = sms(client, "LEPAS", message_id="lepas-2").content.decode()
+    assert again == indonesian("This number is not linked to an Aduan web account.")
+
+
+def test_a_number_linked_to_an_account_made_staff_cannot_act_by_sms(client, citizen):
+    _row, code = claim.claim_code_issue(user=citizen)
+    sms(client, f"KLAIM {code}", message_id="klaim-staff")
+    from aduan.agencies.tests.factories import AgencyFactory
+
+    citizen.role, citizen.agency = "agency_admin", AgencyFactory()
+    citizen.save()
+    answer = sms(client, "CEK AB23CD45EF", message_id="cek-staff").content.decode()
+    assert "staff" in answer or "staf" in answer
+    assert InboundMessage.objects.get(external_id="cek-staff").detail == "staff account"
+    report_count = Report.objects.count()
+    sms(client, "LAPOR Jalan di depan pasar Cibinong berlubang sejak dua bulan.", message_id="l-s")
+    assert Report.objects.count() == report_count

@@ -116,3 +116,52 @@ def test_a_dm_claim_from_a_switched_off_x_account_links_nothing_and_is_not_answe
     assert ChannelIdentity.objects.get(channel="x", address=DM_AUTHOR).user == x_account
     assert fake_x.dms == []
     assert InboundMessage.objects.get().detail == "claim: refused"
+
+
+def test_a_dm_lepas_takes_the_x_account_back_with_its_reports(client, fake_x, deliver, citizen):
+    x_account = identity_user(channel="x", address=DM_AUTHOR, handle="@warga_sukajadi")
+    report = ReportFactory(reporter=x_account)
+    _row, code = claim.claim_code_issue(user=citizen)
+    deliver(client, dm(fake_x, f"KLAIM {code}", event_id="1897300000000000101"))
+    assert "Send LEPAS" in fake_x.dms[0][1]["text"]
+    counts = deliver(client, dm(fake_x, "lepas", event_id="1897300000000000102")).json()
+    assert counts["accepted"] == 1
+    report.refresh_from_db()
+    assert report.reporter != citizen
+    assert ChannelIdentity.objects.get(channel="x").user == report.reporter
+    assert "1 report is back" in fake_x.dms[1][1]["text"]
+    assert not Report.objects.exclude(pk=report.pk).exists()  # "lepas" made no report
+
+
+def test_an_x_account_of_a_staff_member_makes_no_report(client, fake_x, deliver):
+    from aduan.accounts.tests.factories import AgencyAdminFactory
+
+    officer = AgencyAdminFactory()
+    ChannelIdentity.objects.create(
+        channel="x", address=DM_AUTHOR, user=officer, verified_at=officer.date_joined
+    )
+    counts = deliver(client, payload("dm.json", fake_x)).json()
+    assert counts["rejected"] == 1
+    assert not Report.objects.exists()
+    assert "staff account" in fake_x.dms[0][1]["text"]
+
+
+def test_updates_go_to_the_x_account_the_report_came_from(client, fake_x, deliver, citizen):
+    """A web account with two X accounts linked: the DM goes to the one that reported."""
+    from django.utils import timezone
+
+    ChannelIdentity.objects.create(
+        channel="x", address="5550001112223334445", user=citizen, verified_at=timezone.now()
+    )
+    _row, code = claim.claim_code_issue(user=citizen)
+    deliver(client, dm(fake_x, f"KLAIM {code}", event_id="1897300000000000103"))
+    other = ChannelIdentity.objects.get(address="5550001112223334445")
+    other.verified_at = timezone.now()  # linked after: the latest
+    other.save()
+    deliver(client, payload("dm.json", fake_x))
+    report = Report.objects.get()
+    assert report.reporter == citizen
+    receipts = [
+        participant for participant, body in fake_x.dms if report.tracking_id in body["text"]
+    ]
+    assert receipts == [DM_AUTHOR]
