@@ -24,12 +24,15 @@ and only logged: nothing unauthenticated is stored. A signed batch is read event
   ``prepare_upload`` (checked by content, EXIF stripped). One that is refused does not
   stop the report: the receipt, sent once the media are settled, says that it could not
   be accepted. A message still ``pending`` after five minutes is enqueued again by the
-  sweep; two runs attach once (the message row is locked and checked).
+  sweep; two runs attach once (the message row is locked and checked); after a day it is
+  settled without its media (the receipt says so), so one that always fails cannot hold
+  the others back.
 - **Once only.** Every tweet and DM id goes through ``inbound_receive``: X's retries and
   replayed batches create nothing new.
 - **Linking to a web account.** A DM ``KLAIM <code>`` (the code shown at
   ``/akun/saluran/``) links the X account to that web account and moves its reports
-  (``aduan.channels.claim``). A code in a public mention is spent and links nothing.
+  (``aduan.channels.claim``). A code in a public mention is spent and links nothing. A DM
+  ``LEPAS`` undoes the link and takes back the reports it moved.
 - **Deleted tweets.** The report stays (it is evidence the agency may already act on),
   and a system note only staff handling the report can read records the deletion
   (``workflow.services.report_system_note``). Nothing is shown to the public.
