@@ -28,9 +28,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -56,6 +58,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--no-explain", action="store_true")
     parser.add_argument("--try-indexes", action="store_true", help="also time with 2 indexes")
     parser.add_argument("--keep-indexes", action="store_true")
+    parser.add_argument(
+        "--query-shapes", action="store_true", help="count the due cases' queries by shape"
+    )
     args = parser.parse_args()
     if not 0 <= args.due <= 200_000:
         parser.error("--due must be between 0 and 200,000")
@@ -214,12 +219,46 @@ def staff(cursor) -> None:
     print(f"staff: {len(created):,} users ({len(agency_ids | parents):,} agency admins)")
 
 
-def timed_sweep(args, **kwargs) -> tuple[float, object]:
+class QueryTally:
+    """Counts the statements a sweep sends (``execute_wrapper``: no log kept, no cap), and
+    with ``--query-shapes`` how often each statement shape was sent."""
+
+    def __init__(self, *, shapes: bool) -> None:
+        self.count = 0
+        self.shapes: Counter[str] | None = Counter() if shapes else None
+        self.seconds: Counter[str] = Counter()
+        self.cpu_ms = 0.0  # this process's CPU time (Python's share, not PostgreSQL's)
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        if self.shapes is None:
+            return execute(sql, params, many, context)
+        shape = _shape(sql)
+        self.shapes[shape] += 1
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds[shape] += time.perf_counter() - started
+
+
+def _shape(sql: str) -> str:
+    shape = re.sub(r"%s(, %s)+", "%s, …", sql)
+    shape = re.sub(r"\(%s, …\)(, \(%s, …\))+", "(…), …", shape)
+    return re.sub(r'"[a-z_]+"\."([a-z_]+)"', r"\1", shape)[:160]
+
+
+def timed_sweep(args, **kwargs) -> tuple[float, object, QueryTally]:
+    from django.db import connection
+
     from aduan.workflow.sweep import sweep_run
 
-    started = time.perf_counter()
-    result = sweep_run(batch=args.batch, time_budget=3600, **kwargs)
-    return (time.perf_counter() - started) * 1000, result
+    tally = QueryTally(shapes=args.query_shapes)
+    started, cpu = time.perf_counter(), time.process_time()
+    with connection.execute_wrapper(tally):
+        result = sweep_run(batch=args.batch, time_budget=3600, **kwargs)
+    tally.cpu_ms = (time.process_time() - cpu) * 1000
+    return (time.perf_counter() - started) * 1000, result, tally
 
 
 def empty_case(args, per_10k: float, *, label: str) -> list[tuple[str, float, str]]:
@@ -231,10 +270,13 @@ def empty_case(args, per_10k: float, *, label: str) -> list[tuple[str, float, st
     timed_sweep(args)  # warm-up (and anything that came due since the settle)
     runs = []
     for _n in range(args.repeat):
-        ms, _result = timed_sweep(args)
+        ms, _result, tally = timed_sweep(args)
         runs.append(ms)
     median = statistics.median(runs)
-    print(f"{label}: median {median:.1f} ms, max {max(runs):.1f} ms over {args.repeat} runs")
+    print(
+        f"{label}: median {median:.1f} ms, max {max(runs):.1f} ms over {args.repeat} runs, "
+        f"{tally.count} queries a run"
+    )
     return [(f"{label} (median of {args.repeat})", median, f"{median / per_10k:.2f}")]
 
 
@@ -261,12 +303,20 @@ def due_cases(args, per_10k: float, *, kinds) -> list[tuple[str, float, str]]:
                 [case == "overdue", list(kinds), args.due],
             )
             count = cursor.rowcount
-        ms, result = timed_sweep(args, now=timezone.now())
+        ms, result, tally = timed_sweep(args, now=timezone.now())
         done = result.overdue if case == "overdue" else result.reminded
         print(
             f"{count:,} due for {case}: {ms / 1000:.1f} s, {done:,} handled "
-            f"({ms / max(done, 1):.2f} ms each); {result.as_dict()}"
+            f"({ms / max(done, 1):.2f} ms each, {tally.cpu_ms / max(done, 1):.2f} ms of it "
+            f"Python's CPU, {tally.count / max(done, 1):.1f} queries each);"
+            f" {result.as_dict()}"
         )
+        if tally.shapes is not None:
+            in_db = sum(tally.seconds.values()) * 1000
+            print(f"  {in_db / max(done, 1):.2f} ms each waiting for the database (execute)")
+            for shape, n in tally.shapes.most_common(30):
+                waited = tally.seconds[shape] * 1000 / max(done, 1)
+                print(f"  {n / max(done, 1):6.2f} per item {waited:6.2f} ms  {shape}")
         cases.append(
             (f"{count:,} {case} (one sweep)", ms, f"{ms / per_10k:,.1f}"),
         )

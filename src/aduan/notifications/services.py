@@ -20,12 +20,15 @@ What a notification may say:
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models.constants import OnConflict
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -67,6 +70,11 @@ def _absolute(path: str) -> str:
     return f"{settings.SITE_URL}{path}" if path.startswith("/") else path
 
 
+def _may_carry_text(*, channel: str, report: Report | None) -> bool:
+    """E-mail of a confidential report carries no report or response text."""
+    return channel == NotificationChannel.IN_APP or not (report is not None and report.confidential)
+
+
 def _render(
     *,
     kind: str,
@@ -81,9 +89,7 @@ def _render(
     values = dict(context)
     if report is not None and report.anonymous and not is_reporter:
         values = {k: v for k, v in values.items() if not k.startswith("reporter")}
-    may_carry_text = channel == NotificationChannel.IN_APP or not (
-        report is not None and report.confidential
-    )
+    may_carry_text = _may_carry_text(channel=channel, report=report)
 
     if is_reporter or not values.get("staff_url"):
         path = reverse("web:track_detail", args=[report.tracking_id]) if report else ""
@@ -116,9 +122,38 @@ def _render(
     return Truncator(subject.strip()).chars(200), body + "\n", path
 
 
+# Set inside ``wanted_cached()``: (kind, recipient ids) → ``_wanted``'s answer.
+_wanted_cache: ContextVar[dict[tuple[str, tuple[int, ...]], dict[str, set[int]]] | None] = (
+    ContextVar("notify_wanted_cache", default=None)
+)
+
+
+@contextmanager
+def wanted_cached() -> Iterator[None]:
+    """Inside the block, ``notify`` looks up once per kind and set of recipients which
+    channels reach them and what they chose (the periodic sweep tells the same staff
+    about many reports in one run, each in its own transaction). A choice changed while
+    the block runs applies from the next block on, as the sweep's staff lists do."""
+    token = _wanted_cache.set({})
+    try:
+        yield
+    finally:
+        _wanted_cache.reset(token)
+
+
 def _wanted(*, kind: str, recipients: list[User]) -> dict[str, set[int]]:
     """For each channel, the recipients it reaches who want it: their own choice where
     they made one, the channel's default for them where not."""
+    cache = _wanted_cache.get()
+    if cache is None:
+        return _wanted_now(kind=kind, recipients=recipients)
+    key = (kind, tuple(user.pk for user in recipients))
+    if key not in cache:
+        cache[key] = _wanted_now(kind=kind, recipients=recipients)
+    return cache[key]
+
+
+def _wanted_now(*, kind: str, recipients: list[User]) -> dict[str, set[int]]:
     chosen = {
         (user_id, channel): enabled
         for user_id, channel, enabled in NotificationPreference.objects.filter(
@@ -178,12 +213,23 @@ def notify(
     existing = _existing_keys(planned)
     now = timezone.now()
     rows = []
+    rendered: dict[tuple[int, bool], tuple[str, str, str]] = {}
     for row_key, (user, channel) in planned.items():
         if row_key in existing:
             continue
-        subject, body, path = _render(
-            kind=kind, recipient=user, channel=channel, report=report, event=event, context=context
-        )
+        # The text differs between channels only where one may not carry the report's
+        # text (e-mail of a confidential report): render once per recipient otherwise.
+        variant = (user.pk, _may_carry_text(channel=channel, report=report))
+        if variant not in rendered:
+            rendered[variant] = _render(
+                kind=kind,
+                recipient=user,
+                channel=channel,
+                report=report,
+                event=event,
+                context=context,
+            )
+        subject, body, path = rendered[variant]
         delivered = channels()[channel].delivered
         rows.append(
             Notification(
@@ -202,13 +248,7 @@ def notify(
                 created_at=now,
             )
         )
-    if rows:
-        # A concurrent call with the same key may have inserted some of these since the
-        # check above: the unique key makes the database keep exactly one.
-        Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    written = list(
-        Notification.objects.filter(idempotency_key__in=[row.idempotency_key for row in rows])
-    )
+    written = _insert_new(rows)
     to_deliver = [
         row.pk
         for row in written
@@ -216,6 +256,45 @@ def notify(
     ]
     if to_deliver:
         transaction.on_commit(partial(_enqueue_deliveries, to_deliver), robust=True)
+    return written
+
+
+def _insert_new(rows: list[Notification]) -> list[Notification]:
+    """Insert ``rows``, keeping the row that is there for any key a concurrent call wrote
+    since ``_existing_keys`` (the unique key makes the database keep exactly one): those
+    rows, read back, and ``rows`` for the others, newest first like ``Notification``'s
+    ordering.
+
+    ``INSERT … ON CONFLICT DO NOTHING RETURNING id`` (PostgreSQL, SQLite 3.35+) gives the
+    ids of the rows it wrote; only keys it did not write are read back. ``bulk_create``
+    returns no ids with ``ignore_conflicts``, so this is the query it builds, with the
+    ids asked for (``QuerySet._insert``, the same call ``bulk_create`` makes)."""
+    if not rows:
+        return []
+    if not connection.features.can_return_rows_from_bulk_insert:
+        Notification.objects.bulk_create(rows, ignore_conflicts=True)
+        return list(
+            Notification.objects.filter(idempotency_key__in=[row.idempotency_key for row in rows])
+        )
+    meta = Notification._meta
+    returned = Notification.objects._insert(
+        rows,
+        fields=[field for field in meta.concrete_fields if not field.primary_key],
+        returning_fields=[meta.pk, meta.get_field("idempotency_key")],
+        on_conflict=OnConflict.IGNORE,
+    )
+    ids = {key: pk for pk, key in filter(None, returned)}
+    written = []
+    for row in rows:
+        if row.idempotency_key in ids:
+            row.pk = ids[row.idempotency_key]
+            row._state.adding = False
+            row._state.db = Notification.objects.db
+            written.append(row)
+    missing = [row.idempotency_key for row in rows if row.idempotency_key not in ids]
+    if missing:
+        written += Notification.objects.filter(idempotency_key__in=missing)
+    written.sort(key=lambda row: (row.created_at, row.pk), reverse=True)
     return written
 
 

@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db import transaction
+from django.db import connection, models, transaction
 
 if TYPE_CHECKING:
-    from .models import ReportEvent
+    from .models import Report, ReportEvent
 
 GENESIS = "0" * 64
 
@@ -59,12 +59,67 @@ def event_chain(event: ReportEvent) -> None:
         .values_list("event_count", "audit_head", "tracking_id")
         .get()
     )
-    event.seq = count + 1
-    event.prev_hash = head or GENESIS
-    # Hash the values exactly as the database will give them back.
-    event.ip_address = type(event)._meta.get_field("ip_address").get_prep_value(event.ip_address)
-    event.hash = event_digest(event, tracking_id=tracking_id)
-    Report.objects.filter(pk=event.report_id).update(event_count=event.seq, audit_head=event.hash)
+    count, head = _link([event], count=count, head=head, tracking_id=tracking_id)
+    Report.objects.filter(pk=event.report_id).update(event_count=count, audit_head=head)
+
+
+class StaleChainHead(RuntimeError):
+    """``events_append`` was given a report whose head is no longer the database's."""
+
+
+def events_append(
+    *, report: Report, events: Sequence[ReportEvent], **report_changes: object
+) -> None:
+    """Chain ``events`` (new events of ``report``, in order) after the report's head and
+    write them: one UPDATE of the report row (the head, and ``report_changes``: other
+    columns the caller changes in the same transaction) and one INSERT of every event,
+    where ``ReportEvent.save`` takes a read, an update and an insert for each.
+
+    The caller holds the report row's lock (``SELECT … FOR UPDATE``) in this transaction
+    and read ``report`` after taking it, so its ``event_count`` and ``audit_head`` are the
+    chain's head. A stale copy matches no row in the UPDATE (it is conditional on the
+    count): ``StaleChainHead`` is raised and nothing of a broken chain is written."""
+    from .models import Report, ReportEvent
+
+    assert transaction.get_connection().in_atomic_block
+    if not events:
+        return
+    for event in events:
+        if event.pk is not None or event.report_id != report.pk:
+            raise ValueError("events_append writes new events of the given report only.")
+    count, head = _link(
+        events, count=report.event_count, head=report.audit_head, tracking_id=report.tracking_id
+    )
+    moved = Report.objects.filter(pk=report.pk, event_count=report.event_count).update(
+        event_count=count, audit_head=head, **report_changes
+    )
+    if moved != 1:
+        raise StaleChainHead(f"report {report.pk}: the chain's head moved since it was read")
+    # ``ReportEvent.objects`` refuses bulk_create because it skips ``save()`` and with it
+    # the chain: the events are chained above. The ids come back from the INSERT
+    # (RETURNING, PostgreSQL and SQLite 3.35+); elsewhere they are written one by one.
+    if connection.features.can_return_rows_from_bulk_insert:
+        ReportEvent._base_manager.bulk_create(events)
+    else:
+        for event in events:
+            models.Model.save_base(event, force_insert=True)
+    report.event_count, report.audit_head = count, head
+
+
+def _link(
+    events: Iterable[ReportEvent], *, count: int, head: str, tracking_id: str
+) -> tuple[int, str]:
+    """Give each of ``events`` its place after ``(count, head)``; the new head."""
+    for event in events:
+        count += 1
+        event.seq = count
+        event.prev_hash = head or GENESIS
+        # Hash the values exactly as the database will give them back.
+        event.ip_address = (
+            type(event)._meta.get_field("ip_address").get_prep_value(event.ip_address)
+        )
+        event.hash = head = event_digest(event, tracking_id=tracking_id)
+    return count, head
 
 
 @dataclass(frozen=True)

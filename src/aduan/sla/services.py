@@ -18,6 +18,7 @@ import logging
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
+from django.db.models import Min, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -312,6 +313,18 @@ def report_due_state(
     due_at = min((due for _kind, due in open_ones), default=None)
     overdue = any(kind in AGENCY_KINDS and due < now for kind, due in open_ones)
     return due_at, overdue
+
+
+def report_due_at_expression(*, report_id: int) -> Subquery:
+    """``report_due_state``'s ``due_at`` as an SQL expression, for an UPDATE of the report
+    row that sets it without reading the deadlines first (the sweep's overdue mark)."""
+    return Subquery(
+        Deadline.objects.filter(report_id=report_id, state=DeadlineState.OPEN)
+        .order_by()
+        .values("report_id")
+        .annotate(earliest=Min("due_at"))
+        .values("earliest")
+    )
 
 
 def deadline_reassign(*, report: Report, agency: Agency) -> int:

@@ -30,6 +30,13 @@ on PostgreSQL and on SQLite alike. On PostgreSQL the report lock is taken with
 on the others, and a report a user is changing right now is simply picked up by the
 next sweep. Notification keys also name the due time, so a deadline that was extended
 is reminded of and marked overdue again for its new due time, but never twice for one.
+
+One run reads the staff it tells, and which channels reach them and what they chose,
+once (a change made during a run applies from the next one); an overdue mark writes its
+two events, the report's new chain head and due state in one INSERT and one UPDATE
+(``reports.audit.events_append``). Once the run knows its staff, an overdue item is 9
+queries and a reminder 5, besides its transaction and the delivery tasks enqueued on
+commit (``tests/test_sweep.py`` counts them; ``bench/README.md`` has the timings).
 """
 
 from __future__ import annotations
@@ -53,13 +60,19 @@ from aduan.channels.webhooks.services import webhooks_emit_deadline_reminder
 from aduan.channels.x.services import x_media_requeue
 from aduan.notifications.delivery import notifications_deliver_pending
 from aduan.notifications.models import NotificationKind
-from aduan.notifications.services import notify
+from aduan.notifications.services import notify, wanted_cached
+from aduan.reports.audit import events_append
 from aduan.reports.models import EventAction, Report, ReportEvent
 from aduan.reports.orphans import folders_for_minute, orphans_sweep
 from aduan.sla.models import Deadline, DeadlineKind, DeadlineState
 from aduan.sla.policy import sla_days
 from aduan.sla.selectors import deadlines_overdue, deadlines_to_remind_candidates
-from aduan.sla.services import AGENCY_KINDS, calendar_current, reminder_due_at, report_due_state
+from aduan.sla.services import (
+    AGENCY_KINDS,
+    calendar_current,
+    reminder_due_at,
+    report_due_at_expression,
+)
 
 from .services import report_auto_close
 
@@ -112,10 +125,12 @@ def sweep_run(
             return True
         return False
 
-    _remind(now=now, batch=batch, result=result, recipients=recipients, out_of_time=out_of_time)
-    _mark_overdue(
-        now=now, batch=batch, result=result, recipients=recipients, out_of_time=out_of_time
-    )
+    # The staff told are the same for many items: their channels and choices once a run.
+    with wanted_cached():
+        _remind(now=now, batch=batch, result=result, recipients=recipients, out_of_time=out_of_time)
+        _mark_overdue(
+            now=now, batch=batch, result=result, recipients=recipients, out_of_time=out_of_time
+        )
     _auto_close(now=now, batch=batch, result=result, out_of_time=out_of_time)
     result.notifications = notifications_deliver_pending(limit=batch)
     deliveries_deliver_pending(limit=batch)  # agency webhooks due for (another) attempt
@@ -197,9 +212,10 @@ def _local_due_date(deadline: Deadline) -> dt.date:
 # --- One item, one short transaction ------------------------------------------------------
 
 
-def _lock_report(report_id: int) -> Report | None:
-    """The report row, locked; None when another transaction holds it (PostgreSQL)."""
-    reports = Report.objects.select_related("reporter", "agency")
+def _lock_report(report_id: int, *, related: tuple[str, ...] = ()) -> Report | None:
+    """The report row (with the ``related`` rows), locked; None when another transaction
+    holds it (PostgreSQL)."""
+    reports = Report.objects.select_related(*related) if related else Report.objects.all()
     if connection.features.has_select_for_update_skip_locked:
         reports = reports.select_for_update(skip_locked=True, of=("self",))
     else:
@@ -261,7 +277,8 @@ def _remind(*, now, batch, result, recipients, out_of_time) -> None:
 
 def _remind_one(deadline: Deadline, *, now: dt.datetime, recipients: _Recipients) -> bool:
     with transaction.atomic():
-        report = _lock_report(deadline.report_id)
+        # The reporter is told of the automatic closing; agency webhooks describe the report.
+        report = _lock_report(deadline.report_id, related=("reporter", "agency"))
         if report is None or not _claim(deadline, field="reminded_at", now=now, due_at__gte=now):
             return False
         people = recipients.acting_party(deadline, report)
@@ -292,7 +309,10 @@ def _autoclose_note(deadline: Deadline, reporter: User) -> str:
 
 
 def _mark_overdue(*, now, batch, result, recipients, out_of_time) -> None:
-    overdue = deadlines_overdue(now=now).filter(kind__in=AGENCY_KINDS)
+    # The escalation names the agency above the one that missed the deadline.
+    overdue = (
+        deadlines_overdue(now=now).filter(kind__in=AGENCY_KINDS).select_related("agency__parent")
+    )
     for chunk in _chunks(overdue, batch=batch, out_of_time=out_of_time):
         for deadline in chunk:
             if out_of_time():
@@ -310,44 +330,75 @@ def _overdue_one(
         report = _lock_report(deadline.report_id)
         if report is None or not _claim(deadline, field="overdue_at", now=now, due_at__lt=now):
             return False, False
-        report.due_at, report.is_overdue = report_due_state(report=report, now=now)
-        Report.objects.filter(pk=report.pk).update(due_at=report.due_at, is_overdue=True)
-        report.is_overdue = True
         due = _local_due_date(deadline)
         who = deadline.agency.name if deadline.agency_id else _("the national admin")
-        event = ReportEvent.objects.create(
-            report=report,
-            actor=None,
-            actor_role="system",
+        overdue = _system_event(
+            report,
             action=EventAction.OVERDUE,
-            from_status=report.status,
-            to_status=report.status,
             note=_("%(kind)s deadline of %(date)s missed by %(who)s.")
             % {"kind": deadline.get_kind_display(), "date": due.isoformat(), "who": who},
-            is_public=False,
         )
+        escalation = _escalation(deadline, report=report, now=now, recipients=recipients, who=who)
+        # Both events, the report's new head and its due state in one UPDATE and one
+        # INSERT (the report row is locked above, so its head is current).
+        events_append(
+            report=report,
+            events=[overdue] if escalation is None else [overdue, escalation.event],
+            due_at=report_due_at_expression(report_id=report.pk),
+            is_overdue=True,
+        )
+        report.is_overdue = True
         notify(
             recipients=recipients.acting_party(deadline, report),
             kind=NotificationKind.DEADLINE_OVERDUE,
             report=report,
-            event=event,
+            event=overdue,
             context={"due": due},
             key=f"deadline:{deadline.pk}:overdue:{_due_key(deadline)}",
         )
-        escalated = _escalate(deadline, report=report, now=now, recipients=recipients, who=who)
-    return True, escalated
+        if escalation is not None:
+            notify(
+                recipients=escalation.people,
+                kind=NotificationKind.ESCALATION,
+                report=report,
+                event=escalation.event,
+                context={"note": escalation.event.note},
+                key=f"deadline:{deadline.pk}:escalation",
+            )
+    return True, escalation is not None
 
 
-def _escalate(
+def _system_event(report: Report, *, action: str, note: str) -> ReportEvent:
+    """A non-public event the sweep records (not yet chained nor written)."""
+    return ReportEvent(
+        report=report,
+        actor=None,
+        actor_role="system",
+        action=action,
+        from_status=report.status,
+        to_status=report.status,
+        note=note,
+        is_public=False,
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class _Escalation:
+    event: ReportEvent
+    people: list[User]
+
+
+def _escalation(
     deadline: Deadline, *, report: Report, now: dt.datetime, recipients: _Recipients, who: str
-) -> bool:
-    """Once per deadline: the admins above the agency that missed it, and oversight."""
+) -> _Escalation | None:
+    """Once per deadline: the admins above the agency that missed it, and oversight.
+    None when another sweep escalated it before or there is nobody to escalate to."""
     if not _claim(deadline, field="escalated_at", now=now):
-        return False
+        return None
     above = recipients.parent_admins(deadline.agency)
     people = [*above, *recipients.oversight()]
     if not people:
-        return False
+        return None
     if above:
         to_whom = _("the admins of %(agency)s and oversight") % {
             "agency": deadline.agency.parent.name
@@ -360,25 +411,9 @@ def _escalate(
         "who": who,
         "to": to_whom,
     }
-    event = ReportEvent.objects.create(
-        report=report,
-        actor=None,
-        actor_role="system",
-        action=EventAction.ESCALATED,
-        from_status=report.status,
-        to_status=report.status,
-        note=note,
-        is_public=False,
+    return _Escalation(
+        event=_system_event(report, action=EventAction.ESCALATED, note=note), people=people
     )
-    notify(
-        recipients=people,
-        kind=NotificationKind.ESCALATION,
-        report=report,
-        event=event,
-        context={"note": note},
-        key=f"deadline:{deadline.pk}:escalation",
-    )
-    return True
 
 
 # --- 3. Auto-close ------------------------------------------------------------------------

@@ -96,3 +96,59 @@ def test_concurrent_writers_on_postgresql_make_one_row(report, status_event, rep
     assert Notification.objects.count() == 2
     assert len(results["first"]) == 2
     assert sorted(r.pk for r in results["second"]) == sorted(r.pk for r in results["first"])
+
+
+@pytest.mark.django_db
+def test_a_writer_that_finds_some_keys_taken_writes_the_others(
+    report, status_event, reporter, officer
+):
+    first = _notify(report, status_event, reporter)
+    # The second call did not see the reporter's rows: the INSERT keeps those and writes
+    # the officer's; the call returns both, newest first, as the table's ordering does.
+    with mock.patch.object(services, "_existing_keys", return_value=set()):
+        second = notify(
+            recipients=[reporter, officer],
+            kind=NotificationKind.STATUS_CHANGED,
+            report=report,
+            event=status_event,
+            key=f"event:{status_event.pk}",
+        )
+    assert Notification.objects.count() == 4
+    assert sorted(row.pk for row in second) == sorted(
+        Notification.objects.values_list("pk", flat=True)
+    )
+    assert {row.pk for row in first} < {row.pk for row in second}
+    assert [row.pk for row in second] == list(
+        Notification.objects.filter(pk__in=[row.pk for row in second]).values_list("pk", flat=True)
+    )
+    officer_rows = [row for row in second if row.recipient_id == officer.pk]
+    assert {row.channel for row in officer_rows} == {"in_app", "email"}
+    for row in officer_rows:  # as the database holds them
+        assert Notification.objects.get(pk=row.pk).idempotency_key == row.idempotency_key
+
+
+@pytest.fixture
+def no_insert_returning():
+    """A database that cannot return ids from a multi-row INSERT (SQLite before 3.35).
+    The feature is a property on SQLite and a cached value on PostgreSQL: patch both."""
+    features = connection.features
+    name = "can_return_rows_from_bulk_insert"
+    with (
+        mock.patch.object(type(features), name, False),
+        mock.patch.dict(features.__dict__, {name: False}),
+    ):
+        assert not features.can_return_rows_from_bulk_insert
+        yield
+
+
+@pytest.mark.django_db
+def test_without_insert_returning_the_rows_are_read_back(
+    report, status_event, reporter, no_insert_returning
+):
+    first = _notify(report, status_event, reporter)
+    with mock.patch.object(services, "_existing_keys", return_value=set()):
+        second = _notify(report, status_event, reporter)
+    assert len(first) == 2
+    assert all(row.pk for row in first)
+    assert sorted(row.pk for row in second) == sorted(row.pk for row in first)
+    assert Notification.objects.count() == 2

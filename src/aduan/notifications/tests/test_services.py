@@ -17,6 +17,7 @@ from aduan.notifications.services import (
     notify,
     preference_set,
     preferences_update,
+    wanted_cached,
 )
 
 pytestmark = pytest.mark.django_db
@@ -81,6 +82,60 @@ def test_the_same_key_twice_writes_one_row_per_recipient_and_channel(
     assert second == []
     assert Notification.objects.count() == 2
     assert len(mailoutbox) == 1
+
+
+def test_notify_is_four_queries_whatever_the_number_of_recipients(
+    report, status_event, reporter, officer, django_assert_num_queries
+):
+    # Preferences, verified e-mail addresses, keys already written, one INSERT that
+    # returns the new rows' ids (nothing read back).
+    others = [UserFactory() for _n in range(3)]
+    with django_assert_num_queries(4):
+        rows = _notify_status(report, status_event, [reporter, officer, *others])
+    assert len(rows) == 10
+    assert all(row.pk for row in rows)
+    assert sorted(row.pk for row in rows) == sorted(
+        Notification.objects.values_list("pk", flat=True)
+    )
+
+
+def test_inside_wanted_cached_the_recipients_choices_are_read_once_per_kind(
+    report, status_event, reporter, officer, django_assert_num_queries
+):
+    with wanted_cached():
+        with django_assert_num_queries(4):
+            notify(recipients=[reporter, officer], kind="comment_posted", report=report, key="a")
+        # Same kind and recipients: the keys already written and the INSERT only.
+        with django_assert_num_queries(2):
+            notify(recipients=[reporter, officer], kind="comment_posted", report=report, key="b")
+        with django_assert_num_queries(4):  # another kind, or other recipients: read
+            notify(recipients=[reporter, officer], kind="response_posted", report=report, key="c")
+        with django_assert_num_queries(4):
+            notify(recipients=[reporter], kind="comment_posted", report=report, key="d")
+        preference_set(user=reporter, kind="comment_posted", channel="email", enabled=False)
+        notify(recipients=[reporter, officer], kind="comment_posted", report=report, key="e")
+    # The choice made inside the block applies from the next one on.
+    assert (
+        Notification.objects.filter(idempotency_key__startswith="e:", channel="email").count() == 2
+    )
+    notify(recipients=[reporter, officer], kind="comment_posted", report=report, key="f")
+    assert list(
+        Notification.objects.filter(idempotency_key__startswith="f:", channel="email").values_list(
+            "recipient_id", flat=True
+        )
+    ) == [officer.pk]
+
+
+def test_in_app_and_email_carry_the_same_text_unless_the_report_is_confidential(
+    report, status_event, reporter
+):
+    rows = {row.channel: row for row in _notify_status(report, status_event, [reporter])}
+    assert (rows["in_app"].subject, rows["in_app"].body, rows["in_app"].url) == (
+        rows["email"].subject,
+        rows["email"].body,
+        rows["email"].url,
+    )
+    assert "Petugas sudah dijadwalkan" in rows["email"].body
 
 
 def test_content_is_rendered_in_the_recipients_language(report, status_event, reporter):

@@ -17,6 +17,7 @@ import time_machine
 from conftest import REPO_ROOT, subprocess_env
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from aduan.accounts.tests.factories import (
     AgencyAdminFactory,
@@ -179,6 +180,20 @@ def test_overdue_marks_the_report_records_an_event_and_escalates_once(people):
     assert list(chain_verify()) == []
 
 
+def test_the_overdue_report_keeps_its_earliest_open_deadline_as_due(people):
+    report = ReportFactory(agency=people["lone"], status=Status.IN_PROGRESS)
+    response = add_deadline(report, due=at(8, 23, 59))
+    add_deadline(report, kind=DeadlineKind.COMPLETION, due=at(22, 23, 59))
+    met = add_deadline(report, kind=DeadlineKind.VERIFICATION, due=at(2, 23, 59))
+    Deadline.objects.filter(pk=met.pk).update(state=DeadlineState.MET)
+    with time_machine.travel(at(9, 9), tick=False):
+        assert sweep_run().overdue == 1
+    report.refresh_from_db()
+    assert (report.due_at, report.is_overdue) == (response.due_at, True)
+    assert report.event_count == 3  # submitted, overdue, escalated
+    assert list(chain_verify()) == []
+
+
 def test_a_top_level_agency_is_escalated_to_oversight_only(people):
     report = ReportFactory(agency=people["lone"], status=Status.DISPOSITIONED)
     add_deadline(report, due=at(8, 23, 59))
@@ -286,6 +301,65 @@ def test_a_sweep_with_nothing_due_is_a_handful_of_queries(people, django_assert_
     with time_machine.travel(at(9, 9), tick=False), django_assert_max_num_queries(9):
         result = sweep_run()
     assert (result.reminded, result.overdue, result.auto_closed) == (0, 0, 0)
+
+
+NOTHING_DUE = 9  # the sweep's queries with nothing due (the test above)
+# Each overdue deadline, in its own transaction: the report's lock, the overdue claim, the
+# escalation claim, one UPDATE of the report (due state and the chain's head), one INSERT
+# of both events, and for each of the two notify calls (acting party, escalation) the
+# keys already written and one INSERT; + SAVEPOINT and RELEASE (the test runs inside a
+# transaction; in production BEGIN and COMMIT).
+PER_OVERDUE = 11
+# Each reminder: the lock, the claim, notify's two, the agency's webhook endpoints
+# (channels.webhooks) + SAVEPOINT and RELEASE.
+PER_REMINDER = 7
+# Once per sweep, not per item (``_Recipients``, ``notifications.services.wanted_cached``):
+# the staff of the agency, the admins above it and oversight; for each kind told, the
+# recipients' preferences and verified e-mail addresses.
+OVERDUE_LOOKUPS = 3 + 2 * 2
+REMINDER_LOOKUPS = 1 + 2
+
+
+def unit_deadlines(people, n: int, *, due: dt.datetime) -> None:
+    for _n in range(n):
+        report = ReportFactory(agency=people["unit"], status=Status.IN_PROGRESS)
+        add_deadline(report, due=due)
+
+
+def queries_of_a_sweep(when: dt.datetime):
+    # What earlier sweeps wrote was delivered by the worker: only this sweep's items count.
+    Notification.objects.update(state="sent")
+    with time_machine.travel(when, tick=False), CaptureQueriesContext(connection) as captured:
+        result = sweep_run()
+    return result, len(captured)
+
+
+def test_each_overdue_deadline_costs_a_fixed_number_of_queries(people):
+    unit_deadlines(people, 1, due=at(8, 23, 59))
+    one, one_queries = queries_of_a_sweep(at(9, 9))
+    unit_deadlines(people, 3, due=at(9, 23, 59))
+    three, three_queries = queries_of_a_sweep(at(10, 9))
+    assert (one.overdue, one.escalated, three.overdue, three.escalated) == (1, 1, 3, 3)
+    assert three_queries - one_queries == 2 * PER_OVERDUE
+    assert one_queries <= NOTHING_DUE + OVERDUE_LOOKUPS + PER_OVERDUE
+    assert ReportEvent.objects.filter(action=EventAction.OVERDUE).count() == 4
+    assert ReportEvent.objects.filter(action=EventAction.ESCALATED).count() == 4
+    # Both notify calls wrote their rows: unit admin and officer, ministry admin and
+    # oversight, each in-app and by e-mail, for each of the four deadlines.
+    assert Notification.objects.filter(kind="deadline_overdue").count() == 4 * 4
+    assert Notification.objects.filter(kind="escalation").count() == 4 * 4
+    assert list(chain_verify()) == []
+
+
+def test_each_reminder_costs_a_fixed_number_of_queries(people):
+    unit_deadlines(people, 1, due=dt.datetime(2026, 12, 8, 23, 59, 59, tzinfo=WIB))
+    one, one_queries = queries_of_a_sweep(at(7, 9))
+    unit_deadlines(people, 3, due=dt.datetime(2026, 12, 9, 23, 59, 59, tzinfo=WIB))
+    three, three_queries = queries_of_a_sweep(at(8, 9))
+    assert (one.reminded, three.reminded, three.overdue) == (1, 3, 0)
+    assert three_queries - one_queries == 2 * PER_REMINDER
+    assert one_queries <= NOTHING_DUE + REMINDER_LOOKUPS + PER_REMINDER
+    assert Notification.objects.filter(kind="deadline_reminder").count() == 4 * 4
 
 
 def test_the_task_runs_the_sweep_at_the_given_time(people):
