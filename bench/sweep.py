@@ -19,6 +19,11 @@ reports). Steps:
    party told, escalated), then ``--due`` made due for a reminder; one sweep each.
 5. ``EXPLAIN (ANALYZE, BUFFERS)`` of the sweep's queries in the settled state.
 
+Each due case prints ms per item, this process's CPU time per item (Python's share) and
+statements per item (counted with ``execute_wrapper``, the task rows written on commit
+included); ``--query-shapes`` also counts them by statement, with the time waited on each.
+A run uses up 2 × ``--due`` open deadlines due more than 10 days ahead.
+
 ``--try-indexes`` repeats 3 and 5 with two extra partial indexes (created here and
 dropped afterwards unless ``--keep-indexes``), to show what they would change.
 The sweep writes events and notifications: the bench database is changed by the run.
