@@ -20,6 +20,7 @@ from email.utils import getaddresses, parseaddr
 from html import unescape
 from html.parser import HTMLParser
 
+from aduan.core.text import storable
 from aduan.core.tracking import ALPHABET, LENGTH, normalise_tracking_id
 
 logger = logging.getLogger(__name__)
@@ -58,7 +59,6 @@ _SIGNATURE_RE = re.compile(
     r"|Dikirim dari\b.*|Kirim dari\b.*|Dikirim melalui\b.*)$",
     re.IGNORECASE,
 )
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MESSAGE_ID_RE = re.compile(r"<[^<>\s]{1,250}>")
 REFERENCES_MAX = 100
 
@@ -122,7 +122,7 @@ def _header(message: EmailMessage, name: str) -> str:
                 break
     if value is None:
         return ""
-    return _CONTROL_RE.sub("", " ".join(str(value).split()))
+    return " ".join(storable(value, one_line=True).split())
 
 
 def sender_address(message: EmailMessage) -> str:
@@ -264,7 +264,7 @@ def body_text(message: EmailMessage) -> str:
 def trim_reply(text: str) -> str:
     """The new text of a message: quoted lines, the quoted previous message and the
     signature removed; line breaks normalised."""
-    lines = _CONTROL_RE.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).split("\n")
+    lines = storable(text.replace("\r\n", "\n").replace("\r", "\n")).split("\n")
     kept: list[str] = []
     for index, line in enumerate(lines):
         joined = f"{line} {lines[index + 1]}" if index + 1 < len(lines) else line
@@ -300,7 +300,7 @@ def attachments(message: EmailMessage) -> list[MailAttachment]:
             continue
         if not isinstance(payload, bytes) or not payload:
             continue
-        found.append(MailAttachment(name=_CONTROL_RE.sub("", name)[:200], data=payload))
+        found.append(MailAttachment(name=storable(name, one_line=True)[:200], data=payload))
     return found
 
 

@@ -21,6 +21,7 @@ import enum
 import re
 from dataclasses import dataclass
 
+from aduan.core.text import storable
 from aduan.core.tracking import normalise_tracking_id
 from aduan.reports.models import Classification
 
@@ -78,7 +79,6 @@ TITLE_CHARS = 60
 _MIN_TITLE = 10  # reports.models.TITLE_MIN
 _RAW_ID_CHARS = 24  # how much of an unreadable tracking number is quoted back
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _COMMAND = re.compile(r"([A-Za-z]+)(?:[\s:#.,;!*=\-]+(.*))?", re.DOTALL)
 
 
@@ -97,7 +97,7 @@ class Command:
 
 def clean(text: str | None) -> str:
     """One line: control characters dropped, every run of whitespace one space."""
-    return " ".join(_CONTROL.sub("", text or "").split())
+    return " ".join(storable(text).split())
 
 
 def parse(text: str | None) -> Command:
