@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 
 from aduan.core.errors import NotFound, ValidationFailed
 from aduan.reports.models import Status
+from aduan.reports.selectors import event_note_for
 
 from .channels import channels
 from .models import (
@@ -95,7 +96,11 @@ def _render(
         path = reverse("web:track_detail", args=[report.tracking_id]) if report else ""
     else:
         path = str(values["staff_url"])
-    note = values.get("note") or (event.note if event is not None and event.is_public else "")
+    note = values.get("note") or (
+        event_note_for(user=recipient, report=report, event=event)
+        if event is not None and report is not None
+        else ""
+    )
 
     with translation.override(recipient.language or settings.LANGUAGE_CODE):
         values.update(

@@ -164,7 +164,9 @@ def report_out(report: Report, *, user: AnyUser) -> dict:
                 "action_label": event.action_label,
                 "from_status": event.from_status or None,
                 "to_status": event.to_status or None,
-                "note": event.note,
+                "note": event.readable_note,
+                "note_internal": event.note_internal,
+                "target_agency": _agency_ref(event.target_agency),
                 "created_at": event.created_at,
                 "actor": _event_actor(event, report),
             }

@@ -44,6 +44,8 @@ def event_digest(event: ReportEvent, *, tracking_id: str) -> str:
         event.created_at.isoformat(timespec="microseconds"),
         event.prev_hash,
     ]
+    if event.target_agency_id is not None:  # added later: absent from older events' digests
+        payload.append(event.target_agency_id)
     encoded = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
 

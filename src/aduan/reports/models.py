@@ -10,8 +10,8 @@ Lifecycle (the workflow issue adds the transitions; the statuses are fixed here)
         ▼
      archived
 
-A report whose reporter picked a target agency skips verification and starts
-``dispositioned``, as LAPOR! does.
+Every report starts ``submitted``, in the national desk's verification queue; an agency
+the reporter picked is only the desk's suggestion (``requested_agency``).
 """
 
 from __future__ import annotations
@@ -46,6 +46,11 @@ class Status(models.TextChoices):
 
 
 OPEN_STATUSES = frozenset(set(Status) - {Status.ARCHIVED, Status.CLOSED})
+# The statuses a report has once the national desk verified it and an agency has it: the
+# only ones the public may see (never awaiting verification, held, returned or archived).
+VERIFIED_STATUSES = frozenset(
+    {Status.DISPOSITIONED, Status.IN_PROGRESS, Status.RESPONDED, Status.CLOSED}
+)
 
 
 class Channel(models.TextChoices):
@@ -312,6 +317,12 @@ class ReportEvent(models.Model):
     from_status = models.CharField(max_length=16, blank=True)
     to_status = models.CharField(max_length=16, blank=True)
     note = models.TextField(_("note"), blank=True)
+    # The agency this event gave the report to (a disposition, a forward to a unit): a
+    # public fact, kept apart from ``note``, whose readers depend on the action
+    # (``reports.selectors.NOTE_AUDIENCE``).
+    target_agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     is_public = models.BooleanField(default=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

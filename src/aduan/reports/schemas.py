@@ -86,7 +86,13 @@ class EventOut(Schema):
     action_label: str
     from_status: str | None
     to_status: str | None
-    note: str
+    note: str = Field(description="What of the event's note the caller may read ('' if none)")
+    note_internal: bool = Field(
+        description="The note is between the desks handling the report (never the reporter's)"
+    )
+    target_agency: AgencyRef | None = Field(
+        description="The agency this event gave the report to (disposition, forward to a unit)"
+    )
     created_at: dt.datetime
     actor: EventActorOut
 

@@ -1,6 +1,7 @@
 """Reads of reports. Every interface goes through the one visibility rule here.
 
-- Public (anyone): reports that are not confidential (and not archived).
+- Public (anyone): reports the national desk has verified and sent to an agency
+  (``VERIFIED_STATUSES``) that are not confidential.
 - Owner: everything about their own reports.
 - National admin and oversight: every report.
 - Agency staff: reports whose handling agency is their agency or one of its units.
@@ -9,7 +10,9 @@ A report the caller may not see is reported as missing (``NotFound``), exactly a
 report that does not exist, so that tracking ids cannot be probed.
 
 Who the reporter is, is a second question (``reporter_visibility``): an anonymous
-reporter is known only to themselves and the national admin.
+reporter is known only to themselves and the national admin. Who may read an event's
+note is a third (``NOTE_AUDIENCE``): a note between desks is never shown to the
+reporter or the public.
 """
 
 from __future__ import annotations
@@ -25,9 +28,7 @@ from aduan.agencies.models import Agency
 from aduan.core.errors import NotFound
 from aduan.core.tracking import normalise_tracking_id
 
-from .models import Attachment, Report, ReportEvent, Status
-
-PUBLIC_HIDDEN_STATUSES = (Status.ARCHIVED,)
+from .models import VERIFIED_STATUSES, Attachment, EventAction, Report, ReportEvent
 
 AnyUser = User | AnonymousUser | None
 
@@ -48,7 +49,13 @@ def _as_pk(value) -> int | None:
 
 
 def public_reports_q() -> Q:
-    return Q(confidential=False) & ~Q(status__in=PUBLIC_HIDDEN_STATUSES)
+    """Verified by the national desk, with an agency, and not confidential."""
+    return Q(confidential=False, status__in=sorted(VERIFIED_STATUSES))
+
+
+def report_is_public(report: Report) -> bool:
+    """``public_reports_q`` for one report already in memory."""
+    return not report.confidential and report.status in VERIFIED_STATUSES
 
 
 def report_visibility_q(*, user: AnyUser) -> Q:
@@ -77,6 +84,17 @@ def user_handles_report(*, user: AnyUser, report: Report) -> bool:
         return False
     staff_path = user.agency.path
     return bool(staff_path) and report.agency.path.startswith(staff_path)
+
+
+def report_visible(*, user: AnyUser, report: Report) -> bool:
+    """``report_visibility_q`` for one report already in memory: whether ``user`` may open
+    it (and so be told about it)."""
+    if report_is_public(report):
+        return True
+    if not _is_authenticated(user):
+        return False
+    assert isinstance(user, User)
+    return report.reporter_id == user.pk or user_handles_report(user=user, report=report)
 
 
 def reports_visible_to(*, user: AnyUser) -> QuerySet[Report]:
@@ -157,9 +175,9 @@ def report_get_for_user(*, user: AnyUser, tracking_id: str) -> Report:
         .prefetch_related(
             Prefetch(
                 "events",
-                queryset=ReportEvent.objects.select_related("actor_agency").order_by(
-                    "created_at", "id"
-                ),
+                queryset=ReportEvent.objects.select_related(
+                    "actor_agency", "target_agency"
+                ).order_by("created_at", "id"),
             ),
             "attachments",
         )
@@ -188,13 +206,92 @@ def reporter_visibility(*, user: AnyUser, report: Report) -> ReporterVisibility:
     return ReporterVisibility.NAME
 
 
+class NoteAudience(enum.Enum):
+    PUBLIC = "public"  # whoever may see the report: the reporter-facing texts
+    STAFF = "staff"  # the desks that handle the report, never the reporter or the public
+
+
+# Who may read the ``note`` of each kind of event. The public texts are those written to
+# the reporter (a hold question, an archive reason, an extension's reason, the agency's
+# response) or by them (comments, answers, reopening); the rest are notes between desks.
+# An action missing here is STAFF; an event written with ``is_public=False`` is STAFF as
+# a whole (its line too, not only its note).
+NOTE_AUDIENCE: dict[str, NoteAudience] = {
+    **dict.fromkeys(
+        (
+            EventAction.SUBMITTED,
+            EventAction.ATTACHMENT_ADDED,
+            EventAction.HELD,
+            EventAction.ARCHIVED,
+            EventAction.MERGED,
+            EventAction.ACCEPTED,
+            EventAction.EXTENDED,
+            EventAction.RESPONDED,
+            EventAction.COMMENTED,
+            EventAction.ANSWERED,
+            EventAction.CLOSED,
+            EventAction.RATED,
+            EventAction.REOPENED,
+            EventAction.AUTO_CLOSED,
+        ),
+        NoteAudience.PUBLIC,
+    ),
+    **dict.fromkeys(
+        (
+            EventAction.DISPOSED,  # "Catatan untuk instansi"
+            EventAction.FORWARDED,  # to a unit, or another agency suggested to the desk
+            EventAction.RETURNED,  # "not our authority": the agency to the desk
+            EventAction.NOTE,
+            EventAction.FLAGS_SET,
+            EventAction.MERGED_FROM,
+            EventAction.OVERDUE,
+            EventAction.ESCALATED,
+            EventAction.REPORTER_LINKED,
+        ),
+        NoteAudience.STAFF,
+    ),
+}
+
+
+def event_note_audience(event: ReportEvent) -> NoteAudience:
+    if not event.is_public:
+        return NoteAudience.STAFF
+    return NOTE_AUDIENCE.get(event.action, NoteAudience.STAFF)
+
+
+def public_note_actions() -> list[str]:
+    """The actions whose notes are public, for queries (``action__in=…, is_public=True``)."""
+    return sorted(str(a) for a, who in NOTE_AUDIENCE.items() if who is NoteAudience.PUBLIC)
+
+
+def event_note_readable(*, event: ReportEvent, handler: bool) -> str:
+    """The event's note for a reader who handles the report (``handler``: the desks,
+    oversight, the handling agency and its systems) or who does not (the reporter, a
+    follower, the public); '' when that reader may not read it."""
+    if handler or event_note_audience(event) is NoteAudience.PUBLIC:
+        return event.note
+    return ""
+
+
+def event_note_for(*, user: AnyUser, report: Report, event: ReportEvent) -> str:
+    return event_note_readable(event=event, handler=user_handles_report(user=user, report=report))
+
+
 def event_list_for_user(*, user: AnyUser, report: Report) -> list[ReportEvent]:
-    """The timeline as ``user`` may read it: internal notes only for staff who handle it
-    (not for staff of another agency reading a public report, nor for the reporter)."""
+    """The timeline as ``user`` may read it: internal events and notes only for staff who
+    handle it (not for staff of another agency reading a public report, nor for the
+    reporter). Each event carries ``readable_note`` (what of its note ``user`` may read)
+    and ``note_internal`` (that text is for the desks only)."""
+    handler = user_handles_report(user=user, report=report)
     events = list(report.events.all())
-    if user_handles_report(user=user, report=report):
-        return events
-    return [event for event in events if event.is_public]
+    if not handler:
+        events = [event for event in events if event.is_public]
+    for event in events:
+        event.readable_note = event_note_readable(event=event, handler=handler)
+        event.note_internal = bool(event.readable_note) and (
+            event_note_audience(event) is NoteAudience.STAFF
+        )
+    return events
 
 
 def attachment_get_for_user(*, user: AnyUser, tracking_id: str, attachment_id: int) -> Attachment:

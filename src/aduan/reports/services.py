@@ -24,7 +24,6 @@ from aduan.core.tracking import new_tracking_id
 from aduan.regions.models import Region
 from aduan.sla import services as sla
 from aduan.sla.models import DeadlineKind
-from aduan.workflow import notify
 
 from .attachments import PreparedFile, attachment_store, attachments_discard
 from .models import (
@@ -226,8 +225,9 @@ def report_submit(
 ) -> Report:
     """Create a report with its ``submitted`` event and its attachments, all or nothing.
 
-    A report addressed to an agency goes straight to it (``dispositioned``), as on LAPOR!;
-    the national admin still sees it and can move it. ``files`` must already have passed
+    Every report starts in the national desk's verification queue (``submitted``); an
+    agency the reporter chose is kept as ``requested_agency``, the desk's suggestion, and
+    the response clock starts only when the desk disposes it. ``files`` must already have passed
     ``prepare_upload`` (content sniffed, EXIF stripped), so nothing here reads user bytes.
     """
     if channel not in Channel.values:
@@ -254,27 +254,26 @@ def report_submit(
         raise ValidationFailed(field_errors={**exc.field_errors, **files_errors}) from exc
     if files_errors:
         raise ValidationFailed(field_errors=files_errors)
-    agency = cleaned["agency"]
+    requested_agency = cleaned.pop("agency")
     stored: list[str] = []
     try:
         with transaction.atomic():
             report = Report(
                 **cleaned,
                 tracking_id=new_tracking_id(),
-                requested_agency=agency,
-                disposed_agency=agency,
+                requested_agency=requested_agency,
                 anonymous=bool(anonymous),
                 confidential=bool(confidential),
                 channel=channel,
                 reporter=reporter,
-                status=Status.DISPOSITIONED if agency else Status.SUBMITTED,
+                status=Status.SUBMITTED,
             )
             try:
                 report.full_clean(exclude=["tracking_id"])
             except ValidationError as exc:  # a rule report_validate missed: still no 500
                 raise ValidationFailed(field_errors=exc.message_dict) from exc
             _save_with_fresh_tracking_id(report)
-            event = ReportEvent.objects.create(
+            ReportEvent.objects.create(
                 report=report,
                 actor=reporter,
                 actor_role=reporter.role,
@@ -287,7 +286,7 @@ def report_submit(
             for prepared in files:
                 attachment = attachment_store(report=report, prepared=prepared, actor=reporter)
                 stored.append(attachment.file.name)
-            _deadlines_on_submit(report, event=event)
+            _deadlines_on_submit(report)
     except BaseException:
         # The rows are rolled back; the files written to storage are not, so remove them.
         attachments_discard(stored)
@@ -349,17 +348,8 @@ def report_attachment_add(
     return attachment
 
 
-def _deadlines_on_submit(report: Report, *, event: ReportEvent) -> None:
-    """Start the first clocks: verification by the national admin, or, for a report sent
-    straight to an agency, its response and completion; tell that agency's staff."""
-    if report.agency_id:
-        sla.deadline_start(report=report, kind=DeadlineKind.RESPONSE, agency=report.agency)
-        sla.deadline_start(report=report, kind=DeadlineKind.COMPLETION, agency=report.agency)
-    else:
-        sla.deadline_start(report=report, kind=DeadlineKind.VERIFICATION)
+def _deadlines_on_submit(report: Report) -> None:
+    """Start the first clock: verification by the national desk."""
+    sla.deadline_start(report=report, kind=DeadlineKind.VERIFICATION)
     report.due_at, report.is_overdue = sla.report_due_state(report=report)
     Report.objects.filter(pk=report.pk).update(due_at=report.due_at, is_overdue=report.is_overdue)
-    if report.agency_id:
-        notify.agency_staff(
-            report=report, event=event, agency=report.agency, kind="disposition_received"
-        )

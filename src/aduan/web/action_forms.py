@@ -182,7 +182,9 @@ class DisposeForm(PrivacyMixin, AgencyPickerMixin, ActionForm):
     category_id = forms.TypedChoiceField(
         label=_("Topic"), required=False, coerce=int, empty_value=None
     )
-    note = _note(_("Note for the agency (optional)"), required=False, rows=3)
+    note = _note(
+        _("Note for the agency (optional; the reporter does not see it)"), required=False, rows=3
+    )
     privacy_checked = forms.BooleanField(
         label=_("I checked anonymity and confidentiality"),
         help_text=_("Required: the two choices above decide who may read the reporter's name."),
@@ -270,7 +272,7 @@ class MergeForm(ActionForm):
     danger = True
     intro = _("The report is archived as a duplicate; its reporter follows the other report.")
     into = forms.CharField(label=_("Tracking number of the other report"), max_length=20)
-    note = _note(_("Note (optional)"), required=False, rows=2)
+    note = _note(_("Note for the reporter (optional)"), required=False, rows=2)
 
 
 class AcceptForm(ActionForm):
@@ -286,7 +288,7 @@ class ReturnForm(ActionForm):
     submit_label = _("Return the report")
     danger = True
     intro = _("For a report that is not your agency's authority.")
-    reason = _note(_("Reason"))
+    reason = _note(_("Reason for the national admin (the reporter does not see it)"))
 
 
 class ForwardForm(AgencyPickerMixin, ActionForm):
@@ -301,7 +303,11 @@ class ForwardForm(AgencyPickerMixin, ActionForm):
     unit_id = forms.TypedChoiceField(label=_("Unit"), required=False, coerce=int, empty_value=None)
     agency_q = _agency_query(_("Or search for another agency"))
     agency_id = forms.IntegerField(label=_("Agency"), required=False, min_value=1)
-    note = _note(_("Note (optional)"), required=False, rows=2)
+    note = _note(
+        _("Note for the unit or the national admin (the reporter does not see it)"),
+        required=False,
+        rows=2,
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -328,7 +334,7 @@ class ExtendForm(ActionForm):
     submit_label = _("Extend")
     intro = _("Once per report.")
     working_days = forms.IntegerField(label=_("Working days more"), min_value=1)
-    reason = _note(_("Reason"), rows=2)
+    reason = _note(_("Reason (the reporter reads it)"), rows=2)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -2,7 +2,9 @@
 this module only picks the recipients, so that every workflow action says it in one line.
 
 - The reporter and the report's followers: every status change, response and staff
-  comment (never their own actions).
+  comment (never their own actions). A follower (the reporter of a duplicate merged into
+  it) is told only while they may open the report themselves: nothing of a confidential
+  or not yet verified report reaches them.
 - Agency staff: a new disposition, a reporter's comment or answer, a reopened report —
   the handling agency's admins, and the unit's officers when it sits with a unit.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 from aduan.accounts.models import Role, User
 from aduan.agencies.models import Agency
 from aduan.reports.models import Report, ReportEvent
+from aduan.reports.selectors import report_visible
 
 
 def _send(*, recipients, kind: str, report: Report, event: ReportEvent) -> None:
@@ -30,7 +33,13 @@ def _send(*, recipients, kind: str, report: Report, event: ReportEvent) -> None:
 
 
 def reporter(*, report: Report, event: ReportEvent, kind: str = "status_changed") -> None:
-    followers = User.objects.filter(pk__in=report.followers.values("user_id"))
+    followers = [
+        user
+        for user in User.objects.filter(pk__in=report.followers.values("user_id")).select_related(
+            "agency"
+        )
+        if report_visible(user=user, report=report)
+    ]
     _send(recipients=[report.reporter, *followers], kind=kind, report=report, event=event)
 
 

@@ -97,7 +97,10 @@ def _event(
     note: str = "",
     is_public: bool = True,
     ip_address: str | None = None,
+    target_agency: Agency | None = None,
 ) -> ReportEvent:
+    """Append the action's event. Who may read ``note`` depends on ``action``
+    (``reports.selectors.NOTE_AUDIENCE``): pass only what that audience may read."""
     return ReportEvent.objects.create(
         report=report,
         actor=actor,
@@ -107,6 +110,7 @@ def _event(
         from_status=from_status,
         to_status=report.status,
         note=note,
+        target_agency=target_agency,
         is_public=is_public,
         ip_address=ip_address or None,
     )
@@ -211,7 +215,8 @@ def report_dispose(
         actor=actor,
         action=EventAction.DISPOSED,
         from_status=from_status,
-        note=" ".join(filter(None, [agency.name + ".", note.strip(), flags_note])),
+        note=" ".join(filter(None, [note.strip(), flags_note])),
+        target_agency=agency,
         ip_address=ip_address,
     )
     notify.reporter(report=report, event=event)
@@ -432,7 +437,8 @@ def report_forward(
             actor=actor,
             action=EventAction.FORWARDED,
             from_status=from_status,
-            note=" ".join(filter(None, [target_agency.name + ".", note.strip()])),
+            note=note.strip(),
+            target_agency=target_agency,
             ip_address=ip_address,
         )
         notify.agency_staff(

@@ -36,6 +36,7 @@ from django.utils.translation import gettext_lazy
 
 from aduan.channels.models import ChannelIdentity, ChannelKind
 from aduan.notifications.channels import ChannelSender, Uncertain, Unreachable, register
+from aduan.reports.selectors import event_note_for
 
 from . import gsm
 from .services import ANSWERABLE
@@ -68,8 +69,8 @@ def sms_text(notification: Notification) -> str:
         if report is None:
             return gsm.fit(notification.subject, parts=PARTS)
         note = ""
-        if event is not None and event.is_public and not report.confidential:
-            note = event.note
+        if event is not None and not report.confidential:
+            note = event_note_for(user=recipient, report=report, event=event)
         if report.status in ANSWERABLE and report.reporter_id == recipient.pk:
             hint = _("Answer: BALAS %(id)s [message]") % {"id": report.tracking_id}
         else:

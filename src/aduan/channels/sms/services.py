@@ -254,7 +254,7 @@ def _status(command: Command, user: User) -> Outcome:
     responses = [
         event
         for event in event_list_for_user(user=user, report=report)
-        if event.action == EventAction.RESPONDED and event.note
+        if event.action == EventAction.RESPONDED and event.readable_note
     ]
     if not responses:
         return Outcome(gsm.fit(head, "", _("No response yet.")), report=report)
@@ -267,7 +267,9 @@ def _status(command: Command, user: User) -> Outcome:
         if (report.status in ANSWERABLE and report.reporter_id == user.pk)
         else ""
     )
-    return Outcome(gsm.fit(head, _("Response:") + " " + responses[-1].note, tail), report=report)
+    return Outcome(
+        gsm.fit(head, _("Response:") + " " + responses[-1].readable_note, tail), report=report
+    )
 
 
 def _reply(command: Command, user: User) -> Outcome:

@@ -1,6 +1,7 @@
 import factory
 
 from aduan.accounts.tests.factories import UserFactory
+from aduan.agencies.tests.factories import AgencyFactory
 from aduan.reports.models import (
     Attachment,
     Channel,
@@ -25,6 +26,14 @@ class ReportFactory(factory.django.DjangoModelFactory):
     channel = Channel.WEB
     reporter = factory.SubFactory(UserFactory)
     status = Status.SUBMITTED
+
+    class Params:
+        # Verified by the national desk and sent to an agency: what the public may see.
+        verified = factory.Trait(
+            status=Status.DISPOSITIONED,
+            agency=factory.SubFactory(AgencyFactory),
+            disposed_agency=factory.SelfAttribute("agency"),
+        )
 
     @factory.post_generation
     def submitted_event(obj, create, extracted, **kwargs):
