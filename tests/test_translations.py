@@ -268,7 +268,7 @@ def test_committed_mo_matches_the_po(po_entries):
 
 @pytest.fixture
 def public_report(db):
-    return ReportFactory(title="Lampu jalan mati di Jalan Merdeka", confidential=False)
+    return ReportFactory(verified=True, title="Lampu jalan mati di Jalan Merdeka")
 
 
 @pytest.mark.django_db

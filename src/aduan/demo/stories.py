@@ -234,13 +234,14 @@ class StoryWriter:
         ]
 
     def _intake(self, story: Story) -> tuple[list[Step], Agency]:
-        """Submission and, unless the reporter chose the agency, the national admin's
-        verification (sometimes after a question) and disposition; the desk admin passes
-        a report for one of its units on to it."""
+        """Submission and the national admin's verification and disposition: to the agency
+        the reporter chose, if any (the desk confirms it), else after sometimes a question,
+        to the desk above the responsible unit, which passes it on."""
         rng = self.rng
         responsible = story.responsible
         steps = [Step("submit", CITIZEN)]
         if story.requested is not None:
+            steps.append(Step("dispose", NATIONAL, hours(rng, 1, 24), {"agency": story.requested}))
             return steps, story.requested
         if rng.random() < 0.1:
             steps += self._hold_answered()

@@ -141,6 +141,7 @@ def report_out(report: Report, *, user: AnyUser) -> dict:
         "created_at": report.created_at,
         "updated_at": report.updated_at,
         "agency": _agency_ref(report.agency),
+        "requested_agency": _agency_ref(report.requested_agency),
         "category": (
             {"id": report.category.pk, "code": report.category.code, "name": report.category.name}
             if report.category
@@ -185,7 +186,7 @@ def prefetch_for_report_out(queryset):
     return queryset.prefetch_related(
         Prefetch(
             "events",
-            queryset=ReportEvent.objects.select_related("actor_agency").order_by(
+            queryset=ReportEvent.objects.select_related("actor_agency", "target_agency").order_by(
                 "created_at", "id"
             ),
         ),

@@ -147,7 +147,12 @@ class ReportOut(Schema):
     incident_date: dt.date | None
     created_at: dt.datetime
     updated_at: dt.datetime
-    agency: AgencyRef | None
+    agency: AgencyRef | None = Field(
+        description="The agency handling it, once the desk disposed it"
+    )
+    requested_agency: AgencyRef | None = Field(
+        description="The agency the reporter asked for: a suggestion to the national desk"
+    )
     category: CategoryRef | None
     region: RegionRef | None
     latitude: float | None

@@ -82,6 +82,8 @@ def user_handles_report(*, user: AnyUser, report: Report) -> bool:
         return True
     if not (user.is_agency_staff and user.agency_id and report.agency_id):
         return False
+    if user.agency_id == report.agency_id:
+        return True
     staff_path = user.agency.path
     return bool(staff_path) and report.agency.path.startswith(staff_path)
 
@@ -159,9 +161,9 @@ def report_list(*, user: AnyUser, filters: FeedFilters | None = None) -> QuerySe
         terms = [term[:50] for term in filters.q.split()[:8]]
         for term in terms:
             qs = qs.filter(Q(title__icontains=term) | Q(body__icontains=term))
-    return qs.select_related("agency", "category", "region", "reporter").order_by(
-        "-created_at", "-id"
-    )
+    return qs.select_related(
+        "agency", "requested_agency", "category", "region", "reporter"
+    ).order_by("-created_at", "-id")
 
 
 def report_get_for_user(*, user: AnyUser, tracking_id: str) -> Report:
@@ -274,6 +276,10 @@ def event_note_readable(*, event: ReportEvent, handler: bool) -> str:
 
 
 def event_note_for(*, user: AnyUser, report: Report, event: ReportEvent) -> str:
+    """``event_note_readable`` for ``user``; asks whether they handle the report only when
+    the answer matters (a desk note), so that a notification to many costs no query."""
+    if not event.note or event_note_audience(event) is NoteAudience.PUBLIC:
+        return event.note
     return event_note_readable(event=event, handler=user_handles_report(user=user, report=report))
 
 

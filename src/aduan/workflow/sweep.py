@@ -175,7 +175,10 @@ class _Recipients:
         return self._get(
             ("agency", agency.pk),
             lambda: (
-                User.objects.people().filter(agency_id=agency.pk, role__in=roles).order_by("pk")
+                User.objects.people()
+                .filter(agency_id=agency.pk, role__in=roles)
+                .select_related("agency")
+                .order_by("pk")
             ),
         )
 
@@ -187,6 +190,7 @@ class _Recipients:
             lambda: (
                 User.objects.people()
                 .filter(agency_id=agency.parent_id, role=Role.AGENCY_ADMIN)
+                .select_related("agency")
                 .order_by("pk")
             ),
         )

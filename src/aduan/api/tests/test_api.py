@@ -64,9 +64,9 @@ def test_problem_detail_follows_accept_language(visitor_client):
 
 
 def test_labels_follow_accept_language(client):
-    report = ReportFactory()
+    report = ReportFactory(verified=True)
     english = client.get(f"/api/v1/reports/{report.tracking_id}", HTTP_ACCEPT_LANGUAGE="en")
-    assert english.json()["status_label"] == "Awaiting verification"
+    assert english.json()["status_label"] == "Sent to agency"
     assert english["Content-Language"] == "en"
 
 

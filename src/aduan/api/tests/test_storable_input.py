@@ -83,8 +83,8 @@ def test_a_nul_in_an_agency_search_is_dropped(client):
 @pytest.mark.parametrize("field", ["q", "region"])
 def test_a_nul_in_a_feed_filter_is_dropped(client, field):
     regency = RegencyFactory(parent=ProvinceFactory())
-    report = ReportFactory(title="Lampu jalan padam di alun-alun", region=regency)
-    ReportFactory(title="Sampah menumpuk di pasar")
+    report = ReportFactory(verified=True, title="Lampu jalan padam di alun-alun", region=regency)
+    ReportFactory(verified=True, title="Sampah menumpuk di pasar")
     value = {"q": "Lampu", "region": regency.code}[field]
     response = client.get("/api/v1/reports", {field: f"{value}{NUL}"})
     assert response.status_code == 200, response.content

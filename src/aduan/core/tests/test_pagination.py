@@ -27,7 +27,7 @@ def test_capped_paginator_limits_pages_to_the_cap(django_assert_num_queries):
 
 def test_web_feed_and_api_say_when_the_count_is_capped(client, settings):
     settings.ADUAN_COUNT_CAP = 3
-    ReportFactory.create_batch(5)
+    ReportFactory.create_batch(5, verified=True)
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     page = client.get("/laporan/")
     assert "More than 3 reports" in page.content.decode()

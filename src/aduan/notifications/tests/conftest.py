@@ -31,7 +31,7 @@ def officer(db):
 def status_event(report):
     return ReportEvent.objects.create(
         report=report,
-        action="status_changed",
+        action="accept",  # a note the reporter reads (NOTE_AUDIENCE),
         from_status=Status.DISPOSITIONED,
         to_status=Status.IN_PROGRESS,
         note="Petugas sudah dijadwalkan ke lokasi.",

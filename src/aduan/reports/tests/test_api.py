@@ -73,9 +73,11 @@ def test_submit_returns_201_with_the_report(client):
     assert report.reporter == citizen
     assert report.channel == Channel.API
     assert data["channel"] == "api"
-    assert data["status"] == Status.DISPOSITIONED  # addressed to an agency
+    # The reporter's agency is a suggestion to the national desk, which disposes it.
+    assert data["status"] == Status.SUBMITTED
     assert data["status_label"]
-    assert data["agency"] == {"id": agency.pk, "name": agency.name}
+    assert data["agency"] is None
+    assert data["requested_agency"] == {"id": agency.pk, "name": agency.name}
     assert data["category"]["id"] == category.pk
     assert data["region"]["code"] == regency.code
     assert data["latitude"] == pytest.approx(-6.2)
@@ -312,7 +314,7 @@ def test_agency_admin_sees_confidential_report_of_own_unit(client, world):
 
 
 def test_detail_accepts_tracking_id_as_typed(client):
-    report = ReportFactory()
+    report = ReportFactory(verified=True)
     typed = f"{report.tracking_id[:5].lower()}-{report.tracking_id[5:].lower()}"
     assert client.get(f"{REPORTS}/{typed}").json()["tracking_id"] == report.tracking_id
 
@@ -330,7 +332,9 @@ def test_archived_report_is_hidden_from_public_but_not_owner(client):
 
 
 def test_detail_shows_staff_events_as_agency_and_hides_internal_notes(client, world):
-    report = ReportFactory(reporter=world["reporter"], agency=world["handling"], anonymous=True)
+    report = ReportFactory(
+        verified=True, reporter=world["reporter"], agency=world["handling"], anonymous=True
+    )
     admin = world["users"]["handling_agency_admin"]
     ReportEvent.objects.create(
         report=report,
@@ -362,7 +366,7 @@ def test_detail_shows_staff_events_as_agency_and_hides_internal_notes(client, wo
 
 
 def test_detail_query_count_does_not_grow_with_events(client, django_assert_max_num_queries):
-    report = ReportFactory(agency=AgencyFactory(), category=CategoryFactory())
+    report = ReportFactory(verified=True, agency=AgencyFactory(), category=CategoryFactory())
     for _ in range(10):
         ReportEvent.objects.create(
             report=report,
@@ -387,8 +391,10 @@ def feed_ids(response) -> set[str]:
 
 @pytest.mark.parametrize("role", ROLES)
 def test_feed_never_lists_confidential_reports(client, world, role):
-    public = ReportFactory(reporter=world["reporter"], agency=world["handling"])
-    secret = ReportFactory(reporter=world["reporter"], agency=world["handling"], confidential=True)
+    public = ReportFactory(verified=True, reporter=world["reporter"], agency=world["handling"])
+    secret = ReportFactory(
+        verified=True, reporter=world["reporter"], agency=world["handling"], confidential=True
+    )
     ids = feed_ids(client.get(REPORTS, **headers_for(world["users"][role])))
     assert public.tracking_id in ids
     assert secret.tracking_id not in ids
@@ -396,7 +402,7 @@ def test_feed_never_lists_confidential_reports(client, world, role):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_feed_hides_anonymous_reporter(client, world, role):
-    ReportFactory(reporter=world["reporter"], anonymous=True)
+    ReportFactory(verified=True, reporter=world["reporter"], anonymous=True)
     response = client.get(REPORTS, **headers_for(world["users"][role]))
     [item] = response.json()["results"]
     if role in ("owner", "national_admin"):
@@ -434,6 +440,7 @@ def test_feed_filters(client):
     regency = RegencyFactory(parent=province, code="32.73")
     elsewhere = RegencyFactory(parent=ProvinceFactory(code="51"), code="51.71")
     match = ReportFactory(
+        verified=True,
         agency=agency,
         category=category,
         region=regency,
@@ -441,7 +448,9 @@ def test_feed_filters(client):
         classification="aspiration",
         title="Banjir di pasar Kosambi setiap hujan",
     )
-    ReportFactory(agency=other_agency, region=elsewhere, title="Sampah menumpuk di taman kota")
+    ReportFactory(
+        verified=True, agency=other_agency, region=elsewhere, title="Sampah menumpuk di taman kota"
+    )
     cases = [
         {"agency": agency.pk},
         {"category": category.pk},
@@ -475,7 +484,7 @@ def test_feed_rejects_bad_filters_with_422(client, params, field):
 
 
 def test_feed_pagination(client):
-    reports = [ReportFactory() for _ in range(5)]
+    reports = [ReportFactory(verified=True) for _ in range(5)]
     newest_first = [r.tracking_id for r in reversed(reports)]
     first = client.get(REPORTS, {"page_size": 2}).json()
     assert first["count"] == 5
@@ -497,7 +506,10 @@ def _populate_feed(n: int) -> None:
     regency = RegencyFactory()
     for _ in range(n):
         report = ReportFactory(
-            agency=UnitFactory(parent=agency), category=CategoryFactory(), region=regency
+            verified=True,
+            agency=UnitFactory(parent=agency),
+            category=CategoryFactory(),
+            region=regency,
         )
         ReportEvent.objects.create(
             report=report, action="responded", actor_agency=agency, actor_role="agency_admin"
@@ -536,7 +548,7 @@ def upload(client, report: Report, content: bytes, name: str = "bukti.png", **he
 
 
 def test_owner_uploads_attachment(client):
-    report = ReportFactory(anonymous=True)
+    report = ReportFactory(verified=True, anonymous=True)
     response = upload(
         client, report, png_bytes(), REMOTE_ADDR="203.0.113.5", **bearer(report.reporter)
     )
@@ -568,7 +580,7 @@ def test_upload_without_token_is_401(client):
 
 @pytest.mark.parametrize("role", ["other_citizen", "handling_agency_admin", "national_admin"])
 def test_upload_by_someone_else_who_can_see_it_is_403(client, world, role):
-    report = ReportFactory(reporter=world["reporter"], agency=world["handling"])
+    report = ReportFactory(verified=True, reporter=world["reporter"], agency=world["handling"])
     assert_problem(upload(client, report, png_bytes(), **bearer(world["users"][role])), 403)
     assert not Attachment.objects.exists()
 
@@ -651,7 +663,10 @@ def test_failed_event_write_leaves_no_orphan_file(client, monkeypatch):
 @pytest.mark.parametrize("confidential", [False, True])
 def test_attachment_download_matrix(client, world, role, confidential):
     report = ReportFactory(
-        reporter=world["reporter"], agency=world["handling"], confidential=confidential
+        verified=True,
+        reporter=world["reporter"],
+        agency=world["handling"],
+        confidential=confidential,
     )
     attachment = AttachmentFactory(report=report, original_name="bukti.pdf")
     url = f"{REPORTS}/{report.tracking_id}/attachments/{attachment.pk}"
@@ -676,9 +691,9 @@ def test_attachment_of_another_report_is_404(client):
 
 def test_feed_agency_filter_includes_its_units(client):
     agency = AgencyFactory()
-    by_unit = ReportFactory(agency=UnitFactory(parent=agency))
-    by_agency = ReportFactory(agency=agency)
-    ReportFactory(agency=AgencyFactory())
+    by_unit = ReportFactory(verified=True, agency=UnitFactory(parent=agency))
+    by_agency = ReportFactory(verified=True, agency=agency)
+    ReportFactory(verified=True, agency=AgencyFactory())
     ids = feed_ids(client.get(REPORTS, {"agency": agency.pk}))
     assert ids == {by_unit.tracking_id, by_agency.tracking_id}
     assert feed_ids(client.get(REPORTS, {"agency": 987654})) == set()

@@ -23,7 +23,6 @@ from aduan.notifications.models import Notification
 from aduan.reports.models import Channel, EventAction, Report, Status
 from aduan.reports.selectors import (
     NOTE_AUDIENCE,
-    NoteAudience,
     event_list_for_user,
     report_visibility_q,
     report_visible,

@@ -201,9 +201,11 @@ def test_user_handles_report_needs_a_handling_agency(world):
 
 
 def test_attachments_are_served_only_to_those_who_see_the_report(world):
-    public = AttachmentFactory(report=ReportFactory(reporter=world["owner"]))
+    public = AttachmentFactory(report=ReportFactory(verified=True, reporter=world["owner"]))
     secret = AttachmentFactory(
-        report=ReportFactory(reporter=world["owner"], agency=world["unit"], confidential=True)
+        report=ReportFactory(
+            verified=True, reporter=world["owner"], agency=world["unit"], confidential=True
+        )
     )
     people = world["people"]
     tracking = secret.report.tracking_id
@@ -278,16 +280,23 @@ def regions():
 )
 def test_region_filter_includes_the_regions_inside(regions, code, expected):
     for key, region in regions.items():
-        ReportFactory(title=f"in {key}", region=region)
-    ReportFactory(title="nowhere", region=None)
+        ReportFactory(verified=True, title=f"in {key}", region=region)
+    ReportFactory(verified=True, title="nowhere", region=None)
     assert feed(region_code=code) == expected
 
 
 def test_feed_filters(world):
     unit, ministry = world["unit"], world["unit"].parent
     road, water = CategoryFactory(), CategoryFactory()
-    ReportFactory(title="jalan di unit", agency=unit, category=road, status=Status.DISPOSITIONED)
     ReportFactory(
+        verified=True,
+        title="jalan di unit",
+        agency=unit,
+        category=road,
+        status=Status.DISPOSITIONED,
+    )
+    ReportFactory(
+        verified=True,
         title="air di kementerian",
         agency=ministry,
         category=water,
@@ -296,12 +305,13 @@ def test_feed_filters(world):
         body="Air PDAM mati setiap hari Minggu di seluruh kompleks perumahan kami.",
     )
     ReportFactory(
+        verified=True,
         title="belum diverifikasi",
         classification=Classification.INFORMATION_REQUEST,
         body="Kami ingin tahu jadwal pelayanan KTP elektronik di kecamatan kami.",
     )
-    ReportFactory(title="rahasia di unit", agency=unit, confidential=True)
-    ReportFactory(title="diarsipkan", status=Status.ARCHIVED)
+    ReportFactory(verified=True, title="rahasia di unit", agency=unit, confidential=True)
+    ReportFactory(verified=True, title="diarsipkan", status=Status.ARCHIVED)
 
     everything = {"jalan di unit", "air di kementerian", "belum diverifikasi"}
     assert feed() == everything
@@ -324,8 +334,8 @@ def test_feed_filters(world):
 
 
 def test_feed_is_newest_first(world):
-    first = ReportFactory(title="pertama")
-    second = ReportFactory(title="kedua")
+    first = ReportFactory(verified=True, title="pertama")
+    second = ReportFactory(verified=True, title="kedua")
     assert list(report_list(user=None))[:2] == [second, first]
 
 
@@ -346,7 +356,12 @@ def test_mine_lists_the_callers_own_reports_confidential_and_archived_included(w
 
 def test_feed_renders_without_extra_queries(world, django_assert_num_queries):
     for _ in range(5):
-        ReportFactory(agency=world["unit"], category=CategoryFactory(), region=DistrictFactory())
+        ReportFactory(
+            verified=True,
+            agency=world["unit"],
+            category=CategoryFactory(),
+            region=DistrictFactory(),
+        )
     with django_assert_num_queries(1):
         for report in report_list(user=None):
             assert report.agency.label

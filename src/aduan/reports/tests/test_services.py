@@ -366,14 +366,14 @@ def test_submit_creates_the_report_its_event_and_attachments():
     assert all(a.uploaded_by == reporter for a in report.attachments.all())
 
 
-def test_a_report_sent_to_an_agency_is_dispositioned_to_it():
+def test_a_report_sent_to_an_agency_waits_for_the_national_desk():
     agency = UnitFactory()
     report = submit(agency_id=agency.pk)
     report.refresh_from_db()
-    assert report.status == Status.DISPOSITIONED
-    assert report.agency == agency
-    assert report.requested_agency == agency
-    assert report.events.get().to_status == Status.DISPOSITIONED
+    assert report.status == Status.SUBMITTED
+    assert report.agency is None
+    assert report.requested_agency == agency  # the desk's suggestion
+    assert report.events.get().to_status == Status.SUBMITTED
 
 
 def test_staff_submitting_is_recorded_with_their_agency():

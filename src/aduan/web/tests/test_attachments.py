@@ -22,7 +22,9 @@ def _download(client, viewer, attachment):
 @pytest.mark.parametrize("viewer_name", list(CONFIDENTIAL_ACCESS))
 @pytest.mark.parametrize("confidential", [False, True])
 def test_download_matrix(client, viewers, citizen, agency, viewer_name, confidential):
-    report = ReportFactory(reporter=citizen, agency=agency, confidential=confidential)
+    report = ReportFactory(
+        verified=True, reporter=citizen, agency=agency, confidential=confidential
+    )
     attachment = AttachmentFactory(report=report, original_name="bukti pungli.pdf")
     response = _download(client, viewers[viewer_name], attachment)
 

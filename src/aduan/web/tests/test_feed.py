@@ -26,9 +26,13 @@ def titles(response) -> set[str]:
 
 
 def test_feed_never_shows_a_confidential_report(client, viewers, citizen):
-    ReportFactory(reporter=citizen, title="Laporan terbuka untuk umum")
-    ReportFactory(reporter=citizen, title="Laporan rahasia sekali", confidential=True)
-    ReportFactory(reporter=citizen, title="Laporan yang diarsipkan", status=Status.ARCHIVED)
+    ReportFactory(verified=True, reporter=citizen, title="Laporan terbuka untuk umum")
+    ReportFactory(
+        verified=True, reporter=citizen, title="Laporan rahasia sekali", confidential=True
+    )
+    ReportFactory(
+        verified=True, reporter=citizen, title="Laporan yang diarsipkan", status=Status.ARCHIVED
+    )
     for name, viewer in viewers.items():
         client.logout()
         if viewer is not None:
@@ -37,8 +41,10 @@ def test_feed_never_shows_a_confidential_report(client, viewers, citizen):
 
 
 def test_feed_hides_anonymous_reporters_and_every_contact(client, citizen):
-    ReportFactory(reporter=citizen, title="Laporan anonim tentang sekolah", anonymous=True)
-    ReportFactory(title="Laporan biasa tentang sekolah")
+    ReportFactory(
+        verified=True, reporter=citizen, title="Laporan anonim tentang sekolah", anonymous=True
+    )
+    ReportFactory(verified=True, title="Laporan biasa tentang sekolah")
     client.force_login(citizen)  # even the reporter's own view of the public feed
     html = client.get(FEED).content.decode()
     assert "Laporan anonim tentang sekolah" in html
@@ -53,14 +59,26 @@ def mixed_reports(agency, unit, region_tree, category):
     other_category = CategoryFactory()
     other_agency = AgencyFactory()
     return {
-        "status": ReportFactory(title="Sudah ditanggapi instansi", status=Status.RESPONDED),
-        "agency": ReportFactory(title="Ditangani oleh unit", agency=unit),
-        "other_agency": ReportFactory(title="Ditangani instansi lain", agency=other_agency),
-        "district": ReportFactory(title="Terjadi di Sukasari", region=region_tree["district"]),
-        "other_region": ReportFactory(title="Terjadi di Jakarta", region=region_tree["other"]),
-        "category": ReportFactory(title="Topik infrastruktur", category=category),
-        "other_category": ReportFactory(title="Topik lain sekali", category=other_category),
-        "aspiration": ReportFactory(title="Usulan taman kota baru", classification="aspiration"),
+        "status": ReportFactory(
+            verified=True, title="Sudah ditanggapi instansi", status=Status.RESPONDED
+        ),
+        "agency": ReportFactory(verified=True, title="Ditangani oleh unit", agency=unit),
+        "other_agency": ReportFactory(
+            verified=True, title="Ditangani instansi lain", agency=other_agency
+        ),
+        "district": ReportFactory(
+            verified=True, title="Terjadi di Sukasari", region=region_tree["district"]
+        ),
+        "other_region": ReportFactory(
+            verified=True, title="Terjadi di Jakarta", region=region_tree["other"]
+        ),
+        "category": ReportFactory(verified=True, title="Topik infrastruktur", category=category),
+        "other_category": ReportFactory(
+            verified=True, title="Topik lain sekali", category=other_category
+        ),
+        "aspiration": ReportFactory(
+            verified=True, title="Usulan taman kota baru", classification="aspiration"
+        ),
     }
 
 
@@ -106,16 +124,16 @@ def test_feed_agency_search_without_javascript(client, agency):
 
 def test_feed_pages_by_twenty(client):
     for number in range(45):
-        ReportFactory(title=f"Laporan bernomor urut {number:02d}")
+        ReportFactory(verified=True, title=f"Laporan bernomor urut {number:02d}")
     first = client.get(FEED)
     assert len(titles(first)) == 20
     assert "Laporan bernomor urut 44" in titles(first)  # newest first
     third = client.get(FEED, {"page": 3})
     assert len(titles(third)) == 5
     assert titles(third).isdisjoint(titles(first))
-    html = client.get(FEED, {"page": 2, "status": "submitted"}).content.decode()
-    assert 'href="?status=submitted&amp;page=3"' in html
-    assert 'href="?status=submitted&amp;page=1"' in html
+    html = client.get(FEED, {"page": 2, "status": "dispositioned"}).content.decode()
+    assert 'href="?status=dispositioned&amp;page=3"' in html
+    assert 'href="?status=dispositioned&amp;page=1"' in html
     assert client.get(FEED, {"page": "banyak"}).status_code == 200
 
 
@@ -125,6 +143,7 @@ def _fill(reporter, count: int, agency, region_tree, category) -> None:
     for number in range(count):
         if number % 2:
             ReportFactory(
+                verified=True,
                 reporter=reporter,
                 agency=agency,
                 region=region_tree["district"],
@@ -133,6 +152,7 @@ def _fill(reporter, count: int, agency, region_tree, category) -> None:
             )
         else:
             ReportFactory(
+                verified=True,
                 agency=AgencyFactory(),
                 region=RegencyFactory(parent=region_tree["province"]),
                 category=CategoryFactory(),

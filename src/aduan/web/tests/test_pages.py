@@ -58,7 +58,7 @@ def test_public_pages_render_for_everyone(client, visitor, name):
 
 
 def test_home_has_call_to_action_track_box_and_feed(client):
-    ReportFactory(title="Lampu jalan mati di Jalan Merdeka")
+    ReportFactory(verified=True, title="Lampu jalan mati di Jalan Merdeka")
     html = client.get(reverse("web:home")).content.decode()
     assert f'class="button" href="{reverse("web:report_new")}"' in html
     assert f'action="{reverse("web:track")}"' in html

@@ -237,6 +237,7 @@ def test_a_confidential_report_stays_404_for_a_post(client, citizen, other_citiz
 
 def test_the_current_deadline_on_the_tracking_page(client, citizen, people, agency, frozen):
     report = submitted(citizen)
+    sign_in(client, citizen)  # unverified: the reporter's own page
     page = text(client.get(url(report)))
     assert "Current deadline Verification: 4 December 2026, 23:59 WIB · 3 working days left" in page
     frozen.move_to(dt.datetime(2026, 12, 8, 9, 0, tzinfo=WIB))

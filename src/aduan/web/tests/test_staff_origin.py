@@ -137,7 +137,7 @@ def test_a_web_or_api_report_says_so_in_one_line(
         body=BODY,
         agency_id=agency.pk,
     )
-    sign_in(client, people["agency_admin"])
+    sign_in(client, people["national_admin"])  # unverified: the national desk sees it
     section = origin_section(client.get(staff_page(report)))
     assert section == f"{HEADING} {sentence}"
 
@@ -161,13 +161,14 @@ def test_the_page_costs_the_same_queries_for_one_message_or_five(
 def test_both_pages_share_the_facts_and_only_staff_see_the_agency_history(
     client, people, agency, citizen, category, region_tree
 ):
-    # Addressed to the agency, it goes straight there, the choice kept as requested_agency.
+    # Addressed to the agency, it waits for the national desk, which disposes it there.
     report = submitted(
         citizen,
         agency_id=agency.pk,
         category_id=category.pk,
         region_code="32.73.01",
     )
+    report = wf.report_dispose(report=report, actor=people["national_admin"], agency_id=agency.pk)
     sign_in(client, citizen)
     public = text(client.get(reverse("web:track_detail", args=[report.tracking_id])))
     sign_in(client, people["agency_admin"])

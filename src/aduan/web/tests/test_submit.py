@@ -95,8 +95,9 @@ def test_complete_submission(signed_in, citizen, region_tree, agency, category):
     assert report.incident_date == dt.date(2024, 5, 1)
     assert report.region_id == "32.73.01"
     assert str(report.latitude) == "-6.914744"
-    assert report.requested_agency == agency
-    assert report.status == Status.DISPOSITIONED
+    assert report.requested_agency == agency  # a suggestion to the national desk
+    assert report.status == Status.SUBMITTED
+    assert report.agency is None
     assert report.category == category
     assert report.anonymous is True
     assert report.confidential is True

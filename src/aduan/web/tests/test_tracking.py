@@ -39,6 +39,7 @@ def test_tracking_page_visibility_matrix(
     client, viewers, citizen, agency, viewer_name, confidential, anonymous
 ):
     report = ReportFactory(
+        verified=True,
         reporter=citizen,
         agency=agency,
         confidential=confidential,
@@ -86,15 +87,23 @@ def test_archived_report_is_not_public(client, citizen):
 
 
 def test_timeline_names_roles_and_agencies_never_people(client, viewers, citizen, agency):
-    report = ReportFactory(reporter=citizen, agency=agency)
+    report = ReportFactory(verified=True, reporter=citizen, agency=agency)
     officer = viewers["agency_admin"]
     ReportEvent.objects.create(
         report=report,
         actor=officer,
         actor_role=officer.role,
         actor_agency=agency,
-        action="dispositioned",
-        note="Diteruskan ke bidang jalan.",
+        action="forward",
+        note="Diteruskan ke bidang jalan.",  # between desks: not for the public
+    )
+    ReportEvent.objects.create(
+        report=report,
+        actor=officer,
+        actor_role=officer.role,
+        actor_agency=agency,
+        action="respond",
+        note="Jalan sudah kami tambal.",
     )
     ReportEvent.objects.create(
         report=report,
@@ -106,7 +115,8 @@ def test_timeline_names_roles_and_agencies_never_people(client, viewers, citizen
         is_public=False,
     )
     html = client.get(reverse("web:track_detail", args=[report.tracking_id])).content.decode()
-    assert "Diteruskan ke bidang jalan." in html
+    assert "Jalan sudah kami tambal." in html
+    assert "Diteruskan ke bidang jalan." not in html
     assert "Catatan internal petugas." not in html
     assert officer.full_name not in html
     assert agency.label in html
@@ -117,6 +127,7 @@ def test_timeline_names_roles_and_agencies_never_people(client, viewers, citizen
     client.force_login(officer)
     staff_html = client.get(reverse("web:track_detail", args=[report.tracking_id])).content
     assert "Catatan internal petugas." in staff_html.decode()
+    assert "Diteruskan ke bidang jalan." in staff_html.decode()
 
 
 def test_track_search_box_redirects_to_the_report(client):
@@ -156,6 +167,6 @@ def test_confirmation_page_only_for_the_reporter(client, citizen, other_citizen,
 def test_the_timeline_and_facts_say_which_channel_the_report_came_by(client):
     from aduan.reports.tests.factories import ReportFactory
 
-    report = ReportFactory(channel="sms")
+    report = ReportFactory(verified=True, channel="sms")
     html = client.get(f"/lacak/{report.tracking_id}/").content.decode()
     assert html.count("SMS 1708") == 2  # the facts and the submitted event

@@ -306,13 +306,14 @@ def test_rating_twice_and_reopening_twice_are_409(client, w):
 
 # --- 403: may see the report, may not act ----------------------------------------------
 
-# action → who may see the (public) report but not take the action
+# action → who may see the report but not take the action. The national desk's actions
+# are taken on unverified reports, which only the reporter, the desk and oversight see.
 FORBIDDEN: dict[Action, tuple[str, ...]] = {
-    Action.DISPOSE: ("stranger", "agency_admin", "oversight"),
-    Action.HOLD: ("stranger", "citizen", "oversight"),
-    Action.ARCHIVE: ("stranger", "citizen"),
-    Action.MERGE: ("stranger", "oversight"),
-    Action.SET_FLAGS: ("stranger", "citizen", "oversight"),
+    Action.DISPOSE: ("oversight",),
+    Action.HOLD: ("citizen", "oversight"),
+    Action.ARCHIVE: ("citizen",),
+    Action.MERGE: ("oversight",),
+    Action.SET_FLAGS: ("citizen", "oversight"),
     Action.ACCEPT: ("stranger", "citizen", "other_staff", "oversight", "admin"),
     Action.RETURN: ("stranger", "other_staff", "citizen"),
     Action.FORWARD: ("stranger", "other_staff"),
@@ -331,12 +332,22 @@ FORBIDDEN: dict[Action, tuple[str, ...]] = {
 )
 def test_wrong_capacity_is_403(client, w, action, who):
     arrive, _who, body, _status = SUCCESS[action]
-    report = arrive(w)  # public: everyone here may see it
+    report = arrive(w)
     status_before, events_before = report.status, report.events.count()
     problem = assert_problem(act(client, report, action, body(w, report), getattr(w, who)), 403)
     assert problem["detail"]
     report.refresh_from_db()
     assert (report.status, report.events.count()) == (status_before, events_before)
+
+
+@pytest.mark.parametrize("action", [Action.DISPOSE, Action.HOLD, Action.ARCHIVE, Action.MERGE])
+@pytest.mark.parametrize("who", ["stranger", "agency_admin", "other_staff"])
+def test_an_unverified_report_is_404_to_those_who_may_not_see_it(client, w, action, who):
+    arrive, _who, body, _status = SUCCESS[action]
+    report = arrive(w)
+    assert report.status == "submitted"
+    assert_problem(act(client, report, action, body(w, report), getattr(w, who)), 404)
+    assert report.events.count() == 1
 
 
 def test_unit_officer_may_not_return_forward_or_extend(client, w):
@@ -611,7 +622,8 @@ def test_deadlines_in_the_agencys_time_zone(client, w, zone, offset, response_du
     agency = AgencyFactory(timezone=zone)
     AgencyAdminFactory(agency=agency)
     report = submitted(w)
-    data = client.get(f"{REPORTS}/{report.tracking_id}").json()
+    # Unverified: only the reporter, the national desk and oversight may read it yet.
+    data = client.get(f"{REPORTS}/{report.tracking_id}", **bearer(w.citizen)).json()
     # Tue 1 Dec + 3 working days, the national admin's day (WIB).
     assert data["deadlines"] == {"verification_due": "2026-12-04T23:59:59+07:00"}
     assert data["current_deadline"] == {

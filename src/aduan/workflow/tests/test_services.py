@@ -116,7 +116,7 @@ def test_dispose_sends_to_the_agency_and_starts_its_clocks(w):
         "national_admin",
         admin.agency,
     )
-    assert event.note.startswith(f"{w.unit.name}. Segera.")
+    assert (event.note, event.target_agency) == ("Segera.", w.unit)
 
 
 def test_dispose_corrects_title_and_category_and_sets_the_flags_with_notes(w):
@@ -265,7 +265,8 @@ def test_merge_archives_the_duplicate_and_its_people_follow_the_survivor(w):
     assert (survivor_event.action, survivor_event.is_public) == ("merged_from", False)
     assert survivor.status == S.IN_PROGRESS
     assert notified(w.users[REPORTER], "report_merged")
-    assert notified(follower, "report_merged")
+    # The archived duplicate is no longer public: its follower hears from the survivor.
+    assert not notified(follower, "report_merged")
     assert list(chain_verify()) == []
 
 

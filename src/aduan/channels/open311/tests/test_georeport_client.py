@@ -16,9 +16,11 @@ import pytest
 import requests
 from georeport import GeoReport
 
+from aduan.accounts.tests.factories import NationalAdminFactory
 from aduan.agencies.tests.factories import AgencyFactory
 from aduan.reports.models import EventAction, Report, Status
 from aduan.reports.tests.factories import ReportEventFactory, ReportFactory
+from aduan.workflow.services import report_dispose
 
 from .conftest import DESCRIPTION
 
@@ -116,7 +118,12 @@ def test_a_report_posted_over_http_is_read_back_by_georeport(live_server, post_d
     )
     assert response.status_code == 201, response.text
     [created] = response.json()
-    assert Report.objects.get(tracking_id=created["service_request_id"]).channel == "open311"
+    report = Report.objects.get(tracking_id=created["service_request_id"])
+    assert report.channel == "open311"
+    with pytest.raises(requests.HTTPError) as unverified:  # public once the desk verified it
+        client_for(live_server, "json").get_service_request(report.tracking_id)
+    assert unverified.value.response.status_code == 404
+    report_dispose(report=report, actor=NationalAdminFactory(), agency_id=AgencyFactory().pk)
 
     for fmt in ("json", "xml"):
         read = client_for(live_server, fmt).get_service_request(created["service_request_id"])

@@ -211,13 +211,17 @@ def test_closed_status_and_a_report_without_category_or_location(client, db):
 
 def test_confidential_archived_and_anonymous_reporters_never_show(client, public_report):
     confidential = ReportFactory(
-        confidential=True, body="Laporan rahasia tentang pungutan liar di kantor."
+        verified=True, confidential=True, body="Laporan rahasia tentang pungutan liar di kantor."
     )
-    archived = ReportFactory(status=Status.ARCHIVED)
+    archived = ReportFactory(verified=True, status=Status.ARCHIVED)
     anonymous = ReportFactory(
-        anonymous=True, reporter=UserFactory(full_name="Budi Rahasia", email="budi@rahasia.id")
+        verified=True,
+        anonymous=True,
+        reporter=UserFactory(full_name="Budi Rahasia", email="budi@rahasia.id"),
     )
-    named = ReportFactory(reporter=UserFactory(full_name="Siti Terbuka", email="siti@terbuka.id"))
+    named = ReportFactory(
+        verified=True, reporter=UserFactory(full_name="Siti Terbuka", email="siti@terbuka.id")
+    )
 
     for fmt in ("json", "xml"):
         body = client.get(f"{ROOT}/requests.{fmt}").content.decode()
@@ -270,8 +274,8 @@ def ids_of(client, **params) -> list[str]:
 
 
 def test_filters_by_service_code_and_status(client, categories):
-    light = ReportFactory(category=categories[1], status=Status.SUBMITTED)
-    road = ReportFactory(category=categories[0], status=Status.CLOSED)
+    light = ReportFactory(verified=True, category=categories[1], status=Status.DISPOSITIONED)
+    road = ReportFactory(verified=True, category=categories[0], status=Status.CLOSED)
     assert ids_of(client, service_code="lampu-jalan") == [light.tracking_id]
     assert set(ids_of(client, service_code="lampu-jalan,jalan")) == {
         light.tracking_id,
@@ -283,8 +287,8 @@ def test_filters_by_service_code_and_status(client, categories):
 
 
 def test_service_request_id_overrides_every_other_filter(client, categories):
-    first = ReportFactory(category=categories[0], status=Status.CLOSED)
-    second = ReportFactory(category=categories[1])
+    first = ReportFactory(verified=True, category=categories[0], status=Status.CLOSED)
+    second = ReportFactory(verified=True, category=categories[1])
     ids = f"{first.tracking_id}, {second.tracking_id}"
     assert set(ids_of(client, service_request_id=ids, status="open", service_code="jalan")) == {
         first.tracking_id,
@@ -294,9 +298,9 @@ def test_service_request_id_overrides_every_other_filter(client, categories):
 
 def test_dates_default_to_the_last_90_days_and_filter_by_requested_datetime(client, db):
     with time_machine.travel(dt.datetime(2025, 1, 10, 3, tzinfo=dt.UTC), tick=False):
-        old = ReportFactory()
+        old = ReportFactory(verified=True)
     with time_machine.travel(dt.datetime(2025, 5, 1, 3, tzinfo=dt.UTC), tick=False):
-        recent = ReportFactory()
+        recent = ReportFactory(verified=True)
     with time_machine.travel(dt.datetime(2025, 5, 20, 3, tzinfo=dt.UTC), tick=False):
         assert ids_of(client) == [recent.tracking_id]
         assert ids_of(client, start_date="2025-01-01T00:00:00Z") == [old.tracking_id]
@@ -337,7 +341,7 @@ def test_bad_filters_are_400_errors(client, db, params, field):
 def test_a_nul_in_a_lookup_is_not_found_not_a_server_error(client, categories):
     """PostgreSQL refuses NUL in a query parameter as well: a code, token or filter that
     holds one must answer like any other unknown one (this failed on PostgreSQL only)."""
-    ReportFactory(category=categories[1])
+    ReportFactory(verified=True, category=categories[1])
     for fmt in ("json", "xml"):
         assert client.get(f"{ROOT}/services/jalan%00.{fmt}").status_code == 404
         assert client.get(f"{ROOT}/tokens/abc%00def.{fmt}").status_code == 404
@@ -348,7 +352,7 @@ def test_a_nul_in_a_lookup_is_not_found_not_a_server_error(client, categories):
 
 def test_at_most_the_cap_newest_first(client, db, monkeypatch):
     monkeypatch.setattr(selectors, "MAX_REQUESTS", 3)
-    reports = [ReportFactory() for _ in range(5)]
+    reports = [ReportFactory(verified=True) for _ in range(5)]
     assert ids_of(client) == [r.tracking_id for r in reversed(reports)][:3]
 
 
@@ -357,7 +361,7 @@ def test_the_list_costs_the_same_few_queries_for_many_reports(
 ):
     agency = AgencyFactory()
     for i in range(15):
-        report = ReportFactory(category=categories[i % 2], agency=agency)
+        report = ReportFactory(verified=True, category=categories[i % 2], agency=agency)
         ReportEventFactory(report=report, action=EventAction.RESPONDED, note=f"Tanggapan {i}")
         AttachmentFactory(report=report, content_type="image/png")
     # The session and language lookups of the middleware, plus one query for the list.
@@ -594,8 +598,12 @@ def test_post_with_a_wrong_jurisdiction_is_refused(client, post_data):
     assert not Report.objects.exists()
 
 
-def test_a_posted_report_is_read_back_through_get(client, post_data):
+def test_a_posted_report_is_read_back_through_get_once_the_desk_verified_it(client, post_data):
     tracking_id = json_of(client.post(f"{ROOT}/requests.json", post_data))[0]["service_request_id"]
+    # Not public before the national desk has verified it: unknown to a GeoReport client.
+    assert client.get(f"{ROOT}/requests/{tracking_id}.json").status_code == 404
+    report = Report.objects.get(tracking_id=tracking_id)
+    report_dispose(report=report, actor=NationalAdminFactory(), agency_id=AgencyFactory().pk)
     [item] = json_of(client.get(f"{ROOT}/requests/{tracking_id}.json"))
     assert item["status"] == "open"
     assert item["service_code"] == "lampu-jalan"
