@@ -280,6 +280,10 @@ def _report_context(request: HttpRequest, report: Report, outcome) -> dict:
     forms = action_forms(report=report, user=user, actions=available, bound=bound, staff=True)
     privacy_form = next((f for f in forms if f.action == Action.SET_FLAGS), None)
     suggestion = queue_suggested_agency(report) if Action.DISPOSE in available else None
+    # "Berikutnya": the desk may skip to the next report of the queue without acting.
+    following = None
+    if user.role == Role.NATIONAL_ADMIN and report.status in QUEUE_STATUSES:
+        following = national_queue_next(user=user, after=report)
     calendar, now = calendar_current(), timezone.now()
     deadlines = [
         (d, deadline_countdown(d, calendar=calendar, now=now), d.state == DeadlineState.OPEN)
@@ -310,6 +314,7 @@ def _report_context(request: HttpRequest, report: Report, outcome) -> dict:
         "panel": _action_panel(forms, bound=bound),
         "privacy_form": privacy_form,
         "suggestion": suggestion,
+        "following": following,
         "outcome": outcome,
         "read_only": not available,
     }

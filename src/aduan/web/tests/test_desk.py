@@ -200,6 +200,17 @@ def test_after_an_action_the_desk_lands_on_the_next_report_in_queue_order(
     assert "No reports match." in page
 
 
+def test_the_report_page_links_to_the_next_report_of_the_queue(client, people, citizen):
+    first = submitted(citizen, title="Yang pertama di antrean")
+    second = submitted(citizen, title="Yang kedua di antrean")
+    sign_in(client, people["national_admin"])
+    html = client.get(url(first)).content.decode()
+    assert f'<a href="{url(second)}" rel="next" class="next-in-queue">Next in the queue</a>' in html
+    assert f'href="{url(first)}" rel="next"' in client.get(url(second)).content.decode()
+    wf.report_archive(report=second, actor=people["national_admin"], reason="Laporan ganda.")
+    assert 'rel="next"' not in client.get(url(first)).content.decode()  # alone in the queue
+
+
 def test_agency_staff_stay_on_the_report(client, people, citizen, agency):
     report = disposed(citizen, admin=people["national_admin"], agency=agency)
     submitted(citizen, title="Masih ada di antrean")
