@@ -18,6 +18,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import prefetch_related_objects
+from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -238,10 +239,10 @@ class PanelItem:
     ``_action_panel``.
     """
 
-    name: str  # the anchor (``#dispose``) and the summary's id
+    name: str  # the summary heading's id (``dispose-title``)
     title: str
     template: str
-    form: ActionForm | None = None
+    form: Form | None = None
     open: bool = False
     danger: bool = False
 
@@ -279,6 +280,9 @@ def _report_context(request: HttpRequest, report: Report, outcome) -> dict:
     bound = outcome.form if outcome else None
     forms = action_forms(report=report, user=user, actions=available, bound=bound, staff=True)
     privacy_form = next((f for f in forms if f.action == Action.SET_FLAGS), None)
+    panel = _action_panel(forms, bound=bound)
+    # A form that is not a workflow action is one more line here:
+    # panel.append(PanelItem(name=..., title=..., template=..., form=...)).
     suggestion = queue_suggested_agency(report) if Action.DISPOSE in available else None
     # "Berikutnya": the desk may skip to the next report of the queue without acting.
     following = None
@@ -311,12 +315,12 @@ def _report_context(request: HttpRequest, report: Report, outcome) -> dict:
         "deadlines": deadlines,
         "current": countdown(report, calendar=calendar, now=now),
         "current_deadline": current,
-        "panel": _action_panel(forms, bound=bound),
+        "panel": panel,
         "privacy_form": privacy_form,
         "suggestion": suggestion,
         "following": following,
         "outcome": outcome,
-        "read_only": not available,
+        "read_only": not (panel or privacy_form),
     }
 
 
