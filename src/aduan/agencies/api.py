@@ -45,7 +45,8 @@ def agency_list(
     ),
     limit: int = Query(50, ge=1, le=MAX_LIMIT),
 ):
-    """Active agencies, ordered by name; 404 when ``parent_id`` is not an agency."""
+    """Active agencies, the best match for ``q`` first (else by name); 404 when
+    ``parent_id`` is not an agency."""
     if parent_id is not None and not Agency.objects.filter(pk=parent_id).exists():
         raise NotFound
     agencies = agency_search(

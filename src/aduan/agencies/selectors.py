@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Length, Replace
 from django.utils.translation import gettext as _
 
 from aduan.agencies.models import NON_RECEIVING_KINDS, Agency, AgencyKind
@@ -23,10 +24,11 @@ def agency_search(
     receiving_only: bool = True,
     limit: int = 50,
 ) -> list[Agency]:
-    """Active agencies, by name, with ``parent`` and ``region`` loaded (one query).
+    """Active agencies, with ``parent`` and ``region`` loaded (one query).
 
     - ``q``: words that must each be in the name, short name or code, ignoring case
       (``"bpjs bandung"``); only the first six words count; blank means no filter.
+      The best matches come first (``_ranked``); without ``q``, by name.
     - ``kind``: one ``AgencyKind`` value or several; unknown kinds raise ValidationFailed.
     - ``parent_id``: only the direct units of that agency.
     - ``receiving_only``: leave out the national admin and the oversight bodies, which run
@@ -34,7 +36,8 @@ def agency_search(
     - ``limit``: 1 to 200.
     """
     agencies = Agency.objects.filter(is_active=True).select_related("parent", "region")
-    for term in (q or "").split()[:MAX_TERMS]:
+    terms = (q or "").split()[:MAX_TERMS]
+    for term in terms:
         agencies = agencies.filter(
             Q(name__icontains=term) | Q(short_name__icontains=term) | Q(code__icontains=term)
         )
@@ -52,7 +55,34 @@ def agency_search(
     if receiving_only:
         agencies = agencies.exclude(kind__in=NON_RECEIVING_KINDS)
     limit = max(1, min(int(limit), SEARCH_LIMIT_MAX))
-    return list(agencies.order_by("name", "pk")[:limit])
+    order = _ranked(" ".join(terms)) if terms else ["name", "pk"]
+    return list(agencies.order_by(*order)[:limit])
+
+
+def _ranked(phrase: str) -> list:
+    """Best match first, ranked in the database so the limit keeps the best ones.
+
+    The name, short name or code equal to the typed words, then a name or short name that
+    starts with them, then one where they start a word ("Kota Bandung" in "Pemerintah Kota
+    Bandung"), then any other. Ties: the higher level in the tree first (a government
+    before its offices), then the shorter name (fewer words besides the ones typed), then
+    by name. Without this, "Kota Bandung" listed its city government last of seven.
+    """
+    rank = Case(
+        When(
+            Q(name__iexact=phrase) | Q(short_name__iexact=phrase) | Q(code__iexact=phrase),
+            then=Value(0),
+        ),
+        When(Q(name__istartswith=phrase) | Q(short_name__istartswith=phrase), then=Value(1)),
+        When(
+            Q(name__icontains=f" {phrase}") | Q(short_name__icontains=f" {phrase}"),
+            then=Value(2),
+        ),
+        default=Value(3),
+        output_field=IntegerField(),
+    )
+    depth = Length("path") - Length(Replace("path", Value("/"), Value("")))
+    return [rank.asc(), depth.asc(), Length("name").asc(), "name", "pk"]
 
 
 def agency_get(agency_id: int) -> Agency:

@@ -21,7 +21,7 @@ from aduan.reports.models import TITLE_MAX, Report
 from aduan.sla.policy import sla_days
 from aduan.workflow import services as wf
 from aduan.workflow.models import ResponseTemplate
-from aduan.workflow.selectors import units_for_user
+from aduan.workflow.selectors import queue_suggested_agency, units_for_user
 from aduan.workflow.services import NOTE_MAX
 from aduan.workflow.transitions import Action
 
@@ -215,8 +215,8 @@ class DisposeForm(PrivacyMixin, AgencyPickerMixin, ActionForm):
         self.fields["category_id"].initial = report.category_id
         self.privacy_fields()
         self.order_fields(self.field_order)
-        default = report.suggested_agency_id or report.requested_agency_id
-        self.setup_picker(default=default)
+        suggestion = queue_suggested_agency(report)
+        self.setup_picker(default=suggestion.agency.pk if suggestion else None)
 
     def clean(self):
         data = super().clean()

@@ -10,6 +10,7 @@ goes through ``workflow.services``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 
 from django.conf import settings
@@ -17,8 +18,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import prefetch_related_objects
-from django.http import Http404, HttpRequest, HttpResponse
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -40,13 +43,20 @@ from aduan.reports.selectors import (
 from aduan.sla.models import DeadlineState
 from aduan.sla.selectors import current_deadline
 from aduan.workflow.permissions import actions_available
-from aduan.workflow.selectors import inbox_for_user, national_queue
+from aduan.workflow.selectors import (
+    QUEUE_STATUSES,
+    inbox_for_user,
+    national_queue,
+    national_queue_next,
+    queue_suggested_agency,
+)
 from aduan.workflow.services import report_forward
 from aduan.workflow.transitions import Action
 
-from .action_forms import STAFF_ACTIONS, RespondForm
+from .action_forms import STAFF_ACTIONS, ActionForm, RespondForm
 from .actions import action_forms, action_run
 from .deadlines import calendar_current, countdown, deadline_countdown
+from .desk import queue_rows
 from .staff_forms import BulkAssignForm, WorkListFilterForm
 
 
@@ -82,7 +92,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     filters = WorkListFilterForm(request.GET, user=request.user, queue=True)
     reports = national_queue(user=request.user, filters=filters.filters())
-    page, rows = _rows(request, reports)
+    page = CappedPaginator(reports, settings.ADUAN_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = queue_rows(page)
     return render(
         request,
         "web/staff/queue.html",
@@ -182,11 +193,7 @@ def staff_report(request: HttpRequest, tracking_id: str) -> HttpResponse:
     if request.method == "POST":
         outcome = action_run(request, report=report, allowed=STAFF_ACTIONS, staff=True)
         if outcome.done:
-            fresh = Report.objects.select_related("agency").get(pk=report.pk)
-            if user_handles_report(user=request.user, report=fresh):
-                return redirect("web:staff_report", tracking_id=report.tracking_id)
-            messages.info(request, _("The report has left your agency's inbox."))
-            return redirect("web:staff_inbox")
+            return _after_action(request, before=report)
     return render(
         request,
         "web/staff/report.html",
@@ -195,17 +202,92 @@ def staff_report(request: HttpRequest, tracking_id: str) -> HttpResponse:
     )
 
 
+def _after_action(request: HttpRequest, *, before: Report) -> HttpResponse:
+    """Where the user goes once an action is done (``before``: the report as loaded before).
+
+    The desk moves on: a report that has left the queue (disposed, held, archived,
+    merged) opens the next one in queue order, or the queue with a message when none is
+    left; a one-click disposition from the queue goes back to the queue as it was filtered.
+    Agency staff stay on the report while it is still theirs.
+    """
+    user = request.user
+    fresh = Report.objects.select_related("agency").get(pk=before.pk)
+    if user.role == Role.NATIONAL_ADMIN:
+        if request.POST.get("return_to") == "queue":
+            # Only the filters' query string, re-encoded, after our own path.
+            query = QueryDict(request.POST.get("queue_query", "")).urlencode()
+            return redirect(f"{reverse('web:staff_queue')}?{query}" if query else "web:staff_queue")
+        if before.status in QUEUE_STATUSES and fresh.status not in QUEUE_STATUSES:
+            following = national_queue_next(user=user, after=before)
+            if following is None:
+                messages.info(request, _("The verification queue is empty."))
+                return redirect("web:staff_queue")
+            messages.info(request, _("Next in the queue: %(title)s") % {"title": following.title})
+            return redirect("web:staff_report", tracking_id=following.tracking_id)
+    if user_handles_report(user=user, report=fresh):
+        return redirect("web:staff_report", tracking_id=before.tracking_id)
+    messages.info(request, _("The report has left your agency's inbox."))
+    return redirect("web:staff_inbox")
+
+
+@dataclass(frozen=True)
+class PanelItem:
+    """One entry of the staff report page's action panel: a ``<details>`` with its form.
+
+    ``template`` renders the body with ``form`` (and the page's context). A form that is
+    not a workflow action (e.g. one posting to its own URL) is one more item in
+    ``_action_panel``.
+    """
+
+    name: str  # the summary heading's id (``dispose-title``)
+    title: str
+    template: str
+    form: Form | None = None
+    open: bool = False
+    danger: bool = False
+
+
+ACTION_TEMPLATE = "web/staff/partials/action_form.html"
+# The action most likely wanted now opens first: the step that moves the report on.
+LIKELY_FIRST = (Action.DISPOSE, Action.ACCEPT, Action.RESPOND)
+
+
+def _action_panel(forms: list[ActionForm], *, bound: ActionForm | None) -> list[PanelItem]:
+    """The panel's items in table order. Privacy (``set_flags``) is not among them: it has
+    its own block on the page, shown once with the report's current flags."""
+    forms = [f for f in forms if f.action != Action.SET_FLAGS]
+    if bound is not None and bound.action != Action.SET_FLAGS:
+        opened = bound.action
+    else:
+        opened = next((a for a in LIKELY_FIRST if any(f.action == a for f in forms)), None)
+    return [
+        PanelItem(
+            name=form.name,
+            title=str(form.title),
+            template=ACTION_TEMPLATE,
+            form=form,
+            open=form.action == opened,
+            danger=form.danger,
+        )
+        for form in forms
+    ]
+
+
 def _report_context(request: HttpRequest, report: Report, outcome) -> dict:
     user = request.user
     prefetch_related_objects([report], "deadlines", "rating")
     available = [a for a in actions_available(user=user, report=report) if a in STAFF_ACTIONS]
-    forms = action_forms(
-        report=report,
-        user=user,
-        actions=available,
-        bound=outcome.form if outcome else None,
-        staff=True,
-    )
+    bound = outcome.form if outcome else None
+    forms = action_forms(report=report, user=user, actions=available, bound=bound, staff=True)
+    privacy_form = next((f for f in forms if f.action == Action.SET_FLAGS), None)
+    panel = _action_panel(forms, bound=bound)
+    # A form that is not a workflow action is one more line here:
+    # panel.append(PanelItem(name=..., title=..., template=..., form=...)).
+    suggestion = queue_suggested_agency(report) if Action.DISPOSE in available else None
+    # "Berikutnya": the desk may skip to the next report of the queue without acting.
+    following = None
+    if user.role == Role.NATIONAL_ADMIN and report.status in QUEUE_STATUSES:
+        following = national_queue_next(user=user, after=report)
     calendar, now = calendar_current(), timezone.now()
     deadlines = [
         (d, deadline_countdown(d, calendar=calendar, now=now), d.state == DeadlineState.OPEN)
@@ -233,9 +315,12 @@ def _report_context(request: HttpRequest, report: Report, outcome) -> dict:
         "deadlines": deadlines,
         "current": countdown(report, calendar=calendar, now=now),
         "current_deadline": current,
-        "forms": forms,
+        "panel": panel,
+        "privacy_form": privacy_form,
+        "suggestion": suggestion,
+        "following": following,
         "outcome": outcome,
-        "read_only": not available,
+        "read_only": not (panel or privacy_form),
     }
 
 

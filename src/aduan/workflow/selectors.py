@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from enum import StrEnum
 
 from django.db.models import F, Q, QuerySet
 
@@ -100,6 +101,44 @@ def national_queue(*, user: User, filters: InboxFilters | None = None) -> QueryS
     if not filters.status:
         qs = qs.filter(status__in=QUEUE_STATUSES)
     return _ordered(_narrow(qs, filters))
+
+
+class SuggestionSource(StrEnum):
+    RETURN = "return"  # the agency that returned the report named another
+    REPORTER = "reporter"  # the reporter's own choice on the form
+
+
+@dataclass(frozen=True)
+class AgencySuggestion:
+    agency: Agency
+    source: SuggestionSource
+
+
+def queue_suggested_agency(report: Report) -> AgencySuggestion | None:
+    """The agency the desk is offered for a one-click disposition, and why; the one place
+    that decides it (a model's suggestion would be added here). An agency's suggestion on
+    return outranks the reporter's choice: it comes from someone who read the report."""
+    if report.suggested_agency_id:
+        return AgencySuggestion(report.suggested_agency, SuggestionSource.RETURN)
+    if report.requested_agency_id:
+        return AgencySuggestion(report.requested_agency, SuggestionSource.REPORTER)
+    return None
+
+
+def national_queue_next(*, user: User, after: Report) -> Report | None:
+    """The report after ``after`` in queue order (the queue's head past the end), not
+    ``after`` itself: where the desk goes once it has dealt with a report. ``after``
+    carries its place in the queue as it was before the action (``due_at``, ``pk``)."""
+    queue = national_queue(user=user).exclude(pk=after.pk)
+    if after.due_at is None:
+        later = Q(due_at__isnull=True, pk__gt=after.pk)
+    else:
+        later = (
+            Q(due_at__gt=after.due_at)
+            | Q(due_at=after.due_at, pk__gt=after.pk)
+            | Q(due_at__isnull=True)
+        )
+    return queue.filter(later).first() or queue.first()
 
 
 def units_for_user(*, user: User) -> QuerySet[Agency]:

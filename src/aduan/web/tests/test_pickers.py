@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
+from aduan.agencies.loaders import agencies_load_directory
 from aduan.agencies.models import AgencyKind
 from aduan.agencies.tests.factories import AgencyFactory, NationalAdminAgencyFactory
+from aduan.regions.loaders import regions_load
 
 pytestmark = pytest.mark.django_db
 
@@ -110,3 +114,13 @@ def test_agency_suggestions_drop_a_nul_from_the_query(client, agency, unit):
     response = client.get(AGENCIES, {"agency_q": "jalan\x00"})
     assert response.status_code == 200
     assert f'name="agency_id" value="{unit.pk}"' in response.content.decode()
+
+
+def test_the_dispose_forms_agency_search_lists_the_best_match_first(client):
+    """The staff picker with the real directory: "Kota Bandung" names the city first."""
+    regions_load(villages=False)
+    agencies_load_directory()
+    html = client.get(AGENCIES, {"agency_q": "Kota Bandung", "staff": "1"}).content.decode()
+    listed = re.findall(r'name="agency_id" value="\d+"> ([^<(]+)', html)
+    assert len(listed) == 7
+    assert listed[0].strip() == "Pemerintah Kota Bandung"

@@ -39,15 +39,16 @@ def _refused_or(who: str, response, allowed: set[str], ok: int = 200) -> bool:
 
 
 @pytest.mark.parametrize("who", PEOPLE)
-def test_the_queue_is_for_the_national_admin_and_oversight(client, people, citizen, who):
-    submitted(citizen, title="Sampah menumpuk di pinggir sungai")
+def test_the_queue_is_for_the_national_admin_and_oversight(client, people, citizen, agency, who):
+    submitted(citizen, title="Sampah menumpuk di pinggir sungai", agency_id=agency.pk)
     sign_in(client, people[who])
     response = client.get(QUEUE)
     shown = _refused_or(who, response, {"national_admin", "oversight"})
     assert ("Sampah menumpuk" in response.content.decode()) is shown
     if shown:
-        # Only the national admin gets the quick actions; oversight reads.
-        assert ("Verify and dispose" in text(response)) is (who == "national_admin")
+        # Only the national admin gets the one-click disposition; oversight reads.
+        assert (action_forms(response) == ["dispose"]) is (who == "national_admin")
+        assert "Reporter's choice: Kementerian Pekerjaan Umum" in text(response)
 
 
 @pytest.mark.parametrize("who", PEOPLE)

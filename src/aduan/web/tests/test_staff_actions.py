@@ -90,7 +90,7 @@ def test_dispose_with_the_privacy_switches(client, people, make, agency):
     )
     response = post(client, report, "dispose", **data)
     assert response.status_code == 302
-    assert response["Location"] == url(report)
+    assert response["Location"] == reverse("web:staff_queue")  # the queue is empty now
     report.refresh_from_db()
     assert report.status == Status.DISPOSITIONED
     assert report.agency == agency
@@ -100,8 +100,9 @@ def test_dispose_with_the_privacy_switches(client, people, make, agency):
     event = report.events.get(action=EventAction.DISPOSED)
     assert "Mohon segera." in event.note
     assert "Reporter's identity hidden." in event.note
-    page = text(client.get(url(report)))
+    page = text(client.get(response["Location"]))
     assert "Done: Sent to agency." in page
+    assert "The verification queue is empty." in page
 
 
 def test_dispose_needs_the_privacy_confirmation(client, people, make, agency):
@@ -141,10 +142,11 @@ def test_the_privacy_switches_are_prefilled_from_the_report(client, people, make
     report = make("submitted", anonymous=True, confidential=False)
     sign_in(client, people["national_admin"])
     html = client.get(url(report)).content.decode()
-    assert 'value="hidden" id="id_dispose_anonymous_1" required checked>' in html
-    assert 'value="shown" id="id_dispose_anonymous_0" required>' in html
-    assert 'value="public" id="id_dispose_confidential_0" required checked>' in html
-    assert 'value="confidential" id="id_dispose_confidential_1" required>' in html
+    # The privacy block's switches; the dispose form sends the flags as they are shown.
+    assert 'value="hidden" id="id_set_flags_anonymous_1" required checked>' in html
+    assert 'value="shown" id="id_set_flags_anonymous_0" required>' in html
+    assert 'value="public" id="id_set_flags_confidential_0" required checked>' in html
+    assert 'value="confidential" id="id_set_flags_confidential_1" required>' in html
     assert "I checked anonymity and confidentiality" in html
     assert "The reporter asked: anonymous." in text(client.get(url(report)))
 
@@ -365,8 +367,8 @@ def test_national_admin_comments_but_does_not_see_an_internal_checkbox_for_repor
     html = client.get(url(report)).content.decode()
     assert 'name="internal"' in html  # staff may write internal notes
     assert action_forms(client.get(url(report))) == [
+        "set_flags",  # in the privacy block, above the action panel
         "dispose",
-        "set_flags",
         "hold",
         "archive",
         "merge",

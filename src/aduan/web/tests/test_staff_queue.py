@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.urls import reverse
 
 from aduan.agencies.tests.factories import AgencyFactory
 from aduan.categories.tests.factories import CategoryFactory
 from aduan.reports.models import Status
-from aduan.reports.tests.factories import ReportFactory
+from aduan.reports.tests.factories import AttachmentFactory, ReportFactory
 from aduan.workflow import services as wf
 
-from .staff_helpers import NOW, WIB, disposed, sign_in, submitted, text
+from .staff_helpers import NOW, WIB, action_forms, disposed, sign_in, submitted, text
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 
@@ -72,20 +74,67 @@ def test_returned_reports_come_back_with_the_suggested_agency(client, people, ci
     assert "Suggested on return: Pemerintah Kota Bandung" in page
 
 
+def rows_by_title(response) -> dict[str, str]:
+    """Each row of the queue table, keyed by the report's title (as HTML)."""
+    html = response.content.decode()
+    rows = re.findall(r'<tr class="queue-row.*?</tr>', html, flags=re.S)
+    return {re.search(r'href="/staf/laporan/[0-9A-Z]{10}/">([^<]+)<', r).group(1): r for r in rows}
+
+
+def flags(row: str) -> list[str]:
+    return re.findall(r'<li class="badge flag-([a-z_]+)', row)
+
+
 def test_privacy_flags_are_in_plain_sight(client, people, citizen):
     submitted(citizen, title="Laporan biasa yang terbuka")
     submitted(citizen, title="Laporan rahasia tanpa nama", anonymous=True, confidential=True)
     sign_in(client, people["national_admin"])
-    html = client.get(QUEUE).content.decode()
-    cards = html.split('<li class="card')[1:]
-    plain = next(c for c in cards if "Laporan biasa" in c)
-    private = next(c for c in cards if "Laporan rahasia" in c)
-    assert "Reporter's name shown" in plain
-    assert ">Public<" in plain
+    rows = rows_by_title(client.get(QUEUE))
+    plain, private = rows["Laporan biasa yang terbuka"], rows["Laporan rahasia tanpa nama"]
+    assert flags(plain) == []
     assert "badge-private" not in plain
+    assert flags(private) == ["anonymous", "confidential"]
     assert "Anonymous reporter" in private
     assert ">Confidential<" in private
     assert private.count("badge-private") == 2
+
+
+def test_every_flag_and_only_when_it_applies(client, people, citizen, agency, frozen):
+    with_file = submitted(citizen, title="Laporan dengan foto bukti")
+    AttachmentFactory(report=with_file)
+    ReportFactory(status=Status.SUBMITTED, channel="sms", title="Laporan lewat SMS 1708")
+    returned = disposed(
+        citizen, admin=people["national_admin"], agency=agency, title="Dikembalikan"
+    )
+    wf.report_return(report=returned, actor=people["agency_admin"], reason="Bukan kewenangan kami.")
+    frozen.move_to(dt.datetime(2026, 12, 9, 9, 0, tzinfo=WIB))  # every deadline has passed
+    sign_in(client, people["national_admin"])
+    rows = rows_by_title(client.get(QUEUE))
+    assert flags(rows["Laporan dengan foto bukti"]) == ["attachments", "overdue"]
+    assert flags(rows["Laporan lewat SMS 1708"]) == ["channel"]  # no deadline: never overdue
+    assert "SMS 1708" in rows["Laporan lewat SMS 1708"]
+    assert flags(rows["Dikembalikan"]) == ["returned", "overdue"]
+
+
+def test_the_queue_is_a_table_that_stacks_on_a_phone(client, people, citizen):
+    """One row per report with the six columns; under the breakpoint desk.css shows each
+    row as a card (labels from ``data-label``), so the page never scrolls sideways."""
+    report = submitted(citizen, title="Laporan di dalam tabel")
+    sign_in(client, people["national_admin"])
+    html = client.get(QUEUE).content.decode()
+    assert '<div class="queue-scroll">' in html
+    assert '<table class="queue-table">' in html
+    assert "web/desk.css" in html
+    headers = re.findall(r'<th scope="col">([^<]+)</th>', html)
+    assert headers == ["Tracking number", "Title", "Age", "Deadline", "Suggested agency", "Flags"]
+    row = rows_by_title(client.get(QUEUE))["Laporan di dalam tabel"]
+    assert re.findall(r'data-label="([^"]+)"', row) == headers
+    assert report.tracking_id in row
+    css = Path(finders.find("web/desk.css")).read_text()
+    stacked = css[css.index("@media (max-width: 47.99rem)") :]
+    assert ".queue-table tr" in stacked
+    assert "display: block" in stacked
+    assert 'content: attr(data-label) ": "' in stacked
 
 
 def test_the_reporters_choice_of_agency_is_shown(client, people, citizen, agency):
@@ -161,13 +210,14 @@ def test_pagination(client, people, settings):
     assert "5 reports" in text(first)
 
 
-@pytest.mark.parametrize("rows", [2, 25])
+@pytest.mark.parametrize("rows", [2, 30])
 def test_query_count_does_not_grow_with_rows(
-    client, people, agency, region_tree, rows, django_assert_max_num_queries
+    client, people, agency, region_tree, rows, settings, django_assert_max_num_queries
 ):
+    settings.ADUAN_PAGE_SIZE = 30
     category = CategoryFactory()
     for n in range(rows):
-        ReportFactory(
+        report = ReportFactory(
             status=Status.SUBMITTED if n % 2 else Status.RETURNED,
             title=f"Laporan antrean nomor {n}",
             due_at=NOW + dt.timedelta(days=n),
@@ -176,9 +226,15 @@ def test_query_count_does_not_grow_with_rows(
             requested_agency=agency,
             suggested_agency=agency if n % 2 == 0 else None,
             agency=agency if n % 3 == 0 else None,
+            anonymous=n % 4 == 0,
         )
+        if n % 5 == 0:
+            AttachmentFactory(report=report)
     sign_in(client, people["national_admin"])
-    # session, user, unread notifications, topics, provinces, count, page, days off
-    with django_assert_max_num_queries(8):
+    # session, user, unread notifications, topics, provinces, count, page, attachments,
+    # days off
+    with django_assert_max_num_queries(9):
         response = client.get(QUEUE)
-    assert len(tracking_ids(response)) == min(rows, 20)
+    assert len(tracking_ids(response)) == rows
+    assert action_forms(response) == ["dispose"] * rows  # one click on every row
+    assert response.content.decode().count("flag-attachments") == len(range(0, rows, 5))

@@ -1,0 +1,76 @@
+"""The national desk's verification queue as a table: what each row shows.
+
+A row is the report, its countdown, the agency offered for a one-click disposition
+(``workflow.selectors.queue_suggested_agency``) and its flags. The flags are built in one
+function, ``queue_flags``, so that a new one is one more line there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aduan.reports.models import Attachment, Channel, Report, Status
+from aduan.workflow.selectors import AgencySuggestion, queue_suggested_agency
+
+from .deadlines import Countdown, calendar_current, countdown
+
+
+@dataclass(frozen=True)
+class Flag:
+    key: str  # a stable name for styling and tests: "anonymous", "overdue", …
+    label: str
+    tone: str = ""  # "private" or "alert" to stand out; "" for plain information
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    report: Report
+    countdown: Countdown
+    suggestion: AgencySuggestion | None
+    flags: list[Flag]
+
+
+def queue_flags(report: Report, *, countdown: Countdown, has_attachments: bool) -> list[Flag]:
+    """What the desk should notice before opening the report, in reading order."""
+    flags = []
+    if report.anonymous:
+        flags.append(Flag("anonymous", _("Anonymous reporter"), "private"))
+    if report.confidential:
+        flags.append(Flag("confidential", _("Confidential"), "private"))
+    if has_attachments:
+        flags.append(Flag("attachments", _("Attachments")))
+    if report.channel != Channel.WEB:
+        flags.append(Flag("channel", report.get_channel_display()))
+    if report.status == Status.RETURNED:
+        flags.append(Flag("returned", _("Returned by the agency")))
+    if countdown.overdue:
+        flags.append(Flag("overdue", _("Overdue"), "alert"))
+    return flags
+
+
+def queue_rows(reports: Iterable[Report]) -> list[QueueRow]:
+    """The rows of one page of the queue: one query for the attachments, whatever the
+    number of rows (the queue's queryset already joins the agencies)."""
+    reports = list(reports)
+    with_files = set(
+        Attachment.objects.filter(report__in=[r.pk for r in reports])
+        .values_list("report_id", flat=True)
+        .distinct()
+    )
+    calendar, now = calendar_current(), timezone.now()
+    rows = []
+    for report in reports:
+        cd = countdown(report, calendar=calendar, now=now)
+        rows.append(
+            QueueRow(
+                report=report,
+                countdown=cd,
+                suggestion=queue_suggested_agency(report),
+                flags=queue_flags(report, countdown=cd, has_attachments=report.pk in with_files),
+            )
+        )
+    return rows
