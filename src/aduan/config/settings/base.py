@@ -16,6 +16,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from aduan.config.site import site_url
+
 SRC_DIR = Path(__file__).resolve().parents[3]
 BASE_DIR = SRC_DIR.parent
 VAR_DIR = Path(os.environ.get("ADUAN_VAR_DIR", BASE_DIR / "var"))
@@ -63,7 +65,11 @@ SECRET_KEY = _secret_key()
 DEBUG = env_bool("ADUAN_DEBUG")
 ALLOWED_HOSTS = env_list("ADUAN_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("ADUAN_CSRF_TRUSTED_ORIGINS")
-SITE_URL = os.environ.get("ADUAN_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Links in e-mails, SMS and notifications: ADUAN_SITE_URL, or where the server listens
+# (HOST/PORT, as `make run PORT=8101` sets them). ADUAN_SITE_NAME names the site in
+# allauth's e-mails; both are written to the Sites framework's row at start (core.apps).
+SITE_URL = site_url()
+SITE_NAME = os.environ.get("ADUAN_SITE_NAME", "").strip() or "Aduan"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
