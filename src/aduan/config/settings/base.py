@@ -210,7 +210,11 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_FORMS = {"signup": "aduan.accounts.forms.SignupForm"}
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+SOCIALACCOUNT_ADAPTER = "aduan.accounts.adapters.SocialAccountAdapter"
+# A Google address that matches an account signs in to it (only when Google verified the
+# address) and connects the Google account to it, so the next sign-in finds it by id.
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
 SOCIALACCOUNT_PROVIDERS: dict = {"google": {"SCOPE": ["profile", "email"]}}
 if google_client_id := os.environ.get("ADUAN_GOOGLE_CLIENT_ID"):
     # Google sign-in appears only once it is configured (or a SocialApp is added in admin).
