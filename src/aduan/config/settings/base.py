@@ -11,6 +11,7 @@ import json
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -70,6 +71,9 @@ CSRF_TRUSTED_ORIGINS = env_list("ADUAN_CSRF_TRUSTED_ORIGINS")
 # allauth's e-mails; both are written to the Sites framework's row at start (core.apps).
 SITE_URL = site_url()
 SITE_NAME = os.environ.get("ADUAN_SITE_NAME", "").strip() or "Aduan"
+if "ADUAN_ALLOWED_HOSTS" not in os.environ and (site_host := urlsplit(SITE_URL).hostname):
+    # `make run HOST=192.168.1.5`: the links point there, so the site must answer there.
+    ALLOWED_HOSTS = [*ALLOWED_HOSTS, site_host] if site_host not in ALLOWED_HOSTS else ALLOWED_HOSTS
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -55,25 +55,28 @@ def test_site_domain_keeps_a_port():
 
 
 @pytest.mark.slow
-def test_settings_read_under_make_runs_environment(tmp_path):
+@pytest.mark.parametrize(
+    ("host", "expected_url"),
+    [(ANY_ADDRESS, "http://127.0.0.1:8101"), ("192.168.1.5", "http://192.168.1.5:8101")],
+)
+def test_settings_read_under_make_runs_environment(tmp_path, host, expected_url):
     """The settings module, loaded afresh in a process with ``make run PORT=8101``'s
-    environment, links to port 8101; notification links are built from it."""
+    environment, links to port 8101 (notification and e-mail links are built from
+    ``SITE_URL``), and answers on the host its links name."""
     env = subprocess_env(
         DJANGO_SETTINGS_MODULE="aduan.config.settings.base",
         ADUAN_VAR_DIR=str(tmp_path),
-        HOST=ANY_ADDRESS,
+        HOST=host,
         PORT="8101",
     )
-    result = run_manage(
-        "shell",
-        "-v",
-        "0",
-        "-c",
-        "from django.conf import settings; print(settings.SITE_URL, settings.SITE_NAME)",
-        env=env,
+    code = (
+        "from django.conf import settings; from urllib.parse import urlsplit; "
+        "print(settings.SITE_URL, settings.SITE_NAME, "
+        "urlsplit(settings.SITE_URL).hostname in settings.ALLOWED_HOSTS)"
     )
+    result = run_manage("shell", "-v", "0", "-c", code, env=env)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["http://127.0.0.1:8101", "Aduan"]
+    assert result.stdout.split() == [expected_url, "Aduan", "True"]
 
 
 @pytest.mark.slow
