@@ -71,9 +71,13 @@ CSRF_TRUSTED_ORIGINS = env_list("ADUAN_CSRF_TRUSTED_ORIGINS")
 # allauth's e-mails; both are written to the Sites framework's row at start (core.apps).
 SITE_URL = site_url()
 SITE_NAME = os.environ.get("ADUAN_SITE_NAME", "").strip() or "Aduan"
-if "ADUAN_ALLOWED_HOSTS" not in os.environ and (site_host := urlsplit(SITE_URL).hostname):
+if "ADUAN_ALLOWED_HOSTS" not in os.environ:
     # `make run HOST=192.168.1.5`: the links point there, so the site must answer there.
-    ALLOWED_HOSTS = [*ALLOWED_HOSTS, site_host] if site_host not in ALLOWED_HOSTS else ALLOWED_HOSTS
+    site_host = urlsplit(SITE_URL).hostname or ""
+    if ":" in site_host:
+        site_host = f"[{site_host}]"  # an IPv6 address, written as ALLOWED_HOSTS writes it
+    if site_host and site_host not in ALLOWED_HOSTS:
+        ALLOWED_HOSTS.append(site_host)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

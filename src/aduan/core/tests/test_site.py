@@ -57,7 +57,11 @@ def test_site_domain_keeps_a_port():
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("host", "expected_url"),
-    [(ANY_ADDRESS, "http://127.0.0.1:8101"), ("192.168.1.5", "http://192.168.1.5:8101")],
+    [
+        (ANY_ADDRESS, "http://127.0.0.1:8101"),
+        ("192.168.1.5", "http://192.168.1.5:8101"),
+        ("fd00::5", "http://[fd00::5]:8101"),
+    ],
 )
 def test_settings_read_under_make_runs_environment(tmp_path, host, expected_url):
     """The settings module, loaded afresh in a process with ``make run PORT=8101``'s
@@ -72,7 +76,7 @@ def test_settings_read_under_make_runs_environment(tmp_path, host, expected_url)
     code = (
         "from django.conf import settings; from urllib.parse import urlsplit; "
         "print(settings.SITE_URL, settings.SITE_NAME, "
-        "urlsplit(settings.SITE_URL).hostname in settings.ALLOWED_HOSTS)"
+        "urlsplit(settings.SITE_URL).netloc.rsplit(':', 1)[0] in settings.ALLOWED_HOSTS)"
     )
     result = run_manage("shell", "-v", "0", "-c", code, env=env)
     assert result.returncode == 0, result.stderr
