@@ -15,6 +15,10 @@ What a notification may say:
   copy (behind sign-in) carries them.
 - An excerpt of the report's own text is shown to the reporter only (it is their words);
   staff open the report through the link, where the visibility rule applies.
+- The in-app list has a short text per kind (``notifications/in_app/<kind>.txt``: a
+  sentence and the note the recipient may read) and the row's one link: the staff page
+  of the report for staff, the tracking page for the reporter and followers. E-mail (and
+  the channels that build on it) keep the letter from ``notifications/email/<kind>.txt``.
 """
 
 from __future__ import annotations
@@ -92,10 +96,7 @@ def _render(
         values = {k: v for k, v in values.items() if not k.startswith("reporter")}
     may_carry_text = _may_carry_text(channel=channel, report=report)
 
-    if is_reporter or not values.get("staff_url"):
-        path = reverse("web:track_detail", args=[report.tracking_id]) if report else ""
-    else:
-        path = str(values["staff_url"])
+    path = _link_path(recipient=recipient, report=report, is_reporter=is_reporter, values=values)
     note = values.get("note") or (
         event_note_for(user=recipient, report=report, event=event)
         if event is not None and report is not None
@@ -122,9 +123,27 @@ def _render(
             preferences_link=_absolute(reverse("notifications:preferences")),
         )
         text = render_to_string(f"notifications/email/{kind}.txt", values).strip()
-    subject, _sep, body = text.partition("\n")
+        subject, _sep, body = text.partition("\n")
+        if channel == NotificationChannel.IN_APP:
+            # The list is read on the site: a sentence or two, the note, and the row's
+            # link, without the e-mail's greeting, URLs and footer.
+            body = render_to_string(f"notifications/in_app/{kind}.txt", values)
+            body = re.sub(r"\n\s*\n", "\n", body.strip())
     body = re.sub(r"\n{3,}", "\n\n", body.strip())  # optional blocks leave blank runs
     return Truncator(subject.strip()).chars(200), body + "\n", path
+
+
+def _link_path(
+    *, recipient: User, report: Report | None, is_reporter: bool, values: Mapping[str, Any]
+) -> str:
+    """The page a notification opens: the staff page of the report for staff (or the
+    ``staff_url`` the caller gave), the public tracking page for the reporter and
+    followers (who see there what they may read of it)."""
+    if report is None:
+        return ""
+    if is_reporter or not recipient.is_handling_staff:
+        return reverse("web:track_detail", args=[report.tracking_id])
+    return str(values.get("staff_url") or reverse("web:staff_report", args=[report.tracking_id]))
 
 
 # Set inside ``wanted_cached()``: (kind, recipient ids) → ``_wanted``'s answer.
@@ -218,13 +237,17 @@ def notify(
     existing = _existing_keys(planned)
     now = timezone.now()
     rows = []
-    rendered: dict[tuple[int, bool], tuple[str, str, str]] = {}
+    rendered: dict[tuple[int, bool, bool], tuple[str, str, str]] = {}
     for row_key, (user, channel) in planned.items():
         if row_key in existing:
             continue
-        # The text differs between channels only where one may not carry the report's
-        # text (e-mail of a confidential report): render once per recipient otherwise.
-        variant = (user.pk, _may_carry_text(channel=channel, report=report))
+        # The in-app list has its own short text; the other channels differ only where
+        # one may not carry the report's text (e-mail of a confidential report).
+        variant = (
+            user.pk,
+            channel == NotificationChannel.IN_APP,
+            _may_carry_text(channel=channel, report=report),
+        )
         if variant not in rendered:
             rendered[variant] = _render(
                 kind=kind,

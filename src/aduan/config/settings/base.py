@@ -11,10 +11,13 @@ import json
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from aduan.config.site import site_url
 
 SRC_DIR = Path(__file__).resolve().parents[3]
 BASE_DIR = SRC_DIR.parent
@@ -63,7 +66,18 @@ SECRET_KEY = _secret_key()
 DEBUG = env_bool("ADUAN_DEBUG")
 ALLOWED_HOSTS = env_list("ADUAN_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("ADUAN_CSRF_TRUSTED_ORIGINS")
-SITE_URL = os.environ.get("ADUAN_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Links in e-mails, SMS and notifications: ADUAN_SITE_URL, or where the server listens
+# (HOST/PORT, as `make run PORT=8101` sets them). ADUAN_SITE_NAME names the site in
+# allauth's e-mails; both are written to the Sites framework's row at start (core.apps).
+SITE_URL = site_url()
+SITE_NAME = os.environ.get("ADUAN_SITE_NAME", "").strip() or "Aduan"
+if "ADUAN_ALLOWED_HOSTS" not in os.environ:
+    # `make run HOST=192.168.1.5`: the links point there, so the site must answer there.
+    site_host = urlsplit(SITE_URL).hostname or ""
+    if ":" in site_host:
+        site_host = f"[{site_host}]"  # an IPv6 address, written as ALLOWED_HOSTS writes it
+    if site_host and site_host not in ALLOWED_HOSTS:
+        ALLOWED_HOSTS.append(site_host)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -204,7 +218,11 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_FORMS = {"signup": "aduan.accounts.forms.SignupForm"}
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+SOCIALACCOUNT_ADAPTER = "aduan.accounts.adapters.SocialAccountAdapter"
+# A Google address that matches an account signs in to it (only when Google verified the
+# address) and connects the Google account to it, so the next sign-in finds it by id.
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
 SOCIALACCOUNT_PROVIDERS: dict = {"google": {"SCOPE": ["profile", "email"]}}
 if google_client_id := os.environ.get("ADUAN_GOOGLE_CLIENT_ID"):
     # Google sign-in appears only once it is configured (or a SocialApp is added in admin).

@@ -1,0 +1,41 @@
+"""allauth adapters: how Google sign-in meets Aduan's accounts.
+
+- Google is offered only once configured (``ADUAN_GOOGLE_CLIENT_ID`` or a SocialApp row):
+  until then its login URL is a 404, not allauth's ``SocialApp.DoesNotExist`` (a 500).
+- A Google account becomes a citizen named as Google names them. An e-mail address that
+  is already registered signs in to that account only when Google vouches for the
+  address (allauth's e-mail authentication, which also wipes the password of a local
+  account whose address was never verified, so whoever registered it cannot get in).
+- Staff accounts are never entered through Google: they sign in with their password.
+"""
+
+from __future__ import annotations
+
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.models import SocialApp
+from django.http import Http404
+
+from .models import Role
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def get_provider(self, request, provider, client_id=None):
+        try:
+            return super().get_provider(request, provider, client_id=client_id)
+        except SocialApp.DoesNotExist:
+            raise Http404("This sign-in provider is not configured.") from None
+
+    def authenticate_by_email(self, sociallogin):
+        found = super().authenticate_by_email(sociallogin)
+        if found is not None and found[0].role != Role.CITIZEN:
+            return None
+        return found
+
+    def populate_user(self, request, sociallogin, data):
+        user = super().populate_user(request, sociallogin, data)
+        name = sociallogin.account.extra_data.get("name") or " ".join(
+            part for part in (data.get("first_name"), data.get("last_name")) if part
+        )
+        user.full_name = " ".join(str(name or "").split())[:150]
+        user.role = Role.CITIZEN
+        return user
