@@ -284,10 +284,10 @@ def test_home_is_indonesian_by_default(visitor_client, public_report, accept_lan
     assert ">Daftar</a>" in html
     assert "Sampaikan kepada pemerintah apa yang perlu diperbaiki" in html
     # Model choices are translated too: status and classification of the report card.
-    assert "Belum Terverifikasi" in html
+    assert "Didisposisikan" in html
     assert "Pengaduan" in html
     assert "Sign in" not in html
-    assert "Awaiting verification" not in html
+    assert "Sent to agency" not in html
 
 
 @pytest.mark.django_db
@@ -297,7 +297,7 @@ def test_home_in_english_on_request(client, public_report):
     assert '<html lang="en">' in html
     assert f'href="{reverse("web:report_new")}">Report</a>' in html
     assert ">Sign in</a>" in html
-    assert "Awaiting verification" in html
+    assert "Sent to agency" in html
     assert "Complaint" in html
     assert ">Masuk</a>" not in html
     assert "Belum Terverifikasi" not in html
