@@ -21,8 +21,9 @@ from django.conf import settings
 
 logger = logging.getLogger(__name__)
 
-# Objects beyond this are not a document a citizen scanned: refuse before walking them.
-MAX_OBJECTS = 200_000
+# Objects beyond this are not a document a citizen scanned or an office wrote (500 pages
+# of text take a few thousand); refuse before walking them, the walk costs per object.
+MAX_OBJECTS = 50_000
 # Keys whose presence anywhere makes the file active content.
 _SCRIPT_KEYS = frozenset({"/JS", "/JavaScript", "/XFA"})  # XFA forms run their own scripts
 _EMBEDDED_KEYS = frozenset({"/EmbeddedFiles", "/EF"})
@@ -45,34 +46,33 @@ def max_pages() -> int:
     return settings.ADUAN_PDF_MAX_PAGES
 
 
-def _direct_children(obj) -> Iterator:
-    """The values inside a dictionary, stream dictionary or array."""
-    if isinstance(obj, pikepdf.Array):
-        yield from obj
-    elif isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
-        for key in obj:
-            yield obj.get(key)
-
-
 def _dictionaries(pdf: pikepdf.Pdf) -> Iterator[pikepdf.Dictionary | pikepdf.Stream]:
     """Every dictionary and stream of the file, indirect or nested directly in another:
     each indirect object once (through ``pdf.objects``), direct ones by descending into
-    it without following references (those are visited as objects of their own)."""
-    roots = [pdf.trailer, *pdf.objects]
-    for root in roots:
+    them without following references (those are visited as objects of their own)."""
+    containers = (pikepdf.Dictionary, pikepdf.Array, pikepdf.Stream)
+    for root in [pdf.trailer, *pdf.objects]:
         pending = [root]
         while pending:
             obj = pending.pop()
-            if isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
+            if isinstance(obj, pikepdf.Array):
+                children = list(obj)
+            elif isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
                 yield obj
-            for child in _direct_children(obj):
-                if isinstance(child, pikepdf.Dictionary | pikepdf.Array | pikepdf.Stream) and (
-                    not child.is_indirect
-                ):
-                    pending.append(child)
+                children = [obj.get(key) for key in obj]
+            else:
+                continue
+            pending.extend(
+                child
+                for child in children
+                if isinstance(child, containers) and not child.is_indirect
+            )
 
 
-def _check_active_content(pdf: pikepdf.Pdf) -> None:
+def _refuse_active_content_and_strip_metadata(pdf: pikepdf.Pdf) -> None:
+    """One pass over the file (the walk is what costs): refuse active content, and
+    collect the metadata entries, removed once the whole file has passed."""
+    holders = []
     for obj in _dictionaries(pdf):
         keys = set(obj.keys())
         action = obj.get("/S")
@@ -82,18 +82,17 @@ def _check_active_content(pdf: pikepdf.Pdf) -> None:
             raise PdfRefused("launch")
         if keys & _EMBEDDED_KEYS or obj.get("/Subtype") == pikepdf.Name.FileAttachment:
             raise PdfRefused("embedded")
-
-
-def _strip_metadata(pdf: pikepdf.Pdf) -> None:
+        if not keys.isdisjoint(_METADATA_KEYS):
+            holders.append(obj)
+    for obj in holders:
+        for key in _METADATA_KEYS:
+            if key in obj:
+                del obj[key]
     # The trailer keeps only the catalogue: /Info goes, and so does anything else a
     # writer put there (qpdf writes /Size and /ID itself).
     for key in list(pdf.trailer.keys()):
         if key != "/Root":
             del pdf.trailer[key]
-    for obj in _dictionaries(pdf):
-        for key in _METADATA_KEYS:
-            if key in obj:
-                del obj[key]
 
 
 def pdf_clean(data: bytes) -> bytes:
@@ -108,15 +107,15 @@ def pdf_clean(data: bytes) -> bytes:
         try:
             if pdf.is_encrypted:  # opened with an empty user password: still encrypted
                 raise PdfRefused("encrypted")
-            if len(pdf.objects) > MAX_OBJECTS:
+            # /Size first: it costs nothing, while counting the objects wraps each.
+            if int(pdf.trailer.get("/Size", 0)) > MAX_OBJECTS or len(pdf.objects) > MAX_OBJECTS:
                 raise PdfRefused("damaged", "too many objects")
             pages = len(pdf.pages)
             if pages == 0:
                 raise PdfRefused("damaged", "no pages")
             if pages > max_pages():
                 raise PdfRefused("pages")
-            _check_active_content(pdf)
-            _strip_metadata(pdf)
+            _refuse_active_content_and_strip_metadata(pdf)
             out = io.BytesIO()
             # A fixed /ID from the content: the original's may identify the machine.
             pdf.save(out, deterministic_id=True)

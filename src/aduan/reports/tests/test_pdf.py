@@ -146,3 +146,11 @@ def test_the_messages_are_in_indonesian():
     with translation.override("id"):
         message = refusal(pdf_bytes()[:300])
     assert message == "dokumen.pdf: berkas PDF rusak atau tidak bisa dibaca."
+
+
+def test_a_file_of_too_many_objects_is_refused_before_it_is_walked(monkeypatch):
+    from aduan.reports import pdf as pdf_module
+
+    monkeypatch.setattr(pdf_module, "MAX_OBJECTS", 10)
+    assert refusal(pdf_bytes(pages=4)) == "dokumen.pdf: the PDF file is damaged or cannot be read."
+    assert prepare_upload(name="dua.pdf", chunks=[pdf_bytes(pages=1)]).data
