@@ -7,6 +7,12 @@ bytes are (JPEG, PNG, PDF, MP4), never for what its name or the browser claims. 
 whose extension announces another type than the content is refused, so that what the
 reporter believes they sent is what the agency receives.
 
+PDFs are parsed and rewritten without their metadata (``pdf.py``); one that does not
+parse, is encrypted or carries JavaScript, launch actions or embedded files is refused.
+
+Every refusal names the file once, in the message itself, so that every channel (web
+form, API, e-mail, X) can show it as it is.
+
 MP4 files cannot be re-encoded here. Every box a player does not need (``udta``,
 ``meta``, ``uuid`` …, where phones write the location, make and model) is blanked in
 place into a ``free`` box of the same size, so every offset in the file stays valid;
@@ -32,6 +38,8 @@ from PIL import Image, ImageOps
 from aduan.core.errors import PayloadTooLarge, ValidationFailed
 
 from .models import Attachment, Report
+from .pdf import PdfRefused, pdf_clean
+from .pdf import max_pages as max_pdf_pages
 
 logger = logging.getLogger(__name__)
 
@@ -188,6 +196,26 @@ def _damaged(message: str) -> ValidationFailed:
     return ValidationFailed(message, field_errors={"file": [message]})
 
 
+def _pdf_refusal(reason: str, shown: str) -> str:
+    messages = {
+        "damaged": _("%(name)s: the PDF file is damaged or cannot be read."),
+        "encrypted": _(
+            "%(name)s: the PDF file is encrypted or password-protected; send it without a password."
+        ),
+        "javascript": _("%(name)s: the PDF file contains JavaScript, which is not accepted."),
+        "launch": _(
+            "%(name)s: the PDF file contains an action that starts a program, which is not "
+            "accepted."
+        ),
+        "embedded": _(
+            "%(name)s: the PDF file contains embedded files, which are not accepted; send "
+            "each file separately."
+        ),
+        "pages": _("%(name)s: the PDF file has more than %(n)d pages."),
+    }
+    return messages[reason] % {"name": shown, "n": max_pdf_pages()}
+
+
 def _upright(image: Image.Image) -> Image.Image:
     """The picture turned as its EXIF orientation says; as it is if that tag is unreadable
     (the broken EXIF block is dropped with the rest, so the photo itself is still fine)."""
@@ -199,14 +227,15 @@ def _upright(image: Image.Image) -> Image.Image:
         return image
 
 
-def _reencode_image(data: bytes, content_type: str) -> bytes:
-    damaged = _("The image is damaged or not a real image.")
+def _reencode_image(data: bytes, content_type: str, shown: str) -> bytes:
+    damaged = _("%(name)s: the image is damaged or not a real image.") % {"name": shown}
+    too_many_pixels = _("%(name)s: the image has too many pixels.") % {"name": shown}
     try:
         with Image.open(io.BytesIO(data), formats=_PIL_FORMATS[content_type]) as probe:
             probe.verify()
         with Image.open(io.BytesIO(data), formats=_PIL_FORMATS[content_type]) as image:
             if image.width * image.height > MAX_IMAGE_PIXELS:
-                raise _damaged(_("The image has too many pixels."))
+                raise _damaged(too_many_pixels)
             # Shrink first (JPEG decodes straight to the smaller size), then turn the
             # picture upright: the orientation tag is lost with the rest of the EXIF.
             image.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
@@ -230,7 +259,7 @@ def _reencode_image(data: bytes, content_type: str) -> bytes:
     except ValidationFailed:
         raise
     except Image.DecompressionBombError as exc:
-        raise _damaged(_("The image has too many pixels.")) from exc
+        raise _damaged(too_many_pixels) from exc
     except Exception as exc:
         # Untrusted bytes: Pillow reports damage through many exception types (OSError,
         # SyntaxError, ValueError, struct.error …). Whatever it is, the file is refused.
@@ -238,9 +267,12 @@ def _reencode_image(data: bytes, content_type: str) -> bytes:
         raise _damaged(damaged) from exc
 
 
-def _check_pdf(data: bytes) -> None:
-    if b"%%EOF" not in data[-2048:]:
-        raise _damaged(_("The PDF file is incomplete or damaged."))
+def _clean_pdf(data: bytes, shown: str) -> bytes:
+    try:
+        return pdf_clean(data)
+    except PdfRefused as refused:
+        logger.info("PDF refused: %s", refused)
+        raise _damaged(_pdf_refusal(refused.reason, shown)) from refused
 
 
 def _mp4_boxes(data: bytes | bytearray, start: int, end: int, *, top: bool = False):
@@ -345,9 +377,9 @@ def _clean_mp4_box_tree(data: bytearray, start: int, end: int, parent: bytes, de
             _clean_mp4_box_tree(data, payload_start, box_end, kind, depth + 1)
 
 
-def _clean_mp4(data: bytes) -> bytes:
+def _clean_mp4(data: bytes, shown: str) -> bytes:
     """Check the box chain (``ftyp`` first, a ``moov`` and media data) and strip metadata."""
-    broken = _("The video file is incomplete or damaged.")
+    broken = _("%(name)s: the video file is incomplete or damaged.") % {"name": shown}
     try:
         kinds = [kind for kind, *_rest in _mp4_boxes(data, 0, len(data), top=True)]
         if not kinds or kinds[0] != b"ftyp" or b"moov" not in kinds or b"mdat" not in kinds:
@@ -368,7 +400,7 @@ def prepare_upload(
     """Read an upload (at most the configured size), recognise it by its bytes and clean it.
 
     Raises ``PayloadTooLarge`` past the limit (without reading more than one chunk past
-    it) and ``ValidationFailed`` for anything else, with a message naming the file.
+    it) and ``ValidationFailed`` for anything else, with a message naming the file once.
     """
     limit = settings.ADUAN_ATTACHMENT_MAX_BYTES
     shown = _base_name(name) or _("the file")
@@ -398,11 +430,11 @@ def prepare_upload(
         )
     _check_name_matches(name, content_type)
     if content_type.startswith("image/"):
-        data = _reencode_image(data, content_type)
+        data = _reencode_image(data, content_type, shown)
     elif content_type == "application/pdf":
-        _check_pdf(data)
+        data = _clean_pdf(data, shown)
     else:
-        data = _clean_mp4(data)
+        data = _clean_mp4(data, shown)
     return PreparedFile(name=_safe_name(name, content_type), content_type=content_type, data=data)
 
 

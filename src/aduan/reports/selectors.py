@@ -72,6 +72,15 @@ def report_visibility_q(*, user: AnyUser) -> Q:
     return visible
 
 
+def agency_handles_report(*, agency: Agency, report: Report) -> bool:
+    """Whether ``agency`` handles ``report`` now: it is the handling agency or above it.
+    Also what an agency's own system (its webhooks) may be told about."""
+    if not report.agency_id:
+        return False
+    # An empty path would be a prefix of every agency's: never widen access on bad data.
+    return bool(agency.path) and report.agency.path.startswith(agency.path)
+
+
 def user_handles_report(*, user: AnyUser, report: Report) -> bool:
     """Whether ``user`` works on ``report`` as staff: national admin, oversight, or staff of
     the handling agency or of an agency above it. Seeing a public report is not enough."""
@@ -80,12 +89,11 @@ def user_handles_report(*, user: AnyUser, report: Report) -> bool:
     assert isinstance(user, User)
     if user.role in (Role.NATIONAL_ADMIN, Role.OVERSIGHT):
         return True
-    if not (user.is_agency_staff and user.agency_id and report.agency_id):
+    if not (user.is_agency_staff and user.agency_id):
         return False
-    if user.agency_id == report.agency_id:
+    if user.agency_id == report.agency_id:  # the common case, without loading either
         return True
-    staff_path = user.agency.path
-    return bool(staff_path) and report.agency.path.startswith(staff_path)
+    return agency_handles_report(agency=user.agency, report=report)
 
 
 def report_visible(*, user: AnyUser, report: Report) -> bool:

@@ -53,7 +53,7 @@ def prepare_files(uploads) -> list[PreparedFile]:
             prepared.append(prepare_uploaded_file(upload))
         except (ValidationFailed, PayloadTooLarge) as exc:
             messages = [m for ms in exc.field_errors.values() for m in ms] or [exc.message]
-            problems.extend(f"{upload.name}: {message}" for message in messages)
+            problems.extend(messages)  # each names the file already
     if problems:
         raise ValidationFailed(field_errors={"files": problems})
     return prepared

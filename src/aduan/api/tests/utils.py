@@ -7,6 +7,7 @@ import io
 from PIL import Image
 
 from aduan.accounts.services import token_create
+from aduan.reports.tests.factories import pdf_bytes
 
 PROBLEM = "application/problem+json"
 
@@ -36,4 +37,4 @@ def png_bytes(size: tuple[int, int] = (8, 8)) -> bytes:
     return out.getvalue()
 
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+PDF_BYTES = pdf_bytes()

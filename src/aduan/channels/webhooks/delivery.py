@@ -14,6 +14,10 @@ race and stops, so two workers (or a task and the sweep) never post the same att
   failed attempt like the others, logged with its traceback. In the sweep, an attempt
   that crashes outright (the database went away) is logged and counted as ``error``, and
   the sweep goes on with the rest of its batch.
+- The payload is built at each attempt from the report as it is then
+  (``payloads.delivery_payload``). If the endpoint's agency no longer handles the report
+  (returned to the desk, disposed elsewhere), the delivery is ``withdrawn``: nothing is
+  posted, and it is not a failure of the endpoint.
 - A worker that died mid-request leaves the row ``sending``; after ``CLAIM_TIMEOUT`` the
   sweep puts it back to ``pending``. Webhooks are delivered AT LEAST once: a receiver
   may see a delivery again and must treat ``X-Aduan-Delivery`` as its idempotency key
@@ -42,6 +46,7 @@ from aduan.core.errors import ValidationFailed
 from aduan.core.retry import MAX_ATTEMPTS, backoff_after, worker_id
 
 from .models import DeliveryState, WebhookDelivery, WebhookEndpoint
+from .payloads import delivery_payload, delivery_withdrawn
 from .signing import signature_headers
 from .urlguard import open_connection, url_check
 
@@ -61,9 +66,9 @@ def _max_failures() -> int:
 
 
 def delivery_body(delivery: WebhookDelivery) -> bytes:
-    """The exact bytes that are signed and posted."""
+    """The exact bytes that are signed and posted, built now (see the module docstring)."""
     return json.dumps(
-        delivery.payload,
+        delivery_payload(delivery),
         cls=DjangoJSONEncoder,
         ensure_ascii=False,
         separators=(",", ":"),
@@ -101,7 +106,7 @@ def _post(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> tuple[int | N
 
 def delivery_attempt(*, delivery_id: int, worker: str | None = None) -> str:
     """Post one delivery if it is due and nobody else has it. Returns ``sent``, ``retry``,
-    ``failed`` or ``not_claimed``."""
+    ``failed``, ``withdrawn`` or ``not_claimed``."""
     worker = worker or worker_id()
     now = timezone.now()
     claimed = WebhookDelivery.objects.filter(
@@ -117,8 +122,22 @@ def delivery_attempt(*, delivery_id: int, worker: str | None = None) -> str:
     )
     if not claimed:
         return "not_claimed"
-    delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
+    delivery = WebhookDelivery.objects.select_related(
+        "endpoint__agency",
+        "report__agency",
+        "report__category",
+        "report__region",
+        "report__reporter",
+        "report_event",
+    ).get(pk=delivery_id)
     endpoint = delivery.endpoint
+    mine = WebhookDelivery.objects.filter(
+        pk=delivery_id, state=DeliveryState.SENDING, claimed_by=worker
+    )
+    if delivery_withdrawn(delivery):
+        logger.info("webhook delivery %s withdrawn: the agency no longer handles it", delivery_id)
+        mine.update(state=DeliveryState.WITHDRAWN, claimed_at=None, claimed_by="")
+        return "withdrawn"
     started = time.monotonic()
     try:
         status_code, error = _post(endpoint, delivery)
@@ -126,9 +145,6 @@ def delivery_attempt(*, delivery_id: int, worker: str | None = None) -> str:
         logger.exception("webhook delivery %s: the attempt raised", delivery_id)
         status_code, error = None, f"{type(exc).__name__}: {exc}"
     elapsed_ms = int((time.monotonic() - started) * 1000)
-    mine = WebhookDelivery.objects.filter(
-        pk=delivery_id, state=DeliveryState.SENDING, claimed_by=worker
-    )
     if not error:
         mine.update(
             state=DeliveryState.SENT,

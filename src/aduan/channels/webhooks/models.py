@@ -8,9 +8,14 @@ event — in the same transaction as the state change — and a worker posts it 
 (``delivery.py``)::
 
     pending ──claim──▶ sending ──▶ sent         (2xx)
-       ▲                  │  └───▶ failed       (6 attempts: 1 m, 5 m, 30 m, 2 h, 12 h apart)
-       └── back-off ──────┘
+       ▲                  │  ├───▶ failed       (6 attempts: 1 m, 5 m, 30 m, 2 h, 12 h apart)
+       └── back-off ──────┘  └───▶ withdrawn    (the agency no longer handles the report)
     pending ──▶ cancelled    (the endpoint was disabled, by an admin or automatically)
+
+A delivery stores only what identifies its event (kind, key, moment, the report and its
+timeline event, a reminder's deadline); the payload is built at each attempt from the
+report as it is then (``payloads.delivery_payload``), so a retry never repeats a name or
+a note that the report's flags have since withdrawn.
 
 ``idempotency_key`` (the event's key + the endpoint) is unique: the same event written
 twice gives one delivery.
@@ -107,6 +112,7 @@ class DeliveryState(models.TextChoices):
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
     CANCELLED = "cancelled", _("Cancelled")
+    WITHDRAWN = "withdrawn", _("Withdrawn: the agency no longer handles the report")
 
 
 class WebhookDelivery(models.Model):
@@ -125,7 +131,18 @@ class WebhookDelivery(models.Model):
         blank=True,
         related_name="+",
     )
-    payload = models.JSONField(_("payload"))
+    # What identifies the event (the payload itself is built at each attempt).
+    event_key = models.CharField(_("event id"), max_length=200)
+    occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now)
+    report_event = models.ForeignKey(
+        "reports.ReportEvent",
+        verbose_name=_("timeline event"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    details = models.JSONField(_("details"), default=dict, blank=True)
     idempotency_key = models.CharField(max_length=200, unique=True)
     state = models.CharField(
         _("state"), max_length=16, choices=DeliveryState.choices, default=DeliveryState.PENDING

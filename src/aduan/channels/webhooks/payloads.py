@@ -3,14 +3,17 @@
 The payload is a notice, not a copy of the file: it names the report (tracking id,
 title, status, classification, category, region, handling agency, deadlines, links) so
 that the agency's system can fetch the full report through the API with its integration
-token, where the one visibility rule applies. Deliberately:
+token, where the one visibility rule applies. It is built at each attempt from the
+report as it is then (``delivery_payload``). Deliberately:
 
 - the report's text and attachments are not in it;
 - the reporter is named only when the report is not anonymous, and then by name only
   (``reports.selectors.reporter_visibility`` for someone who is not the national admin);
   never an e-mail address, phone number or NIK;
-- the note of the event is included for the reporter's comments and answers (the agency
-  must read them to act) and for reminders, never for internal events.
+- the event's note is what a handler may read (``event_note_readable``, the agency's
+  system handles the report), except on a confidential report: as in e-mail, its texts
+  do not leave the site;
+- an agency that no longer handles the report is told nothing (``delivery_withdrawn``).
 """
 
 from __future__ import annotations
@@ -23,13 +26,15 @@ from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
 from aduan.reports.models import EventAction, Report, ReportEvent
-from aduan.reports.selectors import ReporterVisibility, reporter_visibility
+from aduan.reports.selectors import (
+    ReporterVisibility,
+    agency_handles_report,
+    event_note_readable,
+    reporter_visibility,
+)
 from aduan.sla.selectors import current_deadline, deadlines_for_report
 
-from .models import WebhookEvent
-
-# The events whose note the agency needs in the payload.
-_NOTE_ACTIONS = frozenset({EventAction.COMMENTED, EventAction.ANSWERED})
+from .models import WebhookDelivery, WebhookEvent
 
 
 def _absolute(path: str) -> str:
@@ -100,13 +105,38 @@ def event_payload(
     if event is not None:
         body["event"]["action"] = event.action
         body["event"]["actor_role"] = event.actor_role or None
-        if event.action in _NOTE_ACTIONS and event.is_public:
-            body["event"]["note"] = event.note
+        note = event_note_readable(event=event, handler=True)
+        if note and not (report is not None and report.confidential):
+            body["event"]["note"] = note
     if extra:
         body["event"].update(extra)
     if report is not None:
         body["report"] = report_payload(report)
     return body
+
+
+def delivery_withdrawn(delivery: WebhookDelivery) -> bool:
+    """Whether the endpoint's agency may no longer be told about the delivery's report
+    (returned to the desk, disposed elsewhere, moved out of its branch)."""
+    return delivery.report is not None and not agency_handles_report(
+        agency=delivery.endpoint.agency, report=delivery.report
+    )
+
+
+def delivery_payload(delivery: WebhookDelivery) -> dict[str, Any]:
+    """The payload of ``delivery`` as of now: its event, the report's current state."""
+    extra = dict(delivery.details or {})
+    if delivery.event == WebhookEvent.PING:
+        agency = delivery.endpoint.agency
+        extra["agency"] = {"id": agency.pk, "name": agency.name}
+    return event_payload(
+        event_kind=delivery.event,
+        key=delivery.event_key,
+        occurred_at=delivery.occurred_at,
+        report=delivery.report,
+        event=delivery.report_event,
+        extra=extra,
+    )
 
 
 def webhook_event_for(*, notification_kind: str, event: ReportEvent | None) -> str | None:

@@ -18,12 +18,13 @@ def endpoint_list(*, agency: Agency) -> QuerySet[WebhookEndpoint]:
 
 def delivery_log(*, endpoint: WebhookEndpoint, failed_only: bool = False) -> list[WebhookDelivery]:
     """The endpoint's last ``LOG_SIZE`` deliveries, newest first; ``failed_only``: those
-    that failed for good, were cancelled, or whose last attempt failed."""
+    that failed for good, were cancelled, or whose last attempt failed (a withdrawn
+    delivery is no failure)."""
     deliveries = WebhookDelivery.objects.filter(endpoint=endpoint)
     if failed_only:
-        deliveries = deliveries.exclude(state=DeliveryState.SENT).exclude(
-            state=DeliveryState.PENDING, attempts=0
-        )
+        deliveries = deliveries.exclude(
+            state__in=[DeliveryState.SENT, DeliveryState.WITHDRAWN]
+        ).exclude(state=DeliveryState.PENDING, attempts=0)
     return list(
         deliveries.select_related("report")
         .only(

@@ -33,7 +33,7 @@ from aduan.core.errors import InvalidTransition, NotFound, PermissionDenied, Val
 
 from .delivery import deliveries_enqueue, endpoint_deactivate
 from .models import SUBSCRIBABLE_EVENTS, WebhookDelivery, WebhookEndpoint, WebhookEvent
-from .payloads import event_payload, webhook_event_for
+from .payloads import webhook_event_for
 from .urlguard import url_check
 
 if TYPE_CHECKING:
@@ -168,13 +168,8 @@ def webhook_send_test(*, actor: User, endpoint_id: int) -> WebhookDelivery:
     delivery = WebhookDelivery.objects.create(
         endpoint=endpoint,
         event=WebhookEvent.PING,
-        payload=event_payload(
-            event_kind=WebhookEvent.PING,
-            key=key,
-            occurred_at=timezone.now(),
-            report=None,
-            extra={"agency": {"id": endpoint.agency_id, "name": endpoint.agency.name}},
-        ),
+        event_key=key,
+        occurred_at=timezone.now(),
         idempotency_key=f"{key}:{endpoint.pk}",
     )
     transaction.on_commit(partial(deliveries_enqueue, [delivery.pk]), robust=True)
@@ -207,23 +202,20 @@ def _emit(
     ]
     if not endpoints:
         return []
-    payload = event_payload(
-        event_kind=event_kind,
-        key=key,
-        occurred_at=event.created_at if event is not None else timezone.now(),
-        report=report,
-        event=event,
-        extra=extra,
-    )
+    occurred_at = event.created_at if event is not None else timezone.now()
     written, created_ids = [], []
     for endpoint in endpoints:
+        # Only what identifies the event: the payload is built at each attempt.
         delivery, created = WebhookDelivery.objects.get_or_create(
             idempotency_key=f"{key}:{endpoint.pk}"[:200],
             defaults={
                 "endpoint": endpoint,
                 "event": event_kind,
+                "event_key": key[:200],
+                "occurred_at": occurred_at,
                 "report": report,
-                "payload": payload,
+                "report_event": event,
+                "details": extra or {},
             },
         )
         written.append(delivery)

@@ -291,6 +291,8 @@ ADUAN_API_LOGIN_RATE = os.environ.get("ADUAN_API_LOGIN_RATE", "10/m")
 ADUAN_API_REGISTER_RATE = os.environ.get("ADUAN_API_REGISTER_RATE", "10/h")
 ADUAN_ATTACHMENT_MAX_BYTES = int(os.environ.get("ADUAN_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
 ADUAN_ATTACHMENT_MAX_COUNT = int(os.environ.get("ADUAN_ATTACHMENT_MAX_COUNT", 5))
+# An uploaded PDF with more pages is refused (aduan.reports.pdf).
+ADUAN_PDF_MAX_PAGES = int(os.environ.get("ADUAN_PDF_MAX_PAGES", 500))
 ADUAN_PAGE_SIZE = 20
 # Lists count at most this many rows ("10.000+"): an exact COUNT(*) over millions is slow.
 ADUAN_COUNT_CAP = int(os.environ.get("ADUAN_COUNT_CAP", "10000"))
@@ -372,4 +374,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("ADUAN_LOG_LEVEL", "INFO")},
+    # qpdf announces itself at INFO when loaded; its warnings about damaged files stay.
+    "loggers": {"pikepdf": {"level": "WARNING"}},
 }

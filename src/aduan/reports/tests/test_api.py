@@ -22,7 +22,7 @@ from aduan.api.tests.utils import PDF_BYTES, assert_problem, bearer, png_bytes
 from aduan.categories.tests.factories import CategoryFactory
 from aduan.regions.tests.factories import ProvinceFactory, RegencyFactory
 from aduan.reports.models import Attachment, Channel, Report, ReportEvent, Status
-from aduan.reports.tests.factories import AttachmentFactory, ReportFactory
+from aduan.reports.tests.factories import AttachmentFactory, ReportFactory, pdf_bytes
 from aduan.sla.models import DeadlineKind
 from aduan.sla.services import deadline_cancel, deadline_start
 
@@ -585,6 +585,22 @@ def test_upload_by_someone_else_who_can_see_it_is_403(client, world, role):
     assert not Attachment.objects.exists()
 
 
+def test_an_uploaded_pdf_is_checked_and_stored_without_its_author(client):
+    report = ReportFactory(anonymous=True)
+    headers = bearer(report.reporter)
+    launch = pdf_bytes(launch=True)
+    body = assert_problem(upload(client, report, launch, "surat.pdf", **headers), 422)
+    [message] = body["errors"]["file"]
+    assert message.startswith("surat.pdf: the PDF file contains an action that starts a program")
+    assert message.count("surat.pdf") == 1
+    signed = pdf_bytes(author="Siti Rahmawati", xmp_author="Siti Rahmawati")
+    assert upload(client, report, signed, "surat.pdf", **headers).status_code == 201
+    attachment = Attachment.objects.get(report=report)
+    stored = attachment.file.read()
+    assert b"Siti Rahmawati" not in stored
+    assert (attachment.size, attachment.content_type) == (len(stored), "application/pdf")
+
+
 def test_upload_to_invisible_report_is_404(client):
     report = ReportFactory(confidential=True)
     assert_problem(upload(client, report, png_bytes(), **bearer(UserFactory())), 404)
@@ -675,7 +691,7 @@ def test_attachment_download_matrix(client, world, role, confidential):
         assert_problem(response, 404)
         return
     assert response.status_code == 200
-    assert b"".join(response.streaming_content) == b"%PDF-1.4\n%%EOF\n"
+    assert b"".join(response.streaming_content) == PDF_BYTES
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("attachment;")
     assert 'filename="bukti.pdf"' in response["Content-Disposition"]

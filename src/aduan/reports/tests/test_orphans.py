@@ -18,12 +18,12 @@ from aduan.reports.orphans import (
     folders_for_minute,
     orphans_sweep,
 )
-from aduan.reports.tests.factories import ReportFactory
+from aduan.reports.tests.factories import ReportFactory, pdf_bytes
 from aduan.workflow.sweep import sweep_run
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = pdf_bytes()
 
 
 @pytest.fixture(autouse=True)

@@ -37,7 +37,7 @@ from aduan.reports.models import (
     Status,
 )
 from aduan.reports.services import report_submit, report_validate
-from aduan.reports.tests.factories import ReportFactory
+from aduan.reports.tests.factories import ReportFactory, pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -311,7 +311,7 @@ def jpeg() -> PreparedFile:
 
 
 def pdf() -> PreparedFile:
-    return prepare_upload(name="surat.pdf", chunks=[b"%PDF-1.4\ntrailer<<>>\n%%EOF\n"])
+    return prepare_upload(name="surat.pdf", chunks=[pdf_bytes()])
 
 
 def submit(reporter=None, **overrides) -> Report:

@@ -8,6 +8,8 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from aduan.reports.tests.factories import pdf_bytes
+
 
 def png_upload(name: str = "foto.png") -> SimpleUploadedFile:
     buffer = io.BytesIO()
@@ -26,7 +28,7 @@ def jpeg_with_gps(name: str = "rumah.jpg") -> SimpleUploadedFile:
 
 
 def pdf_upload(name: str = "bukti.pdf") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n", "application/pdf")
+    return SimpleUploadedFile(name, pdf_bytes(), "application/pdf")
 
 
 def stored_files(path: str = "") -> list[str]:

@@ -4,10 +4,12 @@ message (409 for a move the status does not allow), with nothing half-saved."""
 from __future__ import annotations
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from aduan.agencies.tests.factories import AgencyFactory
 from aduan.reports.models import Attachment, EventAction, ReportEvent, Status
+from aduan.reports.tests.factories import pdf_bytes
 from aduan.workflow import services as wf
 
 from .helpers import pdf_upload
@@ -324,6 +326,35 @@ def test_respond_with_a_file(client, people, make):
     assert reverse("web:attachment_download", args=[attachment.pk]) in page
     response = post(client, report, "respond", body="Satu tanggapan lagi yang cukup panjang.")
     assert_refused(response, report, Status.RESPONDED)
+
+
+def test_a_staff_upload_goes_through_the_pdf_check(client, people, make):
+    report = make("in_progress")
+    sign_in(client, people["agency_admin"])
+    embedded = SimpleUploadedFile("lampiran.pdf", pdf_bytes(embedded_file=True))
+    response = client.post(
+        url(report),
+        {
+            "action": "respond",
+            "body": "Jalan sudah kami tambal, lihat lampiran.",
+            "files": [embedded],
+        },
+    )
+    page = response.content.decode()
+    assert "lampiran.pdf: the PDF file contains embedded files" in page
+    assert "lampiran.pdf: lampiran.pdf" not in page
+    assert not Attachment.objects.filter(report=report).exists()
+    signed = SimpleUploadedFile("berita-acara.pdf", pdf_bytes(author="Kepala Dinas Budi"))
+    response = client.post(
+        url(report),
+        {
+            "action": "respond",
+            "body": "Jalan sudah kami tambal, lihat lampiran.",
+            "files": [signed],
+        },
+    )
+    assert response.status_code == 302
+    assert b"Kepala Dinas Budi" not in Attachment.objects.get(report=report).file.read()
 
 
 def test_respond_too_short_keeps_nothing(client, people, make):

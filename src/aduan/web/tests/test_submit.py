@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.core.files.storage import default_storage
@@ -14,6 +15,7 @@ from PIL import Image
 from aduan.agencies.tests.factories import NationalAdminAgencyFactory
 from aduan.core.errors import RateLimited
 from aduan.reports.models import Attachment, Report, ReportEvent, Status
+from aduan.reports.tests.factories import pdf_bytes
 
 from .helpers import jpeg_with_gps, pdf_upload, png_upload, stored_files
 
@@ -321,3 +323,30 @@ def test_files_land_on_disk_under_media_root(signed_in, disk_storage):
     assert len(on_disk) == 1
     assert on_disk[0].name.endswith(".png")
     assert "foto" not in on_disk[0].name  # stored under a random name
+
+
+def test_refused_files_are_named_once_and_pdfs_are_checked(signed_in, settings):
+    data = valid_data()
+    data["files"] = [
+        SimpleUploadedFile("malware.jpg", b"MZ\x90\x00\x03" + bytes(60), "image/jpeg"),
+        SimpleUploadedFile("skrip.pdf", pdf_bytes(open_action_js=True), "application/pdf"),
+    ]
+    response = signed_in.post(URL, data)
+    assert response.status_code == 422
+    html = response.content.decode()
+    [field_error] = re.findall(r'<p class="error" id="id_files_error">(.*?)</p>', html, re.S)
+    assert "malware.jpg is not accepted: only JPEG or PNG photos" in field_error
+    assert field_error.count("malware.jpg") == 1
+    assert "skrip.pdf: the PDF file contains JavaScript, which is not accepted." in field_error
+    assert field_error.count("skrip.pdf") == 1
+    assert_nothing_stored(settings)
+
+
+def test_a_pdf_from_the_form_is_stored_without_its_author(signed_in):
+    data = valid_data()
+    data["files"] = [SimpleUploadedFile("surat.pdf", pdf_bytes(author="Siti Rahmawati"))]
+    assert signed_in.post(URL, data).status_code == 302
+    attachment = Attachment.objects.get()
+    stored = attachment.file.read()
+    assert b"Siti Rahmawati" not in stored
+    assert attachment.size == len(stored)

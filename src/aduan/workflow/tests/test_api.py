@@ -30,6 +30,7 @@ from aduan.regions.tests.factories import ProvinceFactory, RegencyFactory
 from aduan.reports.audit import chain_verify
 from aduan.reports.models import Attachment, Rating, Report, ReportEvent, Status
 from aduan.reports.services import report_submit
+from aduan.reports.tests.factories import pdf_bytes
 from aduan.workflow import services as wf
 from aduan.workflow.transitions import TRANSITIONS, Action
 
@@ -729,6 +730,21 @@ def test_response_files_are_checked(client, w, settings):
     report.refresh_from_db()
     assert report.status == Status.IN_PROGRESS
     assert not Attachment.objects.filter(report=report).exists()
+
+
+def test_response_files_go_through_the_pdf_check(client, w):
+    report = in_progress(w)
+    scripted = SimpleUploadedFile("berita-acara.pdf", pdf_bytes(javascript=True))
+    problem = assert_problem(
+        respond_with_files(client, report, w.agency_admin, files=[scripted]), 422
+    )
+    assert problem["errors"] == {
+        "files": ["berita-acara.pdf: the PDF file contains JavaScript, which is not accepted."]
+    }
+    signed = SimpleUploadedFile("berita-acara.pdf", pdf_bytes(author="Kepala Dinas Budi"))
+    response = respond_with_files(client, report, w.agency_admin, files=[signed])
+    assert response.status_code == 200, response.content
+    assert b"Kepala Dinas Budi" not in Attachment.objects.get(report=report).file.read()
 
 
 def test_response_with_files_permissions(client, w):

@@ -19,7 +19,7 @@ from aduan.reports.attachments import prepare_upload
 from aduan.reports.audit import chain_verify
 from aduan.reports.models import Attachment, Rating, Report, ReportFollower, Status
 from aduan.reports.selectors import event_list_for_user
-from aduan.reports.tests.factories import ReportFactory
+from aduan.reports.tests.factories import ReportFactory, pdf_bytes
 from aduan.sla.models import Deadline, DeadlineKind, DeadlineState
 from aduan.workflow import services as wf
 
@@ -41,7 +41,7 @@ pytestmark = pytest.mark.django_db
 
 S = Status
 OPEN, MET, CANCELLED = DeadlineState.OPEN, DeadlineState.MET, DeadlineState.CANCELLED
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PDF = pdf_bytes()
 
 
 def end_of(day: int) -> dt.datetime:

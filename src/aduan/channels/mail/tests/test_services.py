@@ -26,7 +26,7 @@ from aduan.channels.mail.thread import thread_answers
 from aduan.channels.models import ChannelIdentity, InboundMessage, InboundStatus
 from aduan.core.retry import BACKOFF
 from aduan.reports.models import Channel, EventAction, Report, ReportEvent, Status
-from aduan.reports.tests.factories import ReportFactory
+from aduan.reports.tests.factories import ReportFactory, pdf_bytes
 from aduan.workflow.services import report_comment
 
 from .conftest import BODY, INTAKE, TITLE, jpeg_with_gps, mail, raw, replying_to, sent_about
@@ -149,8 +149,9 @@ def test_attachments_are_checked_like_uploads_and_refused_ones_are_listed(
             attachments=[
                 ("foto.jpg", photo, "image/jpeg"),
                 ("surat.jpg", b"<html><body>bukan foto</body></html>", "image/jpeg"),
-                ("dokumen.pdf", b"%PDF-1.4\n1 0 obj\n%%EOF\n", "application/pdf"),
-                ("lagi.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf"),
+                ("skrip.pdf", pdf_bytes(open_action_js=True), "application/pdf"),
+                ("dokumen.pdf", pdf_bytes(author="Budi Santoso"), "application/pdf"),
+                ("lagi.pdf", pdf_bytes(), "application/pdf"),
             ]
         )
     )
@@ -161,9 +162,12 @@ def test_attachments_are_checked_like_uploads_and_refused_ones_are_listed(
     assert data.startswith(b"\xff\xd8")
     assert b"SERIAL-12345" not in data
     assert b"GPS" not in data
+    # The PDF went through the same check: parsed, and stored without its author.
+    assert b"Budi Santoso" not in stored[1].file.read()
     [answer] = mailoutbox
     assert "These attachments were not accepted:" in answer.body
     assert "surat.jpg is not accepted" in answer.body
+    assert "skrip.pdf: the PDF file contains JavaScript, which is not accepted." in answer.body
     assert "lagi.pdf: a report can have at most 2 attachments." in answer.body
 
 

@@ -16,12 +16,19 @@ from aduan.channels.webhooks.delivery import (
     delivery_attempt,
     delivery_body,
 )
-from aduan.channels.webhooks.models import DeliveryState, WebhookDelivery, WebhookEndpoint
+from aduan.channels.webhooks.models import (
+    DeliveryState,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
+from aduan.channels.webhooks.selectors import delivery_log
 from aduan.channels.webhooks.services import webhook_send_test
 from aduan.channels.webhooks.signing import signature_headers, signature_verify
 from aduan.core.retry import BACKOFF
+from aduan.workflow import services as wf
 
-from .helpers import disposed, endpoint_for
+from .helpers import disposed, endpoint_for, submitted
 
 pytestmark = pytest.mark.django_db
 
@@ -372,3 +379,102 @@ def test_a_retry_that_cannot_be_enqueued_is_still_a_counted_failure(people, rece
     delivery.refresh_from_db()
     assert (delivery.state, delivery.last_status_code) == ("pending", 500)
     assert WebhookEndpoint.objects.get(pk=endpoint.pk).failure_count == 1
+
+
+# --- Each attempt says what the report is now -------------------------------------------
+
+
+def _failed_once(people, receiver, *, events=None, **report_kwargs):
+    """A delivery whose first attempt the receiver refused (500), and the moment it is
+    due again."""
+    endpoint, receiver.secret = endpoint_for(people.city_admin, receiver.url, events=events)
+    receiver.statuses = [500]
+    report = disposed(people, **report_kwargs)
+    delivery = WebhookDelivery.objects.get(endpoint=endpoint)
+    assert delivery_attempt(delivery_id=delivery.pk) == "retry"
+    return endpoint, report, delivery, timezone.now() + BACKOFF[0] + dt.timedelta(seconds=1)
+
+
+def test_a_retry_after_the_report_was_made_anonymous_does_not_name_the_reporter(people, receiver):
+    _endpoint, report, delivery, due = _failed_once(people, receiver)
+    first = receiver.received[0].json["report"]
+    assert (first["anonymous"], first["reporter"]) == (False, {"name": "Siti Rahmawati"})
+
+    wf.report_set_flags(report=report, actor=people.national_admin, anonymous=True)
+    with time_machine.travel(due):
+        assert deliveries_deliver_pending() == {"sent": 1}
+    retry = receiver.received[1]
+    assert retry.verified
+    assert retry.headers["X-Aduan-Delivery"] == str(delivery.pk)
+    assert retry.json["report"]["anonymous"] is True
+    assert retry.json["report"]["reporter"] is None
+    assert b"Siti" not in retry.body
+
+
+def test_a_retry_after_the_report_was_made_confidential_leaves_the_note_out(people, receiver):
+    endpoint, receiver.secret = endpoint_for(
+        people.city_admin, receiver.url, events=[WebhookEvent.COMMENTED]
+    )
+    report = wf.report_accept(report=disposed(people), actor=people.city_admin)
+    receiver.statuses = [500]
+    wf.report_comment(report=report, actor=people.citizen, body="Rumah saya nomor 12, mohon dicek.")
+    delivery = WebhookDelivery.objects.get(endpoint=endpoint)
+    assert delivery_attempt(delivery_id=delivery.pk) == "retry"
+    first = receiver.received[0].json
+    assert first["event"]["note"] == "Rumah saya nomor 12, mohon dicek."
+    assert first["report"]["confidential"] is False
+
+    wf.report_set_flags(report=report, actor=people.national_admin, confidential=True)
+    with time_machine.travel(timezone.now() + BACKOFF[0] + dt.timedelta(seconds=1)):
+        assert deliveries_deliver_pending() == {"sent": 1}
+    retry = receiver.received[1].json
+    assert retry["report"]["confidential"] is True
+    assert "note" not in retry["event"]
+    assert "Rumah saya" not in receiver.received[1].body.decode()
+
+
+def test_the_desks_note_to_the_agency_reaches_its_system(people, receiver):
+    """The agency's system handles the report: it reads what the agency's staff read."""
+    endpoint, receiver.secret = endpoint_for(people.city_admin, receiver.url)
+    wf.report_dispose(
+        report=submitted(people),
+        actor=people.national_admin,
+        agency_id=people.city.pk,
+        note="Mohon koordinasi dengan kecamatan.",
+    )
+    delivery = WebhookDelivery.objects.get(endpoint=endpoint)
+    assert delivery_attempt(delivery_id=delivery.pk) == "sent"
+    assert receiver.received[0].json["event"]["note"] == "Mohon koordinasi dengan kecamatan."
+
+
+def test_a_retry_to_an_agency_that_no_longer_handles_the_report_is_withdrawn(people, receiver):
+    endpoint, report, delivery, due = _failed_once(people, receiver)
+    wf.report_return(
+        report=report, actor=people.city_admin, reason="Bukan kewenangan pemerintah kota."
+    )
+    with time_machine.travel(due):
+        assert deliveries_deliver_pending() == {"withdrawn": 1}
+        assert deliveries_deliver_pending() == {}
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.WITHDRAWN
+    assert delivery.attempts == 2  # the attempt was made, and nothing was posted
+    assert len(receiver.received) == 1
+    endpoint.refresh_from_db()
+    assert endpoint.is_active
+    assert endpoint.failure_count == 1  # a withdrawal is not the receiver's failure
+    # Not in the log of failures either.
+    assert delivery_log(endpoint=endpoint, failed_only=True) == []
+
+
+def test_a_report_moved_to_a_unit_is_still_delivered_to_the_agency_above(people, receiver):
+    endpoint, report, delivery, due = _failed_once(people, receiver)
+    report = wf.report_accept(report=report, actor=people.city_admin)
+    wf.report_forward(report=report, actor=people.city_admin, agency_id=people.unit.pk)
+    with time_machine.travel(due):
+        delivery_attempt(delivery_id=delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.SENT
+    retry = receiver.received[-1]
+    assert retry.headers["X-Aduan-Delivery"] == str(delivery.pk)
+    assert retry.json["report"]["agency"]["name"] == people.unit.name
+    assert endpoint.pk == delivery.endpoint_id

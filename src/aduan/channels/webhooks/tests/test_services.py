@@ -19,6 +19,7 @@ from aduan.channels.webhooks.models import (
     WebhookEndpoint,
     WebhookEvent,
 )
+from aduan.channels.webhooks.payloads import delivery_payload
 from aduan.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from aduan.reports.models import ReportEvent
 from aduan.sla.models import Deadline, DeadlineKind, DeadlineState
@@ -60,8 +61,8 @@ def test_the_agency_and_the_agencies_above_it_hear_of_a_disposition(people):
     delivery = deliveries(city)[0]
     assert delivery.report == report
     assert delivery.state == DeliveryState.PENDING
-    assert delivery.payload["event"]["kind"] == "report.disposed"
-    assert delivery.payload["event"]["actor_role"] == Role.NATIONAL_ADMIN
+    assert delivery_payload(delivery)["event"]["kind"] == "report.disposed"
+    assert delivery_payload(delivery)["event"]["actor_role"] == Role.NATIONAL_ADMIN
 
 
 def test_an_agency_below_does_not_hear_of_its_parents_reports(people):
@@ -100,13 +101,13 @@ def test_comments_and_answers_carry_their_note(people):
     )
     wf.report_answer(report=report, actor=people.citizen, body="Belum selesai, masih berlubang.")
 
-    events = [(d.event, d.payload["event"].get("note")) for d in deliveries(endpoint)]
+    events = [(d.event, delivery_payload(d)["event"].get("note")) for d in deliveries(endpoint)]
     assert events == [
         (WebhookEvent.DISPOSED, None),
         (WebhookEvent.COMMENTED, "Sudah seminggu, mohon dicek."),
         (WebhookEvent.ANSWERED, "Belum selesai, masih berlubang."),
     ]
-    answered = deliveries(endpoint)[-1].payload["report"]
+    answered = delivery_payload(deliveries(endpoint)[-1])["report"]
     assert answered["status"] == report.__class__.objects.get(pk=report.pk).status
 
 
@@ -118,7 +119,7 @@ def test_a_closed_report_is_a_status_change(people):
     )
     wf.report_close(report=report, actor=people.citizen)
     assert deliveries(endpoint)[-1].event == WebhookEvent.STATUS_CHANGED
-    assert deliveries(endpoint)[-1].payload["report"]["status"] == "closed"
+    assert delivery_payload(deliveries(endpoint)[-1])["report"]["status"] == "closed"
 
 
 def test_the_same_event_twice_is_one_delivery(people):
@@ -159,7 +160,7 @@ def test_a_deadline_reminder_is_delivered_once(people):
         assert sweep_run(now=moment).reminded == 0
     reminders = [d for d in deliveries(endpoint) if d.event == WebhookEvent.DEADLINE_REMINDER]
     assert len(reminders) == 1
-    payload = reminders[0].payload
+    payload = delivery_payload(reminders[0])
     assert payload["event"]["deadline"]["kind"] == "response"
     assert dt.datetime.fromisoformat(payload["event"]["deadline"]["due_at"]) == deadline.due_at
     assert payload["report"]["tracking_id"] == report.tracking_id
@@ -174,9 +175,9 @@ def test_a_payload_never_names_an_anonymous_reporter(people):
     wf.report_comment(report=report, actor=people.citizen, body="Mohon segera ditindaklanjuti.")
     assert len(deliveries(endpoint)) == 2
     for delivery in deliveries(endpoint):
-        text = json.dumps(delivery.payload)
-        assert delivery.payload["report"]["reporter"] is None
-        assert delivery.payload["report"]["anonymous"] is True
+        text = json.dumps(delivery_payload(delivery))
+        assert delivery_payload(delivery)["report"]["reporter"] is None
+        assert delivery_payload(delivery)["report"]["anonymous"] is True
         for secret in ("Siti", "siti@example.id", "6281234567890"):
             assert secret not in text
 
@@ -184,7 +185,7 @@ def test_a_payload_never_names_an_anonymous_reporter(people):
 def test_a_payload_names_a_named_reporter_by_name_only(people):
     endpoint, _s = endpoint_for(people.city_admin, PUBLIC_URL)
     disposed(people)
-    payload = deliveries(endpoint)[0].payload
+    payload = delivery_payload(deliveries(endpoint)[0])
     assert payload["report"]["reporter"] == {"name": "Siti Rahmawati"}
     text = json.dumps(payload)
     assert "siti@example.id" not in text

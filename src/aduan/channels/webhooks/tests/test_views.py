@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from aduan.accounts.models import ApiToken
 from aduan.channels.webhooks.models import DeliveryState, WebhookDelivery, WebhookEndpoint
+from aduan.channels.webhooks.payloads import delivery_payload
 
 from .helpers import ALL_EVENTS, disposed, endpoint_for
 
@@ -150,7 +151,7 @@ def test_send_test_event_queues_a_ping(client, people, endpoint):
     assert response["Location"] == reverse("webhooks:endpoint_log", args=[endpoint.pk])
     delivery = WebhookDelivery.objects.get()
     assert delivery.event == "ping"
-    assert delivery.payload["event"]["agency"]["name"] == people.city.name
+    assert delivery_payload(delivery)["event"]["agency"]["name"] == people.city.name
 
 
 def test_the_delivery_log_in_a_bounded_number_of_queries(
