@@ -27,6 +27,7 @@ from aduan.accounts.models import Role, User
 from aduan.agencies.models import Agency
 from aduan.core.errors import NotFound
 from aduan.core.tracking import normalise_tracking_id
+from aduan.regions.models import ANCESTORS
 
 from .models import VERIFIED_STATUSES, Attachment, EventAction, Report, ReportEvent
 
@@ -159,7 +160,7 @@ def report_list(*, user: AnyUser, filters: FeedFilters | None = None) -> QuerySe
         terms = [term[:50] for term in filters.q.split()[:8]]
         for term in terms:
             qs = qs.filter(Q(title__icontains=term) | Q(body__icontains=term))
-    return qs.select_related("agency", "category", "region", "reporter").order_by(
+    return qs.select_related("agency", "category", f"region__{ANCESTORS}", "reporter").order_by(
         "-created_at", "-id"
     )
 
@@ -171,7 +172,9 @@ def report_get_for_user(*, user: AnyUser, tracking_id: str) -> Report:
         raise NotFound
     report = (
         reports_visible_to(user=user)
-        .select_related("agency", "requested_agency", "category", "region", "reporter")
+        .select_related(
+            "agency", "requested_agency", "category", f"region__{ANCESTORS}", "reporter"
+        )
         .prefetch_related(
             Prefetch(
                 "events",

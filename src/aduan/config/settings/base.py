@@ -66,7 +66,7 @@ CSRF_TRUSTED_ORIGINS = env_list("ADUAN_CSRF_TRUSTED_ORIGINS")
 SITE_URL = os.environ.get("ADUAN_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "aduan.core.admin_site.AduanAdminConfig",  # django.contrib.admin, 403 for the signed-in
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
