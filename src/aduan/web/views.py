@@ -125,7 +125,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
     if "refresh" in request.POST:
         # Without JavaScript, the region and agency pickers come back here to load the
         # next level's options: show the form again as typed, without judging it yet.
-        form = ReportForm(initial=request.POST.dict())
+        form = ReportForm(initial=request.POST.dict(), kept_count=len(kept))
         return _report_form(request, form, token=token, kept=kept, refreshed=True)
 
     form = ReportForm(request.POST, request.FILES, kept_count=len(kept))
@@ -161,7 +161,16 @@ def report_new(request: HttpRequest) -> HttpResponse:
     return _report_form(request, form, token=token, kept=kept, status=status)
 
 
-def _report_form(request, form, *, token: str, kept: list, status: int = 200, **extra):
+def _report_form(
+    request: HttpRequest,
+    form: ReportForm,
+    *,
+    token: str,
+    kept: list,
+    status: int = 200,
+    **extra,
+) -> HttpResponse:
+    """The report form with the files kept for it (ADR 0012) and the limits site.js checks."""
     context = {
         "form": form,
         "upload_token": token,

@@ -91,3 +91,12 @@ def test_files_nobody_came_back_for_are_removed_after_a_day(client):
     assert list(PendingUpload.objects.values_list("pk", flat=True)) != [old.pk]
     assert PendingUpload.objects.count() == 1
     assert len(stored_files()) == 1
+
+
+def test_kept_files_survive_the_no_javascript_picker_reload(client):
+    client.force_login(UserFactory())
+    token, kept = _failed_attempt(client)
+    data = _data(upload_token=token, keep_upload=kept, refresh="region", province="")
+    html = client.post(URL, data).content.decode()
+    assert f'name="keep_upload" value="{kept[0]}" checked' in html
+    assert PendingUpload.objects.count() == 1
