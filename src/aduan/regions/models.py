@@ -49,6 +49,11 @@ def timezone_for_code(code: str) -> str:
     return "Asia/Jakarta"
 
 
+# What a list must select with its regions so that ``full_name`` reads no more rows: up to
+# three levels above a village. ``select_related(f"region__{ANCESTORS}")``.
+ANCESTORS = "parent__parent__parent"
+
+
 class Region(models.Model):
     code = models.CharField(_("code"), max_length=13, primary_key=True)
     name = models.CharField(_("name"), max_length=100)
@@ -95,3 +100,13 @@ class Region(models.Model):
     def display_name(self) -> str:
         """Names come upper-case from Kemendagri for provinces and regencies."""
         return title_name(self.name) if self.name.isupper() else self.name
+
+    @property
+    def full_name(self) -> str:
+        """``Sukasari, Kota Bandung, Jawa Barat``: this region and those above it, nearest
+        first (a district alone is ambiguous across regencies). Lists select ``ANCESTORS``."""
+        names, region = [], self
+        while region is not None:
+            names.append(region.display_name)
+            region = region.parent
+        return ", ".join(names)

@@ -27,6 +27,7 @@ from aduan.accounts.models import Role, User
 from aduan.agencies.models import Agency
 from aduan.core.errors import NotFound
 from aduan.core.tracking import normalise_tracking_id
+from aduan.regions.models import ANCESTORS
 
 from .models import VERIFIED_STATUSES, Attachment, EventAction, Report, ReportEvent
 
@@ -170,7 +171,7 @@ def report_list(*, user: AnyUser, filters: FeedFilters | None = None) -> QuerySe
         for term in terms:
             qs = qs.filter(Q(title__icontains=term) | Q(body__icontains=term))
     return qs.select_related(
-        "agency", "requested_agency", "category", "region", "reporter"
+        "agency", "requested_agency", "category", f"region__{ANCESTORS}", "reporter"
     ).order_by("-created_at", "-id")
 
 
@@ -181,7 +182,9 @@ def report_get_for_user(*, user: AnyUser, tracking_id: str) -> Report:
         raise NotFound
     report = (
         reports_visible_to(user=user)
-        .select_related("agency", "requested_agency", "category", "region", "reporter")
+        .select_related(
+            "agency", "requested_agency", "category", f"region__{ANCESTORS}", "reporter"
+        )
         .prefetch_related(
             Prefetch(
                 "events",

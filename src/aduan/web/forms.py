@@ -104,11 +104,12 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 class MultipleFileField(forms.FileField):
     widget = MultipleFileInput
+    already_kept = 0  # files kept from an earlier attempt count towards the limit
 
     def clean(self, data, initial=None):
         files = data if isinstance(data, list | tuple) else ([data] if data else [])
         max_count = settings.ADUAN_ATTACHMENT_MAX_COUNT
-        if len(files) > max_count:
+        if len(files) + self.already_kept > max_count:
             raise ValidationError(
                 _("You can attach at most %(n)d files.") % {"n": max_count}, code="max_count"
             )
@@ -220,10 +221,18 @@ class ReportForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, kept_count: int = 0, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         source = self.data if self.is_bound else self.initial
         self.files_were_sent = bool(self.files)
+        self.fields["files"].already_kept = kept_count
+        # site.js checks size, type and count in the browser, before anything is sent.
+        self.fields["files"].widget.attrs.update(
+            {
+                "data-max-bytes": settings.ADUAN_ATTACHMENT_MAX_BYTES,
+                "data-max-count": settings.ADUAN_ATTACHMENT_MAX_COUNT - kept_count,
+            }
+        )
         self.picker = region_picker(source)
         empty = [("", _("— choose —"))]
         self.fields["province"].choices = empty + [

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from aduan.accounts.models import Role
+from aduan.accounts.permissions import can_view_all_agencies, is_read_only
 from aduan.channels.selectors import inbound_messages_for_report
 from aduan.core.errors import DomainError, NotFound
 from aduan.core.http import client_ip
@@ -136,6 +137,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "query": _query_without_page(request),
             "bulk": bulk,
             "selected": set(request.POST.getlist("reports")),
+            # The heading says whose reports these are: the national desk and oversight
+            # see every agency's, oversight only reads them.
+            "all_agencies": can_view_all_agencies(request.user),
+            "read_only": is_read_only(request.user),
         },
         status=status,
     )

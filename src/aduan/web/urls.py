@@ -6,6 +6,7 @@ app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("laporan/", views.feed, name="feed"),
     path("lapor/", views.report_new, name="report_new"),
     path("lapor/terkirim/<str:tracking_id>/", views.report_sent, name="report_sent"),

@@ -14,6 +14,7 @@ from django.core.paginator import Page
 from django.db.models import prefetch_related_objects
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -46,6 +47,13 @@ from .action_forms import REPORTER_ACTIONS
 from .actions import action_forms, action_run
 from .deadlines import calendar_current, deadline_countdown
 from .forms import FeedFilterForm, ReportForm, agencies_matching, agency_or_none
+from .pending_uploads import (
+    form_token,
+    pending_uploads_discard,
+    pending_uploads_keep,
+    pending_uploads_kept,
+    pending_uploads_take,
+)
 
 HOME_FEED_SIZE = 5
 
@@ -59,6 +67,12 @@ def _query_without_page(request: HttpRequest) -> str:
     params = request.GET.copy()
     params.pop("page", None)
     return params.urlencode()
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico before reading any page's <link rel="icon">."""
+    return redirect(static("web/favicon.ico"), permanent=True)
 
 
 @require_GET
@@ -102,23 +116,29 @@ def my_reports(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def report_new(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
-        return render(request, "web/report_form.html", {"form": ReportForm()})
+        return _report_form(request, ReportForm(), token=form_token(None), kept=[])
+    # Files kept from an earlier attempt of this form, still ticked (ADR 0012).
+    token = form_token(request.POST.get("upload_token"))
+    kept = pending_uploads_kept(
+        user=request.user, token=token, keep_ids=request.POST.getlist("keep_upload")
+    )
     if "refresh" in request.POST:
         # Without JavaScript, the region and agency pickers come back here to load the
         # next level's options: show the form again as typed, without judging it yet.
-        form = ReportForm(initial=request.POST.dict())
-        return render(request, "web/report_form.html", {"form": form, "refreshed": True})
+        form = ReportForm(initial=request.POST.dict(), kept_count=len(kept))
+        return _report_form(request, form, token=token, kept=kept, refreshed=True)
 
-    form = ReportForm(request.POST, request.FILES)
+    form = ReportForm(request.POST, request.FILES, kept_count=len(kept))
     status = 422
-    if form.is_valid():
+    valid = form.is_valid()
+    new, problems = _prepare_files(form)
+    if valid and not problems:
         try:
             check_submission_rate(request)
-            prepared = _prepare_files(form)
             report = report_submit(
                 reporter=request.user,
                 channel="web",
-                files=prepared,
+                files=[*pending_uploads_take(kept), *new],
                 ip_address=client_ip(request),
                 **form.submission_kwargs(),
             )
@@ -129,24 +149,49 @@ def report_new(request: HttpRequest) -> HttpResponse:
             form.add_service_errors(exc.field_errors or {"files": [exc.message]})
             form.add_rule_errors()  # when the files failed first, the text is not yet checked
         else:
+            pending_uploads_discard(kept)
             return redirect("web:report_sent", tracking_id=report.tracking_id)
     else:
+        if problems:
+            form.add_service_errors({"files": problems})
         form.add_rule_errors()
-    return render(request, "web/report_form.html", {"form": form}, status=status)
+    # Whatever passed the checks is kept for the next attempt; only the rest is lost.
+    kept += pending_uploads_keep(user=request.user, token=token, prepared=new)
+    form.files_were_sent = len(new) < len(request.FILES.getlist("files"))
+    return _report_form(request, form, token=token, kept=kept, status=status)
 
 
-def _prepare_files(form: ReportForm) -> list:
-    """Check and clean every upload; all problems are collected before giving up."""
+def _report_form(
+    request: HttpRequest,
+    form: ReportForm,
+    *,
+    token: str,
+    kept: list,
+    status: int = 200,
+    **extra,
+) -> HttpResponse:
+    """The report form with the files kept for it (ADR 0012) and the limits site.js checks."""
+    context = {
+        "form": form,
+        "upload_token": token,
+        "kept_uploads": kept,
+        "max_mb": settings.ADUAN_ATTACHMENT_MAX_BYTES // (1024 * 1024),
+        **extra,
+    }
+    return render(request, "web/report_form.html", context, status=status)
+
+
+def _prepare_files(form: ReportForm) -> tuple[list, list[str]]:
+    """Check and clean every new upload that passed the form's own limits: the good ones
+    and every problem (all collected, so the reporter learns of them at once)."""
     prepared, problems = [], []
-    for upload in form.cleaned_data["files"]:
+    for upload in form.cleaned_data.get("files") or []:
         try:
             prepared.append(prepare_uploaded_file(upload))
         except (ValidationFailed, PayloadTooLarge) as exc:
             messages = [m for ms in exc.field_errors.values() for m in ms] or [exc.message]
             problems.extend(messages)  # each names the file already
-    if problems:
-        raise ValidationFailed(field_errors={"files": problems})
-    return prepared
+    return prepared, problems
 
 
 def _report_for(request: HttpRequest, tracking_id: str) -> Report:

@@ -16,6 +16,7 @@ from django.db.models import F, Q, QuerySet
 from aduan.accounts.models import Role, User
 from aduan.agencies.models import Agency
 from aduan.core.errors import PermissionDenied
+from aduan.regions.models import ANCESTORS
 from aduan.reports.models import Report, Status
 from aduan.reports.selectors import region_q
 
@@ -78,7 +79,7 @@ def _narrow(qs: QuerySet[Report], filters: InboxFilters) -> QuerySet[Report]:
 
 def _ordered(qs: QuerySet[Report]) -> QuerySet[Report]:
     return qs.select_related(
-        "agency", "category", "region", "requested_agency", "suggested_agency"
+        "agency", "category", f"region__{ANCESTORS}", "requested_agency", "suggested_agency"
     ).order_by(F("due_at").asc(nulls_last=True), "id")
 
 

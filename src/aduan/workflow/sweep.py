@@ -18,7 +18,9 @@ Every minute (``workflow.tasks.sweep``, enqueued by ``manage.py run_scheduler``)
 5. **X media** — posts whose photos no worker attached within five minutes (a lost
    task, a worker that died) are enqueued again (``channels.x.services.x_media_requeue``).
 6. **Orphan files** — attachment files whose row was rolled back, older than a day, are
-   removed: one 1,440th of the attachment folders a minute (``reports.orphans``).
+   removed: one 1,440th of the attachment folders a minute (``reports.orphans``); so
+   are files a report form kept across an error and nobody came back for, after a day,
+   checked once an hour (``web.pending_uploads``, ADR 0012).
 
 Safe on several machines at once. Each item runs in its own short transaction that first
 locks the report row (the lock order of the workflow's services, so a sweep and a user's
@@ -73,6 +75,7 @@ from aduan.sla.services import (
     reminder_due_at,
     report_due_at_expression,
 )
+from aduan.web.pending_uploads import pending_uploads_purge
 
 from .services import report_auto_close
 
@@ -136,6 +139,8 @@ def sweep_run(
     deliveries_deliver_pending(limit=batch)  # agency webhooks due for (another) attempt
     x_media_requeue(now=now)
     result.orphan_files_removed = orphans_sweep(folders=folders_for_minute(now), now=now).removed
+    if now.minute == 30:  # once an hour is enough for files that may stay a day (ADR 0012)
+        pending_uploads_purge(now=now)
     if result.reminded or result.overdue or result.auto_closed or result.incomplete:
         logger.info("sweep: %s", result.as_dict())
     return result

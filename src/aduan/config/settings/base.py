@@ -80,7 +80,7 @@ if "ADUAN_ALLOWED_HOSTS" not in os.environ:
         ALLOWED_HOSTS.append(site_host)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "aduan.core.admin_site.AduanAdminConfig",  # django.contrib.admin, 403 for the signed-in
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

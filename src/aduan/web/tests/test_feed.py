@@ -21,7 +21,10 @@ MINE = reverse("web:my_reports")
 
 def titles(response) -> set[str]:
     return set(
-        re.findall(r'<h3><a href="/lacak/[^"]+">([^<]+)</a></h3>', response.content.decode())
+        re.findall(
+            r'<h2 class="card-title"><a href="/lacak/[^"]+">([^<]+)</a></h2>',
+            response.content.decode(),
+        )
     )
 
 

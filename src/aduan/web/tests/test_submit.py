@@ -46,10 +46,12 @@ def valid_data(**overrides) -> dict:
 
 
 def assert_nothing_stored(settings) -> None:
+    """No report, event or attachment; files the form kept for the next attempt (under
+    ``pending/``, ADR 0012) are the only files stored."""
     assert Report.objects.count() == 0
     assert ReportEvent.objects.count() == 0
     assert Attachment.objects.count() == 0
-    assert stored_files() == []
+    assert [name for name in stored_files() if not name.startswith("pending/")] == []
     media = settings.MEDIA_ROOT
     assert not media.exists() or not any(media.rglob("*"))
 
@@ -171,11 +173,12 @@ def test_each_invalid_field_is_reported_next_to_it(signed_in, settings, region_t
         widget = html.split(f'id="{error_id.removesuffix("_error")}"')[0].rsplit("<", 1)[1]
         assert error_id in widget  # aria-describedby points at the message
         assert 'aria-invalid="true"' in widget
-    # What was typed is still there; the files must be chosen again, and the form says so.
+    # What was typed is still there, and so is the file (kept for the next attempt).
     if "title" not in overrides:
         assert f'value="{TITLE}"' in html
     assert data["body"][:30] in html
-    assert 'class="notice"' in html
+    assert 'name="keep_upload"' in html
+    assert 'class="notice"' not in html
     assert_nothing_stored(settings)
 
 
@@ -255,7 +258,8 @@ def test_rate_limit_answers_429_with_a_message(signed_in, settings):
     assert 'value="Laporan kedua tentang jalan yang sama"' in html
     assert Report.objects.count() == 1
     assert Attachment.objects.count() == 0
-    assert stored_files() == []
+    assert [name.split("/")[0] for name in stored_files()] == ["pending"]  # kept for later
+    assert 'name="keep_upload"' in html
 
 
 def test_without_javascript_the_region_picker_reloads_the_form(signed_in, settings, region_tree):

@@ -31,6 +31,50 @@
       });
     });
 
+    // Attachments: a file over the size limit or of a type the server refuses is taken
+    // out of the selection before anything is sent (the server still checks everything).
+    document.querySelectorAll("input[type=file][data-max-bytes]").forEach(function (input) {
+      var note = document.getElementById("files-check");
+      if (!note) return;
+      var maxBytes = Number(input.getAttribute("data-max-bytes"));
+      var maxCount = Number(input.getAttribute("data-max-count"));
+      var types = (input.getAttribute("accept") || "").split(",");
+      function allowed(file) {
+        var name = file.name.toLowerCase();
+        return types.some(function (type) {
+          type = type.trim().toLowerCase();
+          return type.charAt(0) === "." ? name.slice(-type.length) === type : file.type === type;
+        });
+      }
+      function say(messages) {
+        note.textContent = messages.join(" ");
+        note.hidden = messages.length === 0;
+      }
+      function tooMany() {
+        return input.files.length > maxCount;
+      }
+      input.addEventListener("change", function () {
+        var messages = [];
+        var keep = new DataTransfer();
+        Array.prototype.forEach.call(input.files, function (file) {
+          var problem = file.size > maxBytes ? "data-too-large" : !allowed(file) ? "data-wrong-type" : "";
+          if (problem) messages.push(note.getAttribute(problem).replace("{name}", file.name));
+          else keep.items.add(file);
+        });
+        if (messages.length) input.files = keep.files;
+        if (tooMany()) messages.push(note.getAttribute("data-too-many").replace("{n}", maxCount));
+        say(messages);
+      });
+      if (input.form) {
+        input.form.addEventListener("submit", function (event) {
+          if (!tooMany()) return;
+          event.preventDefault();
+          say([note.getAttribute("data-too-many").replace("{n}", maxCount)]);
+          input.focus();
+        });
+      }
+    });
+
     // "Use my location": fill latitude and longitude from the browser.
     document.querySelectorAll("button[data-geolocate]").forEach(function (button) {
       if (!("geolocation" in navigator)) return;
