@@ -32,6 +32,7 @@ from aduan.reports.models import Report
 from aduan.reports.selectors import (
     ReporterVisibility,
     event_list_for_user,
+    pii_flags_attach,
     report_get_for_user,
     reporter_visibility,
     reports_visible_to,
@@ -83,6 +84,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     filters = WorkListFilterForm(request.GET, user=request.user, queue=True)
     reports = national_queue(user=request.user, filters=filters.filters())
     page, rows = _rows(request, reports)
+    pii_flags_attach(report for report, _countdown in rows)
     return render(
         request,
         "web/staff/queue.html",

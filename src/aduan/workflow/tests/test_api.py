@@ -157,6 +157,12 @@ SUCCESS: dict[Action, tuple[Callable, str, Body, Status]] = {
     ),
     Action.MERGE: (submitted, "admin", _merge_body, Status.ARCHIVED),
     Action.SET_FLAGS: (submitted, "admin", lambda w, r: {"confidential": True}, Status.SUBMITTED),
+    Action.REDACT: (
+        submitted,
+        "admin",
+        lambda w, r: {"public_title": "Jalan berlubang di sebuah pasar"},
+        Status.SUBMITTED,
+    ),
     Action.ACCEPT: (dispositioned, "agency_admin", lambda w, r: {}, Status.IN_PROGRESS),
     Action.RETURN: (
         dispositioned,
@@ -255,8 +261,8 @@ def test_action_side_effects(client, w):
 
 # --- 409: the status does not allow it -------------------------------------------------
 
-# action → (a status the actor may act in but the table refuses, who acts). set_flags is
-# allowed in every status, so it never answers 409.
+# action → (a status the actor may act in but the table refuses, who acts). set_flags and
+# redact are allowed in every status, so they never answer 409.
 CONFLICT: dict[Action, tuple[Callable, str]] = {
     Action.DISPOSE: (in_progress, "admin"),
     Action.HOLD: (in_progress, "admin"),
@@ -275,9 +281,10 @@ CONFLICT: dict[Action, tuple[Callable, str]] = {
 }
 
 
-def test_conflict_table_covers_every_action_but_set_flags():
-    assert set(CONFLICT) == set(API_ACTIONS) - {Action.SET_FLAGS}
+def test_conflict_table_covers_every_action_but_set_flags_and_redact():
+    assert set(CONFLICT) == set(API_ACTIONS) - {Action.SET_FLAGS, Action.REDACT}
     assert set(TRANSITIONS[Action.SET_FLAGS].moves) == set(Status)
+    assert set(TRANSITIONS[Action.REDACT].moves) == set(Status)
 
 
 @pytest.mark.parametrize("action", list(CONFLICT))
@@ -313,6 +320,7 @@ FORBIDDEN: dict[Action, tuple[str, ...]] = {
     Action.ARCHIVE: ("stranger", "citizen"),
     Action.MERGE: ("stranger", "oversight"),
     Action.SET_FLAGS: ("stranger", "citizen", "oversight"),
+    Action.REDACT: ("stranger", "citizen", "agency_admin", "oversight"),
     Action.ACCEPT: ("stranger", "citizen", "other_staff", "oversight", "admin"),
     Action.RETURN: ("stranger", "other_staff", "citizen"),
     Action.FORWARD: ("stranger", "other_staff"),
@@ -405,6 +413,7 @@ INVALID: dict[Action, tuple[str | None, dict, str]] = {
     Action.ARCHIVE: ("reason", {"reason": 42}, "reason"),
     Action.MERGE: ("into", {"into": {"id": 1}}, "into"),
     Action.SET_FLAGS: (None, {"confidential": "maybe"}, "confidential"),
+    Action.REDACT: (None, {"public_title": 42}, "public_title"),
     Action.ACCEPT: (None, [], "__all__"),
     Action.RETURN: ("reason", {"reason": False}, "reason"),
     Action.FORWARD: ("agency_id", {"agency_id": 1.5}, "agency_id"),
@@ -538,7 +547,7 @@ def test_an_action_with_fields_needs_a_body(client, w, action):
 def test_answer_lists_what_the_caller_may_do_next(client, w):
     report = submitted(w)
     data = act(client, report, "dispose", {"agency_id": w.agency.pk}, w.admin).json()
-    assert set(data["actions"]) == {"set_flags", "merge", "comment"}
+    assert set(data["actions"]) == {"set_flags", "redact", "merge", "comment"}
     data = act(client, report, "accept", {}, w.agency_admin).json()
     assert set(data["actions"]) == {"return", "forward", "extend", "respond", "comment"}
     detail = client.get(f"{REPORTS}/{report.tracking_id}", **bearer(w.citizen)).json()
