@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aduan.core.tracking import new_tracking_id
+from aduan.core.tracking import normalise_tracking_id
 from aduan.reports.pii import (
     BANK_ACCOUNT,
     EMAIL,
@@ -39,7 +39,7 @@ DETECTED = [
 
 # Never masked: tracking ids, dates, rupiah, street numbers, RT/RW, years, postcodes.
 NOT_PERSONAL = [
-    f"Lacak laporan {new_tracking_id()} di situs",
+    "Lacak laporan H7K2M9XQ4P di situs",
     "Laporan 7KQ2M9XH4P sudah dibalas",
     "kejadian tanggal 12-08-2026 pagi",
     "pada 2026-08-12 sore",
@@ -77,6 +77,11 @@ def test_personal_data_is_found_and_masked(text, personal, kind):
     assert pii_kinds(masked) == set()
 
 
+def test_the_tracking_ids_above_are_real_ones():
+    assert normalise_tracking_id("H7K2M9XQ4P") == "H7K2M9XQ4P"
+    assert normalise_tracking_id("7KQ2M9XH4P") == "7KQ2M9XH4P"
+
+
 @pytest.mark.parametrize("text", NOT_PERSONAL)
 def test_what_is_not_personal_is_left_alone(text):
     assert pii_kinds(text) == set()
@@ -107,3 +112,10 @@ def test_masking_is_total_and_settles(text):
     masked = pii_mask(text)
     assert pii_mask(masked) == masked
     assert pii_kinds(masked) == set()
+
+
+def test_the_placeholder_is_in_the_readers_language():
+    from django.utils import translation
+
+    with translation.override("id"):
+        assert pii_mask("WA 0812-3456-7890") == "WA [nomor telepon disamarkan]"
