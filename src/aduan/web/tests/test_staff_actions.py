@@ -367,6 +367,7 @@ def test_national_admin_comments_but_does_not_see_an_internal_checkbox_for_repor
     assert action_forms(client.get(url(report))) == [
         "dispose",
         "set_flags",
+        "redact",
         "hold",
         "archive",
         "merge",
