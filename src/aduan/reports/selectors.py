@@ -121,10 +121,12 @@ def report_public_text(report: Report) -> tuple[str, str]:
 
 
 def report_text_for(*, user: AnyUser, report: Report) -> tuple[str, str]:
-    """``(title, body)`` of ``report`` as ``user`` may read them (they may see the report)."""
-    if reads_original_text(user=user, report=report):
-        return report.title, report.body
-    return report_public_text(report)
+    """``(title, body)`` of ``report`` as ``user`` may read them (they may see the report).
+    Most reports hold nothing to mask: then no question about ``user`` (no query) is asked."""
+    public = report_public_text(report)
+    if public == (report.title, report.body) or not reads_original_text(user=user, report=report):
+        return public
+    return report.title, report.body
 
 
 def pii_flags_attach(reports: Iterable[Report]) -> None:
