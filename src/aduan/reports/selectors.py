@@ -34,6 +34,7 @@ from aduan.core.errors import NotFound
 from aduan.core.tracking import normalise_tracking_id
 
 from .models import VERIFIED_STATUSES, Attachment, EventAction, Report, ReportEvent
+from .pii import pii_kinds, pii_labels, pii_mask
 
 AnyUser = User | AnonymousUser | None
 
@@ -115,8 +116,8 @@ def report_public_text(report: Report) -> tuple[str, str]:
     """``(title, body)`` as the public reads them: the desk's redaction where there is one,
     and personal data the desk missed masked in any case (``reports.pii``)."""
     return (
-        _pii_mask(report.public_title or report.title),
-        _pii_mask(report.public_body or report.body),
+        pii_mask(report.public_title or report.title),
+        pii_mask(report.public_body or report.body),
     )
 
 
@@ -132,8 +133,6 @@ def report_text_for(*, user: AnyUser, report: Report) -> tuple[str, str]:
 def pii_flags_attach(reports: Iterable[Report]) -> None:
     """Set ``pii_labels`` on each report: the kinds of personal data its original text seems
     to hold, for the verification queue. Computed on a page of rows, never in SQL."""
-    from .pii import pii_kinds, pii_labels
-
     for report in reports:
         report.pii_labels = pii_labels(pii_kinds(f"{report.title}\n{report.body}"))
 
@@ -202,6 +201,10 @@ def report_list(*, user: AnyUser, filters: FeedFilters | None = None) -> QuerySe
     )
 
 
+# Six digits or more in a row (a five-digit postcode is the longest number a visitor needs).
+_LONG_NUMBER = re.compile(r"\d{6,}")
+
+
 def report_search(qs: QuerySet[Report], q: str, *, public: bool) -> QuerySet[Report]:
     """Reports whose title or text hold every word of ``q`` (at most 8 words of at most
     50 characters). ``public``: in the text the public reads (the desk's redaction where
@@ -212,8 +215,6 @@ def report_search(qs: QuerySet[Report], q: str, *, public: bool) -> QuerySet[Rep
         for term in terms:
             qs = qs.filter(Q(title__icontains=term) | Q(body__icontains=term))
         return qs
-    from .pii import pii_kinds
-
     terms = [t for t in terms if not (pii_kinds(t) or _LONG_NUMBER.search(t))]
     if not terms:
         return qs.none()
@@ -228,10 +229,6 @@ def report_search(qs: QuerySet[Report], q: str, *, public: bool) -> QuerySet[Rep
     for term in terms:
         qs = qs.filter(Q(search_title__icontains=term) | Q(search_body__icontains=term))
     return qs
-
-
-# Six digits or more in a row (a five-digit postcode is the longest number a visitor needs).
-_LONG_NUMBER = re.compile(r"\d{6,}")
 
 
 def report_get_for_user(*, user: AnyUser, tracking_id: str) -> Report:
@@ -347,14 +344,8 @@ def event_note_readable(*, event: ReportEvent, handler: bool) -> str:
 def event_note_for(*, user: AnyUser, report: Report, event: ReportEvent) -> str:
     note = event_note_readable(event=event, handler=user_handles_report(user=user, report=report))
     if note and not reads_original_text(user=user, report=report):
-        return _pii_mask(note)
+        return pii_mask(note)
     return note
-
-
-def _pii_mask(text: str) -> str:
-    from .pii import pii_mask
-
-    return pii_mask(text)
 
 
 def event_list_for_user(*, user: AnyUser, report: Report) -> list[ReportEvent]:
@@ -372,7 +363,7 @@ def event_list_for_user(*, user: AnyUser, report: Report) -> list[ReportEvent]:
         event.readable_note = event_note_readable(event=event, handler=handler)
         if event.readable_note and not original:
             # An agency's response may quote the reporter's number: masked for the public.
-            event.readable_note = _pii_mask(event.readable_note)
+            event.readable_note = pii_mask(event.readable_note)
         event.note_internal = bool(event.readable_note) and (
             event_note_audience(event) is NoteAudience.STAFF
         )
