@@ -157,11 +157,12 @@ SUCCESS: dict[Action, tuple[Callable, str, Body, Status]] = {
     ),
     Action.MERGE: (submitted, "admin", _merge_body, Status.ARCHIVED),
     Action.SET_FLAGS: (submitted, "admin", lambda w, r: {"confidential": True}, Status.SUBMITTED),
+    # Verified, so public: the 403 cases below are readers who may see it.
     Action.REDACT: (
-        submitted,
+        dispositioned,
         "admin",
         lambda w, r: {"public_title": "Jalan berlubang di sebuah pasar"},
-        Status.SUBMITTED,
+        Status.DISPOSITIONED,
     ),
     Action.ACCEPT: (dispositioned, "agency_admin", lambda w, r: {}, Status.IN_PROGRESS),
     Action.RETURN: (
