@@ -13,6 +13,8 @@ What a notification may say:
 - E-mail leaves our hands, so for a confidential report an e-mail carries the title, the
   status and the link only: no report text and no response or comment text. The in-app
   copy (behind sign-in) carries them.
+- The title is the one the recipient would read on the report's page
+  (``report_text_for``): a follower gets the public version, personal data masked.
 - An excerpt of the report's own text is shown to the reporter only (it is their words);
   staff open the report through the link, where the visibility rule applies.
 - The in-app list has a short text per kind (``notifications/in_app/<kind>.txt``: a
@@ -41,7 +43,7 @@ from django.utils.translation import gettext as _
 
 from aduan.core.errors import NotFound, ValidationFailed
 from aduan.reports.models import Status
-from aduan.reports.selectors import event_note_for
+from aduan.reports.selectors import event_note_for, report_text_for
 
 from .channels import channels
 from .models import (
@@ -107,6 +109,8 @@ def _render(
         values.update(
             recipient=recipient,
             report=report,
+            # A follower reads the public title, as on the report's page.
+            report_title=report_text_for(user=recipient, report=report)[0] if report else "",
             event=event,
             is_reporter=is_reporter,
             to_status=_status_label(values.get("to_status") or (event.to_status if event else "")),

@@ -41,6 +41,7 @@ from .selectors import (
     event_list_for_user,
     report_get_for_user,
     report_list,
+    report_text_for,
     reporter_visibility,
 )
 from .services import report_attachment_add, report_submit
@@ -129,12 +130,13 @@ def report_out(report: Report, *, user: AnyUser) -> dict:
     One query for the deadlines unless prefetched (``prefetch_for_report_out`` for a list)."""
     prefetch_related_objects([report], "deadlines")
     now = timezone.now()
+    title, body = report_text_for(user=user, report=report)
     return {
         "tracking_id": report.tracking_id,
         "classification": report.classification,
         "classification_label": report.get_classification_display(),
-        "title": report.title,
-        "body": report.body,
+        "title": title,
+        "body": body,
         "status": report.status,
         "status_label": report.get_status_display(),
         "incident_date": report.incident_date,

@@ -88,6 +88,12 @@ class Report(models.Model):
     body = models.TextField(
         _("text"), validators=[MinLengthValidator(BODY_MIN), MaxLengthValidator(BODY_MAX)]
     )
+    # The national desk's redaction of what the public reads (blank: not redacted); the
+    # original stays for the reporter and the desks (reports.selectors.report_text_for).
+    public_title = models.CharField(_("public title"), max_length=TITLE_MAX, blank=True)
+    public_body = models.TextField(
+        _("public text"), blank=True, validators=[MaxLengthValidator(BODY_MAX)]
+    )
     incident_date = models.DateField(_("incident date"), null=True, blank=True)
     region = models.ForeignKey(
         "regions.Region",
@@ -277,6 +283,7 @@ class EventAction(models.TextChoices):
     OVERDUE = "overdue", _("Deadline missed")
     ESCALATED = "escalate", _("Escalated")
     REPORTER_LINKED = "reporter_linked", _("Reporter's account linked")
+    REDACTED = "redact", _("Public text redacted")
 
 
 class AppendOnlyError(Exception):

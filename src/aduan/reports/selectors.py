@@ -13,15 +13,19 @@ Who the reporter is, is a second question (``reporter_visibility``): an anonymou
 reporter is known only to themselves and the national admin. Who may read an event's
 note is a third (``NOTE_AUDIENCE``): a note between desks is never shown to the
 reporter or the public.
+Which text of the report a reader gets is a fourth (``report_text_for``): the public reads
+the desk's redaction, with personal data masked.
 """
 
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, TextField, Value
+from django.db.models.functions import Coalesce, NullIf
 
 from aduan.accounts.models import Role, User
 from aduan.agencies.models import Agency
@@ -30,6 +34,7 @@ from aduan.core.tracking import normalise_tracking_id
 from aduan.regions.models import ANCESTORS
 
 from .models import VERIFIED_STATUSES, Attachment, EventAction, Report, ReportEvent
+from .pii import pii_kinds, pii_mask
 
 AnyUser = User | AnonymousUser | None
 
@@ -108,6 +113,33 @@ def report_visible(*, user: AnyUser, report: Report) -> bool:
     return report.reporter_id == user.pk or user_handles_report(user=user, report=report)
 
 
+def reads_original_text(*, user: AnyUser, report: Report) -> bool:
+    """The reporter and those who handle the report read its text as written; everyone
+    else reads ``report_public_text``."""
+    if not _is_authenticated(user):
+        return False
+    assert isinstance(user, User)
+    return report.reporter_id == user.pk or user_handles_report(user=user, report=report)
+
+
+def report_public_text(report: Report) -> tuple[str, str]:
+    """``(title, body)`` as the public reads them: the desk's redaction where there is one,
+    and personal data the desk missed masked in any case (``reports.pii``)."""
+    return (
+        pii_mask(report.public_title or report.title),
+        pii_mask(report.public_body or report.body),
+    )
+
+
+def report_text_for(*, user: AnyUser, report: Report) -> tuple[str, str]:
+    """``(title, body)`` of ``report`` as ``user`` may read them (they may see the report).
+    Most reports hold nothing to mask: then no question about ``user`` (no query) is asked."""
+    public = report_public_text(report)
+    if public == (report.title, report.body) or not reads_original_text(user=user, report=report):
+        return public
+    return report.title, report.body
+
+
 def reports_visible_to(*, user: AnyUser) -> QuerySet[Report]:
     return Report.objects.filter(report_visibility_q(user=user))
 
@@ -166,13 +198,40 @@ def report_list(*, user: AnyUser, filters: FeedFilters | None = None) -> QuerySe
     if filters.classification:
         qs = qs.filter(classification=filters.classification)
     if filters.q:
-        # A bounded search: at most 8 words of at most 50 characters each.
-        terms = [term[:50] for term in filters.q.split()[:8]]
-        for term in terms:
-            qs = qs.filter(Q(title__icontains=term) | Q(body__icontains=term))
+        qs = report_search(qs, filters.q, public=not filters.mine)
     return qs.select_related(
         "agency", "requested_agency", "category", f"region__{ANCESTORS}", "reporter"
     ).order_by("-created_at", "-id")
+
+
+# Six digits or more in a row (a five-digit postcode is the longest number a visitor needs).
+_LONG_NUMBER = re.compile(r"\d{6,}")
+
+
+def report_search(qs: QuerySet[Report], q: str, *, public: bool) -> QuerySet[Report]:
+    """Reports whose title or text hold every word of ``q`` (at most 8 words of at most
+    50 characters). ``public``: in the text the public reads (the desk's redaction where
+    there is one), and never by a word that is itself personal data or a long number, so
+    that nobody finds a report by the NIK or phone number typed into it."""
+    terms = [term[:50] for term in q.split()[:8]]
+    if not public:
+        for term in terms:
+            qs = qs.filter(Q(title__icontains=term) | Q(body__icontains=term))
+        return qs
+    terms = [t for t in terms if not (pii_kinds(t) or _LONG_NUMBER.search(t))]
+    if not terms:
+        return qs.none()
+    qs = qs.annotate(
+        search_title=Coalesce(NullIf("public_title", Value("")), "title"),
+        search_body=Coalesce(
+            NullIf("public_body", Value("", output_field=TextField())),
+            "body",
+            output_field=TextField(),
+        ),
+    )
+    for term in terms:
+        qs = qs.filter(Q(search_title__icontains=term) | Q(search_body__icontains=term))
+    return qs
 
 
 def report_get_for_user(*, user: AnyUser, tracking_id: str) -> Report:
@@ -260,6 +319,7 @@ NOTE_AUDIENCE: dict[str, NoteAudience] = {
             EventAction.OVERDUE,
             EventAction.ESCALATED,
             EventAction.REPORTER_LINKED,
+            EventAction.REDACTED,  # the public version as the desk wrote it
         ),
         NoteAudience.STAFF,
     ),
@@ -287,24 +347,38 @@ def event_note_readable(*, event: ReportEvent, handler: bool) -> str:
 
 
 def event_note_for(*, user: AnyUser, report: Report, event: ReportEvent) -> str:
-    """``event_note_readable`` for ``user``; asks whether they handle the report only when
-    the answer matters (a desk note), so that a notification to many costs no query."""
-    if not event.note or event_note_audience(event) is NoteAudience.PUBLIC:
-        return event.note
-    return event_note_readable(event=event, handler=user_handles_report(user=user, report=report))
+    """``event_note_readable`` for ``user``, masked (``reports.pii``) unless they read the
+    original text; asks about ``user`` only when the answer matters (a desk note, a note
+    holding personal data), so that a notification to many costs no query."""
+    if not event.note:
+        return ""
+    if event_note_audience(event) is NoteAudience.PUBLIC:
+        note = event.note
+    else:
+        note = event_note_readable(
+            event=event, handler=user_handles_report(user=user, report=report)
+        )
+    if note and pii_mask(note) != note and not reads_original_text(user=user, report=report):
+        return pii_mask(note)
+    return note
 
 
 def event_list_for_user(*, user: AnyUser, report: Report) -> list[ReportEvent]:
     """The timeline as ``user`` may read it: internal events and notes only for staff who
     handle it (not for staff of another agency reading a public report, nor for the
-    reporter). Each event carries ``readable_note`` (what of its note ``user`` may read)
+    reporter). Each event carries ``readable_note`` (what of its note ``user`` may read,
+    personal data masked unless they read the original text)
     and ``note_internal`` (that text is for the desks only)."""
     handler = user_handles_report(user=user, report=report)
+    original = handler or reads_original_text(user=user, report=report)
     events = list(report.events.all())
     if not handler:
         events = [event for event in events if event.is_public]
     for event in events:
         event.readable_note = event_note_readable(event=event, handler=handler)
+        if event.readable_note and not original:
+            # An agency's response may quote the reporter's number: masked for the public.
+            event.readable_note = pii_mask(event.readable_note)
         event.note_internal = bool(event.readable_note) and (
             event_note_audience(event) is NoteAudience.STAFF
         )

@@ -17,7 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from aduan.accounts.models import User
 from aduan.core.errors import PayloadTooLarge, ValidationFailed
 from aduan.reports.attachments import PreparedFile, prepare_uploaded_file
-from aduan.reports.models import TITLE_MAX, Report
+from aduan.reports.models import BODY_MAX, TITLE_MAX, Report
+from aduan.reports.pii import pii_kinds, pii_labels, pii_mask
 from aduan.sla.policy import sla_days
 from aduan.workflow import services as wf
 from aduan.workflow.models import ResponseTemplate
@@ -249,6 +250,46 @@ class SetFlagsForm(PrivacyMixin, ActionForm):
         return self.privacy_arguments()
 
 
+class RedactForm(ActionForm):
+    """The public version of the title and text. It starts from the current redaction, or
+    from the original with what looks like personal data already masked, for the desk to
+    check and finish."""
+
+    action = Action.REDACT
+    title = _("Public version of the text")
+    submit_label = _("Save the public version")
+
+    public_title = forms.CharField(
+        label=_("Title the public reads"), required=False, max_length=TITLE_MAX
+    )
+    public_body = forms.CharField(
+        label=_("Text the public reads"),
+        required=False,
+        max_length=BODY_MAX,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_(
+            "Remove names, NIKs, phone numbers, addresses and account numbers. Leave both "
+            "fields as the original to publish it unchanged (personal data is still masked)."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        report = self.report
+        self.fields["public_title"].initial = report.public_title or pii_mask(report.title)
+        self.fields["public_body"].initial = report.public_body or pii_mask(report.body)
+        found = pii_labels(pii_kinds(f"{report.title}\n{report.body}"))
+        self.intro = (
+            _(
+                "The text seems to hold personal data: %(kinds)s. The reporter and the officials "
+                "handling the report keep reading the original."
+            )
+            % {"kinds": ", ".join(found)}
+            if found
+            else _("The reporter and the officials handling the report keep reading the original.")
+        )
+
+
 class HoldForm(ActionForm):
     action = Action.HOLD
     title = _("Put on hold: ask the reporter")
@@ -465,6 +506,7 @@ ACTION_FORMS: dict[Action, type[ActionForm]] = {
     for form in (
         DisposeForm,
         SetFlagsForm,
+        RedactForm,
         HoldForm,
         ArchiveForm,
         MergeForm,

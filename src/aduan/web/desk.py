@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aduan.reports.models import Attachment, Channel, Report, Status
+from aduan.reports.pii import pii_kinds, pii_labels
 from aduan.workflow.selectors import AgencySuggestion, queue_suggested_agency
 
 from .deadlines import Countdown, calendar_current, countdown
@@ -41,6 +42,12 @@ def queue_flags(report: Report, *, countdown: Countdown, has_attachments: bool) 
         flags.append(Flag("anonymous", _("Anonymous reporter"), "private"))
     if report.confidential:
         flags.append(Flag("confidential", _("Confidential"), "private"))
+    personal = pii_labels(pii_kinds(f"{report.title}\n{report.body}"))
+    if personal:  # the desk redacts the public version (reports.pii, ADR 0011)
+        label = f"{_('Personal data?')} {', '.join(personal)}"
+        if report.public_title or report.public_body:
+            label = f"{label} · {_('public version redacted')}"
+        flags.append(Flag("pii", label, "private"))
     if has_attachments:
         flags.append(Flag("attachments", _("Attachments")))
     if report.channel != Channel.WEB:

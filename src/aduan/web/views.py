@@ -35,6 +35,7 @@ from aduan.reports.selectors import (
     event_list_for_user,
     report_get_for_user,
     report_list,
+    report_text_for,
     reporter_visibility,
 )
 from aduan.reports.services import report_submit
@@ -251,11 +252,14 @@ def track_detail(request: HttpRequest, tracking_id: str) -> HttpResponse:
         event.files = event_files.get(event.pk, [])
     prefetch_related_objects([report], "deadlines")
     deadline = current_deadline(report)
+    report_title, report_body = report_text_for(user=request.user, report=report)
     return render(
         request,
         "web/track_detail.html",
         {
             "report": report,
+            "report_title": report_title,
+            "report_body": report_body,
             "events": events,
             "attachments": own_files,
             "show_reporter_name": visibility >= ReporterVisibility.NAME,

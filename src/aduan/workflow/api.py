@@ -59,6 +59,7 @@ from .schemas import (
     MergeIn,
     NoFieldsIn,
     RateIn,
+    RedactIn,
     ReopenIn,
     RespondIn,
     ReturnIn,
@@ -204,6 +205,16 @@ _action_endpoint(
     """National admin, in any status: hide or show the reporter's identity (``anonymous``)
     and the report itself (``confidential``). The change is not shown on the public
     timeline.""",
+)
+
+_action_endpoint(
+    Action.REDACT,
+    RedactIn,
+    "Redact the public version of the title and text",
+    """National admin, in any status: the title and text the public reads, without the
+    personal data the reporter typed (blank: the original). The reporter, the desks,
+    oversight and the handling agency keep reading the original; personal data is
+    masked in what the public reads either way. Audited; the event's note is for staff.""",
 )
 
 

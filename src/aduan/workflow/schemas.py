@@ -33,6 +33,13 @@ class DisposeIn(ActionIn):
     confidential: bool | None = Field(None, description="Hide the report from the public")
 
 
+class RedactIn(ActionIn):
+    """The whole public version each time: a blank field shows the original (masked)."""
+
+    public_title: str = Field("", description="The title the public reads (10-150 characters)")
+    public_body: str = Field("", description="The text the public reads (at most 4000)")
+
+
 class HoldIn(ActionIn):
     question: str = Field(description="What the reporter must add (at least 10 characters)")
 

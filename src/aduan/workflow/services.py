@@ -31,6 +31,7 @@ from aduan.core.text import storable
 from aduan.core.tracking import normalise_tracking_id
 from aduan.reports.attachments import PreparedFile, attachment_store, attachments_discard
 from aduan.reports.models import (
+    BODY_MAX,
     TITLE_MAX,
     TITLE_MIN,
     EventAction,
@@ -260,6 +261,66 @@ def report_set_flags(
         from_status=report.status,
         note=note,
         is_public=False,
+        ip_address=ip_address,
+    )
+    return report
+
+
+@transaction.atomic
+def report_redact(
+    *,
+    report: Report,
+    actor: User,
+    public_title: str = "",
+    public_body: str = "",
+    ip_address: str | None = None,
+) -> Report:
+    """Set the public version of the title and text (blank: the original), for personal
+    data the reporter typed into them. The original stays for the reporter and the desks;
+    the public reads this version, masked again (``reports.selectors.report_text_for``).
+    The event's note, for the desks only, holds the new public version, never the original.
+    """
+    report, _target = _begin(report, actor=actor, action=Action.REDACT)
+    title = " ".join(storable(public_title).split())
+    body = storable(public_body).strip()
+    if title == report.title:
+        title = ""
+    if body == report.body.strip():
+        body = ""
+    if title and not TITLE_MIN <= len(title) <= TITLE_MAX:
+        raise ValidationFailed(
+            field_errors={
+                "public_title": [
+                    _("The title needs %(min)d to %(max)d characters.")
+                    % {"min": TITLE_MIN, "max": TITLE_MAX}
+                ]
+            }
+        )
+    if len(body) > BODY_MAX:
+        raise ValidationFailed(
+            field_errors={"public_body": [_("Write at most %(n)d characters.") % {"n": BODY_MAX}]}
+        )
+    lines = []
+    if title != report.public_title:
+        lines.append(
+            _("Public title: %(text)s") % {"text": title}
+            if title
+            else _("Public title: the original.")
+        )
+    if body != report.public_body:
+        lines.append(
+            _("Public text: %(text)s") % {"text": body} if body else _("Public text: the original.")
+        )
+    if not lines:
+        return report
+    report.public_title, report.public_body = title, body
+    report.save(update_fields=["public_title", "public_body", "updated_at"])
+    _event(
+        report,
+        actor=actor,
+        action=EventAction.REDACTED,
+        from_status=report.status,
+        note="\n\n".join(lines),
         ip_address=ip_address,
     )
     return report
@@ -770,6 +831,7 @@ _PAYLOAD_ARGS: dict[Action, tuple[Callable[..., Report], dict[str, type]]] = {
     Action.ARCHIVE: (report_archive, {"reason": str}),
     Action.MERGE: (report_merge, {"into": str, "note": str}),
     Action.SET_FLAGS: (report_set_flags, {"anonymous": bool, "confidential": bool}),
+    Action.REDACT: (report_redact, {"public_title": str, "public_body": str}),
     Action.ACCEPT: (report_accept, {}),
     Action.RETURN: (report_return, {"reason": str}),
     Action.FORWARD: (report_forward, {"agency_id": int, "note": str}),

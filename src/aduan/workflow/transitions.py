@@ -9,7 +9,8 @@ actor may not make.
 
 Actors:
 - ``reporter``: the report's owner (and, for reading, its followers).
-- ``national_admin``: KemenPANRB's LAPOR! team; verifies, disposes, holds, archives, merges.
+- ``national_admin``: KemenPANRB's LAPOR! team; verifies, disposes, holds, archives, merges,
+  redacts the public text.
 - ``agency_admin`` / ``unit_officer``: staff of the handling agency or an agency above it.
 - ``system``: the periodic sweep (auto-close).
 Oversight users read everything and act on nothing.
@@ -41,6 +42,7 @@ class Action(enum.StrEnum):
     ARCHIVE = "archive"
     MERGE = "merge"
     SET_FLAGS = "set_flags"
+    REDACT = "redact"
     ACCEPT = "accept"
     RETURN = "return"
     FORWARD = "forward"
@@ -103,6 +105,8 @@ TRANSITIONS: dict[Action, Transition] = {
             frozenset({Actor.NATIONAL_ADMIN}),
         ),
         Transition(Action.SET_FLAGS, _same(Status), frozenset({Actor.NATIONAL_ADMIN})),
+        # The public version of the title and text, without the personal data in them.
+        Transition(Action.REDACT, _same(Status), frozenset({Actor.NATIONAL_ADMIN})),
         # The agency.
         Transition(Action.ACCEPT, {Status.DISPOSITIONED: Status.IN_PROGRESS}, STAFF),
         Transition(

@@ -21,6 +21,8 @@ from django.utils import timezone
 
 from aduan.categories.models import Category
 from aduan.reports.models import Report
+from aduan.reports.pii import pii_mask
+from aduan.reports.selectors import report_public_text
 
 from .selectors import open311_status
 
@@ -70,15 +72,16 @@ def service_definition_dict(category: Category) -> dict[str, Any]:
 
 def request_dict(report: Report, *, absolute: Callable[[str], str]) -> dict[str, Any]:
     """A report as a GeoReport service request. ``report`` comes from the Open311
-    selectors (public only, with ``status_notes`` and ``image_id`` annotated)."""
+    selectors (public only, with ``status_notes`` and ``image_id`` annotated), with the
+    public version of its text."""
     image_id = getattr(report, "image_id", None)
     return {
         "service_request_id": report.tracking_id,
         "status": open311_status(report),
-        "status_notes": getattr(report, "status_notes", None) or "",
+        "status_notes": pii_mask(getattr(report, "status_notes", None) or ""),
         "service_name": report.category.name if report.category_id else "",
         "service_code": report.category.code if report.category_id else "",
-        "description": report.body,
+        "description": report_public_text(report)[1],
         "agency_responsible": report.agency.name if report.agency_id else "",
         "service_notice": "",
         "requested_datetime": w3c(report.created_at),

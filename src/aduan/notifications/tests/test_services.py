@@ -126,9 +126,7 @@ def test_inside_wanted_cached_the_recipients_choices_are_read_once_per_kind(
     ) == [officer.pk]
 
 
-def test_in_app_and_email_carry_the_same_subject_link_and_note(
-    report, status_event, reporter
-):
+def test_in_app_and_email_carry_the_same_subject_link_and_note(report, status_event, reporter):
     rows = {row.channel: row for row in _notify_status(report, status_event, [reporter])}
     # The in-app text is its own short one (test_in_app.py); subject, link and note agree.
     assert (rows["in_app"].subject, rows["in_app"].url) == (

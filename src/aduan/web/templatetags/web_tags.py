@@ -1,4 +1,5 @@
-"""Template helpers of the public site: accessible form fields and neutral actor labels."""
+"""Template helpers of the public site: accessible form fields, neutral actor labels and a
+report's title as the reader may read it."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from django.forms import BoundField
 from django.utils.translation import gettext as _
 
 from aduan.accounts.models import Role
-from aduan.reports.models import ReportEvent
+from aduan.reports.models import Report, ReportEvent
+from aduan.reports.selectors import report_text_for
 
 register = template.Library()
 
@@ -30,6 +32,12 @@ def field_widget(field: BoundField, **extra):
     if described_by:
         attrs["aria-describedby"] = " ".join(described_by)
     return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def title_for(report: Report, user) -> str:
+    """The report's title as ``user`` may read it (``reports.selectors.report_text_for``)."""
+    return report_text_for(user=user, report=report)[0]
 
 
 @register.filter

@@ -158,6 +158,13 @@ SUCCESS: dict[Action, tuple[Callable, str, Body, Status]] = {
     ),
     Action.MERGE: (submitted, "admin", _merge_body, Status.ARCHIVED),
     Action.SET_FLAGS: (submitted, "admin", lambda w, r: {"confidential": True}, Status.SUBMITTED),
+    # Verified, so public: the 403 cases below are readers who may see it.
+    Action.REDACT: (
+        dispositioned,
+        "admin",
+        lambda w, r: {"public_title": "Jalan berlubang di sebuah pasar"},
+        Status.DISPOSITIONED,
+    ),
     Action.ACCEPT: (dispositioned, "agency_admin", lambda w, r: {}, Status.IN_PROGRESS),
     Action.RETURN: (
         dispositioned,
@@ -256,8 +263,8 @@ def test_action_side_effects(client, w):
 
 # --- 409: the status does not allow it -------------------------------------------------
 
-# action → (a status the actor may act in but the table refuses, who acts). set_flags is
-# allowed in every status, so it never answers 409.
+# action → (a status the actor may act in but the table refuses, who acts). set_flags and
+# redact are allowed in every status, so they never answer 409.
 CONFLICT: dict[Action, tuple[Callable, str]] = {
     Action.DISPOSE: (in_progress, "admin"),
     Action.HOLD: (in_progress, "admin"),
@@ -276,9 +283,10 @@ CONFLICT: dict[Action, tuple[Callable, str]] = {
 }
 
 
-def test_conflict_table_covers_every_action_but_set_flags():
-    assert set(CONFLICT) == set(API_ACTIONS) - {Action.SET_FLAGS}
+def test_conflict_table_covers_every_action_but_set_flags_and_redact():
+    assert set(CONFLICT) == set(API_ACTIONS) - {Action.SET_FLAGS, Action.REDACT}
     assert set(TRANSITIONS[Action.SET_FLAGS].moves) == set(Status)
+    assert set(TRANSITIONS[Action.REDACT].moves) == set(Status)
 
 
 @pytest.mark.parametrize("action", list(CONFLICT))
@@ -315,6 +323,7 @@ FORBIDDEN: dict[Action, tuple[str, ...]] = {
     Action.ARCHIVE: ("citizen",),
     Action.MERGE: ("oversight",),
     Action.SET_FLAGS: ("citizen", "oversight"),
+    Action.REDACT: ("stranger", "citizen", "agency_admin", "oversight"),
     Action.ACCEPT: ("stranger", "citizen", "other_staff", "oversight", "admin"),
     Action.RETURN: ("stranger", "other_staff", "citizen"),
     Action.FORWARD: ("stranger", "other_staff"),
@@ -417,6 +426,7 @@ INVALID: dict[Action, tuple[str | None, dict, str]] = {
     Action.ARCHIVE: ("reason", {"reason": 42}, "reason"),
     Action.MERGE: ("into", {"into": {"id": 1}}, "into"),
     Action.SET_FLAGS: (None, {"confidential": "maybe"}, "confidential"),
+    Action.REDACT: (None, {"public_title": 42}, "public_title"),
     Action.ACCEPT: (None, [], "__all__"),
     Action.RETURN: ("reason", {"reason": False}, "reason"),
     Action.FORWARD: ("agency_id", {"agency_id": 1.5}, "agency_id"),
@@ -550,7 +560,7 @@ def test_an_action_with_fields_needs_a_body(client, w, action):
 def test_answer_lists_what_the_caller_may_do_next(client, w):
     report = submitted(w)
     data = act(client, report, "dispose", {"agency_id": w.agency.pk}, w.admin).json()
-    assert set(data["actions"]) == {"set_flags", "merge", "comment"}
+    assert set(data["actions"]) == {"set_flags", "redact", "merge", "comment"}
     data = act(client, report, "accept", {}, w.agency_admin).json()
     assert set(data["actions"]) == {"return", "forward", "extend", "respond", "comment"}
     detail = client.get(f"{REPORTS}/{report.tracking_id}", **bearer(w.citizen)).json()

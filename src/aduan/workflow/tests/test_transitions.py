@@ -130,6 +130,7 @@ EXPECTED: dict[str, tuple[dict[Status, Status], frozenset[str]]] = {
         NATIONAL,
     ),
     "set_flags": (_keep(ALL), NATIONAL),
+    "redact": (_keep(ALL), NATIONAL),
     "accept": ({S.DISPOSITIONED: S.IN_PROGRESS}, STAFF),
     "return": ({S.DISPOSITIONED: S.RETURNED, S.IN_PROGRESS: S.RETURNED}, ADMINS),
     # To one of the agency's units: the status stays (outside it: test_services).
@@ -264,6 +265,12 @@ def payload_for(action: str, *, world: World, report: Report, survivor: Report) 
         "archive": {"reason": "Bukan pengaduan pelayanan publik."},
         "merge": {"into": survivor.tracking_id},
         "set_flags": {"confidential": not report.confidential},
+        # Another public title each time, so that every redaction is a change.
+        "redact": {
+            "public_title": "Judul versi publik B"
+            if report.public_title == "Judul versi publik A"
+            else "Judul versi publik A"
+        },
         "accept": {},
         "return": {"reason": "Bukan kewenangan instansi kami."},
         "forward": {"agency_id": forward_to.pk, "note": "Mohon ditindaklanjuti."},
