@@ -96,9 +96,11 @@ def test_a_killed_process_is_restarted_and_the_others_stay_up(migrated_sqlite, t
     try:
         first = wait_for(
             "all three programs run and the site answers",
-            lambda: (found := children(supervisor.pid)).keys() == PROGRAMS.keys()
-            and serving(url)
-            and found,
+            lambda: (
+                (found := children(supervisor.pid)).keys() == PROGRAMS.keys()
+                and serving(url)
+                and found
+            ),
             supervisor,
         )
         for victim in ("scheduler", "worker", "web"):
@@ -113,7 +115,9 @@ def test_a_killed_process_is_restarted_and_the_others_stay_up(migrated_sqlite, t
             )
             for other in PROGRAMS.keys() - {victim}:
                 assert after[other] == before[other], f"{other} was restarted with {victim}"
-            wait_for(f"the site answers after {victim} was killed", lambda: serving(url), supervisor)
+            wait_for(
+                f"the site answers after {victim} was killed", lambda: serving(url), supervisor
+            )
 
         last = children(supervisor.pid)
         assert all(last[name] != first[name] for name in PROGRAMS)
