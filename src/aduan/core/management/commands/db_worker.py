@@ -6,9 +6,10 @@ comes before ``django_tasks`` in INSTALLED_APPS) takes the same options and runs
 package's own loop; when the connection is lost it waits with back-off until the
 database answers again (:mod:`aduan.core.reconnect`) and resumes the loop.
 
-A task that was running when the connection broke stays marked as running (its result
-cannot be written without the database); what it sent is settled by the notifications
-sweep, like the work of a worker that died.
+A task whose result could not be written because the connection broke is marked failed
+(with that error) once the database is back, instead of staying "running" for ever; it
+is not run again, since it may have sent something before the outage (notifications that
+were due are delivered by the sweep).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import time
 from django.core.management.base import CommandError
 from django.db import connections
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
+from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 
@@ -32,7 +34,14 @@ def _sleep(seconds: float) -> bool:
     return False
 
 
+def _probe(database) -> None:
+    with database.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
 class ResilientWorker(db_worker.Worker):
+    interrupted: DBTaskResult | None = None
+
     def run(self) -> None:
         backoff = DatabaseBackoff(name="db_worker")
         database = connections[DBTaskResult.objects.db]
@@ -42,12 +51,36 @@ class ResilientWorker(db_worker.Worker):
             except DATABASE_UNAVAILABLE as error:
                 if not self.running:  # asked to stop while a task was running
                     raise
+                lost = error
                 delay = backoff.failed(error)
             else:
                 return
             _sleep(delay)
-            call_with_reconnect(database.ensure_connection, backoff=backoff, wait=_sleep)
+            call_with_reconnect(lambda: _probe(database), backoff=backoff, wait=_sleep)
+            if self.interrupted is not None:
+                task_result, self.interrupted = self.interrupted, None
+                call_with_reconnect(
+                    lambda t=task_result, e=lost: self._settle(t, e), backoff=backoff, wait=_sleep
+                )
             self.startup_delay = False
+
+    def run_task(self, db_task_result: DBTaskResult) -> None:
+        try:
+            super().run_task(db_task_result)
+        except DATABASE_UNAVAILABLE:
+            self.interrupted = db_task_result  # its result could not be written
+            raise
+
+    def _settle(self, task_result: DBTaskResult, error: BaseException) -> None:
+        still_running = DBTaskResult.objects.filter(
+            pk=task_result.pk, status=TaskResultStatus.RUNNING
+        ).exists()
+        if still_running:
+            task_result.set_failed(error)
+            db_worker.logger.warning(
+                "Task id=%s marked failed: the database connection broke while it ran",
+                task_result.pk,
+            )
 
 
 class Command(db_worker.Command):
