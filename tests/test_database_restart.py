@@ -312,7 +312,9 @@ def test_site_worker_and_scheduler_survive_a_database_restart(restart_database, 
         f"{sum(1 for s in statuses if s is None)} unanswered; {killed} connections killed, "
         f"{OUTAGE_SECONDS:g} s refused; site back {web_recovery:.1f} s and worker + scheduler "
         f"{tasks_recovery:.1f} s after the database; "
-        f"{len(acknowledged)} acknowledged, {len(set(acknowledged) - stored)} missing\n"
+        f"{sum(1 for r in results if r['status'] == 201 and r['sent'] > outage_ended)} x 201 "
+        f"sent after it; {len(acknowledged)} acknowledged, "
+        f"{len(set(acknowledged) - stored)} missing\n"
     )
     with capsys.disabled():
         sys.stdout.write(figures)
