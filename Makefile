@@ -71,10 +71,10 @@ messages: install ## Compile translations whose .po changed (uses gettext's msgf
 	else echo "translations: msgfmt not installed, using the committed .mo files"; fi
 
 .PHONY: run
-run: directory static messages ## Install, migrate, load directory + demo, serve site and worker on 127.0.0.1:8000 (HOST, PORT)
+run: directory static messages ## Install, migrate, load directory + demo, serve site, worker and scheduler on 127.0.0.1:8000 (HOST, PORT), restarted if they die
 	$(MANAGE) load_demo --if-empty
 	@echo "Aduan: http://$(HOST):$(PORT)/  (demo accounts: README.md; stop with Ctrl-C)"
-	HOST=$(HOST) PORT=$(PORT) WEB_WORKERS=$(WEB_WORKERS) $(BIN)/honcho -f Procfile start
+	HOST=$(HOST) PORT=$(PORT) WEB_WORKERS=$(WEB_WORKERS) $(BIN)/supervisord --nodaemon -c deploy/supervisord.conf
 
 .PHONY: lint
 lint: install ## ruff lint + format check, makemigrations --check, check --deploy (production)

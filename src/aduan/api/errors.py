@@ -19,6 +19,7 @@ from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -45,6 +46,7 @@ def _title(status: int) -> str:
         415: _("Unsupported media type"),
         422: _("Invalid input"),
         429: _("Too many requests"),
+        503: _("Service unavailable"),
     }
     return titles.get(status, _("Error"))
 
@@ -192,3 +194,12 @@ def install_problem_handlers(api: NinjaAPI, *, param_names: set[str]) -> None:
     @api.exception_handler(RequestDataTooBig)
     def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
         return problem_response(request, status=413, detail=_("The request is too large."))
+
+    def database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # The database is restarting: 503 + Retry-After, the same answer as outside the API.
+        from aduan.core.outage import outage_response
+
+        return outage_response(request, exc)
+
+    api.add_exception_handler(OperationalError, database_unavailable)
+    api.add_exception_handler(InterfaceError, database_unavailable)

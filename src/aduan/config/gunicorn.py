@@ -1,6 +1,6 @@
 """Gunicorn settings for every environment: ``gunicorn -c python:aduan.config.gunicorn``.
 
-``make run`` (through the Procfile), production and the smoke test in ``tests/`` all start
+``make run`` (through ``deploy/supervisord.conf``), production and the smoke test in ``tests/`` all start
 the web server with this file, so what is tested is what is deployed. Values come from
 the environment:
 

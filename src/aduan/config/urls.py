@@ -3,6 +3,9 @@ from django.urls import include, path
 
 from aduan.api.api import api
 
+# A lost database connection raised outside a view answers 503, not 500.
+handler500 = "aduan.core.outage.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("akun/", include("aduan.accounts.urls")),

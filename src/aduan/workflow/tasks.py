@@ -6,6 +6,7 @@ and runs ``sweep.sweep_run`` on a worker. Running it twice at once is safe (see 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 from django_tasks import task
@@ -40,7 +41,15 @@ def sweep_schedule(*, slot: int, interval: int) -> bool:
     """
     from django.core.cache import cache
 
-    if not cache.add(f"aduan:sweep:{interval}:{slot}", "1", timeout=max(2 * interval, 60)):
+    key = f"aduan:sweep:{interval}:{slot}"
+    if not cache.add(key, "1", timeout=max(2 * interval, 60)):
         return False
-    sweep.enqueue()
+    try:
+        sweep.enqueue()
+    except Exception:
+        # Not enqueued (the database is down, the cache is not): give the slot back, so
+        # that the scheduler's retry enqueues it once the database is back.
+        with contextlib.suppress(Exception):
+            cache.delete(key)
+        raise
     return True

@@ -95,9 +95,11 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.google",
+    # Before django_tasks_db: aduan.core's db_worker (which rides out a database restart)
+    # replaces the package's command of the same name.
+    "aduan.core",
     "django_tasks",
     "django_tasks_db",
-    "aduan.core",
     "aduan.regions",
     "aduan.agencies",
     "aduan.categories",
@@ -116,6 +118,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A lost database connection answers 503 + Retry-After, not 500 (aduan.core.outage).
+    "aduan.core.outage.DatabaseOutageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "aduan.core.middleware.LanguageMiddleware",

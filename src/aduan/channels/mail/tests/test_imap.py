@@ -290,3 +290,46 @@ def test_a_bad_mailbox_url_is_refused_clearly(url):
 
     with pytest.raises(ImproperlyConfigured, match="ADUAN_MAIL_IMAP_URL"):
         imap_mailbox(url)
+
+
+def test_the_polling_command_rides_out_a_database_outage(
+    mailbox, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The first two polls meet a database that refuses every query (as while PostgreSQL
+    restarts): the command waits with back-off instead of dying, and the third poll turns
+    the mail, left unread meanwhile, into a report."""
+    import signal
+
+    from django.db import OperationalError
+    from django.db.backends.utils import CursorWrapper
+
+    from aduan.channels.mail.management.commands.mail_intake import Command
+
+    def refuse(self, *args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    deliver(mailbox, mail())
+    real_poll = Command._poll
+    polls = []
+
+    def poll_through_an_outage(self):
+        polls.append(len(polls) + 1)
+        if len(polls) <= 2:
+            with monkeypatch.context() as down:
+                down.setattr(CursorWrapper, "execute", refuse)
+                return real_poll(self)
+        result = real_poll(self)
+        os.kill(os.getpid(), signal.SIGTERM)  # the command's own handler stops it
+        return result
+
+    monkeypatch.setattr(Command, "_poll", poll_through_an_outage)
+    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            call_command("mail_intake", "--imap", "--interval", "1")
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+    assert polls == [1, 2, 3]
+    assert Report.objects.get().title == TITLE
+    assert unseen(mailbox) == 0

@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from aduan.core.reconnect import DatabaseBackoff, call_with_reconnect
 from aduan.workflow.tasks import sweep_schedule, sweep_slot
 
 
@@ -52,8 +53,15 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, on_signal)
         self.stdout.write(f"run_scheduler: enqueuing the sweep every {interval} s", ending="\n")
         self.stdout.flush()
+        # A database restart must not end the scheduler: a tick that cannot reach the
+        # database is retried with back-off until it can (or a signal asks us to stop).
+        backoff = DatabaseBackoff(name="run_scheduler")
         while not stop.is_set():
-            slot = self._tick(interval)
+            ticked, slot = call_with_reconnect(
+                lambda: self._tick(interval), backoff=backoff, wait=stop.wait
+            )
+            if not ticked or slot is None:
+                break
             # Sleep until the next slot starts (or a signal asks us to stop).
             stop.wait(max(0.0, (slot + 1) * interval - time.time()))
         self.stdout.write("run_scheduler: stopped")

@@ -5,7 +5,10 @@
     manage.py mail_intake --imap --once            # one poll (cron)
 
 Between polls (and every ``--interval`` seconds while serving SMTP) answers that are
-still waiting are sent, so nothing depends on a task worker being up.
+still waiting are sent, so nothing depends on a task worker being up. A database restart
+does not end the command: a poll that cannot reach the database is retried with back-off
+(:mod:`aduan.core.reconnect`); while serving SMTP, a message that arrives meanwhile is
+answered with a temporary failure (451), so the sending server tries again later.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from django.core.management.base import BaseCommand, CommandError
 from aduan.channels.mail.delivery import mail_replies_send_pending
 from aduan.channels.mail.imap import imap_mailbox, imap_poll
 from aduan.channels.mail.smtp import smtp_controller
+from aduan.core.reconnect import DatabaseBackoff, call_with_reconnect
 
 
 def host_port(value: str) -> tuple[str, int]:
@@ -57,12 +61,23 @@ class Command(BaseCommand):
                 imap_mailbox(settings.ADUAN_MAIL_IMAP_URL)
             except ImproperlyConfigured as exc:
                 raise CommandError(str(exc)) from None
+            backoff = DatabaseBackoff(name="mail_intake")
             while True:
-                counts = imap_poll()
-                sent = mail_replies_send_pending()
+                if once:  # from cron: fail loudly, the next run tries again
+                    counts, sent = self._poll()
+                else:
+                    polled, result = call_with_reconnect(
+                        self._poll, backoff=backoff, wait=stop.wait
+                    )
+                    if not polled or result is None:
+                        break
+                    counts, sent = result
                 self.stdout.write(f"IMAP poll: {counts or 'nothing new'}; answers: {sent or '-'}")
                 if once or stop.wait(interval):
                     break
+
+    def _poll(self):
+        return imap_poll(), mail_replies_send_pending()
 
     def _serve_smtp(self, host: str, port: int, *, interval: int, stop: threading.Event) -> None:
         controller = smtp_controller(host=host, port=port)
@@ -74,8 +89,9 @@ class Command(BaseCommand):
             f"Listening for mail to {', '.join(settings.ADUAN_MAIL_INTAKE_ADDRESS)} "
             f"on {host}:{port}"
         )
+        backoff = DatabaseBackoff(name="mail_intake")
         try:
             while not stop.wait(interval):
-                mail_replies_send_pending()
+                call_with_reconnect(mail_replies_send_pending, backoff=backoff, wait=stop.wait)
         finally:
             controller.stop()
