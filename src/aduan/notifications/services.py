@@ -43,7 +43,7 @@ from django.utils.translation import gettext as _
 
 from aduan.core.errors import NotFound, ValidationFailed
 from aduan.reports.models import Status
-from aduan.reports.selectors import event_note_for, report_text_for
+from aduan.reports.selectors import event_note_for, report_text_for, text_masked_for
 
 from .channels import channels
 from .models import (
@@ -99,11 +99,12 @@ def _render(
     may_carry_text = _may_carry_text(channel=channel, report=report)
 
     path = _link_path(recipient=recipient, report=report, is_reporter=is_reporter, values=values)
-    note = values.get("note") or (
-        event_note_for(user=recipient, report=report, event=event)
-        if event is not None and report is not None
-        else ""
-    )
+    if values.get("note") and report is not None:  # a note the caller wrote for this kind
+        note = text_masked_for(user=recipient, report=report, text=str(values["note"]))
+    elif event is not None and report is not None:
+        note = event_note_for(user=recipient, report=report, event=event)
+    else:
+        note = values.get("note") or ""
 
     with translation.override(recipient.language or settings.LANGUAGE_CODE):
         values.update(

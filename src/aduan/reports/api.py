@@ -38,6 +38,7 @@ from .selectors import (
     FeedFilters,
     ReporterVisibility,
     attachment_get_for_user,
+    event_by_reporter,
     event_list_for_user,
     report_get_for_user,
     report_list,
@@ -64,7 +65,7 @@ def _event_actor(event: ReportEvent, report: Report) -> dict:
     """Who acted, as a role and an agency, never as a person: the reporter of an anonymous
     report must not be recognisable in the timeline, so their own actions read "citizen"
     whatever their account's role."""
-    if event.actor_id is not None and event.actor_id == report.reporter_id:
+    if event_by_reporter(event=event, report=report):
         role, agency = str(Role.CITIZEN), None
     else:
         role, agency = (event.actor_role or "system"), event.actor_agency

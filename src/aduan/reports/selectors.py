@@ -204,8 +204,15 @@ def report_list(*, user: AnyUser, filters: FeedFilters | None = None) -> QuerySe
     ).order_by("-created_at", "-id")
 
 
-# Six digits or more in a row (a five-digit postcode is the longest number a visitor needs).
-_LONG_NUMBER = re.compile(r"\d{6,}")
+# A word a visitor may not search by, because it could be a piece of personal data the
+# public text masks: anything with "@", four digits in a row, or a group of three or more
+# digits and separators alone ("345-678"). A visitor still finds "RT 03", "No. 12" or a
+# place by name; a year or a postcode is not a search term for them.
+_PERSONAL_FRAGMENT = re.compile(r"@|\d{4,}|^[\d().,/+-]*\d[\d().,/+-]*\d[\d().,/+-]*\d")
+
+
+def _searchable_in_public(term: str) -> bool:
+    return not (pii_kinds(term) or _PERSONAL_FRAGMENT.search(term))
 
 
 def report_search(qs: QuerySet[Report], q: str, *, public: bool) -> QuerySet[Report]:
@@ -218,7 +225,7 @@ def report_search(qs: QuerySet[Report], q: str, *, public: bool) -> QuerySet[Rep
         for term in terms:
             qs = qs.filter(Q(title__icontains=term) | Q(body__icontains=term))
         return qs
-    terms = [t for t in terms if not (pii_kinds(t) or _LONG_NUMBER.search(t))]
+    terms = [t for t in terms if _searchable_in_public(t)]
     if not terms:
         return qs.none()
     qs = qs.annotate(
@@ -358,9 +365,23 @@ def event_note_for(*, user: AnyUser, report: Report, event: ReportEvent) -> str:
         note = event_note_readable(
             event=event, handler=user_handles_report(user=user, report=report)
         )
-    if note and pii_mask(note) != note and not reads_original_text(user=user, report=report):
-        return pii_mask(note)
-    return note
+    return text_masked_for(user=user, report=report, text=note)
+
+
+def text_masked_for(*, user: AnyUser, report: Report, text: str) -> str:
+    """``text`` about ``report`` (a note, a response) with personal data masked unless
+    ``user`` reads the original (``reads_original_text``); no query when nothing to mask."""
+    masked = pii_mask(text) if text else text
+    if masked != text and not reads_original_text(user=user, report=report):
+        return masked
+    return text
+
+
+def event_by_reporter(*, event: ReportEvent, report: Report) -> bool:
+    """Whether the reporter took this event's action. Every surface shows such an event as
+    the reporter's, whatever their account's role or agency, so that an anonymous reporter
+    who is also staff somewhere is not recognisable in the timeline."""
+    return event.actor_id is not None and event.actor_id == report.reporter_id
 
 
 def event_list_for_user(*, user: AnyUser, report: Report) -> list[ReportEvent]:

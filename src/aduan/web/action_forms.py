@@ -506,10 +506,10 @@ ACTION_FORMS: dict[Action, type[ActionForm]] = {
     for form in (
         DisposeForm,
         SetFlagsForm,
-        RedactForm,
         HoldForm,
         ArchiveForm,
         MergeForm,
+        RedactForm,
         AcceptForm,
         ReturnForm,
         ForwardForm,

@@ -29,6 +29,7 @@ from aduan.reports.models import EventAction, Report, ReportEvent
 from aduan.reports.selectors import (
     ReporterVisibility,
     agency_handles_report,
+    event_by_reporter,
     event_note_readable,
     reporter_visibility,
 )
@@ -104,7 +105,8 @@ def event_payload(
     }
     if event is not None:
         body["event"]["action"] = event.action
-        body["event"]["actor_role"] = event.actor_role or None
+        by_reporter = report is not None and event_by_reporter(event=event, report=report)
+        body["event"]["actor_role"] = "citizen" if by_reporter else (event.actor_role or None)
         note = event_note_readable(event=event, handler=True)
         if note and not (report is not None and report.confidential):
             body["event"]["note"] = note

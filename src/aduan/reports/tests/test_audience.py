@@ -310,3 +310,53 @@ def test_no_notification_kind_reaches_a_follower_who_may_not_open_the_report(wor
     wf.report_comment(report=survivor, actor=desk, body="Mohon dijawab segera.")
     wf.report_archive(report=survivor, actor=desk, reason="Pelapor tidak menjawab pertanyaan.")
     assert not Notification.objects.filter(recipient=follower).exists()
+
+
+# --- Who acted: an anonymous reporter who is staff elsewhere ------------------------------
+
+
+def test_an_anonymous_reporter_who_is_staff_reads_as_the_reporter_on_every_timeline(client):
+    elsewhere = AgencyFactory(name="Badan Rahasia Sekali")
+    staff_reporter = AgencyAdminFactory(agency=elsewhere)
+    report = report_submit(
+        reporter=staff_reporter,
+        channel=Channel.WEB,
+        classification="complaint",
+        title="Pungutan liar di kantor kelurahan",
+        body="Petugas kelurahan meminta uang tambahan untuk mengurus surat pindah.",
+        anonymous=True,
+    )
+    report = wf.report_dispose(
+        report=report, actor=NationalAdminFactory(), agency_id=AgencyFactory().pk
+    )
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get(reverse("web:track_detail", args=[report.tracking_id])).content.decode()
+    timeline = page.split('id="timeline-title"')[1]
+    assert "Badan Rahasia Sekali" not in page
+    assert "Agency admin" not in timeline
+    assert "Reporter" in timeline
+    api = client.get(f"/api/v1/reports/{report.tracking_id}").json()
+    assert api["events"][0]["actor"] == {"role": "citizen", "role_label": "Citizen", "agency": None}
+
+
+def test_a_note_written_for_a_notification_is_masked_for_a_follower(world):
+    from aduan.notifications.services import notify
+
+    report = wf.report_dispose(
+        report=world["report"], actor=world["desk"], agency_id=world["agency"].pk
+    )
+    follower = UserFactory()
+    notify(
+        recipients=[follower, world["reporter"]],
+        kind="status_changed",
+        report=report,
+        context={"note": "Hubungi pelapor di 0812-3456-7890."},
+        key="masked-note",
+    )
+    to_follower = Notification.objects.filter(recipient=follower)
+    assert to_follower.exists()
+    assert all("0812-3456-7890" not in n.body for n in to_follower)
+    to_reporter = Notification.objects.filter(
+        recipient=world["reporter"], channel="in_app", idempotency_key__startswith="masked-note"
+    )
+    assert "0812-3456-7890" in to_reporter.get().body

@@ -170,7 +170,21 @@ def test_a_follower_is_told_the_masked_title_and_the_reporter_the_original(repor
 # --- Search ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("term", ["3273012345678901", "nama@contoh.id", "081234567890", "812345"])
+@pytest.mark.parametrize(
+    "term",
+    [
+        "3273012345678901",
+        "nama@contoh.id",
+        "081234567890",
+        "812345",
+        # Pieces of them, alone or together, confirm the data as surely as the whole.
+        "0812-3456",
+        "3456-7890",
+        "0812 3456 7890",
+        "nama@contoh",
+        "3273",
+    ],
+)
 def test_visitors_cannot_find_a_report_by_the_personal_data_in_it(client, report, term):
     results = client.get("/api/v1/reports", {"q": term}).json()["results"]
     assert results == []  # (the web feed has no text search)

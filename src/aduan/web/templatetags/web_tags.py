@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from aduan.accounts.models import Role
 from aduan.reports.models import Report, ReportEvent
-from aduan.reports.selectors import report_text_for
+from aduan.reports.selectors import event_by_reporter, report_text_for
 
 register = template.Library()
 
@@ -41,8 +41,11 @@ def title_for(report: Report, user) -> str:
 
 
 @register.filter
-def actor_label(event: ReportEvent) -> str:
-    """Who acted, as a role and an agency: a timeline never names an official or a citizen."""
+def actor_label(event: ReportEvent, report: Report | None = None) -> str:
+    """Who acted, as a role and an agency: a timeline never names an official or a citizen,
+    and the reporter's own actions read "Reporter" (``event_by_reporter``)."""
+    if report is not None and event_by_reporter(event=event, report=report):
+        return _("Reporter")
     if not event.actor_role:
         return _("System")
     if event.actor_role == Role.CITIZEN:

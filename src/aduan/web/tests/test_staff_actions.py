@@ -400,10 +400,10 @@ def test_national_admin_comments_but_does_not_see_an_internal_checkbox_for_repor
     assert action_forms(client.get(url(report))) == [
         "set_flags",  # in the privacy block, above the action panel
         "dispose",
-        "redact",
         "hold",
         "archive",
         "merge",
+        "redact",
         "comment",
     ]
 
