@@ -68,7 +68,7 @@ def test_the_inbox_is_for_staff_and_shows_only_their_reports(client, people, cit
 # who → (status code, actions offered) on a report disposed to ``agency``
 REPORT_PAGE = {
     "citizen": (403, None),
-    "national_admin": (200, ["set_flags", "redact", "merge", "comment"]),
+    "national_admin": (200, ["set_flags", "merge", "redact", "comment"]),
     "agency_admin": (200, ["accept", "return", "forward", "extend", "respond", "comment"]),
     "other_agency_admin": (404, None),
     "unit_officer": (404, None),  # the report sits with the agency above the unit
