@@ -39,3 +39,15 @@ def storable_tree(value: object) -> object:
     if isinstance(value, list):
         return [storable_tree(item) for item in value]
     return value
+
+
+def as_pk(value) -> int | None:
+    """A primary key from outside input (a form, a query string, a URL, JSON), or None
+    when it cannot be one: not a bool, a whole number, positive, within a bigint."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**63 else None

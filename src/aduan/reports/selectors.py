@@ -30,6 +30,7 @@ from django.db.models.functions import Coalesce, NullIf
 from aduan.accounts.models import Role, User
 from aduan.agencies.models import Agency
 from aduan.core.errors import NotFound
+from aduan.core.text import as_pk
 from aduan.core.tracking import normalise_tracking_id
 from aduan.regions.models import ANCESTORS
 
@@ -41,17 +42,6 @@ AnyUser = User | AnonymousUser | None
 
 def _is_authenticated(user: AnyUser) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active)
-
-
-def _as_pk(value) -> int | None:
-    """A primary key from outside input (query string, URL), or None if it cannot be one."""
-    if isinstance(value, bool):
-        return None
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number < 2**63 else None
 
 
 def public_reports_q() -> Q:
@@ -179,7 +169,7 @@ def report_list(*, user: AnyUser, filters: FeedFilters | None = None) -> QuerySe
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.agency_id:
-        agency_pk = _as_pk(filters.agency_id)
+        agency_pk = as_pk(filters.agency_id)
         agency_path = (
             Agency.objects.filter(pk=agency_pk).values_list("path", flat=True).first()
             if agency_pk is not None
@@ -191,7 +181,7 @@ def report_list(*, user: AnyUser, filters: FeedFilters | None = None) -> QuerySe
     if filters.region_code and filters.region_code.strip():
         qs = qs.filter(region_q(filters.region_code.strip()))
     if filters.category_id:
-        category_pk = _as_pk(filters.category_id)
+        category_pk = as_pk(filters.category_id)
         if category_pk is None:
             return Report.objects.none()
         qs = qs.filter(category_id=category_pk)
@@ -410,7 +400,7 @@ def attachment_get_for_user(*, user: AnyUser, tracking_id: str, attachment_id: i
     """An attachment of a report ``user`` may see; ``NotFound`` otherwise (the same for a
     missing report, a forbidden one and an attachment of another report)."""
     normalised = normalise_tracking_id(tracking_id)
-    pk = _as_pk(attachment_id)
+    pk = as_pk(attachment_id)
     if normalised is None or pk is None:
         raise NotFound
     attachment = (

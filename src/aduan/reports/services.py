@@ -19,7 +19,7 @@ from aduan.accounts.models import User
 from aduan.agencies.models import NON_RECEIVING_KINDS, Agency
 from aduan.categories.models import Category
 from aduan.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
-from aduan.core.text import storable
+from aduan.core.text import as_pk, storable
 from aduan.core.tracking import new_tracking_id
 from aduan.regions.models import Region
 from aduan.sla import services as sla
@@ -63,17 +63,6 @@ def _clean_body(value: str | None) -> str:
 
 def _blank_to_none(value):
     return None if isinstance(value, str) and not value.strip() else value
-
-
-def _as_id(value) -> int | None:
-    """A primary key from outside input, or None when it cannot be one."""
-    if isinstance(value, bool):
-        return None
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number < 2**63 else None
 
 
 def _as_date(value) -> dt.date | None:
@@ -178,7 +167,7 @@ def report_validate(
 
     cleaned["agency"] = None
     if _blank_to_none(agency_id) is not None:
-        pk = _as_id(agency_id)
+        pk = as_pk(agency_id)
         agency = (
             Agency.objects.filter(pk=pk, is_active=True)
             .exclude(kind__in=NON_RECEIVING_KINDS)
@@ -192,7 +181,7 @@ def report_validate(
 
     cleaned["category"] = None
     if _blank_to_none(category_id) is not None:
-        pk = _as_id(category_id)
+        pk = as_pk(category_id)
         category = (
             Category.objects.filter(pk=pk, is_active=True).first() if pk is not None else None
         )

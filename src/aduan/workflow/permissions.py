@@ -11,6 +11,7 @@ from django.utils import timezone
 from aduan.accounts.models import Role, User
 from aduan.core.errors import PermissionDenied
 from aduan.reports.models import Report
+from aduan.reports.selectors import user_handles_report
 
 from .transitions import TRANSITIONS, Action, Actor, actions_from
 
@@ -24,17 +25,11 @@ def actor_capacities(*, user: User | None, report: Report) -> frozenset[Actor]:
         capacities.add(Actor.REPORTER)
     if user.role == Role.NATIONAL_ADMIN:
         capacities.add(Actor.NATIONAL_ADMIN)
-    elif user.role in (Role.AGENCY_ADMIN, Role.UNIT_OFFICER) and handles(user=user, report=report):
+    elif user.role in (Role.AGENCY_ADMIN, Role.UNIT_OFFICER) and user_handles_report(
+        user=user, report=report
+    ):
         capacities.add(Actor.AGENCY_ADMIN if user.role == Role.AGENCY_ADMIN else Actor.UNIT_OFFICER)
     return frozenset(capacities)
-
-
-def handles(*, user: User, report: Report) -> bool:
-    """Is the report's handling agency the user's agency or one of its units?"""
-    if not report.agency_id or not user.agency_id:
-        return False
-    agency_path = user.agency.path
-    return bool(agency_path) and report.agency.path.startswith(agency_path)
 
 
 def action_authorize(*, user: User | None, report: Report, action: Action | str) -> Actor:

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aduan.core.text import storable, storable_tree
+from aduan.core.text import as_pk, storable, storable_tree
 
 
 @given(st.text(), st.booleans())
@@ -38,3 +39,23 @@ def test_storable_tree_cleans_every_string_value_and_nothing_else():
         "n": 1.5,
         "key\x00": True,
     }
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (7, 7),
+        (" 42 ", 42),
+        ("42", 42),
+        (True, None),
+        (0, None),
+        (-3, None),
+        ("4.5", None),
+        ("x", None),
+        (None, None),
+        (2**63, None),
+        (2**63 - 1, 2**63 - 1),
+    ],
+)
+def test_as_pk_takes_only_what_can_be_a_primary_key(value, expected):
+    assert as_pk(value) == expected

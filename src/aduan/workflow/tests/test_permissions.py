@@ -15,13 +15,12 @@ from django.contrib.auth.models import AnonymousUser
 from aduan.accounts.tests.factories import UserFactory
 from aduan.core.errors import NotFound, PermissionDenied
 from aduan.reports.models import Status
-from aduan.reports.selectors import report_get_for_user
+from aduan.reports.selectors import report_get_for_user, user_handles_report
 from aduan.workflow import services as wf
 from aduan.workflow.permissions import (
     action_authorize,
     actions_available,
     actor_capacities,
-    handles,
 )
 from aduan.workflow.transitions import Action, Actor
 
@@ -106,7 +105,7 @@ def test_an_agency_without_a_path_handles_nothing(world):
     report = report_in(world, S.IN_PROGRESS)
     admin = world.users[OTHER_ADMIN]
     admin.agency.path = ""
-    assert not handles(user=admin, report=report)
+    assert not user_handles_report(user=admin, report=report)
     assert actor_capacities(user=admin, report=report) == frozenset()
 
 
