@@ -1,24 +1,8 @@
 """The notification channel "sms": report updates to SMS-only reporters through Kannel.
 
-Who: an active account with a proven SMS identity: the number the first SMS to 1708 came
-from, or one a web user linked by sending ``KLAIM <code>`` from it. Never a phone number
-typed into a profile: that was not proven. SMS is on by default for SMS-only accounts
-(no e-mail address: it is their only way to hear back) and off by default for accounts
-that also get e-mail, who can switch it on per kind, since every SMS costs money. Off
-altogether while ``ADUAN_KANNEL_SENDSMS_URL`` is unset.
-
-What: at most two concatenated GSM-7 parts (306 characters): the notification's subject
-(already in the recipient's language: "Laporan X: Ditanggapi"), the public note of the
-event (the response, the officer's question), and what to send next (BALAS or CEK). For a
-confidential report the note is left out, as in e-mail.
-
-How: a row of the notification outbox (``aduan.notifications``), so delivery is a task
-with retries and back-off. Kannel answers ``0: Accepted for delivery`` or ``3: Queued for
-later delivery`` (no SMS centre connected: it keeps the message); anything else is a
-refusal and is retried. The connection is opened before ``started()`` is called, so
-"Kannel unreachable" is a clean retry; once the request is on the wire, a lost answer
-means nobody knows whether Kannel took the message, and the row is settled as not sent
-(``DeliveryUncertain``: failed, never retried) rather than risk the same SMS twice.
+Only to a proven SMS identity, at most two GSM-7 parts, the note as the audience rule
+allows (none on a confidential report); an outbox row with retries, settled as not sent
+when Kannel's answer is lost. Details: docs/channels.md.
 """
 
 from __future__ import annotations

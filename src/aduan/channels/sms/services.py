@@ -1,20 +1,8 @@
-"""What an SMS to 1708 does. ``sms_receive`` is the one entry point: Kannel's get-url view
-hands it the message and sends back whatever text it returns (nothing, if it is empty).
+"""What an SMS to 1708 does: ``sms_receive``, the one entry point, handed each message by
+Kannel's get-url view; what it returns is the reply (one SMS at most).
 
-- Identity is the sender's number as Kannel reports it, normalised to E.164; the first SMS
-  from a number creates an SMS-only citizen account (no e-mail, no password), which its
-  owner can later claim on the web. Nothing else in a message is trusted for identity.
-- Once only: the message is recorded under Kannel's message id (``%I``) in the same
-  transaction as what it does. A gateway retry of the same id gets the first answer again
-  and creates nothing; a retry that arrives while the first is still being handled waits
-  for it on the unique index (PostgreSQL) and then reads that answer.
-- Per-number limit (``ADUAN_SMS_RATE``): the first message over it gets a polite answer,
-  the rest get none, so that an auto-responder cannot start an SMS ping-pong.
-- Every answer fits in ONE SMS (160 GSM-7 characters, see ``gsm.py``): a reporter on an
-  old phone never gets a split reply. Notifications sent later may use two parts.
-- Malformed input (unknown command, a report too short or too long, an unreadable
-  tracking number) is answered with what to send instead, recorded as ``rejected`` with
-  the reason, and never creates anything.
+Identity is the sender's number; each Kannel message id is handled once; a per-number
+limit stops SMS ping-pong; bad input gets what to send instead. Details: docs/channels.md.
 """
 
 from __future__ import annotations

@@ -1,30 +1,9 @@
 """Posting webhook deliveries: claim a row, send it signed, record the outcome.
 
-A worker claims a row with one conditional UPDATE (``pending``, due and its endpoint
-still active → ``sending``, stamped with a worker id); whoever updates 0 rows lost the
-race and stops, so two workers (or a task and the sweep) never post the same attempt.
-
-- 2xx → ``sent``; the endpoint's count of consecutive failures goes back to 0.
-- Anything else (another status, a timeout, a refused connection, an address the guard
-  refuses) → ``pending`` again after 1 min, 5 min, 30 min, 2 h, 12 h; after the sixth
-  attempt ``failed``. Each failed attempt adds one to the endpoint's consecutive
-  failures; at ``ADUAN_WEBHOOK_MAX_FAILURES`` the endpoint is disabled with the reason
-  and its pending deliveries are cancelled.
-- An attempt that raises something unforeseen (a bug, an input no check caught) is a
-  failed attempt like the others, logged with its traceback. In the sweep, an attempt
-  that crashes outright (the database went away) is logged and counted as ``error``, and
-  the sweep goes on with the rest of its batch.
-- The payload is built at each attempt from the report as it is then
-  (``payloads.delivery_payload``). If the endpoint's agency no longer handles the report
-  (returned to the desk, disposed elsewhere), the delivery is ``withdrawn``: nothing is
-  posted, and it is not a failure of the endpoint.
-- A worker that died mid-request leaves the row ``sending``; after ``CLAIM_TIMEOUT`` the
-  sweep puts it back to ``pending``. Webhooks are delivered AT LEAST once: a receiver
-  may see a delivery again and must treat ``X-Aduan-Delivery`` as its idempotency key
-  (unlike e-mail to citizens, a machine can de-duplicate, and a lost event costs more).
-
-Requests time out after ``ADUAN_WEBHOOK_TIMEOUT`` seconds (default 5), follow no
-redirects, and go only to addresses ``urlguard`` allows, checked again at every attempt.
+One conditional UPDATE claims a row, so an attempt is posted once; failures back off and
+disable an endpoint that keeps failing; the payload is built at each attempt, and a
+delivery whose agency no longer handles the report is withdrawn. At least once: receivers
+de-duplicate on ``X-Aduan-Delivery``. Details: docs/channels.md.
 """
 
 from __future__ import annotations

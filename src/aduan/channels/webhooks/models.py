@@ -1,29 +1,9 @@
 """Agency integration: webhooks that tell an agency's own system about its reports.
 
-An agency admin registers an endpoint (URL + the events it wants). When the workflow
-tells the agency's staff about a report (a new disposition, the reporter's comment or
-answer, a status change, a deadline reminder), a ``WebhookDelivery`` row is written for
-every active endpoint of that agency and of the agencies above it that subscribed to the
-event — in the same transaction as the state change — and a worker posts it on commit
-(``delivery.py``)::
-
-    pending ──claim──▶ sending ──▶ sent         (2xx)
-       ▲                  │  ├───▶ failed       (6 attempts: 1 m, 5 m, 30 m, 2 h, 12 h apart)
-       └── back-off ──────┘  └───▶ withdrawn    (the agency no longer handles the report)
-    pending ──▶ cancelled    (the endpoint was disabled, by an admin or automatically)
-
-A delivery stores only what identifies its event (kind, key, moment, the report and its
-timeline event, a reminder's deadline); the payload is built at each attempt from the
-report as it is then (``payloads.delivery_payload``), so a retry never repeats a name or
-a note that the report's flags have since withdrawn.
-
-``idempotency_key`` (the event's key + the endpoint) is unique: the same event written
-twice gives one delivery.
-
-The signing secret is not stored: it is derived from ``SECRET_KEY`` and a random
-per-endpoint salt (``secret_salt``) whenever it is needed, so a copy of the database alone
-does not let anyone forge our signatures. Rotating ``ADUAN_SECRET_KEY`` therefore changes
-every endpoint's secret; agencies then need a new secret (the "New secret" button).
+A ``WebhookDelivery`` is written with the state change it reports and stores only what
+identifies its event; the payload is built when it is posted (``payloads``). Secrets are
+derived from ``SECRET_KEY`` and a per-endpoint salt, never stored. States and rules:
+docs/channels.md.
 """
 
 from __future__ import annotations

@@ -1,19 +1,7 @@
-"""What a webhook says about a report: what the agency may see, and less.
-
-The payload is a notice, not a copy of the file: it names the report (tracking id,
-title, status, classification, category, region, handling agency, deadlines, links) so
-that the agency's system can fetch the full report through the API with its integration
-token, where the one visibility rule applies. It is built at each attempt from the
-report as it is then (``delivery_payload``). Deliberately:
-
-- the report's text and attachments are not in it;
-- the reporter is named only when the report is not anonymous, and then by name only
-  (``reports.selectors.reporter_visibility`` for someone who is not the national admin);
-  never an e-mail address, phone number or NIK;
-- the event's note is what a handler may read (``event_note_readable``, the agency's
-  system handles the report), except on a confidential report: as in e-mail, its texts
-  do not leave the site;
-- an agency that no longer handles the report is told nothing (``delivery_withdrawn``).
+"""What a webhook says about a report: a notice, not a copy, built at each attempt from the
+report as it is then, with what the agency may see and less (no text, no attachments, no
+contact details, no name of an anonymous reporter, no note on a confidential report).
+Details: docs/channels.md.
 """
 
 from __future__ import annotations
