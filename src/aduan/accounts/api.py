@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
 from ninja import Field, Router, Schema, Status
 
-from aduan.api.auth import bearer
+from aduan.accounts.auth import bearer
 from aduan.core.errors import DomainError, PermissionDenied, RateLimited
 from aduan.core.http import client_ip
 

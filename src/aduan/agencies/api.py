@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
-from aduan.api.auth import optional_bearer
 from aduan.core.errors import NotFound
 
 from .models import NON_RECEIVING_KINDS, Agency, AgencyKind
@@ -30,7 +29,6 @@ class AgencyOut(Schema):
 
 @router.get(
     "/agencies",
-    auth=optional_bearer,
     response=list[AgencyOut],
     summary="Search agencies",
     url_name="agency_list",

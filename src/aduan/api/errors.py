@@ -12,13 +12,11 @@ problem. Messages come in the request's language (LocaleMiddleware: Accept-Langu
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -26,55 +24,12 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
 from aduan.core.errors import DomainError
+from aduan.core.problem import problem_response, problem_title
 
 logger = logging.getLogger(__name__)
 
-PROBLEM_CONTENT_TYPE = "application/problem+json"
 # Where the body came from in ninja's error locations; never a field name.
 _PARAM_SOURCES = {"body", "query", "path", "form", "file", "header", "cookie"}
-
-
-def _title(status: int) -> str:
-    titles = {
-        400: _("Bad request"),
-        401: _("Authentication required"),
-        403: _("Forbidden"),
-        404: _("Not found"),
-        405: _("Method not allowed"),
-        409: _("Conflict"),
-        413: _("Payload too large"),
-        415: _("Unsupported media type"),
-        422: _("Invalid input"),
-        429: _("Too many requests"),
-        503: _("Service unavailable"),
-    }
-    return titles.get(status, _("Error"))
-
-
-def problem_response(
-    request: HttpRequest,
-    *,
-    status: int,
-    detail: str,
-    errors: Mapping[str, Sequence[str]] | None = None,
-    headers: Mapping[str, str] | None = None,
-) -> HttpResponse:
-    body = {
-        "type": "about:blank",
-        "title": _title(status),
-        "status": status,
-        "detail": str(detail),
-        "instance": request.path,
-        "errors": {field: [str(m) for m in messages] for field, messages in (errors or {}).items()},
-    }
-    response = HttpResponse(
-        json.dumps(body, cls=DjangoJSONEncoder, ensure_ascii=False),
-        status=status,
-        content_type=PROBLEM_CONTENT_TYPE,
-    )
-    for name, value in (headers or {}).items():
-        response[name] = value
-    return response
 
 
 def _field_name(loc: Sequence[Any], param_names: set[str]) -> str:
@@ -183,7 +138,7 @@ def install_problem_handlers(api: NinjaAPI, *, param_names: set[str]) -> None:
         detail = (
             _("The request body could not be read: send valid JSON.")
             if exc.status_code == 400
-            else _title(exc.status_code)
+            else problem_title(exc.status_code)
         )
         return problem_response(request, status=exc.status_code, detail=detail)
 

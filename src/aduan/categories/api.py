@@ -5,8 +5,6 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from aduan.api.auth import optional_bearer
-
 from .selectors import category_list as category_list_selector
 
 router = Router(tags=["directory"])
@@ -21,7 +19,6 @@ class CategoryOut(Schema):
 
 @router.get(
     "/categories",
-    auth=optional_bearer,
     response=list[CategoryOut],
     summary="Active categories",
     url_name="category_list",

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 
-from aduan.api.auth import bearer
+from aduan.accounts.auth import bearer
 
 from . import claim
 from .x.client import x_config

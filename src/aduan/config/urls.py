@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from aduan.api.api import api
+from aduan.config.api import api
 
 # A lost database connection raised outside a view answers 503, not 500.
 handler500 = "aduan.core.outage.server_error"

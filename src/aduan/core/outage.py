@@ -25,6 +25,7 @@ from django.template import loader
 from django.utils.translation import gettext as _
 from django.views import defaults
 
+from aduan.core.problem import problem_response
 from aduan.core.reconnect import DATABASE_UNAVAILABLE
 
 logger = logging.getLogger(__name__)
@@ -65,8 +66,6 @@ def outage_response(request: HttpRequest, error: BaseException) -> HttpResponse:
     )
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
     if request.path.startswith(API_PREFIXES):
-        from aduan.api.errors import problem_response
-
         return problem_response(request, status=503, detail=detail, headers=headers)
     # Rendered without the request: context processors would query the database again.
     html = loader.get_template("503.html").render(

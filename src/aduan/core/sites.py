@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.sites.models import Site
 from django.db import DEFAULT_DB_ALIAS
 
-from aduan.config.site import site_domain
+from aduan.core.siteurl import site_domain
 
 
 def site_sync(*, using: str = DEFAULT_DB_ALIAS) -> Site:

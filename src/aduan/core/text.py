@@ -6,7 +6,7 @@ is an error there) and the other control characters (C0, DEL and C1), and a lone
 surrogate (JSON's ``"\\ud800"``), which no driver can encode to UTF-8.
 
 Where it is applied: the JSON API reads every body and query string through
-``storable_tree`` (``aduan.api.api``); the channels clean what they receive
+``storable_tree`` (``aduan.config.api``); the channels clean what they receive
 (``channels.services.clean_text``, Open311's parameters); the report and workflow
 services clean the texts they store. Django's forms refuse NUL themselves
 (``ProhibitNullCharactersValidator``) and decode form data with replacement characters.

@@ -5,8 +5,6 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
-from aduan.api.auth import optional_bearer
-
 from .selectors import region_children
 
 router = Router(tags=["directory"])
@@ -22,7 +20,6 @@ class RegionOut(Schema):
 
 @router.get(
     "/regions",
-    auth=optional_bearer,
     response=list[RegionOut],
     summary="Regions under a parent",
     url_name="region_list",

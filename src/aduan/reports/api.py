@@ -17,8 +17,8 @@ from ninja import File, Query, Router, Status
 from ninja.errors import AuthenticationError
 from ninja.files import UploadedFile
 
+from aduan.accounts.auth import bearer, optional_bearer, request_user
 from aduan.accounts.models import Role
-from aduan.api.auth import bearer, optional_bearer, request_user
 from aduan.api.pagination import MAX_PAGE_SIZE, Page, default_page_size, paginate
 from aduan.core.errors import InvalidTransition, PermissionDenied
 from aduan.core.http import client_ip

@@ -34,10 +34,10 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 
-from aduan.api.errors import PROBLEM_CONTENT_TYPE
 from aduan.api.pagination import MAX_PAGE_SIZE, Page, default_page_size, paginate
 from aduan.core.errors import NotFound, PayloadTooLarge, ValidationFailed
 from aduan.core.http import client_ip
+from aduan.core.problem import PROBLEM_CONTENT_TYPE
 from aduan.reports.api import prefetch_for_report_out, report_out
 from aduan.reports.attachments import prepare_uploaded_file
 from aduan.reports.models import Report

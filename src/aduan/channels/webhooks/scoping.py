@@ -49,7 +49,7 @@ def allowed_routes() -> frozenset[tuple[str, str]]:
     """``(method, route)`` of the allowed API operations. Several operations share a
     route (``GET`` and ``POST /reports``) and Django resolves a path to the first one's
     name, so the operations are matched by route and method, not by resolved name."""
-    from aduan.api.api import api
+    from aduan.config.api import api
 
     prefix = reverse("api:inbox").removesuffix("inbox").lstrip("/")
     routes = set()

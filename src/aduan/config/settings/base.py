@@ -17,7 +17,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from aduan.config.site import site_url
+from aduan.core.siteurl import site_url
 
 SRC_DIR = Path(__file__).resolve().parents[3]
 BASE_DIR = SRC_DIR.parent

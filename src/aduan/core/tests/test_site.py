@@ -13,8 +13,8 @@ from django.core import mail
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 
-from aduan.config.site import site_domain, site_url
 from aduan.core.sites import site_sync
+from aduan.core.siteurl import site_domain, site_url
 
 ANY_ADDRESS = "0.0.0.0"  # noqa: S104 - what a server listening everywhere is given as HOST
 

@@ -1,4 +1,5 @@
-"""The JSON API at /api/v1 (django-ninja). Routers live beside the domain they serve.
+"""The JSON API at /api/v1 (django-ninja), assembled from the routers that live beside the
+domain they serve; the shared pieces (errors, pagination) are in ``aduan.api``.
 
 - Authentication: ``Authorization: Bearer <token>`` (``POST /api/v1/auth/token``); public
   endpoints also answer anonymous callers.
@@ -15,7 +16,9 @@ from ninja import NinjaAPI, Router
 from ninja.parser import Parser
 
 from aduan.accounts.api import router as accounts_router
+from aduan.accounts.auth import bearer, optional_bearer
 from aduan.agencies.api import router as agencies_router
+from aduan.api.errors import install_problem_handlers
 from aduan.categories.api import router as categories_router
 from aduan.channels.api import router as channels_router
 from aduan.core.errors import NotFound
@@ -23,9 +26,6 @@ from aduan.core.text import storable_tree
 from aduan.regions.api import router as regions_router
 from aduan.reports.api import router as reports_router
 from aduan.workflow.api import router as workflow_router
-
-from .auth import bearer
-from .errors import install_problem_handlers
 
 
 class StorableParser(Parser):
@@ -62,9 +62,10 @@ api.add_router("", accounts_router)
 api.add_router("", channels_router)
 api.add_router("", reports_router)
 api.add_router("", workflow_router)
-api.add_router("", agencies_router)
-api.add_router("", categories_router)
-api.add_router("", regions_router)
+# The directory is public; a token that is sent must still be valid.
+api.add_router("", agencies_router, auth=optional_bearer)
+api.add_router("", categories_router, auth=optional_bearer)
+api.add_router("", regions_router, auth=optional_bearer)
 
 # Registered last, so it only catches what no endpoint above matched: an unknown path
 # under /api/v1/ answers a problem document like every other error, not an HTML page.

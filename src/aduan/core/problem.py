@@ -1,0 +1,57 @@
+"""An error answer as ``application/problem+json`` (RFC 9457): the API's one error shape,
+also used by the outage middleware for API paths (the rest of the API's error handling is
+in ``aduan.api.errors``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+def problem_title(status: int) -> str:
+    titles = {
+        400: _("Bad request"),
+        401: _("Authentication required"),
+        403: _("Forbidden"),
+        404: _("Not found"),
+        405: _("Method not allowed"),
+        409: _("Conflict"),
+        413: _("Payload too large"),
+        415: _("Unsupported media type"),
+        422: _("Invalid input"),
+        429: _("Too many requests"),
+        503: _("Service unavailable"),
+    }
+    return titles.get(status, _("Error"))
+
+
+def problem_response(
+    request: HttpRequest,
+    *,
+    status: int,
+    detail: str,
+    errors: Mapping[str, Sequence[str]] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> HttpResponse:
+    body = {
+        "type": "about:blank",
+        "title": problem_title(status),
+        "status": status,
+        "detail": str(detail),
+        "instance": request.path,
+        "errors": {field: [str(m) for m in messages] for field, messages in (errors or {}).items()},
+    }
+    response = HttpResponse(
+        json.dumps(body, cls=DjangoJSONEncoder, ensure_ascii=False),
+        status=status,
+        content_type=PROBLEM_CONTENT_TYPE,
+    )
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
