@@ -57,8 +57,7 @@ def test_no_role_comparison_outside_capabilities():
     found = {
         name: lines
         for name in _sources()
-        if name not in ALLOWED | NOT_YET_CONVERTED
-        and (lines := _role_comparisons(ROOT / name))
+        if name not in ALLOWED | NOT_YET_CONVERTED and (lines := _role_comparisons(ROOT / name))
     }
     assert found == {}, "ask aduan.accounts.capabilities instead of comparing roles"
 
