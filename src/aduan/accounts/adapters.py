@@ -15,6 +15,7 @@ from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp
 from django.http import Http404
 
+from .capabilities import is_citizen_role
 from .models import Role
 
 
@@ -27,7 +28,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
 
     def authenticate_by_email(self, sociallogin):
         found = super().authenticate_by_email(sociallogin)
-        if found is not None and found[0].role != Role.CITIZEN:
+        if found is not None and not is_citizen_role(found[0].role):
             return None
         return found
 

@@ -1,6 +1,6 @@
 """Staff management in the admin site.
 
-Who sees and edits what is decided by ``permissions`` and ``selectors``: the national
+Who sees and edits what is decided by ``capabilities`` and ``selectors``: the national
 admin manages every account, an agency admin the staff of their own agency and its units
 (and can only appoint agency admins and unit officers there); the Django superuser is the
 operator. Nobody else gets these screens, whatever Django permissions they hold.
@@ -17,8 +17,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .capabilities import may_manage_staff, may_manage_user, may_revoke_token, roles_assignable_by
 from .models import ApiToken, User
-from .permissions import assignable_roles, can_manage_staff, can_manage_user, can_revoke_token
 from .selectors import agencies_managed_by, users_managed_by
 from .services import token_revoke, user_sync_email_address
 from .validators import validate_staff_assignment
@@ -106,18 +106,18 @@ class UserAdmin(BaseUserAdmin):
 
     # --- who may do what -------------------------------------------------------------
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return can_manage_staff(request.user)
+        return may_manage_staff(request.user)
 
     def has_view_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         return self.has_change_permission(request, obj)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return can_manage_staff(request.user)
+        return may_manage_staff(request.user)
 
     def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         if obj is None:
-            return can_manage_staff(request.user)
-        return can_manage_user(request.user, obj)
+            return may_manage_staff(request.user)
+        return may_manage_user(request.user, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         # Accounts carry reports and audit events: they are deactivated, not deleted.
@@ -140,7 +140,7 @@ class UserAdmin(BaseUserAdmin):
 
     def formfield_for_choice_field(self, db_field, request: HttpRequest, **kwargs):
         if db_field.name == "role":
-            allowed = set(assignable_roles(request.user))
+            allowed = set(roles_assignable_by(request.user))
             kwargs["choices"] = [
                 (value, label) for value, label in db_field.choices if value in allowed
             ]
@@ -166,12 +166,12 @@ class ApiTokenAdmin(admin.ModelAdmin):
     ordering = ("-created_at",)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return can_manage_staff(request.user)
+        return may_manage_staff(request.user)
 
     def has_view_permission(self, request: HttpRequest, obj: ApiToken | None = None) -> bool:
         if obj is None:
-            return can_manage_staff(request.user)
-        return can_manage_user(request.user, obj.user)
+            return may_manage_staff(request.user)
+        return may_manage_user(request.user, obj.user)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # A token is shown once, to its owner: they create it on their own token page.
@@ -193,7 +193,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
         for token in queryset.select_related("user", "user__agency").filter(
             revoked_at__isnull=True
         ):
-            if can_revoke_token(request.user, token):
+            if may_revoke_token(request.user, token):
                 token_revoke(token=token, actor=request.user)
                 revoked += 1
         self.message_user(

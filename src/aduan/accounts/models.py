@@ -15,14 +15,13 @@ from .validators import validate_e164_phone, validate_nik
 
 
 class Role(models.TextChoices):
+    """Who an account is. What each role may do is asked of ``accounts.capabilities``."""
+
     CITIZEN = "citizen", _("Citizen")
     NATIONAL_ADMIN = "national_admin", _("National admin")
     AGENCY_ADMIN = "agency_admin", _("Agency admin")
     UNIT_OFFICER = "unit_officer", _("Unit officer")
     OVERSIGHT = "oversight", _("Oversight")
-
-
-STAFF_ROLES = frozenset({Role.NATIONAL_ADMIN, Role.AGENCY_ADMIN, Role.UNIT_OFFICER, Role.OVERSIGHT})
 
 
 class UserManager(BaseUserManager["User"]):
@@ -118,22 +117,6 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else ""
-
-    @property
-    def is_agency_staff(self) -> bool:
-        return self.role in (Role.AGENCY_ADMIN, Role.UNIT_OFFICER)
-
-    @property
-    def is_national_admin(self) -> bool:
-        return self.role == Role.NATIONAL_ADMIN
-
-    @property
-    def is_oversight(self) -> bool:
-        return self.role == Role.OVERSIGHT
-
-    @property
-    def is_handling_staff(self) -> bool:
-        return self.role in STAFF_ROLES
 
 
 def hash_token(raw: str) -> str:

@@ -1,4 +1,4 @@
-"""Reads of accounts, scoped by who is asking (the rules are in ``permissions``)."""
+"""Reads of accounts, scoped by who is asking (the rules are in ``capabilities``)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,13 @@ from django.db.models import QuerySet
 from aduan.agencies.models import Agency
 from aduan.core.errors import NotFound
 
-from .models import ApiToken, Role, User
-from .permissions import AnyUser, can_manage_staff
+from .capabilities import (
+    AnyUser,
+    may_manage_all_agencies,
+    may_manage_staff,
+    roles_managed_by_agency_admin,
+)
+from .models import ApiToken, User
 
 
 def api_token_list(*, user: User) -> QuerySet[ApiToken]:
@@ -26,10 +31,10 @@ def api_token_get_for_user(*, user: User, token_id: int) -> ApiToken:
 
 def agencies_managed_by(*, actor: AnyUser) -> QuerySet[Agency]:
     """The agencies whose staff ``actor`` may appoint."""
-    if not can_manage_staff(actor):
+    if not may_manage_staff(actor):
         return Agency.objects.none()
     assert isinstance(actor, User)
-    if actor.is_superuser or actor.role == Role.NATIONAL_ADMIN:
+    if may_manage_all_agencies(actor):
         return Agency.objects.all()
     if actor.agency_id is None:
         return Agency.objects.none()
@@ -38,17 +43,17 @@ def agencies_managed_by(*, actor: AnyUser) -> QuerySet[Agency]:
 
 def users_managed_by(*, actor: AnyUser) -> QuerySet[User]:
     """The accounts ``actor`` may see and edit on the staff screens."""
-    if not can_manage_staff(actor):
+    if not may_manage_staff(actor):
         return User.objects.none()
     assert isinstance(actor, User)
     if actor.is_superuser:
         return User.objects.all()
-    if actor.role == Role.NATIONAL_ADMIN:
+    if may_manage_all_agencies(actor):
         return User.objects.filter(is_superuser=False)
     if actor.agency_id is None:
         return User.objects.none()
     return User.objects.filter(
         is_superuser=False,
-        role__in=(Role.AGENCY_ADMIN, Role.UNIT_OFFICER),
+        role__in=roles_managed_by_agency_admin(),
         agency__path__startswith=actor.agency.path,
     )

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 
 from aduan.core.errors import PermissionDenied, ValidationFailed
 
+from .capabilities import may_revoke_token
 from .models import ApiToken, User, hash_token
-from .permissions import can_revoke_token
 from .validators import normalise_phone, validate_nik
 
 
@@ -152,7 +152,7 @@ def token_authenticate(raw: str) -> User | None:
 
 def token_revoke(*, token: ApiToken, actor: User) -> None:
     """Revoke ``token`` (idempotent). Its owner may, and whoever manages the owner."""
-    if not can_revoke_token(actor, token):
+    if not may_revoke_token(actor, token):
         raise PermissionDenied(_("You can only revoke your own tokens."))
     if token.revoked_at is None:
         token.revoked_at = timezone.now()

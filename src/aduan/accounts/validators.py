@@ -60,43 +60,11 @@ def validate_nik(value: str) -> None:
         raise ValidationError(_("The NIK's serial number cannot be 0000."), code="nik")
 
 
-# The kind of agency each staff role belongs to: the national admin sits in KemenPANRB's
-# LAPOR! team, oversight officers in an oversight body, everyone else in an agency that
-# receives reports (or one of its units).
 def validate_staff_assignment(role: str, agency) -> None:
-    """Check that ``role`` and ``agency`` fit together; raise with the error on ``agency``."""
-    from aduan.agencies.models import AgencyKind
+    """Check that ``role`` and ``agency`` fit together (``capabilities.agency_misfit``);
+    raise with the error on ``agency``."""
+    from .capabilities import agency_misfit
 
-    from .models import Role
-
-    if role == Role.CITIZEN:
-        if agency is not None:
-            raise ValidationError(
-                {"agency": _("A citizen does not belong to an agency.")}, code="agency"
-            )
-        return
-    if agency is None:
-        raise ValidationError(
-            {"agency": _("A staff member must belong to an agency.")}, code="agency"
-        )
-    if role == Role.NATIONAL_ADMIN and agency.kind != AgencyKind.NATIONAL_ADMIN:
-        raise ValidationError(
-            {"agency": _("A national admin belongs to the national admin agency.")},
-            code="agency",
-        )
-    if role == Role.OVERSIGHT and agency.kind != AgencyKind.OVERSIGHT:
-        raise ValidationError(
-            {"agency": _("An oversight officer belongs to an oversight body.")}, code="agency"
-        )
-    if role in (Role.AGENCY_ADMIN, Role.UNIT_OFFICER) and agency.kind in (
-        AgencyKind.NATIONAL_ADMIN,
-        AgencyKind.OVERSIGHT,
-    ):
-        raise ValidationError(
-            {
-                "agency": _(
-                    "Agency admins and unit officers belong to an agency that handles reports."
-                )
-            },
-            code="agency",
-        )
+    problem = agency_misfit(role, agency)
+    if problem is not None:
+        raise ValidationError({"agency": problem}, code="agency")

@@ -41,6 +41,7 @@ from django.utils import timezone, translation
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
+from aduan.accounts.capabilities import is_staff_member
 from aduan.core.errors import NotFound, ValidationFailed
 from aduan.reports.models import Status
 from aduan.reports.selectors import event_note_for, report_text_for, text_masked_for
@@ -146,7 +147,7 @@ def _link_path(
     followers (who see there what they may read of it)."""
     if report is None:
         return ""
-    if is_reporter or not recipient.is_handling_staff:
+    if is_reporter or not is_staff_member(recipient):
         return reverse("web:track_detail", args=[report.tracking_id])
     return str(values.get("staff_url") or reverse("web:staff_report", args=[report.tracking_id]))
 

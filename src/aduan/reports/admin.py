@@ -20,21 +20,17 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from aduan.accounts.models import Role
+from aduan.accounts.capabilities import may_manage_installation, sees_all_agencies
 
 from .models import Attachment, Report, ReportEvent
 
 
 def _sees_every_report(request: HttpRequest) -> bool:
-    user = request.user
-    return bool(
-        user.is_active and (user.is_superuser or user.role in (Role.NATIONAL_ADMIN, Role.OVERSIGHT))
-    )
+    return sees_all_agencies(request.user)
 
 
 def _may_edit_reports(request: HttpRequest) -> bool:
-    user = request.user
-    return bool(user.is_active and (user.is_superuser or user.role == Role.NATIONAL_ADMIN))
+    return may_manage_installation(request.user)
 
 
 class ScopedAdmin(admin.ModelAdmin):

@@ -9,16 +9,13 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
-from aduan.accounts.models import Role
+from aduan.accounts.capabilities import sees_all_agencies
 
 from .models import DayOff, Deadline
 
 
 def _sees_every_report(request: HttpRequest) -> bool:
-    user = request.user
-    return bool(
-        user.is_active and (user.is_superuser or user.role in (Role.NATIONAL_ADMIN, Role.OVERSIGHT))
-    )
+    return sees_all_agencies(request.user)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

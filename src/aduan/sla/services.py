@@ -22,6 +22,7 @@ from django.db.models import Min, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aduan.accounts.capabilities import may_manage_holidays
 from aduan.agencies.models import Agency, Timezone
 from aduan.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from aduan.reports.models import Report
@@ -225,7 +226,7 @@ def reminder_due_at(
 
 
 def _require_national_admin(actor) -> None:
-    if not (actor and actor.is_authenticated and actor.is_active and actor.is_national_admin):
+    if not may_manage_holidays(actor):
         raise PermissionDenied(_("Only the national admin manages days off."))
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from aduan.accounts.capabilities import may_manage_holidays
 from aduan.core.errors import ValidationFailed
 
 from .forms import DayOffForm
@@ -29,8 +30,7 @@ def national_admin_required(view: Callable[..., HttpResponse]) -> Callable[..., 
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        user = request.user
-        if not (user.is_active and user.is_national_admin):
+        if not may_manage_holidays(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 

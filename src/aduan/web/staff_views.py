@@ -26,8 +26,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from aduan.accounts.models import Role
-from aduan.accounts.permissions import can_view_all_agencies, is_read_only
+from aduan.accounts.capabilities import (
+    is_national_desk,
+    is_read_only,
+    is_staff_member,
+    may_assign_within_agency,
+    sees_all_agencies,
+    sees_all_reports,
+)
 from aduan.channels.selectors import inbound_messages_for_report
 from aduan.core.errors import DomainError, NotFound
 from aduan.core.http import client_ip
@@ -65,7 +71,7 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not (request.user.is_active and request.user.is_handling_staff):
+        if not is_staff_member(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
@@ -89,7 +95,7 @@ def _rows(request: HttpRequest, queryset):
 @staff_required
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
-    if request.user.role not in (Role.NATIONAL_ADMIN, Role.OVERSIGHT):
+    if not sees_all_reports(request.user):
         raise PermissionDenied
     filters = WorkListFilterForm(request.GET, user=request.user, queue=True)
     reports = national_queue(user=request.user, filters=filters.filters())
@@ -103,7 +109,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": rows,
             "query": _query_without_page(request),
-            "can_act": request.user.role == Role.NATIONAL_ADMIN,
+            "can_act": is_national_desk(request.user),
         },
     )
 
@@ -111,7 +117,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 @staff_required
 @require_http_methods(["GET", "POST"])
 def inbox(request: HttpRequest) -> HttpResponse:
-    can_assign = request.user.role == Role.AGENCY_ADMIN
+    can_assign = may_assign_within_agency(request.user)
     bulk = None
     status = 200
     if request.method == "POST":
@@ -139,7 +145,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "selected": set(request.POST.getlist("reports")),
             # The heading says whose reports these are: the national desk and oversight
             # see every agency's, oversight only reads them.
-            "all_agencies": can_view_all_agencies(request.user),
+            "all_agencies": sees_all_agencies(request.user),
             "read_only": is_read_only(request.user),
         },
         status=status,
@@ -217,7 +223,7 @@ def _after_action(request: HttpRequest, *, before: Report) -> HttpResponse:
     """
     user = request.user
     fresh = Report.objects.select_related("agency").get(pk=before.pk)
-    if user.role == Role.NATIONAL_ADMIN:
+    if is_national_desk(user):
         if request.POST.get("return_to") == "queue":
             # Only the filters' query string, re-encoded, after our own path.
             query = QueryDict(request.POST.get("queue_query", "")).urlencode()
@@ -291,7 +297,7 @@ def _report_context(request: HttpRequest, report: Report, outcome) -> dict:
     suggestion = queue_suggested_agency(report) if Action.DISPOSE in available else None
     # "Berikutnya": the desk may skip to the next report of the queue without acting.
     following = None
-    if user.role == Role.NATIONAL_ADMIN and report.status in QUEUE_STATUSES:
+    if is_national_desk(user) and report.status in QUEUE_STATUSES:
         following = national_queue_next(user=user, after=report)
     calendar, now = calendar_current(), timezone.now()
     deadlines = [

@@ -8,7 +8,8 @@ import datetime as dt
 
 from django.utils import timezone
 
-from aduan.accounts.models import Role, User
+from aduan.accounts.capabilities import is_agency_admin, is_agency_staff, is_national_desk
+from aduan.accounts.models import User
 from aduan.core.errors import PermissionDenied
 from aduan.reports.models import Report
 from aduan.reports.selectors import user_handles_report
@@ -23,12 +24,10 @@ def actor_capacities(*, user: User | None, report: Report) -> frozenset[Actor]:
     capacities: set[Actor] = set()
     if report.reporter_id == user.pk:
         capacities.add(Actor.REPORTER)
-    if user.role == Role.NATIONAL_ADMIN:
+    if is_national_desk(user):
         capacities.add(Actor.NATIONAL_ADMIN)
-    elif user.role in (Role.AGENCY_ADMIN, Role.UNIT_OFFICER) and user_handles_report(
-        user=user, report=report
-    ):
-        capacities.add(Actor.AGENCY_ADMIN if user.role == Role.AGENCY_ADMIN else Actor.UNIT_OFFICER)
+    elif is_agency_staff(user) and user_handles_report(user=user, report=report):
+        capacities.add(Actor.AGENCY_ADMIN if is_agency_admin(user) else Actor.UNIT_OFFICER)
     return frozenset(capacities)
 
 

@@ -1,6 +1,7 @@
 """Staff work lists: the national admin's verification queue and the agency inbox.
 
-Both are scoped by the one visibility rule (``reports.selectors.report_visibility_q``)
+Both are scoped by the staff part of the one visibility rule
+(``reports.selectors.handled_reports_q``)
 and narrowed by the same filters; both sort by the current deadline, oldest first, on
 the ``(status, due_at)`` and ``(agency, status, due_at)`` indexes.
 """
@@ -13,13 +14,14 @@ from enum import StrEnum
 
 from django.db.models import F, Q, QuerySet
 
-from aduan.accounts.models import Role, User
+from aduan.accounts.capabilities import sees_all_reports, staff_agency
+from aduan.accounts.models import User
 from aduan.agencies.models import Agency
 from aduan.agencies.selectors import agency_subtree_ids
 from aduan.core.errors import PermissionDenied
 from aduan.regions.models import ANCESTORS
 from aduan.reports.models import Report, Status
-from aduan.reports.selectors import region_q
+from aduan.reports.selectors import handled_reports_q, region_q
 
 QUEUE_STATUSES = (Status.SUBMITTED, Status.RETURNED)
 INBOX_STATUSES = (Status.DISPOSITIONED, Status.IN_PROGRESS, Status.RESPONDED)
@@ -38,13 +40,12 @@ class InboxFilters:
 
 
 def _scope(user: User) -> Q:
-    if not (user and user.is_authenticated and user.is_active):
+    """The reports ``user`` works on as staff (``handled_reports_q``); ``PermissionDenied``
+    for anyone who works on none."""
+    scope = handled_reports_q(user=user, subtree_as_ids=True)
+    if scope is None:
         raise PermissionDenied
-    if user.role in (Role.NATIONAL_ADMIN, Role.OVERSIGHT):
-        return Q()
-    if user.role in (Role.AGENCY_ADMIN, Role.UNIT_OFFICER) and user.agency_id and user.agency.path:
-        return Q(agency_id__in=_subtree_ids(user.agency))
-    raise PermissionDenied
+    return scope
 
 
 def _subtree_ids(agency: Agency) -> list[int]:
@@ -95,7 +96,7 @@ def inbox_for_user(*, user: User, filters: InboxFilters | None = None) -> QueryS
 
 def national_queue(*, user: User, filters: InboxFilters | None = None) -> QuerySet[Report]:
     """The national admin's desk: reports awaiting verification or returned by an agency."""
-    if not (user and user.is_authenticated and user.role in (Role.NATIONAL_ADMIN, Role.OVERSIGHT)):
+    if not sees_all_reports(user):
         raise PermissionDenied
     filters = filters or InboxFilters()
     qs = Report.objects.all()
@@ -144,8 +145,7 @@ def national_queue_next(*, user: User, after: Report) -> Report | None:
 
 def units_for_user(*, user: User) -> QuerySet[Agency]:
     """The agencies a staff member may filter or assign by: their own and every unit below."""
-    if user.role in (Role.NATIONAL_ADMIN, Role.OVERSIGHT):
+    agency = staff_agency(user)
+    if agency is None:
         return Agency.objects.none()
-    if not user.agency_id:
-        return Agency.objects.none()
-    return Agency.objects.filter(path__startswith=user.agency.path, is_active=True).order_by("path")
+    return Agency.objects.filter(path__startswith=agency.path, is_active=True).order_by("path")

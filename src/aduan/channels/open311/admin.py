@@ -13,17 +13,14 @@ from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from aduan.accounts.models import Role
+from aduan.accounts.capabilities import may_manage_installation
 
 from .models import Open311ApiKey, Open311Submission
 from .services import api_key_issue, api_key_revoke
 
 
 def _is_national_admin(request: HttpRequest) -> bool:
-    user = request.user
-    return bool(
-        user.is_active and (user.is_superuser or getattr(user, "role", "") == Role.NATIONAL_ADMIN)
-    )
+    return may_manage_installation(request.user)
 
 
 class NationalAdminOnly(admin.ModelAdmin):

@@ -28,7 +28,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from aduan.accounts.models import Role, User
+from aduan.accounts.capabilities import may_manage_installation
+from aduan.accounts.models import User
 from aduan.categories.models import Category
 from aduan.channels.models import ChannelIdentity, ChannelKind, InboundStatus
 from aduan.channels.services import identity_user, inbound_finish, inbound_receive
@@ -68,7 +69,7 @@ def _may_manage_keys(actor: User | None) -> bool:
     # None: the operator on the server (manage.py open311_key).
     if actor is None:
         return True
-    return bool(actor.is_active and (actor.is_superuser or actor.role == Role.NATIONAL_ADMIN))
+    return may_manage_installation(actor)
 
 
 def organisation_account(*, organisation: str) -> User:

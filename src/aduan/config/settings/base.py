@@ -147,6 +147,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
+                "aduan.accounts.context_processors.capabilities_context",
                 "django.contrib.messages.context_processors.messages",
             ],
         },

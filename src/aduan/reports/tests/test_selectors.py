@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
+from aduan.accounts.capabilities import may_see_reporter_identity
 from aduan.accounts.tests.factories import (
     AgencyAdminFactory,
     NationalAdminFactory,
@@ -16,15 +17,17 @@ from aduan.agencies.tests.factories import AgencyFactory, UnitFactory
 from aduan.categories.tests.factories import CategoryFactory
 from aduan.core.errors import NotFound
 from aduan.regions.tests.factories import DistrictFactory, ProvinceFactory, RegencyFactory
-from aduan.reports.models import Classification, Status
+from aduan.reports.models import Classification, Report, Status
 from aduan.reports.selectors import (
     FeedFilters,
     ReporterVisibility,
     attachment_get_for_user,
     event_list_for_user,
+    handled_reports_q,
     report_get_for_user,
     report_list,
     report_visibility_q,
+    reporter_public_name,
     reporter_visibility,
     reports_visible_to,
     user_handles_report,
@@ -128,6 +131,28 @@ def test_visibility_matrix(world, role, confidential, anonymous):
         else ReporterVisibility.NAME
     )
     assert reporter_visibility(user=user, report=report) == expected
+    assert may_see_reporter_identity(user, report) is (expected == ReporterVisibility.FULL)
+    # A public card names the reporter as a visitor may read it, whoever looks.
+    assert reporter_public_name(report) == (None if anonymous else world["owner"].full_name)
+
+
+@pytest.mark.parametrize("role", list(SEES_CONFIDENTIAL))
+def test_handled_reports_are_the_same_by_path_and_by_ids(world, role):
+    """The inbox's scope (ids) and the visibility rule's (path) are one rule, two queries."""
+    handled = ReportFactory(
+        reporter=world["owner"], agency=world["unit"], status=Status.DISPOSITIONED
+    )
+    ReportFactory(agency=AgencyFactory(), status=Status.DISPOSITIONED)
+    user = person(world, role)
+    by_path = handled_reports_q(user=user)
+    by_ids = handled_reports_q(user=user, subtree_as_ids=True)
+    assert (by_path is None) is (by_ids is None)
+    if by_path is None:
+        assert not user_handles_report(user=user, report=handled)
+        return
+    selected = set(Report.objects.filter(by_path).values_list("pk", flat=True))
+    assert selected == set(Report.objects.filter(by_ids).values_list("pk", flat=True))
+    assert (handled.pk in selected) is user_handles_report(user=user, report=handled)
 
 
 @pytest.mark.parametrize("role", list(SEES_CONFIDENTIAL))

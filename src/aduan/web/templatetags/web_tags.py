@@ -7,9 +7,10 @@ from django import template
 from django.forms import BoundField
 from django.utils.translation import gettext as _
 
+from aduan.accounts.capabilities import is_citizen_role
 from aduan.accounts.models import Role
 from aduan.reports.models import Report, ReportEvent
-from aduan.reports.selectors import event_by_reporter, report_text_for
+from aduan.reports.selectors import event_by_reporter, report_text_for, reporter_public_name
 
 register = template.Library()
 
@@ -41,6 +42,13 @@ def title_for(report: Report, user) -> str:
 
 
 @register.filter
+def public_reporter_name(report: Report) -> str | None:
+    """The reporter's name on a public card, ``None`` for an anonymous report
+    (``reports.selectors.reporter_public_name``): the template holds no rule."""
+    return reporter_public_name(report)
+
+
+@register.filter
 def actor_label(event: ReportEvent, report: Report | None = None) -> str:
     """Who acted, as a role and an agency: a timeline never names an official or a citizen,
     and the reporter's own actions read "Reporter" (``event_by_reporter``)."""
@@ -48,7 +56,7 @@ def actor_label(event: ReportEvent, report: Report | None = None) -> str:
         return _("Reporter")
     if not event.actor_role:
         return _("System")
-    if event.actor_role == Role.CITIZEN:
+    if is_citizen_role(event.actor_role):
         return _("Reporter")
     try:
         role = str(Role(event.actor_role).label)

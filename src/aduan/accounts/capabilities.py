@@ -1,0 +1,234 @@
+"""What a user may do, derived from their role and agency: the only place code asks "may this
+user …?" (docs/decisions/0014-capabilities.md).
+
+- National admin (KemenPANRB's LAPOR! team, "the national desk"): verifies and dispatches
+  every report, manages every agency, all staff and the days off.
+- Agency admin: handles their agency's reports, manages its units, staff and integration.
+- Unit officer: handles the reports of their unit; manages nobody.
+- Oversight (Ombudsman): reads everything, changes nothing.
+- Citizen: their own account and reports only; the only role that may use SMS and X.
+
+A Django superuser is the operator of the installation: the admin site and the staff
+screens, not the desks. Which *reports* a user may see is asked of
+``aduan.reports.selectors`` (``report_visibility_q``), which asks this module who sees all
+and which agency's subtree a staff member handles. Every function is ``False`` (or empty)
+for ``None``, an anonymous visitor and a deactivated account. Adding a role touches the
+enum (``accounts.models.Role``), this module, the fixtures and the tests.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.contrib.auth.models import AnonymousUser
+from django.utils.translation import gettext_lazy as _
+
+from .models import ApiToken, Role, User
+
+if TYPE_CHECKING:
+    from aduan.agencies.models import Agency
+    from aduan.reports.models import Report
+
+AnyUser = User | AnonymousUser | None
+
+_STAFF = frozenset({Role.NATIONAL_ADMIN, Role.AGENCY_ADMIN, Role.UNIT_OFFICER, Role.OVERSIGHT})
+_AGENCY_STAFF = frozenset({Role.AGENCY_ADMIN, Role.UNIT_OFFICER})
+_SEES_ALL_REPORTS = frozenset({Role.NATIONAL_ADMIN, Role.OVERSIGHT})
+# Roles an actor may give to someone else. An agency admin may appoint admins and officers
+# of their own agency, never a national admin or an oversight officer.
+_ASSIGNABLE_BY_AGENCY_ADMIN = (Role.AGENCY_ADMIN, Role.UNIT_OFFICER)
+
+
+def _role(user: AnyUser) -> str | None:
+    """``user``'s role if they are signed in and active, else ``None`` (no rights at all)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    return user.role  # type: ignore[union-attr]
+
+
+# --- Who the user is ------------------------------------------------------------------------
+
+
+def is_citizen(user: AnyUser) -> bool:
+    """Is ``user`` a citizen (reports and follows, handles nothing)?"""
+    return _role(user) == Role.CITIZEN
+
+
+def is_citizen_role(role: str | None) -> bool:
+    """Is ``role`` (as stored on an event, say) the citizen's?"""
+    return role == Role.CITIZEN
+
+
+def is_staff_member(user: AnyUser) -> bool:
+    """Does ``user`` work on reports (any role but citizen)?"""
+    return _role(user) in _STAFF
+
+
+def is_national_desk(user: AnyUser) -> bool:
+    """Is ``user`` the national desk (verifies, dispatches, acts on every report)?"""
+    return _role(user) == Role.NATIONAL_ADMIN
+
+
+def is_agency_staff(user: AnyUser) -> bool:
+    """Does ``user`` handle reports for one agency (its admin or one of its officers)?"""
+    return _role(user) in _AGENCY_STAFF
+
+
+def is_agency_admin(user: AnyUser) -> bool:
+    """Is ``user`` an agency's admin (assigns within it, manages its staff and integration)?"""
+    return _role(user) == Role.AGENCY_ADMIN
+
+
+def is_read_only(user: AnyUser) -> bool:
+    """Is ``user`` oversight: reads every report, never changes one?"""
+    return _role(user) == Role.OVERSIGHT
+
+
+# --- Which reports and agencies -------------------------------------------------------------
+
+
+def sees_all_reports(user: AnyUser) -> bool:
+    """Does ``user`` see (and work through the lists of) every report: national desk, oversight?"""
+    return _role(user) in _SEES_ALL_REPORTS
+
+
+def sees_all_agencies(user: AnyUser) -> bool:
+    """Does ``user`` read every agency's records in the admin (the operator too)?"""
+    return sees_all_reports(user) or bool(_role(user) is not None and user.is_superuser)  # type: ignore[union-attr]
+
+
+def staff_agency(user: AnyUser) -> Agency | None:
+    """The agency whose subtree agency staff ``user`` handles; ``None`` for anyone else."""
+    if not is_agency_staff(user) or not user.agency_id:  # type: ignore[union-attr]
+        return None
+    agency = user.agency  # type: ignore[union-attr]
+    # An empty path would be a prefix of every agency's: never widen access on bad data.
+    return agency if agency.path else None
+
+
+def _in_subtree(agency: Agency | None, of: Agency | None) -> bool:
+    return bool(agency is not None and of is not None and of.path) and agency.path.startswith(
+        of.path  # type: ignore[union-attr]
+    )
+
+
+def may_see_statistics_of(user: AnyUser, agency: Agency | None) -> bool:
+    """May ``user`` see figures about ``agency``'s reports? Those who see all reports, and
+    agency staff for their agency's subtree: exactly the reports they may already open."""
+    if agency is None:
+        return False
+    return sees_all_reports(user) or _in_subtree(agency, staff_agency(user))
+
+
+def may_see_reporter_identity(user: AnyUser, report: Report) -> bool:
+    """May ``user`` see who reported ``report``, with contact details, even when anonymous?
+    The reporter themselves and the national desk."""
+    return _role(user) is not None and (
+        user.pk == report.reporter_id  # type: ignore[union-attr]
+        or is_national_desk(user)
+    )
+
+
+# --- What the user may do -------------------------------------------------------------------
+
+
+def may_assign_within_agency(user: AnyUser) -> bool:
+    """May ``user`` hand reports to units and officers of their agency (from the inbox)?"""
+    return is_agency_admin(user)
+
+
+def may_manage_holidays(user: AnyUser) -> bool:
+    """May ``user`` add and remove the extra days off of the deadline calendar?"""
+    return is_national_desk(user)
+
+
+def may_manage_integrations(user: AnyUser, agency: Agency | None) -> bool:
+    """May ``user`` manage ``agency``'s webhooks and integration tokens (its own admin)?"""
+    return bool(
+        agency is not None and is_agency_admin(user) and user.agency_id == agency.pk  # type: ignore[union-attr]
+    )
+
+
+def may_use_channel(user: AnyUser) -> bool:
+    """May ``user`` report and read through SMS, X or a claimed channel account (citizens)?"""
+    return is_citizen(user)
+
+
+def may_manage_installation(user: AnyUser) -> bool:
+    """May ``user`` change installation-wide records (Open311 keys, reports in the admin)?"""
+    return is_national_desk(user) or bool(_role(user) is not None and user.is_superuser)  # type: ignore[union-attr]
+
+
+def may_manage_staff(user: AnyUser) -> bool:
+    """May ``user`` open the staff management screens at all?"""
+    return _role(user) is not None and (
+        user.is_superuser or user.role in (Role.NATIONAL_ADMIN, Role.AGENCY_ADMIN)  # type: ignore[union-attr]
+    )
+
+
+def may_manage_all_agencies(user: AnyUser) -> bool:
+    """May ``user`` appoint staff of any agency (the operator and the national desk)?"""
+    return may_manage_installation(user)
+
+
+def roles_assignable_by(user: AnyUser) -> tuple[Role, ...]:
+    """The roles ``user`` may give to an account they manage."""
+    if may_manage_all_agencies(user):
+        return tuple(Role)
+    if is_agency_admin(user):
+        return _ASSIGNABLE_BY_AGENCY_ADMIN
+    return ()
+
+
+def may_manage_user(actor: AnyUser, target: User) -> bool:
+    """May ``actor`` edit ``target``'s account (role, agency, activation)? Citizens' accounts
+    are for the national desk only; an agency admin manages the agency staff of their subtree."""
+    if _role(actor) is None:
+        return False
+    assert isinstance(actor, User)
+    if actor.is_superuser:
+        return True
+    if target.is_superuser:
+        return False
+    if is_national_desk(actor):
+        return True
+    return (
+        is_agency_admin(actor)
+        and target.role in _ASSIGNABLE_BY_AGENCY_ADMIN
+        and actor.agency_id is not None
+        and _in_subtree(target.agency, actor.agency)
+    )
+
+
+def roles_managed_by_agency_admin() -> tuple[Role, ...]:
+    """The roles of the accounts an agency admin manages (within their subtree)."""
+    return _ASSIGNABLE_BY_AGENCY_ADMIN
+
+
+def may_revoke_token(actor: AnyUser, token: ApiToken) -> bool:
+    """The owner may revoke their token, and so may whoever manages the owner's account."""
+    if _role(actor) is None:
+        return False
+    return actor.pk == token.user_id or may_manage_user(actor, token.user)  # type: ignore[union-attr]
+
+
+# --- Roles and agencies ---------------------------------------------------------------------
+
+
+def agency_misfit(role: str, agency: Agency | None) -> str | None:
+    """Why an account with ``role`` cannot belong to ``agency`` (``None``: it may). Staff
+    belong to an agency of their kind: the national admin to KemenPANRB's LAPOR! team,
+    oversight officers to an oversight body, everyone else to an agency that receives reports."""
+    from aduan.agencies.models import AgencyKind
+
+    if role == Role.CITIZEN:
+        return str(_("A citizen does not belong to an agency.")) if agency is not None else None
+    if agency is None:
+        return str(_("A staff member must belong to an agency."))
+    if role == Role.NATIONAL_ADMIN and agency.kind != AgencyKind.NATIONAL_ADMIN:
+        return str(_("A national admin belongs to the national admin agency."))
+    if role == Role.OVERSIGHT and agency.kind != AgencyKind.OVERSIGHT:
+        return str(_("An oversight officer belongs to an oversight body."))
+    if role in _AGENCY_STAFF and agency.kind in (AgencyKind.NATIONAL_ADMIN, AgencyKind.OVERSIGHT):
+        return str(_("Agency admins and unit officers belong to an agency that handles reports."))
+    return None

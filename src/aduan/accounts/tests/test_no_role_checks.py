@@ -1,0 +1,90 @@
+"""Role comparisons live in ``accounts.capabilities`` only (ADR 0014): everywhere else code
+asks a capability, so that adding a role touches the enum, that module, fixtures and tests."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import aduan
+
+ROOT = Path(aduan.__file__).parent
+SKIPPED_DIRS = {"tests", "migrations", "demo"}
+ALLOWED = {"accounts/capabilities.py", "accounts/models.py"}
+# Files another change of issue 9 was restructuring while capabilities came in: their role
+# checks are still to be replaced by capabilities (is_citizen / may_use_channel,
+# may_manage_integrations). The merger empties this list; nothing may be added to it.
+NOT_YET_CONVERTED = {
+    "channels/claim.py",
+    "channels/sms/services.py",
+    "channels/webhooks/services.py",
+    "channels/x/services.py",
+}
+ROLE_ATTRIBUTES = {"role", "actor_role"}
+
+
+def _is_role_check(node: ast.expr) -> bool:
+    """``Role.X``, ``something.role``, or a tuple/list/set holding one of them."""
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        return any(_is_role_check(element) for element in node.elts)
+    if not isinstance(node, ast.Attribute):
+        return False
+    if isinstance(node.value, ast.Name) and node.value.id == "Role":
+        return node.attr.isupper()
+    return node.attr in ROLE_ATTRIBUTES
+
+
+def _role_comparisons(path: Path) -> list[int]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Compare)
+        and any(_is_role_check(operand) for operand in (node.left, *node.comparators))
+    ]
+
+
+def _sources() -> list[str]:
+    return sorted(
+        path.relative_to(ROOT).as_posix()
+        for path in ROOT.rglob("*.py")
+        if not SKIPPED_DIRS & set(path.relative_to(ROOT).parts)
+    )
+
+
+def test_no_role_comparison_outside_capabilities():
+    found = {
+        name: lines
+        for name in _sources()
+        if name not in ALLOWED | NOT_YET_CONVERTED and (lines := _role_comparisons(ROOT / name))
+    }
+    assert found == {}, "ask aduan.accounts.capabilities instead of comparing roles"
+
+
+def test_the_exceptions_are_still_needed():
+    """An entry of ``NOT_YET_CONVERTED`` goes once its file no longer compares roles."""
+    assert [name for name in sorted(NOT_YET_CONVERTED) if not _role_comparisons(ROOT / name)] == []
+
+
+def test_the_walk_finds_a_role_comparison(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "if user.role == Role.CITIZEN: pass\n"
+        "if Role.OVERSIGHT != x: pass\n"
+        "if x in (Role.NATIONAL_ADMIN, Role.OVERSIGHT): pass\n"
+        "if event.actor_role == 'citizen': pass\n"
+        "if role in Role.values: pass\n"
+    )
+    assert _role_comparisons(sample) == [1, 2, 3, 4]
+
+
+def test_no_role_in_templates():
+    """Templates read ``caps`` (``accounts.context_processors``), never the role itself."""
+    pattern = re.compile(r"\.role\b|is_national_admin|is_handling_staff|is_oversight")
+    found = [
+        path.relative_to(ROOT).as_posix()
+        for path in ROOT.rglob("templates/**/*.html")
+        if pattern.search(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
