@@ -300,8 +300,11 @@ ADUAN_PDF_MAX_PAGES = int(os.environ.get("ADUAN_PDF_MAX_PAGES", 500))
 ADUAN_PAGE_SIZE = 20
 # Lists count at most this many rows ("10.000+"): an exact COUNT(*) over millions is slow.
 ADUAN_COUNT_CAP = int(os.environ.get("ADUAN_COUNT_CAP", "10000"))
-# Behind a reverse proxy, the number of proxies whose X-Forwarded-For we trust.
+# Behind a reverse proxy, the number of proxies whose X-Forwarded-For we trust, and their
+# addresses (or networks, or "*"): the header of any other caller is ignored. The same
+# variable tells gunicorn whose X-Forwarded-Proto to trust (config/gunicorn.py).
 ADUAN_TRUSTED_PROXY_COUNT = int(os.environ.get("ADUAN_TRUSTED_PROXY_COUNT", "0"))
+ADUAN_FORWARDED_ALLOW_IPS = env_list("ADUAN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # Reports by e-mail (manage.py mail_intake): the address(es) mail is accepted for, the
 # largest message accepted, and the mailbox polled with --imap (imaps://user:pw@host/INBOX).
 ADUAN_MAIL_INTAKE_ADDRESS = env_list("ADUAN_MAIL_INTAKE_ADDRESS")
