@@ -155,8 +155,8 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------
 # DATABASE_URL selects PostgreSQL (psycopg 3) in production and CI. Without it, the
-# embedded SQLite file is tuned so the web server and the worker can write side by side
-# (see shared/notes/sqlite.md): IMMEDIATE transactions, a lock timeout and WAL.
+# embedded SQLite file is tuned so the web server and the worker can write side by side:
+# IMMEDIATE transactions, a lock timeout and WAL (docs/decisions/0005-embedded-sqlite.md).
 SQLITE_PATH = Path(os.environ.get("ADUAN_SQLITE_PATH", VAR_DIR / "aduan.sqlite3"))
 if database_url := os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(database_url, conn_max_age=60)}
