@@ -1,21 +1,8 @@
-"""Loading the national directory of agencies.
+"""Loading the national directory of agencies (``agencies_load_directory``).
 
-Three sources, loaded in this order by ``agencies_load_directory``:
-
-1. ``data/national.json``: the national admin, the oversight bodies, the ministries of the
-   current cabinet, the main non-ministerial agencies and the state enterprises and public
-   bodies that receive complaints, with some of their units.
-2. The local governments, derived from the regions: ``Pemerintah Provinsi <Name>``
-   (``prov-<code>``) for every province, and ``Pemerintah Kabupaten <Name>`` (``kab-<code>``,
-   kind regency) or ``Pemerintah Kota <Name>`` (``kota-<code>``, kind city) for every
-   regency/city, under its province's government.
-3. ``data/local_units.json``: typical units under a few local governments.
-
-Agencies are matched by ``code``: new ones are inserted in bulk, level by level, and their
-materialised paths written in bulk (``Agency.save`` would write each new row twice);
-existing ones whose name, short name, kind, parent or region changed are saved one by one
-through ``Agency.save`` so that a move rewrites the subtree's paths. ``is_active`` is only
-set on creation: an agency an administrator switched off stays off.
+National bodies from ``data/national.json``, a government per province and regency/city
+derived from the regions, then ``data/local_units.json``; matched by ``code``, inserted in
+bulk, changes saved so that a move rewrites the subtree. Details: docs/demo.md.
 """
 
 from __future__ import annotations

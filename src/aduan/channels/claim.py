@@ -1,38 +1,8 @@
 """Claiming an SMS number or an X account on the web.
 
-The first SMS to 1708 (or the first mention of @lapor1708) creates an account with no
-e-mail and no password: the channel's account. Its owner claims it like this:
-
-1. Signed in on the web (e-mail or Google), they ask for a code (``claim_code_issue``):
-   eight letters and digits, valid ``CODE_MINUTES`` minutes, shown once.
-2. From the phone they send ``KLAIM <code>`` to 1708, or from the X account a direct
-   message ``KLAIM <code>`` to @lapor1708 (``claim_redeem``). Kannel proves the number, the
-   signed webhook proves the X account, the code proves the web account: nothing typed on
-   the web is trusted for the number or the handle.
-3. The channel identity moves to the web account, and with it the channel account's
-   reports (each move on the report's audit chain), the merged reports it follows and its
-   notification list. The channel account is switched off and kept, because the audit
-   chain names it. From then on an SMS from that number acts for the web account, and
-   notifications reach it on the web, by e-mail and (if they switch it on) by SMS.
-
-At once with other messages: a claim and every message from the same sender lock the
-identity row (``identity_user`` in the message's transaction, ``_identity_locked``
-here), so a report that is being written when the number is claimed is moved with the
-others, and a message that comes while the claim runs acts for the web account. A claim
-that finds no identity yet while the sender's first message is making one waits on the
-unique index and then takes that account over.
-
-What is refused, and why:
-- A code sent in a public mention: it is published, so it is spent without linking
-  anything (whoever read it must not link their number to the owner's reports).
-- An identity that already belongs to another web account (one with an e-mail address):
-  that account must unlink it first; taking it would hand over its owner's reports.
-- Staff accounts: an officer's SMS would otherwise act with an officer's rights.
-- An identity whose account staff switched off: linking would undo that. No answer, as
-  for every other message from it.
-- Guessing: ``ADUAN_CLAIM_ATTEMPT_RATE`` attempts per sender, so a code cannot be guessed
-  (31⁸ ≈ 8.5 · 10¹¹ codes, at most a handful of tries an hour). Every attempt counts,
-  the right one too, and is counted before its code is looked at.
+A signed-in citizen gets a one-time code and sends ``KLAIM <code>`` from the phone or by X
+DM: the channel proves the number or account, the code the web account; the identity and
+its reports move to the web account. What is refused and why: docs/channels.md.
 """
 
 from __future__ import annotations

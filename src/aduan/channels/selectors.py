@@ -1,22 +1,8 @@
 """Reads of what the channels received: where a report came from.
 
-``inbound_messages_for_report`` gives the staff who handle a report the messages behind it
-(the SMS, X post or e-mail that created it and later ones that point at it: an SMS
-``BALAS`` or ``CEK``, an e-mail reply), as the viewer may read them:
-
-- Only staff who handle the report (``user_handles_report``: its agency or one above,
-  the national admin, oversight) get anything; everyone else, the reporter included,
-  gets an empty list.
-- Who sent a message follows ``reporter_visibility``: the phone number, address or X
-  account in full only for FULL (the national admin); a mask (``+62812••••7890``) for
-  NAME; nothing at all on an anonymous report (NONE). The sender's number, address or
-  ``@handle`` is also taken out of the texts (what was received, our reply, the note),
-  since a reporter may sign a message or an e-mail client may quote the address.
-- Our e-mail answers can carry an address-confirmation link: a credential of the
-  sender's, removed for every viewer.
-
-The result is plain values, not model instances, so a template cannot reach the raw
-sender by mistake.
+Only staff who handle a report see its messages, with the sender shown, masked or hidden
+as ``reporter_visibility`` says and confirmation links removed; plain values, so a
+template cannot reach the raw sender. Details: docs/channels.md.
 """
 
 from __future__ import annotations

@@ -1,21 +1,8 @@
 """Demo data: one signed-in account per role, and a few hundred reports to look at.
 
-Everything the demo creates hangs off accounts in ``DEMO_DOMAIN``; ``demo_delete`` removes
-exactly that (with the reports' events, deadlines, notifications, followers, ratings and
-stored files, and the response templates demo staff wrote), nothing else.
-
-Every report lives its story through the real services (``aduan.demo.stories``):
-``report_submit`` and then the workflow's actions, each at the moment it happens in the
-story under ``time_machine``, so timestamps, deadlines, notifications and the audit chain
-agree with each other as they would on a live server. Agencies that have no demo staff
-get one admin each (``staf.<agency code>@demo.aduan.test``, no password) to act for them.
-
-After the stories, notifications older than a day count as history: their e-mail is
-marked sent (at the moment it was written) and their in-app copy read, so a worker
-started afterwards sends only the last day's e-mail to the console. Then the periodic
-sweep runs once, as it would have by now: it marks the reports that are late today
-(``is_overdue``, with their ``overdue`` event, notifications and escalation) and sends
-today's reminders.
+Everything hangs off accounts in ``DEMO_DOMAIN``, so ``demo_delete`` removes exactly that.
+Reports live their stories (``aduan.demo.stories``); then old notifications count as
+history and the sweep runs once. Details: docs/demo.md.
 """
 
 from __future__ import annotations

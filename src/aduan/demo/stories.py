@@ -1,24 +1,8 @@
 """The demo's reports as stories: what happens to each one, when, and who does it.
 
-A story is a list of steps (submit, dispose, accept, respond, close …), each done by the
-reporter, the national admin, the agency's staff or the sweep. Every step gets the moment
-it happens at, and ``StoryRunner`` replays all steps of all stories in time order, each
-through the real service under ``time_machine.travel(moment)``: the report rows, events
-(and their audit chain), deadlines, notifications, followers and ratings are what the
-services write at that moment, with nothing set by hand.
-
-How the moments are chosen:
-
-- Stories that are still open today are placed *backwards* from "now minus the time the
-  report has been waiting in its status", so that the status at the end is the one the
-  story is about and how long it has waited decides whether it is overdue.
-- Stories that end (closed, archived) are placed *forwards* from a submission moment in
-  the last six months. Steps that would fall after now are not taken: a recent report
-  is simply still on its way. An automatic closing happens shortly after the auto-close
-  deadline the calendar gives for the last response, as the sweep would close it.
-
-Staff act during office hours on working days (the national working calendar); citizens
-at any time.
+``StoryRunner`` replays every step of every story in time order through the real services
+under ``time_machine``, so rows, events, deadlines and notifications are what the services
+write. How the moments are chosen: docs/demo.md.
 """
 
 from __future__ import annotations

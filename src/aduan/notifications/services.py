@@ -1,26 +1,9 @@
 """Writing notifications, and the choices users make about them.
 
-``notify`` is called by the workflow's actions INSIDE their transaction: the rows commit or
-roll back with the state change they announce, and the delivery tasks are enqueued only on
-commit. Rows that were written while no worker ran (or whose task was lost) are picked up
-by the periodic sweep (``delivery.notifications_deliver_pending``).
-
-What a notification may say:
-
-- The reporter's identity (name, e-mail, phone) never reaches anyone else when the report
-  is anonymous: the templates for staff do not mention the reporter at all, and context
-  entries named ``reporter*`` are dropped for every recipient who is not the reporter.
-- E-mail leaves our hands, so for a confidential report an e-mail carries the title, the
-  status and the link only: no report text and no response or comment text. The in-app
-  copy (behind sign-in) carries them.
-- The title is the one the recipient would read on the report's page
-  (``report_text_for``): a follower gets the public version, personal data masked.
-- An excerpt of the report's own text is shown to the reporter only (it is their words);
-  staff open the report through the link, where the visibility rule applies.
-- The in-app list has a short text per kind (``notifications/in_app/<kind>.txt``: a
-  sentence and the note the recipient may read) and the row's one link: the staff page
-  of the report for staff, the tracking page for the reporter and followers. E-mail (and
-  the channels that build on it) keep the letter from ``notifications/email/<kind>.txt``.
+``notify`` runs inside the action's transaction, so rows commit with the state change they
+announce; delivery is enqueued on commit (and the sweep picks up the rest). An anonymous
+reporter's identity and a confidential report's text never leave through them. What a
+notification may say: docs/notifications.md.
 """
 
 from __future__ import annotations

@@ -1,22 +1,9 @@
 """Attachments: what a reporter uploads, checked by content and stripped of metadata.
 
-A photo's EXIF block can carry the GPS position of the reporter's house and the serial
-number of their phone: for a whistle-blower that is an identity leak. Images are
-therefore decoded and re-encoded from pixels only, and a file is accepted for what its
-bytes are (JPEG, PNG, PDF, MP4), never for what its name or the browser claims. A name
-whose extension announces another type than the content is refused, so that what the
-reporter believes they sent is what the agency receives.
-
-PDFs are parsed and rewritten without their metadata (``pdf.py``); one that does not
-parse, is encrypted or carries JavaScript, launch actions or embedded files is refused.
-
-Every refusal names the file once, in the message itself, so that every channel (web
-form, API, e-mail, X) can show it as it is.
-
-MP4 files cannot be re-encoded here. Every box a player does not need (``udta``,
-``meta``, ``uuid`` …, where phones write the location, make and model) is blanked in
-place into a ``free`` box of the same size, so every offset in the file stays valid;
-a track that is neither picture nor sound (a GPS track) is blanked with its samples.
+A photo's EXIF can reveal where a whistle-blower lives, so images are re-encoded from
+pixels, PDFs rewritten without metadata (``pdf.py``), MP4 metadata boxes blanked, and a
+file is accepted for what its bytes are. Every refusal names the file once. Details:
+docs/reports.md.
 """
 
 from __future__ import annotations

@@ -1,24 +1,9 @@
 """Attachment files with no row: found and removed, so a citizen's photo does not outlive
 the report it was never part of.
 
-How they arise: ``attachment_store`` writes the file, then the row, inside the caller's
-transaction. When that transaction rolls back, the row is gone but the file stays.
-``report_submit`` and the workflow remove the files of their own failures
-(``attachments_discard``), but a rollback further out (a channel adapter's transaction
-that fails after the report was written, a worker killed mid-transaction) cannot be seen
-from inside.
-
-How they are found: files live under ``attachments/<4 hex>/`` (``attachment_upload_to``),
-65,536 folders. One folder is one storage listing and one query, so the work is cut by
-folder: ``orphans_sweep(folders=…)`` takes any subset. The periodic sweep takes the
-folders whose number ≡ the minute of the day (mod 1440), about 46 a minute: every folder
-once a day, a bounded amount of work each minute, on a local disk and object storage
-alike. ``manage.py attachments_orphans`` takes all of them at once.
-
-What is removed: a file with no row and older than ``ORPHAN_AGE`` (a day). Younger files
-may belong to a transaction still running (a large upload on a slow line). A file that
-goes between the listing and the look at it (its upload rolled back and removed it, or
-another sweeper took the same folder) is passed over.
+A rolled-back transaction keeps the file it wrote. The sweep lists a slice of the
+``attachments/<4 hex>/`` folders each minute and removes files without a row older than
+``ORPHAN_AGE``. How and why: docs/reports.md.
 """
 
 from __future__ import annotations

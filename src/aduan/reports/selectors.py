@@ -1,20 +1,9 @@
 """Reads of reports. Every interface goes through the one visibility rule here.
 
-- Public (anyone): reports the national desk has verified and sent to an agency
-  (``VERIFIED_STATUSES``) that are not confidential.
-- Owner: everything about their own reports.
-- National admin and oversight: every report.
-- Agency staff: reports whose handling agency is their agency or one of its units.
-
-A report the caller may not see is reported as missing (``NotFound``), exactly as a
-report that does not exist, so that tracking ids cannot be probed.
-
-Who the reporter is, is a second question (``reporter_visibility``): an anonymous
-reporter is known only to themselves and the national admin. Who may read an event's
-note is a third (``NOTE_AUDIENCE``): a note between desks is never shown to the
-reporter or the public.
-Which text of the report a reader gets is a fourth (``report_text_for``): the public reads
-the desk's redaction, with personal data masked.
+The public sees verified reports sent to an agency that are not confidential; the owner,
+the national admin, oversight and the handling agency see more. A report the caller may
+not see is ``NotFound``, like one that does not exist. Who the reporter is, who reads a
+note and which text a reader gets are separate questions. Details: docs/reports.md.
 """
 
 from __future__ import annotations

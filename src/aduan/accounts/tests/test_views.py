@@ -166,3 +166,32 @@ def test_revoke_needs_post(client):
     client.force_login(user)
     assert client.get(reverse("accounts:api_token_revoke", args=[token.pk])).status_code == 405
     assert token_authenticate(raw) == user
+
+
+# --- allauth's pages ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "account_email",
+        "account_change_password",
+        "account_set_password",
+        "account_reauthenticate",
+        "socialaccount_connections",
+    ],
+)
+def test_allauths_account_pages_send_visitors_to_sign_in(client, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('account_login')}?next={reverse(name)}"
+
+
+@pytest.mark.parametrize("name", ["account_login", "account_signup", "account_reset_password"])
+def test_allauths_sign_in_pages_answer_visitors_and_show_no_account(client, name):
+    UserFactory(email="rina@example.id", full_name="Rina Marlina")
+    response = client.get(reverse(name))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "rina@example.id" not in html
+    assert "Rina Marlina" not in html

@@ -48,6 +48,12 @@ def test_docs_page_loads(client):
     assert b"openapi.json" in response.content
 
 
+def test_the_api_root_is_not_found_for_everyone(client):
+    """django-ninja's root only names the docs' address; it serves nothing."""
+    assert client.get("/api/v1/").status_code == 404
+    assert client.get("/api/v1/", **bearer(UserFactory())).status_code == 404
+
+
 def test_unknown_endpoint_is_404_problem(client):
     body = assert_problem(client.get("/api/v1/nothing/here"), 404)
     assert body["instance"] == "/api/v1/nothing/here"

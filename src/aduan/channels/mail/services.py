@@ -1,52 +1,9 @@
 """Turning a received e-mail into a report, a comment or an answer, and answering it.
 
-Who sent it
------------
-An e-mail's From address is not proof of anything: anyone can write any From line. So:
-
-- A new address gets an e-mail-only account (``identity_user(channel="email",
-  verified=False)``) whose address is an allauth ``EmailAddress`` that is NOT verified.
-  Until its owner opens the confirmation link in our answer, the account cannot sign in
-  (verification is mandatory), receives no notification e-mail (those go to verified
-  addresses only) and our answer carries the tracking id and a notice only, never the
-  report's content. After confirming, allauth's password reset gives it a password.
-- A new report is accepted from any address, confirmed or not (reporting must work on
-  first contact), but it is always filed ANONYMOUS: a forger could otherwise publish a
-  report under a real citizen's name. ``[RAHASIA]`` or ``[CONFIDENTIAL]`` in the subject
-  files it confidential (not public). Reports from addresses no account has yet are
-  limited per sender domain and in all (``ADUAN_MAIL_NEW_SENDER_RATE*``); over the
-  limit the mail is refused WITHOUT an answer, since a flood's From lines are forged and
-  answering them would mail strangers (backscatter).
-- Acting on an existing report (a reply whose subject carries ``[tracking id]``: a
-  comment, or an answer that moves the workflow) is accepted only when all three hold:
-  the sender is the report's own reporter, that address is confirmed, AND the message
-  answers an e-mail we sent about this report to this account: its In-Reply-To or
-  References names a Message-ID with the thread tag for (report, account) (``thread``).
-  The From address and a public report's tracking id are all a forger has; the tag is
-  only in the reporter's mailbox. Anything else gets a polite answer (to the From
-  address, so never to the forger) and changes nothing; a message without the tag is
-  recorded as rejected, "reply without a valid thread reference", and told to reply to
-  one of our e-mails or use the website.
-- Every answer about a report to its reporter carries the tag itself, so replying to
-  any of our e-mails works, the answer to a refused reply included.
-- Answers go to the From address, never to Reply-To: a forger must not receive the
-  confirmation link of someone else's address.
-
-Attachments
------------
-Each attached file goes through ``prepare_upload`` like a web upload. A refused file
-does not sink the report: the report is filed with the files that passed and the answer
-lists every refused file with the reason (e-mail is one-shot; losing a complaint over
-a signature logo or a .docx would be worse). Past ``ADUAN_ATTACHMENT_MAX_COUNT`` files,
-the rest are listed as refused.
-
-Once only
----------
-The whole handling of one message is one transaction, starting with its record in
-``InboundMessage`` (unique Message-ID): a message delivered twice acts once, and a
-crash half-way leaves nothing behind (the SMTP peer is told to try again later) — not
-even the attachments already written to storage, which a rollback does not remove and
-are therefore deleted here.
+A From line proves nothing, so a new report from e-mail is always anonymous, and acting on
+an existing report needs the reporter's confirmed address and the thread tag (``thread``)
+of an e-mail we sent them. Each message is handled once, in one transaction. Details:
+docs/channels.md.
 """
 
 from __future__ import annotations

@@ -1,26 +1,8 @@
 """The secret in an e-mail thread: proof that a reply answers an e-mail Aduan sent.
 
-Neither the From line nor the tracking id in the subject proves who wrote a reply:
-anyone can write any From address, and the tracking id of a public report is public.
-What a forger does not have is an e-mail that only the reporter's mailbox received. So
-every e-mail Aduan sends to a person about a report (the notifications and the mail
-channel's own answers) carries a Message-ID that ends in a tag::
-
-    <notification.{digest of the notification's key}.{tag}@{site domain}>
-    <reply.{digest of the received message's record}.{tag}@{site domain}>
-
-    tag = HMAC-SHA256(key derived from SECRET_KEY, "{report id}:{recipient id}"), 32 hex
-
-A mail program answering keeps that Message-ID in In-Reply-To and References. The intake
-(``services``) takes a message as the reporter's comment or answer only when one of those
-holds the tag for that report AND the sender's account: a tag seen by somebody else (an
-agency's staff, who are notified about the same report) or one of another report does
-not open this one. The tag is the same in every e-mail about one report to one person,
-so a reply to any of them works; it reveals nothing about either. E-mail that is not
-about a report (no report, no recipient) keeps the plain form without a tag.
-
-Keys in ``SECRET_KEY_FALLBACKS`` are accepted too, so rotating ``SECRET_KEY`` does not
-cut the threads already in people's mailboxes.
+Every e-mail about a report to a person carries a Message-ID tagged with an HMAC of
+(report, recipient); a reply counts as the reporter's only when it quotes that tag, which a
+forger of the From line does not have. Format and key rotation: docs/channels.md.
 """
 
 from __future__ import annotations

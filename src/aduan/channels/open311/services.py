@@ -1,17 +1,8 @@
 """Writes for Open311: API keys, and reports posted by the organisations that hold them.
 
-Trust: an Open311 POST proves one thing, that its sender holds a key the national admin
-issued to an organisation. So every report posted with a key is filed under that
-organisation's account (a channel identity ``open311:org:<slug>`` the admin vouched for
-by issuing the key), and the organisation answers for it. The e-mail, name and phone the
-POST may carry are the organisation's word about its own user: they are kept as given on
-an ``Open311Submission`` for the national admin, never shown publicly, and never turned
-into an account or a channel identity (an e-mail address there proves nothing).
-
-A ``media_url`` is not fetched: fetching an address a client chose would let any key
-holder make this server call into its own network (SSRF) and pull bytes of any size and
-kind past the attachment checks. It is kept as given and written into the report's text
-as a link the agency may open itself.
+A POST proves only that its sender holds a key issued to an organisation, so the report is
+filed under that organisation's account and the contact details it carries are kept, never
+trusted. A ``media_url`` is not fetched (SSRF). Details: docs/channels.md.
 """
 
 from __future__ import annotations

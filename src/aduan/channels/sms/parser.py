@@ -145,11 +145,6 @@ def _reply(keyword: str, rest: str) -> Command:
     )
 
 
-def format_command(kind: Kind, *, tracking_id: str = "", text: str = "") -> str:
-    """The SMS that ``parse`` reads back as ``kind`` with these values."""
-    return " ".join(part for part in (CANONICAL[kind], tracking_id, text) if part)
-
-
 def derive_title(body: str) -> str:
     """A report title from its SMS text: the first words, up to ``TITLE_CHARS`` characters
     at a word boundary, "…" when the text goes on. A first word too long for that (a

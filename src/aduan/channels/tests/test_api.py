@@ -44,6 +44,12 @@ def test_without_a_token_nothing(client):
     assert not ClaimCode.objects.exists()
 
 
+def test_unlinking_without_a_token_is_401_and_keeps_the_link(client):
+    identity = ChannelIdentity.objects.create(channel="sms", address=PHONE, user=UserFactory())
+    assert_problem(client.delete(f"{LIST}/{identity.pk}"), 401)
+    assert ChannelIdentity.objects.filter(pk=identity.pk, user=identity.user).exists()
+
+
 def test_staff_get_no_code(client):
     assert_problem(client.post(CODE, **bearer(AgencyAdminFactory())), 403)
     assert not ClaimCode.objects.exists()

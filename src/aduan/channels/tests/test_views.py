@@ -58,6 +58,14 @@ def test_x_instructions_only_when_the_x_channel_is_on(client, citizen, settings)
     assert "@lapor1708" in client.post(URL).content.decode()
 
 
+def test_a_visitor_cannot_unlink_and_is_sent_to_sign_in(client):
+    identity = ChannelIdentity.objects.create(channel="sms", address=PHONE, user=UserFactory())
+    response = client.post(reverse("channels:unlink", args=[identity.pk]))
+    assert response.status_code == 302
+    assert reverse("account_login") in response["Location"]
+    assert ChannelIdentity.objects.filter(pk=identity.pk, user=identity.user).exists()
+
+
 def test_staff_cannot_get_a_code(client):
     client.force_login(AgencyAdminFactory())
     response = client.post(URL, follow=True)

@@ -1,17 +1,9 @@
 """The notifications channel "x": a reporter who came through X hears back on X.
 
-Registered through ``ADUAN_NOTIFICATION_CHANNELS``. ``reachable`` is the hook that makes
-``notify`` choose X: a user with a confirmed X identity (which only a signed webhook
-creates) is reachable while the X account can send.
-
-What a message says, and where it goes:
-
-- Rows written by the webhook (key ``x:reply:…``) already hold the final text.
-- Rows written by ``notify`` hold an e-mail; X gets its subject (tracking id and status,
-  never the report's text) and the link.
-- Only the kinds a reporter or follower receives travel by X; staff notifications do not.
-- Under the original tweet when the recipient is the reporter of a report that came from
-  a mention and is neither anonymous nor confidential now; by DM otherwise.
+A user with a confirmed X identity is ``reachable`` while the account can send; they get
+the subject (tracking id and status, never the text) and the link, under the original
+tweet only while the report stays public and named, by DM otherwise. Details:
+docs/channels.md.
 """
 
 from __future__ import annotations

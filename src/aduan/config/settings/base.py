@@ -156,8 +156,8 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------
 # DATABASE_URL selects PostgreSQL (psycopg 3) in production and CI. Without it, the
-# embedded SQLite file is tuned so the web server and the worker can write side by side
-# (see shared/notes/sqlite.md): IMMEDIATE transactions, a lock timeout and WAL.
+# embedded SQLite file is tuned so the web server and the worker can write side by side:
+# IMMEDIATE transactions, a lock timeout and WAL (docs/decisions/0005-embedded-sqlite.md).
 SQLITE_PATH = Path(os.environ.get("ADUAN_SQLITE_PATH", VAR_DIR / "aduan.sqlite3"))
 if database_url := os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(database_url, conn_max_age=60)}
@@ -301,8 +301,11 @@ ADUAN_PDF_MAX_PAGES = int(os.environ.get("ADUAN_PDF_MAX_PAGES", 500))
 ADUAN_PAGE_SIZE = 20
 # Lists count at most this many rows ("10.000+"): an exact COUNT(*) over millions is slow.
 ADUAN_COUNT_CAP = int(os.environ.get("ADUAN_COUNT_CAP", "10000"))
-# Behind a reverse proxy, the number of proxies whose X-Forwarded-For we trust.
+# Behind a reverse proxy, the number of proxies whose X-Forwarded-For we trust, and their
+# addresses (or networks, or "*"): the header of any other caller is ignored. The same
+# variable tells gunicorn whose X-Forwarded-Proto to trust (config/gunicorn.py).
 ADUAN_TRUSTED_PROXY_COUNT = int(os.environ.get("ADUAN_TRUSTED_PROXY_COUNT", "0"))
+ADUAN_FORWARDED_ALLOW_IPS = env_list("ADUAN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # Reports by e-mail (manage.py mail_intake): the address(es) mail is accepted for, the
 # largest message accepted, and the mailbox polled with --imap (imaps://user:pw@host/INBOX).
 ADUAN_MAIL_INTAKE_ADDRESS = env_list("ADUAN_MAIL_INTAKE_ADDRESS")

@@ -117,6 +117,13 @@ def test_the_fill_is_for_who_may_respond(client, people, report, templates, who)
     assert "sedang kami tangani" not in response.content.decode()
 
 
+def test_a_visitor_is_sent_to_sign_in_for_the_fill(client, report, templates):
+    endpoint = reverse("web:staff_response_template", args=[report.tracking_id])
+    response = client.get(endpoint, {"template": templates["everyone_any"].pk})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
 def test_oversight_gets_no_fill(client, people, report, templates):
     sign_in(client, people["oversight"])
     endpoint = reverse("web:staff_response_template", args=[report.tracking_id])

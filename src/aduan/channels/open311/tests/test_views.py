@@ -99,6 +99,11 @@ def test_discovery_in_both_formats(client, path):
     assert [f.text for f in formats.findall("format")] == ["text/xml", "application/json"]
 
 
+def test_the_root_is_the_public_discovery_in_json(client):
+    data = json_of(client.get(f"{ROOT}/"))
+    assert data["endpoints"][0]["url"] == "http://testserver/open311/v2"
+
+
 def test_services_list_our_active_categories(client, categories):
     categories[0].__class__.objects.create(
         code="tutup", name_id="Tutup", name_en="Closed", is_active=False

@@ -111,6 +111,24 @@ def test_an_address_list_is_checked_as_well_as_the_token(client, settings):
     assert reply_of(response) == help_id()
 
 
+def test_the_address_list_sees_the_smsbox_behind_the_proxy_and_no_forged_one(client, settings):
+    settings.ADUAN_SMS_ALLOWED_IPS = ["10.0.0.5"]
+    settings.ADUAN_TRUSTED_PROXY_COUNT = 1
+    settings.ADUAN_FORWARDED_ALLOW_IPS = ["127.0.0.1"]
+    query = {"token": TOKEN, "from": PHONE, "text": "BANTUAN", "id": "p1"}
+    # Through the proxy (the test client's 127.0.0.1), which appended smsbox's address.
+    assert reply_of(client.get(URL, query, HTTP_X_FORWARDED_FOR="10.0.0.5")) == help_id()
+    # Someone else through the proxy who wrote smsbox's address in front of their own.
+    forged = {**query, "id": "p2"}
+    assert client.get(URL, forged, HTTP_X_FORWARDED_FOR="10.0.0.5, 10.9.9.9").status_code == 403
+    # Someone who reached the app directly and wrote smsbox's address.
+    direct = client.get(
+        URL, {**query, "id": "p3"}, REMOTE_ADDR="10.9.9.9", HTTP_X_FORWARDED_FOR="10.0.0.5"
+    )
+    assert direct.status_code == 403
+    assert InboundMessage.objects.count() == 1
+
+
 def test_an_address_list_alone_is_enough(client, settings):
     settings.ADUAN_SMS_INBOUND_TOKEN = ""
     settings.ADUAN_SMS_ALLOWED_IPS = ["127.0.0.1"]

@@ -1,0 +1,564 @@
+"""Every URL has an access test: a new view or endpoint without one fails here.
+
+Modelled on Kiwi TCMS: the URL resolver is walked (the API's and Open311's patterns
+included) and each pattern must have an entry in ``ACCESS``, naming the rule it follows
+and the tests that prove it (the anonymous visitor, the wrong role, the wrong agency,
+the confidential report, as relevant). An entry whose URL is gone, or that names a test
+that no longer exists, fails too. Django's admin and allauth are one entry each.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from typing import NamedTuple
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+# The rules, for the reader of the table.
+PUBLIC = "public: answers everyone and shows only what the visibility rule makes public"
+SIGNED_IN = "signed in: a visitor is sent to sign in; each user sees only their own"
+ROLE = "role: a visitor is sent to sign in, the wrong role gets 403, another agency 404"
+REPORT = "report: the visibility rule (missing and forbidden alike 404), then the capacity (403)"
+TOKEN = "API token: none or a bad one is 401; each user sees only their own"
+GATEWAY = "gateway: a shared secret, a signature or an address list, else refused"
+
+# Grouped third-party URL sets: the namespace or the included URLconf's module.
+GROUPED = {"admin": "admin", "allauth.urls": "allauth"}
+
+
+def nodes(module: str, *tests: str) -> tuple[str, ...]:
+    """Node ids ``aduan.<module>::<test>`` of tests in one module."""
+    return tuple(f"aduan.{module}::{test}" for test in tests)
+
+
+class Access(NamedTuple):
+    rule: str
+    tests: tuple[str, ...]
+
+
+ACTION_TESTS = nodes(
+    "workflow.tests.test_api",
+    "test_wrong_capacity_is_403",
+    "test_confidential_report_of_someone_else_is_404",
+    "test_actions_need_a_token",
+)
+WEBHOOK_VIEW_TESTS = nodes(
+    "channels.webhooks.tests.test_views",
+    "test_anonymous_visitors_are_sent_to_sign_in",
+    "test_other_roles_get_403",
+    "test_another_agencys_admin_gets_404_for_its_endpoints_and_tokens",
+)
+DISCOVERY_TESTS = nodes(
+    "channels.open311.tests.test_views",
+    "test_discovery_in_both_formats",
+    "test_the_root_is_the_public_discovery_in_json",
+)
+
+ACCESS: dict[str, Access] = {
+    # --- third party ----------------------------------------------------------------------
+    "admin": Access(
+        ROLE,
+        nodes(
+            "web.tests.test_small_fixes",
+            "test_admin_still_opens_for_the_national_admin_and_asks_strangers_to_sign_in",
+            "test_admin_tells_a_signed_in_user_without_access_so",
+        )
+        + nodes(
+            "reports.tests.test_admin", "test_a_django_permission_alone_does_not_open_every_report"
+        )
+        + nodes(
+            "accounts.tests.test_admin", "test_agency_admin_sees_and_appoints_only_their_own_staff"
+        ),
+    ),
+    "allauth": Access(
+        SIGNED_IN,
+        nodes(
+            "accounts.tests.test_views",
+            "test_allauths_account_pages_send_visitors_to_sign_in",
+            "test_allauths_sign_in_pages_answer_visitors_and_show_no_account",
+        )
+        + nodes(
+            "accounts.tests.test_google", "test_unconfigured_google_is_a_404_and_has_no_button"
+        ),
+    ),
+    "set_language": Access(
+        PUBLIC, nodes("web.tests.test_pages", "test_set_language_switches_the_site")
+    ),
+    # --- accounts and linked channels -----------------------------------------------------
+    "accounts:profile": Access(
+        SIGNED_IN, nodes("accounts.tests.test_views", "test_anonymous_visitors_are_sent_to_sign_in")
+    ),
+    "accounts:api_tokens": Access(
+        SIGNED_IN,
+        nodes(
+            "accounts.tests.test_views",
+            "test_anonymous_visitors_are_sent_to_sign_in",
+            "test_token_list_shows_only_own_tokens_in_few_queries",
+        ),
+    ),
+    "accounts:api_token_revoke": Access(
+        SIGNED_IN,
+        nodes(
+            "accounts.tests.test_views",
+            "test_anonymous_visitors_are_sent_to_sign_in",
+            "test_revoking_someone_elses_token_is_not_found",
+        ),
+    ),
+    "channels:linked": Access(
+        SIGNED_IN,
+        nodes(
+            "channels.tests.test_views",
+            "test_a_visitor_is_sent_to_sign_in",
+            "test_staff_cannot_get_a_code",
+        ),
+    ),
+    "channels:unlink": Access(
+        SIGNED_IN,
+        nodes(
+            "channels.tests.test_views",
+            "test_a_visitor_cannot_unlink_and_is_sent_to_sign_in",
+            "test_unlink_own_identity_only",
+        ),
+    ),
+    # --- the API --------------------------------------------------------------------------
+    "api:api-root": Access(
+        PUBLIC, nodes("api.tests.test_api", "test_the_api_root_is_not_found_for_everyone")
+    ),
+    "api:openapi-json": Access(
+        PUBLIC, nodes("api.tests.test_api", "test_openapi_lists_every_endpoint")
+    ),
+    "api:openapi-view": Access(PUBLIC, nodes("api.tests.test_api", "test_docs_page_loads")),
+    "api:not_found": Access(
+        PUBLIC, nodes("api.tests.test_api", "test_unknown_endpoint_is_404_problem")
+    ),
+    "api:auth_register": Access(
+        PUBLIC,
+        nodes(
+            "accounts.tests.test_api",
+            "test_register_creates_unverified_citizen_and_sends_verification",
+            "test_register_is_rate_limited_per_ip",
+        ),
+    ),
+    "api:auth_token": Access(
+        TOKEN,
+        nodes(
+            "accounts.tests.test_api",
+            "test_token_with_bad_credentials_is_401",
+            "test_token_for_inactive_user_is_401",
+            "test_token_for_unverified_email_is_403",
+        ),
+    ),
+    "api:auth_token_revoke": Access(
+        TOKEN, nodes("accounts.tests.test_api", "test_revoke_without_token_is_401")
+    ),
+    "api:auth_me": Access(
+        TOKEN,
+        nodes(
+            "accounts.tests.test_api",
+            "test_me_without_token_is_401",
+            "test_me_with_wrong_scheme_is_401",
+        ),
+    ),
+    "api:linked_channels": Access(
+        TOKEN, nodes("channels.tests.test_api", "test_without_a_token_nothing")
+    ),
+    "api:claim_code": Access(
+        TOKEN,
+        nodes("channels.tests.test_api", "test_without_a_token_nothing", "test_staff_get_no_code"),
+    ),
+    "api:linked_channel_delete": Access(
+        TOKEN,
+        nodes(
+            "channels.tests.test_api",
+            "test_unlinking_without_a_token_is_401_and_keeps_the_link",
+            "test_someone_elses_identity_is_not_found",
+        ),
+    ),
+    "api:report_submit": Access(
+        TOKEN,
+        nodes(
+            "reports.tests.test_api",
+            "test_submit_without_token_is_401",
+            "test_submit_with_revoked_token_is_401",
+        ),
+    ),
+    "api:report_list": Access(
+        PUBLIC,
+        nodes(
+            "reports.tests.test_api",
+            "test_feed_never_lists_confidential_reports",
+            "test_feed_hides_anonymous_reporter",
+            "test_feed_mine_without_token_is_401",
+            "test_feed_mine_lists_only_own_reports_confidential_included",
+        ),
+    ),
+    "api:report_detail": Access(
+        REPORT,
+        nodes(
+            "reports.tests.test_api",
+            "test_detail_visibility_matrix",
+            "test_detail_of_missing_report_is_404_problem",
+        ),
+    ),
+    "api:report_attachment_add": Access(
+        REPORT,
+        nodes(
+            "reports.tests.test_api",
+            "test_upload_without_token_is_401",
+            "test_upload_by_someone_else_who_can_see_it_is_403",
+            "test_upload_to_invisible_report_is_404",
+        ),
+    ),
+    "api:report_attachment": Access(
+        REPORT,
+        nodes(
+            "reports.tests.test_api",
+            "test_attachment_download_matrix",
+            "test_attachment_of_another_report_is_404",
+        ),
+    ),
+    **{
+        f"api:report_action_{action}": Access(REPORT, ACTION_TESTS)
+        for action in (
+            "dispose",
+            "hold",
+            "archive",
+            "merge",
+            "set_flags",
+            "redact",
+            "accept",
+            "return",
+            "forward",
+            "extend",
+            "respond",
+            "comment",
+            "answer",
+            "close",
+            "reopen",
+            "rate",
+        )
+    },
+    "api:report_response_with_files": Access(
+        REPORT, nodes("workflow.tests.test_api", "test_response_with_files_permissions")
+    ),
+    "api:inbox": Access(
+        ROLE,
+        nodes(
+            "workflow.tests.test_api",
+            "test_inbox_is_for_staff_only",
+            "test_inbox_is_scoped_by_role_and_agency",
+        ),
+    ),
+    "api:agency_list": Access(
+        PUBLIC,
+        nodes("agencies.tests.test_api", "test_readable_with_token_but_not_with_revoked_one"),
+    ),
+    "api:category_list": Access(
+        PUBLIC,
+        nodes(
+            "categories.tests.test_api",
+            "test_lists_active_categories_in_order_and_language",
+            "test_revoked_or_garbage_token_is_401",
+        ),
+    ),
+    "api:region_list": Access(
+        PUBLIC,
+        nodes(
+            "regions.tests.test_api", "test_provinces_without_parent", "test_garbage_token_is_401"
+        ),
+    ),
+    # --- channels: gateways and Open311 ---------------------------------------------------
+    "sms:inbound": Access(
+        GATEWAY,
+        nodes(
+            "channels.sms.tests.test_views",
+            "test_without_the_token_nothing_happens",
+            "test_with_nothing_configured_the_endpoint_refuses_everything",
+            "test_an_address_list_is_checked_as_well_as_the_token",
+            "test_the_address_list_sees_the_smsbox_behind_the_proxy_and_no_forged_one",
+        ),
+    ),
+    "channels_x:webhook": Access(
+        GATEWAY,
+        nodes(
+            "channels.x.tests.test_webhook",
+            "test_crc_without_a_token_is_a_bad_request",
+            "test_a_post_without_a_valid_signature_is_refused_and_stores_nothing",
+            "test_a_signature_made_with_another_secret_or_over_another_body_is_refused",
+        ),
+    ),
+    **{
+        f"open311:{name}": Access(PUBLIC, DISCOVERY_TESTS)
+        for name in ("root", "discovery", "v2_discovery")
+    },
+    "open311:services": Access(
+        PUBLIC,
+        nodes("channels.open311.tests.test_views", "test_services_list_our_active_categories"),
+    ),
+    "open311:service_definition": Access(
+        PUBLIC,
+        nodes("channels.open311.tests.test_views", "test_service_definition_and_unknown_code"),
+    ),
+    "open311:requests": Access(
+        PUBLIC,
+        nodes(
+            "channels.open311.tests.test_views",
+            "test_confidential_archived_and_anonymous_reporters_never_show",
+            "test_the_session_does_not_widen_what_open311_shows",
+            "test_a_revoked_key_is_refused",
+            "test_a_deactivated_organisation_account_is_refused",
+            "test_post_with_a_wrong_jurisdiction_is_refused",
+        ),
+    ),
+    "open311:request_detail": Access(
+        PUBLIC,
+        nodes(
+            "channels.open311.tests.test_views",
+            "test_confidential_archived_and_anonymous_reporters_never_show",
+            "test_the_session_does_not_widen_what_open311_shows",
+        ),
+    ),
+    "open311:token": Access(
+        PUBLIC,
+        nodes(
+            "channels.open311.tests.test_views",
+            "test_post_answers_in_xml",
+            "test_a_nul_in_a_lookup_is_not_found_not_a_server_error",
+        ),
+    ),
+    # --- notifications, calendar, integrations --------------------------------------------
+    "notifications:list": Access(
+        SIGNED_IN,
+        nodes(
+            "notifications.tests.test_views",
+            "test_anonymous_visitors_are_sent_to_sign_in",
+            "test_the_list_shows_only_my_in_app_notifications_newest_first",
+        ),
+    ),
+    "notifications:read": Access(
+        SIGNED_IN,
+        nodes(
+            "notifications.tests.test_views",
+            "test_anonymous_visitors_are_sent_to_sign_in",
+            "test_nobody_can_mark_someone_elses_notification",
+        ),
+    ),
+    "notifications:read_all": Access(
+        SIGNED_IN,
+        nodes(
+            "notifications.tests.test_views",
+            "test_anonymous_visitors_are_sent_to_sign_in",
+            "test_mark_all_read_touches_only_mine",
+        ),
+    ),
+    "notifications:preferences": Access(
+        SIGNED_IN,
+        nodes(
+            "notifications.tests.test_views",
+            "test_anonymous_visitors_are_sent_to_sign_in",
+            "test_preferences_are_per_user",
+        ),
+    ),
+    "sla:day_offs": Access(
+        ROLE,
+        nodes(
+            "sla.tests.test_views",
+            "test_the_list_is_for_the_national_admin_only",
+            "test_adding_is_for_the_national_admin_only",
+            "test_an_inactive_national_admin_is_refused",
+        ),
+    ),
+    "sla:day_off_delete": Access(
+        ROLE, nodes("sla.tests.test_views", "test_removing_is_for_the_national_admin_only")
+    ),
+    **{
+        f"webhooks:{name}": Access(ROLE, WEBHOOK_VIEW_TESTS)
+        for name in (
+            "integration",
+            "endpoint_log",
+            "endpoint_disable",
+            "endpoint_enable",
+            "endpoint_secret",
+            "endpoint_test",
+            "endpoint_delete",
+            "token_create",
+            "token_revoke",
+        )
+    },
+    # --- the web pages --------------------------------------------------------------------
+    "web:home": Access(
+        PUBLIC,
+        nodes(
+            "web.tests.test_pages",
+            "test_public_pages_render_for_everyone",
+            "test_home_feed_hides_confidential_reports",
+        ),
+    ),
+    "web:favicon": Access(
+        PUBLIC,
+        nodes(
+            "web.tests.test_small_fixes",
+            "test_favicon_ico_leads_to_the_icon_and_every_page_names_it",
+        ),
+    ),
+    "web:feed": Access(
+        PUBLIC,
+        nodes("web.tests.test_pages", "test_public_pages_render_for_everyone")
+        + nodes(
+            "web.tests.test_feed",
+            "test_feed_never_shows_a_confidential_report",
+            "test_feed_hides_anonymous_reporters_and_every_contact",
+        ),
+    ),
+    "web:report_new": Access(
+        SIGNED_IN,
+        nodes("web.tests.test_submit", "test_anonymous_visitor_is_sent_to_sign_in_and_back")
+        + nodes("web.tests.test_pages", "test_signed_in_pages_render_for_signed_in_users"),
+    ),
+    "web:report_sent": Access(
+        REPORT, nodes("web.tests.test_tracking", "test_confirmation_page_only_for_the_reporter")
+    ),
+    "web:track": Access(
+        PUBLIC,
+        nodes("web.tests.test_pages", "test_public_pages_render_for_everyone")
+        + nodes("web.tests.test_tracking", "test_track_search_box_redirects_to_the_report"),
+    ),
+    "web:track_detail": Access(
+        REPORT,
+        nodes(
+            "web.tests.test_tracking",
+            "test_tracking_page_visibility_matrix",
+            "test_missing_and_forbidden_reports_give_the_same_404",
+        )
+        + nodes(
+            "web.tests.test_reporter_actions",
+            "test_others_may_not_act_for_the_reporter",
+            "test_a_confidential_report_stays_404_for_a_post",
+        ),
+    ),
+    "web:my_reports": Access(
+        SIGNED_IN,
+        nodes(
+            "web.tests.test_feed",
+            "test_my_reports_needs_sign_in",
+            "test_my_reports_lists_only_mine_with_confidential_ones",
+        ),
+    ),
+    "web:attachment_download": Access(
+        REPORT,
+        nodes(
+            "web.tests.test_attachments", "test_download_matrix", "test_missing_attachment_is_404"
+        ),
+    ),
+    "web:region_options": Access(
+        PUBLIC,
+        nodes(
+            "web.tests.test_pickers",
+            "test_provinces_when_no_parent",
+            "test_region_picker_needs_no_sign_in_and_no_post",
+        ),
+    ),
+    "web:agency_suggestions": Access(
+        PUBLIC,
+        nodes(
+            "web.tests.test_pickers",
+            "test_agency_suggestions",
+            "test_agency_suggestions_leave_out_bodies_that_take_no_reports",
+        ),
+    ),
+    "web:staff_queue": Access(
+        ROLE,
+        nodes(
+            "web.tests.test_staff_access", "test_the_queue_is_for_the_national_admin_and_oversight"
+        ),
+    ),
+    "web:staff_inbox": Access(
+        ROLE,
+        nodes(
+            "web.tests.test_staff_access",
+            "test_the_inbox_is_for_staff_and_shows_only_their_reports",
+        ),
+    ),
+    "web:staff_report": Access(
+        REPORT,
+        nodes(
+            "web.tests.test_staff_access",
+            "test_the_staff_report_page",
+            "test_who_may_not_act_changes_nothing",
+            "test_anonymous_posts_are_sent_to_sign_in",
+            "test_a_missing_report_is_the_same_404",
+        ),
+    ),
+    "web:staff_response_template": Access(
+        REPORT,
+        nodes(
+            "web.tests.test_staff_templates",
+            "test_a_visitor_is_sent_to_sign_in_for_the_fill",
+            "test_the_fill_is_for_who_may_respond",
+            "test_oversight_gets_no_fill",
+        ),
+    ),
+}
+
+
+def _walk(resolver: URLResolver, namespace: str = "", route: str = "") -> Iterator[str]:
+    """The key of every pattern: its (namespaced) name, else its route; a grouped
+    third-party set once."""
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            module = getattr(pattern.urlconf_name, "__name__", pattern.urlconf_name)
+            group = GROUPED.get(pattern.namespace or "") or GROUPED.get(str(module))
+            if group:
+                yield group
+                continue
+            inner = ":".join(part for part in (namespace, pattern.namespace) if part)
+            yield from _walk(pattern, inner, route + str(pattern.pattern))
+        else:
+            assert isinstance(pattern, URLPattern)
+            if pattern.name:
+                yield f"{namespace}:{pattern.name}" if namespace else pattern.name
+            else:
+                yield route + str(pattern.pattern)
+
+
+def url_keys() -> set[str]:
+    return set(_walk(get_resolver()))
+
+
+def _resolve_test(node_id: str):
+    module_name, *attributes = node_id.split("::")
+    target = importlib.import_module(module_name)
+    for attribute in attributes:
+        target = getattr(target, attribute, None)
+    return target
+
+
+def test_the_walk_finds_the_api_open311_and_the_grouped_sets():
+    keys = url_keys()
+    assert {"api:report_detail", "api:inbox", "open311:requests", "admin", "allauth"} <= keys
+    assert not any(key.startswith(("admin:", "account_", "socialaccount_")) for key in keys)
+
+
+def test_every_url_has_an_access_test():
+    missing = sorted(url_keys() - ACCESS.keys())
+    assert not missing, (
+        f"URLs without an access test: {missing}. Write the negative test (anonymous "
+        "visitor, wrong role, wrong agency, confidential report) and add it to ACCESS."
+    )
+
+
+def test_no_entry_for_a_url_that_is_gone():
+    assert not sorted(ACCESS.keys() - url_keys())
+
+
+@pytest.mark.parametrize("key", sorted(ACCESS))
+def test_each_entry_names_a_rule_and_tests_that_exist(key):
+    access = ACCESS[key]
+    assert access.rule in {PUBLIC, SIGNED_IN, ROLE, REPORT, TOKEN, GATEWAY}
+    assert access.tests
+    for node_id in access.tests:
+        test = _resolve_test(node_id)
+        assert callable(test), f"{key}: {node_id} does not exist"
+        assert node_id.rsplit("::", 1)[-1].startswith("test_"), node_id
