@@ -21,6 +21,7 @@ from aduan.reports.models import BODY_MAX, TITLE_MAX, Report
 from aduan.reports.pii import pii_kinds, pii_labels, pii_mask
 from aduan.sla.policy import sla_days
 from aduan.workflow import services as wf
+from aduan.workflow.actions import ACTION_SPECS, action_take
 from aduan.workflow.models import ResponseTemplate
 from aduan.workflow.selectors import queue_suggested_agency, units_for_user
 from aduan.workflow.services import NOTE_MAX
@@ -104,10 +105,14 @@ class ActionForm(forms.Form):
         return self.action.value
 
     def arguments(self) -> dict:
-        return dict(self.cleaned_data)
+        """The service's arguments: the cleaned fields that the action's input schema
+        (``workflow.actions.ACTION_SPECS``) names; a form whose fields are named otherwise
+        maps them itself."""
+        fields = ACTION_SPECS[self.action].schema.model_fields
+        return {name: value for name, value in self.cleaned_data.items() if name in fields}
 
     def perform(self, *, ip_address: str | None) -> Report:
-        return wf.report_act(
+        return action_take(
             report=self.report,
             actor=self.user,
             action=self.action,
@@ -448,9 +453,6 @@ class CommentForm(ActionForm):
         if not staff:
             del self.fields["internal"]
 
-    def arguments(self) -> dict:
-        return {"body": self.cleaned_data["body"], "internal": self.cleaned_data.get("internal")}
-
 
 class AnswerForm(ActionForm):
     action = Action.ANSWER
@@ -478,9 +480,10 @@ class RateForm(ActionForm):
     action = Action.RATE
     title = _("Rate the handling")
     submit_label = _("Send the rating")
-    score = forms.ChoiceField(
+    score = forms.TypedChoiceField(
         label=_("Score (1 = very poor, 5 = very good)"),
         choices=SCORE_CHOICES,
+        coerce=int,
         widget=forms.RadioSelect,
     )
     comment = forms.CharField(
@@ -489,9 +492,6 @@ class RateForm(ActionForm):
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-
-    def arguments(self) -> dict:
-        return {"score": int(self.cleaned_data["score"]), "comment": self.cleaned_data["comment"]}
 
 
 class ReopenForm(ActionForm):
