@@ -15,8 +15,7 @@ from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from aduan.accounts.models import User
-from aduan.core.errors import PayloadTooLarge, ValidationFailed
-from aduan.reports.attachments import PreparedFile, prepare_uploaded_file
+from aduan.core.errors import ValidationFailed
 from aduan.reports.models import BODY_MAX, TITLE_MAX, Report
 from aduan.reports.pii import pii_kinds, pii_labels, pii_mask
 from aduan.sla.policy import sla_days
@@ -34,6 +33,7 @@ from .forms import (
     agencies_matching,
     agency_or_none,
     category_choices,
+    prepare_files,
 )
 
 IDENTITY_CHOICES = [
@@ -45,20 +45,6 @@ VISIBILITY_CHOICES = [
     ("confidential", _("Confidential: only the reporter and the officials handling it")),
 ]
 SCORE_CHOICES = [(str(n), str(n)) for n in range(1, 6)]
-
-
-def prepare_files(uploads) -> list[PreparedFile]:
-    """Check and clean every upload; all problems are collected before giving up."""
-    prepared, problems = [], []
-    for upload in uploads:
-        try:
-            prepared.append(prepare_uploaded_file(upload))
-        except (ValidationFailed, PayloadTooLarge) as exc:
-            messages = [m for ms in exc.field_errors.values() for m in ms] or [exc.message]
-            problems.extend(messages)  # each names the file already
-    if problems:
-        raise ValidationFailed(field_errors={"files": problems})
-    return prepared
 
 
 def _agency_query(label, *, help_text="") -> forms.CharField:
@@ -429,7 +415,9 @@ class RespondForm(ActionForm):
         return template.render(self.report) if template else None
 
     def perform(self, *, ip_address: str | None) -> Report:
-        prepared = prepare_files(self.cleaned_data["files"])
+        prepared, problems = prepare_files(self.cleaned_data["files"])
+        if problems:
+            raise ValidationFailed(field_errors={"files": problems})
         return wf.report_respond(
             report=self.report,
             actor=self.user,
