@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from aduan.core.errors import NotFound, RateLimited, ValidationFailed
+from aduan.core.errors import RateLimited, ValidationFailed
 from aduan.core.http import client_ip
 from aduan.core.pagination import CappedPaginator
 from aduan.core.ratelimit import check_submission_rate
@@ -181,10 +181,8 @@ def _report_form(
 
 
 def _report_for(request: HttpRequest, tracking_id: str) -> Report:
-    try:
-        return report_get_for_user(user=request.user, tracking_id=tracking_id)
-    except NotFound as exc:
-        raise Http404 from exc
+    """The report as the visitor may see it; ``NotFound`` is the 404 page (``web.errors``)."""
+    return report_get_for_user(user=request.user, tracking_id=tracking_id)
 
 
 @login_required
@@ -308,10 +306,7 @@ def region_options(request: HttpRequest) -> HttpResponse:
     parent = (
         request.GET.get("parent") or request.GET.get("regency") or request.GET.get("province") or ""
     ).strip()
-    try:
-        regions = list(region_children(parent or None))
-    except NotFound as exc:
-        raise Http404 from exc
+    regions = list(region_children(parent or None))  # an unknown parent: NotFound, 404
     label = _("All") if request.GET.get("empty") == "all" else _("— choose —")
     return render(
         request, "web/partials/region_options.html", {"regions": regions, "empty_label": label}
