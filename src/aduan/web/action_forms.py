@@ -2,8 +2,9 @@
 
 A form checks the shape of what was typed; the rules (who, from which status, how long a
 note must be) are the services' and come back as ``DomainError``s, which
-``web.actions`` puts next to the form. Field names follow the services' argument names
-so that a service's ``field_errors`` land on the right field.
+``web.actions`` puts next to the form. A form hands the fields its action's input schema
+names (``workflow.actions``) to ``action_take``; field names follow that schema, so that a
+service's ``field_errors`` land on the right field (``service_fields`` where they differ).
 """
 
 from __future__ import annotations
