@@ -25,6 +25,7 @@ from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationEr
 
 from aduan.core.errors import DomainError
 from aduan.core.problem import problem_response, problem_title
+from aduan.core.validation import input_error_message
 
 logger = logging.getLogger(__name__)
 
@@ -43,46 +44,13 @@ def _field_name(loc: Sequence[Any], param_names: set[str]) -> str:
     return ".".join(str(p) for p in parts) or "__all__"
 
 
-def _message(error: Mapping[str, Any]) -> str:
-    """pydantic's English messages replaced by translatable ones for the usual cases."""
-    kind = error.get("type", "")
-    ctx = error.get("ctx") or {}
-    if kind == "missing":
-        return _("This field is required.")
-    if kind in ("string_type", "string_unicode"):
-        return _("Enter text.")
-    if kind == "string_too_short":
-        return _("Enter at least %(n)s characters.") % {"n": ctx.get("min_length")}
-    if kind == "string_too_long":
-        return _("Enter at most %(n)s characters.") % {"n": ctx.get("max_length")}
-    if kind in ("int_parsing", "int_type", "int_from_float"):
-        return _("Enter a whole number.")
-    if kind in ("float_parsing", "float_type", "decimal_parsing", "decimal_type"):
-        return _("Enter a number.")
-    if kind in ("greater_than_equal", "greater_than"):
-        return _("Enter a value of at least %(n)s.") % {"n": ctx.get("ge", ctx.get("gt"))}
-    if kind in ("less_than_equal", "less_than"):
-        return _("Enter a value of at most %(n)s.") % {"n": ctx.get("le", ctx.get("lt"))}
-    if kind in ("bool_parsing", "bool_type"):
-        return _("Enter true or false.")
-    if kind.startswith(("date", "datetime")):
-        return _("Enter a date as YYYY-MM-DD.")
-    if kind in ("enum", "literal_error"):
-        return _("Choose one of: %(choices)s.") % {"choices": ctx.get("expected", "")}
-    if kind in ("model_type", "model_attributes_type", "dict_type", "json_invalid"):
-        return _("Send a JSON object.")
-    if kind == "value_error":
-        return str(ctx.get("error") or error.get("msg", ""))
-    return _("This value is not valid.")
-
-
 def validation_field_errors(
     errors: Sequence[Mapping[str, Any]], param_names: set[str] | None = None
 ) -> dict[str, list[str]]:
     result: dict[str, list[str]] = {}
     for error in errors:
         field = _field_name(error.get("loc", ()), param_names or set())
-        result.setdefault(field, []).append(_message(error))
+        result.setdefault(field, []).append(input_error_message(error))
     return result
 
 

@@ -2,8 +2,9 @@
 
 A form checks the shape of what was typed; the rules (who, from which status, how long a
 note must be) are the services' and come back as ``DomainError``s, which
-``web.actions`` puts next to the form. Field names follow the services' argument names
-so that a service's ``field_errors`` land on the right field.
+``web.actions`` puts next to the form. A form hands the fields its action's input schema
+names (``workflow.actions``) to ``action_take``; field names follow that schema, so that a
+service's ``field_errors`` land on the right field (``service_fields`` where they differ).
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from aduan.accounts.models import User
-from aduan.core.errors import PayloadTooLarge, ValidationFailed
-from aduan.reports.attachments import PreparedFile, prepare_uploaded_file
+from aduan.core.errors import ValidationFailed
 from aduan.reports.models import BODY_MAX, TITLE_MAX, Report
 from aduan.reports.pii import pii_kinds, pii_labels, pii_mask
 from aduan.sla.policy import sla_days
 from aduan.workflow import services as wf
+from aduan.workflow.actions import ACTION_SPECS, action_take
 from aduan.workflow.models import ResponseTemplate
 from aduan.workflow.selectors import queue_suggested_agency, units_for_user
 from aduan.workflow.services import NOTE_MAX
@@ -33,6 +34,7 @@ from .forms import (
     agencies_matching,
     agency_or_none,
     category_choices,
+    prepare_files,
 )
 
 IDENTITY_CHOICES = [
@@ -44,20 +46,6 @@ VISIBILITY_CHOICES = [
     ("confidential", _("Confidential: only the reporter and the officials handling it")),
 ]
 SCORE_CHOICES = [(str(n), str(n)) for n in range(1, 6)]
-
-
-def prepare_files(uploads) -> list[PreparedFile]:
-    """Check and clean every upload; all problems are collected before giving up."""
-    prepared, problems = [], []
-    for upload in uploads:
-        try:
-            prepared.append(prepare_uploaded_file(upload))
-        except (ValidationFailed, PayloadTooLarge) as exc:
-            messages = [m for ms in exc.field_errors.values() for m in ms] or [exc.message]
-            problems.extend(messages)  # each names the file already
-    if problems:
-        raise ValidationFailed(field_errors={"files": problems})
-    return prepared
 
 
 def _agency_query(label, *, help_text="") -> forms.CharField:
@@ -104,10 +92,14 @@ class ActionForm(forms.Form):
         return self.action.value
 
     def arguments(self) -> dict:
-        return dict(self.cleaned_data)
+        """The service's arguments: the cleaned fields that the action's input schema
+        (``workflow.actions.ACTION_SPECS``) names; a form whose fields are named otherwise
+        maps them itself."""
+        fields = ACTION_SPECS[self.action].schema.model_fields
+        return {name: value for name, value in self.cleaned_data.items() if name in fields}
 
     def perform(self, *, ip_address: str | None) -> Report:
-        return wf.report_act(
+        return action_take(
             report=self.report,
             actor=self.user,
             action=self.action,
@@ -424,7 +416,9 @@ class RespondForm(ActionForm):
         return template.render(self.report) if template else None
 
     def perform(self, *, ip_address: str | None) -> Report:
-        prepared = prepare_files(self.cleaned_data["files"])
+        prepared, problems = prepare_files(self.cleaned_data["files"])
+        if problems:
+            raise ValidationFailed(field_errors={"files": problems})
         return wf.report_respond(
             report=self.report,
             actor=self.user,
@@ -447,9 +441,6 @@ class CommentForm(ActionForm):
         super().__init__(*args, **kwargs)
         if not staff:
             del self.fields["internal"]
-
-    def arguments(self) -> dict:
-        return {"body": self.cleaned_data["body"], "internal": self.cleaned_data.get("internal")}
 
 
 class AnswerForm(ActionForm):
@@ -478,9 +469,10 @@ class RateForm(ActionForm):
     action = Action.RATE
     title = _("Rate the handling")
     submit_label = _("Send the rating")
-    score = forms.ChoiceField(
+    score = forms.TypedChoiceField(
         label=_("Score (1 = very poor, 5 = very good)"),
         choices=SCORE_CHOICES,
+        coerce=int,
         widget=forms.RadioSelect,
     )
     comment = forms.CharField(
@@ -489,9 +481,6 @@ class RateForm(ActionForm):
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-
-    def arguments(self) -> dict:
-        return {"score": int(self.cleaned_data["score"]), "comment": self.cleaned_data["comment"]}
 
 
 class ReopenForm(ActionForm):

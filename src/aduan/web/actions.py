@@ -16,13 +16,7 @@ from django.contrib import messages
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from aduan.core.errors import (
-    DomainError,
-    InvalidTransition,
-    NotFound,
-    PermissionDenied,
-    ValidationFailed,
-)
+from aduan.core.errors import DomainError, NotFound, ValidationFailed
 from aduan.core.http import client_ip
 from aduan.reports.models import Report
 from aduan.workflow.transitions import Action, action_label
@@ -60,6 +54,18 @@ def action_forms(
     return forms
 
 
+def _refused(form: ActionForm, exc: DomainError) -> ActionOutcome:
+    """The form again with the service's refusal: input it refused next to its fields
+    (422); what the user could not have typed differently (the status, who they are) at
+    the top with the refusal's own status; a report gone from sight as 404."""
+    if isinstance(exc, ValidationFailed):
+        form.add_service_errors(exc.field_errors or {None: [exc.message]})
+        return ActionOutcome(status=422, form=form)
+    if not isinstance(exc, NotFound):
+        form.add_error(None, exc.message)
+    return ActionOutcome(status=exc.status_code, form=form, error=exc.message)
+
+
 def action_run(
     request: HttpRequest, *, report: Report, allowed: Sequence[Action], staff: bool
 ) -> ActionOutcome:
@@ -90,16 +96,7 @@ def action_run(
         return ActionOutcome(status=422, form=form)
     try:
         form.perform(ip_address=client_ip(request))
-    except ValidationFailed as exc:
-        form.add_service_errors(exc.field_errors or {None: [exc.message]})
-        return ActionOutcome(status=422, form=form)
-    except (InvalidTransition, PermissionDenied) as exc:
-        form.add_error(None, exc.message)
-        return ActionOutcome(status=exc.status_code, form=form, error=exc.message)
-    except NotFound as exc:
-        return ActionOutcome(status=404, form=form, error=exc.message)
     except DomainError as exc:
-        form.add_error(None, exc.message)
-        return ActionOutcome(status=exc.status_code, form=form, error=exc.message)
+        return _refused(form, exc)
     messages.success(request, _("Done: %(action)s.") % {"action": action_label(action)})
     return ActionOutcome(done=True)

@@ -14,9 +14,10 @@ from django.utils.translation import gettext_lazy as _
 from aduan.agencies.models import Agency
 from aduan.agencies.selectors import agency_get, agency_search
 from aduan.categories.selectors import category_list
-from aduan.core.errors import NotFound, ValidationFailed
+from aduan.core.errors import NotFound, PayloadTooLarge, ValidationFailed
 from aduan.regions.models import Region
 from aduan.regions.selectors import region_children
+from aduan.reports.attachments import PreparedFile, prepare_uploaded_file
 from aduan.reports.models import BODY_MAX, TITLE_MAX, Classification, Status
 from aduan.reports.services import report_validate
 
@@ -41,6 +42,19 @@ def agency_or_none(raw) -> Agency | None:
         return agency_get(agency_id)
     except NotFound:
         return None
+
+
+def prepare_files(uploads) -> tuple[list[PreparedFile], list[str]]:
+    """Check and clean every upload (``reports.attachments``): the good ones and every
+    problem, all collected so that the user learns of them at once. Each problem names
+    its file already."""
+    prepared, problems = [], []
+    for upload in uploads:
+        try:
+            prepared.append(prepare_uploaded_file(upload))
+        except (ValidationFailed, PayloadTooLarge) as exc:
+            problems.extend([m for ms in exc.field_errors.values() for m in ms] or [exc.message])
+    return prepared, problems
 
 
 def category_choices(empty_label) -> list[tuple]:

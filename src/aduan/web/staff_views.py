@@ -187,10 +187,8 @@ def _assign(request: HttpRequest, bulk: BulkAssignForm) -> None:
 
 
 def _staff_report(request: HttpRequest, tracking_id: str) -> Report:
-    try:
-        report = report_get_for_user(user=request.user, tracking_id=tracking_id)
-    except NotFound as exc:
-        raise Http404 from exc
+    """A report the user handles; any other is a 404 (``NotFound``: ``web.errors``)."""
+    report = report_get_for_user(user=request.user, tracking_id=tracking_id)
     if not user_handles_report(user=request.user, report=report):
         raise Http404
     return report

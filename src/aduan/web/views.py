@@ -16,19 +16,17 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from aduan.core.errors import NotFound, PayloadTooLarge, RateLimited, ValidationFailed
+from aduan.core.errors import RateLimited, ValidationFailed
 from aduan.core.http import client_ip
 from aduan.core.pagination import CappedPaginator
 from aduan.core.ratelimit import check_submission_rate
 from aduan.core.text import storable
 from aduan.core.tracking import normalise_tracking_id
 from aduan.regions.selectors import region_children
-from aduan.reports.attachments import prepare_uploaded_file
-from aduan.reports.models import Attachment, Rating, Report
+from aduan.reports.models import Attachment, Report
 from aduan.reports.selectors import (
     FeedFilters,
     ReporterVisibility,
@@ -42,12 +40,12 @@ from aduan.reports.services import report_submit
 from aduan.sla.selectors import current_deadline
 from aduan.workflow.permissions import actions_available, actor_capacities
 from aduan.workflow.services import reopen_deadline_for
-from aduan.workflow.transitions import Action, Actor
+from aduan.workflow.transitions import Actor
 
 from .action_forms import REPORTER_ACTIONS
 from .actions import action_forms, action_run
 from .deadlines import calendar_current, deadline_countdown
-from .forms import FeedFilterForm, ReportForm, agencies_matching, agency_or_none
+from .forms import FeedFilterForm, ReportForm, agencies_matching, agency_or_none, prepare_files
 from .pending_uploads import (
     form_token,
     pending_uploads_discard,
@@ -132,7 +130,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
     form = ReportForm(request.POST, request.FILES, kept_count=len(kept))
     status = 422
     valid = form.is_valid()
-    new, problems = _prepare_files(form)
+    new, problems = prepare_files(form.cleaned_data.get("files") or [])
     if valid and not problems:
         try:
             check_submission_rate(request)
@@ -182,24 +180,9 @@ def _report_form(
     return render(request, "web/report_form.html", context, status=status)
 
 
-def _prepare_files(form: ReportForm) -> tuple[list, list[str]]:
-    """Check and clean every new upload that passed the form's own limits: the good ones
-    and every problem (all collected, so the reporter learns of them at once)."""
-    prepared, problems = [], []
-    for upload in form.cleaned_data.get("files") or []:
-        try:
-            prepared.append(prepare_uploaded_file(upload))
-        except (ValidationFailed, PayloadTooLarge) as exc:
-            messages = [m for ms in exc.field_errors.values() for m in ms] or [exc.message]
-            problems.extend(messages)  # each names the file already
-    return prepared, problems
-
-
 def _report_for(request: HttpRequest, tracking_id: str) -> Report:
-    try:
-        return report_get_for_user(user=request.user, tracking_id=tracking_id)
-    except NotFound as exc:
-        raise Http404 from exc
+    """The report as the visitor may see it; ``NotFound`` is the 404 page (``web.errors``)."""
+    return report_get_for_user(user=request.user, tracking_id=tracking_id)
 
 
 @login_required
@@ -278,12 +261,9 @@ def _reporter_actions(request: HttpRequest, report: Report, outcome) -> dict:
     user = request.user
     if not user.is_authenticated or report.reporter_id != user.pk:
         return {"forms": [], "outcome": outcome}
+    # actions_available holds every rule (rated once, reopened once within the window).
     available = [a for a in actions_available(user=user, report=report) if a in REPORTER_ACTIONS]
-    if Action.RATE in available and Rating.objects.filter(report=report).exists():
-        available.remove(Action.RATE)
-    reopen_until = reopen_deadline_for(report)
-    if Action.REOPEN in available and (reopen_until is None or reopen_until < timezone.now()):
-        available.remove(Action.REOPEN)
+    reopen_until = reopen_deadline_for(report)  # shown on the page, not a rule here
     forms = action_forms(
         report=report,
         user=user,
@@ -326,10 +306,7 @@ def region_options(request: HttpRequest) -> HttpResponse:
     parent = (
         request.GET.get("parent") or request.GET.get("regency") or request.GET.get("province") or ""
     ).strip()
-    try:
-        regions = list(region_children(parent or None))
-    except NotFound as exc:
-        raise Http404 from exc
+    regions = list(region_children(parent or None))  # an unknown parent: NotFound, 404
     label = _("All") if request.GET.get("empty") == "all" else _("— choose —")
     return render(
         request, "web/partials/region_options.html", {"regions": regions, "empty_label": label}

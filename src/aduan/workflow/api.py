@@ -8,8 +8,8 @@ generator yields one method per action. Every operation:
 - needs a bearer token (401 without);
 - looks the report up through the one visibility rule first: a report the caller may
   not see answers 404, exactly like a missing one;
-- hands the body to ``workflow.services.report_act``, which checks the move against the
-  transition table (409 when the report's status does not allow it), the caller's
+- hands the body to the action's service (``workflow.actions``), which checks the move
+  against the transition table (409 when the report's status does not allow it), the caller's
   capacity (403) and the values (422), all as ``application/problem+json``;
 - answers 200 with the report as the caller now sees it, ``actions`` included.
 
@@ -23,7 +23,8 @@ report for the national admin and oversight), or with ``queue=true`` the nationa
 admin's verification queue, with the web's filters, ordered by the current deadline.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: the endpoints made in a loop below are annotated
+# with each action's own schema, evaluated when they are defined, which is what ninja reads.
 
 import inspect
 from typing import Any
@@ -44,33 +45,14 @@ from aduan.reports.models import Report
 from aduan.reports.schemas import ReportOut
 from aduan.reports.selectors import report_get_for_user
 
+from .actions import ACTION_SPECS, ActionSpec, action_take
 from .permissions import action_authorize
-from .schemas import (
-    AcceptIn,
-    AnswerIn,
-    ArchiveIn,
-    CloseIn,
-    CommentIn,
-    DisposeIn,
-    ExtendIn,
-    ForwardIn,
-    HoldIn,
-    InboxQuery,
-    MergeIn,
-    NoFieldsIn,
-    RateIn,
-    RedactIn,
-    ReopenIn,
-    RespondIn,
-    ReturnIn,
-    SetFlagsIn,
-)
+from .schemas import InboxQuery
 from .selectors import InboxFilters, inbox_for_user, national_queue
-from .services import report_act, report_respond
+from .services import report_respond
 from .transitions import Action, transition_check
 
 router = Router(tags=["workflow"])
-_POSITIONAL = inspect.Parameter.POSITIONAL_OR_KEYWORD
 
 
 class ProblemOut(Schema):
@@ -119,39 +101,36 @@ def _report_after(report: Report, *, user) -> dict:
     return report_out(fresh, user=user)
 
 
-def _action_endpoint(action: Action, body: type[Schema], summary: str, description: str) -> None:
-    """Add ``POST /reports/{tracking_id}/actions/<action>``, taking ``body`` as JSON (a
-    ``NoFieldsIn`` body may be left out) and answering the report as the caller now sees it.
-    """
-
-    def endpoint(request: HttpRequest, tracking_id: str, payload: Schema | None = None) -> dict:
-        user = request.auth
-        report = report_get_for_user(user=user, tracking_id=tracking_id)
-        report_act(
-            report=report,
-            actor=user,
-            action=action,
-            # Optional fields left out mean "leave as it is" to the services, not "set to null".
-            payload=payload.dict(exclude_none=True) if payload is not None else {},
-            ip_address=client_ip(request),
-        )
-        return _report_after(report, user=user)
-
-    no_fields = issubclass(body, NoFieldsIn)
-    # Ninja reads the body's type from the signature: one typed signature per action.
-    endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [
-            inspect.Parameter("request", _POSITIONAL, annotation=HttpRequest),
-            inspect.Parameter("tracking_id", _POSITIONAL, annotation=str),
-            inspect.Parameter(
-                "payload",
-                _POSITIONAL,
-                annotation=body | None if no_fields else body,
-                default=None if no_fields else inspect.Parameter.empty,
-            ),
-        ]
+def _act(request: HttpRequest, tracking_id: str, spec: ActionSpec, payload: Schema | None):
+    user = request.auth
+    report = report_get_for_user(user=user, tracking_id=tracking_id)
+    action_take(
+        report=report,
+        actor=user,
+        action=spec.action,
+        payload=payload if payload is not None else spec.schema(),
+        ip_address=client_ip(request),
     )
-    endpoint.__name__ = endpoint.__qualname__ = action.value
+    return _report_after(report, user=user)
+
+
+def _action_endpoint(action: Action, summary: str, description: str) -> None:
+    """Add ``POST /reports/{tracking_id}/actions/<action>``, taking the action's schema
+    (``workflow.actions.ACTION_SPECS``) as JSON (a body without fields may be left out) and
+    answering the report as the caller now sees it."""
+    spec = ACTION_SPECS[action]
+    if spec.body_optional:
+
+        def endpoint(
+            request: HttpRequest, tracking_id: str, payload: spec.schema | None = None
+        ) -> dict:
+            return _act(request, tracking_id, spec, payload)
+
+    else:
+
+        def endpoint(request: HttpRequest, tracking_id: str, payload: spec.schema) -> dict:
+            return _act(request, tracking_id, spec, payload)
+
     router.post(
         f"/reports/{{tracking_id}}/actions/{action.value}",
         response=ReportOut,
@@ -168,7 +147,6 @@ def _action_endpoint(action: Action, body: type[Schema], summary: str, descripti
 
 _action_endpoint(
     Action.DISPOSE,
-    DisposeIn,
     "Verify and send to an agency",
     """National admin, from ``submitted`` or ``returned`` → ``dispositioned``. May correct
     the title and category and set the privacy flags in the same step. Starts the
@@ -177,7 +155,6 @@ _action_endpoint(
 
 _action_endpoint(
     Action.HOLD,
-    HoldIn,
     "Ask the reporter for more information",
     """National admin, from ``submitted`` or ``returned`` → ``on_hold``; the reporter's
     ``answer`` brings it back to verification.""",
@@ -185,14 +162,12 @@ _action_endpoint(
 
 _action_endpoint(
     Action.ARCHIVE,
-    ArchiveIn,
     "Archive without processing",
     "National admin, from ``submitted``, ``on_hold`` or ``returned`` → ``archived``.",
 )
 
 _action_endpoint(
     Action.MERGE,
-    MergeIn,
     "Merge into another report as a duplicate",
     """National admin: archives this report as a duplicate of ``into``, whose followers
     the reporter joins.""",
@@ -200,7 +175,6 @@ _action_endpoint(
 
 _action_endpoint(
     Action.SET_FLAGS,
-    SetFlagsIn,
     "Set the privacy flags",
     """National admin, in any status: hide or show the reporter's identity (``anonymous``)
     and the report itself (``confidential``). The change is not shown on the public
@@ -209,7 +183,6 @@ _action_endpoint(
 
 _action_endpoint(
     Action.REDACT,
-    RedactIn,
     "Redact the public version of the title and text",
     """National admin, in any status: the title and text the public reads, without the
     personal data the reporter typed (blank: the original). The reporter, the desks,
@@ -223,7 +196,6 @@ _action_endpoint(
 
 _action_endpoint(
     Action.ACCEPT,
-    AcceptIn,
     "Accept for handling",
     """Staff of the handling agency (or above it), ``dispositioned`` → ``in_progress``.
     No fields: send ``{}`` or no body.""",
@@ -231,14 +203,12 @@ _action_endpoint(
 
 _action_endpoint(
     Action.RETURN,
-    ReturnIn,
     "Return to the national admin",
     "Agency admin, when the report is not the agency's authority → ``returned``.",
 )
 
 _action_endpoint(
     Action.FORWARD,
-    ForwardIn,
     "Forward to a unit (or suggest another agency)",
     """Agency admin: to one of the agency's own units the report stays in its status and
     its deadlines; to another agency it goes back to the national admin (``returned``)
@@ -247,14 +217,12 @@ _action_endpoint(
 
 _action_endpoint(
     Action.EXTEND,
-    ExtendIn,
     "Extend the response deadline",
     "Agency admin, once per report, by a bounded number of working days.",
 )
 
 _action_endpoint(
     Action.RESPOND,
-    RespondIn,
     "Post the agency's response",
     """Staff of the handling agency → ``responded``; the reporter then has the auto-close
     period to answer or close. With files: ``POST /reports/{tracking_id}/responses``.""",
@@ -262,7 +230,6 @@ _action_endpoint(
 
 _action_endpoint(
     Action.COMMENT,
-    CommentIn,
     "Comment (or an internal note)",
     """The reporter, the national admin or the handling agency's staff, while the report
     is open. ``internal`` (staff only) is never shown to the reporter or the public.""",
@@ -274,7 +241,6 @@ _action_endpoint(
 
 _action_endpoint(
     Action.ANSWER,
-    AnswerIn,
     "Answer a response or a question",
     """The reporter: to a response (``responded`` → ``in_progress``, a new response
     deadline) or to the national admin's question (``on_hold`` → ``submitted``).""",
@@ -282,21 +248,18 @@ _action_endpoint(
 
 _action_endpoint(
     Action.CLOSE,
-    CloseIn,
     "Close: the response settles it",
     "The reporter, ``responded`` → ``closed``. No fields: send ``{}`` or no body.",
 )
 
 _action_endpoint(
     Action.REOPEN,
-    ReopenIn,
     "Reopen a closed report",
     "The reporter, once, within the reopen window after closing → ``in_progress``.",
 )
 
 _action_endpoint(
     Action.RATE,
-    RateIn,
     "Rate the handling",
     "The reporter, once, when the report is ``responded`` or ``closed``: 1-5.",
 )

@@ -131,6 +131,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "aduan.channels.webhooks.scoping.IntegrationTokenScopeMiddleware",
+    # A service's NotFound / PermissionDenied that a page lets through: the 404 / 403 page.
+    "aduan.web.errors.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "aduan.config.urls"

@@ -22,6 +22,7 @@ from aduan.reports.selectors import event_list_for_user
 from aduan.reports.tests.factories import ReportFactory, pdf_bytes
 from aduan.sla.models import Deadline, DeadlineKind, DeadlineState
 from aduan.workflow import services as wf
+from aduan.workflow.actions import action_take
 
 from .test_transitions import (
     AGENCY_ADMIN,
@@ -629,15 +630,13 @@ def test_no_notification_survives_a_rolled_back_action(w):
     assert (report.status, report.event_count) == (S.SUBMITTED, 1)
 
 
-# --- report_act -------------------------------------------------------------------------------
+# --- action_take -------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("action", ["explode", "", "DISPOSE", None])
 def test_act_unknown_action_is_not_found(w, action):
     with pytest.raises(NotFound):
-        wf.report_act(
-            report=report_in(w, S.SUBMITTED), actor=w.users[NATIONAL_ADMIN], action=action
-        )
+        action_take(report=report_in(w, S.SUBMITTED), actor=w.users[NATIONAL_ADMIN], action=action)
 
 
 @pytest.mark.parametrize(
@@ -656,14 +655,14 @@ def test_act_unknown_action_is_not_found(w, action):
 def test_act_reports_bad_payloads_by_field(w, action, payload, fields):
     report = report_in(w, S.SUBMITTED)
     with pytest.raises(ValidationFailed) as excinfo:
-        wf.report_act(report=report, actor=w.users[NATIONAL_ADMIN], action=action, payload=payload)
+        action_take(report=report, actor=w.users[NATIONAL_ADMIN], action=action, payload=payload)
     assert set(excinfo.value.field_errors) == fields
     report.refresh_from_db()
     assert report.event_count == 1
 
 
 def test_act_passes_a_valid_payload_through(w):
-    report = wf.report_act(
+    report = action_take(
         report=report_in(w, S.SUBMITTED),
         actor=w.users[NATIONAL_ADMIN],
         action="dispose",

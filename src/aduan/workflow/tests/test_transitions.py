@@ -4,7 +4,7 @@
 wrong entry in the real table shows up twice, once in ``test_table_matches_the_rules``
 (which names the entry) and again in the matrix (which runs the services).
 
-What the matrix asserts for each case, through ``report_act`` with a valid payload:
+What the matrix asserts for each case, through ``action_take`` with a valid payload:
 
 - allowed → the report moves to the expected status, exactly one event is appended
   (merge: one on each report), from/to, actor and IP recorded, the chain intact;
@@ -56,6 +56,7 @@ from aduan.reports.tests.factories import ReportFactory
 from aduan.sla import services as sla
 from aduan.sla.models import DeadlineKind
 from aduan.workflow import services as wf
+from aduan.workflow.actions import action_take
 from aduan.workflow.transitions import KEEP, TRANSITIONS, Action, Actor, transition_check
 
 pytestmark = pytest.mark.django_db
@@ -299,7 +300,7 @@ def _attempt(action: str, status: Status, kind: str, *, world: World, reports, s
     survivor_events = Report.objects.values_list("event_count", flat=True).get(pk=survivor.pk)
     payload = payload_for(action, world=world, report=report, survivor=survivor)
     try:
-        result = wf.report_act(
+        result = action_take(
             report=report, actor=user, action=action, payload=payload, ip_address=IP
         )
     except DomainError as exc:
@@ -482,7 +483,7 @@ class Lifecycle(RuleBasedStateMachine):
             if kind == "system":
                 result = wf.report_auto_close(report=report)
             else:
-                result = wf.report_act(
+                result = action_take(
                     report=report, actor=world.users[kind], action=action, payload=payload
                 )
         except DomainError as exc:
