@@ -1,4 +1,5 @@
-"""Delivering the outbox: claim a row, send it, record the outcome.
+"""Delivering the outbox: claim a row, send it, record the outcome (the loop is
+``core.outbox``'s; this module says how a notification is sent and what ends it).
 
 At most once, deliberately
 --------------------------

@@ -1,4 +1,5 @@
-"""Sending the e-mail channel's answers (``MailReply`` rows): once, with retries.
+"""Sending the e-mail channel's answers (``MailReply`` rows): once, with retries (the
+loop of ``core.outbox``).
 
 A row is claimed with one conditional UPDATE (``pending`` → ``sending``); whoever
 updates nothing lost the race and stops, so a task enqueued twice sends once. A refused

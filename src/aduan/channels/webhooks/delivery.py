@@ -1,4 +1,5 @@
-"""Posting webhook deliveries: claim a row, send it signed, record the outcome.
+"""Posting webhook deliveries: claim a row, send it signed, record the outcome (the loop
+of ``core.outbox``).
 
 One conditional UPDATE claims a row, so an attempt is posted once; failures back off and
 disable an endpoint that keeps failing; the payload is built at each attempt, and a
