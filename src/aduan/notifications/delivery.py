@@ -1,4 +1,5 @@
-"""Delivering the outbox: claim a row, send it, record the outcome.
+"""Delivering the outbox: claim a row, send it, record the outcome (the loop is
+``core.outbox``'s; this module says how a notification is sent and what ends it).
 
 At most once, deliberately
 --------------------------
@@ -37,10 +38,11 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
-from aduan.core.retry import MAX_ATTEMPTS, backoff_after, worker_id
+from aduan.core.outbox import Attempt, Outbox, Settled
+from aduan.core.retry import MAX_ATTEMPTS  # noqa: F401 - the tests read it here
 
 from .channels import Uncertain, Unreachable, delivered_channel_names, get_channel
 from .models import Notification, NotificationState
@@ -61,81 +63,61 @@ class _LostClaim(Exception):
     """The row is no longer ours (the sweep judged the claim stale): do not send."""
 
 
+class _Notifications(Outbox):
+    model = Notification
+    states = NotificationState
+    label = "notification"
+    logger = logger
+    reset = {"send_started_at": None}
+
+    def claimable(self) -> Q:
+        return Q(channel__in=delivered_channel_names())
+
+    def load(self, pk: int) -> Notification:
+        return Notification.objects.select_related("recipient").get(pk=pk)
+
+    def send(self, attempt: Attempt) -> dict:
+        def started() -> None:
+            unstarted = attempt.rows.filter(send_started_at__isnull=True)
+            if not unstarted.update(send_started_at=timezone.now()):
+                raise _LostClaim
+
+        try:
+            get_channel(attempt.row.channel).send(attempt.row, started=started)
+        except _LostClaim:
+            logger.warning("notification %s: claim lost before sending", attempt.pk)
+            raise Settled("not_claimed") from None
+        except Unreachable as exc:
+            raise Settled(
+                "skipped", state=NotificationState.SKIPPED, last_error=str(exc)[:1000]
+            ) from None
+        except Uncertain as exc:
+            logger.error("notification %s: delivery uncertain, not retried: %s", attempt.pk, exc)
+            raise Settled(
+                "failed", state=NotificationState.FAILED, last_error=f"{UNCERTAIN}: {exc}"[:1000]
+            ) from None
+        return {}
+
+    def sent_rows(self, attempt: Attempt):
+        # Also when the sweep meanwhile marked a slow send "interrupted": it was sent after all.
+        return Notification.objects.filter(pk=attempt.pk, claimed_by=attempt.worker).exclude(
+            state=NotificationState.PENDING
+        )
+
+    def enqueue_retry(self, pk: int, retry_at: datetime) -> None:
+        from .tasks import deliver_notification
+
+        if deliver_notification.get_backend().supports_defer:
+            deliver_notification.using(run_after=retry_at).enqueue(notification_id=pk)
+
+
+OUTBOX = _Notifications()
+
+
 def notification_deliver(*, notification_id: int, worker: str | None = None) -> str:
     """Deliver one outbox row if it is due and nobody else has it. Returns the outcome:
     ``sent``, ``retry``, ``failed``, ``skipped`` or ``not_claimed``."""
-    worker = worker or worker_id()
-    now = timezone.now()
-    claimed = Notification.objects.filter(
-        pk=notification_id,
-        state=NotificationState.PENDING,
-        next_attempt_at__lte=now,
-        channel__in=delivered_channel_names(),
-    ).update(
-        state=NotificationState.SENDING,
-        claimed_at=now,
-        claimed_by=worker,
-        send_started_at=None,
-        attempts=F("attempts") + 1,
-    )
-    if not claimed:
-        return "not_claimed"
-    notification = Notification.objects.select_related("recipient").get(pk=notification_id)
-    mine = Notification.objects.filter(
-        pk=notification_id, state=NotificationState.SENDING, claimed_by=worker
-    )
-
-    def started() -> None:
-        if not mine.filter(send_started_at__isnull=True).update(send_started_at=timezone.now()):
-            raise _LostClaim
-
-    try:
-        get_channel(notification.channel).send(notification, started=started)
-    except _LostClaim:
-        logger.warning("notification %s: claim lost before sending", notification_id)
-        return "not_claimed"
-    except Unreachable as exc:
-        mine.update(state=NotificationState.SKIPPED, last_error=str(exc)[:1000])
-        return "skipped"
-    except Uncertain as exc:
-        logger.error("notification %s: delivery uncertain, not retried: %s", notification_id, exc)
-        mine.update(state=NotificationState.FAILED, last_error=f"{UNCERTAIN}: {exc}"[:1000])
-        return "failed"
-    except Exception as exc:
-        return _record_failure(notification=notification, mine=mine, error=exc)
-    # Also when the sweep meanwhile marked a slow send "interrupted": it was sent after all.
-    Notification.objects.filter(pk=notification_id, claimed_by=worker).exclude(
-        state=NotificationState.PENDING
-    ).update(state=NotificationState.SENT, sent_at=timezone.now(), last_error="")
-    return "sent"
-
-
-def _record_failure(*, notification: Notification, mine, error: Exception) -> str:
-    message = f"{type(error).__name__}: {error}"[:1000]
-    if notification.attempts >= MAX_ATTEMPTS:
-        logger.error("notification %s failed for good: %s", notification.pk, message)
-        mine.update(state=NotificationState.FAILED, last_error=message)
-        return "failed"
-    retry_at = timezone.now() + backoff_after(notification.attempts)
-    logger.warning("notification %s failed, retry at %s: %s", notification.pk, retry_at, message)
-    mine.update(
-        state=NotificationState.PENDING,
-        next_attempt_at=retry_at,
-        claimed_at=None,
-        claimed_by="",
-        send_started_at=None,
-        last_error=message,
-    )
-    _enqueue_retry(notification.pk, retry_at)
-    return "retry"
-
-
-def _enqueue_retry(notification_id: int, retry_at: datetime) -> None:
-    """Schedule the retry on backends that can defer; the sweep covers the others."""
-    from .tasks import deliver_notification
-
-    if deliver_notification.get_backend().supports_defer:
-        deliver_notification.using(run_after=retry_at).enqueue(notification_id=notification_id)
+    return OUTBOX.deliver(notification_id, worker=worker)
 
 
 def notifications_recover_interrupted(*, now: datetime | None = None) -> dict[str, int]:
@@ -165,19 +147,11 @@ def notifications_deliver_pending(*, limit: int = 500) -> dict[str, int]:
     defer). Returns a count per outcome."""
     counts = notifications_recover_interrupted()
     now = timezone.now()
-    due = list(
-        Notification.objects.filter(
-            # Fresh rows are left to their own task for a moment; retries and released
-            # claims are due at once.
-            Q(attempts=0, next_attempt_at__lte=now - SWEEP_GRACE)
-            | Q(attempts__gt=0, next_attempt_at__lte=now),
-            state=NotificationState.PENDING,
-            channel__in=delivered_channel_names(),
-        )
-        .order_by("next_attempt_at", "id")
-        .values_list("pk", flat=True)[:limit]
+    # Fresh rows are left to their own task for a moment; retries and released claims are
+    # due at once.
+    due = OUTBOX.due(
+        limit=limit,
+        where=Q(attempts=0, next_attempt_at__lte=now - SWEEP_GRACE)
+        | Q(attempts__gt=0, next_attempt_at__lte=now),
     )
-    for notification_id in due:
-        outcome = notification_deliver(notification_id=notification_id)
-        counts[outcome] = counts.get(outcome, 0) + 1
-    return counts
+    return OUTBOX.deliver_each(due, counts=counts)

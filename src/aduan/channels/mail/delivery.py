@@ -1,4 +1,5 @@
-"""Sending the e-mail channel's answers (``MailReply`` rows): once, with retries.
+"""Sending the e-mail channel's answers (``MailReply`` rows): once, with retries (the
+loop of ``core.outbox``).
 
 A row is claimed with one conditional UPDATE (``pending`` → ``sending``); whoever
 updates nothing lost the race and stops, so a task enqueued twice sends once. A refused
@@ -13,13 +14,13 @@ replying to it adds to the report.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db.models import F
-from django.utils import timezone
 
-from aduan.core.retry import MAX_ATTEMPTS, backoff_after
+from aduan.core.outbox import Attempt, Outbox
+from aduan.core.retry import MAX_ATTEMPTS  # noqa: F401 - the tests read it here
 
 from .models import MailReply, ReplyState
 from .thread import thread_message_id
@@ -50,57 +51,43 @@ def _headers(reply: MailReply) -> dict[str, str]:
     return headers
 
 
-def mail_reply_deliver(*, reply_id: int) -> str:
-    """Send one answer if it is still pending. Returns ``sent``, ``retry``, ``failed`` or
-    ``not_claimed``."""
-    claimed = MailReply.objects.filter(
-        pk=reply_id, state=ReplyState.PENDING, next_attempt_at__lte=timezone.now()
-    ).update(state=ReplyState.SENDING, attempts=F("attempts") + 1)
-    if not claimed:
-        return "not_claimed"
-    reply = MailReply.objects.get(pk=reply_id)
-    intake = settings.ADUAN_MAIL_INTAKE_ADDRESS
-    message = EmailMessage(
-        subject=reply.subject,
-        body=reply.body,
-        to=[reply.to],
-        reply_to=intake[:1],
-        headers=_headers(reply),
-    )
-    try:
-        sent = message.send()
-        if not sent:
-            raise RuntimeError("the e-mail backend accepted no message")
-    except Exception as exc:
-        error = f"{type(exc).__name__}: {exc}"[:1000]
-        if reply.attempts >= MAX_ATTEMPTS:
-            logger.error("mail reply %s failed for good: %s", reply_id, error)
-            MailReply.objects.filter(pk=reply_id).update(state=ReplyState.FAILED, last_error=error)
-            return "failed"
-        retry_at = timezone.now() + backoff_after(reply.attempts)
-        logger.warning("mail reply %s failed, retry at %s: %s", reply_id, retry_at, error)
-        MailReply.objects.filter(pk=reply_id).update(
-            state=ReplyState.PENDING, next_attempt_at=retry_at, last_error=error
+class _Replies(Outbox):
+    model = MailReply
+    states = ReplyState
+    label = "mail reply"
+    logger = logger
+    claims = False  # nothing releases a reply's claim: no holder to record
+
+    def send(self, attempt: Attempt) -> dict:
+        reply = attempt.row
+        message = EmailMessage(
+            subject=reply.subject,
+            body=reply.body,
+            to=[reply.to],
+            reply_to=settings.ADUAN_MAIL_INTAKE_ADDRESS[:1],
+            headers=_headers(reply),
         )
+        if not message.send():
+            raise RuntimeError("the e-mail backend accepted no message")
+        return {}
+
+    def enqueue_retry(self, pk: int, retry_at: datetime) -> None:
         from .tasks import send_mail_reply
 
         if send_mail_reply.get_backend().supports_defer:
-            send_mail_reply.using(run_after=retry_at).enqueue(reply_id=reply_id)
-        return "retry"
-    MailReply.objects.filter(pk=reply_id).update(
-        state=ReplyState.SENT, sent_at=timezone.now(), last_error=""
-    )
-    return "sent"
+            send_mail_reply.using(run_after=retry_at).enqueue(reply_id=pk)
+
+
+OUTBOX = _Replies()
+
+
+def mail_reply_deliver(*, reply_id: int) -> str:
+    """Send one answer if it is still pending. Returns ``sent``, ``retry``, ``failed`` or
+    ``not_claimed``."""
+    return OUTBOX.deliver(reply_id)
 
 
 def mail_replies_send_pending(*, limit: int = 100) -> dict[str, int]:
     """Send answers left pending (written while no worker ran, or a retry on a backend
     that cannot defer). ``manage.py mail_intake`` runs this between polls."""
-    counts: dict[str, int] = {}
-    due = MailReply.objects.filter(
-        state=ReplyState.PENDING, next_attempt_at__lte=timezone.now()
-    ).order_by("next_attempt_at", "id")
-    for reply_id in list(due.values_list("pk", flat=True)[:limit]):
-        outcome = mail_reply_deliver(reply_id=reply_id)
-        counts[outcome] = counts.get(outcome, 0) + 1
-    return counts
+    return OUTBOX.deliver_each(OUTBOX.due(limit=limit))

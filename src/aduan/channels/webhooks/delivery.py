@@ -1,4 +1,5 @@
-"""Posting webhook deliveries: claim a row, send it signed, record the outcome.
+"""Posting webhook deliveries: claim a row, send it signed, record the outcome (the loop
+of ``core.outbox``).
 
 One conditional UPDATE claims a row, so an attempt is posted once; failures back off and
 disable an endpoint that keeps failing; the payload is built at each attempt, and a
@@ -22,7 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aduan.core.errors import ValidationFailed
-from aduan.core.retry import MAX_ATTEMPTS, backoff_after, worker_id
+from aduan.core.outbox import Attempt, Outbox, Refused, Settled
+from aduan.core.retry import MAX_ATTEMPTS  # noqa: F401 - the tests read it here
 
 from .models import DeliveryState, WebhookDelivery, WebhookEndpoint
 from .payloads import delivery_payload, delivery_withdrawn
@@ -83,85 +85,77 @@ def _post(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> tuple[int | N
     return response.status, f"HTTP {response.status}: {excerpt}".strip()
 
 
+class _Deliveries(Outbox):
+    model = WebhookDelivery
+    states = DeliveryState
+    label = "webhook delivery"
+    logger = logger
+    error_max = ERROR_MAX
+    failures = ()  # an attempt that raised is a Refused already (see send)
+    give_up_level = logging.WARNING
+    retry_level = logging.INFO
+
+    def claimable(self) -> Q:
+        return Q(endpoint__is_active=True)
+
+    def load(self, pk: int) -> WebhookDelivery:
+        return WebhookDelivery.objects.select_related(
+            "endpoint__agency",
+            "report__agency",
+            "report__category",
+            "report__region",
+            "report__reporter",
+            "report_event",
+        ).get(pk=pk)
+
+    def send(self, attempt: Attempt) -> dict:
+        delivery = attempt.row
+        if delivery_withdrawn(delivery):
+            logger.info(
+                "webhook delivery %s withdrawn: the agency no longer handles it", delivery.pk
+            )
+            raise Settled(
+                "withdrawn", state=DeliveryState.WITHDRAWN, claimed_at=None, claimed_by=""
+            )
+        started = time.monotonic()
+        try:
+            status_code, error = _post(delivery.endpoint, delivery)
+        except Exception as exc:  # a bug or an input nobody foresaw: still a failed attempt
+            logger.exception("webhook delivery %s: the attempt raised", delivery.pk)
+            status_code, error = None, f"{type(exc).__name__}: {exc}"
+        fields = {
+            "last_status_code": status_code,
+            "response_ms": int((time.monotonic() - started) * 1000),
+        }
+        if error:
+            raise Refused(error, **fields)
+        return fields
+
+    def sent(self, attempt: Attempt) -> None:
+        WebhookEndpoint.objects.filter(pk=attempt.row.endpoint_id, failure_count__gt=0).update(
+            failure_count=0
+        )
+
+    def failed(self, attempt: Attempt, error: str) -> None:
+        _count_failure(attempt.row.endpoint, error=error)
+
+    def enqueue_retry(self, pk: int, retry_at: datetime) -> None:
+        from .tasks import deliver_webhook
+
+        try:
+            if deliver_webhook.get_backend().supports_defer:
+                deliver_webhook.using(run_after=retry_at).enqueue(delivery_id=pk)
+        except Exception:  # the row waits as pending: the sweep posts it when it is due
+            logger.exception("webhook delivery %s: could not enqueue the retry", pk)
+
+
+OUTBOX = _Deliveries()
+
+
 def delivery_attempt(*, delivery_id: int, worker: str | None = None) -> str:
     """Post one delivery if it is due and nobody else has it. Returns ``sent``, ``retry``,
     ``failed``, ``withdrawn`` or ``not_claimed``."""
-    worker = worker or worker_id()
-    now = timezone.now()
-    claimed = WebhookDelivery.objects.filter(
-        pk=delivery_id,
-        state=DeliveryState.PENDING,
-        next_attempt_at__lte=now,
-        endpoint__is_active=True,
-    ).update(
-        state=DeliveryState.SENDING,
-        claimed_at=now,
-        claimed_by=worker,
-        attempts=F("attempts") + 1,
-    )
-    if not claimed:
-        return "not_claimed"
-    delivery = WebhookDelivery.objects.select_related(
-        "endpoint__agency",
-        "report__agency",
-        "report__category",
-        "report__region",
-        "report__reporter",
-        "report_event",
-    ).get(pk=delivery_id)
-    endpoint = delivery.endpoint
-    mine = WebhookDelivery.objects.filter(
-        pk=delivery_id, state=DeliveryState.SENDING, claimed_by=worker
-    )
-    if delivery_withdrawn(delivery):
-        logger.info("webhook delivery %s withdrawn: the agency no longer handles it", delivery_id)
-        mine.update(state=DeliveryState.WITHDRAWN, claimed_at=None, claimed_by="")
-        return "withdrawn"
-    started = time.monotonic()
-    try:
-        status_code, error = _post(endpoint, delivery)
-    except Exception as exc:  # a bug or an input nobody foresaw: still a failed attempt
-        logger.exception("webhook delivery %s: the attempt raised", delivery_id)
-        status_code, error = None, f"{type(exc).__name__}: {exc}"
-    elapsed_ms = int((time.monotonic() - started) * 1000)
-    if not error:
-        mine.update(
-            state=DeliveryState.SENT,
-            sent_at=timezone.now(),
-            last_status_code=status_code,
-            last_error="",
-            response_ms=elapsed_ms,
-        )
-        WebhookEndpoint.objects.filter(pk=endpoint.pk, failure_count__gt=0).update(failure_count=0)
-        return "sent"
-    return _record_failure(
-        delivery=delivery, mine=mine, status_code=status_code, error=error, elapsed_ms=elapsed_ms
-    )
-
-
-def _record_failure(
-    *, delivery: WebhookDelivery, mine, status_code: int | None, error: str, elapsed_ms: int
-) -> str:
-    error = error[:ERROR_MAX]
-    fields = {"last_status_code": status_code, "last_error": error, "response_ms": elapsed_ms}
-    if delivery.attempts >= MAX_ATTEMPTS:
-        logger.warning("webhook delivery %s failed for good: %s", delivery.pk, error)
-        mine.update(state=DeliveryState.FAILED, **fields)
-        outcome = "failed"
-    else:
-        retry_at = timezone.now() + backoff_after(delivery.attempts)
-        logger.info("webhook delivery %s failed, retry at %s: %s", delivery.pk, retry_at, error)
-        mine.update(
-            state=DeliveryState.PENDING,
-            next_attempt_at=retry_at,
-            claimed_at=None,
-            claimed_by="",
-            **fields,
-        )
-        _enqueue_retry(delivery.pk, retry_at)
-        outcome = "retry"
-    _count_failure(delivery.endpoint, error=error)
-    return outcome
+    return OUTBOX.deliver(delivery_id, worker=worker)
 
 
 def _count_failure(endpoint: WebhookEndpoint, *, error: str) -> None:
@@ -196,17 +190,6 @@ def endpoint_deactivate(*, endpoint_id: int, reason: str) -> bool:
     return bool(changed)
 
 
-def _enqueue_retry(delivery_id: int, retry_at: datetime) -> None:
-    """Schedule the retry on backends that can defer; the sweep covers the others."""
-    from .tasks import deliver_webhook
-
-    try:
-        if deliver_webhook.get_backend().supports_defer:
-            deliver_webhook.using(run_after=retry_at).enqueue(delivery_id=delivery_id)
-    except Exception:  # the row waits as pending: the sweep posts it when it is due
-        logger.exception("webhook delivery %s: could not enqueue the retry", delivery_id)
-
-
 def deliveries_enqueue(delivery_ids: list[int]) -> None:
     from .tasks import deliver_webhook
 
@@ -232,20 +215,24 @@ def deliveries_deliver_pending(*, limit: int = 200) -> dict[str, int]:
         .order_by("next_attempt_at", "id")
         .values_list("pk", "state")[:limit]
     )
+
+    def released_or_due():
+        for delivery_id, state in due:
+            if state == DeliveryState.SENDING:
+                released = WebhookDelivery.objects.filter(stale, pk=delivery_id).update(
+                    state=DeliveryState.PENDING, claimed_at=None, claimed_by="", next_attempt_at=now
+                )
+                if not released:
+                    continue
+                logger.warning("webhook delivery %s: interrupted claim released", delivery_id)
+                counts["released"] = counts.get("released", 0) + 1
+            yield delivery_id
+
     counts: dict[str, int] = {}
-    for delivery_id, state in due:
-        if state == DeliveryState.SENDING:
-            released = WebhookDelivery.objects.filter(stale, pk=delivery_id).update(
-                state=DeliveryState.PENDING, claimed_at=None, claimed_by="", next_attempt_at=now
-            )
-            if not released:
-                continue
-            logger.warning("webhook delivery %s: interrupted claim released", delivery_id)
-            counts["released"] = counts.get("released", 0) + 1
-        try:
-            outcome = delivery_attempt(delivery_id=delivery_id)
-        except Exception:  # one broken delivery must not hold back the others
-            logger.exception("webhook delivery %s: the attempt crashed", delivery_id)
-            outcome = "error"
-        counts[outcome] = counts.get(outcome, 0) + 1
-    return counts
+    # Looked up at each call, so that a test can stand in for one attempt.
+    return OUTBOX.deliver_each(
+        released_or_due(),
+        deliver=lambda delivery_id: delivery_attempt(delivery_id=delivery_id),
+        counts=counts,
+        isolate=True,
+    )
