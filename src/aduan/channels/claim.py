@@ -57,13 +57,13 @@ from aduan.notifications.models import Notification, NotificationPreference
 from aduan.reports.models import Report, ReportFollower
 from aduan.workflow.services import report_reporter_transfer
 
-from .models import ChannelIdentity, ChannelKind, ClaimCode
+from .models import ChannelIdentity, ClaimCode, IdentityKind
 from .services import identity_user
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud, typed on T9
 CODE_LENGTH = 8
 CODE_MINUTES = 30
-CLAIMABLE = frozenset({ChannelKind.SMS, ChannelKind.X})
+CLAIMABLE = frozenset({IdentityKind.SMS, IdentityKind.X})
 KEYWORDS = ("KLAIM", "CLAIM")
 _COMMAND = re.compile(r"^\s*(?:KLAIM|CLAIM)\b[\s:#.,;=\-]*(.*)$", re.IGNORECASE | re.DOTALL)
 _SEPARATORS = re.compile(r"[\s\-.]+")
@@ -269,7 +269,7 @@ def _link(target: User, *, channel: str, address: str, handle: str) -> ClaimResu
         identity.verified_at = now
         identity.handle = handle or identity.handle
         identity.save(update_fields=["user", "verified_at", "handle"])
-    if channel == ChannelKind.SMS and not target.phone:
+    if channel == IdentityKind.SMS and not target.phone:
         target.phone = address
         target.save(update_fields=["phone"])
     return ClaimResult(Outcome.LINKED, target, tuple(moved))
@@ -280,7 +280,7 @@ def account_merge(*, source: User, target: User, channel: str) -> list[int]:
     ids of the reports moved. Runs inside ``claim_redeem``'s transaction. The reports
     become anonymous (``report_reporter_transfer``): they showed the channel account's
     placeholder name or X handle, and must not start showing the web account's name."""
-    label = ChannelKind(channel).label
+    label = IdentityKind(channel).label
     with translation.override(settings.LANGUAGE_CODE):
         note = _(
             "The reporter linked the %(channel)s account this report came from to their "
@@ -330,14 +330,14 @@ def claim_undo(*, channel: str, address: str) -> UndoResult:
         .first()
     )
     identity.delete()
-    if channel == ChannelKind.SMS:
+    if channel == IdentityKind.SMS:
         User.objects.filter(pk=web_user.pk, phone=address).update(phone="")
     fresh = identity_user(channel=channel, address=address, handle=identity.handle)
     with translation.override(settings.LANGUAGE_CODE):
         note = _(
             "The holder of the %(channel)s account this report came from undid its link to "
             "a web account; the report is back with that %(channel)s account."
-        ) % {"channel": ChannelKind(channel).label}
+        ) % {"channel": IdentityKind(channel).label}
     moved = 0
     ids = last_claim.moved_reports if last_claim else []
     for report in Report.objects.filter(pk__in=ids, reporter=web_user).order_by("pk"):
@@ -358,7 +358,7 @@ def identity_unlink(*, user: User, identity_id: int) -> ChannelIdentity:
     if identity is None:
         raise NotFound
     identity.delete()
-    if identity.channel == ChannelKind.SMS:
+    if identity.channel == IdentityKind.SMS:
         User.objects.filter(pk=user.pk, phone=identity.address).update(phone="")
     return identity
 

@@ -37,7 +37,7 @@ from aduan.reports.selectors import (
     user_handles_report,
 )
 
-from .models import ChannelIdentity, ChannelKind, InboundMessage, InboundStatus
+from .models import ChannelIdentity, IdentityKind, InboundMessage, InboundStatus
 
 MASK = "••••"
 _CONFIRMATION_KEY = "CONFIRMATIONKEY"
@@ -95,7 +95,7 @@ def _origin_message(message: InboundMessage, *, visibility: ReporterVisibility) 
 
     return OriginMessage(
         channel=message.channel,
-        channel_label=_label(ChannelKind, message.channel),
+        channel_label=_label(IdentityKind, message.channel),
         received_at=message.received_at,
         sender=sender,
         sender_hidden=hidden,
@@ -120,7 +120,7 @@ def _label(choices, value: str) -> str:
 def _sender_full(channel: str, sender: str, handle: str) -> str:
     if not sender:
         return _("unknown")
-    if channel == ChannelKind.X:
+    if channel == IdentityKind.X:
         account = _("X account %(id)s") % {"id": sender}
         return f"{account} (@{handle})" if handle else account
     return sender
@@ -130,15 +130,15 @@ def _sender_masked(channel: str, sender: str) -> str:
     if not sender:
         return _("unknown")
     masked = _masked_address(channel, sender)
-    return _("X account %(id)s") % {"id": masked} if channel == ChannelKind.X else masked
+    return _("X account %(id)s") % {"id": masked} if channel == IdentityKind.X else masked
 
 
 def _masked_address(channel: str, sender: str) -> str:
-    if channel == ChannelKind.SMS and sender.startswith("+"):
+    if channel == IdentityKind.SMS and sender.startswith("+"):
         return _mask(sender, head=6, tail=4)
-    if channel == ChannelKind.EMAIL and "@" in sender:
+    if channel == IdentityKind.EMAIL and "@" in sender:
         return mask_email(sender)
-    if channel == ChannelKind.X:
+    if channel == IdentityKind.X:
         return _mask(sender, head=0, tail=3)
     return _mask(sender, head=1, tail=1)
 
@@ -165,7 +165,7 @@ def _identity_pattern(channel: str, sender: str, handle: str) -> re.Pattern[str]
     if sender:
         parts.append(re.escape(sender))
         digits = sender[1:] if sender.startswith("+") else ""
-        if channel == ChannelKind.SMS and digits.isdigit():
+        if channel == IdentityKind.SMS and digits.isdigit():
             separators = r"[\s.\-]*"
             if digits.startswith("62"):
                 national = separators.join(digits[2:])

@@ -42,8 +42,8 @@ from django.utils import timezone
 
 from aduan.core.retry import MAX_ATTEMPTS, backoff_after, worker_id
 
-from .channels import Uncertain, Unreachable, delivered_channel_names, get_channel
 from .models import Notification, NotificationState
+from .senders import Uncertain, Unreachable, delivered_channel_names, get_channel
 
 logger = logging.getLogger(__name__)
 

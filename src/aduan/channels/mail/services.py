@@ -68,7 +68,7 @@ from django.utils.translation import gettext_lazy
 from django_ratelimit.core import is_ratelimited
 
 from aduan.accounts.models import User
-from aduan.channels.models import ChannelIdentity, ChannelKind, InboundMessage, InboundStatus
+from aduan.channels.models import ChannelIdentity, IdentityKind, InboundMessage, InboundStatus
 from aduan.channels.services import identity_user, inbound_finish, inbound_receive
 from aduan.core.errors import DomainError, RateLimited, ValidationFailed
 from aduan.reports.attachments import PreparedFile, attachments_discard, prepare_upload
@@ -84,7 +84,7 @@ from .thread import thread_answers, thread_message_id
 
 logger = logging.getLogger(__name__)
 
-CHANNEL = ChannelKind.EMAIL
+CHANNEL = IdentityKind.EMAIL
 RECORDED_TEXT_MAX = 10_000
 # How the report's fields are called in an e-mail.
 _FIELD_NAMES = {

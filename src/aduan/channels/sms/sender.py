@@ -18,8 +18,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from aduan.channels.models import ChannelIdentity, ChannelKind
-from aduan.notifications.channels import ChannelSender, Uncertain, Unreachable, register
+from aduan.channels.models import ChannelIdentity, IdentityKind
+from aduan.notifications.senders import ChannelSender, Uncertain, Unreachable, register
 from aduan.reports.selectors import event_note_for
 
 from . import gsm
@@ -84,7 +84,7 @@ class SmsChannel(ChannelSender):
             return {}
         return dict(
             ChannelIdentity.objects.filter(
-                channel=ChannelKind.SMS, user_id__in=active, verified_at__isnull=False
+                channel=IdentityKind.SMS, user_id__in=active, verified_at__isnull=False
             )
             .order_by("created_at", "id")
             .values_list("user_id", "address")

@@ -21,7 +21,7 @@ from django_ratelimit.core import get_usage
 from aduan.accounts.models import Role, User
 from aduan.accounts.validators import normalise_phone
 from aduan.channels import claim
-from aduan.channels.models import ChannelKind, InboundMessage, InboundStatus
+from aduan.channels.models import IdentityKind, InboundMessage, InboundStatus
 from aduan.channels.services import identity_user, inbound_finish, inbound_receive
 from aduan.core.errors import DomainError, InvalidTransition, NotFound, ValidationFailed
 from aduan.reports.models import (
@@ -70,7 +70,7 @@ def sms_receive(*, message_id: str, sender: str, receiver: str = "", text: str) 
     limited = _rate_limited(phone) if phone else None
     with transaction.atomic():
         message, created = inbound_receive(
-            channel=ChannelKind.SMS, external_id=message_id, sender=phone or sender, text=text
+            channel=IdentityKind.SMS, external_id=message_id, sender=phone or sender, text=text
         )
         if not created:  # the same id, arrived meanwhile
             return _repeated_reply(message_id) or message.reply
@@ -92,7 +92,7 @@ def sms_receive(*, message_id: str, sender: str, receiver: str = "", text: str) 
 def _repeated_reply(message_id: str) -> str | None:
     """The answer given to ``message_id`` before, if it came before."""
     reply = (
-        InboundMessage.objects.filter(channel=ChannelKind.SMS, external_id=message_id[:255])
+        InboundMessage.objects.filter(channel=IdentityKind.SMS, external_id=message_id[:255])
         .values_list("reply", flat=True)
         .first()
     )
@@ -114,7 +114,7 @@ def _handle(*, phone: str | None, receiver: str, text: str) -> Outcome:
         return _claim(command, phone)
     if command.kind is Kind.UNLINK:
         return _unlink(phone)
-    user = identity_user(channel=ChannelKind.SMS, address=phone)
+    user = identity_user(channel=IdentityKind.SMS, address=phone)
     if not user.is_active:
         return Outcome("", InboundStatus.REJECTED, detail="account deactivated")
     if user.role != Role.CITIZEN:
@@ -297,7 +297,7 @@ def _reply(command: Command, user: User) -> Outcome:
 def _claim(command: Command, phone: str) -> Outcome:
     """``KLAIM <code>``: link this number to the web account that shows the code."""
     code = claim.code_read(f"{command.keyword} {command.text}")
-    result = claim.claim_redeem(channel=ChannelKind.SMS, address=phone, code=code or "")
+    result = claim.claim_redeem(channel=IdentityKind.SMS, address=phone, code=code or "")
     user = result.user
     with translation.override((user.language if user else "") or settings.LANGUAGE_CODE):
         if result.outcome == claim.Outcome.LINKED:
@@ -342,7 +342,7 @@ def _claim(command: Command, phone: str) -> Outcome:
 def _unlink(phone: str) -> Outcome:
     """``LEPAS``: take this number off the web account it was linked to; the reports the
     link moved come back to the number (``claim.claim_undo``)."""
-    result = claim.claim_undo(channel=ChannelKind.SMS, address=phone)
+    result = claim.claim_undo(channel=IdentityKind.SMS, address=phone)
     user = result.user
     with translation.override((user.language if user else "") or settings.LANGUAGE_CODE):
         if not result.undone:

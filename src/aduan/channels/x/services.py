@@ -23,7 +23,7 @@ from django_ratelimit.core import is_ratelimited
 
 from aduan.accounts.models import Role, User
 from aduan.channels import claim
-from aduan.channels.models import ChannelKind, InboundMessage, InboundStatus
+from aduan.channels.models import IdentityKind, InboundMessage, InboundStatus
 from aduan.channels.services import identity_user, inbound_finish, inbound_receive
 from aduan.core.errors import DomainError, PayloadTooLarge, RateLimited, ValidationFailed
 from aduan.notifications.models import Notification, NotificationKind, NotificationState
@@ -57,7 +57,7 @@ def x_webhook_receive(*, payload: Any) -> dict[str, int]:
 def x_post_receive(*, post: Post) -> str:
     """A mention or DM: a report with a reply, a refusal, or nothing for a repeat."""
     message, created = inbound_receive(
-        channel=ChannelKind.X, external_id=post.external_id, sender=post.author_id, text=post.text
+        channel=IdentityKind.X, external_id=post.external_id, sender=post.author_id, text=post.text
     )
     if not created:
         return "repeated"
@@ -89,7 +89,7 @@ def _post_handle(post: Post, message: InboundMessage) -> str:
         return _refuse(post, message, problem=_first_problem(exc), detail="too short or long")
     with transaction.atomic():
         reporter = identity_user(
-            channel=ChannelKind.X,
+            channel=IdentityKind.X,
             address=post.author_id,
             handle=post.handle,
             display_name=post.handle,
@@ -115,7 +115,7 @@ def _post_handle(post: Post, message: InboundMessage) -> str:
         with transaction.atomic():
             # Again, now locked until the report is written: a claim of this X account
             # meanwhile moved its reports to a web account, and this one goes there too.
-            reporter = identity_user(channel=ChannelKind.X, address=post.author_id)
+            reporter = identity_user(channel=IdentityKind.X, address=post.author_id)
             report = report_submit(
                 reporter=reporter,
                 channel="x",
@@ -156,7 +156,7 @@ def x_media_attach_run(*, message_id: int) -> int:
     many files were attached."""
     message = (
         InboundMessage.objects.select_related("report__reporter")
-        .filter(pk=message_id, channel=ChannelKind.X, status=InboundStatus.PENDING)
+        .filter(pk=message_id, channel=IdentityKind.X, status=InboundStatus.PENDING)
         .first()
     )
     if message is None:
@@ -401,7 +401,7 @@ def _claim(post: Post, message: InboundMessage, code: str) -> str:
     Only by direct message: a code in a public post is spent, nothing linked."""
     with transaction.atomic():
         result = claim.claim_redeem(
-            channel=ChannelKind.X,
+            channel=IdentityKind.X,
             address=post.author_id,
             code=code,
             handle=post.handle,
@@ -425,7 +425,7 @@ def _unlink(post: Post, message: InboundMessage) -> str:
     """A DM ``LEPAS``: take this X account off the web account it was linked to, with
     the reports the link moved (``claim.claim_undo``)."""
     with transaction.atomic():
-        result = claim.claim_undo(channel=ChannelKind.X, address=post.author_id)
+        result = claim.claim_undo(channel=IdentityKind.X, address=post.author_id)
         with translation.override(
             (result.user.language if result.user else "") or settings.LANGUAGE_CODE
         ):
@@ -478,7 +478,7 @@ def x_answer_deliver(*, message_id: int) -> bool:
     effort: there is no report to follow, and whoever gets no answer writes again."""
     message = InboundMessage.objects.filter(
         pk=message_id,
-        channel=ChannelKind.X,
+        channel=IdentityKind.X,
         status__in=(InboundStatus.REJECTED, InboundStatus.ACCEPTED),
         report__isnull=True,
     ).first()
@@ -501,7 +501,7 @@ def x_answer_deliver(*, message_id: int) -> bool:
 def x_deletion_receive(*, deletion: Deletion) -> str:
     """A deleted tweet: the report stays (evidence), a staff-only note records it."""
     notice, created = inbound_receive(
-        channel=ChannelKind.X,
+        channel=IdentityKind.X,
         external_id=f"tweet-delete:{deletion.tweet_id}",
         sender=deletion.author_id,
         text="",
@@ -510,7 +510,7 @@ def x_deletion_receive(*, deletion: Deletion) -> str:
         return "repeated"
     origin = (
         InboundMessage.objects.select_related("report")
-        .filter(channel=ChannelKind.X, external_id=f"tweet:{deletion.tweet_id}")
+        .filter(channel=IdentityKind.X, external_id=f"tweet:{deletion.tweet_id}")
         .first()
     )
     if origin is None or origin.sender != deletion.author_id:
