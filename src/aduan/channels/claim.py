@@ -59,11 +59,11 @@ from aduan.workflow.services import report_reporter_transfer
 
 from .models import ChannelIdentity, ClaimCode, IdentityKind
 from .services import identity_user
+from .specs import claimable_kinds, spec_for
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud, typed on T9
 CODE_LENGTH = 8
 CODE_MINUTES = 30
-CLAIMABLE = frozenset({IdentityKind.SMS, IdentityKind.X})
 KEYWORDS = ("KLAIM", "CLAIM")
 _COMMAND = re.compile(r"^\s*(?:KLAIM|CLAIM)\b[\s:#.,;=\-]*(.*)$", re.IGNORECASE | re.DOTALL)
 _SEPARATORS = re.compile(r"[\s\-.]+")
@@ -198,7 +198,7 @@ def claim_redeem(
 ) -> ClaimResult:
     """Link the identity ``address`` on ``channel`` (as the channel proved it) to the web
     account that holds ``code``. ``public``: the code came in a post anyone can read."""
-    if channel not in CLAIMABLE:
+    if not spec_for(channel).claimable:
         raise ValueError(f"{channel} identities are not claimed with a code")
     if not _attempt_allowed(channel, address):
         return ClaimResult(Outcome.LIMITED)
@@ -269,7 +269,7 @@ def _link(target: User, *, channel: str, address: str, handle: str) -> ClaimResu
         identity.verified_at = now
         identity.handle = handle or identity.handle
         identity.save(update_fields=["user", "verified_at", "handle"])
-    if channel == IdentityKind.SMS and not target.phone:
+    if spec_for(channel).address_is_phone and not target.phone:
         target.phone = address
         target.save(update_fields=["phone"])
     return ClaimResult(Outcome.LINKED, target, tuple(moved))
@@ -316,7 +316,7 @@ def claim_undo(*, channel: str, address: str) -> UndoResult:
     claim go back with it, to a new channel account. The remedy when someone was talked
     into sending a stranger's code: they lose nothing the number did not already give
     them (the number could read and answer those reports by SMS all along)."""
-    if channel not in CLAIMABLE:
+    if not spec_for(channel).claimable:
         raise ValueError(f"{channel} identities are not claimed with a code")
     identity = _identity_locked(channel, address)
     if identity is None or _channel_only(identity.user):
@@ -330,7 +330,7 @@ def claim_undo(*, channel: str, address: str) -> UndoResult:
         .first()
     )
     identity.delete()
-    if channel == IdentityKind.SMS:
+    if spec_for(channel).address_is_phone:
         User.objects.filter(pk=web_user.pk, phone=address).update(phone="")
     fresh = identity_user(channel=channel, address=address, handle=identity.handle)
     with translation.override(settings.LANGUAGE_CODE):
@@ -352,13 +352,13 @@ def identity_unlink(*, user: User, identity_id: int) -> ChannelIdentity:
     The next message from it starts a new channel account; the reports stay here."""
     identity = (
         ChannelIdentity.objects.select_for_update()
-        .filter(pk=identity_id, user=user, channel__in=CLAIMABLE)
+        .filter(pk=identity_id, user=user, channel__in=claimable_kinds())
         .first()
     )
     if identity is None:
         raise NotFound
     identity.delete()
-    if identity.channel == IdentityKind.SMS:
+    if spec_for(identity.channel).address_is_phone:
         User.objects.filter(pk=user.pk, phone=identity.address).update(phone="")
     return identity
 
@@ -366,7 +366,7 @@ def identity_unlink(*, user: User, identity_id: int) -> ChannelIdentity:
 def identity_list_for_user(*, user: User) -> list[ChannelIdentity]:
     """The SMS numbers and X accounts linked to ``user``."""
     return list(
-        ChannelIdentity.objects.filter(user=user, channel__in=CLAIMABLE).order_by(
+        ChannelIdentity.objects.filter(user=user, channel__in=claimable_kinds()).order_by(
             "channel", "created_at"
         )
     )

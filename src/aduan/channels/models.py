@@ -15,6 +15,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .specs import spec_for
+
 
 class IdentityKind(models.TextChoices):
     """The channel an identity or an inbound message belongs to. Not
@@ -55,6 +57,11 @@ class ChannelIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.handle or self.address}"
+
+    @property
+    def shown(self) -> str:
+        """How its owner recognises it: the phone number, or the ``@handle``."""
+        return spec_for(self.channel).shown(address=self.address, handle=self.handle)
 
 
 class InboundStatus(models.TextChoices):

@@ -38,8 +38,9 @@ from aduan.reports.selectors import (
 )
 
 from .models import ChannelIdentity, IdentityKind, InboundMessage, InboundStatus
+from .specs import mask_email, spec_for
 
-MASK = "••••"
+__all__ = ["OriginMessage", "inbound_messages_for_report", "mask_email"]
 _CONFIRMATION_KEY = "CONFIRMATIONKEY"
 
 
@@ -120,42 +121,17 @@ def _label(choices, value: str) -> str:
 def _sender_full(channel: str, sender: str, handle: str) -> str:
     if not sender:
         return _("unknown")
-    if channel == IdentityKind.X:
-        account = _("X account %(id)s") % {"id": sender}
-        return f"{account} (@{handle})" if handle else account
-    return sender
+    return spec_for(channel).sender_full(sender, handle)
 
 
 def _sender_masked(channel: str, sender: str) -> str:
     if not sender:
         return _("unknown")
-    masked = _masked_address(channel, sender)
-    return _("X account %(id)s") % {"id": masked} if channel == IdentityKind.X else masked
+    return spec_for(channel).sender_masked(sender)
 
 
 def _masked_address(channel: str, sender: str) -> str:
-    if channel == IdentityKind.SMS and sender.startswith("+"):
-        return _mask(sender, head=6, tail=4)
-    if channel == IdentityKind.EMAIL and "@" in sender:
-        return mask_email(sender)
-    if channel == IdentityKind.X:
-        return _mask(sender, head=0, tail=3)
-    return _mask(sender, head=1, tail=1)
-
-
-def _mask(value: str, *, head: int, tail: int) -> str:
-    """``value`` with its middle replaced by dots, at least four characters of it hidden."""
-    if len(value) < head + tail + 4:
-        return MASK
-    return value[:head] + MASK + (value[-tail:] if tail else "")
-
-
-def mask_email(address: str) -> str:
-    """``siti.rahma@example.id`` → ``s••••@e••••.id``: the shape, not the address."""
-    local, _at, domain = address.rpartition("@")
-    name, dot, suffix = domain.rpartition(".")
-    masked_domain = f"{name[:1]}{MASK}{dot}{suffix}" if name else MASK
-    return f"{local[:1]}{MASK}@{masked_domain}"
+    return spec_for(channel).mask(sender)
 
 
 def _identity_pattern(channel: str, sender: str, handle: str) -> re.Pattern[str] | None:
@@ -165,7 +141,7 @@ def _identity_pattern(channel: str, sender: str, handle: str) -> re.Pattern[str]
     if sender:
         parts.append(re.escape(sender))
         digits = sender[1:] if sender.startswith("+") else ""
-        if channel == IdentityKind.SMS and digits.isdigit():
+        if spec_for(channel).address_is_phone and digits.isdigit():
             separators = r"[\s.\-]*"
             if digits.startswith("62"):
                 national = separators.join(digits[2:])
