@@ -18,11 +18,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_ratelimit.core import get_usage
 
-from aduan.accounts.models import Role, User
+from aduan.accounts.models import User
 from aduan.accounts.validators import normalise_phone
 from aduan.channels import claim
+from aduan.channels.adapter import Refusal, channel_reporter, reporter_message_answers
 from aduan.channels.models import IdentityKind, InboundMessage, InboundStatus
-from aduan.channels.services import identity_user, inbound_finish, inbound_receive
+from aduan.channels.services import inbound_finish, inbound_receive
 from aduan.core.errors import DomainError, InvalidTransition, NotFound, ValidationFailed
 from aduan.reports.models import (
     BODY_MAX,
@@ -42,9 +43,6 @@ from .parser import CANONICAL, Command, Kind, derive_title, parse
 
 logger = logging.getLogger(__name__)
 
-# Statuses in which the reporter's message is an answer (it moves the report on);
-# in the other open ones it is a comment.
-ANSWERABLE = frozenset({Status.RESPONDED, Status.ON_HOLD})
 EXAMPLE_ID = "AB23CD45EF"
 
 
@@ -114,18 +112,16 @@ def _handle(*, phone: str | None, receiver: str, text: str) -> Outcome:
         return _claim(command, phone)
     if command.kind is Kind.UNLINK:
         return _unlink(phone)
-    user = identity_user(channel=IdentityKind.SMS, address=phone)
-    if not user.is_active:
-        return Outcome("", InboundStatus.REJECTED, detail="account deactivated")
-    if user.role != Role.CITIZEN:
-        # A citizen who linked the number and was later made staff: by SMS the number
-        # would report, and read with CEK, with an officer's rights.
+    user, refusal = channel_reporter(channel=IdentityKind.SMS, address=phone)
+    if refusal is Refusal.INACTIVE:
+        return Outcome("", InboundStatus.REJECTED, detail=refusal)
+    if refusal is Refusal.STAFF:
         with translation.override(user.language or settings.LANGUAGE_CODE):
             reply = _(
                 "This number belongs to a staff account and cannot use SMS %(code)s. "
                 "Use the website, or send LEPAS to unlink it."
             ) % {"code": settings.ADUAN_SMS_SHORTCODE}
-        return Outcome(gsm.fit(reply), InboundStatus.REJECTED, detail="staff account")
+        return Outcome(gsm.fit(reply), InboundStatus.REJECTED, detail=refusal)
     with translation.override(user.language or settings.LANGUAGE_CODE):
         outcome = _HANDLERS[command.kind](command, user)
         if receiver and receiver != settings.ADUAN_SMS_SHORTCODE:
@@ -252,7 +248,7 @@ def _status(command: Command, user: User) -> Outcome:
         return Outcome(gsm.fit(head, "", tail), report=report)
     tail = (
         _("Answer: BALAS %(id)s [message]") % {"id": report.tracking_id}
-        if (report.status in ANSWERABLE and report.reporter_id == user.pk)
+        if (reporter_message_answers(report) and report.reporter_id == user.pk)
         else ""
     )
     return Outcome(
@@ -274,7 +270,7 @@ def _reply(command: Command, user: User) -> Outcome:
             raise NotFound  # a public report of someone else: same answer as a missing one
     except NotFound:
         return Outcome(_not_found(command.raw_id), InboundStatus.REJECTED, detail="not found")
-    act = workflow.report_answer if report.status in ANSWERABLE else workflow.report_comment
+    act = workflow.report_answer if reporter_message_answers(report) else workflow.report_comment
     try:
         act(report=report, actor=user, body=command.text)
     except InvalidTransition:

@@ -12,17 +12,16 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django_ratelimit.core import is_ratelimited
 
-from aduan.accounts.models import Role, User
+from aduan.accounts.models import User
 from aduan.channels import claim
+from aduan.channels.adapter import Refusal, channel_reporter
 from aduan.channels.models import IdentityKind, InboundMessage, InboundStatus
 from aduan.channels.services import identity_user, inbound_finish, inbound_receive
 from aduan.core.errors import DomainError, PayloadTooLarge, RateLimited, ValidationFailed
@@ -88,29 +87,26 @@ def _post_handle(post: Post, message: InboundMessage) -> str:
             return "ignored"
         return _refuse(post, message, problem=_first_problem(exc), detail="too short or long")
     with transaction.atomic():
-        reporter = identity_user(
+        reporter, refusal = channel_reporter(
             channel=IdentityKind.X,
             address=post.author_id,
             handle=post.handle,
             display_name=post.handle,
             verified=True,
+            count_submission=True,
         )
-    if not reporter.is_active:
-        inbound_finish(message, status=InboundStatus.IGNORED, detail="account deactivated")
+    if refusal is Refusal.INACTIVE:
+        inbound_finish(message, status=InboundStatus.IGNORED, detail=refusal)
         return "ignored"
-    if reporter.role != Role.CITIZEN:
-        # A citizen who linked this X account and was later made staff: a post must not
-        # make a report under an officer's account.
+    if refusal is Refusal.STAFF:
         return _refuse(
             post,
             message,
             problem=_("This X account belongs to a staff account; use the website."),
-            detail="staff account",
+            detail=refusal,
         )
-    try:
-        _rate_check(reporter)
-    except RateLimited as exc:
-        return _refuse(post, message, problem=exc.message, detail="rate limited")
+    if refusal is Refusal.RATE_LIMITED:
+        return _refuse(post, message, problem=RateLimited().message, detail=refusal)
     try:
         with transaction.atomic():
             # Again, now locked until the report is written: a claim of this X account
@@ -276,18 +272,6 @@ def _first_problem(exc: ValidationFailed) -> str:
         if messages:
             return str(messages[0])
     return exc.message
-
-
-def _rate_check(reporter: User) -> None:
-    """The same per-account budget as the web form (the address is X's, so not that)."""
-    if is_ratelimited(
-        HttpRequest(),
-        group="report-submit-user",
-        key=lambda group, request: f"u{reporter.pk}",
-        rate=settings.ADUAN_SUBMIT_RATE_USER,
-        increment=True,
-    ):
-        raise RateLimited
 
 
 def _media_fetch(external_id: str, media: list[list[str]]) -> tuple[list[PreparedFile], int]:
