@@ -27,13 +27,13 @@ from aduan.notifications.models import Notification, NotificationPreference
 from aduan.reports.models import Report, ReportFollower
 from aduan.workflow.services import report_reporter_transfer
 
-from .models import ChannelIdentity, ChannelKind, ClaimCode
+from .models import ChannelIdentity, ClaimCode, IdentityKind
 from .services import identity_user
+from .specs import claimable_kinds, spec_for
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud, typed on T9
 CODE_LENGTH = 8
 CODE_MINUTES = 30
-CLAIMABLE = frozenset({ChannelKind.SMS, ChannelKind.X})
 KEYWORDS = ("KLAIM", "CLAIM")
 _COMMAND = re.compile(r"^\s*(?:KLAIM|CLAIM)\b[\s:#.,;=\-]*(.*)$", re.IGNORECASE | re.DOTALL)
 _SEPARATORS = re.compile(r"[\s\-.]+")
@@ -168,7 +168,7 @@ def claim_redeem(
 ) -> ClaimResult:
     """Link the identity ``address`` on ``channel`` (as the channel proved it) to the web
     account that holds ``code``. ``public``: the code came in a post anyone can read."""
-    if channel not in CLAIMABLE:
+    if not spec_for(channel).claimable:
         raise ValueError(f"{channel} identities are not claimed with a code")
     if not _attempt_allowed(channel, address):
         return ClaimResult(Outcome.LIMITED)
@@ -239,7 +239,7 @@ def _link(target: User, *, channel: str, address: str, handle: str) -> ClaimResu
         identity.verified_at = now
         identity.handle = handle or identity.handle
         identity.save(update_fields=["user", "verified_at", "handle"])
-    if channel == ChannelKind.SMS and not target.phone:
+    if spec_for(channel).address_is_phone and not target.phone:
         target.phone = address
         target.save(update_fields=["phone"])
     return ClaimResult(Outcome.LINKED, target, tuple(moved))
@@ -250,7 +250,7 @@ def account_merge(*, source: User, target: User, channel: str) -> list[int]:
     ids of the reports moved. Runs inside ``claim_redeem``'s transaction. The reports
     become anonymous (``report_reporter_transfer``): they showed the channel account's
     placeholder name or X handle, and must not start showing the web account's name."""
-    label = ChannelKind(channel).label
+    label = IdentityKind(channel).label
     with translation.override(settings.LANGUAGE_CODE):
         note = _(
             "The reporter linked the %(channel)s account this report came from to their "
@@ -286,7 +286,7 @@ def claim_undo(*, channel: str, address: str) -> UndoResult:
     claim go back with it, to a new channel account. The remedy when someone was talked
     into sending a stranger's code: they lose nothing the number did not already give
     them (the number could read and answer those reports by SMS all along)."""
-    if channel not in CLAIMABLE:
+    if not spec_for(channel).claimable:
         raise ValueError(f"{channel} identities are not claimed with a code")
     identity = _identity_locked(channel, address)
     if identity is None or _channel_only(identity.user):
@@ -300,14 +300,14 @@ def claim_undo(*, channel: str, address: str) -> UndoResult:
         .first()
     )
     identity.delete()
-    if channel == ChannelKind.SMS:
+    if spec_for(channel).address_is_phone:
         User.objects.filter(pk=web_user.pk, phone=address).update(phone="")
     fresh = identity_user(channel=channel, address=address, handle=identity.handle)
     with translation.override(settings.LANGUAGE_CODE):
         note = _(
             "The holder of the %(channel)s account this report came from undid its link to "
             "a web account; the report is back with that %(channel)s account."
-        ) % {"channel": ChannelKind(channel).label}
+        ) % {"channel": IdentityKind(channel).label}
     moved = 0
     ids = last_claim.moved_reports if last_claim else []
     for report in Report.objects.filter(pk__in=ids, reporter=web_user).order_by("pk"):
@@ -322,13 +322,13 @@ def identity_unlink(*, user: User, identity_id: int) -> ChannelIdentity:
     The next message from it starts a new channel account; the reports stay here."""
     identity = (
         ChannelIdentity.objects.select_for_update()
-        .filter(pk=identity_id, user=user, channel__in=CLAIMABLE)
+        .filter(pk=identity_id, user=user, channel__in=claimable_kinds())
         .first()
     )
     if identity is None:
         raise NotFound
     identity.delete()
-    if identity.channel == ChannelKind.SMS:
+    if spec_for(identity.channel).address_is_phone:
         User.objects.filter(pk=user.pk, phone=identity.address).update(phone="")
     return identity
 
@@ -336,7 +336,7 @@ def identity_unlink(*, user: User, identity_id: int) -> ChannelIdentity:
 def identity_list_for_user(*, user: User) -> list[ChannelIdentity]:
     """The SMS numbers and X accounts linked to ``user``."""
     return list(
-        ChannelIdentity.objects.filter(user=user, channel__in=CLAIMABLE).order_by(
+        ChannelIdentity.objects.filter(user=user, channel__in=claimable_kinds()).order_by(
             "channel", "created_at"
         )
     )

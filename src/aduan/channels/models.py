@@ -15,8 +15,13 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .specs import spec_for
 
-class ChannelKind(models.TextChoices):
+
+class IdentityKind(models.TextChoices):
+    """The channel an identity or an inbound message belongs to. Not
+    ``reports.models.Channel``, which says where a report came from (web and API too)."""
+
     SMS = "sms", _("SMS")
     X = "x", _("X (Twitter)")
     EMAIL = "email", _("E-mail")
@@ -25,7 +30,7 @@ class ChannelKind(models.TextChoices):
 
 
 class ChannelIdentity(models.Model):
-    channel = models.CharField(_("channel"), max_length=16, choices=ChannelKind.choices)
+    channel = models.CharField(_("channel"), max_length=16, choices=IdentityKind.choices)
     address = models.CharField(
         _("address"),
         max_length=254,
@@ -53,6 +58,11 @@ class ChannelIdentity(models.Model):
     def __str__(self) -> str:
         return f"{self.channel}:{self.handle or self.address}"
 
+    @property
+    def shown(self) -> str:
+        """How its owner recognises it: the phone number, or the ``@handle``."""
+        return spec_for(self.channel).shown(address=self.address, handle=self.handle)
+
 
 class InboundStatus(models.TextChoices):
     PENDING = "pending", _("Accepted, attachments being fetched")
@@ -63,7 +73,7 @@ class InboundStatus(models.TextChoices):
 
 
 class InboundMessage(models.Model):
-    channel = models.CharField(_("channel"), max_length=16, choices=ChannelKind.choices)
+    channel = models.CharField(_("channel"), max_length=16, choices=IdentityKind.choices)
     external_id = models.CharField(_("message id"), max_length=255)
     sender = models.CharField(_("sender"), max_length=254, blank=True)
     text = models.TextField(_("text"), blank=True)
@@ -121,7 +131,7 @@ class ClaimCode(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
-    used_channel = models.CharField(max_length=16, choices=ChannelKind.choices, blank=True)
+    used_channel = models.CharField(max_length=16, choices=IdentityKind.choices, blank=True)
     used_address = models.CharField(max_length=254, blank=True)
     moved_reports = models.JSONField(
         default=list,

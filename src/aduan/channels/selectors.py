@@ -23,9 +23,10 @@ from aduan.reports.selectors import (
     user_handles_report,
 )
 
-from .models import ChannelIdentity, ChannelKind, InboundMessage, InboundStatus
+from .models import ChannelIdentity, IdentityKind, InboundMessage, InboundStatus
+from .specs import mask_email, spec_for
 
-MASK = "••••"
+__all__ = ["OriginMessage", "inbound_messages_for_report", "mask_email"]
 _CONFIRMATION_KEY = "CONFIRMATIONKEY"
 
 
@@ -81,7 +82,7 @@ def _origin_message(message: InboundMessage, *, visibility: ReporterVisibility) 
 
     return OriginMessage(
         channel=message.channel,
-        channel_label=_label(ChannelKind, message.channel),
+        channel_label=_label(IdentityKind, message.channel),
         received_at=message.received_at,
         sender=sender,
         sender_hidden=hidden,
@@ -106,42 +107,17 @@ def _label(choices, value: str) -> str:
 def _sender_full(channel: str, sender: str, handle: str) -> str:
     if not sender:
         return _("unknown")
-    if channel == ChannelKind.X:
-        account = _("X account %(id)s") % {"id": sender}
-        return f"{account} (@{handle})" if handle else account
-    return sender
+    return spec_for(channel).sender_full(sender, handle)
 
 
 def _sender_masked(channel: str, sender: str) -> str:
     if not sender:
         return _("unknown")
-    masked = _masked_address(channel, sender)
-    return _("X account %(id)s") % {"id": masked} if channel == ChannelKind.X else masked
+    return spec_for(channel).sender_masked(sender)
 
 
 def _masked_address(channel: str, sender: str) -> str:
-    if channel == ChannelKind.SMS and sender.startswith("+"):
-        return _mask(sender, head=6, tail=4)
-    if channel == ChannelKind.EMAIL and "@" in sender:
-        return mask_email(sender)
-    if channel == ChannelKind.X:
-        return _mask(sender, head=0, tail=3)
-    return _mask(sender, head=1, tail=1)
-
-
-def _mask(value: str, *, head: int, tail: int) -> str:
-    """``value`` with its middle replaced by dots, at least four characters of it hidden."""
-    if len(value) < head + tail + 4:
-        return MASK
-    return value[:head] + MASK + (value[-tail:] if tail else "")
-
-
-def mask_email(address: str) -> str:
-    """``siti.rahma@example.id`` → ``s••••@e••••.id``: the shape, not the address."""
-    local, _at, domain = address.rpartition("@")
-    name, dot, suffix = domain.rpartition(".")
-    masked_domain = f"{name[:1]}{MASK}{dot}{suffix}" if name else MASK
-    return f"{local[:1]}{MASK}@{masked_domain}"
+    return spec_for(channel).mask(sender)
 
 
 def _identity_pattern(channel: str, sender: str, handle: str) -> re.Pattern[str] | None:
@@ -151,7 +127,7 @@ def _identity_pattern(channel: str, sender: str, handle: str) -> re.Pattern[str]
     if sender:
         parts.append(re.escape(sender))
         digits = sender[1:] if sender.startswith("+") else ""
-        if channel == ChannelKind.SMS and digits.isdigit():
+        if spec_for(channel).address_is_phone and digits.isdigit():
             separators = r"[\s.\-]*"
             if digits.startswith("62"):
                 national = separators.join(digits[2:])

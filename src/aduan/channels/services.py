@@ -4,20 +4,12 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from aduan.accounts.models import User
 from aduan.core.text import storable
 
 from .models import ChannelIdentity, InboundMessage, InboundStatus
-
-# What a channel-made account is called until its owner claims it on the web. Never the
-# phone number or address: a non-anonymous reporter's name is shown in public.
-CHANNEL_ACCOUNT_NAMES = {
-    "sms": "Pelapor SMS",
-    "x": "Pelapor X",
-    "email": "Pelapor e-mail",
-}
+from .specs import spec_for
 
 
 def clean_text(value: str, *, one_line: bool = False) -> str:
@@ -49,12 +41,13 @@ def identity_user(
             identity.save(update_fields=["handle"])
         return identity.user
     try:
+        spec = spec_for(channel)
         with transaction.atomic():
             user = User.objects.create_user(
                 email=None,
                 password=None,
-                full_name=(display_name or CHANNEL_ACCOUNT_NAMES.get(channel, _("Reporter")))[:150],
-                phone=address if channel == "sms" else "",
+                full_name=(display_name or spec.default_account_name())[:150],
+                phone=address if spec.address_is_phone else "",
             )
             ChannelIdentity.objects.create(
                 channel=channel,

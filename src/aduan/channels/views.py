@@ -14,7 +14,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from aduan.core.errors import DomainError, NotFound
 
 from . import claim
-from .models import ChannelKind
 from .x.client import x_config
 
 
@@ -42,7 +41,6 @@ def linked_channels(request: HttpRequest) -> HttpResponse:
             "minutes": claim.CODE_MINUTES,
             "shortcode": settings.ADUAN_SMS_SHORTCODE,
             "x_handle": x_config().handle if x_config().receives else "",
-            "SMS": ChannelKind.SMS,
         },
     )
     if code:

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpRequest, HttpResponse
 
 
 class AduanAdminSite(admin.AdminSite):
     def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
         if request.user.is_authenticated and not self.has_permission(request):
-            raise PermissionDenied
+            raise DjangoPermissionDenied
         return super().login(request, extra_context)
 
 

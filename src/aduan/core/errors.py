@@ -27,6 +27,10 @@ class NotFound(DomainError):
 
 
 class PermissionDenied(DomainError):
+    """The caller may not do this. Domain code (services, selectors, permissions) raises
+    this one; a view that wants Django's 403 page raises Django's, imported as
+    ``DjangoPermissionDenied`` so that the two are never confused in one module."""
+
     status_code = 403
     default_message = _("You are not allowed to do this.")
 

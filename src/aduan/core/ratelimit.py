@@ -48,3 +48,16 @@ def check_submission_rate(request: HttpRequest, *, user=None) -> None:
     )
     if limited_by_user or limited_by_ip:
         raise RateLimited
+
+
+def account_submission_limited(user) -> bool:
+    """Count one submission in ``user``'s per-account budget (the same counter as
+    ``check_submission_rate``'s) and say whether it is spent. For channels (X, e-mail),
+    where the address the request came from is the gateway's, so it is not counted."""
+    return is_ratelimited(
+        HttpRequest(),
+        group="report-submit-user",
+        key=lambda _group, _request: f"u{user.pk}",
+        rate=settings.ADUAN_SUBMIT_RATE_USER,
+        increment=True,
+    )

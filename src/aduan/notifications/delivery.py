@@ -44,8 +44,8 @@ from django.utils import timezone
 from aduan.core.outbox import Attempt, Outbox, Settled
 from aduan.core.retry import MAX_ATTEMPTS  # noqa: F401 - the tests read it here
 
-from .channels import Uncertain, Unreachable, delivered_channel_names, get_channel
 from .models import Notification, NotificationState
+from .senders import Uncertain, Unreachable, delivered_channel_names, get_channel
 
 logger = logging.getLogger(__name__)
 

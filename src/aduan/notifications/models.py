@@ -63,7 +63,7 @@ class Notification(models.Model):
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("text"))
     url = models.CharField(_("link"), max_length=300, blank=True)
-    # No ``choices``: the channels are the registry in channels.py, so that a new channel
+    # No ``choices``: the channels are the registry in ``senders``, so that a new channel
     # is a new module and no migration.
     channel = models.CharField(_("channel"), max_length=16)
     idempotency_key = models.CharField(max_length=200, unique=True)

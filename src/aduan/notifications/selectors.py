@@ -9,8 +9,8 @@ from django.db.models import QuerySet
 
 from aduan.core.errors import NotFound
 
-from .channels import channels
 from .models import Notification, NotificationChannel, NotificationKind, NotificationPreference
+from .senders import channels
 from .services import ALWAYS_ON
 
 if TYPE_CHECKING:

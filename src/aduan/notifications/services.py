@@ -29,7 +29,6 @@ from aduan.core.errors import NotFound, ValidationFailed
 from aduan.reports.models import Status
 from aduan.reports.selectors import event_note_for, report_text_for, text_masked_for
 
-from .channels import channels
 from .models import (
     Notification,
     NotificationChannel,
@@ -37,6 +36,7 @@ from .models import (
     NotificationPreference,
     NotificationState,
 )
+from .senders import channels
 
 if TYPE_CHECKING:
     from aduan.accounts.models import User

@@ -10,7 +10,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
@@ -31,7 +31,7 @@ def national_admin_required(view: Callable[..., HttpResponse]) -> Callable[..., 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not may_manage_holidays(request.user):
-            raise PermissionDenied
+            raise DjangoPermissionDenied
         return view(request, *args, **kwargs)
 
     return wrapper

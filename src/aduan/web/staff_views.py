@@ -16,7 +16,7 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import prefetch_related_objects
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
@@ -72,7 +72,7 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not is_staff_member(request.user):
-            raise PermissionDenied
+            raise DjangoPermissionDenied
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -96,7 +96,7 @@ def _rows(request: HttpRequest, queryset):
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     if not sees_all_reports(request.user):
-        raise PermissionDenied
+        raise DjangoPermissionDenied
     filters = WorkListFilterForm(request.GET, user=request.user, queue=True)
     reports = national_queue(user=request.user, filters=filters.filters())
     page = CappedPaginator(reports, settings.ADUAN_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -122,7 +122,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if not can_assign:
-            raise PermissionDenied
+            raise DjangoPermissionDenied
         bulk = BulkAssignForm(request.POST, user=request.user)
         if bulk.is_valid():
             _assign(request, bulk)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Page
 from django.db.models import prefetch_related_objects
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -219,7 +219,7 @@ def track_detail(request: HttpRequest, tracking_id: str) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if Actor.REPORTER not in actor_capacities(user=request.user, report=report):
-            raise PermissionDenied
+            raise DjangoPermissionDenied
         outcome = action_run(request, report=report, allowed=REPORTER_ACTIONS, staff=False)
         if outcome.done:
             return redirect("web:track_detail", tracking_id=report.tracking_id)

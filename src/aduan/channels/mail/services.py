@@ -25,11 +25,12 @@ from django.utils.translation import gettext_lazy
 from django_ratelimit.core import is_ratelimited
 
 from aduan.accounts.models import User
-from aduan.channels.models import ChannelIdentity, ChannelKind, InboundMessage, InboundStatus
+from aduan.channels.adapter import Refusal, reporter_message_answers, reporter_refusal
+from aduan.channels.models import ChannelIdentity, IdentityKind, InboundMessage, InboundStatus
 from aduan.channels.services import identity_user, inbound_finish, inbound_receive
 from aduan.core.errors import DomainError, RateLimited, ValidationFailed
 from aduan.reports.attachments import PreparedFile, attachments_discard, prepare_upload
-from aduan.reports.models import Classification, Report, ReportEvent, Status
+from aduan.reports.models import Classification, Report, ReportEvent
 from aduan.reports.services import report_attachment_add, report_submit, report_validate
 from aduan.workflow.services import report_answer, report_comment
 
@@ -41,7 +42,7 @@ from .thread import thread_answers, thread_message_id
 
 logger = logging.getLogger(__name__)
 
-CHANNEL = ChannelKind.EMAIL
+CHANNEL = IdentityKind.EMAIL
 RECORDED_TEXT_MAX = 10_000
 # How the report's fields are called in an e-mail.
 _FIELD_NAMES = {
@@ -128,19 +129,6 @@ def identity_confirm(*, user_id: int, address: str) -> int:
     return ChannelIdentity.objects.filter(
         channel=CHANNEL, address=address.lower(), user_id=user_id, verified_at__isnull=True
     ).update(verified_at=timezone.now())
-
-
-def _submission_limited(user: User) -> bool:
-    """Count one report for the account, in the same counter as the web form's."""
-    request = HttpRequest()
-    request.user = user
-    return is_ratelimited(
-        request,
-        group="report-submit-user",
-        key=lambda _group, _request: f"u{user.pk}",
-        rate=settings.ADUAN_SUBMIT_RATE_USER,
-        increment=True,
-    )
 
 
 def _new_senders_limited(address: str) -> bool:
@@ -246,7 +234,8 @@ def _prepare_files(found: list[MailAttachment]) -> tuple[list[PreparedFile], lis
 
 def _new_report(parsed: ParsedMail, stored: list[str]) -> Outcome:
     existing = account_for_address(parsed.sender)
-    if existing is not None and not existing.is_active:
+    # Staff addresses are not refused here, as they never were (the report is anonymous).
+    if existing is not None and reporter_refusal(existing, citizens_only=False) is Refusal.INACTIVE:
         return Outcome(
             InboundStatus.REJECTED,
             _("Your e-mail to Aduan could not be processed"),
@@ -268,7 +257,11 @@ def _new_report(parsed: ParsedMail, stored: list[str]) -> Outcome:
             + _rules_hint(),
             detail="invalid: " + ", ".join(sorted(exc.field_errors)),
         )
-    if existing is not None and _submission_limited(existing):
+    if (
+        existing is not None
+        and reporter_refusal(existing, citizens_only=False, count_submission=True)
+        is Refusal.RATE_LIMITED
+    ):
         return Outcome(
             InboundStatus.REJECTED,
             _("Your report could not be filed"),
@@ -390,7 +383,7 @@ def _reply_to_report(parsed: ParsedMail, stored: list[str]) -> Outcome:
         )
     files, refused = _prepare_files(parsed.attachments)
     try:
-        if report.status in (Status.RESPONDED, Status.ON_HOLD):
+        if reporter_message_answers(report):
             report = report_answer(report=report, actor=user, body=parsed.text)
             added = _("Your answer was added to report %(id)s.")
             for prepared in files:

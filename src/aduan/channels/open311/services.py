@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from aduan.accounts.capabilities import may_manage_installation
 from aduan.accounts.models import User
 from aduan.categories.models import Category
-from aduan.channels.models import ChannelIdentity, ChannelKind, InboundStatus
+from aduan.channels.models import ChannelIdentity, IdentityKind, InboundStatus
 from aduan.channels.services import identity_user, inbound_finish, inbound_receive
 from aduan.core.errors import PermissionDenied, ValidationFailed
 from aduan.core.text import storable
@@ -75,12 +75,12 @@ def organisation_account(*, organisation: str) -> User:
         address = f"org:{slug}" if number == 1 else f"org:{slug}-{number}"
         identity = (
             ChannelIdentity.objects.select_related("user")
-            .filter(channel=ChannelKind.OPEN311, address=address)
+            .filter(channel=IdentityKind.OPEN311, address=address)
             .first()
         )
         if identity is None:
             return identity_user(
-                channel=ChannelKind.OPEN311,
+                channel=IdentityKind.OPEN311,
                 address=address,
                 display_name=organisation,
                 verified=True,  # the national admin vouches for it by issuing a key
@@ -241,7 +241,7 @@ def open311_request_create(
     kept in the inbound log with why.
     """
     message, _created = inbound_receive(
-        channel=ChannelKind.OPEN311,
+        channel=IdentityKind.OPEN311,
         external_id=f"{api_key.pk}:{uuid.uuid4().hex}",
         sender=api_key.organisation,
         text=_posted(data, "description")[: BODY_MAX + 1000],

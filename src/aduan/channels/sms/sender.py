@@ -18,12 +18,12 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from aduan.channels.models import ChannelIdentity, ChannelKind
-from aduan.notifications.channels import ChannelSender, Uncertain, Unreachable, register
+from aduan.channels.adapter import reporter_message_answers
+from aduan.channels.models import ChannelIdentity, IdentityKind
+from aduan.notifications.senders import ChannelSender, Uncertain, Unreachable, register
 from aduan.reports.selectors import event_note_for
 
 from . import gsm
-from .services import ANSWERABLE
 
 if TYPE_CHECKING:
     from aduan.accounts.models import User
@@ -55,7 +55,7 @@ def sms_text(notification: Notification) -> str:
         note = ""
         if event is not None and not report.confidential:
             note = event_note_for(user=recipient, report=report, event=event)
-        if report.status in ANSWERABLE and report.reporter_id == recipient.pk:
+        if reporter_message_answers(report) and report.reporter_id == recipient.pk:
             hint = _("Answer: BALAS %(id)s [message]") % {"id": report.tracking_id}
         else:
             hint = _("Status: CEK %(id)s") % {"id": report.tracking_id}
@@ -84,7 +84,7 @@ class SmsChannel(ChannelSender):
             return {}
         return dict(
             ChannelIdentity.objects.filter(
-                channel=ChannelKind.SMS, user_id__in=active, verified_at__isnull=False
+                channel=IdentityKind.SMS, user_id__in=active, verified_at__isnull=False
             )
             .order_by("created_at", "id")
             .values_list("user_id", "address")

@@ -18,11 +18,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_ratelimit.core import get_usage
 
-from aduan.accounts.models import Role, User
+from aduan.accounts.models import User
 from aduan.accounts.validators import normalise_phone
 from aduan.channels import claim
-from aduan.channels.models import ChannelKind, InboundMessage, InboundStatus
-from aduan.channels.services import identity_user, inbound_finish, inbound_receive
+from aduan.channels.adapter import Refusal, channel_reporter, reporter_message_answers
+from aduan.channels.models import IdentityKind, InboundMessage, InboundStatus
+from aduan.channels.services import inbound_finish, inbound_receive
 from aduan.core.errors import DomainError, InvalidTransition, NotFound, ValidationFailed
 from aduan.reports.models import (
     BODY_MAX,
@@ -42,9 +43,6 @@ from .parser import CANONICAL, Command, Kind, derive_title, parse
 
 logger = logging.getLogger(__name__)
 
-# Statuses in which the reporter's message is an answer (it moves the report on);
-# in the other open ones it is a comment.
-ANSWERABLE = frozenset({Status.RESPONDED, Status.ON_HOLD})
 EXAMPLE_ID = "AB23CD45EF"
 
 
@@ -70,7 +68,7 @@ def sms_receive(*, message_id: str, sender: str, receiver: str = "", text: str) 
     limited = _rate_limited(phone) if phone else None
     with transaction.atomic():
         message, created = inbound_receive(
-            channel=ChannelKind.SMS, external_id=message_id, sender=phone or sender, text=text
+            channel=IdentityKind.SMS, external_id=message_id, sender=phone or sender, text=text
         )
         if not created:  # the same id, arrived meanwhile
             return _repeated_reply(message_id) or message.reply
@@ -92,7 +90,7 @@ def sms_receive(*, message_id: str, sender: str, receiver: str = "", text: str) 
 def _repeated_reply(message_id: str) -> str | None:
     """The answer given to ``message_id`` before, if it came before."""
     reply = (
-        InboundMessage.objects.filter(channel=ChannelKind.SMS, external_id=message_id[:255])
+        InboundMessage.objects.filter(channel=IdentityKind.SMS, external_id=message_id[:255])
         .values_list("reply", flat=True)
         .first()
     )
@@ -114,18 +112,16 @@ def _handle(*, phone: str | None, receiver: str, text: str) -> Outcome:
         return _claim(command, phone)
     if command.kind is Kind.UNLINK:
         return _unlink(phone)
-    user = identity_user(channel=ChannelKind.SMS, address=phone)
-    if not user.is_active:
-        return Outcome("", InboundStatus.REJECTED, detail="account deactivated")
-    if user.role != Role.CITIZEN:
-        # A citizen who linked the number and was later made staff: by SMS the number
-        # would report, and read with CEK, with an officer's rights.
+    user, refusal = channel_reporter(channel=IdentityKind.SMS, address=phone)
+    if refusal is Refusal.INACTIVE:
+        return Outcome("", InboundStatus.REJECTED, detail=refusal)
+    if refusal is Refusal.STAFF:
         with translation.override(user.language or settings.LANGUAGE_CODE):
             reply = _(
                 "This number belongs to a staff account and cannot use SMS %(code)s. "
                 "Use the website, or send LEPAS to unlink it."
             ) % {"code": settings.ADUAN_SMS_SHORTCODE}
-        return Outcome(gsm.fit(reply), InboundStatus.REJECTED, detail="staff account")
+        return Outcome(gsm.fit(reply), InboundStatus.REJECTED, detail=refusal)
     with translation.override(user.language or settings.LANGUAGE_CODE):
         outcome = _HANDLERS[command.kind](command, user)
         if receiver and receiver != settings.ADUAN_SMS_SHORTCODE:
@@ -252,7 +248,7 @@ def _status(command: Command, user: User) -> Outcome:
         return Outcome(gsm.fit(head, "", tail), report=report)
     tail = (
         _("Answer: BALAS %(id)s [message]") % {"id": report.tracking_id}
-        if (report.status in ANSWERABLE and report.reporter_id == user.pk)
+        if (reporter_message_answers(report) and report.reporter_id == user.pk)
         else ""
     )
     return Outcome(
@@ -274,7 +270,7 @@ def _reply(command: Command, user: User) -> Outcome:
             raise NotFound  # a public report of someone else: same answer as a missing one
     except NotFound:
         return Outcome(_not_found(command.raw_id), InboundStatus.REJECTED, detail="not found")
-    act = workflow.report_answer if report.status in ANSWERABLE else workflow.report_comment
+    act = workflow.report_answer if reporter_message_answers(report) else workflow.report_comment
     try:
         act(report=report, actor=user, body=command.text)
     except InvalidTransition:
@@ -297,7 +293,7 @@ def _reply(command: Command, user: User) -> Outcome:
 def _claim(command: Command, phone: str) -> Outcome:
     """``KLAIM <code>``: link this number to the web account that shows the code."""
     code = claim.code_read(f"{command.keyword} {command.text}")
-    result = claim.claim_redeem(channel=ChannelKind.SMS, address=phone, code=code or "")
+    result = claim.claim_redeem(channel=IdentityKind.SMS, address=phone, code=code or "")
     user = result.user
     with translation.override((user.language if user else "") or settings.LANGUAGE_CODE):
         if result.outcome == claim.Outcome.LINKED:
@@ -342,7 +338,7 @@ def _claim(command: Command, phone: str) -> Outcome:
 def _unlink(phone: str) -> Outcome:
     """``LEPAS``: take this number off the web account it was linked to; the reports the
     link moved come back to the number (``claim.claim_undo``)."""
-    result = claim.claim_undo(channel=ChannelKind.SMS, address=phone)
+    result = claim.claim_undo(channel=IdentityKind.SMS, address=phone)
     user = result.user
     with translation.override((user.language if user else "") or settings.LANGUAGE_CODE):
         if not result.undone:

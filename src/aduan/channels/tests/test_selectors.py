@@ -18,7 +18,7 @@ from aduan.accounts.tests.factories import (
 )
 from aduan.agencies.tests.factories import AgencyFactory, UnitFactory
 from aduan.channels.mail.services import mail_receive
-from aduan.channels.models import ChannelKind, InboundMessage, InboundStatus
+from aduan.channels.models import IdentityKind, InboundMessage, InboundStatus
 from aduan.channels.selectors import inbound_messages_for_report, mask_email
 from aduan.channels.services import identity_user, inbound_finish, inbound_receive
 from aduan.channels.sms.services import sms_receive
@@ -72,7 +72,7 @@ def shown(origin) -> str:
 def test_the_handling_officer_reads_the_sms_that_made_the_report(people):
     report = sms_report(people)
     [message] = inbound_messages_for_report(user=people["agency_admin"], report=report)
-    assert message.channel == ChannelKind.SMS
+    assert message.channel == IdentityKind.SMS
     assert message.channel_label == "SMS"
     assert message.text == f"LAPOR {COMPLAINT}"
     assert (message.status, message.status_label) == (InboundStatus.ACCEPTED, "Accepted")
@@ -235,7 +235,7 @@ def test_an_email_report_hides_the_address_and_never_shows_the_confirmation_link
     assert report.anonymous  # e-mail reports are always filed anonymous
     wf.report_dispose(report=report, actor=people["national_admin"], agency_id=people["agency"].pk)
     [officer_view] = inbound_messages_for_report(user=people["agency_admin"], report=fresh(report))
-    assert officer_view.channel == ChannelKind.EMAIL
+    assert officer_view.channel == IdentityKind.EMAIL
     assert officer_view.sender == "hidden (anonymous report)"
     assert officer_view.text.startswith("Jalan berlubang di depan SDN 3 Cibeunying\n\n")
     assert "budi.santoso" not in shown([officer_view])

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from aduan.channels.models import ChannelIdentity, ChannelKind, InboundMessage, InboundStatus
-from aduan.notifications.channels import ChannelSender, Uncertain, Unreachable, register
+from aduan.channels.models import ChannelIdentity, IdentityKind, InboundMessage, InboundStatus
 from aduan.notifications.models import NotificationKind
+from aduan.notifications.senders import ChannelSender, Uncertain, Unreachable, register
 
 from . import client
 from .services import REPLY_KEY_PREFIX
@@ -46,7 +46,7 @@ def message_text(notification: Notification) -> str:
 
 
 class XChannel(ChannelSender):
-    name = ChannelKind.X.value
+    name = IdentityKind.X.value
     label = _("X (Twitter)")
 
     def reachable(self, users: Sequence[User]) -> set[int]:
@@ -55,7 +55,7 @@ class XChannel(ChannelSender):
             return set()
         return set(
             ChannelIdentity.objects.filter(
-                channel=ChannelKind.X, user_id__in=active, verified_at__isnull=False
+                channel=IdentityKind.X, user_id__in=active, verified_at__isnull=False
             ).values_list("user_id", flat=True)
         )
 
@@ -69,7 +69,7 @@ class XChannel(ChannelSender):
             raise Unreachable("X carries only updates on a reporter's or follower's report")
         origin = (
             InboundMessage.objects.filter(
-                channel=ChannelKind.X, report=report, status=InboundStatus.ACCEPTED
+                channel=IdentityKind.X, report=report, status=InboundStatus.ACCEPTED
             )
             .exclude(external_id__startswith="tweet-delete:")
             .order_by("received_at", "id")
@@ -79,7 +79,7 @@ class XChannel(ChannelSender):
         # from, else the one linked last.
         identities = sorted(
             ChannelIdentity.objects.filter(
-                channel=ChannelKind.X, user=recipient, verified_at__isnull=False
+                channel=IdentityKind.X, user=recipient, verified_at__isnull=False
             ),
             key=lambda i: (origin is not None and i.address == origin.sender, i.verified_at),
         )

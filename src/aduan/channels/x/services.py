@@ -12,18 +12,17 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django_ratelimit.core import is_ratelimited
 
-from aduan.accounts.models import Role, User
+from aduan.accounts.models import User
 from aduan.channels import claim
-from aduan.channels.models import ChannelKind, InboundMessage, InboundStatus
+from aduan.channels.adapter import Refusal, channel_reporter
+from aduan.channels.models import IdentityKind, InboundMessage, InboundStatus
 from aduan.channels.services import identity_user, inbound_finish, inbound_receive
 from aduan.core.errors import DomainError, PayloadTooLarge, RateLimited, ValidationFailed
 from aduan.notifications.models import Notification, NotificationKind, NotificationState
@@ -57,7 +56,7 @@ def x_webhook_receive(*, payload: Any) -> dict[str, int]:
 def x_post_receive(*, post: Post) -> str:
     """A mention or DM: a report with a reply, a refusal, or nothing for a repeat."""
     message, created = inbound_receive(
-        channel=ChannelKind.X, external_id=post.external_id, sender=post.author_id, text=post.text
+        channel=IdentityKind.X, external_id=post.external_id, sender=post.author_id, text=post.text
     )
     if not created:
         return "repeated"
@@ -88,34 +87,31 @@ def _post_handle(post: Post, message: InboundMessage) -> str:
             return "ignored"
         return _refuse(post, message, problem=_first_problem(exc), detail="too short or long")
     with transaction.atomic():
-        reporter = identity_user(
-            channel=ChannelKind.X,
+        reporter, refusal = channel_reporter(
+            channel=IdentityKind.X,
             address=post.author_id,
             handle=post.handle,
             display_name=post.handle,
             verified=True,
+            count_submission=True,
         )
-    if not reporter.is_active:
-        inbound_finish(message, status=InboundStatus.IGNORED, detail="account deactivated")
+    if refusal is Refusal.INACTIVE:
+        inbound_finish(message, status=InboundStatus.IGNORED, detail=refusal)
         return "ignored"
-    if reporter.role != Role.CITIZEN:
-        # A citizen who linked this X account and was later made staff: a post must not
-        # make a report under an officer's account.
+    if refusal is Refusal.STAFF:
         return _refuse(
             post,
             message,
             problem=_("This X account belongs to a staff account; use the website."),
-            detail="staff account",
+            detail=refusal,
         )
-    try:
-        _rate_check(reporter)
-    except RateLimited as exc:
-        return _refuse(post, message, problem=exc.message, detail="rate limited")
+    if refusal is Refusal.RATE_LIMITED:
+        return _refuse(post, message, problem=RateLimited().message, detail=refusal)
     try:
         with transaction.atomic():
             # Again, now locked until the report is written: a claim of this X account
             # meanwhile moved its reports to a web account, and this one goes there too.
-            reporter = identity_user(channel=ChannelKind.X, address=post.author_id)
+            reporter = identity_user(channel=IdentityKind.X, address=post.author_id)
             report = report_submit(
                 reporter=reporter,
                 channel="x",
@@ -156,7 +152,7 @@ def x_media_attach_run(*, message_id: int) -> int:
     many files were attached."""
     message = (
         InboundMessage.objects.select_related("report__reporter")
-        .filter(pk=message_id, channel=ChannelKind.X, status=InboundStatus.PENDING)
+        .filter(pk=message_id, channel=IdentityKind.X, status=InboundStatus.PENDING)
         .first()
     )
     if message is None:
@@ -278,18 +274,6 @@ def _first_problem(exc: ValidationFailed) -> str:
     return exc.message
 
 
-def _rate_check(reporter: User) -> None:
-    """The same per-account budget as the web form (the address is X's, so not that)."""
-    if is_ratelimited(
-        HttpRequest(),
-        group="report-submit-user",
-        key=lambda group, request: f"u{reporter.pk}",
-        rate=settings.ADUAN_SUBMIT_RATE_USER,
-        increment=True,
-    ):
-        raise RateLimited
-
-
 def _media_fetch(external_id: str, media: list[list[str]]) -> tuple[list[PreparedFile], int]:
     """The media (``[url, name]`` pairs) that pass ``prepare_upload``, and how many did
     not."""
@@ -401,7 +385,7 @@ def _claim(post: Post, message: InboundMessage, code: str) -> str:
     Only by direct message: a code in a public post is spent, nothing linked."""
     with transaction.atomic():
         result = claim.claim_redeem(
-            channel=ChannelKind.X,
+            channel=IdentityKind.X,
             address=post.author_id,
             code=code,
             handle=post.handle,
@@ -425,7 +409,7 @@ def _unlink(post: Post, message: InboundMessage) -> str:
     """A DM ``LEPAS``: take this X account off the web account it was linked to, with
     the reports the link moved (``claim.claim_undo``)."""
     with transaction.atomic():
-        result = claim.claim_undo(channel=ChannelKind.X, address=post.author_id)
+        result = claim.claim_undo(channel=IdentityKind.X, address=post.author_id)
         with translation.override(
             (result.user.language if result.user else "") or settings.LANGUAGE_CODE
         ):
@@ -478,7 +462,7 @@ def x_answer_deliver(*, message_id: int) -> bool:
     effort: there is no report to follow, and whoever gets no answer writes again."""
     message = InboundMessage.objects.filter(
         pk=message_id,
-        channel=ChannelKind.X,
+        channel=IdentityKind.X,
         status__in=(InboundStatus.REJECTED, InboundStatus.ACCEPTED),
         report__isnull=True,
     ).first()
@@ -501,7 +485,7 @@ def x_answer_deliver(*, message_id: int) -> bool:
 def x_deletion_receive(*, deletion: Deletion) -> str:
     """A deleted tweet: the report stays (evidence), a staff-only note records it."""
     notice, created = inbound_receive(
-        channel=ChannelKind.X,
+        channel=IdentityKind.X,
         external_id=f"tweet-delete:{deletion.tweet_id}",
         sender=deletion.author_id,
         text="",
@@ -510,7 +494,7 @@ def x_deletion_receive(*, deletion: Deletion) -> str:
         return "repeated"
     origin = (
         InboundMessage.objects.select_related("report")
-        .filter(channel=ChannelKind.X, external_id=f"tweet:{deletion.tweet_id}")
+        .filter(channel=IdentityKind.X, external_id=f"tweet:{deletion.tweet_id}")
         .first()
     )
     if origin is None or origin.sender != deletion.author_id:

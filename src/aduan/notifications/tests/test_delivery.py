@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from aduan.channels.mail.thread import thread_tag
 from aduan.notifications import delivery
-from aduan.notifications.channels.email import message_id
 from aduan.notifications.delivery import (
     INTERRUPTED,
     MAX_ATTEMPTS,
@@ -17,6 +16,7 @@ from aduan.notifications.delivery import (
     notifications_recover_interrupted,
 )
 from aduan.notifications.models import Notification, NotificationKind, NotificationState
+from aduan.notifications.senders.email import message_id
 from aduan.notifications.services import notify
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from aduan.accounts.tests.factories import UserFactory
-from aduan.notifications.channels import channels
 from aduan.notifications.models import Notification, NotificationKind, NotificationPreference
+from aduan.notifications.senders import channels
 from aduan.notifications.services import notify
 
 pytestmark = pytest.mark.django_db

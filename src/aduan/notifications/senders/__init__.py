@@ -22,8 +22,8 @@ if TYPE_CHECKING:
     from aduan.notifications.models import Notification
 
 CHANNEL_MODULES = [
-    "aduan.notifications.channels.in_app",
-    "aduan.notifications.channels.email",
+    "aduan.notifications.senders.in_app",
+    "aduan.notifications.senders.email",
     "aduan.channels.sms.sender",  # SMS-only reporters, through Kannel
     "aduan.channels.x.sender",  # X reporters: replies under their tweet or by DM
 ]
