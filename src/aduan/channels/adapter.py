@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import enum
 
-from aduan.accounts.models import Role, User
+from aduan.accounts.capabilities import may_use_channel
+from aduan.accounts.models import User
 from aduan.core.ratelimit import account_submission_limited
 from aduan.reports.models import Report
 from aduan.workflow.transitions import TRANSITIONS, Action
@@ -35,7 +36,7 @@ def reporter_refusal(
     report, so one is counted in the account's budget (the web form's counter)."""
     if not user.is_active:
         return Refusal.INACTIVE
-    if citizens_only and user.role != Role.CITIZEN:
+    if citizens_only and not may_use_channel(user):
         return Refusal.STAFF
     if count_submission and account_submission_limited(user):
         return Refusal.RATE_LIMITED

@@ -21,7 +21,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_ratelimit.core import get_usage
 
-from aduan.accounts.models import Role, User
+from aduan.accounts.capabilities import is_citizen_role, may_use_channel
+from aduan.accounts.models import User
 from aduan.core.errors import NotFound, PermissionDenied, RateLimited
 from aduan.notifications.models import Notification, NotificationPreference
 from aduan.reports.models import Report, ReportFollower
@@ -93,7 +94,7 @@ def code_display(code: str) -> str:
 
 
 def claim_allowed(user: User) -> bool:
-    return user.is_active and user.role == Role.CITIZEN and bool(user.email)
+    return may_use_channel(user) and bool(user.email)
 
 
 @transaction.atomic
@@ -158,7 +159,7 @@ def _channel_only(user: User) -> bool:
     return (
         not user.email
         and not user.has_usable_password()
-        and user.role == Role.CITIZEN
+        and is_citizen_role(user.role)
         and not SocialAccount.objects.filter(user=user).exists()
     )
 

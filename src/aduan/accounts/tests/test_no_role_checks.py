@@ -12,15 +12,6 @@ import aduan
 ROOT = Path(aduan.__file__).parent
 SKIPPED_DIRS = {"tests", "migrations", "demo"}
 ALLOWED = {"accounts/capabilities.py", "accounts/models.py"}
-# Files another change of issue 9 was restructuring while capabilities came in: their role
-# checks are still to be replaced by capabilities (is_citizen / may_use_channel,
-# may_manage_integrations). The merger empties this list; nothing may be added to it.
-NOT_YET_CONVERTED = {
-    "channels/claim.py",
-    "channels/sms/services.py",
-    "channels/webhooks/services.py",
-    "channels/x/services.py",
-}
 ROLE_ATTRIBUTES = {"role", "actor_role"}
 
 
@@ -57,14 +48,9 @@ def test_no_role_comparison_outside_capabilities():
     found = {
         name: lines
         for name in _sources()
-        if name not in ALLOWED | NOT_YET_CONVERTED and (lines := _role_comparisons(ROOT / name))
+        if name not in ALLOWED and (lines := _role_comparisons(ROOT / name))
     }
     assert found == {}, "ask aduan.accounts.capabilities instead of comparing roles"
-
-
-def test_the_exceptions_are_still_needed():
-    """An entry of ``NOT_YET_CONVERTED`` goes once its file no longer compares roles."""
-    assert [name for name in sorted(NOT_YET_CONVERTED) if not _role_comparisons(ROOT / name)] == []
 
 
 def test_the_walk_finds_a_role_comparison(tmp_path):

@@ -27,6 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aduan.accounts.capabilities import is_agency_admin
 from aduan.accounts.models import ApiToken, Role, User, hash_token
 from aduan.accounts.services import token_revoke
 from aduan.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
@@ -50,13 +51,7 @@ DESCRIPTION_MAX = 200
 
 def integration_admin_check(actor: User) -> Agency:
     """The agency ``actor`` administers; ``PermissionDenied`` for anyone else."""
-    if not (
-        actor is not None
-        and actor.is_authenticated
-        and actor.is_active
-        and actor.role == Role.AGENCY_ADMIN
-        and actor.agency_id
-    ):
+    if not (is_agency_admin(actor) and actor.agency_id):
         raise PermissionDenied(_("Only an agency admin can manage the agency's integration."))
     return actor.agency
 
