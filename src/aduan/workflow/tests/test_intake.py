@@ -25,7 +25,6 @@ from aduan.agencies.tests.factories import (
 from aduan.categories.tests.factories import CategoryFactory
 from aduan.core.errors import ValidationFailed
 from aduan.regions.tests.factories import DistrictFactory
-from aduan.reports import services
 from aduan.reports.attachments import PreparedFile, prepare_upload
 from aduan.reports.models import (
     Attachment,
@@ -36,8 +35,9 @@ from aduan.reports.models import (
     ReportEvent,
     Status,
 )
-from aduan.reports.services import report_submit, report_validate
 from aduan.reports.tests.factories import ReportFactory, pdf_bytes
+from aduan.workflow.services import intake as services
+from aduan.workflow.services import report_submit, report_validate
 
 pytestmark = pytest.mark.django_db
 
