@@ -1,6 +1,7 @@
 """The periodic sweep: what happens because time passed, not because someone acted.
 
-Every minute (``workflow.tasks.sweep``, enqueued by ``manage.py run_scheduler``):
+Every minute (``workflow.tasks.sweep``, enqueued by ``manage.py run_scheduler``), the
+deadlines (the ``deadlines`` periodic job, registered by ``WorkflowConfig``):
 
 1. **Reminders** — a deadline whose reminder time has come (``ADUAN_SLA["reminder"]``
    working days before the due day) is announced once to whoever must act: the national
@@ -13,14 +14,11 @@ Every minute (``workflow.tasks.sweep``, enqueued by ``manage.py run_scheduler``)
    that missed it (a unit's parent; a top-level agency has none) and to oversight.
 3. **Auto-close** — a responded report the reporter left unanswered past its auto-close
    deadline is closed (``report_auto_close`` re-checks it under its lock).
-4. **Notifications** — outbox rows no delivery task took (written while the worker was
-   down) are delivered.
-5. **X media** — posts whose photos no worker attached within five minutes (a lost
-   task, a worker that died) are enqueued again (``channels.x.services.x_media_requeue``).
-6. **Orphan files** — attachment files whose row was rolled back, older than a day, are
-   removed: one 1,440th of the attachment folders a minute (``reports.orphans``); so
-   are files a report form kept across an error and nobody came back for, after a day,
-   checked once an hour (``web.pending_uploads``, ADR 0012).
+
+Then the periodic jobs other apps register from their own ``AppConfig.ready()``
+(``core.periodic``) run in their order: pending notifications and agency webhooks (rows
+no delivery task took), X posts whose photos no worker attached, orphaned attachment
+files, and form uploads nobody came back for. This module imports none of them.
 
 Safe on several machines at once. Each item runs in its own short transaction that first
 locks the report row (the lock order of the workflow's services, so a sweep and a user's
@@ -57,15 +55,12 @@ from django.utils.translation import gettext as _
 
 from aduan.accounts.models import Role, User
 from aduan.agencies.models import Agency, AgencyKind
-from aduan.channels.webhooks.delivery import deliveries_deliver_pending
 from aduan.channels.webhooks.services import webhooks_emit_deadline_reminder
-from aduan.channels.x.services import x_media_requeue
-from aduan.notifications.delivery import notifications_deliver_pending
+from aduan.core.periodic import periodic_run
 from aduan.notifications.models import NotificationKind
 from aduan.notifications.services import notify, wanted_cached
 from aduan.reports.audit import events_append
 from aduan.reports.models import EventAction, Report, ReportEvent
-from aduan.reports.orphans import folders_for_minute, orphans_sweep
 from aduan.sla.models import Deadline, DeadlineKind, DeadlineState
 from aduan.sla.policy import sla_days
 from aduan.sla.selectors import deadlines_overdue, deadlines_to_remind_candidates
@@ -75,7 +70,6 @@ from aduan.sla.services import (
     reminder_due_at,
     report_due_at_expression,
 )
-from aduan.web.pending_uploads import pending_uploads_purge
 
 from .services import report_auto_close
 
@@ -103,13 +97,17 @@ class SweepResult:
         return dataclasses.asdict(self)
 
 
+# The name the deadline job registers under (``apps.WorkflowConfig.ready``).
+DEADLINES_JOB = "deadlines"
+
+
 def sweep_run(
     *,
     now: dt.datetime | None = None,
     batch: int = 500,
     time_budget: float = TIME_BUDGET_SECONDS,
 ) -> SweepResult:
-    """Run the six steps above once and count what each did.
+    """Run every periodic job once (the deadlines first) and count what they did.
 
     ``now`` is when the sweep believes it is (default: the clock); ``batch`` is how many
     items are read per query; ``time_budget`` (seconds) bounds one run."""
@@ -118,8 +116,20 @@ def sweep_run(
         raise ValueError("now must be timezone-aware")
     if batch < 1:
         raise ValueError("batch must be at least 1")
+    outcomes = periodic_run(now=now, batch=batch, stop_at=time.monotonic() + time_budget)
+    result = outcomes.get(DEADLINES_JOB)
+    if not isinstance(result, SweepResult):
+        result = SweepResult()
+    result.notifications = outcomes.get("notifications") or {}
+    result.orphan_files_removed = outcomes.get("orphan_files") or 0
+    if result.reminded or result.overdue or result.auto_closed or result.incomplete:
+        logger.info("sweep: %s", result.as_dict())
+    return result
+
+
+def deadlines_sweep(*, now: dt.datetime, batch: int, stop_at: float) -> SweepResult:
+    """The deadline job: reminders, overdue marks and escalations, automatic closes."""
     result = SweepResult()
-    stop_at = time.monotonic() + time_budget
     recipients = _Recipients()
 
     def out_of_time() -> bool:
@@ -135,14 +145,6 @@ def sweep_run(
             now=now, batch=batch, result=result, recipients=recipients, out_of_time=out_of_time
         )
     _auto_close(now=now, batch=batch, result=result, out_of_time=out_of_time)
-    result.notifications = notifications_deliver_pending(limit=batch)
-    deliveries_deliver_pending(limit=batch)  # agency webhooks due for (another) attempt
-    x_media_requeue(now=now)
-    result.orphan_files_removed = orphans_sweep(folders=folders_for_minute(now), now=now).removed
-    if now.minute == 30:  # once an hour is enough for files that may stay a day (ADR 0012)
-        pending_uploads_purge(now=now)
-    if result.reminded or result.overdue or result.auto_closed or result.incomplete:
-        logger.info("sweep: %s", result.as_dict())
     return result
 
 
