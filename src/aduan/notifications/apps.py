@@ -16,3 +16,9 @@ class NotificationsConfig(AppConfig):
             return notifications_deliver_pending(limit=batch)
 
         periodic_register(name="notifications", function=notifications, order=20)
+
+        from aduan.workflow.listeners import listener_register
+
+        from .listeners import NotificationsListener
+
+        listener_register(NotificationsListener())

@@ -55,10 +55,7 @@ from django.utils.translation import gettext as _
 
 from aduan.accounts.models import Role, User
 from aduan.agencies.models import Agency, AgencyKind
-from aduan.channels.webhooks.services import webhooks_emit_deadline_reminder
 from aduan.core.periodic import periodic_run
-from aduan.notifications.models import NotificationKind
-from aduan.notifications.services import notify, wanted_cached
 from aduan.reports.audit import events_append
 from aduan.reports.models import EventAction, Report, ReportEvent
 from aduan.sla.models import Deadline, DeadlineKind, DeadlineState
@@ -71,6 +68,7 @@ from aduan.sla.services import (
     report_due_at_expression,
 )
 
+from .listeners import Audience, NewsKind, ReportNews, listeners_batched, listeners_emit
 from .services import report_auto_close
 
 logger = logging.getLogger(__name__)
@@ -138,8 +136,8 @@ def deadlines_sweep(*, now: dt.datetime, batch: int, stop_at: float) -> SweepRes
             return True
         return False
 
-    # The staff told are the same for many items: their channels and choices once a run.
-    with wanted_cached():
+    # The staff told are the same for many items: listeners may look them up once a run.
+    with listeners_batched():
         _remind(now=now, batch=batch, result=result, recipients=recipients, out_of_time=out_of_time)
         _mark_overdue(
             now=now, batch=batch, result=result, recipients=recipients, out_of_time=out_of_time
@@ -297,14 +295,17 @@ def _remind_one(deadline: Deadline, *, now: dt.datetime, recipients: _Recipients
             context = {"note": _autoclose_note(deadline, report.reporter)}
         else:
             context = {"due": _local_due_date(deadline)}
-        notify(
-            recipients=people,
-            kind=NotificationKind.DEADLINE_REMINDER,
-            report=report,
-            context=context,
-            key=f"deadline:{deadline.pk}:reminder:{_due_key(deadline)}",
+        listeners_emit(
+            ReportNews(
+                kind=NewsKind.DEADLINE_REMINDER,
+                report=report,
+                audience=Audience.PEOPLE,
+                recipients=people,
+                deadline=deadline,
+                context=context,
+                key=f"deadline:{deadline.pk}:reminder:{_due_key(deadline)}",
+            )
         )
-        webhooks_emit_deadline_reminder(deadline=deadline, report=report)
     return True
 
 
@@ -359,22 +360,30 @@ def _overdue_one(
             is_overdue=True,
         )
         report.is_overdue = True
-        notify(
-            recipients=recipients.acting_party(deadline, report),
-            kind=NotificationKind.DEADLINE_OVERDUE,
-            report=report,
-            event=overdue,
-            context={"due": due},
-            key=f"deadline:{deadline.pk}:overdue:{_due_key(deadline)}",
+        listeners_emit(
+            ReportNews(
+                kind=NewsKind.DEADLINE_OVERDUE,
+                report=report,
+                audience=Audience.PEOPLE,
+                recipients=recipients.acting_party(deadline, report),
+                deadline=deadline,
+                event=overdue,
+                context={"due": due},
+                key=f"deadline:{deadline.pk}:overdue:{_due_key(deadline)}",
+            )
         )
         if escalation is not None:
-            notify(
-                recipients=escalation.people,
-                kind=NotificationKind.ESCALATION,
-                report=report,
-                event=escalation.event,
-                context={"note": escalation.event.note},
-                key=f"deadline:{deadline.pk}:escalation",
+            listeners_emit(
+                ReportNews(
+                    kind=NewsKind.ESCALATION,
+                    report=report,
+                    audience=Audience.PEOPLE,
+                    recipients=escalation.people,
+                    deadline=deadline,
+                    event=escalation.event,
+                    context={"note": escalation.event.note},
+                    key=f"deadline:{deadline.pk}:escalation",
+                )
             )
     return True, escalation is not None
 

@@ -17,3 +17,10 @@ class WebhooksConfig(AppConfig):
             return deliveries_deliver_pending(limit=batch)
 
         periodic_register(name="webhook_deliveries", function=webhook_deliveries, order=30)
+
+        from aduan.workflow.listeners import listener_register
+
+        from .listeners import WebhooksListener
+
+        # After the notifications' listener (INSTALLED_APPS order), as the rows always were.
+        listener_register(WebhooksListener())

@@ -16,7 +16,7 @@ from aduan.reports.models import EventAction, Report, Status
 from aduan.sla import services as sla
 from aduan.sla.models import DeadlineKind
 
-from .. import notify
+from .. import listeners
 from ..transitions import Action
 from ._common import (
     RESPONSE_MIN,
@@ -43,7 +43,7 @@ def report_accept(*, report: Report, actor: User, ip_address: str | None = None)
         from_status=from_status,
         ip_address=ip_address,
     )
-    notify.reporter(report=report, event=event)
+    listeners.tell_reporter(report=report, event=event)
     return report
 
 
@@ -75,7 +75,7 @@ def _back_to_national_queue(report, *, actor, target, note, suggested, ip_addres
         note=note,
         ip_address=ip_address,
     )
-    notify.reporter(report=report, event=event)
+    listeners.tell_reporter(report=report, event=event)
     return report
 
 
@@ -107,7 +107,7 @@ def report_forward(
             target_agency=target_agency,
             ip_address=ip_address,
         )
-        notify.agency_staff(
+        listeners.tell_agency(
             report=report, event=event, agency=target_agency, kind="disposition_received"
         )
         return report
@@ -176,7 +176,7 @@ def report_respond(
             ip_address=ip_address,
         )
         _store_files(locked, event, files, actor, stored)
-        notify.reporter(report=locked, event=event, kind="response_posted")
+        listeners.tell_reporter(report=locked, event=event, kind="response_posted")
         return locked
 
     return _with_files_rolled_back(run)

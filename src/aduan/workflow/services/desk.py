@@ -24,7 +24,7 @@ from aduan.reports.models import (
 from aduan.sla import services as sla
 from aduan.sla.models import DeadlineKind
 
-from .. import notify
+from .. import listeners
 from ..transitions import Action
 from ._common import _begin, _event, _receiving_agency, _save, _text
 
@@ -89,8 +89,8 @@ def report_dispose(
         target_agency=agency,
         ip_address=ip_address,
     )
-    notify.reporter(report=report, event=event)
-    notify.agency_staff(report=report, event=event, agency=agency, kind="disposition_received")
+    listeners.tell_reporter(report=report, event=event)
+    listeners.tell_agency(report=report, event=event, agency=agency, kind="disposition_received")
     return report
 
 
@@ -213,7 +213,7 @@ def report_hold(
         note=question,
         ip_address=ip_address,
     )
-    notify.reporter(report=report, event=event)
+    listeners.tell_reporter(report=report, event=event)
     return report
 
 
@@ -235,7 +235,7 @@ def report_archive(
         note=reason,
         ip_address=ip_address,
     )
-    notify.reporter(report=report, event=event)
+    listeners.tell_reporter(report=report, event=event)
     return report
 
 
@@ -288,5 +288,5 @@ def report_merge(
         is_public=False,
         ip_address=ip_address,
     )
-    notify.reporter(report=report, event=event, kind="report_merged")
+    listeners.tell_reporter(report=report, event=event, kind="report_merged")
     return report

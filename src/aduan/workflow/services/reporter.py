@@ -17,7 +17,7 @@ from aduan.reports.models import EventAction, Rating, Report, Status
 from aduan.sla import services as sla
 from aduan.sla.models import DeadlineKind
 
-from .. import notify
+from .. import listeners
 from ..transitions import Action, transition_check
 from ._common import (
     _begin,
@@ -64,11 +64,11 @@ def report_comment(
             return locked
         if capacity.value == "reporter":
             if locked.agency_id:
-                notify.agency_staff(
+                listeners.tell_agency(
                     report=locked, event=event, agency=locked.agency, kind="comment_posted"
                 )
         else:
-            notify.reporter(report=locked, event=event, kind="comment_posted")
+            listeners.tell_reporter(report=locked, event=event, kind="comment_posted")
         return locked
 
     return _with_files_rolled_back(run)
@@ -150,7 +150,9 @@ def report_answer(
         ip_address=ip_address,
     )
     if report.agency_id:
-        notify.agency_staff(report=report, event=event, agency=report.agency, kind="comment_posted")
+        listeners.tell_agency(
+            report=report, event=event, agency=report.agency, kind="comment_posted"
+        )
     return report
 
 
@@ -174,9 +176,11 @@ def _close(
     event = _event(
         report, actor=actor, action=action, from_status=from_status, ip_address=ip_address
     )
-    notify.reporter(report=report, event=event)
+    listeners.tell_reporter(report=report, event=event)
     if report.agency_id:
-        notify.agency_staff(report=report, event=event, agency=report.agency, kind="status_changed")
+        listeners.tell_agency(
+            report=report, event=event, agency=report.agency, kind="status_changed"
+        )
     return report
 
 
@@ -250,5 +254,5 @@ def report_reopen(
         note=reason,
         ip_address=ip_address,
     )
-    notify.agency_staff(report=report, event=event, agency=report.agency, kind="status_changed")
+    listeners.tell_agency(report=report, event=event, agency=report.agency, kind="status_changed")
     return report

@@ -21,7 +21,7 @@ from aduan.reports.models import Attachment, Rating, Report, ReportFollower, Sta
 from aduan.reports.selectors import event_list_for_user
 from aduan.reports.tests.factories import ReportFactory, pdf_bytes
 from aduan.sla.models import Deadline, DeadlineKind, DeadlineState
-from aduan.workflow import notify
+from aduan.workflow import listeners
 from aduan.workflow import services as wf
 from aduan.workflow.services import _common
 
@@ -426,7 +426,7 @@ def test_respond_removes_its_stored_files_when_the_transaction_fails(w, monkeypa
         raise RuntimeError("outbox unavailable")
 
     monkeypatch.setattr(_common, "attachment_store", store)
-    monkeypatch.setattr(notify, "reporter", broken_notify)
+    monkeypatch.setattr(listeners, "tell_reporter", broken_notify)
     files = [prepare_upload(name=f"foto-{n}.pdf", chunks=[PDF]) for n in range(2)]
     with pytest.raises(RuntimeError):
         wf.report_respond(
