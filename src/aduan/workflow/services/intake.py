@@ -9,7 +9,7 @@ import logging
 import re
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Required, TypedDict, Unpack
+from typing import TypedDict, Unpack
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -45,13 +45,16 @@ from aduan.sla import services as sla
 from aduan.sla.models import DeadlineKind
 
 
-class ReportFields(TypedDict, total=False):
+class _RequiredReportFields(TypedDict):
+    classification: str
+    title: str
+    body: str
+
+
+class ReportFields(_RequiredReportFields, total=False):
     """What a reporter says about a report: the keywords of ``report_validate`` and of
     ``report_submit`` (declared once, so that a new field is added in one place)."""
 
-    classification: Required[str]
-    title: Required[str]
-    body: Required[str]
     incident_date: dt.date | str | None
     region_code: str | None
     latitude: Decimal | float | str | None
