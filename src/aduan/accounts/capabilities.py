@@ -18,9 +18,11 @@ enum (``accounts.models.Role``), this module, the fixtures and the tests.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .models import ApiToken, Role, User
@@ -210,6 +212,29 @@ def may_revoke_token(actor: AnyUser, token: ApiToken) -> bool:
     if _role(actor) is None:
         return False
     return actor.pk == token.user_id or may_manage_user(actor, token.user)  # type: ignore[union-attr]
+
+
+# --- Who is told (filters on users, for the recipients of notices) --------------------------
+
+
+def national_desk_q() -> Q:
+    """The national desk's accounts (the deadlines of verification are theirs)."""
+    return Q(role=Role.NATIONAL_ADMIN)
+
+
+def oversight_q() -> Q:
+    """The oversight officers' accounts (told of escalations)."""
+    return Q(role=Role.OVERSIGHT)
+
+
+def agency_admins_q(agency_ids: Iterable[int]) -> Q:
+    """The admins of these agencies."""
+    return Q(agency_id__in=list(agency_ids), role=Role.AGENCY_ADMIN)
+
+
+def unit_officers_q(agency_ids: Iterable[int]) -> Q:
+    """The officers of these agencies (units)."""
+    return Q(agency_id__in=list(agency_ids), role=Role.UNIT_OFFICER)
 
 
 # --- Roles and agencies ---------------------------------------------------------------------

@@ -19,12 +19,12 @@ from aduan.accounts.models import User
 from aduan.agencies.models import Agency
 from aduan.reports.attachments import PreparedFile
 from aduan.reports.models import Attachment, Report, Status
-from aduan.reports.services import report_submit
 from aduan.sla.calendar import WorkingCalendar
 from aduan.sla.models import DeadlineKind
 from aduan.sla.policy import deadline_rule
 from aduan.sla.services import deadline_due
 from aduan.workflow import services as wf
+from aduan.workflow.services import report_submit
 
 from . import content
 

@@ -5,3 +5,15 @@ from django.utils.translation import gettext_lazy as _
 class ReportsConfig(AppConfig):
     name = "aduan.reports"
     verbose_name = _("Reports")
+
+    def ready(self) -> None:
+        from aduan.core.periodic import periodic_register
+
+        from .orphans import folders_for_minute, orphans_sweep
+
+        def orphan_files(*, now, batch, stop_at) -> int:
+            """Attachment files whose row was rolled back: one 1,440th of the folders a
+            minute. Returns how many were removed."""
+            return orphans_sweep(folders=folders_for_minute(now), now=now).removed
+
+        periodic_register(name="orphan_files", function=orphan_files, order=50)

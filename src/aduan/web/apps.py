@@ -5,3 +5,15 @@ from django.utils.translation import gettext_lazy as _
 class WebConfig(AppConfig):
     name = "aduan.web"
     verbose_name = _("Web")
+
+    def ready(self) -> None:
+        from aduan.core.periodic import periodic_register
+
+        from .pending_uploads import pending_uploads_purge
+
+        def pending_uploads(*, now, batch, stop_at) -> None:
+            # Once an hour is enough for files that may stay a day (ADR 0012).
+            if now.minute == 30:
+                pending_uploads_purge(now=now)
+
+        periodic_register(name="pending_uploads", function=pending_uploads, order=60)

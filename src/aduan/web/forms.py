@@ -1,5 +1,5 @@
 """Forms of the public site. They check shapes and types only: the rules of a report live
-in ``reports.services.report_validate``, whose errors are mapped back onto these fields."""
+in ``workflow.services.report_validate``, whose errors are mapped back onto these fields."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from aduan.regions.models import Region
 from aduan.regions.selectors import region_children
 from aduan.reports.attachments import PreparedFile, prepare_uploaded_file
 from aduan.reports.models import BODY_MAX, TITLE_MAX, Classification, Status
-from aduan.reports.services import report_validate
+from aduan.workflow.services import report_validate
 
 ACCEPTED_FILE_TYPES = "image/jpeg,image/png,application/pdf,video/mp4,.jpg,.jpeg,.png,.pdf,.mp4"
 AGENCY_SUGGESTION_LIMIT = 12

@@ -36,10 +36,9 @@ from aduan.reports.selectors import (
     report_text_for,
     reporter_visibility,
 )
-from aduan.reports.services import report_submit
 from aduan.sla.selectors import current_deadline
 from aduan.workflow.permissions import actions_available, actor_capacities
-from aduan.workflow.services import reopen_deadline_for
+from aduan.workflow.services import reopen_deadline_for, report_submit
 from aduan.workflow.transitions import Actor
 
 from .action_forms import REPORTER_ACTIONS

@@ -1,6 +1,7 @@
 """The periodic sweep: what happens because time passed, not because someone acted.
 
-Every minute (``workflow.tasks.sweep``, enqueued by ``manage.py run_scheduler``):
+Every minute (``workflow.tasks.sweep``, enqueued by ``manage.py run_scheduler``), the
+deadlines (the ``deadlines`` periodic job, registered by ``WorkflowConfig``):
 
 1. **Reminders** — a deadline whose reminder time has come (``ADUAN_SLA["reminder"]``
    working days before the due day) is announced once to whoever must act: the national
@@ -13,14 +14,11 @@ Every minute (``workflow.tasks.sweep``, enqueued by ``manage.py run_scheduler``)
    that missed it (a unit's parent; a top-level agency has none) and to oversight.
 3. **Auto-close** — a responded report the reporter left unanswered past its auto-close
    deadline is closed (``report_auto_close`` re-checks it under its lock).
-4. **Notifications** — outbox rows no delivery task took (written while the worker was
-   down) are delivered.
-5. **X media** — posts whose photos no worker attached within five minutes (a lost
-   task, a worker that died) are enqueued again (``channels.x.services.x_media_requeue``).
-6. **Orphan files** — attachment files whose row was rolled back, older than a day, are
-   removed: one 1,440th of the attachment folders a minute (``reports.orphans``); so
-   are files a report form kept across an error and nobody came back for, after a day,
-   checked once an hour (``web.pending_uploads``, ADR 0012).
+
+Then the periodic jobs other apps register from their own ``AppConfig.ready()``
+(``core.periodic``) run in their order: pending notifications and agency webhooks (rows
+no delivery task took), X posts whose photos no worker attached, orphaned attachment
+files, and form uploads nobody came back for. This module imports none of them.
 
 Safe on several machines at once. Each item runs in its own short transaction that first
 locks the report row (the lock order of the workflow's services, so a sweep and a user's
@@ -55,17 +53,17 @@ from django.db import connection, transaction
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from aduan.accounts.models import Role, User
+from aduan.accounts.capabilities import (
+    agency_admins_q,
+    national_desk_q,
+    oversight_q,
+    unit_officers_q,
+)
+from aduan.accounts.models import User
 from aduan.agencies.models import Agency, AgencyKind
-from aduan.channels.webhooks.delivery import deliveries_deliver_pending
-from aduan.channels.webhooks.services import webhooks_emit_deadline_reminder
-from aduan.channels.x.services import x_media_requeue
-from aduan.notifications.delivery import notifications_deliver_pending
-from aduan.notifications.models import NotificationKind
-from aduan.notifications.services import notify, wanted_cached
+from aduan.core.periodic import periodic_run
 from aduan.reports.audit import events_append
 from aduan.reports.models import EventAction, Report, ReportEvent
-from aduan.reports.orphans import folders_for_minute, orphans_sweep
 from aduan.sla.models import Deadline, DeadlineKind, DeadlineState
 from aduan.sla.policy import sla_days
 from aduan.sla.selectors import deadlines_overdue, deadlines_to_remind_candidates
@@ -75,8 +73,8 @@ from aduan.sla.services import (
     reminder_due_at,
     report_due_at_expression,
 )
-from aduan.web.pending_uploads import pending_uploads_purge
 
+from .listeners import Audience, NewsKind, ReportNews, listeners_batched, listeners_emit
 from .services import report_auto_close
 
 logger = logging.getLogger(__name__)
@@ -103,13 +101,17 @@ class SweepResult:
         return dataclasses.asdict(self)
 
 
+# The name the deadline job registers under (``apps.WorkflowConfig.ready``).
+DEADLINES_JOB = "deadlines"
+
+
 def sweep_run(
     *,
     now: dt.datetime | None = None,
     batch: int = 500,
     time_budget: float = TIME_BUDGET_SECONDS,
 ) -> SweepResult:
-    """Run the six steps above once and count what each did.
+    """Run every periodic job once (the deadlines first) and count what they did.
 
     ``now`` is when the sweep believes it is (default: the clock); ``batch`` is how many
     items are read per query; ``time_budget`` (seconds) bounds one run."""
@@ -118,8 +120,20 @@ def sweep_run(
         raise ValueError("now must be timezone-aware")
     if batch < 1:
         raise ValueError("batch must be at least 1")
+    outcomes = periodic_run(now=now, batch=batch, stop_at=time.monotonic() + time_budget)
+    result = outcomes.get(DEADLINES_JOB)
+    if not isinstance(result, SweepResult):
+        result = SweepResult()
+    result.notifications = outcomes.get("notifications") or {}
+    result.orphan_files_removed = outcomes.get("orphan_files") or 0
+    if result.reminded or result.overdue or result.auto_closed or result.incomplete:
+        logger.info("sweep: %s", result.as_dict())
+    return result
+
+
+def deadlines_sweep(*, now: dt.datetime, batch: int, stop_at: float) -> SweepResult:
+    """The deadline job: reminders, overdue marks and escalations, automatic closes."""
     result = SweepResult()
-    stop_at = time.monotonic() + time_budget
     recipients = _Recipients()
 
     def out_of_time() -> bool:
@@ -128,21 +142,13 @@ def sweep_run(
             return True
         return False
 
-    # The staff told are the same for many items: their channels and choices once a run.
-    with wanted_cached():
+    # The staff told are the same for many items: listeners may look them up once a run.
+    with listeners_batched():
         _remind(now=now, batch=batch, result=result, recipients=recipients, out_of_time=out_of_time)
         _mark_overdue(
             now=now, batch=batch, result=result, recipients=recipients, out_of_time=out_of_time
         )
     _auto_close(now=now, batch=batch, result=result, out_of_time=out_of_time)
-    result.notifications = notifications_deliver_pending(limit=batch)
-    deliveries_deliver_pending(limit=batch)  # agency webhooks due for (another) attempt
-    x_media_requeue(now=now)
-    result.orphan_files_removed = orphans_sweep(folders=folders_for_minute(now), now=now).removed
-    if now.minute == 30:  # once an hour is enough for files that may stay a day (ADR 0012)
-        pending_uploads_purge(now=now)
-    if result.reminded or result.overdue or result.auto_closed or result.incomplete:
-        logger.info("sweep: %s", result.as_dict())
     return result
 
 
@@ -163,28 +169,23 @@ class _Recipients:
     def national_admins(self) -> list[User]:
         return self._get(
             ("national", None),
-            lambda: User.objects.filter(is_active=True, role=Role.NATIONAL_ADMIN).order_by("pk"),
+            lambda: User.objects.filter(national_desk_q(), is_active=True).order_by("pk"),
         )
 
     def oversight(self) -> list[User]:
         return self._get(
             ("oversight", None),
-            lambda: User.objects.filter(is_active=True, role=Role.OVERSIGHT).order_by("pk"),
+            lambda: User.objects.filter(oversight_q(), is_active=True).order_by("pk"),
         )
 
     def agency_staff(self, agency: Agency) -> list[User]:
         """The agency's admins and, for a unit, its officers."""
-        roles = [Role.AGENCY_ADMIN]
+        staff = agency_admins_q([agency.pk])
         if agency.kind == AgencyKind.UNIT:
-            roles.append(Role.UNIT_OFFICER)
+            staff |= unit_officers_q([agency.pk])
         return self._get(
             ("agency", agency.pk),
-            lambda: (
-                User.objects.people()
-                .filter(agency_id=agency.pk, role__in=roles)
-                .select_related("agency")
-                .order_by("pk")
-            ),
+            lambda: User.objects.people().filter(staff).select_related("agency").order_by("pk"),
         )
 
     def parent_admins(self, agency: Agency | None) -> list[User]:
@@ -194,7 +195,7 @@ class _Recipients:
             ("parent", agency.parent_id),
             lambda: (
                 User.objects.people()
-                .filter(agency_id=agency.parent_id, role=Role.AGENCY_ADMIN)
+                .filter(agency_admins_q([agency.parent_id]))
                 .select_related("agency")
                 .order_by("pk")
             ),
@@ -295,14 +296,17 @@ def _remind_one(deadline: Deadline, *, now: dt.datetime, recipients: _Recipients
             context = {"note": _autoclose_note(deadline, report.reporter)}
         else:
             context = {"due": _local_due_date(deadline)}
-        notify(
-            recipients=people,
-            kind=NotificationKind.DEADLINE_REMINDER,
-            report=report,
-            context=context,
-            key=f"deadline:{deadline.pk}:reminder:{_due_key(deadline)}",
+        listeners_emit(
+            ReportNews(
+                kind=NewsKind.DEADLINE_REMINDER,
+                report=report,
+                audience=Audience.PEOPLE,
+                recipients=people,
+                deadline=deadline,
+                context=context,
+                key=f"deadline:{deadline.pk}:reminder:{_due_key(deadline)}",
+            )
         )
-        webhooks_emit_deadline_reminder(deadline=deadline, report=report)
     return True
 
 
@@ -357,22 +361,30 @@ def _overdue_one(
             is_overdue=True,
         )
         report.is_overdue = True
-        notify(
-            recipients=recipients.acting_party(deadline, report),
-            kind=NotificationKind.DEADLINE_OVERDUE,
-            report=report,
-            event=overdue,
-            context={"due": due},
-            key=f"deadline:{deadline.pk}:overdue:{_due_key(deadline)}",
+        listeners_emit(
+            ReportNews(
+                kind=NewsKind.DEADLINE_OVERDUE,
+                report=report,
+                audience=Audience.PEOPLE,
+                recipients=recipients.acting_party(deadline, report),
+                deadline=deadline,
+                event=overdue,
+                context={"due": due},
+                key=f"deadline:{deadline.pk}:overdue:{_due_key(deadline)}",
+            )
         )
         if escalation is not None:
-            notify(
-                recipients=escalation.people,
-                kind=NotificationKind.ESCALATION,
-                report=report,
-                event=escalation.event,
-                context={"note": escalation.event.note},
-                key=f"deadline:{deadline.pk}:escalation",
+            listeners_emit(
+                ReportNews(
+                    kind=NewsKind.ESCALATION,
+                    report=report,
+                    audience=Audience.PEOPLE,
+                    recipients=escalation.people,
+                    deadline=deadline,
+                    event=escalation.event,
+                    context={"note": escalation.event.note},
+                    key=f"deadline:{deadline.pk}:escalation",
+                )
             )
     return True, escalation is not None
 

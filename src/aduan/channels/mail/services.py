@@ -31,8 +31,13 @@ from aduan.channels.services import identity_user, inbound_finish, inbound_recei
 from aduan.core.errors import DomainError, RateLimited, ValidationFailed
 from aduan.reports.attachments import PreparedFile, attachments_discard, prepare_upload
 from aduan.reports.models import Classification, Report, ReportEvent
-from aduan.reports.services import report_attachment_add, report_submit, report_validate
-from aduan.workflow.services import report_answer, report_comment
+from aduan.workflow.services import (
+    report_answer,
+    report_attachment_add,
+    report_comment,
+    report_submit,
+    report_validate,
+)
 
 from .delivery import reply_key
 from .models import MailReply

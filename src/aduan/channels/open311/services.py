@@ -27,7 +27,7 @@ from aduan.channels.services import identity_user, inbound_finish, inbound_recei
 from aduan.core.errors import PermissionDenied, ValidationFailed
 from aduan.core.text import storable
 from aduan.reports.models import BODY_MAX, BODY_MIN, Channel, Classification
-from aduan.reports.services import report_submit
+from aduan.workflow.services import report_submit
 
 from .models import KEY_PREFIX, Open311ApiKey, Open311Submission, hash_key, new_raw_key
 

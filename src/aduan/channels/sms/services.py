@@ -35,8 +35,8 @@ from aduan.reports.models import (
     Status,
 )
 from aduan.reports.selectors import event_list_for_user, report_get_for_user
-from aduan.reports.services import report_submit
 from aduan.workflow import services as workflow
+from aduan.workflow.services import report_submit
 
 from . import gsm
 from .parser import CANONICAL, Command, Kind, derive_title, parse

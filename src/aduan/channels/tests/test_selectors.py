@@ -23,8 +23,8 @@ from aduan.channels.selectors import inbound_messages_for_report, mask_email
 from aduan.channels.services import identity_user, inbound_finish, inbound_receive
 from aduan.channels.sms.services import sms_receive
 from aduan.reports.models import Report
-from aduan.reports.services import report_submit
 from aduan.workflow import services as wf
+from aduan.workflow.services import report_submit
 
 pytestmark = pytest.mark.django_db
 

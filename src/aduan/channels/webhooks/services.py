@@ -5,10 +5,11 @@ Who: an active agency admin, for their own agency only. Another agency's endpoin
 token is ``NotFound`` (the same as one that does not exist); any other role is
 ``PermissionDenied``.
 
-Emission (``webhooks_emit`` from ``workflow.notify.agency_staff``, and
-``webhooks_emit_deadline_reminder`` from the sweep's reminders) runs INSIDE the
-workflow's transaction: the deliveries commit or roll back with the state change, and
-are posted by a task enqueued on commit.
+Emission (``webhooks_emit`` for news to an agency's staff, and
+``webhooks_emit_deadline_reminder`` for the sweep's reminders, both called by the
+workflow listener in ``listeners.py``) runs INSIDE the workflow's transaction: the
+deliveries commit or roll back with the state change, and are posted by a task enqueued
+on commit.
 
 Integration tokens reuse the API's bearer tokens and its visibility rules: each agency
 gets one service account (role agency admin of that agency, no e-mail, no password: it

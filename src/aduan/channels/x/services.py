@@ -28,8 +28,12 @@ from aduan.core.errors import DomainError, PayloadTooLarge, RateLimited, Validat
 from aduan.notifications.models import Notification, NotificationKind, NotificationState
 from aduan.reports.attachments import PreparedFile, attachments_discard, prepare_upload
 from aduan.reports.models import Classification, Report
-from aduan.reports.services import report_attachment_add, report_submit, report_validate
-from aduan.workflow.services import report_system_note
+from aduan.workflow.services import (
+    report_attachment_add,
+    report_submit,
+    report_system_note,
+    report_validate,
+)
 
 from . import client
 from .payload import Deletion, Post, batch_read, title_from

@@ -29,11 +29,11 @@ from aduan.reports.models import (
     Status,
 )
 from aduan.reports.selectors import reports_visible_to
-from aduan.reports.services import report_submit
 from aduan.sla.models import Deadline, DeadlineKind, DeadlineState
 from aduan.sla.services import report_due_state
 from aduan.workflow import services as wf
 from aduan.workflow.models import ResponseTemplate
+from aduan.workflow.services import report_submit
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 

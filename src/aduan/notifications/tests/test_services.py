@@ -299,3 +299,9 @@ def test_mark_read_one_all_and_someone_elses(report, status_event, reporter):
     assert notification_mark_read(user=reporter, all_unread=True) == 1
     with pytest.raises(ValidationFailed):
         notification_mark_read(user=reporter, notification_ids=[])
+
+
+def test_every_kind_the_workflow_announces_is_a_notification_kind():
+    from aduan.workflow.listeners import NewsKind
+
+    assert {str(kind) for kind in NewsKind} <= set(NotificationKind.values)

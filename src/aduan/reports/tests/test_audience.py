@@ -27,9 +27,9 @@ from aduan.reports.selectors import (
     report_visibility_q,
     report_visible,
 )
-from aduan.reports.services import report_submit
 from aduan.reports.tests.factories import ReportFactory
 from aduan.workflow import services as wf
+from aduan.workflow.services import report_submit
 
 pytestmark = pytest.mark.django_db
 

@@ -23,9 +23,9 @@ from aduan.notifications.models import Notification
 from aduan.reports.admin import ReportEventInline
 from aduan.reports.audit import GENESIS, ChainTally, chain_verify, event_digest
 from aduan.reports.models import AppendOnlyError, Report, ReportEvent
-from aduan.reports.services import report_submit
 from aduan.reports.tests.factories import ReportFactory
 from aduan.workflow import services as wf
+from aduan.workflow.services import report_submit
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 
 from aduan.reports.models import Report
-from aduan.reports.services import report_submit
 from aduan.workflow import services as wf
+from aduan.workflow.services import report_submit
 
 WIB = ZoneInfo("Asia/Jakarta")
 NOW = dt.datetime(2026, 12, 1, 9, 0, tzinfo=WIB)

@@ -13,8 +13,8 @@ from django.urls import reverse
 from aduan.channels.models import InboundMessage
 from aduan.channels.sms.services import sms_receive
 from aduan.reports.models import Report
-from aduan.reports.services import report_submit
 from aduan.workflow import services as wf
+from aduan.workflow.services import report_submit
 
 from .staff_helpers import BODY, sign_in, submitted, text
 

@@ -291,7 +291,7 @@ def test_no_orphan_file_on_disk_when_storing_fails_halfway(signed_in, settings, 
     removed, so nothing is left on disk."""
     from unittest import mock
 
-    from aduan.reports import services
+    from aduan.workflow.services import intake as services
 
     real_store = services.attachment_store
 

@@ -29,9 +29,9 @@ from aduan.categories.tests.factories import CategoryFactory
 from aduan.regions.tests.factories import ProvinceFactory, RegencyFactory
 from aduan.reports.audit import chain_verify
 from aduan.reports.models import Attachment, Rating, Report, ReportEvent, Status
-from aduan.reports.services import report_submit
 from aduan.reports.tests.factories import pdf_bytes
 from aduan.workflow import services as wf
+from aduan.workflow.services import report_submit
 from aduan.workflow.transitions import TRANSITIONS, Action
 
 pytestmark = pytest.mark.django_db

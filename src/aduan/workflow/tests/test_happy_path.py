@@ -10,9 +10,9 @@ from aduan.agencies.tests.factories import AgencyFactory
 from aduan.notifications.models import Notification
 from aduan.reports.audit import chain_verify
 from aduan.reports.models import Status
-from aduan.reports.services import report_submit
 from aduan.sla.models import Deadline, DeadlineKind, DeadlineState
 from aduan.workflow import services as wf
+from aduan.workflow.services import report_submit
 
 pytestmark = pytest.mark.django_db
 

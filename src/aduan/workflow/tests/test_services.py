@@ -21,8 +21,10 @@ from aduan.reports.models import Attachment, Rating, Report, ReportFollower, Sta
 from aduan.reports.selectors import event_list_for_user
 from aduan.reports.tests.factories import ReportFactory, pdf_bytes
 from aduan.sla.models import Deadline, DeadlineKind, DeadlineState
+from aduan.workflow import listeners
 from aduan.workflow import services as wf
 from aduan.workflow.actions import action_take
+from aduan.workflow.services import _common
 
 from .test_transitions import (
     AGENCY_ADMIN,
@@ -414,7 +416,7 @@ def test_respond_starts_the_autoclose_clock_and_keeps_its_files_on_the_event(w):
 def test_respond_removes_its_stored_files_when_the_transaction_fails(w, monkeypatch):
     report = report_in(w, S.IN_PROGRESS)
     stored: list[str] = []
-    original_store = wf.attachment_store
+    original_store = _common.attachment_store
 
     def store(**kwargs):
         attachment = original_store(**kwargs)
@@ -424,8 +426,8 @@ def test_respond_removes_its_stored_files_when_the_transaction_fails(w, monkeypa
     def broken_notify(**kwargs):
         raise RuntimeError("outbox unavailable")
 
-    monkeypatch.setattr(wf, "attachment_store", store)
-    monkeypatch.setattr(wf.notify, "reporter", broken_notify)
+    monkeypatch.setattr(_common, "attachment_store", store)
+    monkeypatch.setattr(listeners, "tell_reporter", broken_notify)
     files = [prepare_upload(name=f"foto-{n}.pdf", chunks=[PDF]) for n in range(2)]
     with pytest.raises(RuntimeError):
         wf.report_respond(

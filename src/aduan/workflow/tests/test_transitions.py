@@ -51,12 +51,12 @@ from aduan.agencies.tests.factories import AgencyFactory, UnitFactory
 from aduan.core.errors import DomainError, InvalidTransition, PermissionDenied
 from aduan.reports.audit import chain_verify
 from aduan.reports.models import Report, Status
-from aduan.reports.services import report_submit
 from aduan.reports.tests.factories import ReportFactory
 from aduan.sla import services as sla
 from aduan.sla.models import DeadlineKind
 from aduan.workflow import services as wf
 from aduan.workflow.actions import action_take
+from aduan.workflow.services import report_submit
 from aduan.workflow.transitions import KEEP, TRANSITIONS, Action, Actor, transition_check
 
 pytestmark = pytest.mark.django_db

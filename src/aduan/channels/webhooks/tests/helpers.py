@@ -3,8 +3,8 @@ from __future__ import annotations
 from aduan.channels.webhooks.models import WebhookEndpoint, WebhookEvent
 from aduan.channels.webhooks.services import endpoint_create
 from aduan.reports.models import Report
-from aduan.reports.services import report_submit
 from aduan.workflow import services as wf
+from aduan.workflow.services import report_submit
 
 TITLE = "Jalan berlubang di depan pasar"
 BODY = "Lubang besar di jalan depan pasar sudah membahayakan pengendara motor setiap hari."

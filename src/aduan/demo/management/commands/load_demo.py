@@ -20,7 +20,6 @@ from aduan.demo.loader import (
 )
 
 QUIET_LOGGERS = (
-    "aduan.reports.services",
     "aduan.workflow",
     "aduan.sla",
     "aduan.notifications",

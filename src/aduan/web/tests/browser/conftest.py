@@ -205,8 +205,8 @@ class World:
 @pytest.fixture
 def world(transactional_db) -> World:
     from aduan.regions.tests.factories import DistrictFactory, ProvinceFactory, RegencyFactory
-    from aduan.reports.services import report_submit
     from aduan.workflow import services as wf
+    from aduan.workflow.services import report_submit
 
     province = ProvinceFactory(code="32", name="JAWA BARAT")
     regency = RegencyFactory(code="32.73", name="KOTA BANDUNG", parent=province)

@@ -1,4 +1,6 @@
-"""Writes to reports. Every channel turns its input into one call: ``report_submit``."""
+"""Intake: a new report, and the reporter's files added to it. Every channel turns its
+input into one call, ``report_submit``; ``report_validate`` checks the same fields first
+for a form that wants to show every problem before anything is stored."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import logging
 import re
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
+from typing import TypedDict, Unpack
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -22,11 +25,8 @@ from aduan.core.errors import InvalidTransition, PermissionDenied, ValidationFai
 from aduan.core.text import as_pk, storable
 from aduan.core.tracking import new_tracking_id
 from aduan.regions.models import Region
-from aduan.sla import services as sla
-from aduan.sla.models import DeadlineKind
-
-from .attachments import PreparedFile, attachment_store, attachments_discard
-from .models import (
+from aduan.reports.attachments import PreparedFile, attachment_store, attachments_discard
+from aduan.reports.models import (
     BODY_MAX,
     BODY_MIN,
     LATITUDE_RANGE,
@@ -41,6 +41,38 @@ from .models import (
     ReportEvent,
     Status,
 )
+from aduan.sla import services as sla
+from aduan.sla.models import DeadlineKind
+
+
+class _RequiredReportFields(TypedDict):
+    classification: str
+    title: str
+    body: str
+
+
+class ReportFields(_RequiredReportFields, total=False):
+    """What a reporter says about a report: the keywords of ``report_validate`` and of
+    ``report_submit`` (declared once, so that a new field is added in one place)."""
+
+    incident_date: dt.date | str | None
+    region_code: str | None
+    latitude: Decimal | float | str | None
+    longitude: Decimal | float | str | None
+    agency_id: int | str | None
+    category_id: int | str | None
+
+
+def _fields_check(fields: dict) -> None:
+    """A keyword that is not a report field, or a missing required one, is the caller's
+    mistake: ``TypeError``, as an explicit signature would raise."""
+    unknown = sorted(set(fields) - set(ReportFields.__annotations__))
+    if unknown:
+        raise TypeError(f"unexpected report field(s): {', '.join(unknown)}")
+    missing = sorted(ReportFields.__required_keys__ - set(fields))
+    if missing:
+        raise TypeError(f"missing report field(s): {', '.join(missing)}")
+
 
 logger = logging.getLogger(__name__)
 
@@ -90,20 +122,14 @@ def _as_coordinate(value) -> Decimal | None:
         return None
 
 
-def report_validate(
-    *,
-    classification: str,
-    title: str,
-    body: str,
-    incident_date: dt.date | None = None,
-    region_code: str | None = None,
-    latitude: Decimal | float | str | None = None,
-    longitude: Decimal | float | str | None = None,
-    agency_id: int | None = None,
-    category_id: int | None = None,
-) -> dict:
+def report_validate(**fields: Unpack[ReportFields]) -> dict:
     """Check what a reporter sent; return the cleaned values or raise ``ValidationFailed``
     with every problem at once, keyed by field name."""
+    _fields_check(fields)
+    classification, title, body = fields["classification"], fields["title"], fields["body"]
+    incident_date, region_code = fields.get("incident_date"), fields.get("region_code")
+    latitude, longitude = fields.get("latitude"), fields.get("longitude")
+    agency_id, category_id = fields.get("agency_id"), fields.get("category_id")
     errors: dict[str, list[str]] = {}
     cleaned: dict = {}
 
@@ -198,19 +224,11 @@ def report_submit(
     *,
     reporter: User,
     channel: Channel | str,
-    classification: str,
-    title: str,
-    body: str,
-    incident_date: dt.date | None = None,
-    region_code: str | None = None,
-    latitude: Decimal | float | str | None = None,
-    longitude: Decimal | float | str | None = None,
-    agency_id: int | None = None,
-    category_id: int | None = None,
     anonymous: bool = False,
     confidential: bool = False,
     files: Sequence[PreparedFile] = (),
     ip_address: str | None = None,
+    **fields: Unpack[ReportFields],
 ) -> Report:
     """Create a report with its ``submitted`` event and its attachments, all or nothing.
 
@@ -219,6 +237,7 @@ def report_submit(
     the response clock starts only when the desk disposes it. ``files`` must already have passed
     ``prepare_upload`` (content sniffed, EXIF stripped), so nothing here reads user bytes.
     """
+    _fields_check(fields)
     if channel not in Channel.values:
         raise ValueError(f"unknown channel {channel!r}")
     files = tuple(files)
@@ -228,17 +247,7 @@ def report_submit(
             _("At most %(n)d attachments.") % {"n": settings.ADUAN_ATTACHMENT_MAX_COUNT}
         ]
     try:
-        cleaned = report_validate(
-            classification=classification,
-            title=title,
-            body=body,
-            incident_date=incident_date,
-            region_code=region_code,
-            latitude=latitude,
-            longitude=longitude,
-            agency_id=agency_id,
-            category_id=category_id,
-        )
+        cleaned = report_validate(**fields)
     except ValidationFailed as exc:  # every problem at once, the files' included
         raise ValidationFailed(field_errors={**exc.field_errors, **files_errors}) from exc
     if files_errors:

@@ -1,5 +1,6 @@
-"""Who is told about a report event. The outbox and its delivery are aduan.notifications';
-this module only picks the recipients, so that every workflow action says it in one line.
+"""The outbox listens to the workflow: who is told about a report event.
+
+Registered from ``NotificationsConfig.ready()``; runs inside the workflow's transaction.
 
 - The reporter and the report's followers: every status change, response and staff
   comment (never their own actions). A follower (the reporter of a duplicate merged into
@@ -7,19 +8,22 @@ this module only picks the recipients, so that every workflow action says it in 
   or not yet verified report reaches them.
 - Agency staff: a new disposition, a reporter's comment or answer, a reopened report —
   the handling agency's admins, and the unit's officers when it sits with a unit.
+- The sweep's deadline notices go to the people it chose.
 """
 
 from __future__ import annotations
 
-from aduan.accounts.models import Role, User
+from aduan.accounts.capabilities import agency_admins_q, unit_officers_q
+from aduan.accounts.models import User
 from aduan.agencies.models import Agency
 from aduan.reports.models import Report, ReportEvent
 from aduan.reports.selectors import report_visible
+from aduan.workflow.listeners import Audience, ReportListener, ReportNews
+
+from .services import notify, wanted_cached
 
 
 def _send(*, recipients, kind: str, report: Report, event: ReportEvent) -> None:
-    from aduan.notifications.services import notify
-
     people = [user for user in recipients if user.is_active and user.pk != event.actor_id]
     if people:
         notify(
@@ -50,12 +54,30 @@ def agency_staff(*, report: Report, event: ReportEvent, agency: Agency, kind: st
         agency_ids.append(agency.parent_id)
     staff = (
         User.objects.people()
-        .filter(agency_id__in=agency_ids, role__in=(Role.AGENCY_ADMIN, Role.UNIT_OFFICER))
-        .exclude(role=Role.UNIT_OFFICER, agency_id__in=agency_ids[1:])
+        .filter(agency_admins_q(agency_ids) | unit_officers_q([agency.pk]))
         .distinct()
     )
     _send(recipients=list(staff), kind=kind, report=report, event=event)
-    # The agency's own systems hear of it too (agency webhooks, same transaction).
-    from aduan.channels.webhooks.services import webhooks_emit
 
-    webhooks_emit(report=report, event=event, agency=agency, kind=kind)
+
+class NotificationsListener(ReportListener):
+    name = "notifications"
+
+    def hear(self, news: ReportNews) -> None:
+        if news.audience == Audience.REPORTER:
+            reporter(report=news.report, event=news.event, kind=news.kind)
+        elif news.audience == Audience.AGENCY:
+            agency_staff(report=news.report, event=news.event, agency=news.agency, kind=news.kind)
+        else:
+            notify(
+                recipients=news.recipients,
+                kind=news.kind,
+                report=news.report,
+                event=news.event,
+                context=news.context,
+                key=news.key,
+            )
+
+    def batch(self):
+        # The sweep tells the same staff about many reports: their channels and choices once.
+        return wanted_cached()

@@ -25,7 +25,6 @@ from aduan.agencies.tests.factories import (
 from aduan.categories.tests.factories import CategoryFactory
 from aduan.core.errors import ValidationFailed
 from aduan.regions.tests.factories import DistrictFactory
-from aduan.reports import services
 from aduan.reports.attachments import PreparedFile, prepare_upload
 from aduan.reports.models import (
     Attachment,
@@ -36,8 +35,9 @@ from aduan.reports.models import (
     ReportEvent,
     Status,
 )
-from aduan.reports.services import report_submit, report_validate
 from aduan.reports.tests.factories import ReportFactory, pdf_bytes
+from aduan.workflow.services import intake as services
+from aduan.workflow.services import report_submit, report_validate
 
 pytestmark = pytest.mark.django_db
 
@@ -495,3 +495,14 @@ def test_endless_collisions_give_up(monkeypatch):
         submit()
     assert len(drawn) == 5
     assert Report.objects.count() == 1
+
+
+def test_a_keyword_that_is_not_a_report_field_or_a_missing_one_is_a_type_error():
+    # ReportFields declares the keywords of both functions once; a caller's typo is a
+    # programming error, as it was with the explicit signatures.
+    with pytest.raises(TypeError, match="unexpected report field"):
+        validate(colour="red")
+    with pytest.raises(TypeError, match="missing report field"):
+        report_validate(title=TITLE, body=BODY)
+    with pytest.raises(TypeError, match="missing report field"):
+        report_submit(reporter=UserFactory(), channel=Channel.WEB, title=TITLE, body=BODY)
