@@ -50,7 +50,7 @@ def readme_receiver_verify():
 
 
 def test_the_readme_receiver_accepts_our_signature_and_refuses_a_changed_one():
-    from aduan.channels.webhooks.signing import signature_headers
+    from aduan.integrations.signing import signature_headers
 
     verify = readme_receiver_verify()
     body = b'{"event":{"kind":"ping"}}'
@@ -66,7 +66,7 @@ def test_the_readme_receiver_accepts_our_signature_and_refuses_a_changed_one():
 def test_the_readme_receiver_refuses_garbage_headers_instead_of_raising():
     """A receiver is on the internet: whatever arrives in the headers is a refusal, never
     an exception (a 500, a noisy log), exactly like ``signing.signature_verify``."""
-    from aduan.channels.webhooks.signing import signature_verify
+    from aduan.integrations.signing import signature_verify
 
     verify = readme_receiver_verify()
     body = b"{}"

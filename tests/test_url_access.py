@@ -45,7 +45,7 @@ ACTION_TESTS = nodes(
     "test_actions_need_a_token",
 )
 WEBHOOK_VIEW_TESTS = nodes(
-    "channels.webhooks.tests.test_views",
+    "integrations.tests.test_views",
     "test_anonymous_visitors_are_sent_to_sign_in",
     "test_other_roles_get_403",
     "test_another_agencys_admin_gets_404_for_its_endpoints_and_tokens",

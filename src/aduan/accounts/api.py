@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
 from ninja import Field, Router, Schema, Status
 
-from aduan.accounts.auth import bearer
+from aduan.accounts.auth import agency_bearer, bearer
 from aduan.core.errors import DomainError, PermissionDenied, RateLimited
 from aduan.core.http import client_ip
 
@@ -153,7 +153,7 @@ def token_obtain(request: HttpRequest, payload: TokenIn):
 
 @router.delete(
     "/auth/token",
-    auth=bearer,
+    auth=agency_bearer,
     response={204: None},
     summary="Revoke the token in use",
     url_name="auth_token_revoke",

@@ -4,6 +4,11 @@ Two flavours: ``bearer`` (a valid token is required) and ``optional_bearer`` (an
 callers are welcome on public endpoints, but a token that *is* sent must be valid, so a
 client with a revoked token learns it instead of silently seeing less).
 
+An agency's integration token (a token bound to an agency, made by
+``aduan.integrations``) is refused with 403 by every endpoint except those that declare
+they serve agency systems (``agency_bearer``, ``optional_agency_bearer``): an endpoint
+added later is closed to it until it says otherwise.
+
 No session cookies are accepted: the API is therefore not exposed to CSRF.
 """
 
@@ -11,22 +16,38 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer
 
-from aduan.accounts.models import User
-from aduan.accounts.services import token_authenticate
+from aduan.accounts.models import ApiToken, User
+from aduan.accounts.services import token_find
+from aduan.core.errors import PermissionDenied
 
 
 class BearerToken(HttpBearer):
+    def __init__(self, *, agency_systems: bool = False) -> None:
+        super().__init__()
+        self.agency_systems = agency_systems
+
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        user = token_authenticate(token.strip())
-        if user is None:
+        found = token_find(token.strip())
+        if found is None:
             return None
+        if found.agency_id is not None:
+            self._check_agency_system(found)
         # Rate limits and anything else keyed on request.user see the token's owner.
-        request.user = user
+        request.user = found.user
         request.api_token_raw = token.strip()  # type: ignore[attr-defined]
-        return user
+        return found.user
+
+    def _check_agency_system(self, token: ApiToken) -> None:
+        """An integration token acts for its agency's service account, and only where the
+        endpoint serves agency systems (the inbox, the reports, the workflow actions)."""
+        if not self.agency_systems or token.user.agency_id != token.agency_id:
+            raise PermissionDenied(
+                _("An integration token can only use the agency's inbox and workflow actions.")
+            )
 
 
 class OptionalBearerToken(BearerToken):
@@ -43,6 +64,9 @@ class OptionalBearerToken(BearerToken):
 
 bearer = BearerToken()
 optional_bearer = OptionalBearerToken()
+# The endpoints an agency's system may call with its integration token.
+agency_bearer = BearerToken(agency_systems=True)
+optional_agency_bearer = OptionalBearerToken(agency_systems=True)
 
 
 def request_user(request: HttpRequest) -> User | AnonymousUser:

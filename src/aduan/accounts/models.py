@@ -140,8 +140,8 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
-    # Set on an agency's integration token (aduan.channels.webhooks.services): the token
-    # then only reaches that agency's inbox and workflow actions (webhooks.scoping).
+    # Set on an agency's integration token (aduan.integrations.services): the token
+    # then only reaches that agency's inbox and workflow actions (accounts.auth: the endpoints that serve agency systems).
     agency = models.ForeignKey(
         "agencies.Agency",
         verbose_name=_("integration for agency"),

@@ -131,8 +131,9 @@ def token_create(*, user: User, name: str = "mobile") -> tuple[ApiToken, str]:
     return token, raw
 
 
-def token_authenticate(raw: str) -> User | None:
-    """The active user behind a bearer token, or None (unknown, revoked or inactive)."""
+def token_find(raw: str) -> ApiToken | None:
+    """The active token (with its active user) behind a bearer token, or None (unknown,
+    revoked or inactive)."""
     if not raw or not raw.startswith(ApiToken.PREFIX):
         return None
     token = (
@@ -147,7 +148,13 @@ def token_authenticate(raw: str) -> User | None:
     # Touch last_used_at at most once a minute: a write per request would not scale.
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    return token
+
+
+def token_authenticate(raw: str) -> User | None:
+    """The active user behind a bearer token, or None (unknown, revoked or inactive)."""
+    token = token_find(raw)
+    return token.user if token is not None else None
 
 
 def token_revoke(*, token: ApiToken, actor: User) -> None:

@@ -16,7 +16,7 @@ from ninja import NinjaAPI, Router
 from ninja.parser import Parser
 
 from aduan.accounts.api import router as accounts_router
-from aduan.accounts.auth import bearer, optional_bearer
+from aduan.accounts.auth import bearer, optional_agency_bearer
 from aduan.agencies.api import router as agencies_router
 from aduan.api.errors import install_problem_handlers
 from aduan.categories.api import router as categories_router
@@ -62,10 +62,10 @@ api.add_router("", accounts_router)
 api.add_router("", channels_router)
 api.add_router("", reports_router)
 api.add_router("", workflow_router)
-# The directory is public; a token that is sent must still be valid.
-api.add_router("", agencies_router, auth=optional_bearer)
-api.add_router("", categories_router, auth=optional_bearer)
-api.add_router("", regions_router, auth=optional_bearer)
+# The directory is public (agency systems too); a token that is sent must still be valid.
+api.add_router("", agencies_router, auth=optional_agency_bearer)
+api.add_router("", categories_router, auth=optional_agency_bearer)
+api.add_router("", regions_router, auth=optional_agency_bearer)
 
 # Registered last, so it only catches what no endpoint above matched: an unknown path
 # under /api/v1/ answers a problem document like every other error, not an HTML page.

@@ -18,6 +18,6 @@ urlpatterns = [
     path("kanal/x/", include("aduan.channels.x.urls")),
     path("notifikasi/", include("aduan.notifications.urls")),
     path("staf/hari-libur/", include("aduan.sla.urls")),
-    path("staf/integrasi/", include("aduan.channels.webhooks.urls")),
+    path("staf/integrasi/", include("aduan.integrations.urls")),
     path("", include("aduan.web.urls")),
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.http import FileResponse, HttpRequest
 from ninja import Router
 
-from aduan.accounts.auth import optional_bearer, request_user
+from aduan.accounts.auth import optional_agency_bearer, request_user
 
 from .selectors import attachment_get_for_user
 
@@ -21,7 +21,7 @@ ATTACHMENT_URL_NAME = "report_attachment"
 
 @router.get(
     "/reports/{tracking_id}/attachments/{attachment_id}",
-    auth=optional_bearer,
+    auth=optional_agency_bearer,
     summary="Download an attachment",
     url_name=ATTACHMENT_URL_NAME,
     openapi_extra={

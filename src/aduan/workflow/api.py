@@ -39,7 +39,12 @@ from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.errors import AuthenticationError
 from ninja.files import UploadedFile
 
-from aduan.accounts.auth import bearer, optional_bearer, request_user
+from aduan.accounts.auth import (
+    agency_bearer,
+    bearer,
+    optional_agency_bearer,
+    request_user,
+)
 from aduan.accounts.models import Role
 from aduan.api.pagination import MAX_PAGE_SIZE, Page, default_page_size, paginate
 from aduan.core.errors import (
@@ -159,6 +164,7 @@ def _action_endpoint(action: Action, summary: str, description: str) -> None:
 
     router.post(
         f"/reports/{{tracking_id}}/actions/{action.value}",
+        auth=agency_bearer,
         response=ReportOut,
         openapi_extra=_problems(403, 404, 409, 422),
         summary=summary,
@@ -296,6 +302,7 @@ _action_endpoint(
 
 @router.post(
     "/reports/{tracking_id}/responses",
+    auth=agency_bearer,
     response=ReportOut,
     openapi_extra=_problems(403, 404, 409, 413, 422),
     summary="Post the agency's response with files",
@@ -341,6 +348,7 @@ def respond_with_files(
 
 @router.get(
     "/inbox",
+    auth=agency_bearer,
     response=Page[ReportOut],
     openapi_extra=_problems(403, 422),
     summary="The staff work list",
@@ -549,7 +557,7 @@ def submit(request: HttpRequest, payload: ReportIn):
 
 @router.get(
     "/reports",
-    auth=optional_bearer,
+    auth=optional_agency_bearer,
     response=Page[ReportOut],
     summary="The public feed",
     url_name="report_list",
@@ -588,7 +596,7 @@ def feed(
 
 @router.get(
     "/reports/{tracking_id}",
-    auth=optional_bearer,
+    auth=optional_agency_bearer,
     response=ReportOut,
     summary="One report with its timeline",
     url_name="report_detail",

@@ -109,7 +109,7 @@ INSTALLED_APPS = [
     "aduan.sla",
     "aduan.notifications",
     "aduan.channels",
-    "aduan.channels.webhooks",
+    "aduan.integrations",
     "aduan.channels.mail",
     "aduan.channels.open311",
     "aduan.api",
@@ -130,7 +130,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "aduan.channels.webhooks.scoping.IntegrationTokenScopeMiddleware",
     # A service's NotFound / PermissionDenied that a page lets through: the 404 / 403 page.
     "aduan.web.errors.DomainErrorMiddleware",
 ]
@@ -318,7 +317,7 @@ ADUAN_SWEEP_INTERVAL = int(os.environ.get("ADUAN_SWEEP_INTERVAL", "60"))
 ADUAN_OPEN311_JURISDICTION = os.environ.get("ADUAN_OPEN311_JURISDICTION", "")
 ADUAN_OPEN311_RATE = os.environ.get("ADUAN_OPEN311_RATE", "600/h")
 
-# Agency webhooks (aduan.channels.webhooks): plain http and private/loopback addresses
+# Agency webhooks (aduan.integrations): plain http and private/loopback addresses
 # are refused unless allowed here; request timeout in seconds; consecutive failed
 # attempts after which an endpoint is disabled.
 ADUAN_WEBHOOK_ALLOW_HTTP = env_bool("ADUAN_WEBHOOK_ALLOW_HTTP")

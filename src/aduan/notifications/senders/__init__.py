@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 CHANNEL_MODULES = [
     "aduan.notifications.senders.in_app",
-    "aduan.notifications.senders.email",
+    "aduan.channels.mail.sender",  # verified e-mail addresses, by SMTP
     "aduan.channels.sms.sender",  # SMS-only reporters, through Kannel
     "aduan.channels.x.sender",  # X reporters: replies under their tweet or by DM
 ]

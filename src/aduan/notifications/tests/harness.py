@@ -43,8 +43,8 @@ def _setup() -> dict:
 
 
 def _state(notification_id: str) -> dict:
+    from aduan.channels.mail.sender import message_id
     from aduan.notifications.models import Notification
-    from aduan.notifications.senders.email import message_id
 
     row = Notification.objects.get(pk=int(notification_id))
     return {

@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from aduan.channels.mail.sender import message_id
 from aduan.channels.mail.thread import thread_tag
 from aduan.notifications import delivery
 from aduan.notifications.delivery import (
@@ -16,7 +17,6 @@ from aduan.notifications.delivery import (
     notifications_recover_interrupted,
 )
 from aduan.notifications.models import Notification, NotificationKind, NotificationState
-from aduan.notifications.senders.email import message_id
 from aduan.notifications.services import notify
 
 pytestmark = pytest.mark.django_db

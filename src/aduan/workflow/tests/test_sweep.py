@@ -311,7 +311,7 @@ NOTHING_DUE = 9  # the sweep's queries with nothing due (the test above)
 # transaction; in production BEGIN and COMMIT).
 PER_OVERDUE = 11
 # Each reminder: the lock, the claim, notify's two, the agency's webhook endpoints
-# (channels.webhooks) + SAVEPOINT and RELEASE.
+# (integrations) + SAVEPOINT and RELEASE.
 PER_REMINDER = 7
 # Once per sweep, not per item (``_Recipients``, ``notifications.services.wanted_cached``):
 # the staff of the agency, the admins above it and oversight; for each kind told, the

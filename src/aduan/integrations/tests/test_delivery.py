@@ -10,22 +10,22 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from aduan.channels.webhooks.delivery import (
+from aduan.core.retry import BACKOFF
+from aduan.integrations.delivery import (
     MAX_ATTEMPTS,
     deliveries_deliver_pending,
     delivery_attempt,
     delivery_body,
 )
-from aduan.channels.webhooks.models import (
+from aduan.integrations.models import (
     DeliveryState,
     WebhookDelivery,
     WebhookEndpoint,
     WebhookEvent,
 )
-from aduan.channels.webhooks.selectors import delivery_log
-from aduan.channels.webhooks.services import webhook_send_test
-from aduan.channels.webhooks.signing import signature_headers, signature_verify
-from aduan.core.retry import BACKOFF
+from aduan.integrations.selectors import delivery_log
+from aduan.integrations.services import webhook_send_test
+from aduan.integrations.signing import signature_headers, signature_verify
 from aduan.workflow import services as wf
 
 from .helpers import disposed, endpoint_for, submitted
@@ -238,7 +238,7 @@ def _three_waiting(people, receiver) -> tuple[WebhookEndpoint, list[WebhookDeliv
 
 def _break_one(monkeypatch, where: str, broken: WebhookDelivery, error: Exception) -> None:
     """Make ``where`` raise ``error`` for the delivery ``broken`` only."""
-    from aduan.channels.webhooks import delivery as delivery_module
+    from aduan.integrations import delivery as delivery_module
 
     real = getattr(delivery_module, where)
     if where == "delivery_body":
@@ -306,7 +306,7 @@ def test_an_unexpected_error_in_one_attempt_is_a_failed_attempt_and_the_batch_go
 def test_unexpected_errors_count_toward_disabling_the_endpoint(
     people, receiver, settings, monkeypatch
 ):
-    from aduan.channels.webhooks import delivery as delivery_module
+    from aduan.integrations import delivery as delivery_module
 
     settings.ADUAN_WEBHOOK_MAX_FAILURES = 2
     endpoint, deliveries = _three_waiting(people, receiver)
@@ -330,7 +330,7 @@ def test_unexpected_errors_count_toward_disabling_the_endpoint(
 def test_an_attempt_that_crashes_outright_does_not_stop_the_sweep(
     people, receiver, monkeypatch, caplog
 ):
-    from aduan.channels.webhooks import delivery as delivery_module
+    from aduan.integrations import delivery as delivery_module
 
     _endpoint, (first, crashing, last) = _three_waiting(people, receiver)
     real = delivery_module.delivery_attempt
@@ -355,7 +355,7 @@ def test_an_attempt_that_crashes_outright_does_not_stop_the_sweep(
 
 
 def test_a_retry_that_cannot_be_enqueued_is_still_a_counted_failure(people, receiver, monkeypatch):
-    from aduan.channels.webhooks import tasks
+    from aduan.integrations import tasks
 
     endpoint, receiver.secret = endpoint_for(people.city_admin, receiver.url)
     receiver.statuses = [500]

@@ -2,8 +2,8 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
-class WebhooksConfig(AppConfig):
-    name = "aduan.channels.webhooks"
+class IntegrationsConfig(AppConfig):
+    name = "aduan.integrations"
     label = "aduan_webhooks"
     verbose_name = _("Agency integration")
 

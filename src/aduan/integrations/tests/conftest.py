@@ -18,7 +18,7 @@ from aduan.accounts.tests.factories import (
 )
 from aduan.agencies.models import Agency
 from aduan.agencies.tests.factories import AgencyFactory, UnitFactory
-from aduan.channels.webhooks.signing import signature_verify
+from aduan.integrations.signing import signature_verify
 
 
 @dataclass

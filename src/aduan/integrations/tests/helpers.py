@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from aduan.channels.webhooks.models import WebhookEndpoint, WebhookEvent
-from aduan.channels.webhooks.services import endpoint_create
+from aduan.integrations.models import WebhookEndpoint, WebhookEvent
+from aduan.integrations.services import endpoint_create
 from aduan.reports.models import Report
 from aduan.workflow import services as wf
 from aduan.workflow.services import report_submit

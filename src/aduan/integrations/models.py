@@ -74,7 +74,7 @@ class WebhookEndpoint(models.Model):
     def secret(self) -> str:
         """The signing secret (see the module docstring: derived, never stored)."""
         digest = salted_hmac(
-            "aduan.channels.webhooks.secret", self.secret_salt, algorithm="sha256"
+            "aduan.integrations.secret", self.secret_salt, algorithm="sha256"
         ).hexdigest()
         return SECRET_PREFIX + digest
 

@@ -8,7 +8,7 @@ def test_the_integration_account_gets_no_notifications():
     """The agency's system hears of events by webhook; its service account reads no inbox."""
     from aduan.accounts.models import ApiToken
     from aduan.accounts.tests.factories import AgencyAdminFactory, NationalAdminFactory
-    from aduan.channels.webhooks.services import integration_token_create
+    from aduan.integrations.services import integration_token_create
     from aduan.notifications.models import Notification
     from aduan.reports.tests.factories import ReportFactory
     from aduan.workflow.services import report_dispose

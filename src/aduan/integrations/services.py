@@ -14,8 +14,9 @@ on commit.
 Integration tokens reuse the API's bearer tokens and its visibility rules: each agency
 gets one service account (role agency admin of that agency, no e-mail, no password: it
 cannot sign in to the website), and its tokens carry ``ApiToken.agency``. A token with an
-agency is limited by ``scoping.IntegrationTokenScopeMiddleware`` to the inbox, reading
-reports and the workflow actions; everything else answers 403.
+agency is refused (403) by every API endpoint except those that declare they serve agency
+systems (``aduan.accounts.auth.agency_bearer``): the inbox, reading reports and the
+workflow actions.
 """
 
 from __future__ import annotations

@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 
 from aduan.accounts.models import ApiToken
-from aduan.channels.webhooks.models import DeliveryState, WebhookDelivery, WebhookEndpoint
-from aduan.channels.webhooks.payloads import delivery_payload
+from aduan.integrations.models import DeliveryState, WebhookDelivery, WebhookEndpoint
+from aduan.integrations.payloads import delivery_payload
 
 from .helpers import ALL_EVENTS, disposed, endpoint_for
 
@@ -42,7 +42,7 @@ def urls(endpoint_pk: int, token_pk: int) -> list[tuple[str, str]]:
 
 @pytest.fixture
 def token(people) -> ApiToken:
-    from aduan.channels.webhooks.services import integration_token_create
+    from aduan.integrations.services import integration_token_create
 
     return integration_token_create(actor=people.city_admin, name="Aplikasi kota")[0]
 
@@ -180,7 +180,7 @@ def test_the_integration_page_in_a_bounded_number_of_queries(
 ):
     for n in range(5):
         endpoint_for(people.city_admin, f"{PUBLIC_URL}/{n}")
-    from aduan.channels.webhooks.services import integration_token_create
+    from aduan.integrations.services import integration_token_create
 
     for n in range(3):
         integration_token_create(actor=people.city_admin, name=f"Token {n}")

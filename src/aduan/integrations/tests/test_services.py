@@ -12,15 +12,15 @@ import time_machine
 from django.db import transaction
 
 from aduan.accounts.models import ApiToken, Role
-from aduan.channels.webhooks import services
-from aduan.channels.webhooks.models import (
+from aduan.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from aduan.integrations import services
+from aduan.integrations.models import (
     DeliveryState,
     WebhookDelivery,
     WebhookEndpoint,
     WebhookEvent,
 )
-from aduan.channels.webhooks.payloads import delivery_payload
-from aduan.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from aduan.integrations.payloads import delivery_payload
 from aduan.reports.models import ReportEvent
 from aduan.sla.models import Deadline, DeadlineKind, DeadlineState
 from aduan.workflow import services as wf
@@ -333,7 +333,7 @@ def test_a_host_that_later_resolves_to_a_private_address_is_not_followed(people,
     endpoint, _s = endpoint_for(people.city_admin, "https://pengaduan.bandung.example/hook")
     disposed(people)
     answers["address"] = "10.0.0.7"
-    from aduan.channels.webhooks.delivery import delivery_attempt
+    from aduan.integrations.delivery import delivery_attempt
 
     delivery = deliveries(endpoint)[0]
     assert delivery_attempt(delivery_id=delivery.pk) == "retry"
@@ -348,7 +348,7 @@ def test_a_stored_url_that_cannot_be_sent_is_a_failed_attempt_not_a_crash(people
     endpoint, _s = endpoint_for(people.city_admin, PUBLIC_URL)
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(url=PUBLIC_URL + "/bärü")
     disposed(people)
-    from aduan.channels.webhooks.delivery import delivery_attempt
+    from aduan.integrations.delivery import delivery_attempt
 
     delivery = deliveries(endpoint)[0]
     assert delivery_attempt(delivery_id=delivery.pk) == "retry"

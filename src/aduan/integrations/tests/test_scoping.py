@@ -7,7 +7,7 @@ import pytest
 
 from aduan.accounts.services import token_create
 from aduan.api.tests.utils import bearer
-from aduan.channels.webhooks.services import integration_token_create, integration_token_revoke
+from aduan.integrations.services import integration_token_create, integration_token_revoke
 from aduan.reports.models import Report, Status
 
 from .helpers import BODY, TITLE, disposed
@@ -96,13 +96,14 @@ def test_the_token_cannot_touch_another_agencys_report(
             {"classification": "complaint", "title": TITLE, "body": BODY},
         ),
         ("get", "/api/v1/auth/me", None),
-        ("post", "/api/v1/auth/register", {"email": "x@example.id", "password": "x"}),
-        ("post", "/api/v1/auth/token", {"email": "x@example.id", "password": "x"}),
+        ("post", "/api/v1/akun/saluran/kode", {}),
         ("post", "/api/v1/reports/AB23CD45EF/attachments", {}),
-        ("get", "/api/v1/no-such-endpoint", None),
+        ("get", "/api/v1/akun/saluran", None),
     ],
 )
-def test_everything_else_is_forbidden(client, people, city_token, method, path, body):
+def test_every_other_authenticated_endpoint_is_forbidden(
+    client, people, city_token, method, path, body
+):
     kwargs = {"content_type": "application/json"} if body is not None else {}
     response = getattr(client, method)(path, body or {}, **kwargs, **auth(city_token))
     assert response.status_code == 403, response.content
@@ -111,9 +112,62 @@ def test_everything_else_is_forbidden(client, people, city_token, method, path, 
     assert not Report.objects.exists()
 
 
+def test_every_endpoint_that_takes_a_token_declares_whether_agency_systems_may_use_it():
+    """The scope is declared where the endpoint is: only those below take an integration
+    token; any other endpoint that authenticates refuses it (a new one fails closed)."""
+    from aduan.accounts.auth import BearerToken
+    from aduan.config.api import api
+
+    assert api.urls  # binds the routers
+    served = set()
+    for router in api._get_bound_routers():  # django-ninja has no public walk of operations
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                takes = [a for a in operation.auth_callbacks if isinstance(a, BearerToken)]
+                if any(a.agency_systems for a in takes):
+                    served.add(operation.url_name)
+    assert served == {
+        "inbox",
+        "report_list",
+        "report_detail",
+        "report_attachment",
+        "agency_list",
+        "category_list",
+        "region_list",
+        "report_response_with_files",
+        "auth_token_revoke",
+        *(f"report_action_{name}" for name in _action_names()),
+    }
+
+
+def _action_names() -> list[str]:
+    from aduan.workflow.actions import ACTION_SPECS
+
+    return [action.value for action in ACTION_SPECS]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status"),
+    [
+        ("post", "/api/v1/auth/token", {"email": "x@example.id", "password": "x"}, 401),
+        ("get", "/api/v1/no-such-endpoint", None, 404),
+    ],
+)
+def test_endpoints_without_authentication_ignore_the_token(
+    client, people, city_token, method, path, body, status
+):
+    """Signing in and an unknown path take no token: the caller is anonymous there, and the
+    integration token grants nothing."""
+    kwargs = {"content_type": "application/json"} if body is not None else {}
+    response = getattr(client, method)(path, body or {}, **kwargs, **auth(city_token))
+    assert response.status_code == status, response.content
+
+
 def test_the_website_does_not_take_the_token(client, people, city_token):
+    """A bearer token is no web credential: the staff inbox sends the caller to sign in."""
     response = client.get("/staf/kotak-masuk/", **auth(city_token))
-    assert response.status_code == 403
+    assert response.status_code == 302
+    assert "/akun/masuk/" in response["Location"] or "login" in response["Location"]
 
 
 def test_public_reads_are_allowed(client, people, city_token):

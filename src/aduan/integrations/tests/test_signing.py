@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aduan.channels.webhooks.signing import (
+from aduan.integrations.signing import (
     TOLERANCE_SECONDS,
     signature_headers,
     signature_verify,

@@ -14,10 +14,10 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.utils.translation import gettext_lazy as _
 
-from aduan.channels.mail.thread import thread_message_id
 from aduan.notifications.models import NotificationChannel
+from aduan.notifications.senders import ChannelSender, Unreachable, register
 
-from . import ChannelSender, Unreachable, register
+from .thread import thread_message_id
 
 if TYPE_CHECKING:
     from aduan.accounts.models import User
