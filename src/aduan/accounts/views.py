@@ -5,25 +5,18 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from aduan.core.errors import NotFound, ValidationFailed
+from aduan.core.errors import ValidationFailed
+from aduan.core.forms import form_add_service_errors
 
 from .forms import ApiTokenForm, ProfileForm
 from .selectors import api_token_get_for_user, api_token_list
 from .services import token_create, token_revoke, user_update_profile
-
-
-def _add_field_errors(form, exc: ValidationFailed) -> None:
-    for field, errors in exc.field_errors.items():
-        for error in errors:
-            form.add_error(field if field in form.fields else None, error)
-    if not exc.field_errors:
-        form.add_error(None, exc.message)
 
 
 @login_required
@@ -36,7 +29,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             try:
                 user_update_profile(user=user, **form.cleaned_data)
             except ValidationFailed as exc:
-                _add_field_errors(form, exc)
+                form_add_service_errors(form, exc)
             else:
                 # The chosen language takes effect at once: for this answer and, through
                 # the cookie LocaleMiddleware reads, for every page after it.
@@ -92,10 +85,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    try:
-        token = api_token_get_for_user(user=request.user, token_id=token_id)
-    except NotFound as exc:
-        raise Http404 from exc
+    token = api_token_get_for_user(user=request.user, token_id=token_id)
     token_revoke(token=token, actor=request.user)
     messages.success(request, _("The token “%(name)s” has been revoked.") % {"name": token.name})
     return redirect("accounts:api_tokens")

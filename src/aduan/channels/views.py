@@ -6,12 +6,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from aduan.core.errors import DomainError, NotFound
+from aduan.core.errors import DomainError
 
 from . import claim
 from .x.client import x_config
@@ -51,10 +51,7 @@ def linked_channels(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def identity_unlink(request: HttpRequest, identity_id: int) -> HttpResponse:
-    try:
-        identity = claim.identity_unlink(user=request.user, identity_id=identity_id)
-    except NotFound as exc:
-        raise Http404 from exc
+    identity = claim.identity_unlink(user=request.user, identity_id=identity_id)
     messages.success(
         request,
         _("%(what)s is no longer linked to your account.")

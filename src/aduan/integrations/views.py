@@ -15,14 +15,14 @@ from typing import Any, NamedTuple
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from aduan.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from aduan.core.errors import InvalidTransition, ValidationFailed
+from aduan.core.forms import form_add_service_errors
 
 from . import services
 from .forms import EndpointForm, TokenForm
@@ -34,21 +34,10 @@ def agency_admin_required(view: Callable[..., HttpResponse]) -> Callable[..., Ht
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        try:
-            services.integration_admin_check(request.user)
-            return view(request, *args, **kwargs)
-        except PermissionDenied as error:
-            raise DjangoPermissionDenied(error.message) from None
-        except NotFound:
-            raise Http404 from None
+        services.integration_admin_check(request.user)
+        return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def _add_errors(form, error: ValidationFailed) -> None:
-    for field, field_messages in error.field_errors.items():
-        for message in field_messages:
-            form.add_error(field if field in form.fields else None, message)
 
 
 def _page(request: HttpRequest, *, endpoint_form=None, token_form=None, status: int = 200):
@@ -97,7 +86,7 @@ def _create_and_show_once(
         try:
             shown = create(form.cleaned_data)
         except ValidationFailed as error:
-            _add_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             return _shown_once(request, **shown._asdict())
     return _page(request, status=422, **{form_name: form})

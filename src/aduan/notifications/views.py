@@ -5,13 +5,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from aduan.core.errors import NotFound
 from aduan.core.pagination import CappedPaginator
 
 from .selectors import (
@@ -43,11 +42,8 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def notification_read(request: HttpRequest, notification_id: int) -> HttpResponse:
-    try:
-        notification_mark_read(user=request.user, notification_ids=[notification_id])
-        notification = notification_get_for_user(user=request.user, notification_id=notification_id)
-    except NotFound:
-        raise Http404 from None
+    notification_mark_read(user=request.user, notification_ids=[notification_id])
+    notification = notification_get_for_user(user=request.user, notification_id=notification_id)
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from aduan.accounts.capabilities import may_manage_holidays
 from aduan.core.errors import ValidationFailed
+from aduan.core.forms import form_add_service_errors
 
 from .forms import DayOffForm
 from .models import DayOff
@@ -53,9 +54,7 @@ def day_offs(request: HttpRequest) -> HttpResponse:
                 name=form.cleaned_data["name"],
             )
         except ValidationFailed as error:
-            for field, field_messages in error.field_errors.items():
-                for message in field_messages:
-                    form.add_error(field if field in form.fields else None, message)
+            form_add_service_errors(form, error)
         else:
             messages.success(
                 request,

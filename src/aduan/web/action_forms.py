@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aduan.accounts.models import User
 from aduan.core.errors import ValidationFailed
+from aduan.core.forms import form_add_errors
 from aduan.reports.models import BODY_MAX, TITLE_MAX, Report
 from aduan.reports.pii import pii_kinds, pii_labels, pii_mask
 from aduan.sla.policy import sla_days
@@ -108,11 +109,7 @@ class ActionForm(forms.Form):
         )
 
     def add_service_errors(self, field_errors: dict[str, list[str]]) -> None:
-        for key, messages in field_errors.items():
-            key = self.service_fields.get(key, key)
-            target = key if key in self.fields else None
-            for message in messages:
-                self.add_error(target, message)
+        form_add_errors(self, field_errors, field_map=self.service_fields)
 
 
 class AgencyPickerMixin:

@@ -15,6 +15,7 @@ from aduan.agencies.models import Agency
 from aduan.agencies.selectors import agency_get, agency_search
 from aduan.categories.selectors import category_list
 from aduan.core.errors import NotFound, PayloadTooLarge, ValidationFailed
+from aduan.core.forms import form_add_errors
 from aduan.regions.models import Region
 from aduan.regions.selectors import region_children
 from aduan.reports.attachments import PreparedFile, prepare_uploaded_file
@@ -266,19 +267,10 @@ class ReportForm(forms.Form):
     def add_service_errors(
         self, field_errors: dict[str, list[str]], *, only_clean_fields: bool = False
     ) -> None:
-        """Put the service's errors next to the fields they are about.
-
-        ``only_clean_fields`` leaves alone the fields that already show an error.
-        """
-        for key, messages in field_errors.items():
-            name = SERVICE_FIELD_MAP.get(key, key)
-            target = name if name in self.fields else None
-            if only_clean_fields and target in self.errors:
-                continue
-            for message in messages:
-                if target and target in self.errors and message in self.errors[target]:
-                    continue
-                self.add_error(target, message)
+        """Put the service's errors next to the fields they are about (``core.forms``)."""
+        form_add_errors(
+            self, field_errors, field_map=SERVICE_FIELD_MAP, only_clean_fields=only_clean_fields
+        )
 
     def add_rule_errors(self) -> None:
         """After the form's own checks failed, run the report's rules on what is usable, so

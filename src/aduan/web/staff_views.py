@@ -187,7 +187,7 @@ def _assign(request: HttpRequest, bulk: BulkAssignForm) -> None:
 
 
 def _staff_report(request: HttpRequest, tracking_id: str) -> Report:
-    """A report the user handles; any other is a 404 (``NotFound``: ``web.errors``)."""
+    """A report the user handles; any other is a 404 (``NotFound``: ``core.middleware``)."""
     report = report_get_for_user(user=request.user, tracking_id=tracking_id)
     if not user_handles_report(user=request.user, report=report):
         raise Http404

@@ -180,7 +180,7 @@ def _report_form(
 
 
 def _report_for(request: HttpRequest, tracking_id: str) -> Report:
-    """The report as the visitor may see it; ``NotFound`` is the 404 page (``web.errors``)."""
+    """The report as the visitor may see it; ``NotFound`` is the 404 page (``core.middleware``)."""
     return report_get_for_user(user=request.user, tracking_id=tracking_id)
 
 

@@ -131,7 +131,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     # A service's NotFound / PermissionDenied that a page lets through: the 404 / 403 page.
-    "aduan.web.errors.DomainErrorMiddleware",
+    "aduan.core.middleware.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "aduan.config.urls"

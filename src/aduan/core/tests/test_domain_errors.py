@@ -1,4 +1,4 @@
-"""The one place a page's uncaught domain error becomes an answer (``web.errors``)."""
+"""The one place a page's uncaught domain error becomes an answer (``core.middleware``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 
 from aduan.core.errors import InvalidTransition, NotFound, PermissionDenied
-from aduan.web.errors import DomainErrorMiddleware
+from aduan.core.middleware import DomainErrorMiddleware
 
 
 def _middleware() -> DomainErrorMiddleware:
