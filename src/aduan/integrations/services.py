@@ -1,22 +1,6 @@
-"""Writes of the agency integration: endpoints, the deliveries of events, and the
-agency's integration tokens.
-
-Who: an active agency admin, for their own agency only. Another agency's endpoint or
-token is ``NotFound`` (the same as one that does not exist); any other role is
-``PermissionDenied``.
-
-Emission (``webhooks_emit`` for news to an agency's staff, and
-``webhooks_emit_deadline_reminder`` for the sweep's reminders, both called by the
-workflow listener in ``listeners.py``) runs INSIDE the workflow's transaction: the
-deliveries commit or roll back with the state change, and are posted by a task enqueued
-on commit.
-
-Integration tokens reuse the API's bearer tokens and its visibility rules: each agency
-gets one service account (role agency admin of that agency, no e-mail, no password: it
-cannot sign in to the website), and its tokens carry ``ApiToken.agency``. A token with an
-agency is refused (403) by every API endpoint except those that declare they serve agency
-systems (``aduan.accounts.auth.agency_bearer``): the inbox, reading reports and the
-workflow actions.
+"""Writes of the agency integration: endpoints, the deliveries of events (inside the
+workflow's transaction, through its listener) and the agency's integration tokens, for an
+active agency admin of their own agency only. Detail: docs/integrations.md.
 """
 
 from __future__ import annotations

@@ -1,23 +1,6 @@
-"""Where webhooks may go (a guard against server-side request forgery).
-
-An agency admin types a URL and our server sends requests to it, so the URL must not be
-a way to reach what only the server can reach (the cloud metadata service at
-169.254.169.254, the database, an admin port on localhost):
-
-- ``https`` only; ``http`` when ``ADUAN_WEBHOOK_ALLOW_HTTP`` is on, or when the host is a
-  loopback address (which itself needs the next setting);
-- every address the host name resolves to must be a public one: private (10/8,
-  172.16/12, 192.168/16, fc00::/7), loopback, link-local, shared (100.64/10), reserved
-  and multicast addresses are refused unless ``ADUAN_WEBHOOK_ALLOW_PRIVATE`` is on (for
-  tests and for an installation inside a government network), and so are IPv6
-  addresses that wrap one of them (NAT64, 6to4, IPv4-compatible);
-- no user name or password in the URL, and a path that can go in a request line as it
-  is (ASCII, no spaces: anything else must be percent-encoded).
-
-The check runs when the URL is saved AND before every request, and the request then goes
-to the address that was checked (``open_connection``): a host name that resolved to a
-public address when it was saved and to 10.0.0.1 a second later (DNS rebinding) is
-refused instead of followed. Redirects are never followed.
+"""Where webhooks may go: a guard against server-side request forgery, checked when the
+URL is saved and again before every request, which then goes to the address that was
+checked (no DNS rebinding, no redirects). Detail: docs/integrations.md.
 """
 
 from __future__ import annotations

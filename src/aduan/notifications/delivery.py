@@ -1,35 +1,6 @@
-"""Delivering the outbox: claim a row, send it, record the outcome (the loop is
-``core.outbox``'s; this module says how a notification is sent and what ends it).
-
-At most once, deliberately
---------------------------
-A worker claims a row with one conditional UPDATE (``pending`` and due → ``sending``,
-stamped with its id and the time); whoever updates 0 rows lost the race and stops. Just
-before the message is handed to the channel (after connecting, before the SMTP DATA) the
-worker stamps ``send_started_at``. Afterwards:
-
-- success → ``sent``;
-- the channel raised → the message was refused, so ``pending`` again with an exponential,
-  capped back-off (1 min, 5 min, 30 min, 2 h, 12 h), or ``failed`` after
-  ``MAX_ATTEMPTS`` attempts;
-- the recipient can no longer be reached (no verified address, inactive) → ``skipped``;
-- the channel handed the message over but got no answer (``Uncertain``: Kannel's HTTP
-  answer lost after the request was sent) → ``failed`` with "delivery uncertain", never
-  retried: the same rule as a worker dying mid-send, below.
-
-If the worker dies mid-send (SIGKILL, OOM, power), the row stays ``sending``. The sweep
-finds claims older than ``ADUAN_NOTIFICATION_CLAIM_TIMEOUT`` seconds (default 600: longer
-than any send may take) and:
-
-- ``send_started_at`` empty → the send provably did not start: back to ``pending``;
-- ``send_started_at`` set → nobody knows whether the message left. The row becomes
-  ``failed`` with "interrupted: delivery uncertain" and is NOT sent again.
-
-At-most-once wins over at-least-once here: a citizen who receives the same "your report
-was closed" e-mail twice loses trust in the service, while a missing e-mail is covered by
-the in-app copy of the same notification, which exists regardless. The Message-ID is
-derived from the idempotency key, so even a duplicate that would slip out another way is
-recognisable downstream.
+"""Delivering the outbox: how a notification is sent and what ends it (the claim, retry and
+give-up loop is ``core.outbox``'s). At most once, deliberately: a send that may have left
+is never repeated. Detail: docs/notifications.md.
 """
 
 from __future__ import annotations

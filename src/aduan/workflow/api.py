@@ -1,26 +1,6 @@
-"""The workflow in the JSON API: an endpoint per action, the response with files, the inbox.
-
-``POST /api/v1/reports/{tracking_id}/actions/{action}``: one operation per action rather
-than one operation with a discriminated body, so that the OpenAPI document lists every
-action with its own summary, its own typed body and its own example, and a client
-generator yields one method per action. Every operation:
-
-- needs a bearer token (401 without);
-- looks the report up through the one visibility rule first: a report the caller may
-  not see answers 404, exactly like a missing one;
-- hands the body to the action's service (``workflow.actions``), which checks the move
-  against the transition table (409 when the report's status does not allow it), the caller's
-  capacity (403) and the values (422), all as ``application/problem+json``;
-- answers 200 with the report as the caller now sees it, ``actions`` included.
-
-An agency's response may carry files: ``POST /api/v1/reports/{tracking_id}/responses``
-takes the same response as a multipart form (``body`` and up to
-``ADUAN_ATTACHMENT_MAX_COUNT`` ``files``); the JSON ``respond`` action stays JSON-only,
-so that every action endpoint has one content type.
-
-``GET /api/v1/inbox``: the staff work list (the agency's and its units' reports; every
-report for the national admin and oversight), or with ``queue=true`` the national
-admin's verification queue, with the web's filters, ordered by the current deadline.
+"""The workflow in the JSON API: one endpoint per action (typed by ``workflow.actions``),
+the response with files, the inbox and the national queue, and the report's submission,
+feed and detail (their answers show deadlines and actions). Detail: docs/workflow.md.
 """
 
 # No ``from __future__ import annotations``: the endpoints made in a loop below are annotated

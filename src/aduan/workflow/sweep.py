@@ -1,42 +1,9 @@
 """The periodic sweep: what happens because time passed, not because someone acted.
 
-Every minute (``workflow.tasks.sweep``, enqueued by ``manage.py run_scheduler``), the
-deadlines (the ``deadlines`` periodic job, registered by ``WorkflowConfig``):
-
-1. **Reminders** — a deadline whose reminder time has come (``ADUAN_SLA["reminder"]``
-   working days before the due day) is announced once to whoever must act: the national
-   admins (verification), the agency's admins and, for a unit, its officers (response,
-   completion), the reporter (the automatic closing: "your report closes on … unless you
-   answer").
-2. **Overdue** — an agency deadline past due is marked (``overdue_at``), its report flagged
-   ``is_overdue``, a non-public ``overdue`` event appended, the acting party told, and the
-   report escalated once (``escalated_at``): to the admins of the agency above the one
-   that missed it (a unit's parent; a top-level agency has none) and to oversight.
-3. **Auto-close** — a responded report the reporter left unanswered past its auto-close
-   deadline is closed (``report_auto_close`` re-checks it under its lock).
-
-Then the periodic jobs other apps register from their own ``AppConfig.ready()``
-(``core.periodic``) run in their order: pending notifications and agency webhooks (rows
-no delivery task took), X posts whose photos no worker attached, orphaned attachment
-files, and form uploads nobody came back for. This module imports none of them.
-
-Safe on several machines at once. Each item runs in its own short transaction that first
-locks the report row (the lock order of the workflow's services, so a sweep and a user's
-action on the same report wait for each other instead of deadlocking), then claims the
-deadline with a conditional UPDATE (``reminded_at IS NULL`` → now, and so on): only the
-sweeper whose UPDATE changed the row goes on, so nothing is announced or recorded twice,
-on PostgreSQL and on SQLite alike. On PostgreSQL the report lock is taken with
-``SKIP LOCKED``: a second sweeper passes over the reports the first one holds and works
-on the others, and a report a user is changing right now is simply picked up by the
-next sweep. Notification keys also name the due time, so a deadline that was extended
-is reminded of and marked overdue again for its new due time, but never twice for one.
-
-One run reads the staff it tells, and which channels reach them and what they chose,
-once (a change made during a run applies from the next one); an overdue mark writes its
-two events, the report's new chain head and due state in one INSERT and one UPDATE
-(``reports.audit.events_append``). Once the run knows its staff, an overdue item is 9
-queries and a reminder 5, besides its transaction and the delivery tasks enqueued on
-commit (``tests/test_sweep.py`` counts them; ``bench/README.md`` has the timings).
+Every minute it reminds of deadlines, marks the overdue ones and escalates them, closes
+reports left unanswered, then runs the periodic jobs other apps register
+(``core.periodic``). Safe on several machines at once: each item locks its report and
+claims its deadline with a conditional UPDATE. Detail: docs/workflow.md.
 """
 
 from __future__ import annotations
