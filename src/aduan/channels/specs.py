@@ -1,29 +1,21 @@
 """One spec per channel: what shared code needs to know about a channel's identities.
 
-Each channel package declares a ``ChannelSpec`` in its ``spec`` module and registers it
-there (``register(ChannelSpec(...))``); the module is listed in ``SPEC_MODULES``, loaded
-on first use like the notification senders (``aduan.notifications.senders``). Identity
-accounts, claims and the staff's view of received messages ask ``spec_for(kind)``
-instead of comparing kinds, so a new channel is one package and one line here.
+Each channel package is an app that declares a ``ChannelSpec`` in its ``spec`` module,
+which registers it (``register(ChannelSpec(...))``) when the app's ``ready()`` imports it,
+like its notification sender (``aduan.notifications.senders``). Identity accounts, claims
+and the staff's view of received messages ask ``spec_for(kind)`` instead of comparing
+kinds, so a new channel is one package and its line in ``INSTALLED_APPS``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import import_module
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 MASK = "••••"
-
-SPEC_MODULES = [
-    "aduan.channels.sms.spec",
-    "aduan.channels.x.spec",
-    "aduan.channels.mail.spec",
-    "aduan.channels.open311.spec",
-]
 
 
 def mask_middle(value: str, *, head: int = 1, tail: int = 1) -> str:
@@ -52,7 +44,8 @@ class ChannelSpec:
     (it becomes the account's phone, and is recognised in texts however it is written).
     ``has_handle``: the address is an account id and the ``@handle`` names it.
     ``address_label``: how staff read an address ("X account %(id)s"), empty for bare.
-    ``mask``: the address as staff below full visibility see it.
+    ``mask``: the address as staff below full visibility see it. ``urls``: the module of
+    the gateway's endpoints, mounted at ``url_prefix`` (``config/urls.py``).
     """
 
     kind: str
@@ -62,6 +55,8 @@ class ChannelSpec:
     has_handle: bool = False
     address_label: str | Promise = ""
     mask: Callable[[str], str] = mask_middle
+    url_prefix: str = ""
+    urls: str = ""
 
     def default_account_name(self) -> str:
         return self.account_name or _("Reporter")
@@ -83,7 +78,6 @@ class ChannelSpec:
 
 
 _registry: dict[str, ChannelSpec] = {}
-_loaded = False
 
 
 def register(spec: ChannelSpec) -> ChannelSpec:
@@ -94,12 +88,7 @@ def register(spec: ChannelSpec) -> ChannelSpec:
 
 
 def specs() -> dict[str, ChannelSpec]:
-    """Every registered spec by kind, in registration order."""
-    global _loaded
-    if not _loaded:
-        for module in SPEC_MODULES:
-            import_module(module)
-        _loaded = True
+    """Every registered spec by kind, in registration order (``INSTALLED_APPS``)."""
     return _registry
 
 

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from aduan.channels.specs import specs
 from aduan.config.api import api
 
 # A lost database connection raised outside a view answers 503, not 500.
@@ -13,9 +14,9 @@ urlpatterns = [
     path("akun/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("kanal/sms/", include("aduan.channels.sms.urls")),
-    path("open311/", include("aduan.channels.open311.urls")),
-    path("kanal/x/", include("aduan.channels.x.urls")),
+    # Each channel's gateway endpoints, where its spec mounts them (kanal/sms/, kanal/x/,
+    # open311/).
+    *(path(spec.url_prefix, include(spec.urls)) for spec in specs().values() if spec.urls),
     path("notifikasi/", include("aduan.notifications.urls")),
     path("staf/hari-libur/", include("aduan.sla.urls")),
     path("staf/integrasi/", include("aduan.integrations.urls")),

@@ -10,6 +10,8 @@ class MailChannelConfig(AppConfig):
     def ready(self) -> None:
         from allauth.account.signals import email_confirmed
 
+        from . import sender as _sender  # noqa: F401 (registers itself)
+        from . import spec as _spec  # noqa: F401 (registers itself)
         from .services import identity_confirm
 
         def confirmed(sender, email_address, **kwargs) -> None:

@@ -4,4 +4,8 @@
 from aduan.channels.models import IdentityKind
 from aduan.channels.specs import ChannelSpec, register
 
-SPEC = register(ChannelSpec(kind=IdentityKind.OPEN311))
+SPEC = register(
+    ChannelSpec(
+        kind=IdentityKind.OPEN311, url_prefix="open311/", urls="aduan.channels.open311.urls"
+    )
+)

@@ -18,5 +18,7 @@ SPEC = register(
         claimable=True,
         address_is_phone=True,
         mask=_mask,
+        url_prefix="kanal/sms/",
+        urls="aduan.channels.sms.urls",
     )
 )

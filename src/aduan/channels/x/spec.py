@@ -19,5 +19,7 @@ SPEC = register(
         has_handle=True,
         address_label=_("X account %(id)s"),
         mask=_mask,
+        url_prefix="kanal/x/",
+        urls="aduan.channels.x.urls",
     )
 )

@@ -108,9 +108,13 @@ INSTALLED_APPS = [
     "aduan.workflow",
     "aduan.sla",
     "aduan.notifications",
-    "aduan.channels",
     "aduan.integrations",
+    "aduan.channels",
+    # One line per channel: its AppConfig registers its spec, sender and jobs (in this
+    # order the notification senders: in-app, e-mail, SMS, X).
     "aduan.channels.mail",
+    "aduan.channels.sms",
+    "aduan.channels.x",
     "aduan.channels.open311",
     "aduan.api",
     "aduan.demo",

@@ -1,8 +1,8 @@
 """The channels a notification can travel by, as a registry keyed by channel name.
 
 A channel is one module that defines a ``ChannelSender`` subclass and calls
-``register()`` with an instance; the module is listed in ``CHANNEL_MODULES`` (or in the
-``ADUAN_NOTIFICATION_CHANNELS`` setting). ``services.notify`` writes one row per recipient
+``register()`` with an instance; its app imports it from ``AppConfig.ready()`` (in-app
+here; e-mail, SMS and X from their channel's app). ``services.notify`` writes one row per recipient
 and registered channel the recipient can be reached on and has not switched off; the
 worker hands each row of a ``delivered`` channel to its sender. Nothing else in the app
 names a channel, so SMS or X are one new module each.
@@ -12,21 +12,11 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable, Sequence
-from importlib import import_module
 from typing import TYPE_CHECKING
-
-from django.conf import settings
 
 if TYPE_CHECKING:
     from aduan.accounts.models import User
     from aduan.notifications.models import Notification
-
-CHANNEL_MODULES = [
-    "aduan.notifications.senders.in_app",
-    "aduan.channels.mail.sender",  # verified e-mail addresses, by SMTP
-    "aduan.channels.sms.sender",  # SMS-only reporters, through Kannel
-    "aduan.channels.x.sender",  # X reporters: replies under their tweet or by DM
-]
 
 
 class Unreachable(Exception):
@@ -66,7 +56,6 @@ class ChannelSender(abc.ABC):
 
 
 _registry: dict[str, ChannelSender] = {}
-_loaded = False
 
 
 def register(sender: ChannelSender) -> ChannelSender:
@@ -77,12 +66,7 @@ def register(sender: ChannelSender) -> ChannelSender:
 
 
 def channels() -> dict[str, ChannelSender]:
-    """Every registered channel by name, in registration order."""
-    global _loaded
-    if not _loaded:
-        for module in getattr(settings, "ADUAN_NOTIFICATION_CHANNELS", CHANNEL_MODULES):
-            import_module(module)
-        _loaded = True
+    """Every registered channel by name, in registration order (``INSTALLED_APPS``)."""
     return _registry
 
 
