@@ -16,13 +16,11 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer
 
-from aduan.accounts.models import ApiToken, User
-from aduan.accounts.services import token_find
-from aduan.core.errors import PermissionDenied
+from aduan.accounts.models import User
+from aduan.accounts.services import token_authenticate
 
 
 class BearerToken(HttpBearer):
@@ -31,23 +29,13 @@ class BearerToken(HttpBearer):
         self.agency_systems = agency_systems
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        found = token_find(token.strip())
-        if found is None:
+        user = token_authenticate(token.strip(), agency_systems=self.agency_systems)
+        if user is None:
             return None
-        if found.agency_id is not None:
-            self._check_agency_system(found)
         # Rate limits and anything else keyed on request.user see the token's owner.
-        request.user = found.user
+        request.user = user
         request.api_token_raw = token.strip()  # type: ignore[attr-defined]
-        return found.user
-
-    def _check_agency_system(self, token: ApiToken) -> None:
-        """An integration token acts for its agency's service account, and only where the
-        endpoint serves agency systems (the inbox, the reports, the workflow actions)."""
-        if not self.agency_systems or token.user.agency_id != token.agency_id:
-            raise PermissionDenied(
-                _("An integration token can only use the agency's inbox and workflow actions.")
-            )
+        return user
 
 
 class OptionalBearerToken(BearerToken):

@@ -34,6 +34,7 @@ class UserCapabilities:
     @cached_property
     def manage_integrations(self) -> bool:
         user = self._user
+        # Asked first so that nobody else's page loads their agency for it.
         return capabilities.is_agency_admin(user) and capabilities.may_manage_integrations(
             user,
             user.agency,  # type: ignore[union-attr]

@@ -24,6 +24,11 @@ class Role(models.TextChoices):
     OVERSIGHT = "oversight", _("Oversight")
 
 
+def role_label(value: str) -> str | None:
+    """The name of the role stored as ``value`` (on an event, say); None for no role."""
+    return str(Role(value).label) if value in Role.values else None
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 

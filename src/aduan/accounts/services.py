@@ -131,9 +131,12 @@ def token_create(*, user: User, name: str = "mobile") -> tuple[ApiToken, str]:
     return token, raw
 
 
-def token_find(raw: str) -> ApiToken | None:
-    """The active token (with its active user) behind a bearer token, or None (unknown,
-    revoked or inactive)."""
+def token_authenticate(raw: str, *, agency_systems: bool = False) -> User | None:
+    """The active user behind a bearer token, or None (unknown, revoked or inactive).
+
+    An agency's integration token (bound to an agency) is ``PermissionDenied`` unless the
+    caller serves agency systems (``agency_systems``) and the token still belongs to its
+    agency's account; a refused token is not recorded as used."""
     if not raw or not raw.startswith(ApiToken.PREFIX):
         return None
     token = (
@@ -144,17 +147,17 @@ def token_find(raw: str) -> ApiToken | None:
     )
     if token is None:
         return None
+    if token.agency_id is not None and not (
+        agency_systems and token.user.agency_id == token.agency_id
+    ):
+        raise PermissionDenied(
+            _("An integration token can only use the agency's inbox and workflow actions.")
+        )
     now = timezone.now()
     # Touch last_used_at at most once a minute: a write per request would not scale.
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token
-
-
-def token_authenticate(raw: str) -> User | None:
-    """The active user behind a bearer token, or None (unknown, revoked or inactive)."""
-    token = token_find(raw)
-    return token.user if token is not None else None
+    return token.user
 
 
 def token_revoke(*, token: ApiToken, actor: User) -> None:

@@ -62,7 +62,10 @@ api.add_router("", accounts_router)
 api.add_router("", channels_router)
 api.add_router("", reports_router)
 api.add_router("", workflow_router)
-# The directory is public (agency systems too); a token that is sent must still be valid.
+# The directory (agencies, categories, regions sit below accounts, so their routers
+# cannot name its auth) is public, agency systems included; a token sent must be valid.
+# An endpoint added to these routers inherits that: integrations' test_scoping lists every
+# endpoint an integration token may call and fails for a new one.
 api.add_router("", agencies_router, auth=optional_agency_bearer)
 api.add_router("", categories_router, auth=optional_agency_bearer)
 api.add_router("", regions_router, auth=optional_agency_bearer)

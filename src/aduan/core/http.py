@@ -1,9 +1,14 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
+from functools import lru_cache
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -24,12 +29,30 @@ def client_ip(request: HttpRequest) -> str:
     return remote
 
 
+def proxy_networks(entries: Iterable[str]) -> tuple[Network, ...] | None:
+    """The proxies ``ADUAN_FORWARDED_ALLOW_IPS`` names (addresses or networks); None for
+    ``*`` (any). A wrong entry stops the start (settings call this), not every request."""
+    return _proxy_networks(tuple(entries))
+
+
+@lru_cache(maxsize=8)
+def _proxy_networks(entries: tuple[str, ...]) -> tuple[Network, ...] | None:
+    if "*" in entries:
+        return None
+    try:
+        return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"ADUAN_FORWARDED_ALLOW_IPS: {exc} (give addresses or networks, or *)"
+        ) from exc
+
+
 def _is_our_proxy(address: str) -> bool:
-    allowed = settings.ADUAN_FORWARDED_ALLOW_IPS
-    if "*" in allowed:
+    networks = proxy_networks(settings.ADUAN_FORWARDED_ALLOW_IPS)
+    if networks is None:
         return True
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
         return False
-    return any(ip in ipaddress.ip_network(network, strict=False) for network in allowed)
+    return any(ip in network for network in networks)

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aduan.accounts.capabilities import is_agency_admin
+from aduan.accounts.capabilities import agency_admins_q, may_manage_integrations
 from aduan.accounts.models import ApiToken, Role, User, hash_token
 from aduan.accounts.services import token_revoke
 from aduan.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
@@ -37,7 +37,7 @@ DESCRIPTION_MAX = 200
 
 def integration_admin_check(actor: User) -> Agency:
     """The agency ``actor`` administers; ``PermissionDenied`` for anyone else."""
-    if not (is_agency_admin(actor) and actor.agency_id):
+    if not may_manage_integrations(actor, getattr(actor, "agency", None)):
         raise PermissionDenied(_("Only an agency admin can manage the agency's integration."))
     return actor.agency
 
@@ -244,9 +244,8 @@ def webhooks_emit_deadline_reminder(*, deadline: Deadline, report: Report) -> li
 def _service_account(agency: Agency) -> User:
     account = (
         User.objects.filter(
+            agency_admins_q([agency.pk]),
             is_active=True,
-            role=Role.AGENCY_ADMIN,
-            agency=agency,
             api_tokens__agency=agency,
         )
         .order_by("pk")

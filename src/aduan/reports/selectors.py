@@ -18,11 +18,12 @@ from django.db.models.functions import Coalesce, NullIf
 
 from aduan.accounts.capabilities import (
     is_agency_staff,
+    is_citizen_role,
     may_see_reporter_identity,
     sees_all_reports,
     staff_agency,
 )
-from aduan.accounts.models import User
+from aduan.accounts.models import Role, User, role_label
 from aduan.agencies.models import Agency
 from aduan.agencies.selectors import agency_subtree_ids
 from aduan.core.errors import NotFound
@@ -344,11 +345,6 @@ def event_note_audience(event: ReportEvent) -> NoteAudience:
     return NOTE_AUDIENCE.get(event.action, NoteAudience.STAFF)
 
 
-def public_note_actions() -> list[str]:
-    """The actions whose notes are public, for queries (``action__in=…, is_public=True``)."""
-    return sorted(str(a) for a, who in NOTE_AUDIENCE.items() if who is NoteAudience.PUBLIC)
-
-
 def event_note_readable(*, event: ReportEvent, handler: bool) -> str:
     """The event's note for a reader who handles the report (``handler``: the desks,
     oversight, the handling agency and its systems) or who does not (the reporter, a
@@ -387,6 +383,34 @@ def event_by_reporter(*, event: ReportEvent, report: Report) -> bool:
     the reporter's, whatever their account's role or agency, so that an anonymous reporter
     who is also staff somewhere is not recognisable in the timeline."""
     return event.actor_id is not None and event.actor_id == report.reporter_id
+
+
+@dataclass(frozen=True)
+class EventActor:
+    """Who acted, as every surface names it: a role (a ``Role`` value, or ``"system"``)
+    and, for staff, their agency; never a person. ``as_citizen``: shown as the reporter."""
+
+    role: str
+    agency: Agency | None
+    is_system: bool = False
+    as_citizen: bool = False
+
+    @property
+    def role_label(self) -> str | None:
+        return role_label(self.role)
+
+
+def event_actor(*, event: ReportEvent, report: Report | None = None) -> EventActor:
+    """The reporter's own actions are a citizen's, whatever their account's role (an
+    anonymous reporter who is staff elsewhere stays unrecognisable); an event without a
+    role is the system's."""
+    if report is not None and event_by_reporter(event=event, report=report):
+        return EventActor(role=str(Role.CITIZEN), agency=None, as_citizen=True)
+    if not event.actor_role:
+        return EventActor(role="system", agency=None, is_system=True)
+    if is_citizen_role(event.actor_role):
+        return EventActor(role=event.actor_role, agency=None, as_citizen=True)
+    return EventActor(role=event.actor_role, agency=event.actor_agency)
 
 
 def event_list_for_user(*, user: AnyUser, report: Report) -> list[ReportEvent]:

@@ -9,11 +9,11 @@ class WebConfig(AppConfig):
     def ready(self) -> None:
         from aduan.core.periodic import periodic_register
 
-        from .pending_uploads import pending_uploads_purge
+        from . import pending_uploads
 
-        def pending_uploads(*, now, batch, stop_at) -> None:
+        def pending_uploads_job(*, now, batch, stop_at) -> None:
             # Once an hour is enough for files that may stay a day (ADR 0012).
             if now.minute == 30:
-                pending_uploads_purge(now=now)
+                pending_uploads.pending_uploads_purge(now=now)
 
-        periodic_register(name="pending_uploads", function=pending_uploads, order=60)
+        periodic_register(name="pending_uploads", function=pending_uploads_job, order=60)

@@ -25,7 +25,6 @@ from aduan.accounts.auth import (
     optional_agency_bearer,
     request_user,
 )
-from aduan.accounts.models import Role
 from aduan.api.pagination import MAX_PAGE_SIZE, Page, default_page_size, paginate
 from aduan.core.errors import (
     InvalidTransition,
@@ -45,7 +44,7 @@ from aduan.reports.selectors import (
     AnyUser,
     FeedFilters,
     ReporterVisibility,
-    event_by_reporter,
+    event_actor,
     event_list_for_user,
     report_get_for_user,
     report_list,
@@ -374,15 +373,9 @@ def _agency_ref(agency) -> dict | None:
 
 
 def _event_actor(event: ReportEvent, report: Report) -> dict:
-    """Who acted, as a role and an agency, never as a person: the reporter of an anonymous
-    report must not be recognisable in the timeline, so their own actions read "citizen"
-    whatever their account's role."""
-    if event_by_reporter(event=event, report=report):
-        role, agency = str(Role.CITIZEN), None
-    else:
-        role, agency = (event.actor_role or "system"), event.actor_agency
-    label = Role(role).label if role in Role.values else _("System")
-    return {"role": role, "role_label": str(label), "agency": _agency_ref(agency)}
+    actor = event_actor(event=event, report=report)
+    label = actor.role_label or _("System")
+    return {"role": actor.role, "role_label": str(label), "agency": _agency_ref(actor.agency)}
 
 
 def _attachment_out(attachment: Attachment, report: Report) -> dict:

@@ -26,13 +26,32 @@ def _is_role_check(node: ast.expr) -> bool:
     return node.attr in ROLE_ATTRIBUTES
 
 
+QUERY_CALLS = {"filter", "exclude", "get", "Q"}
+
+
+def _is_role_filter(node: ast.AST) -> bool:
+    """``.filter(role=Role.X)``, ``.exclude(role__in=(Role.X, …))``, ``Q(role=Role.X)``:
+    choosing users by a role named here (creating one with a role is data, and allowed;
+    roles a capability gives, ``role__in=roles_managed_by_agency_admin()``, too)."""
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    return name in QUERY_CALLS and any(
+        "role" in (kw.arg or "").split("__") and _is_role_check(kw.value) for kw in node.keywords
+    )
+
+
 def _role_comparisons(path: Path) -> list[int]:
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     return [
         node.lineno
         for node in ast.walk(tree)
-        if isinstance(node, ast.Compare)
-        and any(_is_role_check(operand) for operand in (node.left, *node.comparators))
+        if (
+            isinstance(node, ast.Compare)
+            and any(_is_role_check(operand) for operand in (node.left, *node.comparators))
+        )
+        or _is_role_filter(node)
     ]
 
 
@@ -61,8 +80,13 @@ def test_the_walk_finds_a_role_comparison(tmp_path):
         "if x in (Role.NATIONAL_ADMIN, Role.OVERSIGHT): pass\n"
         "if event.actor_role == 'citizen': pass\n"
         "if role in Role.values: pass\n"
+        "User.objects.filter(is_active=True, role=Role.OVERSIGHT)\n"
+        "users.exclude(role__in=(Role.UNIT_OFFICER,))\n"
+        "users.filter(role__in=roles_managed_by_agency_admin())\n"
+        "Q(agency_id=1, user__role=Role.AGENCY_ADMIN)\n"
+        "User.objects.create_user(email=None, role=Role.AGENCY_ADMIN)\n"
     )
-    assert _role_comparisons(sample) == [1, 2, 3, 4]
+    assert _role_comparisons(sample) == [1, 2, 3, 4, 6, 7, 9]
 
 
 def test_no_role_in_templates():

@@ -17,6 +17,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from aduan.core.http import proxy_networks
 from aduan.core.siteurl import site_url
 
 SRC_DIR = Path(__file__).resolve().parents[3]
@@ -311,6 +312,7 @@ ADUAN_COUNT_CAP = int(os.environ.get("ADUAN_COUNT_CAP", "10000"))
 # variable tells gunicorn whose X-Forwarded-Proto to trust (config/gunicorn.py).
 ADUAN_TRUSTED_PROXY_COUNT = int(os.environ.get("ADUAN_TRUSTED_PROXY_COUNT", "0"))
 ADUAN_FORWARDED_ALLOW_IPS = env_list("ADUAN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+proxy_networks(ADUAN_FORWARDED_ALLOW_IPS)  # a wrong entry stops the start
 # Reports by e-mail (manage.py mail_intake): the address(es) mail is accepted for, the
 # largest message accepted, and the mailbox polled with --imap (imaps://user:pw@host/INBOX).
 ADUAN_MAIL_INTAKE_ADDRESS = env_list("ADUAN_MAIL_INTAKE_ADDRESS")

@@ -92,3 +92,19 @@ def test_a_direct_client_cannot_escape_the_rate_limit_with_the_header(one_proxy)
     check_submission_rate(request(OUTSIDER, forwarded=FORGED))
     with pytest.raises(RateLimited):
         check_submission_rate(request(OUTSIDER, forwarded=CLIENT))
+
+
+def test_a_wrong_proxy_entry_stops_the_start_not_a_request():
+    """Settings check the list once: a host name instead of an address is refused when the
+    process starts, with the variable named, instead of failing every request."""
+    from conftest import run_manage, subprocess_env
+
+    done = run_manage(
+        "check", env=subprocess_env(ADUAN_FORWARDED_ALLOW_IPS="proxy.internal,127.0.0.1")
+    )
+    assert done.returncode != 0
+    assert "ADUAN_FORWARDED_ALLOW_IPS" in done.stderr
+    assert (
+        run_manage("check", env=subprocess_env(ADUAN_FORWARDED_ALLOW_IPS="10.0.0.0/8")).returncode
+        == 0
+    )

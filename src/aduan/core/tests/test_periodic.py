@@ -50,3 +50,16 @@ def test_registering_a_name_again_replaces_it_and_a_job_needs_a_name(monkeypatch
     assert len(periodic.periodic_jobs()) == 1
     with pytest.raises(ValueError, match="name"):
         periodic.periodic_register(name="", function=lambda **kw: 0, order=1)
+
+
+@pytest.mark.parametrize(("minute", "purged"), [(29, False), (30, True), (31, False)])
+def test_pending_uploads_are_purged_once_an_hour(monkeypatch, minute, purged):
+    """The web's job keeps the rule the sweep always had: the purge runs at minute 30."""
+    from aduan.web import pending_uploads
+
+    calls = []
+    monkeypatch.setattr(pending_uploads, "pending_uploads_purge", lambda *, now: calls.append(now))
+    job = next(j for j in periodic.periodic_jobs() if j.name == "pending_uploads")
+    now = dt.datetime(2026, 3, 2, 9, minute, tzinfo=dt.UTC)
+    job.function(now=now, batch=100, stop_at=0.0)
+    assert calls == ([now] if purged else [])

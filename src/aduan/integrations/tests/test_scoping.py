@@ -207,3 +207,12 @@ def test_the_service_account_cannot_sign_in(client, people, city_token):
     account = ApiToken.objects.get(agency=people.city).user
     assert account.email is None
     assert not account.has_usable_password()
+
+
+def test_a_refused_integration_token_is_not_recorded_as_used(client, people, city_token):
+    from aduan.accounts.models import ApiToken
+
+    assert client.get("/api/v1/auth/me", **auth(city_token)).status_code == 403
+    assert ApiToken.objects.get(agency=people.city).last_used_at is None
+    assert client.get("/api/v1/inbox", **auth(city_token)).status_code == 200
+    assert ApiToken.objects.get(agency=people.city).last_used_at is not None

@@ -7,10 +7,12 @@ from django import template
 from django.forms import BoundField
 from django.utils.translation import gettext as _
 
-from aduan.accounts.capabilities import is_citizen_role
-from aduan.accounts.models import Role
 from aduan.reports.models import Report, ReportEvent
-from aduan.reports.selectors import event_by_reporter, report_text_for, reporter_public_name
+from aduan.reports.selectors import (
+    event_actor,
+    report_text_for,
+    reporter_public_name,
+)
 
 register = template.Library()
 
@@ -52,15 +54,10 @@ def public_reporter_name(report: Report) -> str | None:
 def actor_label(event: ReportEvent, report: Report | None = None) -> str:
     """Who acted, as a role and an agency: a timeline never names an official or a citizen,
     and the reporter's own actions read "Reporter" (``event_by_reporter``)."""
-    if report is not None and event_by_reporter(event=event, report=report):
-        return _("Reporter")
-    if not event.actor_role:
+    actor = event_actor(event=event, report=report)
+    if actor.is_system:
         return _("System")
-    if is_citizen_role(event.actor_role):
+    if actor.as_citizen:
         return _("Reporter")
-    try:
-        role = str(Role(event.actor_role).label)
-    except ValueError:
-        role = _("Official")
-    agency = event.actor_agency.label if event.actor_agency_id and event.actor_agency else ""
-    return f"{role}, {agency}" if agency else role
+    role = actor.role_label or _("Official")
+    return f"{role}, {actor.agency.label}" if actor.agency is not None else role
