@@ -506,3 +506,19 @@ def test_a_keyword_that_is_not_a_report_field_or_a_missing_one_is_a_type_error()
         report_validate(title=TITLE, body=BODY)
     with pytest.raises(TypeError, match="missing report field"):
         report_submit(reporter=UserFactory(), channel=Channel.WEB, title=TITLE, body=BODY)
+
+
+def test_the_apis_report_body_is_the_services_keyword_list():
+    """A field added to ``ReportFields`` is one the API documents and passes on, and the API
+    sends nothing the service does not take (``report_submit(**payload.dict())``)."""
+    import inspect
+
+    from aduan.reports.schemas import ReportIn
+    from aduan.workflow.services import ReportFields, report_submit
+
+    options = {
+        name
+        for name, parameter in inspect.signature(report_submit).parameters.items()
+        if parameter.kind is inspect.Parameter.KEYWORD_ONLY
+    } - {"reporter", "channel", "files", "ip_address"}
+    assert set(ReportIn.model_fields) == set(ReportFields.__annotations__) | options
