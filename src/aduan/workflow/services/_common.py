@@ -97,6 +97,32 @@ def _event(
     )
 
 
+def _move(
+    report: Report,
+    target: Status,
+    *,
+    actor: User | None,
+    action: str,
+    fields: tuple[str, ...] = (),
+    note: str = "",
+    ip_address: str | None = None,
+    target_agency: Agency | None = None,
+) -> ReportEvent:
+    """Put ``report`` in ``target``, save it with ``fields`` and append the action's event.
+    Change the deadlines first: the saved due state is computed from them."""
+    from_status, report.status = report.status, target
+    _save(report, "status", *fields)
+    return _event(
+        report,
+        actor=actor,
+        action=action,
+        from_status=from_status,
+        note=note,
+        ip_address=ip_address,
+        target_agency=target_agency,
+    )
+
+
 def _save(report: Report, *fields: str) -> None:
     """Save the changed fields, with the current deadline recomputed from the stored ones."""
     report.due_at, report.is_overdue = sla.report_due_state(report=report)

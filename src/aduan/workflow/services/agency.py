@@ -23,6 +23,7 @@ from ._common import (
     _begin,
     _event,
     _files_check,
+    _move,
     _receiving_agency,
     _save,
     _store_files,
@@ -34,15 +35,7 @@ from ._common import (
 @transaction.atomic
 def report_accept(*, report: Report, actor: User, ip_address: str | None = None) -> Report:
     report, target = _begin(report, actor=actor, action=Action.ACCEPT)
-    from_status, report.status = report.status, target
-    _save(report, "status")
-    event = _event(
-        report,
-        actor=actor,
-        action=EventAction.ACCEPTED,
-        from_status=from_status,
-        ip_address=ip_address,
-    )
+    event = _move(report, target, actor=actor, action=EventAction.ACCEPTED, ip_address=ip_address)
     listeners.tell_reporter(report=report, event=event)
     return report
 
@@ -60,18 +53,16 @@ def report_return(
 
 
 def _back_to_national_queue(report, *, actor, target, note, suggested, ip_address) -> Report:
-    from_status, report.status = report.status, target
     report.agency = None
     report.suggested_agency = suggested
     sla.deadline_cancel(report=report, kinds=[DeadlineKind.RESPONSE, DeadlineKind.COMPLETION])
     sla.deadline_start(report=report, kind=DeadlineKind.VERIFICATION, actor=actor)
-    _save(report, "status", "agency", "suggested_agency")
-    action = EventAction.FORWARDED if suggested else EventAction.RETURNED
-    event = _event(
+    event = _move(
         report,
+        target,
         actor=actor,
-        action=action,
-        from_status=from_status,
+        action=EventAction.FORWARDED if suggested else EventAction.RETURNED,
+        fields=("agency", "suggested_agency"),
         note=note,
         ip_address=ip_address,
     )
@@ -160,18 +151,17 @@ def report_respond(
         locked, target = _begin(report, actor=actor, action=Action.RESPOND)
         text = _text(body, field="body", minimum=RESPONSE_MIN)
         _files_check(locked, files)
-        from_status, locked.status = locked.status, target
         locked.responded_at = timezone.now()
         sla.deadline_meet(report=locked, kind=DeadlineKind.RESPONSE)
         sla.deadline_start(
             report=locked, kind=DeadlineKind.AUTOCLOSE, agency=locked.agency, actor=actor
         )
-        _save(locked, "status", "responded_at")
-        event = _event(
+        event = _move(
             locked,
+            target,
             actor=actor,
             action=EventAction.RESPONDED,
-            from_status=from_status,
+            fields=("responded_at",),
             note=text,
             ip_address=ip_address,
         )

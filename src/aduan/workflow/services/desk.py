@@ -26,7 +26,7 @@ from aduan.sla.models import DeadlineKind
 
 from .. import listeners
 from ..transitions import Action
-from ._common import _begin, _event, _receiving_agency, _save, _text
+from ._common import _begin, _event, _move, _receiving_agency, _save, _text
 
 
 @transaction.atomic
@@ -49,7 +49,7 @@ def report_dispose(
     """
     report, target = _begin(report, actor=actor, action=Action.DISPOSE)
     agency = _receiving_agency(agency_id)
-    changed = ["status", "agency", "disposed_agency", "suggested_agency"]
+    changed = ["agency", "disposed_agency", "suggested_agency"]
     if title is not None and title.strip() != report.title:
         clean = " ".join(title.split())
         if not TITLE_MIN <= len(clean) <= TITLE_MAX:
@@ -72,19 +72,17 @@ def report_dispose(
     flags_note = _apply_flags(report, anonymous=anonymous, confidential=confidential)
     if flags_note:
         changed += ["anonymous", "confidential"]
-    from_status = report.status
-    report.status = target
     report.agency = report.disposed_agency = agency
     report.suggested_agency = None
     sla.deadline_meet(report=report, kind=DeadlineKind.VERIFICATION)
     sla.deadline_start(report=report, kind=DeadlineKind.RESPONSE, agency=agency, actor=actor)
     sla.deadline_start(report=report, kind=DeadlineKind.COMPLETION, agency=agency, actor=actor)
-    _save(report, *changed)
-    event = _event(
+    event = _move(
         report,
+        target,
         actor=actor,
         action=EventAction.DISPOSED,
-        from_status=from_status,
+        fields=tuple(changed),
         note=" ".join(filter(None, [note.strip(), flags_note])),
         target_agency=agency,
         ip_address=ip_address,
@@ -202,16 +200,9 @@ def report_hold(
     """Ask the reporter for missing information; the verification clock stops until they answer."""
     report, target = _begin(report, actor=actor, action=Action.HOLD)
     question = _text(question, field="question", minimum=10)
-    from_status, report.status = report.status, target
     sla.deadline_cancel(report=report, kinds=[DeadlineKind.VERIFICATION])
-    _save(report, "status")
-    event = _event(
-        report,
-        actor=actor,
-        action=EventAction.HELD,
-        from_status=from_status,
-        note=question,
-        ip_address=ip_address,
+    event = _move(
+        report, target, actor=actor, action=EventAction.HELD, note=question, ip_address=ip_address
     )
     listeners.tell_reporter(report=report, event=event)
     return report
@@ -223,15 +214,14 @@ def report_archive(
 ) -> Report:
     report, target = _begin(report, actor=actor, action=Action.ARCHIVE)
     reason = _text(reason, field="reason", minimum=10)
-    from_status, report.status = report.status, target
     report.closed_at = timezone.now()
     sla.deadline_cancel(report=report)
-    _save(report, "status", "closed_at")
-    event = _event(
+    event = _move(
         report,
+        target,
         actor=actor,
         action=EventAction.ARCHIVED,
-        from_status=from_status,
+        fields=("closed_at",),
         note=reason,
         ip_address=ip_address,
     )
@@ -259,25 +249,24 @@ def report_merge(
         raise ValidationFailed(
             field_errors={"into": [_("A report cannot be merged into an archived one.")]}
         )
-    from_status, report.status = report.status, target
     report.merged_into = survivor
     report.closed_at = timezone.now()
     sla.deadline_cancel(report=report)
-    _save(report, "status", "merged_into", "closed_at")
+    text = _("Duplicate of %(id)s.") % {"id": survivor.tracking_id}
+    event = _move(
+        report,
+        target,
+        actor=actor,
+        action=EventAction.MERGED,
+        fields=("merged_into", "closed_at"),
+        note=" ".join(filter(None, [text, note.strip()])),
+        ip_address=ip_address,
+    )
     followers = {report.reporter_id, *report.followers.values_list("user_id", flat=True)}
     followers.discard(survivor.reporter_id)
     ReportFollower.objects.bulk_create(
         [ReportFollower(report=survivor, user_id=user_id) for user_id in followers],
         ignore_conflicts=True,
-    )
-    text = _("Duplicate of %(id)s.") % {"id": survivor.tracking_id}
-    event = _event(
-        report,
-        actor=actor,
-        action=EventAction.MERGED,
-        from_status=from_status,
-        note=" ".join(filter(None, [text, note.strip()])),
-        ip_address=ip_address,
     )
     _event(
         survivor,

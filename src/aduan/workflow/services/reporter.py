@@ -26,6 +26,7 @@ from ._common import (
     _event,
     _files_check,
     _locked,
+    _move,
     _save,
     _store_files,
     _text,
@@ -133,22 +134,15 @@ def report_answer(
     deadline) or to the national admin's question (back to verification)."""
     report, target = _begin(report, actor=actor, action=Action.ANSWER)
     text = _text(body, field="body")
-    from_status, report.status = report.status, target
-    if from_status == Status.ON_HOLD:
+    if report.status == Status.ON_HOLD:
         sla.deadline_start(report=report, kind=DeadlineKind.VERIFICATION, actor=actor)
     else:
         sla.deadline_cancel(report=report, kinds=[DeadlineKind.AUTOCLOSE])
         sla.deadline_start(
             report=report, kind=DeadlineKind.RESPONSE, agency=report.agency, actor=actor
         )
-    _save(report, "status")
-    event = _event(
-        report,
-        actor=actor,
-        action=EventAction.ANSWERED,
-        from_status=from_status,
-        note=text,
-        ip_address=ip_address,
+    event = _move(
+        report, target, actor=actor, action=EventAction.ANSWERED, note=text, ip_address=ip_address
     )
     if report.agency_id:
         listeners.tell_agency(
@@ -169,13 +163,11 @@ def report_close(*, report: Report, actor: User, ip_address: str | None = None) 
 def _close(
     report: Report, *, actor: User | None, action: str, target: Status, ip_address=None
 ) -> Report:
-    from_status, report.status = report.status, target
     report.closed_at = timezone.now()
     sla.deadline_meet(report=report, kind=DeadlineKind.AUTOCLOSE)
     sla.deadline_meet(report=report, kind=DeadlineKind.COMPLETION)
-    _save(report, "status", "closed_at")
-    event = _event(
-        report, actor=actor, action=action, from_status=from_status, ip_address=ip_address
+    event = _move(
+        report, target, actor=actor, action=action, fields=("closed_at",), ip_address=ip_address
     )
     listeners.tell_reporter(report=report, event=event)
     if report.agency_id:
@@ -242,16 +234,15 @@ def report_reopen(
         raise InvalidTransition(_("This report cannot be reopened."))
     if not sla.within_reopen_window(report=report, now=timezone.now()):
         raise InvalidTransition(_("The time to reopen this report has passed."))
-    from_status, report.status = report.status, target
     report.reopen_count += 1
     report.closed_at = None
     sla.deadline_start(report=report, kind=DeadlineKind.RESPONSE, agency=report.agency, actor=actor)
-    _save(report, "status", "reopen_count", "closed_at")
-    event = _event(
+    event = _move(
         report,
+        target,
         actor=actor,
         action=EventAction.REOPENED,
-        from_status=from_status,
+        fields=("reopen_count", "closed_at"),
         note=reason,
         ip_address=ip_address,
     )
