@@ -22,6 +22,7 @@ LAYERS = [
     "api",
     "reports",
     "sla",
+    "search",
     "workflow",
     "notifications",
     "integrations",
@@ -34,6 +35,7 @@ LAYERS = [
 ABOVE_REPORTS = {
     "workflow",
     "sla",
+    "search",
     "notifications",
     "channels",
     "integrations",
