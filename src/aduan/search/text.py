@@ -60,16 +60,15 @@ SLANG = {
 
 # Function words only: Sastrawi's own list (809 words) also drops "kerja", "masalah",
 # "baik" or "belum", which carry meaning in a complaint.
-STOP_WORDS = frozenset(
-    """
+_STOP_WORDS = """
     yang dan di ke dari pada untuk dengan atau ini itu ada adalah akan sudah telah sedang
     juga saja pun lah kah tah nya oleh bagi karena agar supaya sehingga namun tetapi tapi
     serta dalam atas bawah antara sejak hingga sampai kepada terhadap tentang seperti
     bahwa jika kalau maka lagi masih sangat sekali hanya para sang si pak bu bapak ibu
     saya kami kita aku anda mereka dia ia beliau kamu kalian tersebut mohon tolong harap
     apa siapa mana kapan bagaimana mengapa kenapa berapa apakah the a of
-    """.split()
-)
+"""
+STOP_WORDS = frozenset(_STOP_WORDS.split())
 
 _WORD = re.compile(r"[a-z0-9]+")
 # A word a visitor may not search by, because it could be a piece of personal data the

@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "aduan.reports",
     "aduan.workflow",
     "aduan.sla",
+    "aduan.search",
     "aduan.notifications",
     "aduan.integrations",
     "aduan.channels",

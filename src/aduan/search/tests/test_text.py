@@ -73,6 +73,8 @@ def test_an_empty_query_is_false():
 
 
 def test_significant_stems_of_a_draft():
-    stems = significant_stems("Jalanan di depan sekolah belum pernah diperbaiki, hubungi 081234567890")
+    stems = significant_stems(
+        "Jalanan di depan sekolah belum pernah diperbaiki, hubungi 081234567890"
+    )
     assert stems[:3] == ("jalan", "depan", "sekolah")
     assert "081234567890" not in stems

@@ -1,0 +1,247 @@
+# The SQL below is put together from constants; what a user typed is always a parameter.
+# ruff: noqa: S608, S611
+"""Reads of the search index: ``search_reports`` for the feed, the API and the staff
+lists, ``similar_open_reports`` for a citizen typing a new report, ``search_highlight``
+for the page of results. The same on PostgreSQL (tsvector, pg_trgm) and SQLite (FTS5).
+
+The index holds the stems of the public text and, where it differs, of the original;
+the original matches only for the rows whose original the caller reads (their own
+reports, the reports they handle), and the rank always comes from the public text, so
+neither a result nor its place tells a visitor what the desk masked.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from typing import Literal
+
+from django.db import connection
+from django.db.models import FloatField, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
+from django.utils.safestring import SafeString, mark_safe
+
+from aduan.accounts.capabilities import sees_all_reports
+from aduan.agencies.models import Agency
+from aduan.agencies.selectors import agency_subtree_ids
+from aduan.core.text import as_pk
+from aduan.reports.models import VERIFIED_STATUSES, Report, Status
+from aduan.reports.selectors import (
+    AnyUser,
+    handled_reports_q,
+    public_reports_q,
+    region_q,
+    report_text_for,
+    report_visibility_q,
+)
+
+from .text import Query, parse_query, significant_stems, word_spans
+
+Order = Literal["rank", "newest"] | None
+SNIPPET_CHARS = 220
+# Open and public: verified, with an agency, not closed (archived is never public).
+SIMILAR_STATUSES = sorted(VERIFIED_STATUSES - {Status.CLOSED})
+# Weights of title and text: a word in the title counts more.
+_BM25 = "bm25(search_fts, 10.0, 3.0, 10.0, 3.0)"
+_TRIGRAM_MIN_LENGTH = 4  # shorter words are too alike to forgive a typo in them
+_TRIGRAM_RANK = 0.1
+
+
+def _report_id_column() -> str:
+    return f"{connection.ops.quote_name(Report._meta.db_table)}.{connection.ops.quote_name('id')}"
+
+
+def _fts(terms: Iterable[str], *, any_term: bool = False, public_only: bool = False) -> str:
+    """An FTS5 query: every (or any) stem, in the public columns or in all of them."""
+    joined = (" OR " if any_term else " AND ").join(f'"{term}"' for term in terms)
+    return f"{{title body}} : ({joined})" if public_only else f"({joined})"
+
+
+def _tsquery(terms: Iterable[str], *, any_term: bool = False) -> str:
+    # Stems are [a-z0-9]+ (search.text), nothing to_tsquery would read as an operator.
+    return (" | " if any_term else " & ").join(terms)
+
+
+def _public_match(terms: tuple[str, ...], *, any_term: bool = False) -> Q:
+    """Reports whose public text holds every (or any) stem; on PostgreSQL a stem also
+    matches a word within a small typo of it (trigram word similarity)."""
+    if connection.vendor == "postgresql":
+        clauses, params = [], []
+        for term in terms:
+            if len(term) >= _TRIGRAM_MIN_LENGTH:
+                clauses.append(
+                    "(document @@ to_tsquery('simple', %s) OR %s <%% (title || ' ' || body))"
+                )
+                params += [term, term]
+            else:
+                clauses.append("document @@ to_tsquery('simple', %s)")
+                params.append(term)
+        where = (" OR " if any_term else " AND ").join(clauses)
+        return Q(pk__in=RawSQL(f"SELECT report_id FROM search_entry WHERE {where}", params))
+    sql = "SELECT rowid FROM search_fts WHERE search_fts MATCH %s"
+    return Q(pk__in=RawSQL(sql, [_fts(terms, any_term=any_term, public_only=True)]))
+
+
+def _original_match(terms: tuple[str, ...]) -> Q:
+    """Reports whose text as written holds every stem."""
+    if connection.vendor == "postgresql":
+        sql = (
+            "SELECT report_id FROM search_entry WHERE original_document @@ to_tsquery('simple', %s)"
+            " OR (original_document IS NULL AND document @@ to_tsquery('simple', %s))"
+        )
+        return Q(pk__in=RawSQL(sql, [_tsquery(terms)] * 2))
+    sql = "SELECT rowid FROM search_fts WHERE search_fts MATCH %s"
+    return Q(pk__in=RawSQL(sql, [_fts(terms)]))
+
+
+def _rank(terms: tuple[str, ...]):
+    """How well the public text answers: more of the stems, and in the title, rank higher
+    (``ts_rank_cd`` weights A/B, FTS5 ``bm25`` column weights); 0 without a public match."""
+    if not terms:
+        return Value(0.0, output_field=FloatField())
+    report_id = _report_id_column()
+    if connection.vendor == "postgresql":
+        sql = (
+            "COALESCE((SELECT ts_rank_cd(document, to_tsquery('simple', %s))"
+            f" + {_TRIGRAM_RANK} * word_similarity(%s, title || ' ' || body)"
+            f" FROM search_entry WHERE report_id = {report_id}), 0)"
+        )
+        params = [_tsquery(terms, any_term=True), " ".join(terms)]
+    else:
+        sql = (
+            f"COALESCE((SELECT -{_BM25} FROM search_fts WHERE search_fts MATCH %s"
+            f" AND rowid = {report_id}), 0)"
+        )
+        params = [_fts(terms, any_term=True, public_only=True)]
+    return RawSQL(sql, params, output_field=FloatField())
+
+
+def _reads_original_q(user: AnyUser) -> Q | None:
+    """The reports whose original text ``user`` reads (``reports.selectors
+    .reads_original_text`` as a filter): their own and those they handle."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    if sees_all_reports(user):
+        return Q()
+    handled = handled_reports_q(user=user)
+    return Q(reporter=user) | handled if handled is not None else Q(reporter=user)
+
+
+def search_q(*, user: AnyUser, query: Query) -> Q | None:
+    """The filter of the reports that answer ``query`` for ``user`` (visibility apart);
+    ``None`` when nothing can."""
+    branches: list[Q] = []
+    if query.public_terms:
+        branches.append(_public_match(query.public_terms))
+    reads_original = _reads_original_q(user)
+    if reads_original is not None and query.terms:
+        branches.append(reads_original & _original_match(query.terms))
+    if query.tracking_id:
+        branches.append(Q(tracking_id=query.tracking_id))
+    if not branches:
+        return None
+    match = branches[0]
+    for branch in branches[1:]:
+        match |= branch
+    return match
+
+
+def search_reports(
+    *,
+    user: AnyUser,
+    q: str | Query,
+    within: QuerySet[Report] | None = None,
+    order: Order = "rank",
+) -> QuerySet[Report]:
+    """The reports ``user`` may see that answer ``q``, annotated with ``search_rank``.
+
+    ``within``: the caller's list with its filters (the feed's ``report_list``, a staff
+    inbox), so every filter is written once, there; the visibility rule is applied here
+    again whatever it is. ``order``: by rank (then newest), newest first, or ``None`` to
+    keep ``within``'s order (the staff lists' deadline order)."""
+    query = q if isinstance(q, Query) else parse_query(q)
+    qs = within if within is not None else Report.objects.all()
+    match = search_q(user=user, query=query)
+    if match is None:
+        return qs.none()
+    qs = qs.filter(report_visibility_q(user=user)).filter(match)
+    qs = qs.annotate(search_rank=_rank(query.public_terms))
+    if order == "rank":
+        return qs.order_by("-search_rank", "-created_at", "-id")
+    if order == "newest":
+        return qs.order_by("-created_at", "-id")
+    return qs
+
+
+def similar_open_reports(
+    title: str,
+    body: str,
+    region_code: str | None = None,
+    agency_id: int | None = None,
+    limit: int = 5,
+    user: AnyUser = None,
+) -> list[Report]:
+    """Up to ``limit`` open public reports (verified, not closed) that share words with a
+    draft, in ``region_code`` (and inside it) or under ``agency_id`` when given, best
+    first, each with ``search_snippet``: what a citizen may support instead of filing a
+    duplicate."""
+    stems = significant_stems(f"{title} {body}")
+    if not stems:
+        return []
+    qs = Report.objects.filter(public_reports_q(), status__in=SIMILAR_STATUSES)
+    qs = qs.filter(report_visibility_q(user=user))
+    place = Q()
+    if region_code and region_code.strip():
+        place |= region_q(region_code.strip())
+    agency = Agency.objects.filter(pk=as_pk(agency_id)).first() if agency_id else None
+    if agency is not None:
+        place |= Q(agency_id__in=list(agency_subtree_ids(agency)))
+    reports = list(
+        qs.filter(place)
+        .filter(_public_match(stems, any_term=True))
+        .annotate(search_rank=_rank(stems))
+        .select_related("agency", "category", "region", "reporter")
+        .order_by("-search_rank", "-created_at", "-id")[:limit]
+    )
+    return search_highlight(user=user, q=Query(terms=stems, public_terms=stems), reports=reports)
+
+
+def _highlight(text: str, stems: frozenset[str], *, window: int | None = None) -> SafeString:
+    """``text`` escaped, the words whose stem is one of ``stems`` in ``<mark>``; cut to
+    about ``window`` characters around the first of them when ``window`` is given."""
+    hits = sorted({(start, end) for start, end, stem in word_spans(text) if stem in stems})
+    start, end = 0, len(text)
+    if window is not None and len(text) > window:
+        first = hits[0][0] if hits else 0
+        start = max(0, min(first - window // 3, len(text) - window))
+        end = start + window
+        # Whole words at both ends.
+        while start > 0 and text[start - 1].isalnum():
+            start -= 1
+        while end < len(text) and text[end].isalnum():
+            end += 1
+    parts, position = [], start
+    for hit_start, hit_end in hits:
+        if hit_start < start or hit_end > end:
+            continue
+        parts += [html.escape(text[position:hit_start]), "<mark>"]
+        parts += [html.escape(text[hit_start:hit_end]), "</mark>"]
+        position = hit_end
+    parts.append(html.escape(text[position:end]))
+    prefix = "… " if start > 0 else ""
+    suffix = " …" if end < len(text) else ""
+    return mark_safe(prefix + "".join(parts).strip() + suffix)  # noqa: S308 - escaped above
+
+
+def search_highlight(*, user: AnyUser, q: str | Query, reports: Iterable[Report]) -> list[Report]:
+    """Set ``search_title`` and ``search_snippet`` (HTML, the matching words marked) on
+    each of ``reports`` (a page of results), from the text ``user`` may read of it
+    (``report_text_for``): the public version of a redacted report for the public."""
+    query = q if isinstance(q, Query) else parse_query(q)
+    stems = frozenset(query.terms)
+    reports = list(reports)
+    for report in reports:
+        title, body = report_text_for(user=user, report=report)
+        report.search_title = _highlight(title, stems)
+        report.search_snippet = _highlight(body, stems, window=SNIPPET_CHARS)
+    return reports
