@@ -9,12 +9,10 @@ note and which text a reader gets are separate questions. Details: docs/reports.
 from __future__ import annotations
 
 import enum
-import re
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Prefetch, Q, QuerySet, TextField, Value
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models import Prefetch, Q, QuerySet
 
 from aduan.accounts.capabilities import (
     is_agency_staff,
@@ -32,7 +30,7 @@ from aduan.core.tracking import normalise_tracking_id
 from aduan.regions.models import ANCESTORS
 
 from .models import VERIFIED_STATUSES, Attachment, EventAction, Report, ReportEvent
-from .pii import pii_kinds, pii_mask
+from .pii import pii_mask
 
 AnyUser = User | AnonymousUser | None
 
@@ -151,7 +149,6 @@ class FeedFilters:
     region_code: str | None = None
     category_id: int | None = None
     classification: str | None = None
-    q: str | None = None
     mine: bool = False
 
 
@@ -166,7 +163,8 @@ def region_q(code: str, field: str = "region__code") -> Q:
 def report_list(*, user: AnyUser, filters: FeedFilters | None = None) -> QuerySet[Report]:
     """The feed: what ``user`` may see, narrowed by ``filters``, newest first, ready to render.
 
-    ``agency_id`` includes the agency's units and ``region_code`` the regions inside it.
+    ``agency_id`` includes the agency's units and ``region_code`` the regions inside it;
+    words are searched by ``aduan.search.selectors.search_reports`` within this list.
     """
     filters = filters or FeedFilters()
     if filters.mine:
@@ -197,48 +195,9 @@ def report_list(*, user: AnyUser, filters: FeedFilters | None = None) -> QuerySe
         qs = qs.filter(category_id=category_pk)
     if filters.classification:
         qs = qs.filter(classification=filters.classification)
-    if filters.q:
-        qs = report_search(qs, filters.q, public=not filters.mine)
     return qs.select_related(
         "agency", "requested_agency", "category", f"region__{ANCESTORS}", "reporter"
     ).order_by("-created_at", "-id")
-
-
-# A word a visitor may not search by, because it could be a piece of personal data the
-# public text masks: anything with "@", four digits in a row, or a group of three or more
-# digits and separators alone ("345-678"). A visitor still finds "RT 03", "No. 12" or a
-# place by name; a year or a postcode is not a search term for them.
-_PERSONAL_FRAGMENT = re.compile(r"@|\d{4,}|^[\d().,/+-]*\d[\d().,/+-]*\d[\d().,/+-]*\d")
-
-
-def _searchable_in_public(term: str) -> bool:
-    return not (pii_kinds(term) or _PERSONAL_FRAGMENT.search(term))
-
-
-def report_search(qs: QuerySet[Report], q: str, *, public: bool) -> QuerySet[Report]:
-    """Reports whose title or text hold every word of ``q`` (at most 8 words of at most
-    50 characters). ``public``: in the text the public reads (the desk's redaction where
-    there is one), and never by a word that is itself personal data or a long number, so
-    that nobody finds a report by the NIK or phone number typed into it."""
-    terms = [term[:50] for term in q.split()[:8]]
-    if not public:
-        for term in terms:
-            qs = qs.filter(Q(title__icontains=term) | Q(body__icontains=term))
-        return qs
-    terms = [t for t in terms if _searchable_in_public(t)]
-    if not terms:
-        return qs.none()
-    qs = qs.annotate(
-        search_title=Coalesce(NullIf("public_title", Value("")), "title"),
-        search_body=Coalesce(
-            NullIf("public_body", Value("", output_field=TextField())),
-            "body",
-            output_field=TextField(),
-        ),
-    )
-    for term in terms:
-        qs = qs.filter(Q(search_title__icontains=term) | Q(search_body__icontains=term))
-    return qs
 
 
 def report_get_for_user(*, user: AnyUser, tracking_id: str) -> Report:

@@ -314,6 +314,7 @@ class ReportForm(forms.Form):
 class FeedFilterForm(forms.Form):
     """GET parameters of the feed. Unknown values are dropped, never an error page."""
 
+    q = forms.CharField(label=_("Words"), required=False, max_length=200, widget=forms.SearchInput)
     status = forms.ChoiceField(label=_("Status"), required=False)
     classification = forms.ChoiceField(label=_("Kind"), required=False)
     category = forms.TypedChoiceField(
@@ -358,3 +359,8 @@ class FeedFilterForm(forms.Form):
             "agency_id": self.selected_agency.pk if self.selected_agency else None,
             "region_code": self.picker.code or None,
         }
+
+    def words(self) -> str:
+        """The words searched for ('' for none)."""
+        self.is_valid()
+        return (getattr(self, "cleaned_data", {}).get("q") or "").strip()

@@ -36,6 +36,7 @@ from aduan.reports.selectors import (
     report_text_for,
     reporter_visibility,
 )
+from aduan.search.selectors import search_highlight, search_reports
 from aduan.sla.selectors import current_deadline
 from aduan.workflow.permissions import actions_available, actor_capacities
 from aduan.workflow.services import reopen_deadline_for, report_submit
@@ -79,6 +80,17 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html", {"reports": latest})
 
 
+def _searched_page(request: HttpRequest, filters: FeedFilterForm, reports) -> Page:
+    """A page of ``reports`` (the filtered list), narrowed by the words searched for if
+    any, best match first, each with its highlighted snippet."""
+    words = filters.words()
+    if not words:
+        return _page(request, reports)
+    page = _page(request, search_reports(user=request.user, q=words, within=reports))
+    page.object_list = search_highlight(user=request.user, q=words, reports=page.object_list)
+    return page
+
+
 @require_GET
 def feed(request: HttpRequest) -> HttpResponse:
     filters = FeedFilterForm(request.GET)
@@ -88,7 +100,7 @@ def feed(request: HttpRequest) -> HttpResponse:
         "web/feed.html",
         {
             "filters": filters,
-            "page": _page(request, reports),
+            "page": _searched_page(request, filters, reports),
             "query": _query_without_page(request),
         },
     )
@@ -104,7 +116,7 @@ def my_reports(request: HttpRequest) -> HttpResponse:
         "web/my_reports.html",
         {
             "filters": filters,
-            "page": _page(request, reports),
+            "page": _searched_page(request, filters, reports),
             "query": _query_without_page(request),
         },
     )

@@ -51,6 +51,7 @@ from aduan.reports.selectors import (
     report_text_for,
     reporter_visibility,
 )
+from aduan.search.selectors import search_reports
 from aduan.sla.models import DeadlineKind, DeadlineState
 from aduan.sla.selectors import DUE_KEYS, current_deadline, deadlines_for_report
 from aduan.sla.services import AGENCY_KINDS
@@ -544,7 +545,9 @@ def feed(
     page_size: int = Query(default_page_size(), ge=1, le=MAX_PAGE_SIZE),
 ):
     """Non-confidential reports, newest first, narrowed by the filters; ``mine=true`` lists
-    the caller's own reports instead, confidential ones included. Page-number pagination:
+    the caller's own reports instead, confidential ones included. With ``q``: the reports
+    whose words (any form of them: "jalanan" finds "jalan") match, best match first.
+    Page-number pagination:
     ``page`` (from 1) and ``page_size`` (1-100); ``count`` is the number of all matches."""
     user = request_user(request)
     if filters.mine and not user.is_authenticated:
@@ -557,10 +560,11 @@ def feed(
             region_code=(filters.region or "").strip() or None,
             category_id=filters.category,
             classification=filters.classification,
-            q=(filters.q or "").strip() or None,
             mine=filters.mine,
         ),
     )
+    if words := (filters.q or "").strip():
+        queryset = search_reports(user=user, q=words, within=queryset)
     meta, reports = paginate(
         request, prefetch_for_report_out(queryset), page=page, page_size=page_size
     )

@@ -22,6 +22,7 @@ from aduan.core.errors import PermissionDenied
 from aduan.regions.models import ANCESTORS
 from aduan.reports.models import Report, Status
 from aduan.reports.selectors import handled_reports_q, region_q
+from aduan.search.selectors import search_reports
 
 QUEUE_STATUSES = (Status.SUBMITTED, Status.RETURNED)
 INBOX_STATUSES = (Status.DISPOSITIONED, Status.IN_PROGRESS, Status.RESPONDED)
@@ -70,12 +71,14 @@ def _narrow(qs: QuerySet[Report], filters: InboxFilters) -> QuerySet[Report]:
         qs = qs.filter(created_at__date__gte=filters.created_from)
     if filters.created_to:
         qs = qs.filter(created_at__date__lte=filters.created_to)
-    if filters.q:
-        for term in filters.q.split()[:8]:
-            qs = qs.filter(
-                Q(title__icontains=term) | Q(body__icontains=term) | Q(tracking_id=term.upper())
-            )
     return qs
+
+
+def _searched(qs: QuerySet[Report], filters: InboxFilters, user: User) -> QuerySet[Report]:
+    """Words (and a tracking id) searched within the list, which keeps its deadline order."""
+    if not filters.q:
+        return qs
+    return search_reports(user=user, q=filters.q, within=qs, order=None)
 
 
 def _ordered(qs: QuerySet[Report]) -> QuerySet[Report]:
@@ -91,7 +94,7 @@ def inbox_for_user(*, user: User, filters: InboxFilters | None = None) -> QueryS
     qs = Report.objects.filter(_scope(user))
     if not filters.status:
         qs = qs.filter(status__in=INBOX_STATUSES)
-    return _ordered(_narrow(qs, filters))
+    return _ordered(_searched(_narrow(qs, filters), filters, user))
 
 
 def national_queue(*, user: User, filters: InboxFilters | None = None) -> QuerySet[Report]:
@@ -102,7 +105,7 @@ def national_queue(*, user: User, filters: InboxFilters | None = None) -> QueryS
     qs = Report.objects.all()
     if not filters.status:
         qs = qs.filter(status__in=QUEUE_STATUSES)
-    return _ordered(_narrow(qs, filters))
+    return _ordered(_searched(_narrow(qs, filters), filters, user))
 
 
 class SuggestionSource(StrEnum):

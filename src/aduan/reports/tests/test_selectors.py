@@ -33,6 +33,7 @@ from aduan.reports.selectors import (
     user_handles_report,
 )
 from aduan.reports.tests.factories import AttachmentFactory, ReportEventFactory, ReportFactory
+from aduan.search.selectors import search_reports
 
 pytestmark = pytest.mark.django_db
 
@@ -274,8 +275,12 @@ def titles(queryset) -> set[str]:
     return {report.title for report in queryset}
 
 
-def feed(user=None, **filters) -> set[str]:
-    return titles(report_list(user=user, filters=FeedFilters(**filters)))
+def feed(user=None, q=None, **filters) -> set[str]:
+    """The feed as the web and the API list it: words are searched within the list."""
+    reports = report_list(user=user, filters=FeedFilters(**filters))
+    if q:
+        reports = search_reports(user=user, q=q, within=reports)
+    return titles(reports)
 
 
 @pytest.fixture

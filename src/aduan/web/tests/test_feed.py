@@ -215,3 +215,21 @@ def test_staff_see_only_their_own_reports_in_my_reports(client, viewers, citizen
     ReportFactory(reporter=citizen, agency=agency, title="Laporan warga ke instansi")
     client.force_login(viewers["agency_admin"])
     assert titles(client.get(MINE)) == set()
+
+
+def test_the_feed_searches_words_in_any_form_and_marks_them(client, db):
+    from aduan.reports.tests.factories import ReportFactory
+
+    ReportFactory(
+        verified=True,
+        title="Jalanan kampung rusak parah",
+        body="Jalanan di kampung kami belum pernah diperbaiki sejak tahun lalu.",
+    )
+    ReportFactory(verified=True, title="Sampah menumpuk di pasar", body="Sampah tidak diangkut.")
+    ReportFactory(title="Jalan rusak belum diverifikasi", body="Belum diperbaiki sama sekali.")
+    page = client.get(FEED, {"q": "perbaikan jalan"}).content.decode()
+    assert "<mark>Jalanan</mark> kampung rusak parah" in page
+    assert "belum pernah <mark>diperbaiki</mark>" in page
+    assert "Sampah" not in page
+    assert "belum diverifikasi" not in page
+    assert 'name="q"' in page
