@@ -41,6 +41,10 @@ class UserCapabilities:
         )
 
     @cached_property
+    def support_reports(self) -> bool:
+        return capabilities.may_support_reports(self._user)
+
+    @cached_property
     def use_channel(self) -> bool:
         return capabilities.may_use_channel(self._user)
 
