@@ -219,6 +219,18 @@ ACCESS: dict[str, Access] = {
             "test_attachment_of_another_report_is_404",
         ),
     ),
+    **dict.fromkeys(
+        ("api:report_support", "api:report_unsupport"),
+        Access(
+            REPORT,
+            nodes(
+                "workflow.tests.test_support_api",
+                "test_support_needs_a_token",
+                "test_staff_and_the_reporter_are_refused_with_403",
+                "test_a_hidden_report_is_404_like_a_missing_one",
+            ),
+        ),
+    ),
     **{
         f"api:report_action_{action}": Access(REPORT, ACTION_TESTS)
         for action in (
