@@ -424,6 +424,33 @@ ACCESS: dict[str, Access] = {
             "test_feed_hides_anonymous_reporters_and_every_contact",
         ),
     ),
+    "web:report_support": Access(
+        REPORT,
+        nodes(
+            "web.tests.test_support",
+            "test_a_visitor_is_sent_to_sign_in",
+            "test_staff_see_the_count_without_a_button_and_are_refused",
+            "test_the_reporter_is_refused_with_a_clear_message",
+            "test_a_hidden_report_is_404",
+        ),
+    ),
+    "web:report_follow": Access(
+        REPORT,
+        nodes(
+            "web.tests.test_support",
+            "test_a_visitor_is_sent_to_sign_in",
+            "test_a_hidden_report_is_404",
+        ),
+    ),
+    "web:report_similar": Access(
+        SIGNED_IN,
+        nodes(
+            "web.tests.test_support",
+            "test_the_fragment_needs_sign_in",
+            "test_the_fragment_lists_only_open_public_reports_nearby_first",
+            "test_the_fragment_leaves_out_the_citizens_own_reports_and_masks_nothing_it_should_not",
+        ),
+    ),
     "web:report_new": Access(
         SIGNED_IN,
         nodes("web.tests.test_submit", "test_anonymous_visitor_is_sent_to_sign_in_and_back")
