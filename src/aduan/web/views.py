@@ -368,6 +368,7 @@ def _support_context(request: HttpRequest, report: Report, *, error: str = "") -
     )
     return {
         "report": report,
+        "support_shown": report_is_public(report),
         "support_own": own,
         "may_support": may_support,
         "supported": may_support and report_supported_by(user=user, report=report),

@@ -328,3 +328,18 @@ def test_same_agency_counts_as_nearby(client, other_citizen, similar_world):
     client.force_login(other_citizen)
     html = client.get(SIMILAR, {**TYPED, "agency_id": agency.pk}, **HTMX).content.decode()
     assert html.index(far.tracking_id) < html.index(similar_world["open"].tracking_id)
+
+
+def test_no_support_box_on_a_report_the_public_cannot_see(client):
+    for hidden in (ReportFactory(verified=True, confidential=True), ReportFactory()):
+        client.force_login(hidden.reporter)
+        page = client.get(page_url(hidden)).content.decode()
+        assert 'id="support-box"' not in page
+        assert "supporter" not in page
+
+
+def test_staff_read_the_count_among_the_facts(client, report, agency):
+    report_support(report=report, actor=UserFactory())
+    client.force_login(AgencyAdminFactory(agency=agency))
+    page = client.get(reverse("web:staff_report", args=[report.tracking_id])).content.decode()
+    assert "1 supporter" in page
