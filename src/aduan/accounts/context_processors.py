@@ -41,10 +41,6 @@ class UserCapabilities:
         )
 
     @cached_property
-    def support_reports(self) -> bool:
-        return capabilities.may_support_reports(self._user)
-
-    @cached_property
     def use_channel(self) -> bool:
         return capabilities.may_use_channel(self._user)
 
