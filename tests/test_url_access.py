@@ -219,6 +219,18 @@ ACCESS: dict[str, Access] = {
             "test_attachment_of_another_report_is_404",
         ),
     ),
+    **dict.fromkeys(
+        ("api:report_support", "api:report_unsupport"),
+        Access(
+            REPORT,
+            nodes(
+                "workflow.tests.test_support_api",
+                "test_support_needs_a_token",
+                "test_staff_and_the_reporter_are_refused_with_403",
+                "test_a_hidden_report_is_404_like_a_missing_one",
+            ),
+        ),
+    ),
     **{
         f"api:report_action_{action}": Access(REPORT, ACTION_TESTS)
         for action in (
@@ -410,6 +422,33 @@ ACCESS: dict[str, Access] = {
             "web.tests.test_feed",
             "test_feed_never_shows_a_confidential_report",
             "test_feed_hides_anonymous_reporters_and_every_contact",
+        ),
+    ),
+    "web:report_support": Access(
+        REPORT,
+        nodes(
+            "web.tests.test_support",
+            "test_a_visitor_is_sent_to_sign_in",
+            "test_staff_see_the_count_without_a_button_and_are_refused",
+            "test_the_reporter_is_refused_with_a_clear_message",
+            "test_a_hidden_report_is_404",
+        ),
+    ),
+    "web:report_follow": Access(
+        REPORT,
+        nodes(
+            "web.tests.test_support",
+            "test_a_visitor_is_sent_to_sign_in",
+            "test_a_hidden_report_is_404",
+        ),
+    ),
+    "web:report_similar": Access(
+        SIGNED_IN,
+        nodes(
+            "web.tests.test_support",
+            "test_the_fragment_needs_sign_in",
+            "test_the_fragment_lists_only_open_public_reports_in_the_same_place",
+            "test_the_fragment_leaves_out_the_citizens_own_reports_and_masks_nothing_it_should_not",
         ),
     ),
     "web:report_new": Access(

@@ -156,6 +156,12 @@ def may_use_channel(user: AnyUser) -> bool:
     return is_citizen(user)
 
 
+def may_support_reports(user: AnyUser) -> bool:
+    """May ``user`` support ("dukung") public reports and follow them (citizens: staff
+    handle reports, they do not vote on them)?"""
+    return is_citizen(user)
+
+
 def may_manage_installation(user: AnyUser) -> bool:
     """May ``user`` change installation-wide records (Open311 keys, reports in the admin)?"""
     return is_national_desk(user) or bool(_role(user) is not None and user.is_superuser)  # type: ignore[union-attr]

@@ -28,8 +28,10 @@ from aduan.categories.models import Category
 from aduan.notifications.models import Notification, NotificationChannel, NotificationState
 from aduan.regions.models import Region, RegionLevel
 from aduan.reports.attachments import PreparedFile, attachments_discard, prepare_upload
-from aduan.reports.models import Attachment, Channel, Report, ReportEvent
+from aduan.reports.models import Attachment, Channel, Report, ReportEvent, ReportSupport
+from aduan.reports.selectors import public_reports_q
 from aduan.sla import services as sla
+from aduan.workflow.services import report_support
 from aduan.workflow.sweep import sweep_run
 
 from . import content, stories
@@ -146,6 +148,7 @@ class DemoResult:
     overdue: int = 0
     notifications: int = 0
     templates: int = 0
+    supports: int = 0
     statuses: Counter = field(default_factory=Counter)
 
 
@@ -706,6 +709,28 @@ def _history_delivered(reports, now: dt.datetime) -> int:
     return sent
 
 
+# How many citizens support a public demo report: most none or a few, some many (a feed
+# sorted by support has a head and a long tail).
+SUPPORT_DRAWS = ((0, 0), (1, 3), (4, 12), (13, 30))
+SUPPORT_WEIGHTS = (45, 30, 17, 8)
+
+
+def _supports_create(reports, citizen: User, others: list[User], rng: random.Random) -> int:
+    """Citizens support public demo reports through the service (the counts stay exact,
+    supporters follow). The demo ``citizen`` supports every tenth, so that signing in
+    as them shows it."""
+    public = list(reports.filter(public_reports_q()).order_by("pk"))
+    for index, report in enumerate(public):
+        low, high = rng.choices(SUPPORT_DRAWS, weights=SUPPORT_WEIGHTS)[0]
+        candidates = [u for u in others if u.pk != report.reporter_id]
+        chosen = rng.sample(candidates, min(len(candidates), rng.randint(low, high)))
+        if index % 10 == 0 and report.reporter_id != citizen.pk:
+            chosen.append(citizen)
+        for user in chosen:
+            report_support(report=report, actor=user)
+    return ReportSupport.objects.filter(report__in=reports).count()
+
+
 def _templates_create(directory: _Directory, accounts: dict[str, User]) -> int:
     """A few response templates, for everyone and for the demo agencies."""
     from aduan.workflow.models import ResponseTemplate
@@ -797,6 +822,10 @@ def demo_load(
     # event, notifications and escalation) and sends today's reminders.
     sweep_run(now=now)
     result.templates = _templates_create(directory, accounts)
+    # Supporters follow from today on: the stories' past notifications are not theirs.
+    result.supports = _supports_create(
+        demo_reports, accounts["citizen"], [accounts["citizen2"], *pool], random.Random(seed + 3)
+    )
     result.reports = demo_reports.count()
     result.statuses = Counter(demo_reports.values_list("status", flat=True))
     result.overdue = demo_reports.filter(is_overdue=True).count()

@@ -64,6 +64,9 @@ class Channel(models.TextChoices):
 
 TITLE_MIN, TITLE_MAX = 10, 150
 AUDIT_HEAD_FIELDS = frozenset({"event_count", "audit_head"})
+# Counters kept by ``F()`` updates (workflow/services/public.py): a full save of a copy
+# read earlier must never write an older count back.
+COUNTER_FIELDS = frozenset({"support_count"})
 BODY_MIN, BODY_MAX = 30, 4000
 
 # Indonesia's bounding box, with a margin for its outer islands.
@@ -194,6 +197,9 @@ class Report(models.Model):
     # deleted from the end of the timeline shows up as a head that no longer matches.
     event_count = models.PositiveIntegerField(default=0, editable=False)
     audit_head = models.CharField(max_length=64, blank=True, editable=False)
+    # How many citizens support the report (``ReportSupport`` rows), kept exact by the
+    # support services so that the feed sorts by it without counting.
+    support_count = models.PositiveIntegerField(_("supporters"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("report")
@@ -205,6 +211,18 @@ class Report(models.Model):
                 fields=["-created_at", "-id"],
                 condition=models.Q(confidential=False),
                 name="report_public_feed",
+            ),
+            # The public feed sorted by support, and its "oldest unanswered" order (verified,
+            # no response yet): each read in index order, a page at a time.
+            models.Index(
+                fields=["-support_count", "-created_at", "-id"],
+                condition=models.Q(confidential=False),
+                name="report_public_support",
+            ),
+            models.Index(
+                fields=["created_at", "id"],
+                condition=models.Q(confidential=False, status__in=["dispositioned", "in_progress"]),
+                name="report_public_unanswered",
             ),
             models.Index(fields=["status", "-created_at"], name="report_status_recent"),
             models.Index(fields=["agency", "status", "-created_at"], name="report_agency_inbox"),
@@ -250,7 +268,9 @@ class Report(models.Model):
             kwargs["update_fields"] = [
                 field.name
                 for field in self._meta.concrete_fields
-                if not field.primary_key and field.name not in AUDIT_HEAD_FIELDS
+                if not field.primary_key
+                and field.name not in AUDIT_HEAD_FIELDS
+                and field.name not in COUNTER_FIELDS
             ]
         super().save(*args, **kwargs)
 
@@ -412,7 +432,7 @@ class Attachment(models.Model):
 
 class ReportFollower(models.Model):
     """Someone besides the reporter who is told about the report: the reporter of a
-    duplicate that was merged into it."""
+    duplicate that was merged into it, or a citizen who supports it."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="followers")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -425,6 +445,26 @@ class ReportFollower(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} follows {self.report_id}"
+
+
+class ReportSupport(models.Model):
+    """A citizen supports ("dukung") a public report: one row per citizen and report.
+    Who supports is never shown; only ``Report.support_count``. Accounts are switched off,
+    not deleted (their reports protect them too): deleting one would leave the count wrong."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="supports")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("support")
+        verbose_name_plural = _("supports")
+        constraints = [
+            models.UniqueConstraint(fields=["report", "user"], name="report_support_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} supports {self.report_id}"
 
 
 class Rating(models.Model):

@@ -14,6 +14,7 @@ from ninja import Field, Schema
 from pydantic import model_serializer
 
 from .models import Classification, Status
+from .selectors import FeedSort
 
 
 class ReportIn(Schema):
@@ -44,6 +45,11 @@ class FeedQuery(Schema):
     classification: Classification | None = None
     q: str | None = Field(None, max_length=200, description="Words in the title or text")
     mine: bool = Field(False, description="Only the caller's own reports (needs a token)")
+    sort: FeedSort = Field(
+        FeedSort.NEWEST,
+        description="newest first, most supported first, or oldest_unanswered: reports "
+        "still waiting for the agency's response, the oldest first",
+    )
 
 
 class AgencyRef(Schema):
@@ -176,3 +182,5 @@ class ReportOut(Schema):
         description="What the caller may do now, each a POST "
         "/api/v1/reports/{tracking_id}/actions/{action}"
     )
+    support_count: int = Field(description="How many citizens support the report")
+    supported_by_me: bool = Field(description="Whether the caller supports it")

@@ -12,12 +12,15 @@ import enum
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Prefetch, Q, QuerySet
+from django.db import models
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Value
+from django.utils.translation import gettext_lazy
 
 from aduan.accounts.capabilities import (
     is_agency_staff,
     is_citizen_role,
     may_see_reporter_identity,
+    may_support_reports,
     sees_all_reports,
     staff_agency,
 )
@@ -29,7 +32,16 @@ from aduan.core.text import as_pk
 from aduan.core.tracking import normalise_tracking_id
 from aduan.regions.models import ANCESTORS
 
-from .models import VERIFIED_STATUSES, Attachment, EventAction, Report, ReportEvent
+from .models import (
+    VERIFIED_STATUSES,
+    Attachment,
+    EventAction,
+    Report,
+    ReportEvent,
+    ReportFollower,
+    ReportSupport,
+    Status,
+)
 from .pii import pii_mask
 
 AnyUser = User | AnonymousUser | None
@@ -142,6 +154,22 @@ def reports_visible_to(*, user: AnyUser) -> QuerySet[Report]:
     return Report.objects.filter(report_visibility_q(user=user))
 
 
+class FeedSort(models.TextChoices):
+    NEWEST = "newest", gettext_lazy("Newest")
+    MOST_SUPPORTED = "most_supported", gettext_lazy("Most supported")
+    OLDEST_UNANSWERED = "oldest_unanswered", gettext_lazy("Oldest unanswered")
+
+
+# "Unanswered": verified and with the agency, no response yet (a reopened report is
+# ``in_progress`` again: unanswered again). Served by the index ``report_public_unanswered``.
+UNANSWERED_STATUSES = (Status.DISPOSITIONED, Status.IN_PROGRESS)
+FEED_ORDER = {
+    FeedSort.NEWEST: ("-created_at", "-id"),
+    FeedSort.MOST_SUPPORTED: ("-support_count", "-created_at", "-id"),
+    FeedSort.OLDEST_UNANSWERED: ("created_at", "id"),
+}
+
+
 @dataclass(frozen=True)
 class FeedFilters:
     status: str | None = None
@@ -150,6 +178,7 @@ class FeedFilters:
     category_id: int | None = None
     classification: str | None = None
     mine: bool = False
+    sort: str = FeedSort.NEWEST
 
 
 def region_q(code: str, field: str = "region__code") -> Q:
@@ -161,10 +190,12 @@ def region_q(code: str, field: str = "region__code") -> Q:
 
 
 def report_list(*, user: AnyUser, filters: FeedFilters | None = None) -> QuerySet[Report]:
-    """The feed: what ``user`` may see, narrowed by ``filters``, newest first, ready to render.
+    """The feed: what ``user`` may see, narrowed by ``filters``, in ``filters.sort``'s order
+    (newest first by default), ready to render with ``supported_by_me``.
 
     ``agency_id`` includes the agency's units and ``region_code`` the regions inside it;
     words are searched by ``aduan.search.selectors.search_reports`` within this list.
+    ``FeedSort.OLDEST_UNANSWERED`` keeps only reports still waiting for a response.
     """
     filters = filters or FeedFilters()
     if filters.mine:
@@ -195,9 +226,42 @@ def report_list(*, user: AnyUser, filters: FeedFilters | None = None) -> QuerySe
         qs = qs.filter(category_id=category_pk)
     if filters.classification:
         qs = qs.filter(classification=filters.classification)
+    sort = filters.sort if filters.sort in FEED_ORDER else FeedSort.NEWEST
+    if sort == FeedSort.OLDEST_UNANSWERED:
+        qs = qs.filter(status__in=UNANSWERED_STATUSES)
+    qs = with_support_state(qs, user=user)
     return qs.select_related(
         "agency", "requested_agency", "category", f"region__{ANCESTORS}", "reporter"
-    ).order_by("-created_at", "-id")
+    ).order_by(*FEED_ORDER[sort])
+
+
+def with_support_state(qs: QuerySet[Report], *, user: AnyUser) -> QuerySet[Report]:
+    """``qs`` with ``supported_by_me`` (whether ``user`` supports each report) in the same
+    query: a list shows it without a query per report. Only citizens may support; for
+    anyone else it is ``False`` without a subquery."""
+    if not may_support_reports(user):
+        return qs.annotate(supported_by_me=Value(False))
+    return qs.annotate(
+        supported_by_me=Exists(ReportSupport.objects.filter(report=OuterRef("pk"), user=user))
+    )
+
+
+def report_supported_by(*, user: AnyUser, report: Report) -> bool:
+    """Whether ``user`` supports ``report``: the annotation of ``with_support_state`` when
+    the report was read with it, else one query."""
+    annotated = getattr(report, "supported_by_me", None)
+    if annotated is not None:
+        return bool(annotated)
+    if not may_support_reports(user):
+        return False
+    return ReportSupport.objects.filter(report=report, user=user).exists()
+
+
+def report_followed_by(*, user: AnyUser, report: Report) -> bool:
+    """Whether ``user`` is told of ``report``'s updates as a follower (the reporter always is)."""
+    if not _is_authenticated(user):
+        return False
+    return ReportFollower.objects.filter(report=report, user=user).exists()
 
 
 def report_get_for_user(*, user: AnyUser, tracking_id: str) -> Report:
@@ -206,7 +270,7 @@ def report_get_for_user(*, user: AnyUser, tracking_id: str) -> Report:
     if normalised is None:
         raise NotFound
     report = (
-        reports_visible_to(user=user)
+        with_support_state(reports_visible_to(user=user), user=user)
         .select_related(
             "agency", "requested_agency", "category", f"region__{ANCESTORS}", "reporter"
         )

@@ -33,6 +33,7 @@ from aduan.reports.selectors import (
     region_q,
     report_text_for,
     report_visibility_q,
+    with_support_state,
 )
 
 from .text import Query, parse_query, significant_stems, word_spans
@@ -173,6 +174,9 @@ def search_reports(
     return qs
 
 
+SIMILAR_CANDIDATES = 50  # the best this many by rank are checked for shared words
+
+
 def similar_open_reports(
     title: str,
     body: str,
@@ -181,28 +185,40 @@ def similar_open_reports(
     limit: int = 5,
     user: AnyUser = None,
 ) -> list[Report]:
-    """Up to ``limit`` open public reports (verified, not closed) that share words with a
-    draft, in ``region_code`` (and inside it) or under ``agency_id`` when given, best
-    first, each with ``search_snippet``: what a citizen may support instead of filing a
-    duplicate."""
+    """Up to ``limit`` open public reports (verified, not closed), never ``user``'s own,
+    that share two words with a draft (one if it has only one), in ``region_code`` (or
+    inside it) or under ``agency_id`` when either is given, best match first; each with
+    ``search_snippet`` and ``supported_by_me``. What a citizen may support instead of
+    filing a duplicate: the same problem in the same place."""
     stems = significant_stems(f"{title} {body}")
     if not stems:
         return []
     qs = Report.objects.filter(public_reports_q(), status__in=SIMILAR_STATUSES)
     qs = qs.filter(report_visibility_q(user=user))
+    if user is not None and user.is_authenticated:
+        qs = qs.exclude(reporter=user)
     place = Q()
     if region_code and region_code.strip():
         place |= region_q(region_code.strip())
     agency = Agency.objects.filter(pk=as_pk(agency_id)).first() if agency_id else None
     if agency is not None:
         place |= Q(agency_id__in=list(agency_subtree_ids(agency)))
-    reports = list(
+    found = (
         qs.filter(place)
         .filter(_public_match(stems, any_term=True))
         .annotate(search_rank=_rank(stems))
         .select_related("agency", "category", "region", "reporter")
-        .order_by("-search_rank", "-created_at", "-id")[:limit]
+        .order_by("-search_rank", "-support_count", "-created_at", "-id")
     )
+    wanted, needed = frozenset(stems), min(2, len(stems))
+    reports = []
+    for report in with_support_state(found, user=user)[:SIMILAR_CANDIDATES]:
+        title_read, body_read = report_text_for(user=user, report=report)
+        shared = {stem for _s, _e, stem in word_spans(f"{title_read} {body_read}")} & wanted
+        if len(shared) >= needed:
+            reports.append(report)
+        if len(reports) == limit:
+            break
     return search_highlight(user=user, q=Query(terms=stems, public_terms=stems), reports=reports)
 
 

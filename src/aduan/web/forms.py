@@ -20,6 +20,7 @@ from aduan.regions.models import Region
 from aduan.regions.selectors import region_children
 from aduan.reports.attachments import PreparedFile, prepare_uploaded_file
 from aduan.reports.models import BODY_MAX, TITLE_MAX, Classification, Status
+from aduan.reports.selectors import FeedSort
 from aduan.workflow.services import report_validate
 
 ACCEPTED_FILE_TYPES = "image/jpeg,image/png,application/pdf,video/mp4,.jpg,.jpeg,.png,.pdf,.mp4"
@@ -327,6 +328,7 @@ class FeedFilterForm(forms.Form):
     province = forms.ChoiceField(label=_("Province"), required=False)
     regency = forms.ChoiceField(label=_("Regency or city"), required=False)
     district = forms.ChoiceField(label=_("District"), required=False)
+    sort = forms.ChoiceField(label=_("Order"), required=False, choices=FeedSort.choices)
 
     def __init__(self, data: QueryDict, *, public: bool = True) -> None:
         super().__init__(data)
@@ -358,6 +360,7 @@ class FeedFilterForm(forms.Form):
             "category_id": data.get("category") or None,
             "agency_id": self.selected_agency.pk if self.selected_agency else None,
             "region_code": self.picker.code or None,
+            "sort": data.get("sort") or FeedSort.NEWEST,
         }
 
     def words(self) -> str:

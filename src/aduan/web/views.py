@@ -7,6 +7,7 @@ visitor may not see is answered with the same 404 as one that does not exist.
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -17,35 +18,54 @@ from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from aduan.core.errors import RateLimited, ValidationFailed
+from aduan.accounts.capabilities import may_support_reports
+from aduan.core.errors import PermissionDenied, RateLimited, ValidationFailed
 from aduan.core.http import client_ip
 from aduan.core.pagination import CappedPaginator
 from aduan.core.ratelimit import check_submission_rate
 from aduan.core.text import storable
 from aduan.core.tracking import normalise_tracking_id
 from aduan.regions.selectors import region_children
-from aduan.reports.models import Attachment, Report
+from aduan.reports.models import BODY_MAX, TITLE_MAX, Attachment, Report
 from aduan.reports.selectors import (
     FeedFilters,
+    FeedSort,
     ReporterVisibility,
     event_list_for_user,
+    report_followed_by,
     report_get_for_user,
+    report_is_public,
     report_list,
+    report_supported_by,
     report_text_for,
     reporter_visibility,
 )
-from aduan.search.selectors import search_highlight, search_reports
+from aduan.search.selectors import search_highlight, search_reports, similar_open_reports
 from aduan.sla.selectors import current_deadline
 from aduan.workflow.permissions import actions_available, actor_capacities
-from aduan.workflow.services import reopen_deadline_for, report_submit
+from aduan.workflow.services import (
+    reopen_deadline_for,
+    report_follow,
+    report_submit,
+    report_support,
+    report_unfollow,
+    report_unsupport,
+)
 from aduan.workflow.transitions import Actor
 
 from .action_forms import REPORTER_ACTIONS
 from .actions import action_forms, action_run
 from .deadlines import calendar_current, deadline_countdown
-from .forms import FeedFilterForm, ReportForm, agencies_matching, agency_or_none, prepare_files
+from .forms import (
+    FeedFilterForm,
+    ReportForm,
+    agencies_matching,
+    agency_or_none,
+    prepare_files,
+    region_picker,
+)
 from .pending_uploads import (
     form_token,
     pending_uploads_discard,
@@ -86,7 +106,9 @@ def _searched_page(request: HttpRequest, filters: FeedFilterForm, reports) -> Pa
     words = filters.words()
     if not words:
         return _page(request, reports)
-    page = _page(request, search_reports(user=request.user, q=words, within=reports))
+    # Best match first, unless the reader chose another order than the newest.
+    order = "rank" if filters.values()["sort"] == FeedSort.NEWEST else None
+    page = _page(request, search_reports(user=request.user, q=words, within=reports, order=order))
     page.object_list = search_highlight(user=request.user, q=words, reports=page.object_list)
     return page
 
@@ -137,6 +159,14 @@ def report_new(request: HttpRequest) -> HttpResponse:
         # next level's options: show the form again as typed, without judging it yet.
         form = ReportForm(initial=request.POST.dict(), kept_count=len(kept))
         return _report_form(request, form, token=token, kept=kept, refreshed=True)
+    if "similar" in request.POST:
+        # Without JavaScript, "check for similar reports": the form again as typed, with
+        # the list, and the files chosen kept for the real submission.
+        new, _problems = prepare_files(request.FILES.getlist("files"))
+        kept += pending_uploads_keep(user=request.user, token=token, prepared=new)
+        form = ReportForm(initial=request.POST.dict(), kept_count=len(kept))
+        similar = _similar_to(request, request.POST)
+        return _report_form(request, form, token=token, kept=kept, similar=similar)
 
     form = ReportForm(request.POST, request.FILES, kept_count=len(kept))
     status = 422
@@ -263,6 +293,7 @@ def track_detail(request: HttpRequest, tracking_id: str) -> HttpResponse:
                 deadline_countdown(deadline, calendar=calendar_current()) if deadline else None
             ),
             **_reporter_actions(request, report, outcome),
+            **_support_context(request, report),
         },
         status=outcome.status if outcome else 200,
     )
@@ -308,6 +339,107 @@ def attachment_download(request: HttpRequest, attachment_id: int) -> FileRespons
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _similar_to(request: HttpRequest, data) -> list[Report]:
+    """Open public reports like the text in ``data`` (the report form's fields)."""
+    picker = region_picker(data)
+    agency = agency_or_none(data.get("agency_id"))
+    return list(
+        similar_open_reports(
+            storable(data.get("title", ""))[:TITLE_MAX],
+            storable(data.get("body", ""))[:BODY_MAX],
+            region_code=picker.code or None,
+            agency_id=agency.pk if agency else None,
+            user=request.user,
+        )
+    )
+
+
+@login_required
+@require_GET
+def report_similar(request: HttpRequest) -> HttpResponse:
+    """The similar reports for the report form as it is typed: the htmx side of "check for
+    similar reports"."""
+    return render(
+        request,
+        "web/partials/similar_reports.html",
+        {"similar": _similar_to(request, request.GET), "checked": True},
+    )
+
+
+def _support_context(request: HttpRequest, report: Report, *, error: str = "") -> dict:
+    """What the support box shows ``request.user``: the count, and what they may do."""
+    user = request.user
+    own = user.is_authenticated and report.reporter_id == user.pk
+    may_support = report_is_public(report) and not own and may_support_reports(user)
+    # Staff never follow; the reporter is told of everything anyway: no query for them.
+    following = (
+        may_support_reports(user) and not own and report_followed_by(user=user, report=report)
+    )
+    return {
+        "report": report,
+        "support_shown": report_is_public(report),
+        "support_own": own,
+        "may_support": may_support,
+        "supported": may_support and report_supported_by(user=user, report=report),
+        "following": following,
+        "may_follow": may_support or following,
+        "support_error": error,
+    }
+
+
+def _support_answer(request: HttpRequest, report: Report, *, done: str, error: str):
+    """The support box again for htmx; otherwise back to the report's page, told why."""
+    if request.htmx:
+        context = _support_context(request, report, error=error)
+        return render(request, "web/partials/support_box.html", context)
+    if error:
+        messages.error(request, error)
+    elif done:
+        messages.success(request, done)
+    return redirect("web:track_detail", tracking_id=report.tracking_id)
+
+
+@require_POST
+def report_support_set(request: HttpRequest, tracking_id: str) -> HttpResponse:
+    """Support the report (``support=1``) or take the support back (``support=0``)."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("web:track_detail", args=[tracking_id]))
+    report = _report_for(request, tracking_id)
+    supporting = request.POST.get("support", "1") != "0"
+    error = done = ""
+    try:
+        if supporting:
+            report.support_count = report_support(report=report, actor=request.user)
+            done = _("You support this report. You will be told of its updates.")
+        else:
+            report.support_count = report_unsupport(report=report, actor=request.user)
+            done = _("You no longer support this report.")
+        report.supported_by_me = supporting
+    except PermissionDenied as exc:
+        error = exc.message
+    return _support_answer(request, report, done=done, error=error)
+
+
+@require_POST
+def report_follow_set(request: HttpRequest, tracking_id: str) -> HttpResponse:
+    """Follow the report's updates (``follow=1``) or stop following them (``follow=0``)."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("web:track_detail", args=[tracking_id]))
+    report = _report_for(request, tracking_id)
+    following = request.POST.get("follow", "1") != "0"
+    error = done = ""
+    try:
+        if following:
+            report_follow(report=report, actor=request.user)
+            done = _("You will be told of this report's updates.")
+        else:
+            report_unfollow(report=report, actor=request.user)
+            done = _("You will no longer be told of this report's updates.")
+    except PermissionDenied as exc:
+        error = exc.message
+    return _support_answer(request, report, done=done, error=error)
 
 
 @require_GET

@@ -43,11 +43,13 @@ from aduan.reports.schemas import AttachmentOut, FeedQuery, ReportIn, ReportOut
 from aduan.reports.selectors import (
     AnyUser,
     FeedFilters,
+    FeedSort,
     ReporterVisibility,
     event_actor,
     event_list_for_user,
     report_get_for_user,
     report_list,
+    report_supported_by,
     report_text_for,
     reporter_visibility,
 )
@@ -60,7 +62,13 @@ from .actions import ACTION_SPECS, ActionSpec, action_take
 from .permissions import action_authorize, actions_available
 from .schemas import InboxQuery
 from .selectors import InboxFilters, inbox_for_user, national_queue
-from .services import report_attachment_add, report_respond, report_submit
+from .services import (
+    report_attachment_add,
+    report_respond,
+    report_submit,
+    report_support,
+    report_unsupport,
+)
 from .transitions import Action, transition_check
 
 router = Router(tags=["workflow"])
@@ -487,6 +495,8 @@ def report_out(report: Report, *, user: AnyUser) -> dict:
         "current_deadline": _current_deadline_out(report, now),
         "is_overdue": any(_overdue(d, now) for d in report.deadlines.all()),
         "actions": [str(action) for action in actions_available(user=user, report=report)],
+        "support_count": report.support_count,
+        "supported_by_me": report_supported_by(user=user, report=report),
     }
 
 
@@ -544,10 +554,10 @@ def feed(
     page: int = Query(1, ge=1),
     page_size: int = Query(default_page_size(), ge=1, le=MAX_PAGE_SIZE),
 ):
-    """Non-confidential reports, newest first, narrowed by the filters; ``mine=true`` lists
-    the caller's own reports instead, confidential ones included. With ``q``: the reports
-    whose words (any form of them: "jalanan" finds "jalan") match, best match first.
-    Page-number pagination:
+    """Non-confidential reports, newest first (or as ``sort`` says), narrowed by the
+    filters; ``mine=true`` lists the caller's own reports instead, confidential ones
+    included. With ``q``: the reports whose words (any form of them: "jalanan" finds
+    "jalan") match, best match first unless ``sort`` asks otherwise. Page-number pagination:
     ``page`` (from 1) and ``page_size`` (1-100); ``count`` is the number of all matches."""
     user = request_user(request)
     if filters.mine and not user.is_authenticated:
@@ -561,10 +571,12 @@ def feed(
             category_id=filters.category,
             classification=filters.classification,
             mine=filters.mine,
+            sort=filters.sort,
         ),
     )
     if words := (filters.q or "").strip():
-        queryset = search_reports(user=user, q=words, within=queryset)
+        order = "rank" if filters.sort == FeedSort.NEWEST else None
+        queryset = search_reports(user=user, q=words, within=queryset, order=order)
     meta, reports = paginate(
         request, prefetch_for_report_out(queryset), page=page, page_size=page_size
     )
@@ -611,3 +623,49 @@ def attachment_add(request: HttpRequest, tracking_id: str, file: File[UploadedFi
         report=report, actor=user, prepared=prepared, ip_address=client_ip(request)
     )
     return Status(201, _attachment_out(attachment, report))
+
+
+# --- Support ("dukung") ------------------------------------------------------------------
+
+
+class SupportOut(Schema):
+    support_count: int = Field(description="How many citizens support the report now")
+    supported_by_me: bool
+
+
+@router.post(
+    "/reports/{tracking_id}/support",
+    auth=bearer,
+    response=SupportOut,
+    openapi_extra=_problems(403, 404),
+    summary="Support a public report",
+    url_name="report_support",
+    operation_id="aduan_reports_api_support",
+    tags=["reports"],
+)
+def support(request: HttpRequest, tracking_id: str):
+    """A citizen supports another person's public report and follows its updates. Again
+    is the same as once. 403 for staff and for the reporter's own report; 404 for a report
+    the caller may not see or that is not public."""
+    user = request.auth
+    report = report_get_for_user(user=user, tracking_id=tracking_id)
+    return {"support_count": report_support(report=report, actor=user), "supported_by_me": True}
+
+
+@router.delete(
+    "/reports/{tracking_id}/support",
+    auth=bearer,
+    response=SupportOut,
+    openapi_extra=_problems(403, 404),
+    summary="Take back a support",
+    url_name="report_unsupport",
+    operation_id="aduan_reports_api_unsupport",
+    tags=["reports"],
+)
+def unsupport(request: HttpRequest, tracking_id: str):
+    """The citizen's support is taken back (nothing happens if they gave none); they keep
+    following the report's updates."""
+    user = request.auth
+    report = report_get_for_user(user=user, tracking_id=tracking_id)
+    count = report_unsupport(report=report, actor=user)
+    return {"support_count": count, "supported_by_me": False}

@@ -56,6 +56,8 @@ def test_role_predicates(world):
     # The operator's account has the default role, citizen, unless given another.
     assert _holders(world, caps.is_citizen) == ["citizen", "superuser"]
     assert _holders(world, caps.may_use_channel) == ["citizen", "superuser"]
+    assert _holders(world, caps.may_support_reports) == ["citizen", "superuser"]
+    assert not caps.may_support_reports(AnonymousUser())
     assert _holders(world, caps.is_national_desk) == ["national_admin"]
     assert _holders(world, caps.may_manage_holidays) == ["national_admin"]
     assert _holders(world, caps.is_agency_staff) == ["agency_admin", "officer"]

@@ -25,6 +25,7 @@ def test_openapi_lists_every_endpoint(client):
         "/api/v1/reports": {"get", "post"},
         "/api/v1/reports/{tracking_id}": {"get"},
         "/api/v1/reports/{tracking_id}/attachments": {"post"},
+        "/api/v1/reports/{tracking_id}/support": {"post", "delete"},
         "/api/v1/reports/{tracking_id}/attachments/{attachment_id}": {"get"},
         "/api/v1/agencies": {"get"},
         "/api/v1/categories": {"get"},

@@ -20,12 +20,14 @@ from aduan.notifications.models import Notification, NotificationChannel, Notifi
 from aduan.reports.audit import chain_verify
 from aduan.reports.models import (
     OPEN_STATUSES,
+    VERIFIED_STATUSES,
     Attachment,
     EventAction,
     Rating,
     Report,
     ReportEvent,
     ReportFollower,
+    ReportSupport,
     Status,
 )
 from aduan.reports.selectors import reports_visible_to
@@ -202,6 +204,21 @@ def test_every_role_signs_in_and_every_report_lived_its_story(client, directory)
 
     assert ResponseTemplate.objects.filter(agency__isnull=True).exists()
     assert ResponseTemplate.objects.filter(agency__code="kemenkes").exists()
+
+    # Public reports have supporters (some many), the counts are the rows, and the demo
+    # citizen supports some of them.
+    supported = Report.objects.filter(support_count__gt=0)
+    assert supported.exists()
+    assert not supported.exclude(confidential=False, status__in=VERIFIED_STATUSES).exists()
+    assert supported.filter(support_count__gte=4).exists()
+    for report in Report.objects.all():
+        assert report.support_count == ReportSupport.objects.filter(report=report).count()
+    demo_citizen = User.objects.get(email=f"warga@{DEMO_DOMAIN}")
+    assert ReportSupport.objects.filter(user=demo_citizen).exists()
+    assert not ReportSupport.objects.filter(
+        user=demo_citizen, report__reporter=demo_citizen
+    ).exists()
+    assert ReportFollower.objects.filter(user=demo_citizen).exists()
 
     # Every staff account has reports of its own agency to look at.
     for account in DEMO_ACCOUNTS:

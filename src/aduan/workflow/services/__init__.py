@@ -5,7 +5,8 @@ transaction that locks the report row, checks the move against the one transitio
 and the actor's capacity, writes the report, appends its chained event, starts or stops
 the deadlines the calendar computes, and tells the report-event listeners (the outbox
 rows commit with it). ``intake`` creates reports; ``desk``, ``agency`` and ``reporter``
-hold the actions of each side (``workflow.actions`` takes one by its name).
+hold the actions of each side (``workflow.actions`` takes one by its name); ``public``
+what citizens do with others' public reports (support, follow), which are not moves.
 """
 
 from ._common import NOTE_MAX, NOTE_MIN, RESPONSE_MIN
@@ -19,6 +20,7 @@ from .desk import (
     report_set_flags,
 )
 from .intake import ReportFields, report_attachment_add, report_submit, report_validate
+from .public import report_follow, report_support, report_unfollow, report_unsupport
 from .reporter import (
     reopen_deadline_for,
     report_answer,
@@ -46,6 +48,7 @@ __all__ = [
     "report_comment",
     "report_dispose",
     "report_extend",
+    "report_follow",
     "report_forward",
     "report_hold",
     "report_merge",
@@ -57,6 +60,9 @@ __all__ = [
     "report_return",
     "report_set_flags",
     "report_submit",
+    "report_support",
     "report_system_note",
+    "report_unfollow",
+    "report_unsupport",
     "report_validate",
 ]

@@ -98,7 +98,8 @@ class Command(BaseCommand):
             f"{result.staff} agency staff without sign-in, {result.reports} reports "
             f"({statuses}; {result.overdue} overdue), {result.steps} actions, "
             f"{result.events} events, {result.attachments} attachments, "
-            f"{result.templates} response templates; {result.notifications} e-mails "
+            f"{result.templates} response templates, {result.supports} supports; "
+            f"{result.notifications} e-mails "
             "older than a day marked sent."
         )
         if options["verbosity"] > 0:
