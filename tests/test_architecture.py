@@ -27,6 +27,7 @@ LAYERS = [
     "integrations",
     "channels",
     "web",
+    "exports",
     "demo",
     "config",
 ]
@@ -38,6 +39,7 @@ ABOVE_REPORTS = {
     "channels",
     "integrations",
     "web",
+    "exports",
     "demo",
     "config",
 }

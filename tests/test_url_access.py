@@ -481,6 +481,22 @@ ACCESS: dict[str, Access] = {
             "test_the_inbox_is_for_staff_and_shows_only_their_reports",
         ),
     ),
+    "exports:inbox": Access(
+        ROLE,
+        nodes(
+            "exports.tests.test_exports",
+            "test_visitors_are_sent_to_sign_in_and_citizens_get_403",
+            "test_an_agency_export_never_holds_another_agencys_report",
+        ),
+    ),
+    "exports:queue": Access(
+        ROLE,
+        nodes(
+            "exports.tests.test_exports",
+            "test_visitors_are_sent_to_sign_in_and_citizens_get_403",
+            "test_the_queue_export_is_for_the_desk_and_oversight_only",
+        ),
+    ),
     "web:staff_report": Access(
         REPORT,
         nodes(
