@@ -251,6 +251,14 @@ ACCESS: dict[str, Access] = {
             "test_inbox_is_scoped_by_role_and_agency",
         ),
     ),
+    "api:inbox_export": Access(
+        ROLE,
+        nodes(
+            "exports.tests.test_exports",
+            "test_the_api_export_is_for_staff_only",
+            "test_the_api_export_holds_the_api_inbox_rows",
+        ),
+    ),
     "api:agency_list": Access(
         PUBLIC,
         nodes("agencies.tests.test_api", "test_readable_with_token_but_not_with_revoked_one"),

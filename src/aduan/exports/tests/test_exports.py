@@ -295,3 +295,41 @@ def test_the_lists_link_to_their_exports_with_the_filters(client, people, work):
     assert 'href="/staf/ekspor/kotak-masuk.xlsx?status=in_progress"' in page
     page = client.get(QUEUE).content.decode()
     assert 'href="/staf/ekspor/antrean.csv"' in page
+
+
+# --- The API ---------------------------------------------------------------------------------
+
+
+API_EXPORT = reverse("api:inbox_export")
+
+
+def test_the_api_export_holds_the_api_inbox_rows(client, people, work):
+    from aduan.api.tests.utils import bearer
+
+    auth = bearer(people["agency_admin"])
+    listed = client.get(reverse("api:inbox"), {"status": "dispositioned"}, **auth).json()
+    response = client.get(API_EXPORT, {"status": "dispositioned", "format": "csv"}, **auth)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    rows = read_csv(response)
+    assert [r["tracking_id"] for r in rows] == [r["tracking_id"] for r in listed["results"]]
+    anonymous = next(r for r in rows if r["tracking_id"] == work["anonymous"].tracking_id)
+    assert anonymous["reporter"] == "Anonymous"
+    xlsx = client.get(API_EXPORT, {"format": "xlsx"}, **auth)
+    assert load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active.max_row == 5
+
+
+def test_the_api_export_is_for_staff_only(client, people, work):
+    from aduan.api.tests.utils import bearer
+
+    assert client.get(API_EXPORT).status_code == 401
+    assert client.get(API_EXPORT, **bearer(people["citizen"])).status_code == 403
+    queue = {"queue": "true"}
+    assert client.get(API_EXPORT, queue, **bearer(people["agency_admin"])).status_code == 403
+    assert (
+        client.get(API_EXPORT, {"format": "pdf"}, **bearer(people["oversight"])).status_code == 422
+    )
+    other = client.get(API_EXPORT, **bearer(people["other_agency_admin"]))
+    assert read_csv(other) == []
+    response = client.get(API_EXPORT, queue, **bearer(people["oversight"]))
+    assert [r["tracking_id"] for r in read_csv(response)] == [work["waiting"].tracking_id]
