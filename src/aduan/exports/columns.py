@@ -57,8 +57,12 @@ COLUMNS: tuple[Column, ...] = (
     Column("rating", _("Rating")),
 )
 
+# The region and its ancestors: each one's name and parent (the top one's parent too,
+# else ``full_name`` would load it row by row).
 _REGION_NAMES = [
-    "region__" + "parent__" * depth + "name" for depth in range(ANCESTORS.count("__") + 2)
+    "region__" + "parent__" * depth + field
+    for depth in range(ANCESTORS.count("__") + 2)
+    for field in ("name", "parent")
 ]
 # Only what the columns and the visibility questions read (``report_text_for`` needs the
 # reporter and the agency's path; ``reporter_visibility`` the anonymity flag).

@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 from aduan.agencies.tests.factories import AgencyFactory
 from aduan.exports.columns import COLUMNS, report_row
 from aduan.exports.writers import csv_safe
+from aduan.regions.models import Region, RegionLevel
 from aduan.reports.selectors import report_text_for
 from aduan.web.tests.staff_helpers import disposed, in_progress, sign_in, submitted
 from aduan.web.tests.test_staff_queue import tracking_ids
@@ -49,9 +50,22 @@ def export_ids(client, name: str, **params) -> list[str]:
 
 
 @pytest.fixture
-def work(people, citizen, other_citizen, agency, unit):
+def work(people, citizen, other_citizen, agency, unit, region_tree):
     admin, agency_admin = people["national_admin"], people["agency_admin"]
-    named = disposed(citizen, admin=admin, agency=agency, title="Lampu jalan mati")
+    # A village: four levels, the deepest the lists join (``ANCESTORS``).
+    village = Region.objects.create(
+        code="32.73.01.1001",
+        name="Isola",
+        parent=region_tree["district"],
+        level=RegionLevel.VILLAGE,
+    )
+    named = disposed(
+        citizen,
+        admin=admin,
+        agency=agency,
+        title="Lampu jalan mati",
+        region_code=village.code,
+    )
     anonymous = disposed(
         other_citizen, admin=admin, agency=agency, title="Pungutan liar", anonymous=True
     )
@@ -166,6 +180,8 @@ def test_the_columns_hold_status_agency_deadline_and_rating(client, people, work
     assert row["overdue"] == "No"
     assert row["rating"] == ""
     assert row["channel"] == "Website"
+    placed = rows[work["named"].tracking_id]
+    assert placed["region"] == "Isola, Sukasari, Kota Bandung, Jawa Barat"
 
 
 # --- Safe in a spreadsheet ----------------------------------------------------------------
