@@ -110,8 +110,32 @@ def _local(value: dt.datetime | None) -> dt.datetime | None:
     return timezone.localtime(value).replace(tzinfo=None) if value else None
 
 
-def report_row(report: Report, *, user: User) -> list[Cell]:
+@dataclass
+class _Labels:
+    """Texts the same for many rows, translated once per export rather than per row (a
+    choice's label, a category's or region's name): most of a row's cost otherwise."""
+
+    status: dict[str, str]
+    classification: dict[str, str]
+    channel: dict[str, str]
+    anonymous: str
+
+    @classmethod
+    def now(cls) -> _Labels:
+        def labels(field: str) -> dict[str, str]:
+            return {value: str(label) for value, label in Report._meta.get_field(field).choices}
+
+        return cls(
+            status=labels("status"),
+            classification=labels("classification"),
+            channel=labels("channel"),
+            anonymous=str(_("Anonymous")),
+        )
+
+
+def report_row(report: Report, *, user: User, labels: _Labels | None = None) -> list[Cell]:
     """One row, in ``COLUMNS`` order, as ``user`` may read it."""
+    labels = labels or _Labels.now()
     title, body = report_text_for(user=user, report=report)
     seen = reporter_visibility(user=user, report=report)
     reporter = report.reporter
@@ -121,15 +145,15 @@ def report_row(report: Report, *, user: User) -> list[Cell]:
         _local(report.created_at),
         _local(report.responded_at),
         _local(report.closed_at),
-        str(report.get_status_display()),
-        str(report.get_classification_display()),
+        labels.status.get(report.status, report.status),
+        labels.classification.get(report.classification, report.classification),
         report.category.name if report.category_id else "",
         report.region.full_name if report.region_id else "",
         report.agency.name if report.agency_id else "",
-        str(report.get_channel_display()),
+        labels.channel.get(report.channel, report.channel),
         title,
         body,
-        reporter.full_name if seen >= ReporterVisibility.NAME else str(_("Anonymous")),
+        reporter.full_name if seen >= ReporterVisibility.NAME else labels.anonymous,
         reporter.email if seen == ReporterVisibility.FULL else "",
         reporter.phone if seen == ReporterVisibility.FULL else "",
         _local(report.due_at),
@@ -143,8 +167,9 @@ def export_rows(
 ) -> Iterator[list[Cell]]:
     """The rows of ``queryset`` one at a time: the queryset is read in chunks through
     ``iterator()``, never held whole (a million rows in a few MB)."""
+    labels = _Labels.now()
     for report in export_queryset(queryset).iterator(chunk_size=chunk_size):
-        yield report_row(report, user=user)
+        yield report_row(report, user=user, labels=labels)
 
 
 def headers() -> list[str]:
