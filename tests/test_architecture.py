@@ -28,6 +28,7 @@ LAYERS = [
     "integrations",
     "channels",
     "web",
+    "exports",
     "demo",
     "config",
 ]
@@ -40,6 +41,7 @@ ABOVE_REPORTS = {
     "channels",
     "integrations",
     "web",
+    "exports",
     "demo",
     "config",
 }

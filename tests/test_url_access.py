@@ -263,6 +263,14 @@ ACCESS: dict[str, Access] = {
             "test_inbox_is_scoped_by_role_and_agency",
         ),
     ),
+    "api:inbox_export": Access(
+        ROLE,
+        nodes(
+            "exports.tests.test_exports",
+            "test_the_api_export_is_for_staff_only",
+            "test_the_api_export_holds_the_api_inbox_rows",
+        ),
+    ),
     "api:agency_list": Access(
         PUBLIC,
         nodes("agencies.tests.test_api", "test_readable_with_token_but_not_with_revoked_one"),
@@ -518,6 +526,22 @@ ACCESS: dict[str, Access] = {
         nodes(
             "web.tests.test_staff_access",
             "test_the_inbox_is_for_staff_and_shows_only_their_reports",
+        ),
+    ),
+    "exports:inbox": Access(
+        ROLE,
+        nodes(
+            "exports.tests.test_exports",
+            "test_visitors_are_sent_to_sign_in_and_citizens_get_403",
+            "test_an_agency_export_never_holds_another_agencys_report",
+        ),
+    ),
+    "exports:queue": Access(
+        ROLE,
+        nodes(
+            "exports.tests.test_exports",
+            "test_visitors_are_sent_to_sign_in_and_citizens_get_403",
+            "test_the_queue_export_is_for_the_desk_and_oversight_only",
         ),
     ),
     "web:staff_report": Access(

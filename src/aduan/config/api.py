@@ -23,6 +23,7 @@ from aduan.categories.api import router as categories_router
 from aduan.channels.api import router as channels_router
 from aduan.core.errors import NotFound
 from aduan.core.text import storable_tree
+from aduan.exports.api import router as exports_router
 from aduan.regions.api import router as regions_router
 from aduan.reports.api import router as reports_router
 from aduan.workflow.api import router as workflow_router
@@ -62,6 +63,7 @@ api.add_router("", accounts_router)
 api.add_router("", channels_router)
 api.add_router("", reports_router)
 api.add_router("", workflow_router)
+api.add_router("", exports_router)
 # The directory (agencies, categories, regions sit below accounts, so their routers
 # cannot name its auth) is public, agency systems included; a token sent must be valid.
 # An endpoint added to these routers inherits that: integrations' test_scoping lists every

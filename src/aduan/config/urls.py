@@ -20,5 +20,6 @@ urlpatterns = [
     path("notifikasi/", include("aduan.notifications.urls")),
     path("staf/hari-libur/", include("aduan.sla.urls")),
     path("staf/integrasi/", include("aduan.integrations.urls")),
+    path("staf/ekspor/", include("aduan.exports.urls")),
     path("", include("aduan.web.urls")),
 ]

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db.models import prefetch_related_objects
+from django.db.models import QuerySet, prefetch_related_objects
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -92,13 +92,25 @@ def _rows(request: HttpRequest, queryset):
     return page, rows
 
 
-@staff_required
-@require_GET
-def queue(request: HttpRequest) -> HttpResponse:
+def queue_list(request: HttpRequest) -> tuple[WorkListFilterForm, QuerySet[Report]]:
+    """The national queue as filtered by the request's query: its page and its export
+    (``aduan.exports``) read the same rows. 403 for anyone but the desk and oversight."""
     if not sees_all_reports(request.user):
         raise DjangoPermissionDenied
     filters = WorkListFilterForm(request.GET, user=request.user, queue=True)
-    reports = national_queue(user=request.user, filters=filters.filters())
+    return filters, national_queue(user=request.user, filters=filters.filters())
+
+
+def inbox_list(request: HttpRequest) -> tuple[WorkListFilterForm, QuerySet[Report]]:
+    """The inbox as filtered by the request's query, for its page and its export."""
+    filters = WorkListFilterForm(request.GET, user=request.user)
+    return filters, inbox_for_user(user=request.user, filters=filters.filters())
+
+
+@staff_required
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    filters, reports = queue_list(request)
     page = CappedPaginator(reports, settings.ADUAN_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = queue_rows(page)
     return render(
@@ -128,8 +140,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             _assign(request, bulk)
             return redirect(request.get_full_path())
         status = 422
-    filters = WorkListFilterForm(request.GET, user=request.user)
-    reports = inbox_for_user(user=request.user, filters=filters.filters())
+    filters, reports = inbox_list(request)
     page, rows = _rows(request, reports)
     if can_assign and bulk is None:
         bulk = BulkAssignForm(user=request.user, units=filters.units)

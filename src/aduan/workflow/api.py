@@ -61,7 +61,7 @@ from aduan.sla.services import AGENCY_KINDS
 from .actions import ACTION_SPECS, ActionSpec, action_take
 from .permissions import action_authorize, actions_available
 from .schemas import InboxQuery
-from .selectors import InboxFilters, inbox_for_user, national_queue
+from .selectors import inbox_for_user, national_queue
 from .services import (
     report_attachment_add,
     report_respond,
@@ -355,19 +355,9 @@ def inbox(
     ``queue=true`` (national admin and oversight only): reports awaiting verification or
     returned. Ordered by the current deadline, the most urgent first. Citizens: 403."""
     user = request.auth
-    narrowed = InboxFilters(
-        status=filters.status,
-        agency_id=filters.unit or filters.agency,
-        overdue=filters.overdue,
-        category_id=filters.category,
-        region_code=(filters.region or "").strip() or None,
-        created_from=filters.created_from,
-        created_to=filters.created_to,
-        q=(filters.q or "").strip() or None,
-    )
     select = national_queue if filters.queue else inbox_for_user
     queryset = prefetch_for_report_out(
-        select(user=user, filters=narrowed).select_related("reporter")
+        select(user=user, filters=filters.inbox_filters()).select_related("reporter")
     )
     meta, reports = paginate(request, queryset, page=page, page_size=page_size)
     return {**meta, "results": [report_out(r, user=user) for r in reports]}

@@ -16,6 +16,8 @@ from pydantic import ConfigDict, ValidationInfo, field_validator
 
 from aduan.reports.models import Status
 
+from .selectors import InboxFilters
+
 
 class ActionIn(Schema):
     """Unknown fields are an error rather than ignored: a misspelt ``confidental`` must
@@ -143,3 +145,16 @@ class InboxQuery(Schema):
         if value and start and start > value:
             raise ValueError(_("The end date must not be before the start date."))
         return value
+
+    def inbox_filters(self) -> InboxFilters:
+        """The selectors' filters (the inbox and its export read the same)."""
+        return InboxFilters(
+            status=self.status,
+            agency_id=self.unit or self.agency,
+            overdue=self.overdue,
+            category_id=self.category,
+            region_code=(self.region or "").strip() or None,
+            created_from=self.created_from,
+            created_to=self.created_to,
+            q=(self.q or "").strip() or None,
+        )

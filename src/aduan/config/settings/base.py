@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "aduan.channels.x",
     "aduan.channels.open311",
     "aduan.api",
+    "aduan.exports",
     "aduan.demo",
 ]
 
@@ -299,6 +300,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 # --- Aduan ------------------------------------------------------------------------------
 ADUAN_SUBMIT_RATE_USER = os.environ.get("ADUAN_SUBMIT_RATE_USER", "10/h")
 ADUAN_SUBMIT_RATE_IP = os.environ.get("ADUAN_SUBMIT_RATE_IP", "30/h")
+# Downloads of a staff list (CSV or XLSX) per user: personal data leaving the system.
+ADUAN_EXPORT_RATE = os.environ.get("ADUAN_EXPORT_RATE", "20/h")
 ADUAN_API_LOGIN_RATE = os.environ.get("ADUAN_API_LOGIN_RATE", "10/m")
 ADUAN_API_REGISTER_RATE = os.environ.get("ADUAN_API_REGISTER_RATE", "10/h")
 ADUAN_ATTACHMENT_MAX_BYTES = int(os.environ.get("ADUAN_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))

@@ -1,0 +1,111 @@
+#!/usr/bin/env python
+"""Time the staff exports (CSV and XLSX) and measure their peak memory.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/aduan_bench \\
+        .venv/bin/python bench/export.py --rows 1000000
+
+Each case exports a staff list through the real code (``workflow.selectors`` for the
+rows, ``aduan.exports`` for the columns and the writers), as the download views do: CSV
+lines to /dev/null, XLSX to a temporary file. Every case runs twice: once timed (rows/s),
+once under ``tracemalloc`` (the peak of Python allocations during the export, which is
+what would grow if rows were held). The process's peak resident size is printed at the
+end. ``--rows`` caps each list (a slice of the selector's queryset).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _setup import django_setup
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000, help="at most this many rows")
+    parser.add_argument("--formats", default="csv,xlsx", help="csv, xlsx or both")
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    django_setup()
+    from django.db.models import Count, F
+
+    from aduan.accounts.models import Role, User
+    from aduan.agencies.models import Agency
+    from aduan.exports.columns import export_rows, headers
+    from aduan.exports.writers import csv_lines, xlsx_write
+    from aduan.reports.models import Report, Status
+    from aduan.workflow.selectors import InboxFilters, inbox_for_user
+
+    # The staff as the selectors see them: a role and an agency (unsaved: no writes).
+    desk = User(role=Role.NATIONAL_ADMIN, email="desk@bench.test")
+    busiest = (
+        Report.objects.filter(agency__isnull=False)
+        .values("agency")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .first()
+    )
+    agency = Agency.objects.get(pk=busiest["agency"])
+    agency_admin = User(role=Role.AGENCY_ADMIN, agency=agency, email="admin@bench.test")
+    # The lists narrow to one status or the open ones; "every report" is the whole table
+    # in the lists' order, the most rows one export can hold.
+    cases = [
+        ("national admin, every report", desk, None),
+        ("national admin, closed", desk, InboxFilters(status=Status.CLOSED)),
+        ("national admin, open (default)", desk, InboxFilters()),
+        (
+            f"agency admin ({agency.name[:30]}), closed",
+            agency_admin,
+            InboxFilters(status=Status.CLOSED),
+        ),
+    ]
+
+    def run(fmt: str, user: User, filters: InboxFilters | None) -> tuple[int, int]:
+        if filters is None:
+            queryset = Report.objects.order_by(F("due_at").asc(nulls_last=True), "id")
+        else:
+            queryset = inbox_for_user(user=user, filters=filters)
+        queryset = queryset[: args.rows]
+        rows = export_rows(queryset, user=user)
+        if fmt == "csv":
+            count = size = 0
+            with open(os.devnull, "w", encoding="utf-8") as sink:
+                for line in csv_lines(headers(), rows):
+                    sink.write(line)
+                    size += len(line.encode())
+                    count += 1
+            return count - 1, size
+        target, count = xlsx_write(headers(), rows, sheet_name="bench")
+        size = target.seek(0, os.SEEK_END)
+        target.close()
+        return count, size
+
+    print(f"{'case':48} {'fmt':4} {'rows':>9} {'s':>7} {'rows/s':>8} {'MB':>7} {'peak MB':>8}")
+    for name, user, filters in cases:
+        for fmt in args.formats.split(","):
+            started = time.perf_counter()
+            count, size = run(fmt, user, filters)
+            elapsed = time.perf_counter() - started
+            tracemalloc.start()
+            run(fmt, user, filters)
+            _current, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            print(
+                f"{name:48} {fmt:4} {count:9,} {elapsed:7.1f} {count / elapsed:8,.0f} "
+                f"{size / 1e6:7.1f} {peak / 1e6:8.1f}"
+            )
+    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"process peak resident size: {maxrss:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
