@@ -228,6 +228,7 @@ ACCESS: dict[str, Access] = {
             "merge",
             "set_flags",
             "redact",
+            "set_programmes",
             "accept",
             "return",
             "forward",

@@ -22,9 +22,13 @@ def programmes_implied_by(*, category_id: int | None) -> QuerySet[Programme]:
 
 
 def report_programmes(report: Report) -> list[Programme]:
-    """The programmes ``report`` is tagged with, in display order; reads a prefetched
-    ``programme_tags__programme`` when the list has one (no query per report)."""
-    tags = report.programme_tags.all()
+    """The programmes ``report`` is tagged with, in display order; reads the prefetched
+    tags when a list has them (``report_programme_tags``: no query per report)."""
+    prefetched = getattr(report, "_prefetched_objects_cache", {})
+    if "programme_tags" in prefetched:
+        tags = report.programme_tags.all()  # type: ignore[attr-defined]
+    else:
+        tags = report_programme_tags().filter(report=report)
     programmes = [tag.programme for tag in tags]
     return sorted(programmes, key=lambda p: (p.ordering, p.name))
 

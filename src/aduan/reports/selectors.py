@@ -356,6 +356,7 @@ NOTE_AUDIENCE: dict[str, NoteAudience] = {
             EventAction.ESCALATED,
             EventAction.REPORTER_LINKED,
             EventAction.REDACTED,  # the public version as the desk wrote it
+            EventAction.PROGRAMMES_SET,  # the desk's classification, for the overseers
         ),
         NoteAudience.STAFF,
     ),

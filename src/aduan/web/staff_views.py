@@ -38,6 +38,7 @@ from aduan.channels.selectors import inbound_messages_for_report
 from aduan.core.errors import DomainError, NotFound
 from aduan.core.http import client_ip
 from aduan.core.pagination import CappedPaginator
+from aduan.programmes.selectors import report_programmes
 from aduan.reports.models import Report
 from aduan.reports.selectors import (
     ReporterVisibility,
@@ -316,6 +317,7 @@ def _report_context(request: HttpRequest, report: Report, outcome) -> dict:
         event.files = files.get(event.pk, [])
     return {
         "report": report,
+        "programmes": report_programmes(report),
         "events": events,
         "attachments": own_files,
         "origin_messages": inbound_messages_for_report(user=user, report=report),

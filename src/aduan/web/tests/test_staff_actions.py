@@ -404,6 +404,7 @@ def test_national_admin_comments_but_does_not_see_an_internal_checkbox_for_repor
         "archive",
         "merge",
         "redact",
+        "set_programmes",
         "comment",
     ]
 

@@ -17,6 +17,7 @@ from .desk import (
     report_merge,
     report_redact,
     report_set_flags,
+    report_set_programmes,
 )
 from .intake import ReportFields, report_attachment_add, report_submit, report_validate
 from .reporter import (
@@ -56,6 +57,7 @@ __all__ = [
     "report_respond",
     "report_return",
     "report_set_flags",
+    "report_set_programmes",
     "report_submit",
     "report_system_note",
     "report_validate",
