@@ -33,6 +33,7 @@ from aduan.accounts.capabilities import (
     may_assign_within_agency,
     sees_all_agencies,
     sees_all_reports,
+    sees_programme_reports_only,
 )
 from aduan.channels.selectors import inbound_messages_for_report
 from aduan.core.errors import DomainError, NotFound
@@ -148,6 +149,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             # see every agency's, oversight only reads them.
             "all_agencies": sees_all_agencies(request.user),
             "read_only": is_read_only(request.user),
+            "programmes_only": sees_programme_reports_only(request.user),
         },
         status=status,
     )
@@ -332,6 +334,7 @@ def _report_context(request: HttpRequest, report: Report, outcome) -> dict:
         "following": following,
         "outcome": outcome,
         "read_only": not (panel or privacy_form),
+        "programmes_only": sees_programme_reports_only(user),
     }
 
 

@@ -212,13 +212,14 @@ def test_the_ksp_overseer_reads_the_programmes_reports_and_acts_on_none(
     )
     sign_in(client, people["ksp"])
     inbox = client.get(INBOX).content.decode()
+    assert "Reports of the priority programmes" in inbox
     assert "Makanan MBG basi" in inbox
     assert "Lampu jalan padam" not in inbox
     response = client.get(reverse("web:staff_report", args=[tagged.tracking_id]))
     assert response.status_code == 200
     assert action_forms(response) == []
     assert "Makan Bergizi Gratis" in text(response)
-    assert "it does not act on them" in text(response)
+    assert "The priority programmes' overseers read these reports" in text(response)
     page = reverse("web:staff_report", args=[untagged.tracking_id])
     assert client.get(page).status_code == 404
     # A forged action is refused like any reader's: nothing changes.
