@@ -49,8 +49,9 @@ migrate: install ## Apply migrations (SQLite under var/ unless DATABASE_URL is s
 	$(MANAGE) createcachetable
 
 .PHONY: directory
-directory: migrate ## Load regions, agencies and categories (idempotent)
+directory: migrate ## Load regions, agencies, categories and priority programmes (idempotent)
 	$(MANAGE) load_directory
+	$(MANAGE) load_programmes
 
 .PHONY: demo
 demo: directory ## Re-create the demo accounts and reports from scratch

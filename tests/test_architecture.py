@@ -21,6 +21,7 @@ LAYERS = [
     "accounts",
     "api",
     "reports",
+    "programmes",
     "sla",
     "search",
     "workflow",
@@ -34,6 +35,7 @@ LAYERS = [
 ]
 # Must not be imported by `reports` (the model, its selectors, audit chain and files).
 ABOVE_REPORTS = {
+    "programmes",
     "workflow",
     "sla",
     "search",

@@ -240,6 +240,7 @@ ACCESS: dict[str, Access] = {
             "merge",
             "set_flags",
             "redact",
+            "set_programmes",
             "accept",
             "return",
             "forward",

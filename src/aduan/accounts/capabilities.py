@@ -6,6 +6,8 @@ user …?" (docs/decisions/0014-capabilities.md).
 - Agency admin: handles their agency's reports, manages its units, staff and integration.
 - Unit officer: handles the reports of their unit; manages nobody.
 - Oversight (Ombudsman): reads everything, changes nothing.
+- Priority programme overseer (KSP): reads the reports tagged with a national priority
+  programme, across all agencies, and their figures; changes nothing.
 - Citizen: their own account and reports only; the only role that may use SMS and X.
 
 A Django superuser is the operator of the installation: the admin site and the staff
@@ -21,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -33,9 +36,19 @@ if TYPE_CHECKING:
 
 AnyUser = User | AnonymousUser | None
 
-_STAFF = frozenset({Role.NATIONAL_ADMIN, Role.AGENCY_ADMIN, Role.UNIT_OFFICER, Role.OVERSIGHT})
+_STAFF = frozenset(
+    {
+        Role.NATIONAL_ADMIN,
+        Role.AGENCY_ADMIN,
+        Role.UNIT_OFFICER,
+        Role.OVERSIGHT,
+        Role.PROGRAMME_OVERSIGHT,
+    }
+)
 _AGENCY_STAFF = frozenset({Role.AGENCY_ADMIN, Role.UNIT_OFFICER})
 _SEES_ALL_REPORTS = frozenset({Role.NATIONAL_ADMIN, Role.OVERSIGHT})
+_READ_ONLY = frozenset({Role.OVERSIGHT, Role.PROGRAMME_OVERSIGHT})
+_OVERSIGHT_BODY_ROLES = _READ_ONLY
 # Roles an actor may give to someone else. An agency admin may appoint admins and officers
 # of their own agency, never a national admin or an oversight officer.
 _ASSIGNABLE_BY_AGENCY_ADMIN = (Role.AGENCY_ADMIN, Role.UNIT_OFFICER)
@@ -82,8 +95,8 @@ def is_agency_admin(user: AnyUser) -> bool:
 
 
 def is_read_only(user: AnyUser) -> bool:
-    """Is ``user`` oversight: reads every report, never changes one?"""
-    return _role(user) == Role.OVERSIGHT
+    """Is ``user`` an overseer (Ombudsman, KSP): reads reports, never changes one?"""
+    return _role(user) in _READ_ONLY
 
 
 # --- Which reports and agencies -------------------------------------------------------------
@@ -92,6 +105,26 @@ def is_read_only(user: AnyUser) -> bool:
 def sees_all_reports(user: AnyUser) -> bool:
     """Does ``user`` see (and work through the lists of) every report: national desk, oversight?"""
     return _role(user) in _SEES_ALL_REPORTS
+
+
+def sees_programme_reports_only(user: AnyUser) -> bool:
+    """Does ``user`` see the reports tagged with a national priority programme, of every
+    agency, and no other (the KSP overseer)? The rule itself is ``reports.selectors``'."""
+    return _role(user) == Role.PROGRAMME_OVERSIGHT
+
+
+def statistics_programme_scope(user: AnyUser) -> set[int] | None:
+    """The programmes whose reports ``user``'s figures are limited to: ``None`` for no
+    limit (staff: which agencies is ``may_see_statistics_of``), the active programmes' ids
+    for the KSP overseer, and the empty set (nothing) for everyone who is not staff."""
+    if not is_staff_member(user):
+        return set()
+    if not sees_programme_reports_only(user):
+        return None
+    # By label, not by import: the programmes app sits above this one (its tags point at
+    # reports), and only this answer needs its rows.
+    programme = apps.get_model("programmes", "Programme")
+    return set(programme.objects.filter(is_active=True).values_list("pk", flat=True))
 
 
 def sees_all_agencies(user: AnyUser) -> bool:
@@ -116,10 +149,16 @@ def _in_subtree(agency: Agency | None, of: Agency | None) -> bool:
 
 def may_see_statistics_of(user: AnyUser, agency: Agency | None) -> bool:
     """May ``user`` see figures about ``agency``'s reports? Those who see all reports, and
-    agency staff for their agency's subtree: exactly the reports they may already open."""
+    agency staff for their agency's subtree: exactly the reports they may already open.
+    The KSP overseer sees every agency's figures, limited to the priority programmes
+    (``statistics_programme_scope``)."""
     if agency is None:
         return False
-    return sees_all_reports(user) or _in_subtree(agency, staff_agency(user))
+    return (
+        sees_all_reports(user)
+        or sees_programme_reports_only(user)
+        or _in_subtree(agency, staff_agency(user))
+    )
 
 
 def may_see_reporter_identity(user: AnyUser, report: Report) -> bool:
@@ -165,6 +204,11 @@ def may_support_reports(user: AnyUser) -> bool:
 def may_manage_installation(user: AnyUser) -> bool:
     """May ``user`` change installation-wide records (Open311 keys, reports in the admin)?"""
     return is_national_desk(user) or bool(_role(user) is not None and user.is_superuser)  # type: ignore[union-attr]
+
+
+def may_manage_programmes(user: AnyUser) -> bool:
+    """May ``user`` keep the list of national priority programmes (the admin site)?"""
+    return may_manage_installation(user)
 
 
 def may_manage_staff(user: AnyUser) -> bool:
@@ -229,7 +273,8 @@ def national_desk_q() -> Q:
 
 
 def oversight_q() -> Q:
-    """The oversight officers' accounts (told of escalations)."""
+    """The oversight officers' accounts (told of escalations). Not the KSP overseer: an
+    escalation is about any report, most of them outside the priority programmes."""
     return Q(role=Role.OVERSIGHT)
 
 
@@ -258,7 +303,7 @@ def agency_misfit(role: str, agency: Agency | None) -> str | None:
         return str(_("A staff member must belong to an agency."))
     if role == Role.NATIONAL_ADMIN and agency.kind != AgencyKind.NATIONAL_ADMIN:
         return str(_("A national admin belongs to the national admin agency."))
-    if role == Role.OVERSIGHT and agency.kind != AgencyKind.OVERSIGHT:
+    if role in _OVERSIGHT_BODY_ROLES and agency.kind != AgencyKind.OVERSIGHT:
         return str(_("An oversight officer belongs to an oversight body."))
     if role in _AGENCY_STAFF and agency.kind in (AgencyKind.NATIONAL_ADMIN, AgencyKind.OVERSIGHT):
         return str(_("Agency admins and unit officers belong to an agency that handles reports."))

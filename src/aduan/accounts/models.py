@@ -22,6 +22,7 @@ class Role(models.TextChoices):
     AGENCY_ADMIN = "agency_admin", _("Agency admin")
     UNIT_OFFICER = "unit_officer", _("Unit officer")
     OVERSIGHT = "oversight", _("Oversight")
+    PROGRAMME_OVERSIGHT = "programme_oversight", _("Priority programme overseer (KSP)")
 
 
 def role_label(value: str) -> str | None:

@@ -26,12 +26,21 @@ from aduan.accounts.models import Role, User
 from aduan.agencies.models import Agency, AgencyKind
 from aduan.categories.models import Category
 from aduan.notifications.models import Notification, NotificationChannel, NotificationState
+from aduan.programmes.loaders import programmes_load
+from aduan.programmes.models import Programme
 from aduan.regions.models import Region, RegionLevel
 from aduan.reports.attachments import PreparedFile, attachments_discard, prepare_upload
-from aduan.reports.models import Attachment, Channel, Report, ReportEvent, ReportSupport
+from aduan.reports.models import (
+    VERIFIED_STATUSES,
+    Attachment,
+    Channel,
+    Report,
+    ReportEvent,
+    ReportSupport,
+)
 from aduan.reports.selectors import public_reports_q
 from aduan.sla import services as sla
-from aduan.workflow.services import report_support
+from aduan.workflow.services import report_set_programmes, report_support
 from aduan.workflow.sweep import sweep_run
 
 from . import content, stories
@@ -98,11 +107,28 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
         "bandung-disdukcapil",
     ),
     DemoAccount("oversight", Role.OVERSIGHT, f"ombudsman@{D}", "Yohanes Manurung", "ombudsman"),
+    DemoAccount("ksp", Role.PROGRAMME_OVERSIGHT, f"ksp@{D}", "Ratna Kusumawati", "ksp"),
 )
 
 # Agencies the demo needs from the directory, and the units it creates when the directory
 # has none (code: parent code, name, short name, region code).
-REQUIRED_AGENCIES = ("kemenpanrb-admin", "ombudsman", "kemenkes", "prov-32", "kota-32.73")
+REQUIRED_AGENCIES = (
+    "kemenpanrb-admin",
+    "ombudsman",
+    "ksp",
+    "kemenkes",
+    "prov-32",
+    "kota-32.73",
+)
+# Priority programmes the national desk tags by hand (category: programme), on about half
+# of the verified reports of each; the MBG topic's category implies its programme, so
+# those are tagged on disposition.
+DEMO_PROGRAMME_TAGS = {
+    "kesehatan-faskes": "cek-kesehatan-gratis",
+    "pendidikan-sarana": "sekolah-unggul-renovasi",
+    "infrastruktur-air": "infrastruktur-desa",
+    "bansos-pkh": "pengentasan-kemiskinan",
+}
 DEMO_UNITS = {
     "kemenkes-yankes": (
         "kemenkes",
@@ -149,6 +175,7 @@ class DemoResult:
     notifications: int = 0
     templates: int = 0
     supports: int = 0
+    programme_reports: int = 0
     statuses: Counter = field(default_factory=Counter)
 
 
@@ -762,6 +789,29 @@ def _templates_create(directory: _Directory, accounts: dict[str, User]) -> int:
 
 
 @transaction.atomic
+def _programmes_tag(reports, *, desk: User, rng: random.Random) -> None:
+    """The national desk tags some verified reports with a priority programme (through the
+    audited action), so that the KSP overseer's inbox has something in it."""
+    programmes = dict(
+        Programme.objects.filter(code__in=DEMO_PROGRAMME_TAGS.values()).values_list("code", "pk")
+    )
+    candidates = (
+        reports.filter(
+            category__code__in=list(DEMO_PROGRAMME_TAGS), status__in=sorted(VERIFIED_STATUSES)
+        )
+        .select_related("category")
+        .order_by("pk")
+    )
+    for report in candidates:
+        programme = programmes.get(DEMO_PROGRAMME_TAGS[report.category.code])
+        if programme is None or rng.random() < 0.5:
+            continue
+        current = list(report.programme_tags.values_list("programme_id", flat=True))
+        report_set_programmes(
+            report=report, actor=desk, programme_ids=sorted({*current, programme})
+        )
+
+
 def demo_load(
     *, reports: int = DEFAULT_REPORTS, seed: int = DEFAULT_SEED, now: dt.datetime | None = None
 ) -> DemoResult:
@@ -773,6 +823,7 @@ def demo_load(
     now = now or timezone.now()
     joined = now - dt.timedelta(days=stories.HISTORY_DAYS + 30)
     directory = _Directory()
+    programmes_load()  # new programmes only: the national admin's edits stay
     accounts = _accounts_create(directory, make_password(DEMO_PASSWORD), joined)
     pool = _citizens_create(rng, 40, joined)
     photos = [
@@ -811,6 +862,7 @@ def demo_load(
         raise
 
     demo_reports = Report.objects.filter(reporter__in=demo_users())
+    _programmes_tag(demo_reports, desk=accounts["national_admin"], rng=random.Random(seed + 3))
     result = DemoResult(
         accounts=len(accounts),
         citizens=len(pool),
@@ -826,6 +878,7 @@ def demo_load(
     result.supports = _supports_create(
         demo_reports, accounts["citizen"], [accounts["citizen2"], *pool], random.Random(seed + 3)
     )
+    result.programme_reports = demo_reports.filter(programme_tags__isnull=False).distinct().count()
     result.reports = demo_reports.count()
     result.statuses = Counter(demo_reports.values_list("status", flat=True))
     result.overdue = demo_reports.filter(is_overdue=True).count()

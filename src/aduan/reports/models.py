@@ -304,6 +304,7 @@ class EventAction(models.TextChoices):
     ESCALATED = "escalate", _("Escalated")
     REPORTER_LINKED = "reporter_linked", _("Reporter's account linked")
     REDACTED = "redact", _("Public text redacted")
+    PROGRAMMES_SET = "set_programmes", _("Priority programmes changed")
 
 
 class AppendOnlyError(Exception):

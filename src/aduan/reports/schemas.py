@@ -63,6 +63,12 @@ class CategoryRef(Schema):
     name: str
 
 
+class ProgrammeRef(Schema):
+    id: int
+    code: str
+    name: str
+
+
 class RegionRef(Schema):
     code: str
     name: str
@@ -160,6 +166,9 @@ class ReportOut(Schema):
         description="The agency the reporter asked for: a suggestion to the national desk"
     )
     category: CategoryRef | None
+    programmes: list[ProgrammeRef] = Field(
+        description="The national priority programmes it is tagged with (the KSP oversees them)"
+    )
     region: RegionRef | None
     latitude: float | None
     longitude: float | None

@@ -1,7 +1,8 @@
 """Reads of reports. Every interface goes through the one visibility rule here.
 
 The public sees verified reports sent to an agency that are not confidential; the owner,
-the national admin, oversight and the handling agency see more. A report the caller may
+the national admin, oversight, the KSP overseer (reports tagged with a priority programme)
+and the handling agency see more. A report the caller may
 not see is ``NotFound``, like one that does not exist. Who the reporter is, who reads a
 note and which text a reader gets are separate questions. Details: docs/reports.md.
 """
@@ -22,6 +23,7 @@ from aduan.accounts.capabilities import (
     may_see_reporter_identity,
     may_support_reports,
     sees_all_reports,
+    sees_programme_reports_only,
     staff_agency,
 )
 from aduan.accounts.models import Role, User, role_label
@@ -61,6 +63,13 @@ def report_is_public(report: Report) -> bool:
     return not report.confidential and report.status in VERIFIED_STATUSES
 
 
+def programme_reports_q() -> Q:
+    """Reports tagged with a national priority programme, in any status: the KSP
+    overseer's scope. The tags are ``aduan.programmes``' rows (an app above this one),
+    read through their reverse relation; a subquery, so a report with two tags is one row."""
+    return Q(pk__in=Report.objects.filter(programme_tags__isnull=False).values("pk"))
+
+
 def report_visibility_q(*, user: AnyUser) -> Q:
     """The filter that leaves exactly the reports ``user`` may see."""
     if not _is_authenticated(user):
@@ -68,6 +77,8 @@ def report_visibility_q(*, user: AnyUser) -> Q:
     if sees_all_reports(user):
         return Q()
     visible = public_reports_q() | Q(reporter=user)
+    if sees_programme_reports_only(user):
+        return visible | programme_reports_q()
     handled = handled_reports_q(user=user)
     return visible | handled if handled is not None else visible
 
@@ -75,11 +86,14 @@ def report_visibility_q(*, user: AnyUser) -> Q:
 def handled_reports_q(*, user: AnyUser, subtree_as_ids: bool = False) -> Q | None:
     """The reports ``user`` works on as staff (the agency scope of every staff list and of
     ``report_visibility_q``): all of them for those who see all, their agency's and its
-    units' for agency staff, ``None`` for anyone else. ``subtree_as_ids``: the subtree as a
+    units' for agency staff, the priority programmes' for the KSP overseer (who reads
+    them in the inbox, never acts), ``None`` for anyone else. ``subtree_as_ids``: the subtree as a
     list of ids (one query more) rather than a join on the path, which lets the planner
     estimate a big agency's inbox (bench/README.md, the busiest inbox)."""
     if sees_all_reports(user):
         return Q()
+    if sees_programme_reports_only(user):
+        return programme_reports_q()
     agency = staff_agency(user)
     if agency is None:
         return None
@@ -98,13 +112,17 @@ def agency_handles_report(*, agency: Agency, report: Report) -> bool:
 
 
 def user_handles_report(*, user: AnyUser, report: Report) -> bool:
-    """Whether ``user`` works on ``report`` as staff: national admin, oversight, or staff of
-    the handling agency or of an agency above it. Seeing a public report is not enough."""
+    """Whether ``user`` works on ``report`` as staff: national admin, oversight, the KSP
+    overseer for a report tagged with a priority programme, or staff of the handling agency
+    or of an agency above it. Seeing a public report is not enough. (Overseers read as
+    staff do; ``workflow.permissions`` gives them no capacity to act.)"""
     if not _is_authenticated(user):
         return False
     assert isinstance(user, User)
     if sees_all_reports(user):
         return True
+    if sees_programme_reports_only(user):
+        return report_is_programme_tagged(report)
     if not (is_agency_staff(user) and user.agency_id):
         return False
     if user.agency_id == report.agency_id:  # the common case, without loading either
@@ -121,6 +139,11 @@ def report_visible(*, user: AnyUser, report: Report) -> bool:
         return False
     assert isinstance(user, User)
     return report.reporter_id == user.pk or user_handles_report(user=user, report=report)
+
+
+def report_is_programme_tagged(report: Report) -> bool:
+    """``programme_reports_q`` for one report (a query unless the tags are prefetched)."""
+    return bool(report.pk) and report.programme_tags.exists()  # type: ignore[attr-defined]
 
 
 def reads_original_text(*, user: AnyUser, report: Report) -> bool:
@@ -356,6 +379,7 @@ NOTE_AUDIENCE: dict[str, NoteAudience] = {
             EventAction.ESCALATED,
             EventAction.REPORTER_LINKED,
             EventAction.REDACTED,  # the public version as the desk wrote it
+            EventAction.PROGRAMMES_SET,  # the desk's classification, for the overseers
         ),
         NoteAudience.STAFF,
     ),

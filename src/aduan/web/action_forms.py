@@ -18,6 +18,11 @@ from django.utils.translation import gettext_lazy as _
 from aduan.accounts.models import User
 from aduan.core.errors import ValidationFailed
 from aduan.core.forms import form_add_errors
+from aduan.programmes.selectors import (
+    programmes_active,
+    programmes_implied_by,
+    report_programmes,
+)
 from aduan.reports.models import BODY_MAX, TITLE_MAX, Report
 from aduan.reports.pii import pii_kinds, pii_labels, pii_mask
 from aduan.sla.policy import sla_days
@@ -237,6 +242,37 @@ class SetFlagsForm(PrivacyMixin, ActionForm):
 
     def arguments(self) -> dict:
         return self.privacy_arguments()
+
+
+class SetProgrammesForm(ActionForm):
+    """The national priority programmes the report concerns. With none tagged yet, the
+    ones its category implies are ticked already (disposition tags them anyway)."""
+
+    action = Action.SET_PROGRAMMES
+    title = _("Priority programmes")
+    submit_label = _("Save the programmes")
+    intro = _(
+        "Tag the national priority programmes the report concerns: the KSP's overseers "
+        "read the reports of these programmes, of every agency."
+    )
+    programme_ids = forms.TypedMultipleChoiceField(
+        label=_("Programmes"), required=False, coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        report = self.report
+        tagged = {p.pk: p for p in report_programmes(report)}
+        offered = {p.pk: p for p in programmes_active()}
+        # A programme switched off stays offered on a report that has it, to be kept.
+        offered.update(tagged)
+        field = self.fields["programme_ids"]
+        field.choices = [
+            (p.pk, p.name) for p in sorted(offered.values(), key=lambda p: (p.ordering, p.name))
+        ]
+        field.initial = list(tagged) or [
+            p.pk for p in programmes_implied_by(category_id=report.category_id)
+        ]
 
 
 class RedactForm(ActionForm):
@@ -496,6 +532,7 @@ ACTION_FORMS: dict[Action, type[ActionForm]] = {
         ArchiveForm,
         MergeForm,
         RedactForm,
+        SetProgrammesForm,
         AcceptForm,
         ReturnForm,
         ForwardForm,

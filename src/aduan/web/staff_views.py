@@ -33,11 +33,13 @@ from aduan.accounts.capabilities import (
     may_assign_within_agency,
     sees_all_agencies,
     sees_all_reports,
+    sees_programme_reports_only,
 )
 from aduan.channels.selectors import inbound_messages_for_report
 from aduan.core.errors import DomainError, NotFound
 from aduan.core.http import client_ip
 from aduan.core.pagination import CappedPaginator
+from aduan.programmes.selectors import report_programmes
 from aduan.reports.models import Report
 from aduan.reports.selectors import (
     ReporterVisibility,
@@ -158,6 +160,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             # see every agency's, oversight only reads them.
             "all_agencies": sees_all_agencies(request.user),
             "read_only": is_read_only(request.user),
+            "programmes_only": sees_programme_reports_only(request.user),
         },
         status=status,
     )
@@ -327,6 +330,7 @@ def _report_context(request: HttpRequest, report: Report, outcome) -> dict:
         event.files = files.get(event.pk, [])
     return {
         "report": report,
+        "programmes": report_programmes(report),
         "events": events,
         "attachments": own_files,
         "origin_messages": inbound_messages_for_report(user=user, report=report),
@@ -341,6 +345,7 @@ def _report_context(request: HttpRequest, report: Report, outcome) -> dict:
         "following": following,
         "outcome": outcome,
         "read_only": not (panel or privacy_form),
+        "programmes_only": sees_programme_reports_only(user),
     }
 
 

@@ -49,6 +49,7 @@ ACTION_SPECS: dict[Action, ActionSpec] = {
         ActionSpec(Action.MERGE, schemas.MergeIn, wf.report_merge),
         ActionSpec(Action.SET_FLAGS, schemas.SetFlagsIn, wf.report_set_flags),
         ActionSpec(Action.REDACT, schemas.RedactIn, wf.report_redact),
+        ActionSpec(Action.SET_PROGRAMMES, schemas.SetProgrammesIn, wf.report_set_programmes),
         ActionSpec(Action.ACCEPT, schemas.AcceptIn, wf.report_accept),
         ActionSpec(Action.RETURN, schemas.ReturnIn, wf.report_return),
         ActionSpec(Action.FORWARD, schemas.ForwardIn, wf.report_forward),

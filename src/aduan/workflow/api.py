@@ -36,6 +36,7 @@ from aduan.core.errors import (
 from aduan.core.http import client_ip
 from aduan.core.problem import PROBLEM_CONTENT_TYPE
 from aduan.core.ratelimit import check_submission_rate
+from aduan.programmes.selectors import report_programme_tags, report_programmes
 from aduan.reports.api import ATTACHMENT_URL_NAME
 from aduan.reports.attachments import prepare_uploaded_file
 from aduan.reports.models import Attachment, Report, ReportEvent
@@ -170,7 +171,8 @@ _action_endpoint(
     "Verify and send to an agency",
     """National admin, from ``submitted`` or ``returned`` → ``dispositioned``. May correct
     the title and category and set the privacy flags in the same step. Starts the
-    agency's response and completion deadlines.""",
+    agency's response and completion deadlines. Tags the report with the national
+    priority programmes its category implies (an audited ``set_programmes`` event).""",
 )
 
 _action_endpoint(
@@ -208,6 +210,15 @@ _action_endpoint(
     personal data the reporter typed (blank: the original). The reporter, the desks,
     oversight and the handling agency keep reading the original; personal data is
     masked in what the public reads either way. Audited; the event's note is for staff.""",
+)
+
+
+_action_endpoint(
+    Action.SET_PROGRAMMES,
+    "Tag the national priority programmes",
+    """National admin, in any status: every priority programme the report concerns (the
+    whole list each time; ``[]`` removes every tag). The KSP's overseers read the reports
+    tagged with a programme, across all agencies. Audited; the event is for staff.""",
 )
 
 
@@ -432,7 +443,8 @@ def _current_deadline_out(report: Report, now) -> dict | None:
 def report_out(report: Report, *, user: AnyUser) -> dict:
     """The report as ``user`` may see it (they must already be allowed to see it at all).
 
-    One query for the deadlines unless prefetched (``prefetch_for_report_out`` for a list)."""
+    One query for the deadlines and one for the programmes unless prefetched
+    (``prefetch_for_report_out`` for a list)."""
     prefetch_related_objects([report], "deadlines")
     now = timezone.now()
     title, body = report_text_for(user=user, report=report)
@@ -454,6 +466,9 @@ def report_out(report: Report, *, user: AnyUser) -> dict:
             if report.category
             else None
         ),
+        "programmes": [
+            {"id": p.pk, "code": p.code, "name": p.name} for p in report_programmes(report)
+        ],
         "region": (
             {"code": report.region.code, "name": report.region.display_name}
             if report.region
@@ -502,6 +517,7 @@ def prefetch_for_report_out(queryset):
         "attachments",
         "deadlines",
         "rating",
+        Prefetch("programme_tags", queryset=report_programme_tags()),
     )
 
 

@@ -42,6 +42,15 @@ class RedactIn(ActionIn):
     public_body: str = Field("", description="The text the public reads (at most 4000)")
 
 
+class SetProgrammesIn(ActionIn):
+    """The whole list each time: a programme left out is untagged."""
+
+    programme_ids: list[int] = Field(
+        description="Every national priority programme the report concerns ([]: none)",
+        max_length=20,
+    )
+
+
 class HoldIn(ActionIn):
     question: str = Field(description="What the reporter must add (at least 10 characters)")
 

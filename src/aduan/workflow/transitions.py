@@ -10,10 +10,10 @@ actor may not make.
 Actors:
 - ``reporter``: the report's owner (and, for reading, its followers).
 - ``national_admin``: KemenPANRB's LAPOR! team; verifies, disposes, holds, archives, merges,
-  redacts the public text.
+  redacts the public text, tags the national priority programmes.
 - ``agency_admin`` / ``unit_officer``: staff of the handling agency or an agency above it.
 - ``system``: the periodic sweep (auto-close).
-Oversight users read everything and act on nothing.
+Overseers (the Ombudsman; the KSP, for the priority programmes) read and act on nothing.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ class Action(enum.StrEnum):
     MERGE = "merge"
     SET_FLAGS = "set_flags"
     REDACT = "redact"
+    SET_PROGRAMMES = "set_programmes"
     ACCEPT = "accept"
     RETURN = "return"
     FORWARD = "forward"
@@ -107,6 +108,8 @@ TRANSITIONS: dict[Action, Transition] = {
         Transition(Action.SET_FLAGS, _same(Status), frozenset({Actor.NATIONAL_ADMIN})),
         # The public version of the title and text, without the personal data in them.
         Transition(Action.REDACT, _same(Status), frozenset({Actor.NATIONAL_ADMIN})),
+        # The national priority programmes the report concerns (the KSP oversees them).
+        Transition(Action.SET_PROGRAMMES, _same(Status), frozenset({Actor.NATIONAL_ADMIN})),
         # The agency.
         Transition(Action.ACCEPT, {Status.DISPOSITIONED: Status.IN_PROGRESS}, STAFF),
         Transition(

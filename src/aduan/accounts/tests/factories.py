@@ -60,3 +60,11 @@ class OversightFactory(UserFactory):
     role = Role.OVERSIGHT
     agency = factory.SubFactory(OversightAgencyFactory)
     full_name = factory.Sequence(lambda n: f"Pengawas {n}")
+
+
+class ProgrammeOverseerFactory(UserFactory):
+    """The KSP's overseer of the national priority programmes."""
+
+    role = Role.PROGRAMME_OVERSIGHT
+    agency = factory.SubFactory(OversightAgencyFactory)
+    full_name = factory.Sequence(lambda n: f"Pengawas Program {n}")

@@ -7,6 +7,7 @@ from aduan.accounts.tests.factories import (
     AgencyAdminFactory,
     NationalAdminFactory,
     OversightFactory,
+    ProgrammeOverseerFactory,
     UnitOfficerFactory,
     UserFactory,
 )
@@ -32,11 +33,12 @@ def world():
         "officer": UnitOfficerFactory(agency=unit),
         "other_officer": UnitOfficerFactory(agency=other),
         "oversight": OversightFactory(),
+        "ksp": ProgrammeOverseerFactory(),
         "superuser": User.objects.create_superuser(email="root@example.id", password="x"),
     }
 
 
-ROLES = ("citizen", "national_admin", "agency_admin", "officer", "oversight", "superuser")
+ROLES = ("citizen", "national_admin", "agency_admin", "officer", "oversight", "ksp", "superuser")
 
 
 def _holders(world, question) -> list[str]:
@@ -52,6 +54,7 @@ def test_role_predicates(world):
         "agency_admin",
         "officer",
         "oversight",
+        "ksp",
     ]
     # The operator's account has the default role, citizen, unless given another.
     assert _holders(world, caps.is_citizen) == ["citizen", "superuser"]
@@ -63,7 +66,9 @@ def test_role_predicates(world):
     assert _holders(world, caps.is_agency_staff) == ["agency_admin", "officer"]
     assert _holders(world, caps.is_agency_admin) == ["agency_admin"]
     assert _holders(world, caps.may_assign_within_agency) == ["agency_admin"]
-    assert _holders(world, caps.is_read_only) == ["oversight"]
+    assert _holders(world, caps.is_read_only) == ["oversight", "ksp"]
+    assert _holders(world, caps.sees_programme_reports_only) == ["ksp"]
+    assert _holders(world, caps.may_manage_programmes) == ["national_admin", "superuser"]
     assert _holders(world, caps.sees_all_reports) == ["national_admin", "oversight"]
     assert _holders(world, caps.sees_all_agencies) == ["national_admin", "oversight", "superuser"]
     assert _holders(world, caps.may_manage_installation) == ["national_admin", "superuser"]
@@ -91,7 +96,7 @@ def test_inactive_accounts_lose_every_right(world):
 def test_staff_agency(world):
     assert caps.staff_agency(world["agency_admin"]) == world["ministry"]
     assert caps.staff_agency(world["officer"]) == world["unit"]
-    for name in ("citizen", "national_admin", "oversight", "superuser"):
+    for name in ("citizen", "national_admin", "oversight", "ksp", "superuser"):
         assert caps.staff_agency(world[name]) is None, name
     assert caps.staff_agency(AnonymousUser()) is None
 
@@ -111,6 +116,8 @@ MATRIX = [
     ("officer", "other", False, False),
     ("oversight", "ministry", True, False),  # reads everything, manages nothing
     ("oversight", "other", True, False),
+    ("ksp", "ministry", True, False),  # every agency, the programmes' reports only
+    ("ksp", "unit", True, False),
     ("superuser", "other", False, False),  # the operator, not a desk
 ]
 
@@ -143,6 +150,8 @@ def test_anonymous_and_missing_agency(world):
         ("unit_admin", "agency_admin", False),
         ("officer", "officer", False),
         ("oversight", "officer", False),
+        ("ksp", "officer", False),
+        ("agency_admin", "ksp", False),
         ("citizen", "citizen", False),
         ("superuser", "national_admin", True),
     ],
@@ -157,5 +166,26 @@ def test_assignable_roles(world):
         Role.AGENCY_ADMIN,
         Role.UNIT_OFFICER,
     }
-    for name in ("officer", "oversight", "citizen"):
+    for name in ("officer", "oversight", "ksp", "citizen"):
         assert caps.roles_assignable_by(world[name]) == ()
+
+
+def test_statistics_programme_scope(world):
+    """The KSP overseer's figures are limited to the active programmes; nobody else's."""
+    from aduan.programmes.tests.factories import ProgrammeFactory
+
+    active, _inactive = ProgrammeFactory(), ProgrammeFactory(is_active=False)
+    assert caps.statistics_programme_scope(world["ksp"]) == {active.pk}
+    for name in ("national_admin", "agency_admin", "officer", "oversight"):
+        assert caps.statistics_programme_scope(world[name]) is None, name
+    for name in ("citizen", "superuser"):
+        assert caps.statistics_programme_scope(world[name]) == set(), name
+    assert caps.statistics_programme_scope(AnonymousUser()) == set()
+    world["ksp"].is_active = False
+    assert caps.statistics_programme_scope(world["ksp"]) == set()
+    assert not caps.may_see_statistics_of(world["ksp"], world["ministry"])
+
+
+def test_a_ksp_overseer_belongs_to_an_oversight_body(world):
+    assert caps.agency_misfit(Role.PROGRAMME_OVERSIGHT, world["ministry"])
+    assert caps.agency_misfit(Role.PROGRAMME_OVERSIGHT, world["ksp"].agency) is None

@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "aduan.categories",
     "aduan.accounts",
     "aduan.reports",
+    "aduan.programmes",
     "aduan.workflow",
     "aduan.sla",
     "aduan.search",

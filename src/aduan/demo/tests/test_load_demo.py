@@ -30,7 +30,7 @@ from aduan.reports.models import (
     ReportSupport,
     Status,
 )
-from aduan.reports.selectors import reports_visible_to
+from aduan.reports.selectors import handled_reports_q, reports_visible_to
 from aduan.sla.models import Deadline, DeadlineKind, DeadlineState
 from aduan.sla.services import report_due_state
 from aduan.workflow import services as wf
@@ -127,6 +127,17 @@ def test_every_role_signs_in_and_every_report_lived_its_story(client, directory)
         EventAction.REOPENED,
     } <= actions
     assert ReportEvent.objects.filter(action=EventAction.NOTE, is_public=False).exists()
+
+    # The KSP overseer's inbox holds the priority programmes' reports: MBG's tagged on
+    # disposition by its category, others by the desk; and only those.
+    ksp = User.objects.get(email=f"ksp{DEMO}")
+    tagged = reports.filter(programme_tags__isnull=False).distinct()
+    assert tagged.filter(programme_tags__programme__code="makan-bergizi-gratis").exists()
+    assert tagged.exclude(category__code="mbg").exists()
+    assert ReportEvent.objects.filter(
+        action=EventAction.PROGRAMMES_SET, actor__email=f"admin.nasional{DEMO}"
+    ).exists()
+    assert set(Report.objects.filter(handled_reports_q(user=ksp))) == set(tagged)
     assert ReportEvent.objects.filter(action=EventAction.COMMENTED, is_public=True).exists()
     response_files = set(
         Attachment.objects.filter(event__action=EventAction.RESPONDED).values_list(

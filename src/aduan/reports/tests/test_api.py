@@ -375,8 +375,8 @@ def test_detail_query_count_does_not_grow_with_events(client, django_assert_max_
             actor_role="unit_officer",
         )
         AttachmentFactory(report=report)
-    # report, events, attachments, deadlines
-    with django_assert_max_num_queries(4):
+    # report, events, attachments, deadlines, programmes
+    with django_assert_max_num_queries(5):
         response = client.get(f"{REPORTS}/{report.tracking_id}")
     assert len(response.json()["events"]) == 11
 
@@ -521,8 +521,8 @@ def _populate_feed(n: int) -> None:
 def test_feed_query_count_is_constant(client, django_assert_max_num_queries, n):
     _populate_feed(n)
     # count, page of reports (with agency, category, region, reporter), events, attachments,
-    # deadlines, ratings
-    with django_assert_max_num_queries(6):
+    # deadlines, ratings, programmes
+    with django_assert_max_num_queries(7):
         response = client.get(REPORTS)
     assert len(response.json()["results"]) == n
 
@@ -531,7 +531,7 @@ def test_feed_query_count_with_token(client, django_assert_max_num_queries):
     _populate_feed(10)
     headers = bearer(UserFactory())
     # + the token look-up and its last-used stamp
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         response = client.get(REPORTS, **headers)
     assert len(response.json()["results"]) == 10
 
@@ -804,8 +804,8 @@ def test_feed_deadlines_cost_one_query(client, django_assert_max_num_queries, n)
     with time_machine.travel(DEADLINE_CLOCK, tick=False):
         for _ in range(n):
             _disposed_report("Asia/Makassar", category=CategoryFactory())
-        # count, page, events, attachments, deadlines, ratings
-        with django_assert_max_num_queries(6):
+        # count, page, events, attachments, deadlines, ratings, programmes
+        with django_assert_max_num_queries(7):
             response = client.get(REPORTS)
     results = response.json()["results"]
     assert len(results) == n

@@ -10,12 +10,14 @@ from aduan.accounts.tests.factories import (
     AgencyAdminFactory,
     NationalAdminFactory,
     OversightFactory,
+    ProgrammeOverseerFactory,
     UnitOfficerFactory,
     UserFactory,
 )
 from aduan.agencies.tests.factories import AgencyFactory, UnitFactory
 from aduan.categories.tests.factories import CategoryFactory
 from aduan.core.errors import NotFound
+from aduan.programmes.tests.factories import ReportProgrammeFactory
 from aduan.regions.tests.factories import DistrictFactory, ProvinceFactory, RegencyFactory
 from aduan.reports.models import Classification, Report, Status
 from aduan.reports.selectors import (
@@ -58,6 +60,8 @@ def world():
         "officer of handling unit": UnitOfficerFactory(agency=unit),
         "officer of sibling unit": UnitOfficerFactory(agency=sibling),
         "oversight": OversightFactory(),
+        "programme overseer": ProgrammeOverseerFactory(),
+        "inactive programme overseer": ProgrammeOverseerFactory(is_active=False),
         "inactive national admin": NationalAdminFactory(is_active=False),
         "inactive owner": None,  # the owner, deactivated: set per test
     }
@@ -77,6 +81,8 @@ SEES_CONFIDENTIAL = {
     "officer of handling unit": True,
     "officer of sibling unit": False,
     "oversight": True,
+    "programme overseer": False,  # the report carries no priority programme
+    "inactive programme overseer": False,
     "inactive national admin": False,
     "inactive owner": False,
 }
@@ -135,6 +141,52 @@ def test_visibility_matrix(world, role, confidential, anonymous):
     assert may_see_reporter_identity(user, report) is (expected == ReporterVisibility.FULL)
     # A public card names the reporter as a visitor may read it, whoever looks.
     assert reporter_public_name(report) == (None if anonymous else world["owner"].full_name)
+
+
+# The same report tagged with a national priority programme: the KSP overseer sees it too,
+# whatever its status, and reads it as the other overseers do.
+SEES_TAGGED_CONFIDENTIAL = {**SEES_CONFIDENTIAL, "programme overseer": True}
+
+
+@pytest.mark.parametrize("role", list(SEES_TAGGED_CONFIDENTIAL))
+@pytest.mark.parametrize("confidential", [False, True], ids=["public", "confidential"])
+@pytest.mark.parametrize("status", [Status.DISPOSITIONED, Status.RETURNED, Status.CLOSED])
+def test_visibility_matrix_of_a_programme_report(world, role, confidential, status):
+    report = ReportFactory(
+        reporter=world["owner"],
+        agency=world["unit"],
+        status=status,
+        confidential=confidential,
+        anonymous=True,
+    )
+    ReportProgrammeFactory.create_batch(2, report=report)  # two tags: still one row
+    ReportFactory(agency=world["unit"], status=status, confidential=True)  # untagged
+    user = person(world, role)
+    may_see = SEES_TAGGED_CONFIDENTIAL[role] or (not confidential and status != Status.RETURNED)
+
+    assert list(reports_visible_to(user=user).filter(pk=report.pk)) == ([report] if may_see else [])
+    if may_see:
+        assert report_get_for_user(user=user, tracking_id=report.tracking_id) == report
+    else:
+        with pytest.raises(NotFound):
+            report_get_for_user(user=user, tracking_id=report.tracking_id)
+    # Anonymous stays anonymous for the overseers.
+    expected = ReporterVisibility.FULL if role in SEES_REPORTER_FULLY else ReporterVisibility.NONE
+    assert reporter_visibility(user=user, report=report) == expected
+
+
+def test_the_programme_overseer_sees_only_the_tagged_reports(world):
+    overseer = world["people"]["programme overseer"]
+    tagged = ReportProgrammeFactory(
+        report=ReportFactory(status=Status.DISPOSITIONED, confidential=True)
+    ).report
+    untagged = ReportFactory(status=Status.DISPOSITIONED, confidential=True)
+    public = ReportFactory(status=Status.DISPOSITIONED)
+    assert set(reports_visible_to(user=overseer)) == {tagged, public}
+    assert set(Report.objects.filter(handled_reports_q(user=overseer))) == {tagged}
+    assert user_handles_report(user=overseer, report=tagged)
+    assert not user_handles_report(user=overseer, report=untagged)
+    assert not user_handles_report(user=overseer, report=public)
 
 
 @pytest.mark.parametrize("role", list(SEES_CONFIDENTIAL))

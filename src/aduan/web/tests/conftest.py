@@ -7,6 +7,7 @@ from aduan.accounts.tests.factories import (
     AgencyAdminFactory,
     NationalAdminFactory,
     OversightFactory,
+    ProgrammeOverseerFactory,
     UnitOfficerFactory,
     UserFactory,
 )
@@ -109,4 +110,5 @@ def people(agency, unit, citizen, other_citizen):
         "other_agency_admin": AgencyAdminFactory(agency=other_agency),
         "unit_officer": UnitOfficerFactory(agency=unit, full_name="Petugas Ditjal"),
         "oversight": OversightFactory(),
+        "ksp": ProgrammeOverseerFactory(),
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from aduan.programmes.tests.factories import ProgrammeFactory
 from aduan.reports.models import ReportEvent, Status
 from aduan.workflow import services as wf
 
@@ -22,6 +23,7 @@ PEOPLE = [
     "other_agency_admin",
     "unit_officer",
     "oversight",
+    "ksp",
 ]
 
 
@@ -56,7 +58,14 @@ def test_the_inbox_is_for_staff_and_shows_only_their_reports(client, people, cit
     disposed(citizen, admin=people["national_admin"], agency=agency, title="Lampu jalan mati")
     sign_in(client, people[who])
     response = client.get(INBOX)
-    allowed = {"national_admin", "agency_admin", "other_agency_admin", "unit_officer", "oversight"}
+    allowed = {
+        "national_admin",
+        "agency_admin",
+        "other_agency_admin",
+        "unit_officer",
+        "oversight",
+        "ksp",  # an inbox of the priority programmes' reports; this one has none
+    }
     shown = _refused_or(who, response, allowed)
     sees_it = who in {"national_admin", "agency_admin", "oversight"}
     assert ("Lampu jalan mati" in response.content.decode()) is (shown and sees_it)
@@ -68,11 +77,12 @@ def test_the_inbox_is_for_staff_and_shows_only_their_reports(client, people, cit
 # who → (status code, actions offered) on a report disposed to ``agency``
 REPORT_PAGE = {
     "citizen": (403, None),
-    "national_admin": (200, ["set_flags", "merge", "redact", "comment"]),
+    "national_admin": (200, ["set_flags", "merge", "redact", "set_programmes", "comment"]),
     "agency_admin": (200, ["accept", "return", "forward", "extend", "respond", "comment"]),
     "other_agency_admin": (404, None),
     "unit_officer": (404, None),  # the report sits with the agency above the unit
     "oversight": (200, []),
+    "ksp": (404, None),  # not tagged with a priority programme
 }
 
 
@@ -183,3 +193,39 @@ def test_header_links_follow_the_role(client, people):
     client.logout()
     html = client.get(reverse("web:home")).content.decode()
     assert reverse("notifications:list") not in html
+
+
+def test_the_ksp_overseer_reads_the_programmes_reports_and_acts_on_none(
+    client, people, citizen, agency
+):
+    """A report tagged by the desk is in the KSP's inbox and opens read-only, with its
+    programmes; the same report untagged is a 404 and out of the inbox."""
+    programme = ProgrammeFactory(name="Makan Bergizi Gratis")
+    tagged = disposed(
+        citizen, admin=people["national_admin"], agency=agency, title="Makanan MBG basi di sekolah"
+    )
+    wf.report_set_programmes(
+        report=tagged, actor=people["national_admin"], programme_ids=[programme.pk]
+    )
+    untagged = disposed(
+        citizen, admin=people["national_admin"], agency=agency, title="Lampu jalan padam seminggu"
+    )
+    sign_in(client, people["ksp"])
+    inbox = client.get(INBOX).content.decode()
+    assert "Reports of the priority programmes" in inbox
+    assert "Makanan MBG basi" in inbox
+    assert "Lampu jalan padam" not in inbox
+    response = client.get(reverse("web:staff_report", args=[tagged.tracking_id]))
+    assert response.status_code == 200
+    assert action_forms(response) == []
+    assert "Makan Bergizi Gratis" in text(response)
+    assert "The priority programmes' overseers read these reports" in text(response)
+    page = reverse("web:staff_report", args=[untagged.tracking_id])
+    assert client.get(page).status_code == 404
+    # A forged action is refused like any reader's: nothing changes.
+    response = client.post(
+        reverse("web:staff_report", args=[tagged.tracking_id]),
+        {"action": "set_programmes", "programme_ids": []},
+    )
+    assert response.status_code == 403
+    assert tagged.programme_tags.count() == 1

@@ -8,6 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from aduan.agencies.tests.factories import AgencyFactory
+from aduan.categories.tests.factories import CategoryFactory
+from aduan.programmes.tests.factories import ProgrammeFactory
 from aduan.reports.models import Attachment, EventAction, ReportEvent, Status
 from aduan.reports.tests.factories import pdf_bytes
 from aduan.workflow import services as wf
@@ -176,6 +178,37 @@ def test_set_flags(client, people, make):
     assert response.status_code == 422
     report.refresh_from_db()
     assert report.anonymous
+
+
+def test_set_programmes(client, people, make):
+    """The desk ticks the programmes; the page lists them; a stale id is refused (422)."""
+    mbg, ckg = ProgrammeFactory(name="Makan Bergizi Gratis"), ProgrammeFactory(name="CKG")
+    report = make("dispositioned")
+    sign_in(client, people["national_admin"])
+    response = post(client, report, "set_programmes", programme_ids=[mbg.pk, ckg.pk])
+    assert response.status_code == 302
+    assert {t.programme for t in report.programme_tags.all()} == {mbg, ckg}
+    event = report.events.get(action=EventAction.PROGRAMMES_SET)
+    assert not event.is_public
+    page = text(client.get(url(report)))
+    assert "Makan Bergizi Gratis" in page
+    response = post(client, report, "set_programmes", programme_ids=[987654])
+    assert response.status_code == 422
+    assert report.programme_tags.count() == 2
+
+
+def test_the_programmes_the_category_implies_are_ticked_already(client, people, make):
+    category = CategoryFactory()
+    implied = ProgrammeFactory()
+    implied.categories.add(category)
+    other = ProgrammeFactory()
+    report = make("submitted")
+    report.category = category
+    report.save(update_fields=["category"])
+    sign_in(client, people["national_admin"])
+    html = client.get(url(report)).content.decode()
+    assert f'value="{implied.pk}" id="id_set_programmes_programme_ids_0" checked>' in html
+    assert f'value="{other.pk}" id="id_set_programmes_programme_ids_1">' in html
 
 
 def test_hold(client, people, make):
@@ -404,6 +437,7 @@ def test_national_admin_comments_but_does_not_see_an_internal_checkbox_for_repor
         "archive",
         "merge",
         "redact",
+        "set_programmes",
         "comment",
     ]
 

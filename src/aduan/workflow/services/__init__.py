@@ -18,6 +18,7 @@ from .desk import (
     report_merge,
     report_redact,
     report_set_flags,
+    report_set_programmes,
 )
 from .intake import ReportFields, report_attachment_add, report_submit, report_validate
 from .public import report_follow, report_support, report_unfollow, report_unsupport
@@ -59,6 +60,7 @@ __all__ = [
     "report_respond",
     "report_return",
     "report_set_flags",
+    "report_set_programmes",
     "report_submit",
     "report_support",
     "report_system_note",

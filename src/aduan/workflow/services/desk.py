@@ -1,9 +1,10 @@
 """The national admin's desk: verify and send on, correct the privacy flags and the public
-text, ask the reporter, archive, merge duplicates."""
+text, tag the national priority programmes, ask the reporter, archive, merge duplicates."""
 
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -12,6 +13,8 @@ from aduan.categories.models import Category
 from aduan.core.errors import ValidationFailed
 from aduan.core.text import storable
 from aduan.core.tracking import normalise_tracking_id
+from aduan.programmes.models import Programme, ReportProgramme
+from aduan.programmes.selectors import programmes_implied_by
 from aduan.reports.models import (
     BODY_MAX,
     TITLE_MAX,
@@ -87,8 +90,88 @@ def report_dispose(
         target_agency=agency,
         ip_address=ip_address,
     )
+    _tag_implied_programmes(report, actor=actor, ip_address=ip_address)
     listeners.tell_reporter(report=report, event=event)
     listeners.tell_agency(report=report, event=event, agency=agency, kind="disposition_received")
+    return report
+
+
+def _tag_implied_programmes(report: Report, *, actor: User, ip_address: str | None) -> None:
+    """Tag the report with the programmes its (final) category implies, on disposition:
+    added to what the desk tagged, never removed, written down as the desk's own event."""
+    implied = list(
+        programmes_implied_by(category_id=report.category_id).exclude(report_tags__report=report)
+    )
+    if not implied:
+        return
+    ReportProgramme.objects.bulk_create(
+        [ReportProgramme(report=report, programme=p, tagged_by=actor) for p in implied]
+    )
+    _programmes_event(
+        report,
+        actor=actor,
+        note=_("Priority programmes from the category: %(names)s")
+        % {"names": ", ".join(p.name for p in implied)},
+        ip_address=ip_address,
+    )
+
+
+def _programmes_event(report: Report, *, actor: User, note: str, ip_address: str | None) -> None:
+    # Not public: a classification between the desk and the overseers, like the privacy.
+    _event(
+        report,
+        actor=actor,
+        action=EventAction.PROGRAMMES_SET,
+        from_status=report.status,
+        note=note,
+        is_public=False,
+        ip_address=ip_address,
+    )
+
+
+@transaction.atomic
+def report_set_programmes(
+    *,
+    report: Report,
+    actor: User,
+    programme_ids: list[int],
+    ip_address: str | None = None,
+) -> Report:
+    """Tag the report with exactly these national priority programmes (the KSP oversees
+    the reports tagged with one). A programme switched off may stay on a report that has
+    it, never be added. The event names what was added and removed."""
+    report, _target = _begin(report, actor=actor, action=Action.SET_PROGRAMMES)
+    tags = {t.programme_id: t for t in report.programme_tags.select_related("programme")}
+    wanted_ids = set(programme_ids)
+    wanted = {
+        p.pk: p
+        for p in Programme.objects.filter(pk__in=wanted_ids).exclude(
+            Q(is_active=False) & ~Q(pk__in=list(tags))
+        )
+    }
+    if set(wanted) != wanted_ids:
+        raise ValidationFailed(
+            field_errors={"programme_ids": [_("Choose active programmes from the list.")]}
+        )
+    added = [p for pk, p in sorted(wanted.items()) if pk not in tags]
+    removed = [t for pk, t in tags.items() if pk not in wanted]
+    if not added and not removed:
+        return report
+    ReportProgramme.objects.filter(pk__in=[t.pk for t in removed]).delete()
+    ReportProgramme.objects.bulk_create(
+        [ReportProgramme(report=report, programme=p, tagged_by=actor) for p in added]
+    )
+    notes = []
+    if added:
+        notes.append(
+            _("Priority programmes added: %(names)s") % {"names": ", ".join(p.name for p in added)}
+        )
+    if removed:
+        notes.append(
+            _("Priority programmes removed: %(names)s")
+            % {"names": ", ".join(t.programme.name for t in removed)}
+        )
+    _programmes_event(report, actor=actor, note="; ".join(notes), ip_address=ip_address)
     return report
 
 

@@ -19,6 +19,7 @@ from aduan.accounts.tests.factories import (
     AgencyAdminFactory,
     NationalAdminFactory,
     OversightFactory,
+    ProgrammeOverseerFactory,
     UnitOfficerFactory,
     UserFactory,
 )
@@ -26,6 +27,7 @@ from aduan.agencies.models import Agency
 from aduan.agencies.tests.factories import AgencyFactory, UnitFactory
 from aduan.api.tests.utils import PDF_BYTES, assert_problem, bearer, png_bytes
 from aduan.categories.tests.factories import CategoryFactory
+from aduan.programmes.tests.factories import ProgrammeFactory
 from aduan.regions.tests.factories import ProvinceFactory, RegencyFactory
 from aduan.reports.audit import chain_verify
 from aduan.reports.models import Attachment, Rating, Report, ReportEvent, Status
@@ -67,6 +69,7 @@ class World:
     citizen: User
     stranger: User  # another citizen
     oversight: User
+    ksp: User  # the priority programmes' overseer
 
 
 @pytest.fixture
@@ -85,6 +88,7 @@ def w() -> World:
         citizen=UserFactory(full_name="Siti Rahmawati", email="siti@example.id"),
         stranger=UserFactory(),
         oversight=OversightFactory(),
+        ksp=ProgrammeOverseerFactory(),
     )
 
 
@@ -163,6 +167,12 @@ SUCCESS: dict[Action, tuple[Callable, str, Body, Status]] = {
         dispositioned,
         "admin",
         lambda w, r: {"public_title": "Jalan berlubang di sebuah pasar"},
+        Status.DISPOSITIONED,
+    ),
+    Action.SET_PROGRAMMES: (
+        dispositioned,
+        "admin",
+        lambda w, r: {"programme_ids": [ProgrammeFactory().pk]},
         Status.DISPOSITIONED,
     ),
     Action.ACCEPT: (dispositioned, "agency_admin", lambda w, r: {}, Status.IN_PROGRESS),
@@ -263,8 +273,8 @@ def test_action_side_effects(client, w):
 
 # --- 409: the status does not allow it -------------------------------------------------
 
-# action → (a status the actor may act in but the table refuses, who acts). set_flags and
-# redact are allowed in every status, so they never answer 409.
+# action → (a status the actor may act in but the table refuses, who acts). set_flags,
+# redact and set_programmes are allowed in every status, so they never answer 409.
 CONFLICT: dict[Action, tuple[Callable, str]] = {
     Action.DISPOSE: (in_progress, "admin"),
     Action.HOLD: (in_progress, "admin"),
@@ -283,10 +293,11 @@ CONFLICT: dict[Action, tuple[Callable, str]] = {
 }
 
 
-def test_conflict_table_covers_every_action_but_set_flags_and_redact():
-    assert set(CONFLICT) == set(API_ACTIONS) - {Action.SET_FLAGS, Action.REDACT}
-    assert set(TRANSITIONS[Action.SET_FLAGS].moves) == set(Status)
-    assert set(TRANSITIONS[Action.REDACT].moves) == set(Status)
+def test_conflict_table_covers_every_action_but_set_flags_redact_and_set_programmes():
+    anytime = {Action.SET_FLAGS, Action.REDACT, Action.SET_PROGRAMMES}
+    assert set(CONFLICT) == set(API_ACTIONS) - anytime
+    for action in anytime:
+        assert set(TRANSITIONS[action].moves) == set(Status)
 
 
 @pytest.mark.parametrize("action", list(CONFLICT))
@@ -324,6 +335,7 @@ FORBIDDEN: dict[Action, tuple[str, ...]] = {
     Action.MERGE: ("oversight",),
     Action.SET_FLAGS: ("citizen", "oversight"),
     Action.REDACT: ("stranger", "citizen", "agency_admin", "oversight"),
+    Action.SET_PROGRAMMES: ("stranger", "citizen", "agency_admin", "oversight", "ksp"),
     Action.ACCEPT: ("stranger", "citizen", "other_staff", "oversight", "admin"),
     Action.RETURN: ("stranger", "other_staff", "citizen"),
     Action.FORWARD: ("stranger", "other_staff"),
@@ -417,6 +429,81 @@ def test_unknown_action_is_404(client, w):
     assert_problem(act(client, report, "approve", {}, w.admin), 404)
 
 
+# --- The national priority programmes (KSP) ---------------------------------------------
+
+
+def test_the_desk_tags_programmes_audited_and_listed(client, w):
+    first, second = ProgrammeFactory(name="Makan Bergizi Gratis"), ProgrammeFactory()
+    report = dispositioned(w)
+    body = {"programme_ids": [second.pk, first.pk]}
+    data = act(client, report, "set_programmes", body, w.admin).json()
+    assert {p["name"] for p in data["programmes"]} == {first.name, second.name}
+    event = report.events.get(action="set_programmes")
+    assert (event.actor, event.is_public) == (w.admin, False)
+    assert "Makan Bergizi Gratis" in event.note
+    # The same list again changes nothing and writes nothing.
+    act(client, report, "set_programmes", body, w.admin)
+    assert report.events.filter(action="set_programmes").count() == 1
+    data = act(client, report, "set_programmes", {"programme_ids": [first.pk]}, w.admin).json()
+    assert [p["id"] for p in data["programmes"]] == [first.pk]
+    assert "removed" in report.events.filter(action="set_programmes").last().note
+    # Readers of the public report see the tags; the desk's event is not theirs.
+    public = client.get(f"{REPORTS}/{report.tracking_id}").json()
+    assert [p["code"] for p in public["programmes"]] == [first.code]
+    assert "set_programmes" not in [e["action"] for e in public["events"]]
+
+
+def test_only_active_programmes_are_added(client, w):
+    report = dispositioned(w)
+    switched_off = ProgrammeFactory(is_active=False)
+    problem = assert_problem(
+        act(client, report, "set_programmes", {"programme_ids": [switched_off.pk]}, w.admin),
+        422,
+    )
+    assert "programme_ids" in problem["errors"]
+    assert_problem(act(client, report, "set_programmes", {"programme_ids": [987654]}, w.admin), 422)
+    assert not report.programme_tags.exists()
+
+
+def test_a_category_implies_its_programmes_on_disposition(client, w):
+    category = CategoryFactory()
+    implied = ProgrammeFactory(name="Makan Bergizi Gratis")
+    implied.categories.add(category)
+    ProgrammeFactory(is_active=False).categories.add(category)  # switched off: not applied
+    already = ProgrammeFactory()
+    report = submitted(w)
+    wf.report_set_programmes(report=report, actor=w.admin, programme_ids=[already.pk])
+    body = {"agency_id": w.agency.pk, "category_id": category.pk}
+    data = act(client, report, "dispose", body, w.admin).json()
+    assert {p["id"] for p in data["programmes"]} == {implied.pk, already.pk}
+    event = report.events.filter(action="set_programmes").last()
+    assert event.note == "Priority programmes from the category: Makan Bergizi Gratis"
+    assert event.actor == w.admin
+    assert report.programme_tags.get(programme=implied).tagged_by == w.admin
+
+
+def test_the_ksp_overseer_reads_the_programmes_reports_only(client, w):
+    programme = ProgrammeFactory()
+    tagged = dispositioned(w, confidential=True, anonymous=True)
+    wf.report_set_programmes(report=tagged, actor=w.admin, programme_ids=[programme.pk])
+    untagged = dispositioned(w, confidential=True)
+    headers = bearer(w.ksp)
+    detail = client.get(f"{REPORTS}/{tagged.tracking_id}", **headers).json()
+    assert detail["actions"] == []
+    assert detail["reporter"] is None  # anonymous stays anonymous
+    assert [p["id"] for p in detail["programmes"]] == [programme.pk]
+    assert_problem(client.get(f"{REPORTS}/{untagged.tracking_id}", **headers), 404)
+    inbox = client.get(INBOX, **headers).json()
+    assert [r["tracking_id"] for r in inbox["results"]] == [tagged.tracking_id]
+    for action, body in (
+        ("comment", {"body": "Mohon dipercepat."}),
+        ("set_programmes", {"programme_ids": []}),
+        ("respond", {"body": RESPONSE}),
+    ):
+        assert_problem(act(client, tagged, action, body, w.ksp), 403)
+    assert_problem(act(client, untagged, "comment", {"body": "Halo"}, w.ksp), 404)
+
+
 # --- 422: the body -----------------------------------------------------------------------
 
 # action → (a required field, a body with a wrongly typed field and that field's name)
@@ -427,6 +514,7 @@ INVALID: dict[Action, tuple[str | None, dict, str]] = {
     Action.MERGE: ("into", {"into": {"id": 1}}, "into"),
     Action.SET_FLAGS: (None, {"confidential": "maybe"}, "confidential"),
     Action.REDACT: (None, {"public_title": 42}, "public_title"),
+    Action.SET_PROGRAMMES: ("programme_ids", {"programme_ids": "mbg"}, "programme_ids"),
     Action.ACCEPT: (None, [], "__all__"),
     Action.RETURN: ("reason", {"reason": False}, "reason"),
     Action.FORWARD: ("agency_id", {"agency_id": 1.5}, "agency_id"),
@@ -560,7 +648,7 @@ def test_an_action_with_fields_needs_a_body(client, w, action):
 def test_answer_lists_what_the_caller_may_do_next(client, w):
     report = submitted(w)
     data = act(client, report, "dispose", {"agency_id": w.agency.pk}, w.admin).json()
-    assert set(data["actions"]) == {"set_flags", "redact", "merge", "comment"}
+    assert set(data["actions"]) == {"set_flags", "redact", "set_programmes", "merge", "comment"}
     data = act(client, report, "accept", {}, w.agency_admin).json()
     assert set(data["actions"]) == {"return", "forward", "extend", "respond", "comment"}
     detail = client.get(f"{REPORTS}/{report.tracking_id}", **bearer(w.citizen)).json()
@@ -876,8 +964,8 @@ def test_inbox_query_count_is_constant(client, w, django_assert_max_num_queries,
         wf.report_comment(report=report, actor=w.agency_admin, body="Sedang dicek", internal=True)
     headers = bearer(w.agency_admin)
     # token (+ its last-used stamp), the agency's unit ids, count, page (with agency,
-    # category, region, reporter), events, attachments, deadlines, ratings
-    with django_assert_max_num_queries(9):
+    # category, region, reporter), events, attachments, deadlines, ratings, programmes
+    with django_assert_max_num_queries(10):
         response = client.get(INBOX, **headers)
     assert len(response.json()["results"]) == n
 

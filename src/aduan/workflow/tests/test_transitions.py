@@ -43,12 +43,15 @@ from aduan.accounts.tests.factories import (
     AgencyAdminFactory,
     NationalAdminFactory,
     OversightFactory,
+    ProgrammeOverseerFactory,
     UnitOfficerFactory,
     UserFactory,
 )
 from aduan.agencies.models import Agency
 from aduan.agencies.tests.factories import AgencyFactory, UnitFactory
 from aduan.core.errors import DomainError, InvalidTransition, PermissionDenied
+from aduan.programmes.models import Programme
+from aduan.programmes.tests.factories import ProgrammeFactory, ReportProgrammeFactory
 from aduan.reports.audit import chain_verify
 from aduan.reports.models import Report, Status
 from aduan.reports.tests.factories import ReportFactory
@@ -79,6 +82,7 @@ OTHER_ADMIN = "other_admin"  # admin of an unrelated agency
 UNIT_OFFICER = "unit_officer"  # officer of the unit the report sits with
 OFFICER_ELSEWHERE = "officer_elsewhere"  # officer of a sibling unit
 OVERSIGHT = "oversight"
+PROGRAMME_OVERSEER = "programme_overseer"  # the KSP: sees the (tagged) report, acts on nothing
 ANONYMOUS = "anonymous"  # not signed in (None)
 
 KINDS = (
@@ -91,6 +95,7 @@ KINDS = (
     UNIT_OFFICER,
     OFFICER_ELSEWHERE,
     OVERSIGHT,
+    PROGRAMME_OVERSEER,
     ANONYMOUS,
 )
 # For these the handled report sits with the unit (below the agency), not the agency itself.
@@ -132,6 +137,7 @@ EXPECTED: dict[str, tuple[dict[Status, Status], frozenset[str]]] = {
     ),
     "set_flags": (_keep(ALL), NATIONAL),
     "redact": (_keep(ALL), NATIONAL),
+    "set_programmes": (_keep(ALL), NATIONAL),
     "accept": ({S.DISPOSITIONED: S.IN_PROGRESS}, STAFF),
     "return": ({S.DISPOSITIONED: S.RETURNED, S.IN_PROGRESS: S.RETURNED}, ADMINS),
     # To one of the agency's units: the status stays (outside it: test_services).
@@ -202,6 +208,8 @@ class World:
     sibling: Agency  # another of its units
     elsewhere: Agency  # an unrelated ministry
     users: dict[str, User | None]
+    programme: Programme  # tagged on every report, so that the KSP overseer sees it
+    other_programme: Programme  # the one ``set_programmes`` adds and removes
 
 
 def world_build() -> World:
@@ -219,9 +227,10 @@ def world_build() -> World:
         UNIT_OFFICER: UnitOfficerFactory(agency=unit),
         OFFICER_ELSEWHERE: UnitOfficerFactory(agency=sibling),
         OVERSIGHT: OversightFactory(),
+        PROGRAMME_OVERSEER: ProgrammeOverseerFactory(),
         ANONYMOUS: None,
     }
-    return World(agency, unit, sibling, elsewhere, users)
+    return World(agency, unit, sibling, elsewhere, users, ProgrammeFactory(), ProgrammeFactory())
 
 
 def report_in(world: World, status: Status, *, at_unit: bool = False, **fields) -> Report:
@@ -235,6 +244,7 @@ def report_in(world: World, status: Status, *, at_unit: bool = False, **fields) 
         disposed_agency=world.agency if with_agency else None,
         **fields,
     )
+    ReportProgrammeFactory(report=report, programme=world.programme)
     now = timezone.now()  # tests freeze the clock
     if status in (S.SUBMITTED, S.RETURNED):
         sla.deadline_start(report=report, kind=DeadlineKind.VERIFICATION, start=now)
@@ -271,6 +281,13 @@ def payload_for(action: str, *, world: World, report: Report, survivor: Report) 
             "public_title": "Judul versi publik B"
             if report.public_title == "Judul versi publik A"
             else "Judul versi publik A"
+        },
+        # The other programme added, or removed when it is there: a change each time.
+        "set_programmes": {
+            "programme_ids": sorted(
+                set(report.programme_tags.values_list("programme_id", flat=True))
+                ^ {world.other_programme.pk}
+            )
         },
         "accept": {},
         "return": {"reason": "Bukan kewenangan instansi kami."},

@@ -98,9 +98,9 @@ class Command(BaseCommand):
             f"{result.staff} agency staff without sign-in, {result.reports} reports "
             f"({statuses}; {result.overdue} overdue), {result.steps} actions, "
             f"{result.events} events, {result.attachments} attachments, "
-            f"{result.templates} response templates, {result.supports} supports; "
-            f"{result.notifications} e-mails "
-            "older than a day marked sent."
+            f"{result.templates} response templates, {result.supports} supports, "
+            f"{result.programme_reports} reports tagged with a priority programme; "
+            f"{result.notifications} e-mails older than a day marked sent."
         )
         if options["verbosity"] > 0:
             self.stdout.write(f"Sign in with any of these (password: {DEMO_PASSWORD}):")
