@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "aduan.sla",
     "aduan.notifications",
     "aduan.integrations",
+    "aduan.oversight",
     "aduan.channels",
     # One line per channel: its AppConfig registers its spec, sender and jobs (in this
     # order the notification senders: in-app, e-mail, SMS, X).
