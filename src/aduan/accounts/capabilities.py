@@ -19,6 +19,7 @@ enum (``accounts.models.Role``), this module, the fixtures and the tests.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AnonymousUser
@@ -114,12 +115,33 @@ def _in_subtree(agency: Agency | None, of: Agency | None) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class StatisticsScope:
+    """Whose figures a user may see: every agency's, one agency's subtree, or none."""
+
+    everything: bool = False
+    agency: Agency | None = None  # the subtree's root, when not ``everything``
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.everything and self.agency is None
+
+    def covers(self, agency: Agency | None) -> bool:
+        return agency is not None and (self.everything or _in_subtree(agency, self.agency))
+
+
+def statistics_scope(user: AnyUser) -> StatisticsScope:
+    """The staff dashboards' scope: every agency for those who see all reports (national
+    admin, oversight), their agency's subtree for agency staff, none for anyone else:
+    exactly the reports they may already open."""
+    if sees_all_reports(user):
+        return StatisticsScope(everything=True)
+    return StatisticsScope(agency=staff_agency(user))
+
+
 def may_see_statistics_of(user: AnyUser, agency: Agency | None) -> bool:
-    """May ``user`` see figures about ``agency``'s reports? Those who see all reports, and
-    agency staff for their agency's subtree: exactly the reports they may already open."""
-    if agency is None:
-        return False
-    return sees_all_reports(user) or _in_subtree(agency, staff_agency(user))
+    """May ``user`` see figures about ``agency``'s reports? (``statistics_scope``)"""
+    return statistics_scope(user).covers(agency)
 
 
 def may_see_reporter_identity(user: AnyUser, report: Report) -> bool:

@@ -20,5 +20,7 @@ urlpatterns = [
     path("notifikasi/", include("aduan.notifications.urls")),
     path("staf/hari-libur/", include("aduan.sla.urls")),
     path("staf/integrasi/", include("aduan.integrations.urls")),
+    path("staf/statistik/", include("aduan.oversight.urls")),
+    path("statistik/", include("aduan.oversight.public_urls")),
     path("", include("aduan.web.urls")),
 ]
