@@ -35,9 +35,9 @@ PERIOD_MEASURES = (
     "rating_sum",
 )
 # An agency ranks in the league table from this many first responses in the period.
-LEAGUE_MIN_VOLUME = getattr(settings, "ADUAN_LEAGUE_MIN_VOLUME", 20)
+LEAGUE_MIN_VOLUME = settings.ADUAN_LEAGUE_MIN_VOLUME
 # Public figures under this count are not shown (nor shares whose base is under it).
-SUPPRESS_BELOW = getattr(settings, "ADUAN_STATISTICS_SUPPRESS_BELOW", 5)
+SUPPRESS_BELOW = settings.ADUAN_STATISTICS_SUPPRESS_BELOW
 WILSON_Z = 1.96  # 95 %
 
 
