@@ -65,7 +65,7 @@ def main() -> None:
     from aduan.accounts.models import Role, User
     from aduan.agencies.models import Agency, AgencyKind
     from aduan.oversight import public, views
-    from aduan.oversight.models import DailyDuration, DailyFigure
+    from aduan.oversight.models import DailyDuration, DailyFigure, PeriodFigure
     from aduan.oversight.rollup import rollups_rebuild
     from aduan.oversight.selectors import (
         PERIOD_MEASURES,
@@ -74,7 +74,7 @@ def main() -> None:
         figures,
         league,
         league_agencies,
-        scope_q,
+        scope_where,
     )
     from aduan.reports.models import Report
 
@@ -86,8 +86,9 @@ def main() -> None:
         seconds = time.perf_counter() - start
         print(f"rebuild: {counted:,} reports in {seconds:.1f} s ({counted / seconds:,.0f}/s)")
     print(
-        f"roll-up rows: {DailyFigure.objects.count():,} figures, "
-        f"{DailyDuration.objects.count():,} durations"
+        f"roll-up rows: {DailyFigure.objects.count():,} daily figures, "
+        f"{PeriodFigure.objects.count():,} week/month figures, "
+        f"{DailyDuration.objects.count():,} daily durations"
     )
 
     today = timezone.localdate()
@@ -95,7 +96,7 @@ def main() -> None:
     everything = StatisticsScope(everything=True)
 
     def dashboard(scope: StatisticsScope, agency=None) -> None:
-        where = scope_q(scope, agency=agency)
+        where = scope_where(scope, agency=agency)
         figures(where=where, period=period)
         for by in ("week", "category_id", "channel", "province"):
             breakdown(where=where, period=period, by=by)

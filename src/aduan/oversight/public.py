@@ -1,5 +1,5 @@
 """The public figures (``/statistik/``, ``/api/v1/stats/agencies``, the CSV): counted from
-reports the public may see only (``is_public``: verified, with an agency, not
+reports the public may see only (``Where.public_only``: verified, with an agency, not
 confidential), counts under ``SUPPRESS_BELOW`` withheld, and kept for an hour in the
 cache (``PUBLIC_TTL``) so that a busy page costs the database once an hour per period."""
 
@@ -13,12 +13,11 @@ from aduan.agencies.models import Agency
 from .selectors import (
     Figures,
     Period,
+    Where,
     figures,
     league,
-    public_q,
     public_share,
-    region_q,
-    scope_q,
+    scope_where,
     suppressed,
 )
 
@@ -74,14 +73,15 @@ def _key(kind: str, period: Period, region: str | None, extra: object = "") -> s
 
 def public_national(*, period: Period, region: str | None = None) -> dict:
     def compute() -> dict:
-        return public_figures_of(figures(where=public_q() & region_q(region), period=period))
+        where = Where(public_only=True, region=region)
+        return public_figures_of(figures(where=where, period=period))
 
     return cache.get_or_set(_key("national", period, region), compute, PUBLIC_TTL)
 
 
 def public_agency_figures(*, agency: Agency, period: Period) -> dict:
     def compute() -> dict:
-        where = public_q() & scope_q(StatisticsScope(agency=agency))
+        where = scope_where(StatisticsScope(agency=agency), public_only=True)
         return public_figures_of(figures(where=where, period=period))
 
     return cache.get_or_set(_key("agency", period, None, agency.pk), compute, PUBLIC_TTL)
@@ -100,7 +100,7 @@ def agency_rows_count(*, period: Period, region: str | None = None) -> list[dict
     """One row per top-level agency with public figures in the period, in league order
     (lower Wilson bound of the on-time share), read from the roll-ups."""
     top = Agency.objects.filter(parent__isnull=True, is_active=True)
-    rows = league(where=public_q() & region_q(region), period=period, agencies=top)
+    rows = league(where=Where(public_only=True, region=region), period=period, agencies=top)
     return [
         {"agency_id": row.agency.pk, "agency_name": row.agency.name, "ranked": row.ranked}
         | {k: v for k, v in public_figures_of(row.figures).items() if k in ROW_FIELDS}

@@ -28,7 +28,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
+from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 
 from aduan.reports.models import (
@@ -44,7 +45,18 @@ from aduan.sla.calendar import WorkingCalendar
 from aduan.sla.models import Deadline, DeadlineKind, DeadlineState
 from aduan.sla.services import calendar_current
 
-from .models import DIMENSIONS, DURATION_CAP, DailyDuration, DailyFigure, ReportRollup
+from .models import (
+    DIMENSIONS,
+    DURATION_CAP,
+    MEASURES,
+    MONTHLY_BREAKDOWNS,
+    DailyDuration,
+    DailyFigure,
+    Grain,
+    MonthlyDuration,
+    PeriodFigure,
+    ReportRollup,
+)
 
 # Events after which the report's figures may differ; others (comments, notes …) change none.
 COUNTED_ACTIONS = frozenset(
@@ -222,13 +234,65 @@ FIGURE_KEY = ("day", *DIMENSIONS)
 DURATION_KEY = ("day", *DIMENSIONS, "measure", "days")
 
 
+PERIOD_KEY = ("grain", "dimension", "start", "agency_id", "is_public", "value")
+MONTHLY_DURATION_KEY = ("start", "agency_id", "is_public", "measure", "days")
+
+
+def _coarse(
+    figures: dict[tuple, dict[str, int]], durations: dict[tuple, int]
+) -> tuple[dict[tuple, dict[str, int]], dict[tuple, int]]:
+    """The week and month cells the daily ones add up to (``PeriodFigure``,
+    ``MonthlyDuration``)."""
+    periods: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for cell, changes in figures.items():
+        values = dict(zip(FIGURE_KEY, cell, strict=True))
+        day, agency, public = values["day"], values["agency_id"], values["is_public"]
+        month, monday = day.replace(day=1), day - dt.timedelta(days=day.weekday())
+        keys = [
+            (Grain.MONTH.value, "", month, agency, public, ""),
+            (Grain.WEEK.value, "", monday, agency, public, ""),
+            *(
+                (Grain.MONTH.value, name, month, agency, public, str(values[name]))
+                for name in MONTHLY_BREAKDOWNS
+            ),
+        ]
+        for key in keys:
+            for measure, n in changes.items():
+                periods[key][measure] += n
+    monthly: dict[tuple, int] = defaultdict(int)
+    for cell, n in durations.items():
+        values = dict(zip(DURATION_KEY, cell, strict=True))
+        key = (
+            values["day"].replace(day=1),
+            values["agency_id"],
+            values["is_public"],
+            values["measure"],
+            values["days"],
+        )
+        monthly[key] += n
+    return (
+        {
+            key: {m: n for m, n in changes.items() if n}
+            for key, changes in periods.items()
+            if any(changes.values())
+        },
+        {key: n for key, n in monthly.items() if n},
+    )
+
+
 def cells_add(delta: Mapping[str, int]) -> None:
-    """Add ``delta`` ({cell key: change}) to the roll-up tables, one upsert per cell."""
+    """Add ``delta`` ({cell key: change}) to the roll-up tables (the daily cells and the
+    week and month cells they add up to), one upsert per cell."""
     figures, durations = _split(delta)
+    periods, monthly = _coarse(figures, durations)
     for cell, changes in figures.items():
         _upsert(DailyFigure, dict(zip(FIGURE_KEY, cell, strict=True)), changes)
     for cell, n in durations.items():
         _upsert(DailyDuration, dict(zip(DURATION_KEY, cell, strict=True)), {"count": n})
+    for cell, changes in periods.items():
+        _upsert(PeriodFigure, dict(zip(PERIOD_KEY, cell, strict=True)), changes)
+    for cell, n in monthly.items():
+        _upsert(MonthlyDuration, dict(zip(MONTHLY_DURATION_KEY, cell, strict=True)), {"count": n})
 
 
 def _upsert(model, lookup: dict, changes: dict[str, int]) -> None:
@@ -277,8 +341,8 @@ def rollups_rebuild(
     counted = 0
     with transaction.atomic():
         if not bounded:
-            DailyFigure.objects.all().delete()
-            DailyDuration.objects.all().delete()
+            for model in (DailyFigure, DailyDuration, PeriodFigure, MonthlyDuration):
+                model.objects.all().delete()
             ReportRollup.objects.all().delete()
         last = None
         while True:
@@ -310,7 +374,64 @@ def rollups_rebuild(
                 progress(len(chunk))
         if not bounded:
             _flush(pending, before=None)
+            _derive_periods()
     return counted
+
+
+def _derive_periods() -> None:
+    """Fill the week and month tables from the daily ones (after a full rebuild)."""
+    sums = {measure: Sum(measure) for measure in MEASURES}
+    for grain, truncate, dimensions in (
+        (Grain.MONTH, TruncMonth("day"), ("", *MONTHLY_BREAKDOWNS)),
+        (Grain.WEEK, TruncWeek("day"), ("",)),
+    ):
+        for dimension in dimensions:
+            group = ["agency_id", "is_public", *([dimension] if dimension else [])]
+            rows = (
+                DailyFigure.objects.annotate(start=truncate)
+                .values("start", *group)
+                .annotate(**sums)
+                .order_by()
+            )
+            PeriodFigure.objects.bulk_create(
+                (
+                    PeriodFigure(
+                        grain=grain,
+                        dimension=dimension,
+                        value=str(row[dimension]) if dimension else "",
+                        start=_as_date(row["start"]),
+                        agency_id=row["agency_id"],
+                        is_public=row["is_public"],
+                        **{measure: row[measure] or 0 for measure in MEASURES},
+                    )
+                    for row in rows.iterator(chunk_size=2000)
+                ),
+                batch_size=1000,
+            )
+    rows = (
+        DailyDuration.objects.annotate(start=TruncMonth("day"))
+        .values("start", "agency_id", "is_public", "measure", "days")
+        .annotate(n=Sum("count"))
+        .order_by()
+    )
+    MonthlyDuration.objects.bulk_create(
+        (
+            MonthlyDuration(
+                start=_as_date(row["start"]),
+                agency_id=row["agency_id"],
+                is_public=row["is_public"],
+                measure=row["measure"],
+                days=row["days"],
+                count=row["n"],
+            )
+            for row in rows.iterator(chunk_size=2000)
+        ),
+        batch_size=1000,
+    )
+
+
+def _as_date(value) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
 
 
 def _after(last: tuple[dt.datetime, int]) -> Q:

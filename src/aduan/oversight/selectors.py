@@ -11,14 +11,23 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Q, Sum
 from django.db.models.functions import TruncWeek
 
 from aduan.accounts.capabilities import StatisticsScope
 from aduan.agencies.models import Agency
 from aduan.agencies.selectors import agency_subtree_ids
 
-from .models import DURATION_CAP, DailyDuration, DailyFigure, DurationMeasure
+from .models import (
+    DURATION_CAP,
+    MONTHLY_BREAKDOWNS,
+    DailyDuration,
+    DailyFigure,
+    DurationMeasure,
+    Grain,
+    MonthlyDuration,
+    PeriodFigure,
+)
 
 # The period's flows; ``open`` and ``overdue`` are stocks at the end of the period.
 PERIOD_MEASURES = (
@@ -34,6 +43,7 @@ PERIOD_MEASURES = (
     "rating_count",
     "rating_sum",
 )
+STOCK_MEASURES = ("open_in", "open_out", "overdue_in", "overdue_out")
 # An agency ranks in the league table from this many first responses in the period.
 LEAGUE_MIN_VOLUME = settings.ADUAN_LEAGUE_MIN_VOLUME
 # Public figures under this count are not shown (nor shares whose base is under it).
@@ -104,63 +114,170 @@ def wilson_lower_bound(successes: int, trials: int, z: float = WILSON_Z) -> floa
     return (centre - spread) / (1 + z2 / trials)
 
 
-def scope_q(scope: StatisticsScope, *, agency: Agency | None = None) -> Q:
-    """The roll-up rows of ``scope`` (narrowed to ``agency``'s subtree when given, which
-    the caller checked ``scope.covers``)."""
+@dataclass(frozen=True)
+class Where:
+    """Which roll-up rows: agencies (None: all), public reports only, a region (a
+    province "32" or a regency/city "32.73"). Without a region the week and month
+    tables answer for whole weeks and months, the daily table for the days around them."""
+
+    agency_ids: tuple[int, ...] | None = None
+    public_only: bool = False
+    region: str | None = None
+
+    def coarse(self) -> Q:
+        q = Q(is_public=True) if self.public_only else Q()
+        if self.agency_ids is not None:
+            q &= Q(agency_id__in=self.agency_ids)
+        return q
+
+    def daily(self) -> Q:
+        q = self.coarse()
+        if self.region:
+            q &= Q(province=self.region) if len(self.region) == 2 else Q(regency=self.region[:5])
+        return q
+
+
+def scope_where(
+    scope: StatisticsScope,
+    *,
+    agency: Agency | None = None,
+    region: str | None = None,
+    public_only: bool = False,
+) -> Where:
+    """The rows of ``scope`` (narrowed to ``agency``'s subtree, which the caller checked
+    ``scope.covers``)."""
     root = agency or scope.agency
-    if root is None:
-        return Q() if scope.everything else Q(pk__in=[])
-    return Q(agency_id__in=list(agency_subtree_ids(root)))
+    if root is not None:
+        ids: tuple[int, ...] | None = tuple(agency_subtree_ids(root))
+    else:
+        ids = None if scope.everything else ()
+    return Where(agency_ids=ids, public_only=public_only, region=region)
 
 
-def region_q(code: str | None) -> Q:
-    if not code:
-        return Q()
-    return Q(province=code) if len(code) == 2 else Q(regency=code[:5])
+def _next_start(day: dt.date, grain: str) -> dt.date:
+    """The first day of the week (Monday) or month that starts on or after ``day``."""
+    if grain == Grain.WEEK:
+        return day + dt.timedelta(days=(7 - day.weekday()) % 7)
+    if day.day == 1:
+        return day
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
-def _rows(where: Q, model=DailyFigure) -> QuerySet:
-    return model.objects.filter(where)
+def _last_start(after_end: dt.date, grain: str) -> dt.date:
+    """The first day of the week or month that holds ``after_end`` (exclusive end)."""
+    if grain == Grain.WEEK:
+        return after_end - dt.timedelta(days=after_end.weekday())
+    return after_end.replace(day=1)
 
 
-def figures(*, where: Q, period: Period) -> Figures:
+def split_period(
+    start: dt.date, end: dt.date, grain: str
+) -> tuple[list[tuple[dt.date, dt.date]], tuple[dt.date, dt.date] | None]:
+    """``[start, end]`` as day ranges for the daily table and the starts of the whole
+    weeks or months inside it (first, last) for the period table."""
+    first = _next_start(start, grain)
+    stop = _last_start(end + dt.timedelta(days=1), grain)  # the first start not wholly inside
+    if first >= stop:
+        return [(start, end)], None
+    days = []
+    if start < first:
+        days.append((start, first - dt.timedelta(days=1)))
+    if stop <= end:
+        days.append((stop, end))
+    last = _last_start(stop - dt.timedelta(days=1), grain)
+    return days, (first, last)
+
+
+COARSE_GROUPS = {None, "agency_id", "week", *MONTHLY_BREAKDOWNS}
+BEGINNING = dt.date(2000, 1, 1)  # before any report: the start of "up to the end"
+
+
+def _sums(
+    where: Where, start: dt.date, end: dt.date, measures: Iterable[str], group: str | None = None
+) -> dict[object, dict[str, int]]:
+    """{group value (None without a group): {measure: sum}} over ``[start, end]``."""
+    measures = list(measures)
+    grain = Grain.WEEK if group == "week" else Grain.MONTH
+    if where.region is None and group in COARSE_GROUPS:
+        day_ranges, whole = split_period(start, end, grain)
+    else:
+        day_ranges, whole = [(start, end)], None
+    found: dict[object, dict[str, int]] = defaultdict(lambda: dict.fromkeys(measures, 0))
+    sums = {measure: Sum(measure) for measure in measures}
+
+    def add(key, row) -> None:
+        target = found[key]
+        for measure in measures:
+            target[measure] += row[measure] or 0
+
+    for low, high in day_ranges:
+        rows = DailyFigure.objects.filter(where.daily(), day__range=(low, high))
+        if group is None:
+            add(None, rows.aggregate(**sums))
+            continue
+        if group == "week":
+            rows = rows.annotate(week=TruncWeek("day"))
+        for row in rows.values(group).annotate(**sums).order_by():
+            add(_as_date(row[group]) if group == "week" else row[group], row)
+    if whole is not None:
+        dimension = group if group in MONTHLY_BREAKDOWNS else ""
+        rows = PeriodFigure.objects.filter(
+            where.coarse(), grain=grain, dimension=dimension, start__range=whole
+        )
+        if group is None:
+            add(None, rows.aggregate(**sums))
+        else:
+            column = {"week": "start", "agency_id": "agency_id"}.get(group, "value")
+            for row in rows.values(column).annotate(**sums).order_by():
+                key = row[column]
+                if group == "category_id":
+                    key = int(key)
+                add(key, row)
+    return found
+
+
+def _as_date(value) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def figures(*, where: Where, period: Period) -> Figures:
     """The totals of ``period`` for the rows ``where`` selects."""
     found = Figures()
-    sums = (
-        _rows(where)
-        .filter(day__range=(period.start, period.end))
-        .aggregate(**{name: Sum(name) for name in PERIOD_MEASURES})
-    )
-    for name, value in sums.items():
-        setattr(found, name, value or 0)
-    stocks = (
-        _rows(where)
-        .filter(day__lte=period.end)
-        .aggregate(
-            open_in=Sum("open_in"),
-            open_out=Sum("open_out"),
-            overdue_in=Sum("overdue_in"),
-            overdue_out=Sum("overdue_out"),
-        )
-    )
-    found.open = (stocks["open_in"] or 0) - (stocks["open_out"] or 0)
-    found.overdue = (stocks["overdue_in"] or 0) - (stocks["overdue_out"] or 0)
+    totals = _sums(where, period.start, period.end, PERIOD_MEASURES)[None]
+    for name, value in totals.items():
+        setattr(found, name, value)
+    stocks = _sums(where, BEGINNING, period.end, STOCK_MEASURES)[None]
+    found.open = stocks["open_in"] - stocks["open_out"]
+    found.overdue = stocks["overdue_in"] - stocks["overdue_out"]
     medians = duration_medians(where=where, period=period)
     found.median_first_response_days = medians.get(DurationMeasure.FIRST_RESPONSE)
     found.median_close_days = medians.get(DurationMeasure.CLOSE)
     return found
 
 
-def duration_medians(*, where: Q, period: Period) -> dict[str, int | None]:
-    """Median working days per duration measure, from the histogram (30 means 30+)."""
-    counts: dict[str, dict[int, int]] = defaultdict(dict)
-    for row in (
-        _rows(where, DailyDuration)
-        .filter(day__range=(period.start, period.end))
-        .values("measure", "days")
-        .annotate(n=Sum("count"))
-    ):
-        counts[row["measure"]][row["days"]] = row["n"]
+def duration_medians(*, where: Where, period: Period) -> dict[str, int | None]:
+    """Median working days per duration measure, from the histograms (30 means 30+)."""
+    counts: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    if where.region is None:
+        day_ranges, whole = split_period(period.start, period.end, Grain.MONTH)
+    else:
+        day_ranges, whole = [(period.start, period.end)], None
+    for low, high in day_ranges:
+        for row in (
+            DailyDuration.objects.filter(where.daily(), day__range=(low, high))
+            .values("measure", "days")
+            .annotate(n=Sum("count"))
+            .order_by()
+        ):
+            counts[row["measure"]][row["days"]] += row["n"]
+    if whole is not None:
+        for row in (
+            MonthlyDuration.objects.filter(where.coarse(), start__range=whole)
+            .values("measure", "days")
+            .annotate(n=Sum("count"))
+            .order_by()
+        ):
+            counts[row["measure"]][row["days"]] += row["n"]
     return {measure: histogram_median(days) for measure, days in counts.items()}
 
 
@@ -192,37 +309,18 @@ class Slice:
         return self.responded_on_time / self.responded if self.responded else None
 
 
-def breakdown(*, where: Q, period: Period, by: str) -> list[Slice]:
+SLICE_MEASURES = ("received", "closed", "responded", "responded_on_time")
+
+
+def breakdown(*, where: Where, period: Period, by: str) -> list[Slice]:
     """Received, closed, responded (on time) per value of the dimension ``by``
     (``category_id``, ``channel``, ``province``, ``regency``, ``agency_id``) or per
-    ``week`` (Monday of the week)."""
-    rows = _rows(where).filter(day__range=(period.start, period.end))
-    key = "week" if by == "week" else by
-    if by == "week":
-        rows = rows.annotate(week=TruncWeek("day"))
-    rows = rows.values(key).annotate(
-        received=Sum("received"),
-        closed=Sum("closed"),
-        responded=Sum("responded"),
-        responded_on_time=Sum("responded_on_time"),
-    )
-    slices = [
-        Slice(
-            key=row[key],
-            label=str(row[key]),
-            received=row["received"] or 0,
-            closed=row["closed"] or 0,
-            responded=row["responded"] or 0,
-            responded_on_time=row["responded_on_time"] or 0,
-        )
-        for row in rows.order_by(key)
+    ``week`` (its Monday), in the order of the values."""
+    sums = _sums(where, period.start, period.end, SLICE_MEASURES, group=by)
+    return [
+        Slice(key=key, label=str(key), **values)
+        for key, values in sorted(sums.items(), key=lambda pair: (pair[0] is None, str(pair[0])))
     ]
-    if by == "week":
-        for one in slices:
-            if isinstance(one.key, dt.datetime):
-                one.key = one.key.date()
-            one.label = one.key.isoformat()
-    return slices
 
 
 @dataclass
@@ -235,21 +333,16 @@ class LeagueRow:
         return self.figures.responded >= LEAGUE_MIN_VOLUME
 
 
-def league(*, where: Q, period: Period, agencies: Iterable[Agency]) -> list[LeagueRow]:
+def league(*, where: Where, period: Period, agencies: Iterable[Agency]) -> list[LeagueRow]:
     """One row per agency of ``agencies``, its units' figures rolled into it (through the
     materialised path); ranked by the lower Wilson bound of the on-time share, those under
     the minimum volume after the ranked ones."""
     roots = sorted(agencies, key=lambda a: len(a.path), reverse=True)
-    per_agency = (
-        _rows(where)
-        .filter(day__range=(period.start, period.end))
-        .values("agency_id")
-        .annotate(**{name: Sum(name) for name in PERIOD_MEASURES})
-    )
+    per_agency = _sums(where, period.start, period.end, PERIOD_MEASURES, group="agency_id")
     paths = dict(Agency.objects.values_list("pk", "path"))
     rows = {root.pk: LeagueRow(agency=root, figures=Figures()) for root in roots}
-    for row in per_agency:
-        path = paths.get(row["agency_id"], "")
+    for agency_id, sums in per_agency.items():
+        path = paths.get(agency_id, "")
         # The deepest listed agency whose subtree holds it (a unit listed on its own
         # keeps its figures; its parent's row holds only the rest).
         owner = next((root for root in roots if path.startswith(root.path)), None)
@@ -257,7 +350,7 @@ def league(*, where: Q, period: Period, agencies: Iterable[Agency]) -> list[Leag
             continue
         target = rows[owner.pk].figures
         for name in PERIOD_MEASURES:
-            setattr(target, name, getattr(target, name) + (row[name] or 0))
+            setattr(target, name, getattr(target, name) + sums[name])
     return sorted(
         rows.values(),
         key=lambda r: (
@@ -280,12 +373,6 @@ def league_agencies(scope: StatisticsScope) -> list[Agency]:
 
 
 # --- Public figures ------------------------------------------------------------------------
-
-
-def public_q() -> Q:
-    """Public figures count only reports the public may see now: verified, with an
-    agency, not confidential (ADR 0015)."""
-    return Q(is_public=True)
 
 
 def suppressed(value: int | None) -> int | None:

@@ -30,8 +30,7 @@ from .selectors import (
     figures,
     league,
     league_agencies,
-    region_q,
-    scope_q,
+    scope_where,
 )
 
 REGION_CODE = re.compile(r"^\d{2}(\.\d{2})?$")
@@ -97,7 +96,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     period, preset = period_from(request.GET)
     agency = _agency_from(request.GET.get("agency"), scope)
     region = region_from(request.GET.get("region"))
-    where = scope_q(scope, agency=agency) & region_q(region.code if region else None)
+    where = scope_where(scope, agency=agency, region=region.code if region else None)
 
     def drill(with_period: bool = True, **extra) -> str:
         return drill_url(

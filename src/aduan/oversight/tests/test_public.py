@@ -145,11 +145,9 @@ def test_the_league_ranks_by_the_bound_not_the_raw_share(settings):
 def test_league_order_small_perfect_agency_below_a_large_good_one():
     import datetime as dt
 
-    from django.db.models import Q
-
     from aduan.agencies.tests.factories import AgencyFactory
     from aduan.oversight.models import DailyFigure
-    from aduan.oversight.selectors import Period, league
+    from aduan.oversight.selectors import Period, Where, league
 
     small, large, tiny = AgencyFactory(), AgencyFactory(), AgencyFactory()
     day = dt.date(2026, 12, 1)
@@ -162,6 +160,6 @@ def test_league_order_small_perfect_agency_below_a_large_good_one():
             responded=responded,
             responded_on_time=on_time,
         )
-    rows = league(where=Q(), period=Period(day, day), agencies=[small, large, tiny])
+    rows = league(where=Where(), period=Period(day, day), agencies=[small, large, tiny])
     assert [row.agency for row in rows] == [large, small, tiny]
     assert [row.ranked for row in rows] == [True, True, False]

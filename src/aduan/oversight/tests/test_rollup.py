@@ -21,7 +21,15 @@ from hypothesis.stateful import (
 )
 
 from aduan.core.errors import DomainError
-from aduan.oversight.models import DailyFigure, ReportRollup
+from aduan.oversight.models import (
+    MEASURES,
+    MONTHLY_BREAKDOWNS,
+    DailyDuration,
+    DailyFigure,
+    MonthlyDuration,
+    PeriodFigure,
+    ReportRollup,
+)
 from aduan.oversight.rollup import local_day, rollups_rebuild
 from aduan.reports.models import OPEN_STATUSES, VERIFIED_STATUSES, Rating, Report, ReportEvent
 from aduan.sla.models import Deadline, DeadlineKind, DeadlineState
@@ -116,8 +124,47 @@ def on_time_responses() -> int:
     return count
 
 
+def coarse_from_daily() -> tuple[Counter, Counter]:
+    """The week and month tables as the daily ones add up, and as they are."""
+    expected: Counter = Counter()
+    for row in DailyFigure.objects.all():
+        month = row.day.replace(day=1)
+        monday = row.day - dt.timedelta(days=row.day.weekday())
+        keys = [("M", "", month, ""), ("W", "", monday, "")] + [
+            ("M", name, month, str(getattr(row, name))) for name in MONTHLY_BREAKDOWNS
+        ]
+        for grain, dimension, start, value in keys:
+            for measure in MEASURES:
+                expected[
+                    (grain, dimension, start, row.agency_id, row.is_public, value, measure)
+                ] += getattr(row, measure)
+    for row in DailyDuration.objects.all():
+        expected[
+            ("D", row.day.replace(day=1), row.agency_id, row.is_public, row.measure, row.days)
+        ] += row.count
+    actual: Counter = Counter()
+    for row in PeriodFigure.objects.all():
+        for measure in MEASURES:
+            actual[
+                (
+                    row.grain,
+                    row.dimension,
+                    row.start,
+                    row.agency_id,
+                    row.is_public,
+                    row.value,
+                    measure,
+                )
+            ] += getattr(row, measure)
+    for row in MonthlyDuration.objects.all():
+        actual[("D", row.start, row.agency_id, row.is_public, row.measure, row.days)] += row.count
+    return +expected, +actual
+
+
 def assert_rollups_match() -> None:
     assert rolled_counts() == direct_counts()
+    expected, actual = coarse_from_daily()
+    assert actual == expected
     totals = flows()
     assert (
         totals["open_in"] - totals["open_out"]
@@ -240,7 +287,7 @@ def test_the_rebuild_writes_what_the_listener_kept():
                 action="dispose",
                 payload=payload_for("dispose", world=world, report=report, survivor=report),
             )
-        clock.shift(dt.timedelta(days=20))
+        clock.shift(dt.timedelta(days=40))
         sweep_run(now=timezone.now())
         action_take(
             report=reports[0],
@@ -249,13 +296,73 @@ def test_the_rebuild_writes_what_the_listener_kept():
             payload=payload_for("respond", world=world, report=reports[0], survivor=reports[0]),
         )
     kept = table_contents()
+    coarse = coarse_from_daily()[1]
     snapshots = dict(ReportRollup.objects.values_list("report_id", "cells"))
     assert kept
     assert sum(row[8] for row in kept) == 3  # received
     assert rollups_rebuild() == 3
     assert table_contents() == kept
+    assert coarse_from_daily()[1] == coarse
     assert dict(ReportRollup.objects.values_list("report_id", "cells")) == snapshots
     assert_rollups_match()
     # A bounded rebuild writes differences only: nothing changes.
     rollups_rebuild(since=START.date(), until=START.date())
     assert table_contents() == kept
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (dt.date(2026, 10, 1), dt.date(2027, 2, 14)),  # whole months and a tail
+        (dt.date(2026, 10, 17), dt.date(2027, 1, 31)),  # a head and whole months
+        (dt.date(2026, 12, 3), dt.date(2026, 12, 20)),  # inside one month
+        (dt.date(2026, 9, 1), dt.date(2027, 3, 31)),  # whole months only
+    ],
+)
+def test_figures_from_weeks_and_months_equal_those_from_days(start, end):
+    """The selectors read whole weeks and months from the period table and the rest from
+    the daily one; a region filter reads days only: both must agree."""
+    from aduan.oversight.selectors import Period, Where, breakdown, figures, league
+
+    world = world_build()
+    with time_machine.travel(START, tick=False) as clock:
+        for step in range(8):
+            report = report_submit(
+                reporter=world.users["reporter"],
+                channel=("web", "sms")[step % 2],
+                classification="complaint",
+                title="Lampu jalan padam di jalan utama",
+                body="Sudah dua minggu lampu jalan di jalan utama padam dan rawan kejahatan.",
+            )
+            action_take(
+                report=report,
+                actor=world.users["national_admin"],
+                action="dispose",
+                payload=payload_for("dispose", world=world, report=report, survivor=report),
+            )
+            clock.shift(dt.timedelta(days=9))
+            if step % 3:
+                action_take(
+                    report=report,
+                    actor=world.users["agency_admin"],
+                    action="respond",
+                    payload=payload_for("respond", world=world, report=report, survivor=report),
+                )
+            clock.shift(dt.timedelta(days=4))
+    period = Period(start, end)
+    mixed = Where()
+    direct = DailyFigure.objects.filter(day__range=(start, end))
+    assert figures(where=mixed, period=period).received == sum(r.received for r in direct)
+    assert figures(where=mixed, period=period).responded == sum(r.responded for r in direct)
+    weeks = {s.key: s.received for s in breakdown(where=mixed, period=period, by="week")}
+    by_week: Counter = Counter()
+    for row in direct:
+        by_week[row.day - dt.timedelta(days=row.day.weekday())] += row.received
+    assert {k: v for k, v in weeks.items() if v} == {k: v for k, v in by_week.items() if v}
+    channels = {s.key: s.received for s in breakdown(where=mixed, period=period, by="channel")}
+    by_channel: Counter = Counter()
+    for row in direct:
+        by_channel[row.channel] += row.received
+    assert {k: v for k, v in channels.items() if v} == {k: v for k, v in by_channel.items() if v}
+    [row] = league(where=mixed, period=period, agencies=[world.agency])
+    assert row.figures.received == sum(r.received for r in direct)
