@@ -66,7 +66,7 @@ def main() -> None:
     from aduan.agencies.models import Agency, AgencyKind
     from aduan.oversight import public, views
     from aduan.oversight.models import DailyDuration, DailyFigure, PeriodFigure
-    from aduan.oversight.rollup import rollups_rebuild
+    from aduan.oversight.rollup import rollups_analyze, rollups_rebuild
     from aduan.oversight.selectors import (
         PERIOD_MEASURES,
         Period,
@@ -83,6 +83,7 @@ def main() -> None:
         print(f"rebuilding the roll-ups from {total:,} reports …")
         start = time.perf_counter()
         counted = rollups_rebuild(batch=5000)
+        rollups_analyze()
         seconds = time.perf_counter() - start
         print(f"rebuild: {counted:,} reports in {seconds:.1f} s ({counted / seconds:,.0f}/s)")
     print(

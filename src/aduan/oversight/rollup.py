@@ -378,6 +378,21 @@ def rollups_rebuild(
     return counted
 
 
+def rollups_analyze() -> None:
+    """Refresh the planner's statistics of the roll-up tables after a bulk rebuild
+    (PostgreSQL; before autovacuum gets to it the planner guesses one row and picks
+    slow plans)."""
+    if connection.vendor != "postgresql":
+        return
+    tables = [
+        model._meta.db_table
+        for model in (DailyFigure, DailyDuration, PeriodFigure, MonthlyDuration, ReportRollup)
+    ]
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+
+
 def _derive_periods() -> None:
     """Fill the week and month tables from the daily ones (after a full rebuild)."""
     sums = {measure: Sum(measure) for measure in MEASURES}

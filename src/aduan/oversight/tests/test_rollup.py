@@ -366,3 +366,26 @@ def test_figures_from_weeks_and_months_equal_those_from_days(start, end):
     assert {k: v for k, v in channels.items() if v} == {k: v for k, v in by_channel.items() if v}
     [row] = league(where=mixed, period=period, agencies=[world.agency])
     assert row.figures.received == sum(r.received for r in direct)
+
+
+def test_the_rebuild_command_counts_every_report_with_a_progress_bar():
+    import io
+
+    from django.core.management import call_command
+
+    world = world_build()
+    report_submit(
+        reporter=world.users["reporter"],
+        channel="web",
+        classification="complaint",
+        title="Lampu jalan padam di jalan utama",
+        body="Sudah dua minggu lampu jalan di jalan utama padam dan rawan kejahatan.",
+    )
+    kept = table_contents()
+    out, err = io.StringIO(), io.StringIO()
+    call_command("oversight_rebuild", stdout=out, stderr=err)
+    assert "Counted 1 reports" in out.getvalue()
+    assert "1/1" in err.getvalue()  # tqdm's bar
+    assert table_contents() == kept
+    call_command("oversight_rebuild", "--from", "2020-01-01", "--to", "2020-01-31", stdout=out)
+    assert "Counted 0 reports" in out.getvalue()

@@ -8,7 +8,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from aduan.oversight.rollup import rollups_rebuild
+from aduan.oversight.rollup import rollups_analyze, rollups_rebuild
 from aduan.reports.models import Report
 
 
@@ -38,4 +38,5 @@ class Command(BaseCommand):
             total=reports.count(), unit="report", disable=no_progress, file=self.stderr._out
         ) as bar:
             counted = rollups_rebuild(since=since, until=until, batch=batch, progress=bar.update)
+        rollups_analyze()
         self.stdout.write(f"Counted {counted} reports into the roll-ups.")
