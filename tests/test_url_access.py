@@ -290,6 +290,15 @@ ACCESS: dict[str, Access] = {
             "regions.tests.test_api", "test_provinces_without_parent", "test_garbage_token_is_401"
         ),
     ),
+    "api:stats_agencies": Access(
+        PUBLIC,
+        nodes(
+            "oversight.tests.test_public",
+            "test_public_figures_count_only_verified_public_reports",
+            "test_small_counts_are_suppressed",
+            "test_the_api_lists_the_agencies_with_their_figures",
+        ),
+    ),
     # --- channels: gateways and Open311 ---------------------------------------------------
     "sms:inbound": Access(
         GATEWAY,
@@ -406,6 +415,32 @@ ACCESS: dict[str, Access] = {
             "endpoint_delete",
             "token_create",
             "token_revoke",
+        )
+    },
+    # --- statistics -----------------------------------------------------------------------
+    "oversight:dashboard": Access(
+        ROLE,
+        nodes(
+            "oversight.tests.test_views",
+            "test_a_visitor_is_sent_to_sign_in_and_a_citizen_is_refused",
+            "test_agency_staff_see_their_subtree_only",
+            "test_staff_who_may_see_figures_get_the_dashboard",
+        ),
+    ),
+    **{
+        f"public_statistics:{name}": Access(
+            PUBLIC,
+            nodes(
+                "oversight.tests.test_public",
+                "test_public_figures_count_only_verified_public_reports",
+                "test_small_counts_are_suppressed",
+                test,
+            ),
+        )
+        for name, test in (
+            ("index", "test_public_figures_count_only_verified_public_reports"),
+            ("agency", "test_the_agency_page_shows_its_public_reports_only"),
+            ("agencies_csv", "test_the_csv_is_the_same_table"),
         )
     },
     # --- the web pages --------------------------------------------------------------------

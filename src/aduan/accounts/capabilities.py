@@ -21,6 +21,7 @@ enum (``accounts.models.Role``), this module, the fixtures and the tests.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.apps import apps
@@ -147,18 +148,37 @@ def _in_subtree(agency: Agency | None, of: Agency | None) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class StatisticsScope:
+    """Whose figures a user may see: every agency's, one agency's subtree, or none."""
+
+    everything: bool = False
+    agency: Agency | None = None  # the subtree's root, when not ``everything``
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.everything and self.agency is None
+
+    def covers(self, agency: Agency | None) -> bool:
+        return agency is not None and (self.everything or _in_subtree(agency, self.agency))
+
+
+def statistics_scope(user: AnyUser) -> StatisticsScope:
+    """The staff dashboards' scope: every agency for those who see all reports (national
+    admin, oversight), their agency's subtree for agency staff, none for anyone else:
+    exactly the reports they may already open. The KSP overseer opens only the priority
+    programmes' reports, and the roll-ups have no programme dimension yet: no figures, so
+    that none counts a report they may not open (``statistics_programme_scope``)."""
+    if sees_all_reports(user):
+        return StatisticsScope(everything=True)
+    if sees_programme_reports_only(user):
+        return StatisticsScope()
+    return StatisticsScope(agency=staff_agency(user))
+
+
 def may_see_statistics_of(user: AnyUser, agency: Agency | None) -> bool:
-    """May ``user`` see figures about ``agency``'s reports? Those who see all reports, and
-    agency staff for their agency's subtree: exactly the reports they may already open.
-    The KSP overseer sees every agency's figures, limited to the priority programmes
-    (``statistics_programme_scope``)."""
-    if agency is None:
-        return False
-    return (
-        sees_all_reports(user)
-        or sees_programme_reports_only(user)
-        or _in_subtree(agency, staff_agency(user))
-    )
+    """May ``user`` see figures about ``agency``'s reports? (``statistics_scope``)"""
+    return statistics_scope(user).covers(agency)
 
 
 def may_see_reporter_identity(user: AnyUser, report: Report) -> bool:

@@ -41,6 +41,10 @@ class UserCapabilities:
         )
 
     @cached_property
+    def see_statistics(self) -> bool:
+        return not capabilities.statistics_scope(self._user).is_empty
+
+    @cached_property
     def use_channel(self) -> bool:
         return capabilities.may_use_channel(self._user)
 

@@ -24,6 +24,7 @@ from aduan.channels.api import router as channels_router
 from aduan.core.errors import NotFound
 from aduan.core.text import storable_tree
 from aduan.exports.api import router as exports_router
+from aduan.oversight.api import router as oversight_router
 from aduan.regions.api import router as regions_router
 from aduan.reports.api import router as reports_router
 from aduan.workflow.api import router as workflow_router
@@ -71,6 +72,8 @@ api.add_router("", exports_router)
 api.add_router("", agencies_router, auth=optional_agency_bearer)
 api.add_router("", categories_router, auth=optional_agency_bearer)
 api.add_router("", regions_router, auth=optional_agency_bearer)
+# Public figures: no token is read (aggregates of public reports only).
+api.add_router("", oversight_router)
 
 # Registered last, so it only catches what no endpoint above matched: an unknown path
 # under /api/v1/ answers a problem document like every other error, not an HTML page.

@@ -21,5 +21,7 @@ urlpatterns = [
     path("staf/hari-libur/", include("aduan.sla.urls")),
     path("staf/integrasi/", include("aduan.integrations.urls")),
     path("staf/ekspor/", include("aduan.exports.urls")),
+    path("staf/statistik/", include("aduan.oversight.urls")),
+    path("statistik/", include("aduan.oversight.public_urls")),
     path("", include("aduan.web.urls")),
 ]

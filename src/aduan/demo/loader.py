@@ -26,6 +26,7 @@ from aduan.accounts.models import Role, User
 from aduan.agencies.models import Agency, AgencyKind
 from aduan.categories.models import Category
 from aduan.notifications.models import Notification, NotificationChannel, NotificationState
+from aduan.oversight.rollup import rollups_rebuild
 from aduan.programmes.loaders import programmes_load
 from aduan.programmes.models import Programme
 from aduan.regions.models import Region, RegionLevel
@@ -879,6 +880,9 @@ def demo_load(
         demo_reports, accounts["citizen"], [accounts["citizen2"], *pool], random.Random(seed + 3)
     )
     result.programme_reports = demo_reports.filter(programme_tags__isnull=False).distinct().count()
+    # The stories date their events in the past after the fact: the figures are counted
+    # afresh from the timelines, as `manage.py oversight_rebuild` does.
+    rollups_rebuild()
     result.reports = demo_reports.count()
     result.statuses = Counter(demo_reports.values_list("status", flat=True))
     result.overdue = demo_reports.filter(is_overdue=True).count()

@@ -8,7 +8,13 @@ from django.utils.translation import gettext_lazy as _
 
 from aduan.accounts.models import User
 from aduan.reports.models import Status
-from aduan.workflow.selectors import INBOX_STATUSES, QUEUE_STATUSES, InboxFilters, units_for_user
+from aduan.workflow.selectors import (
+    ANY_STATUS,
+    INBOX_STATUSES,
+    QUEUE_STATUSES,
+    InboxFilters,
+    units_for_user,
+)
 
 from .forms import agencies_matching, agency_or_none, category_choices, region_picker
 
@@ -53,6 +59,7 @@ class WorkListFilterForm(forms.Form):
             [("", default)]
             + [(s.value, s.label) for s in Status if s in statuses]
             + [(s.value, s.label) for s in Status if s not in statuses]
+            + [(ANY_STATUS, _("Every status"))]
         )
         self.units = list(units_for_user(user=user))
         if self.units:

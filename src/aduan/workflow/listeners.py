@@ -7,6 +7,9 @@ transaction; every listener an app registered from its ``AppConfig.ready()``
 back with the change they announce. Today: the notifications outbox and the agency
 webhooks; a new listener (the read side's roll-ups) is one registration, modelled on
 ``notifications``' registry of channel senders.
+
+Besides the news (whom to tell), every event appended to a timeline is announced with
+``listeners_record`` (what happened, told to nobody): the read side counts from it.
 """
 
 from __future__ import annotations
@@ -72,6 +75,10 @@ class ReportListener(abc.ABC):
         """Act on ``news``, inside the announcing transaction (write rows, enqueue work
         on commit); raising rolls the whole action back."""
 
+    def recorded(self, *, report: Report, event: ReportEvent) -> None:  # noqa: B027
+        """``event`` was appended to ``report``'s timeline (every action, the sweep's
+        marks), after the action's other writes, inside its transaction. Default: nothing."""
+
     def batch(self) -> contextlib.AbstractContextManager[None]:
         """A block in which many news are announced (one sweep run): a listener may look
         things up once for all of them."""
@@ -97,6 +104,11 @@ def listeners() -> list[ReportListener]:
 def listeners_emit(news: ReportNews) -> None:
     for listener in listeners():
         listener.hear(news)
+
+
+def listeners_record(*, report: Report, event: ReportEvent) -> None:
+    for listener in listeners():
+        listener.recorded(report=report, event=event)
 
 
 @contextlib.contextmanager

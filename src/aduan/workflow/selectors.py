@@ -55,8 +55,12 @@ def _subtree_ids(agency: Agency) -> list[int]:
     return list(agency_subtree_ids(agency))
 
 
+# The status filter's value for "every status" (a statistic's drill-down lists them all).
+ANY_STATUS = "all"
+
+
 def _narrow(qs: QuerySet[Report], filters: InboxFilters) -> QuerySet[Report]:
-    if filters.status:
+    if filters.status and filters.status != ANY_STATUS:
         qs = qs.filter(status=filters.status)
     if filters.agency_id:
         unit = Agency.objects.filter(pk=filters.agency_id).only("path").first()

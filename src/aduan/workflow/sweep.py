@@ -41,7 +41,14 @@ from aduan.sla.services import (
     report_due_at_expression,
 )
 
-from .listeners import Audience, NewsKind, ReportNews, listeners_batched, listeners_emit
+from .listeners import (
+    Audience,
+    NewsKind,
+    ReportNews,
+    listeners_batched,
+    listeners_emit,
+    listeners_record,
+)
 from .services import report_auto_close
 
 logger = logging.getLogger(__name__)
@@ -328,6 +335,8 @@ def _overdue_one(
             is_overdue=True,
         )
         report.is_overdue = True
+        for event in [overdue] if escalation is None else [overdue, escalation.event]:
+            listeners_record(report=report, event=event)
         listeners_emit(
             ReportNews(
                 kind=NewsKind.DEADLINE_OVERDUE,

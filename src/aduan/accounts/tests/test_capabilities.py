@@ -116,8 +116,8 @@ MATRIX = [
     ("officer", "other", False, False),
     ("oversight", "ministry", True, False),  # reads everything, manages nothing
     ("oversight", "other", True, False),
-    ("ksp", "ministry", True, False),  # every agency, the programmes' reports only
-    ("ksp", "unit", True, False),
+    ("ksp", "ministry", False, False),  # no figures until the roll-ups know programmes
+    ("ksp", "unit", False, False),
     ("superuser", "other", False, False),  # the operator, not a desk
 ]
 

@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "aduan.search",
     "aduan.notifications",
     "aduan.integrations",
+    "aduan.oversight",
     "aduan.channels",
     # One line per channel: its AppConfig registers its spec, sender and jobs (in this
     # order the notification senders: in-app, e-mail, SMS, X).
@@ -310,6 +311,10 @@ ADUAN_ATTACHMENT_MAX_COUNT = int(os.environ.get("ADUAN_ATTACHMENT_MAX_COUNT", 5)
 # An uploaded PDF with more pages is refused (aduan.reports.pdf).
 ADUAN_PDF_MAX_PAGES = int(os.environ.get("ADUAN_PDF_MAX_PAGES", 500))
 ADUAN_PAGE_SIZE = 20
+# Statistics (aduan.oversight, ADR 0015): public counts under this are withheld; an agency
+# is ranked in the league table from this many first responses in the period.
+ADUAN_STATISTICS_SUPPRESS_BELOW = int(os.environ.get("ADUAN_STATISTICS_SUPPRESS_BELOW", "5"))
+ADUAN_LEAGUE_MIN_VOLUME = int(os.environ.get("ADUAN_LEAGUE_MIN_VOLUME", "20"))
 # Lists count at most this many rows ("10.000+"): an exact COUNT(*) over millions is slow.
 ADUAN_COUNT_CAP = int(os.environ.get("ADUAN_COUNT_CAP", "10000"))
 # Behind a reverse proxy, the number of proxies whose X-Forwarded-For we trust, and their

@@ -21,6 +21,7 @@ from aduan.reports.attachments import PreparedFile, attachment_store, attachment
 from aduan.reports.models import Report, ReportEvent, Status
 from aduan.sla import services as sla
 
+from .. import listeners
 from ..permissions import action_authorize
 from ..transitions import Action, Actor, transition_check
 
@@ -82,7 +83,7 @@ def _event(
 ) -> ReportEvent:
     """Append the action's event. Who may read ``note`` depends on ``action``
     (``reports.selectors.NOTE_AUDIENCE``): pass only what that audience may read."""
-    return ReportEvent.objects.create(
+    event = ReportEvent.objects.create(
         report=report,
         actor=actor,
         actor_role=actor.role if actor else "system",
@@ -95,6 +96,8 @@ def _event(
         is_public=is_public,
         ip_address=ip_address or None,
     )
+    listeners.listeners_record(report=report, event=event)
+    return event
 
 
 def _move(

@@ -44,6 +44,8 @@ from aduan.reports.models import (
 from aduan.sla import services as sla
 from aduan.sla.models import DeadlineKind
 
+from .. import listeners
+
 
 class _RequiredReportFields(TypedDict):
     classification: str
@@ -271,7 +273,7 @@ def report_submit(
             except ValidationError as exc:  # a rule report_validate missed: still no 500
                 raise ValidationFailed(field_errors=exc.message_dict) from exc
             _save_with_fresh_tracking_id(report)
-            ReportEvent.objects.create(
+            submitted = ReportEvent.objects.create(
                 report=report,
                 actor=reporter,
                 actor_role=reporter.role,
@@ -285,6 +287,7 @@ def report_submit(
                 attachment = attachment_store(report=report, prepared=prepared, actor=reporter)
                 stored.append(attachment.file.name)
             _deadlines_on_submit(report)
+            listeners.listeners_record(report=report, event=submitted)
     except BaseException:
         # The rows are rolled back; the files written to storage are not, so remove them.
         attachments_discard(stored)
@@ -332,13 +335,14 @@ def report_attachment_add(
                 raise ValidationFailed(message, field_errors={"file": [message]})
             attachment = attachment_store(report=locked, prepared=prepared, actor=actor)
             stored.append(attachment.file.name)
-            ReportEvent.objects.create(
+            added = ReportEvent.objects.create(
                 report=locked,
                 actor=actor,
                 actor_role=actor.role,
                 action=EventAction.ATTACHMENT_ADDED,
                 ip_address=ip_address or None,
             )
+            listeners.listeners_record(report=locked, event=added)
             Report.objects.filter(pk=locked.pk).update(updated_at=timezone.now())
     except BaseException:
         attachments_discard(stored)

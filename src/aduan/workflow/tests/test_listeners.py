@@ -10,9 +10,13 @@ from aduan.workflow import listeners
 from aduan.workflow.listeners import Audience, ReportListener, ReportNews
 
 
-def test_the_outbox_hears_first_then_the_agency_webhooks():
+def test_the_outbox_hears_first_then_the_agency_webhooks_then_the_rollups():
     # The order the rows were always written in, one transaction.
-    assert [listener.name for listener in listeners.listeners()] == ["notifications", "webhooks"]
+    assert [listener.name for listener in listeners.listeners()] == [
+        "notifications",
+        "webhooks",
+        "oversight_rollups",
+    ]
 
 
 class _Recorder(ReportListener):

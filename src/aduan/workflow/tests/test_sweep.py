@@ -308,8 +308,11 @@ NOTHING_DUE = 9  # the sweep's queries with nothing due (the test above)
 # escalation claim, one UPDATE of the report (due state and the chain's head), one INSERT
 # of both events, and for each of the two notify calls (acting party, escalation) the
 # keys already written and one INSERT; + SAVEPOINT and RELEASE (the test runs inside a
-# transaction; in production BEGIN and COMMIT).
-PER_OVERDUE = 11
+# transaction; in production BEGIN and COMMIT); and the roll-ups' recount (oversight):
+# the report's counted events, its last and its new contribution, and one upsert per
+# changed cell: two daily cells here (these reports come from a factory, so their first
+# recount also counts their submission) and the six week and month cells they add to.
+PER_OVERDUE = 11 + 3 + 2 + 6
 # Each reminder: the lock, the claim, notify's two, the agency's webhook endpoints
 # (integrations) + SAVEPOINT and RELEASE.
 PER_REMINDER = 7

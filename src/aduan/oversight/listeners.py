@@ -1,0 +1,20 @@
+"""The roll-ups listen to the workflow: after each counted event the report is counted
+again, inside the action's transaction (registered from ``OversightConfig.ready()``)."""
+
+from __future__ import annotations
+
+from aduan.reports.models import Report, ReportEvent
+from aduan.workflow.listeners import ReportListener, ReportNews
+
+from .rollup import COUNTED_ACTIONS, report_recount
+
+
+class RollupListener(ReportListener):
+    name = "oversight_rollups"
+
+    def hear(self, news: ReportNews) -> None:
+        """Notices are not events: the figures follow ``recorded``."""
+
+    def recorded(self, *, report: Report, event: ReportEvent) -> None:
+        if event.action in COUNTED_ACTIONS:
+            report_recount(report)

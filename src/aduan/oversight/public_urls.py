@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import public_views
+
+app_name = "public_statistics"
+
+urlpatterns = [
+    path("", public_views.index, name="index"),
+    path("instansi.csv", public_views.agencies_csv, name="agencies_csv"),
+    path("instansi/<int:pk>/", public_views.agency, name="agency"),
+]

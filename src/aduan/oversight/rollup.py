@@ -1,0 +1,509 @@
+"""Counting one report into the daily roll-ups, and writing the difference.
+
+A report's contribution is a set of cells (day × its dimensions now × measure) with a
+count, computed from its timeline by ``report_cells``. ``report_recount`` (the workflow
+listener, inside the action's transaction) computes it again, subtracts what the report
+contributed last (``ReportRollup``) and writes only the difference with F() increments.
+``rollups_rebuild`` computes every report the same way, so the listener, the rebuild and
+the property test rest on one definition (ADR 0015):
+
+- received: submitted that day; verified: first sent to an agency; returned: each move
+  to ``returned`` (an agency's return or forward outside its subtree); responded: the
+  first response, on time if the response deadline it met was met by its due time;
+  closed: each closing (by the reporter or automatically); reopened: each reopening;
+  rating: the reporter's rating, on the day it was given.
+- first_response_days / close_days: working days from the first disposition to the first
+  response / to the closing (sums for means, ``DailyDuration`` for medians).
+- open: from submission (or reopening) until closed or archived.
+- overdue: from the sweep's "deadline missed" event until the report next changes status
+  or its deadline is extended; overdue at the end of day D counts reports marked by then
+  and not yet past such a change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+
+from django.db import connection, transaction
+from django.db.models import Q, Sum
+from django.db.models.functions import TruncMonth, TruncWeek
+from django.utils import timezone
+
+from aduan.reports.models import (
+    OPEN_STATUSES,
+    VERIFIED_STATUSES,
+    EventAction,
+    Rating,
+    Report,
+    ReportEvent,
+    Status,
+)
+from aduan.sla.calendar import WorkingCalendar
+from aduan.sla.models import Deadline, DeadlineKind, DeadlineState
+from aduan.sla.services import calendar_current
+
+from .models import (
+    DIMENSIONS,
+    DURATION_CAP,
+    MEASURES,
+    MONTHLY_BREAKDOWNS,
+    DailyDuration,
+    DailyFigure,
+    Grain,
+    MonthlyDuration,
+    PeriodFigure,
+    ReportRollup,
+)
+
+# Events after which the report's figures may differ; others (comments, notes …) change none.
+COUNTED_ACTIONS = frozenset(
+    {
+        EventAction.SUBMITTED,
+        EventAction.DISPOSED,
+        EventAction.ARCHIVED,
+        EventAction.MERGED,
+        EventAction.FLAGS_SET,
+        EventAction.RETURNED,
+        EventAction.FORWARDED,
+        EventAction.EXTENDED,
+        EventAction.RESPONDED,
+        EventAction.ANSWERED,
+        EventAction.HELD,
+        EventAction.ACCEPTED,
+        EventAction.CLOSED,
+        EventAction.AUTO_CLOSED,
+        EventAction.RATED,
+        EventAction.REOPENED,
+        EventAction.OVERDUE,
+    }
+)
+CLOSINGS = frozenset({EventAction.CLOSED, EventAction.AUTO_CLOSED})
+
+
+def local_day(moment: dt.datetime) -> dt.date:
+    return timezone.localtime(moment).date()
+
+
+def report_dimensions(report: Report) -> tuple:
+    """The report's dimensions now, in ``DIMENSIONS`` order."""
+    code = report.region_id or ""
+    return (
+        report.agency_id or 0,
+        code[:2],
+        code[:5] if len(code) >= 5 else "",
+        report.category_id or 0,
+        report.channel,
+        report.classification,
+        not report.confidential and report.status in VERIFIED_STATUSES,
+    )
+
+
+def report_cells(
+    report: Report,
+    *,
+    events: Iterable[Mapping],
+    rating: Mapping | None,
+    met_response_deadlines: Iterable[Mapping],
+    calendar: WorkingCalendar | None,
+) -> dict[str, int]:
+    """The report's contribution: {cell key: count}. ``events`` in timeline order (action,
+    from_status, to_status, created_at); the rating (score, created_at); the met response
+    deadlines (due_at, met_at)."""
+    dims = report_dimensions(report)
+    cells: Counter[str] = Counter()
+
+    def add(day: dt.date, measure: str, n: int = 1) -> None:
+        cells[json.dumps(["F", day.isoformat(), *dims, measure])] += n
+
+    def took(day: dt.date, measure: str, start: dt.date | None) -> int:
+        days = max(calendar.working_days_between(start, day), 0) if start and calendar else 0
+        cells[json.dumps(["H", day.isoformat(), *dims, measure, min(days, DURATION_CAP)])] += 1
+        return days
+
+    created = local_day(report.created_at)
+    add(created, "received")
+    add(created, "open_in")
+    first_disposed: dt.date | None = None
+    responded = overdue = False
+    for event in events:
+        action, day = event["action"], local_day(event["created_at"])
+        before, after = event["from_status"], event["to_status"]
+        moved = bool(after) and bool(before) and after != before
+        if action == EventAction.DISPOSED and first_disposed is None:
+            first_disposed = day
+            add(day, "verified")
+        if moved and after == Status.RETURNED:
+            add(day, "returned")
+        if action == EventAction.RESPONDED and not responded:
+            responded = True
+            add(day, "responded")
+            add(day, "first_response_days", took(day, "first_response", first_disposed))
+            deadline = min(met_response_deadlines, key=lambda d: d["met_at"], default=None)
+            if deadline is not None and deadline["met_at"] <= deadline["due_at"]:
+                add(day, "responded_on_time")
+        if action in CLOSINGS:
+            add(day, "closed")
+            add(day, "close_days", took(day, "close", first_disposed))
+        if action == EventAction.REOPENED:
+            add(day, "reopened")
+        if moved and (before in OPEN_STATUSES) != (after in OPEN_STATUSES):
+            add(day, "open_in" if after in OPEN_STATUSES else "open_out")
+        if overdue and (moved or action == EventAction.EXTENDED):
+            overdue = False
+            add(day, "overdue_out")
+        elif action == EventAction.OVERDUE and not overdue:
+            overdue = True
+            add(day, "overdue_in")
+    if rating is not None:
+        day = local_day(rating["created_at"])
+        add(day, "rating_count")
+        add(day, "rating_sum", rating["score"])
+    return {key: n for key, n in cells.items() if n}
+
+
+EVENT_FIELDS = ("report_id", "action", "from_status", "to_status", "created_at")
+
+
+def report_recount(report: Report) -> None:
+    """Count ``report`` (as the action just saved it) again and write the difference;
+    inside the caller's transaction, which holds the report's row lock. What it reads
+    beyond the timeline (rating, deadlines, calendar) only when the timeline needs it."""
+    events = list(
+        ReportEvent.objects.filter(report_id=report.pk, action__in=COUNTED_ACTIONS)
+        .order_by("seq")
+        .values(*EVENT_FIELDS)
+    )
+    actions = {event["action"] for event in events}
+    rating = (
+        Rating.objects.filter(report_id=report.pk).values("score", "created_at").first()
+        if EventAction.RATED in actions
+        else None
+    )
+    deadlines = (
+        _met_response_deadlines([report.pk])[report.pk] if EventAction.RESPONDED in actions else []
+    )
+    timed = {EventAction.RESPONDED, *CLOSINGS} & actions
+    cells = report_cells(
+        report,
+        events=events,
+        rating=rating,
+        met_response_deadlines=deadlines,
+        calendar=calendar_current() if timed else None,
+    )
+    old = ReportRollup.objects.filter(report_id=report.pk).values_list("cells", flat=True).first()
+    old = old or {}
+    cells_add({key: cells.get(key, 0) - old.get(key, 0) for key in cells.keys() | old.keys()})
+    if cells != old:
+        ReportRollup.objects.bulk_create(
+            [ReportRollup(report_id=report.pk, cells=cells)],
+            update_conflicts=True,
+            unique_fields=["report"],
+            update_fields=["cells"],
+        )
+
+
+def _met_response_deadlines(report_ids: list[int]) -> dict[int, list[dict]]:
+    found: dict[int, list[dict]] = defaultdict(list)
+    for row in Deadline.objects.filter(
+        report_id__in=report_ids, kind=DeadlineKind.RESPONSE, state=DeadlineState.MET
+    ).values("report_id", "due_at", "met_at"):
+        found[row["report_id"]].append(row)
+    return found
+
+
+def _split(delta: Mapping[str, int]) -> tuple[dict[tuple, dict[str, int]], dict[tuple, int]]:
+    figures: dict[tuple, dict[str, int]] = defaultdict(dict)
+    durations: dict[tuple, int] = {}
+    for key, n in delta.items():
+        if not n:
+            continue
+        table, day, *rest = json.loads(key)
+        day = dt.date.fromisoformat(day)
+        if table == "F":
+            *dims, measure = rest
+            figures[(day, *dims)][measure] = figures[(day, *dims)].get(measure, 0) + n
+        else:
+            durations[(day, *rest)] = durations.get((day, *rest), 0) + n
+    return figures, durations
+
+
+FIGURE_KEY = ("day", *DIMENSIONS)
+DURATION_KEY = ("day", *DIMENSIONS, "measure", "days")
+
+
+PERIOD_KEY = ("grain", "dimension", "start", "agency_id", "is_public", "value")
+MONTHLY_DURATION_KEY = ("start", "agency_id", "is_public", "measure", "days")
+
+
+def _coarse(
+    figures: dict[tuple, dict[str, int]], durations: dict[tuple, int]
+) -> tuple[dict[tuple, dict[str, int]], dict[tuple, int]]:
+    """The week and month cells the daily ones add up to (``PeriodFigure``,
+    ``MonthlyDuration``)."""
+    periods: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for cell, changes in figures.items():
+        values = dict(zip(FIGURE_KEY, cell, strict=True))
+        day, agency, public = values["day"], values["agency_id"], values["is_public"]
+        month, monday = day.replace(day=1), day - dt.timedelta(days=day.weekday())
+        keys = [
+            (Grain.MONTH.value, "", month, agency, public, ""),
+            (Grain.WEEK.value, "", monday, agency, public, ""),
+            *(
+                (Grain.MONTH.value, name, month, agency, public, str(values[name]))
+                for name in MONTHLY_BREAKDOWNS
+            ),
+        ]
+        for key in keys:
+            for measure, n in changes.items():
+                periods[key][measure] += n
+    monthly: dict[tuple, int] = defaultdict(int)
+    for cell, n in durations.items():
+        values = dict(zip(DURATION_KEY, cell, strict=True))
+        key = (
+            values["day"].replace(day=1),
+            values["agency_id"],
+            values["is_public"],
+            values["measure"],
+            values["days"],
+        )
+        monthly[key] += n
+    return (
+        {
+            key: {m: n for m, n in changes.items() if n}
+            for key, changes in periods.items()
+            if any(changes.values())
+        },
+        {key: n for key, n in monthly.items() if n},
+    )
+
+
+def cells_add(delta: Mapping[str, int]) -> None:
+    """Add ``delta`` ({cell key: change}) to the roll-up tables (the daily cells and the
+    week and month cells they add up to), one upsert per cell."""
+    figures, durations = _split(delta)
+    periods, monthly = _coarse(figures, durations)
+    for cell, changes in figures.items():
+        _upsert(DailyFigure, dict(zip(FIGURE_KEY, cell, strict=True)), changes)
+    for cell, n in durations.items():
+        _upsert(DailyDuration, dict(zip(DURATION_KEY, cell, strict=True)), {"count": n})
+    for cell, changes in periods.items():
+        _upsert(PeriodFigure, dict(zip(PERIOD_KEY, cell, strict=True)), changes)
+    for cell, n in monthly.items():
+        _upsert(MonthlyDuration, dict(zip(MONTHLY_DURATION_KEY, cell, strict=True)), {"count": n})
+
+
+def _upsert(model, lookup: dict, changes: dict[str, int]) -> None:
+    """Add ``changes`` to the cell's measures, creating the row if needed: one
+    ``INSERT … ON CONFLICT DO UPDATE`` (PostgreSQL and SQLite alike), so concurrent
+    writers of one cell add up instead of colliding."""
+    meta, quote = model._meta, connection.ops.quote_name
+    table = quote(meta.db_table)
+    keys = [quote(meta.get_field(name).column) for name in lookup]
+    measures = [quote(meta.get_field(name).column) for name in changes]
+    fields = [meta.get_field(name) for name in [*lookup, *changes]]
+    values = [
+        field.get_db_prep_save(value, connection)
+        for field, value in zip(fields, [*lookup.values(), *changes.values()], strict=True)
+    ]
+    # Only the model's own quoted column names are formatted in; the values are parameters.
+    sql = (
+        f"INSERT INTO {table} ({', '.join([*keys, *measures])}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(values))}) "
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+        + ", ".join(f"{column} = {table}.{column} + EXCLUDED.{column}" for column in measures)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+
+
+def rollups_rebuild(
+    *, since: dt.date | None = None, until: dt.date | None = None, batch: int = 2000, progress=None
+) -> int:
+    """Count the reports submitted in [since, until] (every report without bounds) again.
+
+    Without bounds the tables are emptied and written afresh in bulk: reports are read in
+    submission order, and a cell dated before the current batch's first submission day
+    can no longer grow, so it is written and forgotten (memory stays bounded). With
+    bounds each report's difference is written as the listener does. Returns how many
+    reports were counted; ``progress(n)`` is called after each batch.
+    """
+    reports = Report.objects.order_by("created_at", "id")
+    bounded = since is not None or until is not None
+    if since is not None:
+        reports = reports.filter(created_at__date__gte=since)
+    if until is not None:
+        reports = reports.filter(created_at__date__lte=until)
+    calendar = calendar_current()
+    pending: Counter[str] = Counter()
+    counted = 0
+    with transaction.atomic():
+        if not bounded:
+            for model in (DailyFigure, DailyDuration, PeriodFigure, MonthlyDuration):
+                model.objects.all().delete()
+            ReportRollup.objects.all().delete()
+        last = None
+        while True:
+            page = reports
+            if last is not None:
+                page = page.filter(_after(last))
+            chunk = list(page[:batch])
+            if not chunk:
+                break
+            last = (chunk[-1].created_at, chunk[-1].pk)
+            cells_by_report = _cells_for(chunk, calendar=calendar)
+            if bounded:
+                for report_id, cells in cells_by_report.items():
+                    snapshot = ReportRollup.objects.filter(report_id=report_id).first()
+                    old = snapshot.cells if snapshot else {}
+                    cells_add({k: cells.get(k, 0) - old.get(k, 0) for k in cells.keys() | old})
+                    ReportRollup.objects.update_or_create(
+                        report_id=report_id, defaults={"cells": cells}
+                    )
+            else:
+                ReportRollup.objects.bulk_create(
+                    ReportRollup(report_id=pk, cells=cells) for pk, cells in cells_by_report.items()
+                )
+                for cells in cells_by_report.values():
+                    pending.update(cells)
+                _flush(pending, before=local_day(chunk[0].created_at))
+            counted += len(chunk)
+            if progress is not None:
+                progress(len(chunk))
+        if not bounded:
+            _flush(pending, before=None)
+            _derive_periods()
+    return counted
+
+
+def rollups_analyze() -> None:
+    """Refresh the planner's statistics of the roll-up tables after a bulk rebuild
+    (PostgreSQL; before autovacuum gets to it the planner guesses one row and picks
+    slow plans)."""
+    if connection.vendor != "postgresql":
+        return
+    tables = [
+        model._meta.db_table
+        for model in (DailyFigure, DailyDuration, PeriodFigure, MonthlyDuration, ReportRollup)
+    ]
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+
+
+def _derive_periods() -> None:
+    """Fill the week and month tables from the daily ones (after a full rebuild)."""
+    sums = {measure: Sum(measure) for measure in MEASURES}
+    for grain, truncate, dimensions in (
+        (Grain.MONTH, TruncMonth("day"), ("", *MONTHLY_BREAKDOWNS)),
+        (Grain.WEEK, TruncWeek("day"), ("",)),
+    ):
+        for dimension in dimensions:
+            group = ["agency_id", "is_public", *([dimension] if dimension else [])]
+            rows = (
+                DailyFigure.objects.annotate(start=truncate)
+                .values("start", *group)
+                .annotate(**sums)
+                .order_by()
+            )
+            PeriodFigure.objects.bulk_create(
+                (
+                    PeriodFigure(
+                        grain=grain,
+                        dimension=dimension,
+                        value=str(row[dimension]) if dimension else "",
+                        start=_as_date(row["start"]),
+                        agency_id=row["agency_id"],
+                        is_public=row["is_public"],
+                        **{measure: row[measure] or 0 for measure in MEASURES},
+                    )
+                    for row in rows.iterator(chunk_size=2000)
+                ),
+                batch_size=1000,
+            )
+    rows = (
+        DailyDuration.objects.annotate(start=TruncMonth("day"))
+        .values("start", "agency_id", "is_public", "measure", "days")
+        .annotate(n=Sum("count"))
+        .order_by()
+    )
+    MonthlyDuration.objects.bulk_create(
+        (
+            MonthlyDuration(
+                start=_as_date(row["start"]),
+                agency_id=row["agency_id"],
+                is_public=row["is_public"],
+                measure=row["measure"],
+                days=row["days"],
+                count=row["n"],
+            )
+            for row in rows.iterator(chunk_size=2000)
+        ),
+        batch_size=1000,
+    )
+
+
+def _as_date(value) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _after(last: tuple[dt.datetime, int]) -> Q:
+    created_at, pk = last
+    return Q(created_at__gt=created_at) | Q(created_at=created_at, id__gt=pk)
+
+
+def _cells_for(chunk: list[Report], *, calendar: WorkingCalendar) -> dict[int, dict[str, int]]:
+    ids = [report.pk for report in chunk]
+    events: dict[int, list[dict]] = defaultdict(list)
+    for row in (
+        ReportEvent.objects.filter(report_id__in=ids, action__in=COUNTED_ACTIONS)
+        .order_by("report_id", "seq")
+        .values(*EVENT_FIELDS)
+    ):
+        events[row["report_id"]].append(row)
+    ratings = {
+        row["report_id"]: row
+        for row in Rating.objects.filter(report_id__in=ids).values(
+            "report_id", "score", "created_at"
+        )
+    }
+    deadlines = _met_response_deadlines(ids)
+    return {
+        report.pk: report_cells(
+            report,
+            events=events[report.pk],
+            rating=ratings.get(report.pk),
+            met_response_deadlines=deadlines[report.pk],
+            calendar=calendar,
+        )
+        for report in chunk
+    }
+
+
+def _flush(pending: Counter[str], *, before: dt.date | None) -> None:
+    """Insert the pending cells dated before ``before`` (all when None); the tables were
+    emptied and no later report adds to them, so these are plain inserts."""
+    if before is None:
+        ready = dict(pending)
+    else:
+        limit = before.isoformat()
+        ready = {key: n for key, n in pending.items() if json.loads(key)[1] < limit}
+    for key in ready:
+        del pending[key]
+    figures, durations = _split(ready)
+    DailyFigure.objects.bulk_create(
+        (
+            DailyFigure(**dict(zip(FIGURE_KEY, cell, strict=True)), **m)
+            for cell, m in figures.items()
+        ),
+        batch_size=1000,
+    )
+    DailyDuration.objects.bulk_create(
+        (
+            DailyDuration(**dict(zip(DURATION_KEY, cell, strict=True)), count=n)
+            for cell, n in durations.items()
+        ),
+        batch_size=1000,
+    )

@@ -1,0 +1,209 @@
+"""The staff dashboards (``/staf/statistik/``): figures for the period, agency and region
+chosen, inside the viewer's ``statistics_scope``; every figure links to the reports
+behind it in the staff inbox."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from aduan.accounts.capabilities import StatisticsScope, statistics_scope
+from aduan.agencies.models import Agency
+from aduan.categories.models import Category
+from aduan.regions.models import Region
+from aduan.reports.models import Channel
+from aduan.workflow.selectors import ANY_STATUS
+
+from . import charts
+from .periods import PRESETS, period_from
+from .selectors import (
+    LEAGUE_MIN_VOLUME,
+    Period,
+    breakdown,
+    figures,
+    league,
+    league_agencies,
+    scope_where,
+)
+
+REGION_CODE = re.compile(r"^\d{2}(\.\d{2})?$")
+
+
+def region_from(raw) -> Region | None:
+    code = str(raw or "").strip()
+    if not REGION_CODE.match(code):
+        return None
+    return Region.objects.filter(code=code).first()
+
+
+def _agency_from(raw, scope: StatisticsScope) -> Agency | None:
+    try:
+        pk = int(raw or 0)
+    except (TypeError, ValueError):
+        pk = 0
+    if pk <= 0:
+        return None
+    agency = Agency.objects.filter(pk=pk).first()
+    # Someone else's agency answers like one that does not exist.
+    if agency is None or not scope.covers(agency):
+        raise Http404
+    return agency
+
+
+def drill_url(
+    *,
+    period: Period | None,
+    scope: StatisticsScope,
+    agency: Agency | None,
+    region: Region | None,
+    **extra,
+) -> str:
+    """The staff inbox filtered to the reports behind a figure."""
+    params: dict[str, object] = {"status": ANY_STATUS}
+    if period is not None:
+        params |= {"created_from": period.start.isoformat(), "created_to": period.end.isoformat()}
+    if agency is not None and agency != scope.agency:
+        # The national desk and oversight pick any agency, agency staff one of their units.
+        params |= {"agency": agency.pk, "unit": agency.pk}
+    if region is not None:
+        params["province"] = region.code[:2]
+        if len(region.code) >= 5:
+            params["regency"] = region.code[:5]
+    for key, value in extra.items():
+        if value == "":
+            params.pop(key, None)  # the inbox's default (its working statuses)
+        elif value is not None:
+            params[key] = value
+    return f"{reverse('web:staff_inbox')}?{urlencode(params)}"
+
+
+def _category_names(ids) -> dict[int, str]:
+    return {c.pk: c.name for c in Category.objects.filter(pk__in=[i for i in ids if i])}
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    scope = statistics_scope(request.user)
+    if scope.is_empty:
+        raise DjangoPermissionDenied
+    period, preset = period_from(request.GET)
+    agency = _agency_from(request.GET.get("agency"), scope)
+    region = region_from(request.GET.get("region"))
+    where = scope_where(scope, agency=agency, region=region.code if region else None)
+
+    def drill(with_period: bool = True, **extra) -> str:
+        return drill_url(
+            period=period if with_period else None,
+            scope=scope,
+            agency=agency,
+            region=region,
+            **extra,
+        )
+
+    totals = figures(where=where, period=period)
+    weeks = breakdown(where=where, period=period, by="week")
+    categories = breakdown(where=where, period=period, by="category_id")
+    category_names = _category_names([c.key for c in categories])
+    for one in categories:
+        one.label = category_names.get(one.key) or _("No topic")
+        one.extra["url"] = drill(category=one.key or None)
+    categories.sort(key=lambda c: -c.received)
+    channels = breakdown(where=where, period=period, by="channel")
+    for one in channels:
+        one.label = str(dict(Channel.choices).get(one.key, one.key))
+    channels.sort(key=lambda c: -c.received)
+    by_region = "regency" if region is not None else "province"
+    regions = breakdown(where=where, period=period, by=by_region)
+    region_names = dict(
+        Region.objects.filter(code__in=[r.key for r in regions if r.key]).values_list(
+            "code", "name"
+        )
+    )
+    for one in regions:
+        one.label = region_names.get(one.key) or _("No location")
+        one.extra["url"] = drill_url(
+            period=period,
+            scope=scope,
+            agency=agency,
+            region=Region(code=one.key) if one.key else region,
+        )
+    regions.sort(key=lambda r: -r.received)
+    listed = [agency, *agency.children.order_by("name")] if agency else league_agencies(scope)
+    table = league(where=where, period=period, agencies=listed)
+    for row in table:
+        row.url = _self_url(request, agency=row.agency.pk)
+    provinces = breakdown(where=where, period=period, by="province")
+    context = {
+        "period": period,
+        "preset": preset,
+        "presets": PRESETS,
+        "agency": agency,
+        "region": region,
+        "scope": scope,
+        "totals": totals,
+        "links": {
+            "received": drill(),
+            "open": drill(with_period=False, status=""),
+            "overdue": drill(with_period=False, status="", overdue="yes"),
+            "returned": drill(with_period=False, status="returned"),
+            "closed": drill(status="closed"),
+        },
+        "weeks": weeks,
+        "categories": categories,
+        "channels": channels,
+        "regions": regions,
+        "by_region": by_region,
+        "league": table,
+        "league_min": LEAGUE_MIN_VOLUME,
+        "agencies": league_agencies(scope),
+        "provinces": Region.objects.filter(level=1).order_by("name"),
+        "charts": {
+            "weekly": charts.line_chart(
+                label=_("Received and closed per week"),
+                x_labels=[w.label for w in weeks],
+                series={
+                    _("Received"): [w.received for w in weeks],
+                    _("Closed"): [w.closed for w in weeks],
+                },
+            ),
+            "on_time": charts.line_chart(
+                label=_("Share answered on time per week"),
+                x_labels=[w.label for w in weeks],
+                series={_("On time (%)"): [_pct(w.on_time_share) for w in weeks]},
+            ),
+            "categories": charts.bar_chart(
+                label=_("Reports by topic"),
+                rows=[(c.label, c.received) for c in categories[:12]],
+            ),
+            "channels": charts.bar_chart(
+                label=_("Reports by channel"), rows=[(c.label, c.received) for c in channels]
+            ),
+            "map": charts.province_cartogram(
+                label=_("Share answered on time by province"),
+                shares={p.key: p.on_time_share for p in provinces if p.key},
+            ),
+        },
+        "province_rows": sorted(
+            ((charts.PROVINCE_TILES.get(p.key, (0, 0, p.key))[2], p) for p in provinces if p.key),
+            key=lambda pair: pair[0],
+        ),
+    }
+    return render(request, "oversight/dashboard.html", context)
+
+
+def _pct(share: float | None) -> float | None:
+    return None if share is None else round(share * 100, 1)
+
+
+def _self_url(request: HttpRequest, **changes) -> str:
+    params = request.GET.copy()
+    for key, value in changes.items():
+        params[key] = value
+    return f"{request.path}?{params.urlencode()}"
