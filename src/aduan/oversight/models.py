@@ -180,3 +180,31 @@ class ReportRollup(models.Model):
 
     def __str__(self) -> str:
         return f"roll-up of {self.report_id}"
+
+
+def monthly_report_upload_to(instance: MonthlyReport, filename: str) -> str:
+    return f"monthly-reports/{instance.month:%Y-%m}/{filename}"
+
+
+class MonthlyReport(models.Model):
+    """The monthly PDF of a top-level agency (``oversight.monthly``), kept for download:
+    generated once per agency and month (the unique key makes a second run a no-op)."""
+
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, related_name="monthly_reports"
+    )
+    # The month's first day.
+    month = models.DateField()
+    file = models.FileField(upload_to=monthly_report_upload_to, max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # When the PDF was e-mailed to the agency's admins and oversight (None: not yet sent).
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-month", "agency__name")
+        constraints = [
+            models.UniqueConstraint(fields=("agency", "month"), name="monthly_report_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency} {self.month:%Y-%m}"

@@ -255,6 +255,11 @@ def figures(*, where: Where, period: Period) -> Figures:
     return found
 
 
+def received_total(*, where: Where, period: Period) -> int:
+    """How many reports ``where`` selects were received in ``period`` (one measure only)."""
+    return _sums(where, period.start, period.end, ("received",))[None]["received"]
+
+
 def duration_medians(*, where: Where, period: Period) -> dict[str, int | None]:
     """Median working days per duration measure, from the histograms (30 means 30+)."""
     counts: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))

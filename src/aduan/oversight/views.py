@@ -5,16 +5,21 @@ behind it in the staff inbox."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from aduan.accounts.capabilities import StatisticsScope, statistics_scope
+from aduan.accounts.capabilities import (
+    StatisticsScope,
+    may_see_statistics_of,
+    statistics_scope,
+)
 from aduan.agencies.models import Agency
 from aduan.categories.models import Category
 from aduan.regions.models import Region
@@ -22,6 +27,7 @@ from aduan.reports.models import Channel
 from aduan.workflow.selectors import ANY_STATUS
 
 from . import charts
+from .models import MonthlyReport
 from .periods import PRESETS, period_from
 from .selectors import (
     LEAGUE_MIN_VOLUME,
@@ -207,3 +213,41 @@ def _self_url(request: HttpRequest, **changes) -> str:
     for key, value in changes.items():
         params[key] = value
     return f"{request.path}?{params.urlencode()}"
+
+
+# --- Monthly PDFs ---------------------------------------------------------------------------
+
+
+def _monthly_reports_for(scope: StatisticsScope):
+    """The kept monthly PDFs of the agencies ``scope`` covers."""
+    qs = MonthlyReport.objects.select_related("agency")
+    if scope.everything:
+        return qs
+    return qs.filter(agency__path__startswith=scope.agency.path) if scope.agency else qs.none()
+
+
+@login_required
+def monthly_reports(request: HttpRequest) -> HttpResponse:
+    """The monthly PDFs the viewer may download (``may_see_statistics_of`` their agency)."""
+    scope = statistics_scope(request.user)
+    if scope.is_empty:
+        raise DjangoPermissionDenied
+    kept = _monthly_reports_for(scope)[:240]
+    return render(request, "oversight/monthly_reports.html", {"reports": kept})
+
+
+@login_required
+def monthly_report_download(request: HttpRequest, pk: int) -> FileResponse:
+    """One kept PDF; another agency's answers like one that does not exist."""
+    scope = statistics_scope(request.user)
+    if scope.is_empty:
+        raise DjangoPermissionDenied
+    kept = MonthlyReport.objects.select_related("agency").filter(pk=pk).first()
+    if kept is None or not may_see_statistics_of(request.user, kept.agency):
+        raise Http404
+    return FileResponse(
+        kept.file.open("rb"),
+        as_attachment=True,
+        filename=Path(kept.file.name).name,
+        content_type="application/pdf",
+    )
