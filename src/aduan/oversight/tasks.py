@@ -2,8 +2,8 @@
 
 ``monthly_reports_job`` runs on every sweep (``core.periodic``); on the first working day
 of a month (the deadline calendar, so a holiday on the 1st moves it) it enqueues
-``monthly_reports`` for the month before, once: a cache claim per month stops the
-minute-by-minute sweeps from enqueuing it again, and the unique (agency, month) makes a
+``monthly_reports`` for the month before, once: it looks at minute 15 of each hour
+only, and a cache claim per month stops the later hours from enqueuing it again, and the unique (agency, month) makes a
 task run twice keep and send nothing twice.
 """
 
@@ -21,6 +21,7 @@ from aduan.sla.services import NATIONAL_TIMEZONE, calendar_current
 from .monthly import month_of, monthly_reports_run, previous_month
 
 MONTHLY_JOB = "monthly_reports"
+CHECK_MINUTE = 15
 
 
 @task()
@@ -37,9 +38,11 @@ def first_working_day(day: dt.date) -> dt.date:
 def monthly_reports_job(*, now: dt.datetime, batch: int, stop_at: float) -> str | None:
     """Enqueue last month's PDFs on the first working day of the month, once; the month
     enqueued (ISO), else None."""
-    today = now.astimezone(ZoneInfo(NATIONAL_TIMEZONE)).date()
-    # No month starts with three weeks off: spare the calendar's query on later days.
-    if today.day > 21 or first_working_day(today) != today:
+    local = now.astimezone(ZoneInfo(NATIONAL_TIMEZONE))
+    today = local.date()
+    # Looked at once an hour (a failed enqueue is tried again the next hour), and no month
+    # starts with three weeks off: the other sweeps cost no query.
+    if local.minute != CHECK_MINUTE or today.day > 21 or first_working_day(today) != today:
         return None
     month = previous_month(today).start.isoformat()
     key = f"aduan:monthly-reports:{month}"

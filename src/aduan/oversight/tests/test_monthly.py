@@ -53,7 +53,7 @@ def pdf_text(content: bytes) -> str:
 
 
 def test_the_pdf_is_valid_and_holds_the_agencys_figures_and_overdue_list(world):
-    with time_machine.travel(dt.datetime(2026, 12, 1, 9, 0, tzinfo=WIB), tick=False):
+    with time_machine.travel(dt.datetime(2026, 12, 1, 9, 15, tzinfo=WIB), tick=False):
         content = monthly_pdf(world.agency, month_of(NOVEMBER.date()))
     assert content.startswith(b"%PDF-")
     text = pdf_text(content)
@@ -94,9 +94,10 @@ def test_the_job_is_registered():
 
 
 def test_the_job_runs_on_the_first_working_day_once_and_keeps_and_sends_the_pdf(world):
-    assert run_job(dt.datetime(2026, 11, 30, 9, 0, tzinfo=WIB)) is None
+    assert run_job(dt.datetime(2026, 11, 30, 9, 15, tzinfo=WIB)) is None
     # 1 December 2026 is a Tuesday and a working day.
-    first = dt.datetime(2026, 12, 1, 0, 5, tzinfo=WIB)
+    first = dt.datetime(2026, 12, 1, 0, 15, tzinfo=WIB)
+    assert run_job(first - dt.timedelta(minutes=1)) is None  # once an hour only
     assert run_job(first) == "2026-11-01"
     kept = MonthlyReport.objects.get()
     assert kept.agency == world.agency  # the other agency received nothing
@@ -104,9 +105,9 @@ def test_the_job_runs_on_the_first_working_day_once_and_keeps_and_sends_the_pdf(
     assert kept.emailed_at is not None
     assert world.agency.name in pdf_text(kept.file.read())
     assert len(mail.outbox) == 1
-    # The sweep calls it every minute: once a day, and the task itself keeps nothing twice.
-    assert run_job(first + dt.timedelta(minutes=1)) is None
-    assert run_job(dt.datetime(2026, 12, 2, 9, 0, tzinfo=WIB)) is None
+    # The sweep calls it every minute: once a month, and the task itself keeps nothing twice.
+    assert run_job(first + dt.timedelta(hours=1)) is None
+    assert run_job(dt.datetime(2026, 12, 2, 9, 15, tzinfo=WIB)) is None
     from aduan.oversight.tasks import monthly_reports
 
     with time_machine.travel(first, tick=False):
@@ -117,20 +118,20 @@ def test_the_job_runs_on_the_first_working_day_once_and_keeps_and_sends_the_pdf(
 
 def test_a_day_off_on_the_first_moves_the_job(world):
     DayOff.objects.create(date=dt.date(2026, 12, 1), name="Cuti bersama")
-    assert run_job(dt.datetime(2026, 12, 1, 9, 0, tzinfo=WIB)) is None
-    assert run_job(dt.datetime(2026, 12, 2, 9, 0, tzinfo=WIB)) == "2026-11-01"
+    assert run_job(dt.datetime(2026, 12, 1, 9, 15, tzinfo=WIB)) is None
+    assert run_job(dt.datetime(2026, 12, 2, 9, 15, tzinfo=WIB)) == "2026-11-01"
     assert MonthlyReport.objects.count() == 1
 
 
 def test_a_national_holiday_and_the_weekend_move_the_job():
     # 1 January 2027 is New Year's Day (a Friday), then a weekend: Monday the 4th.
     for day in (1, 2, 3):
-        assert run_job(dt.datetime(2027, 1, day, 9, 0, tzinfo=WIB)) is None
-    assert run_job(dt.datetime(2027, 1, 4, 9, 0, tzinfo=WIB)) == "2026-12-01"
+        assert run_job(dt.datetime(2027, 1, day, 9, 15, tzinfo=WIB)) is None
+    assert run_job(dt.datetime(2027, 1, 4, 9, 15, tzinfo=WIB)) == "2026-12-01"
 
 
 def test_the_email_goes_to_the_agencys_admins_and_oversight_with_the_pdf(world):
-    run_job(dt.datetime(2026, 12, 1, 9, 0, tzinfo=WIB))
+    run_job(dt.datetime(2026, 12, 1, 9, 15, tzinfo=WIB))
     (message,) = mail.outbox
     expected = {world.users[kind].email for kind in ("agency_admin", "parent_admin", "oversight")}
     assert set(message.recipients()) == expected
@@ -152,7 +153,7 @@ LIST_URL = "/staf/statistik/laporan-bulanan/"
 
 @pytest.fixture
 def kept(world):
-    run_job(dt.datetime(2026, 12, 1, 9, 0, tzinfo=WIB))
+    run_job(dt.datetime(2026, 12, 1, 9, 15, tzinfo=WIB))
     return MonthlyReport.objects.get()
 
 
