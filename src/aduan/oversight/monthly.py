@@ -67,7 +67,7 @@ def previous_month(day: dt.date) -> Period:
 
 def font_dir() -> Path:
     """The folder holding DejaVu Sans (regular and bold); ImproperlyConfigured if none."""
-    configured = getattr(settings, "ADUAN_PDF_FONT_DIR", "")
+    configured = settings.ADUAN_PDF_FONT_DIR
     candidates = [configured] if configured else list(FONT_DIRS)
     for candidate in candidates:
         folder = Path(candidate)

@@ -193,3 +193,11 @@ def test_a_citizen_is_refused_and_a_visitor_sent_to_sign_in(client, world, kept)
     client.force_login(world.users["reporter"])
     assert client.get(LIST_URL).status_code == 403
     assert client.get(download_url(kept)).status_code == 403
+
+
+def test_without_the_font_the_pdf_fails_clearly(world, settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    settings.ADUAN_PDF_FONT_DIR = "/nonexistent/fonts"
+    with pytest.raises(ImproperlyConfigured, match="fonts-dejavu-core"):
+        monthly_pdf(world.agency, month_of(NOVEMBER.date()))
