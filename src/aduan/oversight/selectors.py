@@ -42,6 +42,7 @@ PERIOD_MEASURES = (
     "reopened",
     "rating_count",
     "rating_sum",
+    "supported",
 )
 STOCK_MEASURES = ("open_in", "open_out", "overdue_in", "overdue_out")
 # An agency ranks in the league table from this many first responses in the period.
@@ -76,6 +77,7 @@ class Figures:
     reopened: int = 0
     rating_count: int = 0
     rating_sum: int = 0
+    supported: int = 0
     open: int = 0
     overdue: int = 0
     median_first_response_days: int | None = None
