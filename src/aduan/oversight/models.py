@@ -124,6 +124,11 @@ class PeriodFigure(Measures):
 MEASURES = tuple(field.name for field in Measures._meta.fields)
 
 
+# ``ProgrammeFigure.programme_id`` of the rows that count each tagged report once, whatever
+# its programmes (the KSP overseer's totals: the reports they may open).
+ANY_PROGRAMME = 0
+
+
 class ProgrammeFigure(Measures):
     """The same counts per day, national priority programme and agency: a report counts
     once under each programme it is tagged with now (ADR 0015's narrow table for a

@@ -22,7 +22,8 @@ the property test rest on one definition (ADR 0015):
   and not yet past such a change.
 
 Each figure is also counted under every national priority programme the report is
-tagged with now ("P" cells, ``ProgrammeFigure``): the narrow table of ADR 0015.
+tagged with now, and once under ``ANY_PROGRAMME`` when it has one ("P" cells,
+``ProgrammeFigure``): the narrow table of ADR 0015.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ from aduan.sla.models import Deadline, DeadlineKind, DeadlineState
 from aduan.sla.services import calendar_current
 
 from .models import (
+    ANY_PROGRAMME,
     DIMENSIONS,
     DURATION_CAP,
     MEASURES,
@@ -176,7 +178,10 @@ def report_cells(
     for moment in supports:
         add(local_day(moment), "supported")
     agency_id, public = dims[DIMENSIONS.index("agency_id")], dims[DIMENSIONS.index("is_public")]
-    for programme_id in sorted(set(programme_ids)):
+    # Under each programme, and once under 0 ("any programme": the KSP overseer's totals,
+    # which must not count a report tagged twice twice).
+    tagged = sorted(set(programme_ids))
+    for programme_id in [ANY_PROGRAMME, *tagged] if tagged else []:
         for key, n in list(cells.items()):
             table, day, *rest = json.loads(key)
             if table == "F":

@@ -71,6 +71,9 @@ def direct_counts(*, by_programme: bool = False) -> Counter:
     programmes: dict[int, list[int]] = {pk: [] for pk in reports}
     for tag in ReportProgramme.objects.all():
         programmes[tag.report_id].append(tag.programme_id)
+    for tags in programmes.values():
+        if tags:
+            tags.append(0)  # "any programme": each tagged report once
 
     def add(measure, report_id, moment, n=1):
         report = reports[report_id]
