@@ -343,19 +343,35 @@ def test_the_rebuild_writes_what_the_listener_kept():
             action="respond",
             payload=payload_for("respond", world=world, report=reports[0], survivor=reports[0]),
         )
+        action_take(
+            report=reports[1],
+            actor=admin,
+            action="set_programmes",
+            payload=payload_for(
+                "set_programmes", world=world, report=reports[1], survivor=reports[1]
+            ),
+        )
+        report_support(
+            report=Report.objects.get(pk=reports[1].pk), actor=world.users["other_citizen"]
+        )
     kept = table_contents()
+    programmes_kept = programme_counts()
+    assert programmes_kept[("received", START.date(), 0, world.agency.pk, True)] == 1
+    assert sum(n for key, n in programmes_kept.items() if key[0] == "supported") == 2
     coarse = coarse_from_daily()[1]
     snapshots = dict(ReportRollup.objects.values_list("report_id", "cells"))
     assert kept
     assert sum(row[8] for row in kept) == 3  # received
     assert rollups_rebuild() == 3
     assert table_contents() == kept
+    assert programme_counts() == programmes_kept
     assert coarse_from_daily()[1] == coarse
     assert dict(ReportRollup.objects.values_list("report_id", "cells")) == snapshots
     assert_rollups_match()
     # A bounded rebuild writes differences only: nothing changes.
     rollups_rebuild(since=START.date(), until=START.date())
     assert table_contents() == kept
+    assert programme_counts() == programmes_kept
 
 
 @pytest.mark.parametrize(
