@@ -63,6 +63,8 @@ class Measures(models.Model):
     open_out = models.IntegerField(default=0, db_default=0)
     overdue_in = models.IntegerField(default=0, db_default=0)
     overdue_out = models.IntegerField(default=0, db_default=0)
+    # Citizens' supports ("dukung") given that day and not taken back since.
+    supported = models.IntegerField(default=0, db_default=0)
 
     class Meta:
         abstract = True
@@ -120,6 +122,37 @@ class PeriodFigure(Measures):
 
 
 MEASURES = tuple(field.name for field in Measures._meta.fields)
+
+
+# ``ProgrammeFigure.programme_id`` of the rows that count each tagged report once, whatever
+# its programmes (the KSP overseer's totals: the reports they may open).
+ANY_PROGRAMME = 0
+
+
+class ProgrammeFigure(Measures):
+    """The same counts per day, national priority programme and agency: a report counts
+    once under each programme it is tagged with now (ADR 0015's narrow table for a
+    many-valued dimension). The KSP overseer's figures come only from here; the other
+    dimensions are not kept (a region filter or a topic breakdown reads the daily table)."""
+
+    day = models.DateField()
+    programme_id = models.IntegerField()
+    agency_id = models.IntegerField(default=0)
+    is_public = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "programme_id", "agency_id", "is_public"],
+                name="programme_figure_cell",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["day", "programme_id"], name="programme_figure_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} programme {self.programme_id} agency {self.agency_id}"
 
 
 class DurationMeasure(models.TextChoices):

@@ -22,6 +22,7 @@ from aduan.accounts.capabilities import (
 )
 from aduan.agencies.models import Agency
 from aduan.categories.models import Category
+from aduan.programmes.models import Programme
 from aduan.regions.models import Region
 from aduan.reports.models import Channel
 from aduan.workflow.selectors import ANY_STATUS
@@ -90,6 +91,14 @@ def drill_url(
     return f"{reverse('web:staff_inbox')}?{urlencode(params)}"
 
 
+def _programme_from(raw) -> Programme | None:
+    try:
+        pk = int(raw or 0)
+    except (TypeError, ValueError):
+        return None
+    return Programme.objects.filter(pk=pk).first() if pk > 0 else None
+
+
 def _category_names(ids) -> dict[int, str]:
     return {c.pk: c.name for c in Category.objects.filter(pk__in=[i for i in ids if i])}
 
@@ -101,8 +110,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         raise DjangoPermissionDenied
     period, preset = period_from(request.GET)
     agency = _agency_from(request.GET.get("agency"), scope)
-    region = region_from(request.GET.get("region"))
-    where = scope_where(scope, agency=agency, region=region.code if region else None)
+    programme = _programme_from(request.GET.get("programme"))
+    # The programme table keeps no region: a programme's figures (and all of the KSP
+    # overseer's) are of every region.
+    region = None if programme or scope.programmes_only else region_from(request.GET.get("region"))
+    where = scope_where(
+        scope,
+        agency=agency,
+        region=region.code if region else None,
+        programme_id=programme.pk if programme else None,
+    )
 
     def drill(with_period: bool = True, **extra) -> str:
         return drill_url(
@@ -146,12 +163,24 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     for row in table:
         row.url = _self_url(request, agency=row.agency.pk)
     provinces = breakdown(where=where, period=period, by="province")
+    programmes = breakdown(where=where, period=period, by="programme_id")
+    programme_names = dict(
+        Programme.objects.filter(pk__in=[p.key for p in programmes]).values_list("pk", "name")
+    )
+    for one in programmes:
+        one.label = programme_names.get(one.key, str(one.key))
+        one.extra["url"] = _self_url(request, programme=one.key)
+    programmes.sort(key=lambda p: -p.received)
     context = {
         "period": period,
         "preset": preset,
         "presets": PRESETS,
         "agency": agency,
         "region": region,
+        "programme": programme,
+        "programme_view": where.programme_id is not None,
+        "programme_rows": programmes,
+        "programmes": Programme.objects.order_by("-is_active", "ordering", "name"),
         "scope": scope,
         "totals": totals,
         "links": {
