@@ -428,6 +428,18 @@ ACCESS: dict[str, Access] = {
         ),
     ),
     **{
+        f"oversight:{name}": Access(
+            ROLE,
+            nodes(
+                "oversight.tests.test_monthly",
+                "test_a_citizen_is_refused_and_a_visitor_sent_to_sign_in",
+                "test_another_agencys_admin_gets_404_and_an_empty_list",
+                "test_staff_who_may_see_the_agencys_figures_list_and_download_its_pdf",
+            ),
+        )
+        for name in ("monthly_reports", "monthly_report_download")
+    },
+    **{
         f"public_statistics:{name}": Access(
             PUBLIC,
             nodes(

@@ -150,10 +150,13 @@ def _in_subtree(agency: Agency | None, of: Agency | None) -> bool:
 
 @dataclass(frozen=True)
 class StatisticsScope:
-    """Whose figures a user may see: every agency's, one agency's subtree, or none."""
+    """Whose figures a user may see: every agency's, one agency's subtree, or none; and
+    whether only the reports tagged with a priority programme count (``programmes_only``:
+    the figures then come from the programme roll-ups alone)."""
 
     everything: bool = False
     agency: Agency | None = None  # the subtree's root, when not ``everything``
+    programmes_only: bool = False
 
     @property
     def is_empty(self) -> bool:
@@ -166,13 +169,12 @@ class StatisticsScope:
 def statistics_scope(user: AnyUser) -> StatisticsScope:
     """The staff dashboards' scope: every agency for those who see all reports (national
     admin, oversight), their agency's subtree for agency staff, none for anyone else:
-    exactly the reports they may already open. The KSP overseer opens only the priority
-    programmes' reports, and the roll-ups have no programme dimension yet: no figures, so
-    that none counts a report they may not open (``statistics_programme_scope``)."""
+    exactly the reports they may already open. The KSP overseer opens only the reports
+    tagged with a priority programme, of every agency: their figures count those only."""
     if sees_all_reports(user):
         return StatisticsScope(everything=True)
     if sees_programme_reports_only(user):
-        return StatisticsScope()
+        return StatisticsScope(everything=True, programmes_only=True)
     return StatisticsScope(agency=staff_agency(user))
 
 

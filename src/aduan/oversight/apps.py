@@ -7,8 +7,11 @@ class OversightConfig(AppConfig):
     verbose_name = _("Oversight")
 
     def ready(self) -> None:
+        from aduan.core.periodic import periodic_register
         from aduan.workflow.listeners import listener_register
 
         from .listeners import RollupListener
+        from .tasks import MONTHLY_JOB, monthly_reports_job
 
         listener_register(RollupListener())
+        periodic_register(name=MONTHLY_JOB, function=monthly_reports_job, order=70)

@@ -18,3 +18,8 @@ class RollupListener(ReportListener):
     def recorded(self, *, report: Report, event: ReportEvent) -> None:
         if event.action in COUNTED_ACTIONS:
             report_recount(report)
+
+    def touched(self, *, report: Report) -> None:
+        """A support given or taken back: the report is not locked, so it is read again
+        once its snapshot row is."""
+        report_recount(report, reload=True)

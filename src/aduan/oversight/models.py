@@ -63,6 +63,8 @@ class Measures(models.Model):
     open_out = models.IntegerField(default=0, db_default=0)
     overdue_in = models.IntegerField(default=0, db_default=0)
     overdue_out = models.IntegerField(default=0, db_default=0)
+    # Citizens' supports ("dukung") given that day and not taken back since.
+    supported = models.IntegerField(default=0, db_default=0)
 
     class Meta:
         abstract = True
@@ -120,6 +122,37 @@ class PeriodFigure(Measures):
 
 
 MEASURES = tuple(field.name for field in Measures._meta.fields)
+
+
+# ``ProgrammeFigure.programme_id`` of the rows that count each tagged report once, whatever
+# its programmes (the KSP overseer's totals: the reports they may open).
+ANY_PROGRAMME = 0
+
+
+class ProgrammeFigure(Measures):
+    """The same counts per day, national priority programme and agency: a report counts
+    once under each programme it is tagged with now (ADR 0015's narrow table for a
+    many-valued dimension). The KSP overseer's figures come only from here; the other
+    dimensions are not kept (a region filter or a topic breakdown reads the daily table)."""
+
+    day = models.DateField()
+    programme_id = models.IntegerField()
+    agency_id = models.IntegerField(default=0)
+    is_public = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "programme_id", "agency_id", "is_public"],
+                name="programme_figure_cell",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["day", "programme_id"], name="programme_figure_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} programme {self.programme_id} agency {self.agency_id}"
 
 
 class DurationMeasure(models.TextChoices):
@@ -180,3 +213,31 @@ class ReportRollup(models.Model):
 
     def __str__(self) -> str:
         return f"roll-up of {self.report_id}"
+
+
+def monthly_report_upload_to(instance: MonthlyReport, filename: str) -> str:
+    return f"monthly-reports/{instance.month:%Y-%m}/{filename}"
+
+
+class MonthlyReport(models.Model):
+    """The monthly PDF of a top-level agency (``oversight.monthly``), kept for download:
+    generated once per agency and month (the unique key makes a second run a no-op)."""
+
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, related_name="monthly_reports"
+    )
+    # The month's first day.
+    month = models.DateField()
+    file = models.FileField(upload_to=monthly_report_upload_to, max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # When the PDF was e-mailed to the agency's admins and oversight (None: not yet sent).
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-month", "agency__name")
+        constraints = [
+            models.UniqueConstraint(fields=("agency", "month"), name="monthly_report_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency} {self.month:%Y-%m}"

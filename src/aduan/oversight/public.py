@@ -36,6 +36,7 @@ ROW_FIELDS = (
     "reopened",
     "rating_count",
     "average_rating",
+    "supported",
 )
 
 
@@ -64,6 +65,7 @@ def public_figures_of(totals: Figures) -> dict:
         if suppressed(responded)
         else None,
         "median_close_days": totals.median_close_days if suppressed(totals.closed) else None,
+        "supported": suppressed(totals.supported),
     }
 
 

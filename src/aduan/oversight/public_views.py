@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 
 from aduan.agencies.models import Agency
 from aduan.agencies.selectors import agency_subtree_ids
+from aduan.regions.models import Region
 from aduan.reports.models import Report
 from aduan.reports.selectors import public_reports_q, report_public_text
 
@@ -36,6 +37,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "preset": preset,
             "presets": PRESETS,
             "region": region,
+            "provinces": Region.objects.filter(level=1).order_by("name"),
             "totals": public_national(period=period, region=code),
             "rows": public_agency_rows(period=period, region=code),
             "league_min": LEAGUE_MIN_VOLUME,

@@ -11,13 +11,19 @@ the property test rest on one definition (ADR 0015):
   to ``returned`` (an agency's return or forward outside its subtree); responded: the
   first response, on time if the response deadline it met was met by its due time;
   closed: each closing (by the reporter or automatically); reopened: each reopening;
-  rating: the reporter's rating, on the day it was given.
+  rating: the reporter's rating, on the day it was given; supported: each citizen's
+  support still held, on the day it was given (supports append no event: the support
+  services announce them with ``listeners_touch``).
 - first_response_days / close_days: working days from the first disposition to the first
   response / to the closing (sums for means, ``DailyDuration`` for medians).
 - open: from submission (or reopening) until closed or archived.
 - overdue: from the sweep's "deadline missed" event until the report next changes status
   or its deadline is extended; overdue at the end of day D counts reports marked by then
   and not yet past such a change.
+
+Each figure is also counted under every national priority programme the report is
+tagged with now, and once under ``ANY_PROGRAMME`` when it has one ("P" cells,
+``ProgrammeFigure``): the narrow table of ADR 0015.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from django.db.models import Q, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 
+from aduan.programmes.models import ReportProgramme
 from aduan.reports.models import (
     OPEN_STATUSES,
     VERIFIED_STATUSES,
@@ -39,6 +46,7 @@ from aduan.reports.models import (
     Rating,
     Report,
     ReportEvent,
+    ReportSupport,
     Status,
 )
 from aduan.sla.calendar import WorkingCalendar
@@ -46,6 +54,7 @@ from aduan.sla.models import Deadline, DeadlineKind, DeadlineState
 from aduan.sla.services import calendar_current
 
 from .models import (
+    ANY_PROGRAMME,
     DIMENSIONS,
     DURATION_CAP,
     MEASURES,
@@ -55,6 +64,7 @@ from .models import (
     Grain,
     MonthlyDuration,
     PeriodFigure,
+    ProgrammeFigure,
     ReportRollup,
 )
 
@@ -78,6 +88,7 @@ COUNTED_ACTIONS = frozenset(
         EventAction.RATED,
         EventAction.REOPENED,
         EventAction.OVERDUE,
+        EventAction.PROGRAMMES_SET,
     }
 )
 CLOSINGS = frozenset({EventAction.CLOSED, EventAction.AUTO_CLOSED})
@@ -108,10 +119,13 @@ def report_cells(
     rating: Mapping | None,
     met_response_deadlines: Iterable[Mapping],
     calendar: WorkingCalendar | None,
+    supports: Iterable[dt.datetime] = (),
+    programme_ids: Iterable[int] = (),
 ) -> dict[str, int]:
     """The report's contribution: {cell key: count}. ``events`` in timeline order (action,
     from_status, to_status, created_at); the rating (score, created_at); the met response
-    deadlines (due_at, met_at)."""
+    deadlines (due_at, met_at); when each support still held was given; the programmes
+    the report is tagged with now (each figure is counted again under each of them)."""
     dims = report_dimensions(report)
     cells: Counter[str] = Counter()
 
@@ -161,16 +175,37 @@ def report_cells(
         day = local_day(rating["created_at"])
         add(day, "rating_count")
         add(day, "rating_sum", rating["score"])
+    for moment in supports:
+        add(local_day(moment), "supported")
+    agency_id, public = dims[DIMENSIONS.index("agency_id")], dims[DIMENSIONS.index("is_public")]
+    # Under each programme, and once under 0 ("any programme": the KSP overseer's totals,
+    # which must not count a report tagged twice twice).
+    tagged = sorted(set(programme_ids))
+    for programme_id in [ANY_PROGRAMME, *tagged] if tagged else []:
+        for key, n in list(cells.items()):
+            table, day, *rest = json.loads(key)
+            if table == "F":
+                cells[json.dumps(["P", day, programme_id, agency_id, public, rest[-1]])] += n
     return {key: n for key, n in cells.items() if n}
 
 
 EVENT_FIELDS = ("report_id", "action", "from_status", "to_status", "created_at")
 
 
-def report_recount(report: Report) -> None:
+def report_recount(report: Report, *, reload: bool = False) -> None:
     """Count ``report`` (as the action just saved it) again and write the difference;
-    inside the caller's transaction, which holds the report's row lock. What it reads
-    beyond the timeline (rating, deadlines, calendar) only when the timeline needs it."""
+    inside the caller's transaction, which holds the report's row lock (or, for a
+    support, which does not lock the report, this one takes the report's snapshot row
+    first, so two recounts of one report never diff against the same snapshot). What it
+    reads beyond the timeline (rating, deadlines, calendar) only when the timeline needs it."""
+    old = (
+        ReportRollup.objects.select_for_update()
+        .filter(report_id=report.pk)
+        .values_list("cells", flat=True)
+        .first()
+    ) or {}
+    if reload:
+        report = Report.objects.get(pk=report.pk)
     events = list(
         ReportEvent.objects.filter(report_id=report.pk, action__in=COUNTED_ACTIONS)
         .order_by("seq")
@@ -192,9 +227,16 @@ def report_recount(report: Report) -> None:
         rating=rating,
         met_response_deadlines=deadlines,
         calendar=calendar_current() if timed else None,
+        # The count on the report is exact (kept with each support): no read without one.
+        supports=ReportSupport.objects.filter(report_id=report.pk).values_list(
+            "created_at", flat=True
+        )
+        if report.support_count
+        else (),
+        programme_ids=ReportProgramme.objects.filter(report_id=report.pk).values_list(
+            "programme_id", flat=True
+        ),
     )
-    old = ReportRollup.objects.filter(report_id=report.pk).values_list("cells", flat=True).first()
-    old = old or {}
     cells_add({key: cells.get(key, 0) - old.get(key, 0) for key in cells.keys() | old.keys()})
     if cells != old:
         ReportRollup.objects.bulk_create(
@@ -214,24 +256,30 @@ def _met_response_deadlines(report_ids: list[int]) -> dict[int, list[dict]]:
     return found
 
 
-def _split(delta: Mapping[str, int]) -> tuple[dict[tuple, dict[str, int]], dict[tuple, int]]:
+def _split(
+    delta: Mapping[str, int],
+) -> tuple[dict[tuple, dict[str, int]], dict[tuple, int], dict[tuple, dict[str, int]]]:
+    """The daily figures, durations and programme figures a delta changes."""
     figures: dict[tuple, dict[str, int]] = defaultdict(dict)
     durations: dict[tuple, int] = {}
+    programmes: dict[tuple, dict[str, int]] = defaultdict(dict)
     for key, n in delta.items():
         if not n:
             continue
         table, day, *rest = json.loads(key)
         day = dt.date.fromisoformat(day)
-        if table == "F":
+        if table in ("F", "P"):
             *dims, measure = rest
-            figures[(day, *dims)][measure] = figures[(day, *dims)].get(measure, 0) + n
+            target = figures if table == "F" else programmes
+            target[(day, *dims)][measure] = target[(day, *dims)].get(measure, 0) + n
         else:
             durations[(day, *rest)] = durations.get((day, *rest), 0) + n
-    return figures, durations
+    return figures, durations, programmes
 
 
 FIGURE_KEY = ("day", *DIMENSIONS)
 DURATION_KEY = ("day", *DIMENSIONS, "measure", "days")
+PROGRAMME_KEY = ("day", "programme_id", "agency_id", "is_public")
 
 
 PERIOD_KEY = ("grain", "dimension", "start", "agency_id", "is_public", "value")
@@ -283,7 +331,7 @@ def _coarse(
 def cells_add(delta: Mapping[str, int]) -> None:
     """Add ``delta`` ({cell key: change}) to the roll-up tables (the daily cells and the
     week and month cells they add up to), one upsert per cell."""
-    figures, durations = _split(delta)
+    figures, durations, programmes = _split(delta)
     periods, monthly = _coarse(figures, durations)
     for cell, changes in figures.items():
         _upsert(DailyFigure, dict(zip(FIGURE_KEY, cell, strict=True)), changes)
@@ -293,6 +341,8 @@ def cells_add(delta: Mapping[str, int]) -> None:
         _upsert(PeriodFigure, dict(zip(PERIOD_KEY, cell, strict=True)), changes)
     for cell, n in monthly.items():
         _upsert(MonthlyDuration, dict(zip(MONTHLY_DURATION_KEY, cell, strict=True)), {"count": n})
+    for cell, changes in programmes.items():
+        _upsert(ProgrammeFigure, dict(zip(PROGRAMME_KEY, cell, strict=True)), changes)
 
 
 def _upsert(model, lookup: dict, changes: dict[str, int]) -> None:
@@ -341,7 +391,13 @@ def rollups_rebuild(
     counted = 0
     with transaction.atomic():
         if not bounded:
-            for model in (DailyFigure, DailyDuration, PeriodFigure, MonthlyDuration):
+            for model in (
+                DailyFigure,
+                DailyDuration,
+                PeriodFigure,
+                MonthlyDuration,
+                ProgrammeFigure,
+            ):
                 model.objects.all().delete()
             ReportRollup.objects.all().delete()
         last = None
@@ -386,7 +442,14 @@ def rollups_analyze() -> None:
         return
     tables = [
         model._meta.db_table
-        for model in (DailyFigure, DailyDuration, PeriodFigure, MonthlyDuration, ReportRollup)
+        for model in (
+            DailyFigure,
+            DailyDuration,
+            PeriodFigure,
+            MonthlyDuration,
+            ProgrammeFigure,
+            ReportRollup,
+        )
     ]
     with connection.cursor() as cursor:
         for table in tables:
@@ -470,6 +533,16 @@ def _cells_for(chunk: list[Report], *, calendar: WorkingCalendar) -> dict[int, d
         )
     }
     deadlines = _met_response_deadlines(ids)
+    supports: dict[int, list[dt.datetime]] = defaultdict(list)
+    for report_id, moment in ReportSupport.objects.filter(report_id__in=ids).values_list(
+        "report_id", "created_at"
+    ):
+        supports[report_id].append(moment)
+    programmes: dict[int, list[int]] = defaultdict(list)
+    for report_id, programme_id in ReportProgramme.objects.filter(report_id__in=ids).values_list(
+        "report_id", "programme_id"
+    ):
+        programmes[report_id].append(programme_id)
     return {
         report.pk: report_cells(
             report,
@@ -477,6 +550,8 @@ def _cells_for(chunk: list[Report], *, calendar: WorkingCalendar) -> dict[int, d
             rating=ratings.get(report.pk),
             met_response_deadlines=deadlines[report.pk],
             calendar=calendar,
+            supports=supports[report.pk],
+            programme_ids=programmes[report.pk],
         )
         for report in chunk
     }
@@ -492,7 +567,7 @@ def _flush(pending: Counter[str], *, before: dt.date | None) -> None:
         ready = {key: n for key, n in pending.items() if json.loads(key)[1] < limit}
     for key in ready:
         del pending[key]
-    figures, durations = _split(ready)
+    figures, durations, programmes = _split(ready)
     DailyFigure.objects.bulk_create(
         (
             DailyFigure(**dict(zip(FIGURE_KEY, cell, strict=True)), **m)
@@ -504,6 +579,13 @@ def _flush(pending: Counter[str], *, before: dt.date | None) -> None:
         (
             DailyDuration(**dict(zip(DURATION_KEY, cell, strict=True)), count=n)
             for cell, n in durations.items()
+        ),
+        batch_size=1000,
+    )
+    ProgrammeFigure.objects.bulk_create(
+        (
+            ProgrammeFigure(**dict(zip(PROGRAMME_KEY, cell, strict=True)), **m)
+            for cell, m in programmes.items()
         ),
         batch_size=1000,
     )

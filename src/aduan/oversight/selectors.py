@@ -19,6 +19,7 @@ from aduan.agencies.models import Agency
 from aduan.agencies.selectors import agency_subtree_ids
 
 from .models import (
+    ANY_PROGRAMME,
     DURATION_CAP,
     MONTHLY_BREAKDOWNS,
     DailyDuration,
@@ -27,6 +28,7 @@ from .models import (
     Grain,
     MonthlyDuration,
     PeriodFigure,
+    ProgrammeFigure,
 )
 
 # The period's flows; ``open`` and ``overdue`` are stocks at the end of the period.
@@ -42,6 +44,7 @@ PERIOD_MEASURES = (
     "reopened",
     "rating_count",
     "rating_sum",
+    "supported",
 )
 STOCK_MEASURES = ("open_in", "open_out", "overdue_in", "overdue_out")
 # An agency ranks in the league table from this many first responses in the period.
@@ -76,6 +79,7 @@ class Figures:
     reopened: int = 0
     rating_count: int = 0
     rating_sum: int = 0
+    supported: int = 0
     open: int = 0
     overdue: int = 0
     median_first_response_days: int | None = None
@@ -123,12 +127,18 @@ class Where:
     agency_ids: tuple[int, ...] | None = None
     public_only: bool = False
     region: str | None = None
+    # Only the reports tagged with this programme (``ANY_PROGRAMME``: with any), read from
+    # the programme table, which keeps no region, topic or channel and no durations.
+    programme_id: int | None = None
 
     def coarse(self) -> Q:
         q = Q(is_public=True) if self.public_only else Q()
         if self.agency_ids is not None:
             q &= Q(agency_id__in=self.agency_ids)
         return q
+
+    def programme(self) -> Q:
+        return self.coarse() & Q(programme_id=self.programme_id)
 
     def daily(self) -> Q:
         q = self.coarse()
@@ -143,15 +153,21 @@ def scope_where(
     agency: Agency | None = None,
     region: str | None = None,
     public_only: bool = False,
+    programme_id: int | None = None,
 ) -> Where:
     """The rows of ``scope`` (narrowed to ``agency``'s subtree, which the caller checked
-    ``scope.covers``)."""
+    ``scope.covers``, and to ``programme_id``'s reports). A scope limited to the
+    programmes' reports reads only the programme table (no region there)."""
+    if scope.programmes_only and programme_id is None:
+        programme_id = ANY_PROGRAMME
+    if programme_id is not None:
+        region = None
     root = agency or scope.agency
     if root is not None:
         ids: tuple[int, ...] | None = tuple(agency_subtree_ids(root))
     else:
         ids = None if scope.everything else ()
-    return Where(agency_ids=ids, public_only=public_only, region=region)
+    return Where(agency_ids=ids, public_only=public_only, region=region, programme_id=programme_id)
 
 
 def _next_start(day: dt.date, grain: str) -> dt.date:
@@ -196,6 +212,8 @@ def _sums(
     where: Where, start: dt.date, end: dt.date, measures: Iterable[str], group: str | None = None
 ) -> dict[object, dict[str, int]]:
     """{group value (None without a group): {measure: sum}} over ``[start, end]``."""
+    if where.programme_id is not None or group == "programme_id":
+        return _programme_sums(where, start, end, measures, group)
     measures = list(measures)
     grain = Grain.WEEK if group == "week" else Grain.MONTH
     if where.region is None and group in COARSE_GROUPS:
@@ -236,6 +254,44 @@ def _sums(
     return found
 
 
+PROGRAMME_GROUPS = {None, "agency_id", "week", "programme_id"}
+
+
+def _programme_sums(
+    where: Where, start: dt.date, end: dt.date, measures: Iterable[str], group: str | None
+) -> dict[object, dict[str, int]]:
+    """``_sums`` from the programme table: the days of ``[start, end]``; per programme
+    (``group="programme_id"``) every programme but ``ANY_PROGRAMME`` unless one is chosen.
+    A breakdown it does not keep (topic, channel, region) is empty."""
+    measures = list(measures)
+    found: dict[object, dict[str, int]] = defaultdict(lambda: dict.fromkeys(measures, 0))
+    if group not in PROGRAMME_GROUPS:
+        return found
+    every = where.programme_id is None or (
+        group == "programme_id" and where.programme_id == ANY_PROGRAMME
+    )
+    if not every:
+        rows = ProgrammeFigure.objects.filter(where.programme())
+    else:
+        rows = ProgrammeFigure.objects.filter(where.coarse()).exclude(programme_id=ANY_PROGRAMME)
+    rows = rows.filter(day__range=(start, end))
+    sums = {measure: Sum(measure) for measure in measures}
+
+    def add(key, row) -> None:
+        target = found[key]
+        for measure in measures:
+            target[measure] += row[measure] or 0
+
+    if group is None:
+        add(None, rows.aggregate(**sums))
+        return found
+    if group == "week":
+        rows = rows.annotate(week=TruncWeek("day"))
+    for row in rows.values(group).annotate(**sums).order_by():
+        add(_as_date(row[group]) if group == "week" else row[group], row)
+    return found
+
+
 def _as_date(value) -> dt.date:
     return value.date() if isinstance(value, dt.datetime) else value
 
@@ -255,8 +311,16 @@ def figures(*, where: Where, period: Period) -> Figures:
     return found
 
 
+def received_total(*, where: Where, period: Period) -> int:
+    """How many reports ``where`` selects were received in ``period`` (one measure only)."""
+    return _sums(where, period.start, period.end, ("received",))[None]["received"]
+
+
 def duration_medians(*, where: Where, period: Period) -> dict[str, int | None]:
-    """Median working days per duration measure, from the histograms (30 means 30+)."""
+    """Median working days per duration measure, from the histograms (30 means 30+);
+    none for a programme's figures (the programme table keeps no durations)."""
+    if where.programme_id is not None:
+        return {}
     counts: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     if where.region is None:
         day_ranges, whole = split_period(period.start, period.end, Grain.MONTH)
@@ -314,8 +378,8 @@ SLICE_MEASURES = ("received", "closed", "responded", "responded_on_time")
 
 def breakdown(*, where: Where, period: Period, by: str) -> list[Slice]:
     """Received, closed, responded (on time) per value of the dimension ``by``
-    (``category_id``, ``channel``, ``province``, ``regency``, ``agency_id``) or per
-    ``week`` (its Monday), in the order of the values."""
+    (``category_id``, ``channel``, ``province``, ``regency``, ``agency_id``,
+    ``programme_id``) or per ``week`` (its Monday), in the order of the values."""
     sums = _sums(where, period.start, period.end, SLICE_MEASURES, group=by)
     return [
         Slice(key=key, label=str(key), **values)

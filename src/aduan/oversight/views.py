@@ -5,23 +5,30 @@ behind it in the staff inbox."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from aduan.accounts.capabilities import StatisticsScope, statistics_scope
+from aduan.accounts.capabilities import (
+    StatisticsScope,
+    may_see_statistics_of,
+    statistics_scope,
+)
 from aduan.agencies.models import Agency
 from aduan.categories.models import Category
+from aduan.programmes.models import Programme
 from aduan.regions.models import Region
 from aduan.reports.models import Channel
 from aduan.workflow.selectors import ANY_STATUS
 
 from . import charts
+from .models import MonthlyReport
 from .periods import PRESETS, period_from
 from .selectors import (
     LEAGUE_MIN_VOLUME,
@@ -84,6 +91,14 @@ def drill_url(
     return f"{reverse('web:staff_inbox')}?{urlencode(params)}"
 
 
+def _programme_from(raw) -> Programme | None:
+    try:
+        pk = int(raw or 0)
+    except (TypeError, ValueError):
+        return None
+    return Programme.objects.filter(pk=pk).first() if pk > 0 else None
+
+
 def _category_names(ids) -> dict[int, str]:
     return {c.pk: c.name for c in Category.objects.filter(pk__in=[i for i in ids if i])}
 
@@ -95,8 +110,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         raise DjangoPermissionDenied
     period, preset = period_from(request.GET)
     agency = _agency_from(request.GET.get("agency"), scope)
-    region = region_from(request.GET.get("region"))
-    where = scope_where(scope, agency=agency, region=region.code if region else None)
+    programme = _programme_from(request.GET.get("programme"))
+    # The programme table keeps no region: a programme's figures (and all of the KSP
+    # overseer's) are of every region.
+    region = None if programme or scope.programmes_only else region_from(request.GET.get("region"))
+    where = scope_where(
+        scope,
+        agency=agency,
+        region=region.code if region else None,
+        programme_id=programme.pk if programme else None,
+    )
 
     def drill(with_period: bool = True, **extra) -> str:
         return drill_url(
@@ -140,12 +163,24 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     for row in table:
         row.url = _self_url(request, agency=row.agency.pk)
     provinces = breakdown(where=where, period=period, by="province")
+    programmes = breakdown(where=where, period=period, by="programme_id")
+    programme_names = dict(
+        Programme.objects.filter(pk__in=[p.key for p in programmes]).values_list("pk", "name")
+    )
+    for one in programmes:
+        one.label = programme_names.get(one.key, str(one.key))
+        one.extra["url"] = _self_url(request, programme=one.key)
+    programmes.sort(key=lambda p: -p.received)
     context = {
         "period": period,
         "preset": preset,
         "presets": PRESETS,
         "agency": agency,
         "region": region,
+        "programme": programme,
+        "programme_view": where.programme_id is not None,
+        "programme_rows": programmes,
+        "programmes": Programme.objects.order_by("-is_active", "ordering", "name"),
         "scope": scope,
         "totals": totals,
         "links": {
@@ -207,3 +242,41 @@ def _self_url(request: HttpRequest, **changes) -> str:
     for key, value in changes.items():
         params[key] = value
     return f"{request.path}?{params.urlencode()}"
+
+
+# --- Monthly PDFs ---------------------------------------------------------------------------
+
+
+def _monthly_reports_for(scope: StatisticsScope):
+    """The kept monthly PDFs of the agencies ``scope`` covers."""
+    qs = MonthlyReport.objects.select_related("agency")
+    if scope.everything:
+        return qs
+    return qs.filter(agency__path__startswith=scope.agency.path) if scope.agency else qs.none()
+
+
+@login_required
+def monthly_reports(request: HttpRequest) -> HttpResponse:
+    """The monthly PDFs the viewer may download (``may_see_statistics_of`` their agency)."""
+    scope = statistics_scope(request.user)
+    if scope.is_empty:
+        raise DjangoPermissionDenied
+    kept = _monthly_reports_for(scope)[:240]
+    return render(request, "oversight/monthly_reports.html", {"reports": kept})
+
+
+@login_required
+def monthly_report_download(request: HttpRequest, pk: int) -> FileResponse:
+    """One kept PDF; another agency's answers like one that does not exist."""
+    scope = statistics_scope(request.user)
+    if scope.is_empty:
+        raise DjangoPermissionDenied
+    kept = MonthlyReport.objects.select_related("agency").filter(pk=pk).first()
+    if kept is None or not may_see_statistics_of(request.user, kept.agency):
+        raise Http404
+    return FileResponse(
+        kept.file.open("rb"),
+        as_attachment=True,
+        filename=Path(kept.file.name).name,
+        content_type="application/pdf",
+    )

@@ -10,6 +10,8 @@ webhooks; a new listener (the read side's roll-ups) is one registration, modelle
 
 Besides the news (whom to tell), every event appended to a timeline is announced with
 ``listeners_record`` (what happened, told to nobody): the read side counts from it.
+What changes a report's figures without an event (a citizen's support given or taken
+back) is announced with ``listeners_touch``.
 """
 
 from __future__ import annotations
@@ -79,6 +81,11 @@ class ReportListener(abc.ABC):
         """``event`` was appended to ``report``'s timeline (every action, the sweep's
         marks), after the action's other writes, inside its transaction. Default: nothing."""
 
+    def touched(self, *, report: Report) -> None:  # noqa: B027
+        """Something counted about ``report`` changed without an event (a support given or
+        taken back), inside that transaction, which does NOT lock the report. Default:
+        nothing."""
+
     def batch(self) -> contextlib.AbstractContextManager[None]:
         """A block in which many news are announced (one sweep run): a listener may look
         things up once for all of them."""
@@ -109,6 +116,11 @@ def listeners_emit(news: ReportNews) -> None:
 def listeners_record(*, report: Report, event: ReportEvent) -> None:
     for listener in listeners():
         listener.recorded(report=report, event=event)
+
+
+def listeners_touch(*, report: Report) -> None:
+    for listener in listeners():
+        listener.touched(report=report)
 
 
 @contextlib.contextmanager

@@ -116,8 +116,8 @@ MATRIX = [
     ("officer", "other", False, False),
     ("oversight", "ministry", True, False),  # reads everything, manages nothing
     ("oversight", "other", True, False),
-    ("ksp", "ministry", False, False),  # no figures until the roll-ups know programmes
-    ("ksp", "unit", False, False),
+    ("ksp", "ministry", True, False),  # figures of the programmes' reports only
+    ("ksp", "unit", True, False),
     ("superuser", "other", False, False),  # the operator, not a desk
 ]
 
@@ -189,3 +189,10 @@ def test_statistics_programme_scope(world):
 def test_a_ksp_overseer_belongs_to_an_oversight_body(world):
     assert caps.agency_misfit(Role.PROGRAMME_OVERSIGHT, world["ministry"])
     assert caps.agency_misfit(Role.PROGRAMME_OVERSIGHT, world["ksp"].agency) is None
+
+
+def test_only_the_ksp_overseers_figures_are_limited_to_the_programmes(world):
+    for name in ("national_admin", "oversight", "agency_admin", "officer", "ksp"):
+        scope = caps.statistics_scope(world[name])
+        assert scope.programmes_only is (name == "ksp"), name
+    assert caps.statistics_scope(world["ksp"]).everything

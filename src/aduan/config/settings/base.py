@@ -315,6 +315,9 @@ ADUAN_PAGE_SIZE = 20
 # is ranked in the league table from this many first responses in the period.
 ADUAN_STATISTICS_SUPPRESS_BELOW = int(os.environ.get("ADUAN_STATISTICS_SUPPRESS_BELOW", "5"))
 ADUAN_LEAGUE_MIN_VOLUME = int(os.environ.get("ADUAN_LEAGUE_MIN_VOLUME", "20"))
+# The folder of DejaVuSans.ttf and DejaVuSans-Bold.ttf for the monthly PDFs
+# (aduan.oversight.monthly); empty: the usual system folders (fonts-dejavu-core).
+ADUAN_PDF_FONT_DIR = os.environ.get("ADUAN_PDF_FONT_DIR", "")
 # Lists count at most this many rows ("10.000+"): an exact COUNT(*) over millions is slow.
 ADUAN_COUNT_CAP = int(os.environ.get("ADUAN_COUNT_CAP", "10000"))
 # Behind a reverse proxy, the number of proxies whose X-Forwarded-For we trust, and their
@@ -400,5 +403,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("ADUAN_LOG_LEVEL", "INFO")},
     # qpdf announces itself at INFO when loaded; its warnings about damaged files stay.
-    "loggers": {"pikepdf": {"level": "WARNING"}},
+    # fontTools logs every glyph of the monthly PDF's font subset at INFO.
+    "loggers": {"pikepdf": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }

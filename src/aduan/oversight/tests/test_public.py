@@ -163,3 +163,36 @@ def test_league_order_small_perfect_agency_below_a_large_good_one():
     rows = league(where=Where(), period=Period(day, day), agencies=[small, large, tiny])
     assert [row.agency for row in rows] == [large, small, tiny]
     assert [row.ranked for row in rows] == [True, True, False]
+
+
+def test_supports_are_counted_on_the_day_given_and_uncounted_when_taken_back(client, world):
+    """Supporting appends no event: the support services announce it to the listeners
+    (``listeners_touch``) and the roll-ups recount the report."""
+    from aduan.accounts.tests.factories import UserFactory
+    from aduan.reports.models import Report
+    from aduan.workflow.services import report_support, report_unsupport
+
+    report = Report.objects.filter(agency=world.agency, confidential=False).first()
+    citizens = UserFactory.create_batch(6)
+    with time_machine.travel(START, tick=False):
+        for citizen in citizens:
+            report_support(report=report, actor=citizen)
+        report_unsupport(report=report, actor=citizens[0])
+        cache.clear()
+        response = client.get(URL)
+    assert response.context["totals"]["supported"] == 5
+    assert [row["supported"] for row in response.context["rows"]] == [5]
+    assert '<th scope="col">Supports received</th>' in response.content.decode()
+    client.force_login(world.users["oversight"])
+    with time_machine.travel(START, tick=False):
+        assert client.get("/staf/statistik/").context["totals"].supported == 5
+
+
+def test_the_public_page_offers_a_province_selector(client, world):
+    from aduan.regions.tests.factories import ProvinceFactory
+
+    province = ProvinceFactory(code="32", name="JAWA BARAT")
+    with time_machine.travel(START, tick=False):
+        html = client.get(URL, {"region": "32"}).content.decode()
+    assert '<select id="region" name="region">' in html
+    assert f'<option value="{province.code}" selected>JAWA BARAT</option>' in html

@@ -3,6 +3,7 @@ workflows (kept by the listener), and again after a rebuild."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections import Counter
 
@@ -28,33 +29,59 @@ from aduan.oversight.models import (
     DailyFigure,
     MonthlyDuration,
     PeriodFigure,
+    ProgrammeFigure,
     ReportRollup,
 )
 from aduan.oversight.rollup import local_day, rollups_rebuild
-from aduan.reports.models import OPEN_STATUSES, VERIFIED_STATUSES, Rating, Report, ReportEvent
+from aduan.programmes.models import ReportProgramme
+from aduan.reports.models import (
+    OPEN_STATUSES,
+    VERIFIED_STATUSES,
+    Rating,
+    Report,
+    ReportEvent,
+    ReportSupport,
+)
 from aduan.sla.models import Deadline, DeadlineKind, DeadlineState
 from aduan.workflow.actions import action_take
-from aduan.workflow.services import report_auto_close, report_submit
+from aduan.workflow.services import (
+    report_auto_close,
+    report_submit,
+    report_support,
+    report_unsupport,
+)
 from aduan.workflow.sweep import sweep_run
 from aduan.workflow.tests.test_transitions import EXPECTED, START, payload_for, world_build
 
 pytestmark = pytest.mark.django_db
 
 EVENT_MEASURES = ("received", "verified", "returned", "responded", "closed", "reopened")
+COUNTED = (*EVENT_MEASURES, "rating_count", "rating_sum", "supported")
 
 
 def _public(report: Report) -> bool:
     return not report.confidential and report.status in VERIFIED_STATUSES
 
 
-def direct_counts() -> Counter:
-    """Straight from the tables: {(measure, day, agency_id, public): n}."""
+def direct_counts(*, by_programme: bool = False) -> Counter:
+    """Straight from the tables: {(measure, day, agency_id, public): n}; by programme,
+    {(measure, day, programme_id, agency_id, public): n} for each programme a report has."""
     counts: Counter = Counter()
     reports = {report.pk: report for report in Report.objects.all()}
+    programmes: dict[int, list[int]] = {pk: [] for pk in reports}
+    for tag in ReportProgramme.objects.all():
+        programmes[tag.report_id].append(tag.programme_id)
+    for tags in programmes.values():
+        if tags:
+            tags.append(0)  # "any programme": each tagged report once
 
     def add(measure, report_id, moment, n=1):
         report = reports[report_id]
-        counts[(measure, local_day(moment), report.agency_id or 0, _public(report))] += n
+        where = (report.agency_id or 0, _public(report))
+        if not by_programme:
+            counts[(measure, local_day(moment), *where)] += n
+        for programme_id in programmes[report_id] if by_programme else ():
+            counts[(measure, local_day(moment), programme_id, *where)] += n
 
     for report in reports.values():
         add("received", report.pk, report.created_at)
@@ -73,16 +100,28 @@ def direct_counts() -> Counter:
     for rating in Rating.objects.all():
         add("rating_count", rating.report_id, rating.created_at)
         add("rating_sum", rating.report_id, rating.created_at, rating.score)
+    for support in ReportSupport.objects.all():
+        add("supported", support.report_id, support.created_at)
     return counts
 
 
 def rolled_counts() -> Counter:
     counts: Counter = Counter()
     for row in DailyFigure.objects.all():
-        for measure in (*EVENT_MEASURES, "rating_count", "rating_sum"):
+        for measure in COUNTED:
             value = getattr(row, measure)
             if value:
                 counts[(measure, row.day, row.agency_id, row.is_public)] += value
+    return counts
+
+
+def programme_counts() -> Counter:
+    counts: Counter = Counter()
+    for row in ProgrammeFigure.objects.all():
+        for measure in COUNTED:
+            value = getattr(row, measure)
+            if value:
+                counts[(measure, row.day, row.programme_id, row.agency_id, row.is_public)] += value
     return counts
 
 
@@ -163,6 +202,7 @@ def coarse_from_daily() -> tuple[Counter, Counter]:
 
 def assert_rollups_match() -> None:
     assert rolled_counts() == direct_counts()
+    assert programme_counts() == direct_counts(by_programme=True)
     expected, actual = coarse_from_daily()
     assert actual == expected
     totals = flows()
@@ -222,6 +262,14 @@ class Workflows(RuleBasedStateMachine):
     @rule()
     def sweep(self):
         sweep_run(now=timezone.now())
+
+    @rule(data=st.data(), give=st.booleans())
+    def support(self, data, give):
+        """Another citizen supports a report, or takes the support back (no event)."""
+        report = Report.objects.get(pk=data.draw(st.sampled_from(self.reports)).pk)
+        service = report_support if give else report_unsupport
+        with contextlib.suppress(DomainError):
+            service(report=report, actor=self.world.users["other_citizen"])
 
     @rule(data=st.data())
     def act(self, data):
@@ -295,19 +343,35 @@ def test_the_rebuild_writes_what_the_listener_kept():
             action="respond",
             payload=payload_for("respond", world=world, report=reports[0], survivor=reports[0]),
         )
+        action_take(
+            report=reports[1],
+            actor=admin,
+            action="set_programmes",
+            payload=payload_for(
+                "set_programmes", world=world, report=reports[1], survivor=reports[1]
+            ),
+        )
+        report_support(
+            report=Report.objects.get(pk=reports[1].pk), actor=world.users["other_citizen"]
+        )
     kept = table_contents()
+    programmes_kept = programme_counts()
+    assert programmes_kept[("received", START.date(), 0, world.agency.pk, True)] == 1
+    assert sum(n for key, n in programmes_kept.items() if key[0] == "supported") == 2
     coarse = coarse_from_daily()[1]
     snapshots = dict(ReportRollup.objects.values_list("report_id", "cells"))
     assert kept
     assert sum(row[8] for row in kept) == 3  # received
     assert rollups_rebuild() == 3
     assert table_contents() == kept
+    assert programme_counts() == programmes_kept
     assert coarse_from_daily()[1] == coarse
     assert dict(ReportRollup.objects.values_list("report_id", "cells")) == snapshots
     assert_rollups_match()
     # A bounded rebuild writes differences only: nothing changes.
     rollups_rebuild(since=START.date(), until=START.date())
     assert table_contents() == kept
+    assert programme_counts() == programmes_kept
 
 
 @pytest.mark.parametrize(

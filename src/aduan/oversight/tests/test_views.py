@@ -70,13 +70,51 @@ def test_a_visitor_is_sent_to_sign_in_and_a_citizen_is_refused(client, world):
     assert client.get(URL).status_code == 403
 
 
-def test_the_ksp_overseer_gets_no_figures_until_the_roll_ups_know_programmes(client, world):
-    """The KSP overseer opens only the priority programmes' reports; figures of every
-    report would count others, so the dashboard is refused (no programme dimension yet)."""
+def test_the_ksp_overseer_counts_only_the_programmes_reports(client, world):
+    """The KSP overseer opens only the reports tagged with a priority programme, of every
+    agency: their figures come from the programme table alone, so a report without a
+    programme is not counted, one with is (once, however many programmes it has)."""
     overseer = ProgrammeOverseerFactory()
-    assert statistics_scope(overseer).is_empty
+    scope = statistics_scope(overseer)
+    assert scope.programmes_only
+    assert scope.covers(world.agency)
     client.force_login(overseer)
-    assert client.get(URL).status_code == 403
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert response.context["totals"].received == 0  # nothing tagged yet
+    with time_machine.travel(START, tick=False):
+        report = disposed(world, responded=True)
+        act(world, report, "set_programmes", "national_admin")  # tags other_programme
+        act(world, report, "set_programmes", "national_admin")  # and takes it off again
+        act(world, report, "set_programmes", "national_admin")  # and on again
+        tag(world, report, world.programme)  # a second programme: still one report
+    response = client.get(URL)
+    totals = response.context["totals"]
+    assert (totals.received, totals.verified, totals.responded) == (1, 1, 1)
+    per_programme = {row.key: row.received for row in response.context["programme_rows"]}
+    assert per_programme == {world.programme.pk: 1, world.other_programme.pk: 1}
+    # No topic, channel or region breakdown: the programme table keeps none.
+    assert response.context["categories"] == []
+    assert 'name="region"' not in response.content.decode()
+    # The league counts the tagged report under its agency, and nothing else.
+    assert sum(row.figures.received for row in response.context["league"]) == 1
+    # The national overseer sees every report, and the programme filter narrows to one.
+    login(client, world, "oversight")
+    assert client.get(URL).context["totals"].received == 4
+    narrowed = client.get(URL, {"programme": world.other_programme.pk}).context["totals"]
+    assert narrowed.received == 1
+
+
+def tag(world, report, programme):
+    """The desk tags ``report`` with ``programme`` too (beside what it has)."""
+    from aduan.workflow.services import report_set_programmes
+
+    current = list(report.programme_tags.values_list("programme_id", flat=True))
+    report_set_programmes(
+        report=report,
+        actor=world.users["national_admin"],
+        programme_ids=[*current, programme.pk],
+    )
 
 
 def test_agency_staff_see_their_subtree_only(client, world):

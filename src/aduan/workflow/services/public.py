@@ -6,7 +6,8 @@ hash chain record what happened *to the report* (its handling), and a popular re
 would otherwise drown its handling in thousands of "supported" lines that also tell who
 supports it. Each support is its own dated row (``ReportSupport``); the count on the
 report moves with it, by an ``F()`` update in the same transaction, so it stays exact
-under concurrent clicks without locking the report against its handlers.
+under concurrent clicks without locking the report against its handlers. The read side
+hears of it through ``listeners_touch`` (the daily "supports received").
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from aduan.accounts.models import User
 from aduan.core.errors import NotFound, PermissionDenied
 from aduan.reports.models import Report, ReportFollower, ReportSupport
 from aduan.reports.selectors import report_is_public, report_visible
+
+from .. import listeners
 
 
 def _support_check(*, report: Report, actor: User) -> None:
@@ -54,6 +57,7 @@ def report_support(*, report: Report, actor: User) -> int:
     if created:
         Report.objects.filter(pk=report.pk).update(support_count=F("support_count") + 1)
         ReportFollower.objects.get_or_create(report=report, user=actor)
+        listeners.listeners_touch(report=report)
     return _count(report)
 
 
@@ -66,6 +70,7 @@ def report_unsupport(*, report: Report, actor: User) -> int:
     deleted, _rows = ReportSupport.objects.filter(report=report, user=actor).delete()
     if deleted:
         Report.objects.filter(pk=report.pk).update(support_count=F("support_count") - 1)
+        listeners.listeners_touch(report=report)
     return _count(report)
 
 

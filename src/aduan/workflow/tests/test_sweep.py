@@ -309,10 +309,11 @@ NOTHING_DUE = 9  # the sweep's queries with nothing due (the test above)
 # of both events, and for each of the two notify calls (acting party, escalation) the
 # keys already written and one INSERT; + SAVEPOINT and RELEASE (the test runs inside a
 # transaction; in production BEGIN and COMMIT); and the roll-ups' recount (oversight):
-# the report's counted events, its last and its new contribution, and one upsert per
-# changed cell: two daily cells here (these reports come from a factory, so their first
-# recount also counts their submission) and the six week and month cells they add to.
-PER_OVERDUE = 11 + 3 + 2 + 6
+# the report's counted events, its last contribution (read under lock), its programme
+# tags, its new contribution, and one upsert per changed cell: two daily cells here (these
+# reports come from a factory, so their first recount also counts their submission) and
+# the six week and month cells they add to.
+PER_OVERDUE = 11 + 4 + 2 + 6
 # Each reminder: the lock, the claim, notify's two, the agency's webhook endpoints
 # (integrations) + SAVEPOINT and RELEASE.
 PER_REMINDER = 7
