@@ -6,6 +6,7 @@ to send one row and what ends it otherwise (an ``Outbox`` subclass)."""
 
 from __future__ import annotations
 
+import abc
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -49,7 +50,7 @@ class Attempt:
     rows: QuerySet
 
 
-class Outbox:
+class Outbox(abc.ABC):
     """An outbox table: the rows have ``state`` (with PENDING, SENDING, SENT and FAILED in
     ``states``), ``attempts``, ``next_attempt_at`` and ``last_error``; with ``claims`` also
     ``claimed_at`` and ``claimed_by`` (who holds a row, for releasing dead workers' claims)."""
@@ -75,22 +76,22 @@ class Outbox:
     def load(self, pk: int) -> Any:
         return self.model._default_manager.get(pk=pk)
 
+    @abc.abstractmethod
     def send(self, attempt: Attempt) -> dict[str, Any]:
         """Send the row; return further fields to store with ``sent``. Raise ``Settled``,
         ``Refused`` or an exception in ``failures``."""
-        raise NotImplementedError
 
     def sent_rows(self, attempt: Attempt) -> QuerySet:
         """The rows marked sent after a successful send."""
         return attempt.rows
 
-    def sent(self, attempt: Attempt) -> None:
+    def sent(self, attempt: Attempt) -> None:  # noqa: B027 - an optional hook
         """After the row was marked sent."""
 
-    def failed(self, attempt: Attempt, error: str) -> None:
+    def failed(self, attempt: Attempt, error: str) -> None:  # noqa: B027 - an optional hook
         """After a failed attempt was recorded (retry or given up)."""
 
-    def enqueue_retry(self, pk: int, retry_at: datetime) -> None:
+    def enqueue_retry(self, pk: int, retry_at: datetime) -> None:  # noqa: B027 - optional hook
         """Schedule the retry where the task backend can defer; the sweep covers the rest."""
 
     # --- the loop ----------------------------------------------------------------------

@@ -16,13 +16,13 @@ def _middleware() -> DomainErrorMiddleware:
 
 @pytest.mark.parametrize(("error", "status"), [(NotFound, 404), (PermissionDenied, 403)])
 def test_not_found_and_denied_are_the_sites_404_and_403_pages(error, status):
-    request = RequestFactory().get("/lacak/XXXXXXXXXX/")
+    request = RequestFactory().get("/lacak/AB23CD45EF/")
     response = _middleware().process_exception(request, error())
     assert response.status_code == status
 
 
 def test_a_refusal_that_belongs_next_to_a_form_is_not_answered_here():
-    request = RequestFactory().post("/staf/laporan/XXXXXXXXXX/")
+    request = RequestFactory().post("/staf/laporan/AB23CD45EF/")
     assert _middleware().process_exception(request, InvalidTransition()) is None
 
 
