@@ -1,21 +1,6 @@
 """What a user may do, derived from their role and agency: the only place code asks "may this
-user …?" (docs/decisions/0014-capabilities.md).
-
-- National admin (KemenPANRB's LAPOR! team, "the national desk"): verifies and dispatches
-  every report, manages every agency, all staff and the days off.
-- Agency admin: handles their agency's reports, manages its units, staff and integration.
-- Unit officer: handles the reports of their unit; manages nobody.
-- Oversight (Ombudsman): reads everything, changes nothing.
-- Priority programme overseer (KSP): reads the reports tagged with a national priority
-  programme, across all agencies, and their figures; changes nothing.
-- Citizen: their own account and reports only; the only role that may use SMS and X.
-
-A Django superuser is the operator of the installation: the admin site and the staff
-screens, not the desks. Which *reports* a user may see is asked of
-``aduan.reports.selectors`` (``report_visibility_q``), which asks this module who sees all
-and which agency's subtree a staff member handles. Every function is ``False`` (or empty)
-for ``None``, an anonymous visitor and a deactivated account. Adding a role touches the
-enum (``accounts.models.Role``), this module, the fixtures and the tests.
+user …?" (ADR 0014). Every answer is ``False`` (or empty) for no user, a visitor and a
+deactivated account. The roles in words: docs/workflow.md.
 """
 
 from __future__ import annotations

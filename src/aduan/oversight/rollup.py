@@ -1,29 +1,7 @@
-"""Counting one report into the daily roll-ups, and writing the difference.
-
-A report's contribution is a set of cells (day × its dimensions now × measure) with a
-count, computed from its timeline by ``report_cells``. ``report_recount`` (the workflow
-listener, inside the action's transaction) computes it again, subtracts what the report
-contributed last (``ReportRollup``) and writes only the difference with F() increments.
-``rollups_rebuild`` computes every report the same way, so the listener, the rebuild and
-the property test rest on one definition (ADR 0015):
-
-- received: submitted that day; verified: first sent to an agency; returned: each move
-  to ``returned`` (an agency's return or forward outside its subtree); responded: the
-  first response, on time if the response deadline it met was met by its due time;
-  closed: each closing (by the reporter or automatically); reopened: each reopening;
-  rating: the reporter's rating, on the day it was given; supported: each citizen's
-  support still held, on the day it was given (supports append no event: the support
-  services announce them with ``listeners_touch``).
-- first_response_days / close_days: working days from the first disposition to the first
-  response / to the closing (sums for means, ``DailyDuration`` for medians).
-- open: from submission (or reopening) until closed or archived.
-- overdue: from the sweep's "deadline missed" event until the report next changes status
-  or its deadline is extended; overdue at the end of day D counts reports marked by then
-  and not yet past such a change.
-
-Each figure is also counted under every national priority programme the report is
-tagged with now, and once under ``ANY_PROGRAMME`` when it has one ("P" cells,
-``ProgrammeFigure``): the narrow table of ADR 0015.
+"""Counting one report into the roll-ups, and writing the difference: ``report_cells``
+computes a report's cells from its timeline, ``report_recount`` (the listener) writes the
+change, ``rollups_rebuild`` counts every report the same way. What each figure counts:
+ADR 0015, "Definitions".
 """
 
 from __future__ import annotations

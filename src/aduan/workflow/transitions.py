@@ -1,19 +1,6 @@
-"""The report lifecycle in one table.
-
-Every action a person (or the system) can take on a report is a row here: which statuses
-it may start from, what status it leads to, and who may take it. ``transition_check`` is
-the one guard every service calls before it changes anything; it raises
-``InvalidTransition`` (HTTP 409 in the API, a clear message on the web) for a move the
-table does not allow from the current status, and ``PermissionDenied`` for a move the
-actor may not make.
-
-Actors:
-- ``reporter``: the report's owner (and, for reading, its followers).
-- ``national_admin``: KemenPANRB's LAPOR! team; verifies, disposes, holds, archives, merges,
-  redacts the public text, tags the national priority programmes.
-- ``agency_admin`` / ``unit_officer``: staff of the handling agency or an agency above it.
-- ``system``: the periodic sweep (auto-close).
-Overseers (the Ombudsman; the KSP, for the priority programmes) read and act on nothing.
+"""The report lifecycle in one table: for each action, the statuses it starts from, the one
+it leads to and who may take it. ``transition_check`` is the guard every service calls
+(``InvalidTransition``: 409; ``PermissionDenied``). The actors: docs/workflow.md.
 """
 
 from __future__ import annotations

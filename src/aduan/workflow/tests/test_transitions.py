@@ -1,21 +1,7 @@
-"""Every action × every status × every kind of actor, against a table written by hand.
-
-``EXPECTED`` below restates the lifecycle independently of ``workflow.transitions``: a
-wrong entry in the real table shows up twice, once in ``test_table_matches_the_rules``
-(which names the entry) and again in the matrix (which runs the services).
-
-What the matrix asserts for each case, through ``action_take`` with a valid payload:
-
-- allowed → the report moves to the expected status, exactly one event is appended
-  (merge: one on each report), from/to, actor and IP recorded, the chain intact;
-- the actor has no capacity for the action → ``PermissionDenied`` (capacity is checked
-  before the status, so an outsider learns nothing about the report's state);
-- the actor may take the action, but not from this status → ``InvalidTransition``.
-
-A refused action changes nothing. Services answer ``PermissionDenied`` even to someone
-who cannot see the report at all; the interfaces look the report up first with
-``report_get_for_user``, which answers ``NotFound`` for "missing" and "not yours" alike
-(``test_permissions.test_outsiders_cannot_even_find_a_confidential_report``).
+"""Every action × every status × every kind of actor, against a table written by hand
+(``EXPECTED``, independent of ``workflow.transitions``): allowed moves move and write one
+event; no capacity is ``PermissionDenied``, checked before the status; a wrong status is
+``InvalidTransition``; a refusal changes nothing.
 """
 
 from __future__ import annotations
