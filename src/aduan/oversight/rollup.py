@@ -352,63 +352,86 @@ def rollups_rebuild(
 ) -> int:
     """Count the reports submitted in [since, until] (every report without bounds) again.
 
-    Without bounds the tables are emptied and written afresh in bulk: reports are read in
-    submission order, and a cell dated before the current batch's first submission day
-    can no longer grow, so it is written and forgotten (memory stays bounded). With
-    bounds each report's difference is written as the listener does. Returns how many
-    reports were counted; ``progress(n)`` is called after each batch.
+    Without bounds the tables are emptied and written afresh in bulk, in one transaction
+    (readers keep the old figures until it commits; the listeners' writes wait for it):
+    reports are read in submission order, and a cell dated before the current batch's
+    first submission day can no longer grow, so it is written and forgotten (memory stays
+    bounded). With bounds each report's difference is written as the listener does, one
+    committed transaction per batch, safe beside live traffic. Returns how many reports
+    were counted; ``progress(n)`` is called after each batch.
     """
     reports = Report.objects.order_by("created_at", "id")
-    bounded = since is not None or until is not None
     if since is not None:
         reports = reports.filter(created_at__date__gte=since)
     if until is not None:
         reports = reports.filter(created_at__date__lte=until)
+    if since is not None or until is not None:
+        return _recount_batches(reports, batch=batch, progress=progress)
     calendar = calendar_current()
-    pending: Counter[str] = Counter()
+    # Cells not yet written, by day: a day before the batch's first submission is complete.
+    pending: dict[str, Counter[str]] = defaultdict(Counter)
     counted = 0
     with transaction.atomic():
-        if not bounded:
-            for model in (
-                DailyFigure,
-                DailyDuration,
-                PeriodFigure,
-                MonthlyDuration,
-                ProgrammeFigure,
-            ):
-                model.objects.all().delete()
-            ReportRollup.objects.all().delete()
-        last = None
-        while True:
-            page = reports
-            if last is not None:
-                page = page.filter(_after(last))
-            chunk = list(page[:batch])
-            if not chunk:
-                break
-            last = (chunk[-1].created_at, chunk[-1].pk)
+        for model in (DailyFigure, DailyDuration, PeriodFigure, MonthlyDuration, ProgrammeFigure):
+            model.objects.all().delete()
+        ReportRollup.objects.all().delete()
+        for chunk in _batches(reports, batch=batch):
             cells_by_report = _cells_for(chunk, calendar=calendar)
-            if bounded:
-                for report_id, cells in cells_by_report.items():
-                    snapshot = ReportRollup.objects.filter(report_id=report_id).first()
-                    old = snapshot.cells if snapshot else {}
-                    cells_add({k: cells.get(k, 0) - old.get(k, 0) for k in cells.keys() | old})
-                    ReportRollup.objects.update_or_create(
-                        report_id=report_id, defaults={"cells": cells}
-                    )
-            else:
-                ReportRollup.objects.bulk_create(
-                    ReportRollup(report_id=pk, cells=cells) for pk, cells in cells_by_report.items()
-                )
-                for cells in cells_by_report.values():
-                    pending.update(cells)
-                _flush(pending, before=local_day(chunk[0].created_at))
+            ReportRollup.objects.bulk_create(
+                ReportRollup(report_id=pk, cells=cells) for pk, cells in cells_by_report.items()
+            )
+            for cells in cells_by_report.values():
+                for key, n in cells.items():
+                    pending[_cell_day(key)][key] += n
+            _flush(pending, before=local_day(chunk[0].created_at))
             counted += len(chunk)
             if progress is not None:
                 progress(len(chunk))
-        if not bounded:
-            _flush(pending, before=None)
-            _derive_periods()
+        _flush(pending, before=None)
+        _derive_periods()
+    return counted
+
+
+def _batches(reports, *, batch: int):
+    """``reports`` (in submission order) ``batch`` at a time, by keyset."""
+    last = None
+    while True:
+        page = reports if last is None else reports.filter(_after(last))
+        chunk = list(page[:batch])
+        if not chunk:
+            return
+        last = (chunk[-1].created_at, chunk[-1].pk)
+        yield chunk
+
+
+def _recount_batches(reports, *, batch: int, progress=None) -> int:
+    """Write each report's difference to its snapshot, one transaction per batch; the
+    snapshots are locked as the listener locks them, so a live recount waits its turn."""
+    calendar = calendar_current()
+    counted = 0
+    for chunk in _batches(reports, batch=batch):
+        with transaction.atomic():
+            ids = [report.pk for report in chunk]
+            snapshots = dict(
+                ReportRollup.objects.select_for_update()
+                .filter(report_id__in=ids)
+                .values_list("report_id", "cells")
+            )
+            delta: Counter[str] = Counter()
+            changed = []
+            for report_id, cells in _cells_for(chunk, calendar=calendar).items():
+                old = snapshots.get(report_id, {})
+                for key in cells.keys() | old.keys():
+                    delta[key] += cells.get(key, 0) - old.get(key, 0)
+                if cells != old:
+                    changed.append(ReportRollup(report_id=report_id, cells=cells))
+            cells_add(delta)
+            ReportRollup.objects.bulk_create(
+                changed, update_conflicts=True, unique_fields=["report"], update_fields=["cells"]
+            )
+        counted += len(chunk)
+        if progress is not None:
+            progress(len(chunk))
     return counted
 
 
@@ -535,16 +558,19 @@ def _cells_for(chunk: list[Report], *, calendar: WorkingCalendar) -> dict[int, d
     }
 
 
-def _flush(pending: Counter[str], *, before: dt.date | None) -> None:
-    """Insert the pending cells dated before ``before`` (all when None); the tables were
-    emptied and no later report adds to them, so these are plain inserts."""
-    if before is None:
-        ready = dict(pending)
-    else:
-        limit = before.isoformat()
-        ready = {key: n for key, n in pending.items() if json.loads(key)[1] < limit}
-    for key in ready:
-        del pending[key]
+def _cell_day(key: str) -> str:
+    """The ISO day of a cell key (``["F", "2026-01-31", …]``) without parsing it."""
+    return key[7:17]
+
+
+def _flush(pending: dict[str, Counter[str]], *, before: dt.date | None) -> None:
+    """Insert the pending cells (grouped by their day) dated before ``before`` (all when
+    None); the tables were emptied and no later report adds to them, so these are plain
+    inserts."""
+    limit = before.isoformat() if before is not None else None
+    ready: Counter[str] = Counter()
+    for day in [day for day in pending if limit is None or day < limit]:
+        ready.update(pending.pop(day))
     figures, durations, programmes = _split(ready)
     DailyFigure.objects.bulk_create(
         (

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 from collections import Counter
 
 import pytest
@@ -372,6 +373,27 @@ def test_the_rebuild_writes_what_the_listener_kept():
     rollups_rebuild(since=START.date(), until=START.date())
     assert table_contents() == kept
     assert programme_counts() == programmes_kept
+    # From empty tables a bounded rebuild (committed batch by batch) writes them all again.
+    for model in (DailyFigure, DailyDuration, PeriodFigure, MonthlyDuration, ProgrammeFigure):
+        model.objects.all().delete()
+    ReportRollup.objects.all().delete()
+    assert rollups_rebuild(since=START.date(), until=START.date(), batch=2) == 3
+    assert table_contents() == kept
+    assert programme_counts() == programmes_kept
+    assert coarse_from_daily()[1] == coarse
+    assert dict(ReportRollup.objects.values_list("report_id", "cells")) == snapshots
+
+
+def test_a_cell_key_holds_its_day_at_a_fixed_place():
+    """The full rebuild groups pending cells by day without parsing each key."""
+    from aduan.oversight.rollup import _cell_day
+
+    for key in (
+        json.dumps(["F", "2026-12-03", 1, "32", "", 0, "web", "complaint", True, "received"]),
+        json.dumps(["H", "2025-01-31", 1, "", "", 0, "sms", "aspiration", False, "close", 3]),
+        json.dumps(["P", "2024-02-29", 7, 1, True, "received"]),
+    ):
+        assert _cell_day(key) == json.loads(key)[1]
 
 
 @pytest.mark.parametrize(
