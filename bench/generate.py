@@ -22,8 +22,9 @@ data written by COPY.
 Distributions: agencies weighted toward the regency/city governments and the big national
 bodies (BPJS, PLN, Polri, ministries of social affairs, education, health…); the place is
 a village (or district) inside the handling local government, anywhere for national
-bodies; created_at over three years, denser lately; the status follows the age; ~5%
-confidential, ~15% anonymous; a few citizens write many reports, most write one or two.
+bodies; created_at over three years, denser lately, ids in submission order; the status
+follows the age; ~5% confidential, ~15% anonymous; a few citizens write many reports,
+most write one or two.
 """
 
 from __future__ import annotations
@@ -631,13 +632,15 @@ def main() -> None:
         def report_lines():
             nonlocal open_reports, overdue_reports
             agency_ids, agency_cum = directory.agency_ids, directory.agency_cum
+            # Ids grow with submission, as the database assigns them: oldest first.
+            ages = sorted((span * rng.random() ** 1.6 for _ in range(args.reports)), reverse=True)
             for n in range(args.reports):
                 report_id = first_report + n
                 tracking = "".join(rng.choices(ALPHABET, k=LENGTH))
                 while tracking in seen_ids:
                     tracking = "".join(rng.choices(ALPHABET, k=LENGTH))
                 seen_ids.add(tracking)
-                age = span * rng.random() ** 1.6  # denser lately
+                age = ages[n]  # denser lately
                 created_at = now - age
                 status = status_for(age / 86400)
                 agency = rng.choices(agency_ids, cum_weights=agency_cum)[0]

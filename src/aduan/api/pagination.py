@@ -47,13 +47,19 @@ def _page_url(request: HttpRequest, page: int) -> str:
 
 
 def paginate(
-    request: HttpRequest, queryset: QuerySet, *, page: int, page_size: int
+    request: HttpRequest,
+    queryset: QuerySet,
+    *,
+    page: int,
+    page_size: int,
+    cap: int | None = None,
 ) -> tuple[dict[str, Any], list]:
-    """The page's metadata and its objects (evaluated, so prefetches run once)."""
-    count, capped = capped_count(queryset)
+    """The page's metadata and its objects (evaluated, so prefetches run once); ``cap``
+    instead of ``ADUAN_COUNT_CAP`` for a list that is cut shorter (a ranked search)."""
+    count, capped = capped_count(queryset, cap=cap)
     pages = max(1, math.ceil(count / page_size))
     start = (page - 1) * page_size
-    items = list(queryset[start : start + page_size]) if start < count else []
+    items = list(queryset[start : min(start + page_size, count)]) if start < count else []
     meta = {
         "count": count,
         "count_is_capped": capped,

@@ -16,8 +16,9 @@ import html
 from collections.abc import Iterable
 from typing import Literal
 
+from django.conf import settings
 from django.db import connection
-from django.db.models import FloatField, Q, QuerySet, Value
+from django.db.models import FloatField, Max, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.utils.safestring import SafeString, mark_safe
 
@@ -72,7 +73,15 @@ def _indexed(term: str) -> bool:
         return bool(cursor.fetchone()[0])
 
 
-def _public_match(terms: tuple[str, ...], *, any_term: bool = False) -> Q:
+def _above(sql: str, params: list, column: str, above: int | None) -> RawSQL:
+    """``sql`` narrowed to the ids above ``above`` (when given) in the index's own query,
+    where the database can intersect the range with the word index before reading rows."""
+    if above is None:
+        return RawSQL(sql, params)
+    return RawSQL(f"{sql} AND {column} > %s", [*params, above])
+
+
+def _public_match(terms: tuple[str, ...], *, any_term: bool = False, above: int | None = None) -> Q:
     """Reports whose public text holds every (or any) stem; on PostgreSQL a stem that no
     text holds (a typo, as a rule) matches a word within a small typo of it (trigram word
     similarity). Only then: OR-ed into every word, the trigram test read whole texts of
@@ -87,21 +96,25 @@ def _public_match(terms: tuple[str, ...], *, any_term: bool = False) -> Q:
                 clauses.append("document @@ to_tsquery('simple', %s)")
                 params.append(term)
         where = (" OR " if any_term else " AND ").join(clauses)
-        return Q(pk__in=RawSQL(f"SELECT report_id FROM search_entry WHERE {where}", params))
+        sql = f"SELECT report_id FROM search_entry WHERE ({where})"
+        return Q(pk__in=_above(sql, params, "report_id", above))
     sql = "SELECT rowid FROM search_fts WHERE search_fts MATCH %s"
-    return Q(pk__in=RawSQL(sql, [_fts(terms, any_term=any_term, public_only=True)]))
+    params = [_fts(terms, any_term=any_term, public_only=True)]
+    return Q(pk__in=_above(sql, params, "rowid", above))
 
 
-def _original_match(terms: tuple[str, ...]) -> Q:
+def _original_match(terms: tuple[str, ...], *, above: int | None = None) -> Q:
     """Reports whose text as written holds every stem."""
     if connection.vendor == "postgresql":
+        # The original's stems include the public ones, so "either" is "the original where
+        # there is one": a plain OR, which each GIN index and a row-by-row probe can answer.
         sql = (
-            "SELECT report_id FROM search_entry WHERE original_document @@ to_tsquery('simple', %s)"
-            " OR (original_document IS NULL AND document @@ to_tsquery('simple', %s))"
+            "SELECT report_id FROM search_entry WHERE (original_document @@ to_tsquery('simple', %s)"
+            " OR document @@ to_tsquery('simple', %s))"
         )
-        return Q(pk__in=RawSQL(sql, [_tsquery(terms)] * 2))
+        return Q(pk__in=_above(sql, [_tsquery(terms)] * 2, "report_id", above))
     sql = "SELECT rowid FROM search_fts WHERE search_fts MATCH %s"
-    return Q(pk__in=RawSQL(sql, [_fts(terms)]))
+    return Q(pk__in=_above(sql, [_fts(terms)], "rowid", above))
 
 
 def _rank(terms: tuple[str, ...]):
@@ -136,15 +149,25 @@ def _reads_original_q(user: AnyUser) -> Q | None:
     return Q(reporter=user) | handled if handled is not None else Q(reporter=user)
 
 
-def search_q(*, user: AnyUser, query: Query) -> Q | None:
+def _original_covers_public(query: Query) -> bool:
+    """Whether every report the public text matches is matched by the original too (the
+    original's index holds the public stems): the same words, none forgiven as a typo."""
+    if query.public_terms != query.terms:
+        return False
+    if connection.vendor != "postgresql":
+        return True
+    return all(len(term) < _TRIGRAM_MIN_LENGTH or _indexed(term) for term in query.terms)
+
+
+def search_q(*, user: AnyUser, query: Query, above: int | None = None) -> Q | None:
     """The filter of the reports that answer ``query`` for ``user`` (visibility apart);
-    ``None`` when nothing can."""
+    ``None`` when nothing can. ``above``: only reports with a greater id."""
     branches: list[Q] = []
-    if query.public_terms:
-        branches.append(_public_match(query.public_terms))
     reads_original = _reads_original_q(user)
+    if query.public_terms and not (reads_original == Q() and _original_covers_public(query)):
+        branches.append(_public_match(query.public_terms, above=above))
     if reads_original is not None and query.terms:
-        branches.append(reads_original & _original_match(query.terms))
+        branches.append(reads_original & _original_match(query.terms, above=above))
     if query.tracking_id:
         branches.append(Q(tracking_id=query.tracking_id))
     if not branches:
@@ -167,19 +190,53 @@ def search_reports(
     ``within``: the caller's list with its filters (the feed's ``report_list``, a staff
     inbox), so every filter is written once, there; the visibility rule is applied here
     again whatever it is. ``order``: by rank (then newest), newest first, or ``None`` to
-    keep ``within``'s order (the staff lists' deadline order)."""
+    keep ``within``'s order (the staff lists' deadline order). By rank, only the newest
+    ``ADUAN_SEARCH_RANK_WINDOW`` matches and one are listed: callers count them with
+    ``count_cap(order)`` as the cap, so that "more than …" says so; the other orders
+    list every match."""
     query = q if isinstance(q, Query) else parse_query(q)
     qs = within if within is not None else Report.objects.all()
     match = search_q(user=user, query=query)
     if match is None:
         return qs.none()
-    qs = qs.filter(report_visibility_q(user=user)).filter(match)
-    qs = qs.annotate(search_rank=_rank(query.public_terms))
+    qs = qs.filter(report_visibility_q(user=user))
     if order == "rank":
+        window = _newest_matches(qs, user=user, query=query)
+        qs = qs.filter(pk__in=window).annotate(search_rank=_rank(query.public_terms))
         return qs.order_by("-search_rank", "-created_at", "-id")
+    qs = qs.filter(match).annotate(search_rank=_rank(query.public_terms))
     if order == "newest":
         return qs.order_by("-created_at", "-id")
     return qs
+
+
+def count_cap(order: Order) -> int | None:
+    """The count cap of a search's list in ``order`` (``None``: the lists' usual one)."""
+    return settings.ADUAN_SEARCH_RANK_WINDOW if order == "rank" else None
+
+
+WINDOW_SPAN = 50  # the first look reads this many latest ids per report ranked
+WINDOW_GROWTH = 8
+
+
+def _newest_matches(qs: QuerySet[Report], *, user: AnyUser, query: Query) -> list[int]:
+    """The ids of the newest ``ADUAN_SEARCH_RANK_WINDOW`` (and one) reports of ``qs`` that
+    answer ``query``: only a bounded set can be ranked fast, and a common word matches a tenth
+    of all reports. Ids grow with submission, so the latest ids are read first, widening
+    until enough are found or every report was read."""
+    limit = settings.ADUAN_SEARCH_RANK_WINDOW
+    top = Report.objects.aggregate(top=Max("pk"))["top"] or 0
+    span = limit * WINDOW_SPAN
+    while True:
+        above = top - span if span < top else None
+        found = qs.filter(search_q(user=user, query=query, above=above))
+        if above is not None:
+            found = found.filter(pk__gt=above)
+        # One more than the window: a list longer than it says "more than …" (count cap).
+        ids = list(found.order_by("-created_at", "-id").values_list("pk", flat=True)[: limit + 1])
+        if len(ids) > limit or above is None:
+            return ids
+        span *= WINDOW_GROWTH
 
 
 SIMILAR_CANDIDATES = 50  # the best this many by rank are checked for shared words

@@ -42,7 +42,12 @@ from aduan.reports.selectors import (
     report_text_for,
     reporter_visibility,
 )
-from aduan.search.selectors import search_highlight, search_reports, similar_open_reports
+from aduan.search.selectors import (
+    count_cap,
+    search_highlight,
+    search_reports,
+    similar_open_reports,
+)
 from aduan.sla.selectors import current_deadline
 from aduan.workflow.permissions import actions_available, actor_capacities
 from aduan.workflow.services import (
@@ -77,8 +82,8 @@ from .pending_uploads import (
 HOME_FEED_SIZE = 5
 
 
-def _page(request: HttpRequest, queryset) -> Page:
-    paginator = CappedPaginator(queryset, settings.ADUAN_PAGE_SIZE)
+def _page(request: HttpRequest, queryset, *, cap: int | None = None) -> Page:
+    paginator = CappedPaginator(queryset, settings.ADUAN_PAGE_SIZE, cap=cap)
     return paginator.get_page(request.GET.get("page"))
 
 
@@ -108,7 +113,9 @@ def _searched_page(request: HttpRequest, filters: FeedFilterForm, reports) -> Pa
         return _page(request, reports)
     # Best match first, unless the reader chose another order than the newest.
     order = "rank" if filters.values()["sort"] == FeedSort.NEWEST else None
-    page = _page(request, search_reports(user=request.user, q=words, within=reports, order=order))
+    found = search_reports(user=request.user, q=words, within=reports, order=order)
+    page = _page(request, found, cap=count_cap(order))
+    page.ranked = order == "rank"
     page.object_list = search_highlight(user=request.user, q=words, reports=page.object_list)
     return page
 

@@ -54,7 +54,7 @@ from aduan.reports.selectors import (
     report_text_for,
     reporter_visibility,
 )
-from aduan.search.selectors import search_reports
+from aduan.search.selectors import count_cap, search_reports
 from aduan.sla.models import DeadlineKind, DeadlineState
 from aduan.sla.selectors import DUE_KEYS, current_deadline, deadlines_for_report
 from aduan.sla.services import AGENCY_KINDS
@@ -580,11 +580,13 @@ def feed(
             sort=filters.sort,
         ),
     )
+    cap = None
     if words := (filters.q or "").strip():
         order = "rank" if filters.sort == FeedSort.NEWEST else None
         queryset = search_reports(user=user, q=words, within=queryset, order=order)
+        cap = count_cap(order)
     meta, reports = paginate(
-        request, prefetch_for_report_out(queryset), page=page, page_size=page_size
+        request, prefetch_for_report_out(queryset), page=page, page_size=page_size, cap=cap
     )
     return {**meta, "results": [report_out(r, user=user) for r in reports]}
 

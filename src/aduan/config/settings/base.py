@@ -320,6 +320,9 @@ ADUAN_LEAGUE_MIN_VOLUME = int(os.environ.get("ADUAN_LEAGUE_MIN_VOLUME", "20"))
 ADUAN_PDF_FONT_DIR = os.environ.get("ADUAN_PDF_FONT_DIR", "")
 # Lists count at most this many rows ("10.000+"): an exact COUNT(*) over millions is slow.
 ADUAN_COUNT_CAP = int(os.environ.get("ADUAN_COUNT_CAP", "10000"))
+# A search by rank ranks the newest this many matches (each a read of its index row);
+# "newest first" lists every match.
+ADUAN_SEARCH_RANK_WINDOW = int(os.environ.get("ADUAN_SEARCH_RANK_WINDOW", "1000"))
 # Behind a reverse proxy, the number of proxies whose X-Forwarded-For we trust, and their
 # addresses (or networks, or "*"): the header of any other caller is ignored. The same
 # variable tells gunicorn whose X-Forwarded-Proto to trust (config/gunicorn.py).

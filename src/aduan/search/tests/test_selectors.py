@@ -254,3 +254,31 @@ def test_similar_open_reports():
     anywhere = similar_open_reports("jalan rusak", "", limit=10)
     assert open_one in anywhere
     assert len(anywhere) == 2
+
+
+def test_by_rank_the_newest_matches_are_ranked_and_older_ids_are_read_when_needed(
+    settings, monkeypatch
+):
+    """Ranked, a search lists the newest ``ADUAN_SEARCH_RANK_WINDOW`` matches, looking at
+    the latest ids first and widening the look until it has found that many."""
+    from aduan.search import selectors
+
+    settings.ADUAN_SEARCH_RANK_WINDOW = 1  # the newest match, and one to tell "more"
+    monkeypatch.setattr(selectors, "WINDOW_SPAN", 1)  # the first look: the latest id
+    monkeypatch.setattr(selectors, "WINDOW_GROWTH", 2)
+    oldest = ReportFactory(verified=True, title="Banjir di kompleks perumahan", body=BODY)
+    older = ReportFactory(
+        verified=True, title="Keluhan warga", body="Banjir setiap hujan deras di kompleks kami."
+    )
+    for n in range(5):  # later ids, none about a flood
+        ReportFactory(verified=True, title=f"Sampah menumpuk di pasar {n}", body=BODY)
+    newer = ReportFactory(verified=True, title="Banjir lagi di kompleks", body=BODY)
+    # The looks widen past the five later reports to the second flood report.
+    ranked = list(search_reports(user=None, q="banjir"))
+    assert set(ranked) == {older, newer}
+    assert ranked[0] == newer  # in the title: ranked above a match in the text
+    # By newest, every match.
+    assert list(search_reports(user=None, q="banjir", order="newest")) == [newer, older, oldest]
+    # A filter narrows before the window is cut: the oldest is found when it is the only one.
+    within = report_list(user=None, filters=FeedFilters()).filter(pk=oldest.pk)
+    assert list(search_reports(user=None, q="banjir", within=within)) == [oldest]

@@ -233,3 +233,21 @@ def test_the_feed_searches_words_in_any_form_and_marks_them(client, db):
     assert "Sampah" not in page
     assert "belum diverifikasi" not in page
     assert 'name="q"' in page
+
+
+def test_a_ranked_search_lists_the_newest_matches_and_says_there_are_more(client, settings):
+    """Ranked, the feed and the API list the best of the newest matches and count them
+    as "more than …"; by newest, every match."""
+    settings.ADUAN_SEARCH_RANK_WINDOW = 2
+    for n in range(4):
+        ReportFactory(verified=True, title=f"Banjir di kompleks {n}", body="Air setinggi lutut.")
+    page = client.get(FEED, {"q": "banjir"}).content.decode()
+    assert page.count('class="card-title"') == 2
+    assert "More than 2 reports" in page
+    assert "The best matches among the newest 2." in page
+    data = client.get("/api/v1/reports", {"q": "banjir"}).json()
+    assert (data["count"], data["count_is_capped"], len(data["results"])) == (2, True, 2)
+    oldest = client.get(FEED, {"q": "banjir", "sort": "oldest_unanswered"}).content.decode()
+    assert "among the newest" not in oldest
+    data = client.get("/api/v1/reports", {"q": "banjir", "sort": "most_supported"}).json()
+    assert (data["count"], data["count_is_capped"]) == (4, False)
