@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from aduan.core.errors import DomainError
 from aduan.core.problem import PROBLEM_CONTENT_TYPE
@@ -138,7 +138,7 @@ def inbox_export(
         )
         out = _job_out(job)
         response["Location"] = out.url
-        return 202, out
+        return Status(202, out)
     return export_response(
         request,
         user=user,
