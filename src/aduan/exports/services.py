@@ -219,23 +219,24 @@ def _delete_files(job: ExportJob) -> None:
         storage.delete(name)
 
 
-def export_jobs_expire(*, now: dt.datetime, batch: int) -> int:
-    """Delete the files and rows of up to ``batch`` expired jobs; how many."""
-    expired = list(ExportJob.objects.filter(expires_at__lte=now).order_by("expires_at")[:batch])
-    for job in expired:
-        _delete_files(job)
-        job.delete()
-    return len(expired)
-
-
-def export_jobs_requeue(*, now: dt.datetime, batch: int) -> int:
-    """Enqueue again the jobs still waiting ``REQUEUE_AFTER`` after their last enqueue."""
-    waiting = list(
+def export_jobs_tidy(*, now: dt.datetime, batch: int) -> dict[str, int]:
+    """Delete up to ``batch`` expired jobs with their files, and enqueue again the jobs
+    still waiting ``REQUEUE_AFTER`` after their last enqueue: one query when there is
+    nothing to do (it runs on every sweep)."""
+    due = list(
         ExportJob.objects.filter(
-            status=ExportJobStatus.QUEUED, enqueued_at__lt=now - REQUEUE_AFTER
-        ).values_list("pk", flat=True)[:batch]
+            Q(expires_at__lte=now)
+            | Q(status=ExportJobStatus.QUEUED, enqueued_at__lt=now - REQUEUE_AFTER)
+        ).order_by("expires_at")[:batch]
     )
-    for job_id in waiting:
-        ExportJob.objects.filter(pk=job_id).update(enqueued_at=now)
-        _enqueue(job_id)
-    return len(waiting)
+    expired = requeued = 0
+    for job in due:
+        if job.expires_at <= now:
+            _delete_files(job)
+            job.delete()
+            expired += 1
+        else:
+            ExportJob.objects.filter(pk=job.pk).update(enqueued_at=now)
+            _enqueue(job.pk)
+            requeued += 1
+    return {"expired": expired, "requeued": requeued}

@@ -7,7 +7,7 @@ import datetime as dt
 
 from django_tasks import task
 
-from .services import export_job_build, export_jobs_expire, export_jobs_requeue
+from .services import export_job_build, export_jobs_tidy
 
 EXPORTS_JOB = "export_jobs"
 
@@ -21,7 +21,4 @@ def export_build(job_id: str) -> str:
 
 def export_jobs_job(*, now: dt.datetime, batch: int, stop_at: float) -> dict[str, int]:
     """On every sweep: expired jobs deleted with their files; lost enqueues repeated."""
-    return {
-        "expired": export_jobs_expire(now=now, batch=batch),
-        "requeued": export_jobs_requeue(now=now, batch=batch),
-    }
+    return export_jobs_tidy(now=now, batch=batch)
