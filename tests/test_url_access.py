@@ -272,6 +272,22 @@ ACCESS: dict[str, Access] = {
             "test_the_api_export_holds_the_api_inbox_rows",
         ),
     ),
+    "api:export_job": Access(
+        TOKEN,
+        nodes(
+            "exports.tests.test_jobs",
+            "test_another_users_job_is_404_everywhere",
+            "test_the_api_answers_202_with_the_job_then_its_file",
+        ),
+    ),
+    "api:export_job_download": Access(
+        TOKEN,
+        nodes(
+            "exports.tests.test_jobs",
+            "test_another_users_job_is_404_everywhere",
+            "test_the_api_answers_202_with_the_job_then_its_file",
+        ),
+    ),
     "api:agency_list": Access(
         PUBLIC,
         nodes("agencies.tests.test_api", "test_readable_with_token_but_not_with_revoked_one"),
@@ -592,6 +608,18 @@ ACCESS: dict[str, Access] = {
             "test_the_queue_export_is_for_the_desk_and_oversight_only",
         ),
     ),
+    **{
+        name: Access(
+            ROLE,
+            nodes(
+                "exports.tests.test_jobs",
+                "test_visitors_sign_in_and_citizens_get_403_for_jobs",
+                "test_another_users_job_is_404_everywhere",
+                "test_a_job_of_a_list_the_owner_may_no_longer_export_is_gone",
+            ),
+        )
+        for name in ("exports:jobs", "exports:job", "exports:job_download")
+    },
     "web:staff_report": Access(
         REPORT,
         nodes(

@@ -1,5 +1,5 @@
 """An export as an HTTP response: rate-limited per user, written to the log (personal
-data leaves the system), streamed in either format.
+data leaves the system), streamed in either format, or a background job's stored file.
 
 The caller passes the staff list's queryset exactly as the list page reads it (the same
 selector, the same filters), so the file holds the rows the user sees on screen.
@@ -8,6 +8,7 @@ selector, the same filters), so the file holds the rows the user sees on screen.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 from collections.abc import Iterator
 from enum import StrEnum
@@ -24,6 +25,8 @@ from aduan.reports.models import Report
 from aduan.workflow.selectors import InboxFilters
 
 from .columns import export_rows, headers
+from .models import ExportJob, ExportList
+from .selectors import LIST_NAMES, filters_from_json
 from .writers import csv_lines, xlsx_write
 
 logger = logging.getLogger(__name__)
@@ -62,10 +65,17 @@ def _filters_logged(filters: InboxFilters) -> dict:
 
 
 def _log(
-    *, user: User, name: str, fmt: ExportFormat, filters: InboxFilters, rows: int, complete: bool
+    *,
+    user: User,
+    name: str,
+    fmt: str,
+    filters: InboxFilters,
+    rows: int,
+    complete: bool,
+    job: object = None,
 ) -> None:
     logger.info(
-        "export user=%s role=%s agency=%s list=%s format=%s filters=%s rows=%d%s",
+        "export user=%s role=%s agency=%s list=%s format=%s filters=%s rows=%d%s%s",
         user.pk,
         user.role,
         user.agency_id,
@@ -74,7 +84,13 @@ def _log(
         _filters_logged(filters),
         rows,
         "" if complete else " (interrupted)",
+        f" job={job}" if job is not None else "",
     )
+
+
+def export_filename(name: str, fmt: str, when: dt.datetime | None = None) -> str:
+    """The file's name as the browser saves it: the list and the local time of the export."""
+    return f"aduan-{name}-{timezone.localtime(when):%Y%m%d-%H%M}.{fmt}"
 
 
 class _Counted:
@@ -102,7 +118,7 @@ def export_response(
     log). CSV streams while the rows are read; XLSX is built in a temporary file first (a
     zip's directory comes last), then streamed from disk."""
     export_check_rate(request, user=user)
-    filename = f"aduan-{name}-{timezone.localtime():%Y%m%d-%H%M}.{fmt}"
+    filename = export_filename(name, fmt)
     rows = export_rows(queryset, user=user)
     if fmt == ExportFormat.XLSX:
         target, count = xlsx_write(headers(), rows, sheet_name=name)
@@ -130,3 +146,24 @@ def export_response(
     response = StreamingHttpResponse(logged(), content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def export_job_file_response(job: ExportJob) -> FileResponse:
+    """The stored file of a finished ``job`` for its owner, logged like a streamed export."""
+    name = LIST_NAMES[ExportList(job.list)]
+    handle = job.file.open("rb")
+    _log(
+        user=job.owner,
+        name=name,
+        fmt=job.format,
+        filters=filters_from_json(job.filters),
+        rows=job.rows,
+        complete=True,
+        job=job.pk,
+    )
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=export_filename(name, job.format, job.created_at),
+        content_type=CONTENT_TYPES[ExportFormat(job.format)],
+    )

@@ -304,6 +304,10 @@ ADUAN_SUBMIT_RATE_USER = os.environ.get("ADUAN_SUBMIT_RATE_USER", "10/h")
 ADUAN_SUBMIT_RATE_IP = os.environ.get("ADUAN_SUBMIT_RATE_IP", "30/h")
 # Downloads of a staff list (CSV or XLSX) per user: personal data leaving the system.
 ADUAN_EXPORT_RATE = os.environ.get("ADUAN_EXPORT_RATE", "20/h")
+# Lists longer than this are exported by the task queue into a file kept for download
+# rather than streamed (a web worker is stopped after 30 s), and kept this many days.
+ADUAN_EXPORT_STREAM_MAX_ROWS = int(os.environ.get("ADUAN_EXPORT_STREAM_MAX_ROWS", "50000"))
+ADUAN_EXPORT_KEEP_DAYS = int(os.environ.get("ADUAN_EXPORT_KEEP_DAYS", "7"))
 ADUAN_API_LOGIN_RATE = os.environ.get("ADUAN_API_LOGIN_RATE", "10/m")
 ADUAN_API_REGISTER_RATE = os.environ.get("ADUAN_API_REGISTER_RATE", "10/h")
 ADUAN_ATTACHMENT_MAX_BYTES = int(os.environ.get("ADUAN_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))

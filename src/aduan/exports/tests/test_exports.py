@@ -15,12 +15,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from aduan.agencies.tests.factories import AgencyFactory
 from aduan.exports.columns import COLUMNS, report_row
 from aduan.exports.writers import csv_safe
-from aduan.regions.models import Region, RegionLevel
 from aduan.reports.selectors import report_text_for
-from aduan.web.tests.staff_helpers import disposed, in_progress, sign_in, submitted
+from aduan.web.tests.staff_helpers import disposed, sign_in
 from aduan.web.tests.test_staff_queue import tracking_ids
 from aduan.workflow import services as wf
 
@@ -47,43 +45,6 @@ def export_ids(client, name: str, **params) -> list[str]:
     response = client.get(export_url(name), params)
     assert response.status_code == 200
     return [row["tracking_id"] for row in read_csv(response)]
-
-
-@pytest.fixture
-def work(people, citizen, other_citizen, agency, unit, region_tree):
-    admin, agency_admin = people["national_admin"], people["agency_admin"]
-    # A village: four levels, the deepest the lists join (``ANCESTORS``).
-    village = Region.objects.create(
-        code="32.73.01.1001",
-        name="Isola",
-        parent=region_tree["district"],
-        level=RegionLevel.VILLAGE,
-    )
-    named = disposed(
-        citizen,
-        admin=admin,
-        agency=agency,
-        title="Lampu jalan mati",
-        region_code=village.code,
-    )
-    anonymous = disposed(
-        other_citizen, admin=admin, agency=agency, title="Pungutan liar", anonymous=True
-    )
-    at_unit = disposed(citizen, admin=admin, agency=agency, title="Trotoar rusak")
-    wf.report_forward(report=at_unit, actor=agency_admin, agency_id=unit.pk)
-    busy = in_progress(
-        citizen, admin=admin, agency=agency, agency_admin=agency_admin, title="Sedang ditangani"
-    )
-    elsewhere = disposed(citizen, admin=admin, agency=AgencyFactory(), title="Instansi lain")
-    waiting = submitted(citizen, title="Menunggu verifikasi")
-    return {
-        "named": named,
-        "anonymous": anonymous,
-        "at_unit": at_unit,
-        "busy": busy,
-        "elsewhere": elsewhere,
-        "waiting": waiting,
-    }
 
 
 # --- Which rows ------------------------------------------------------------------------
