@@ -225,6 +225,9 @@ def _newest_matches(qs: QuerySet[Report], *, user: AnyUser, query: Query) -> lis
     of all reports. Ids grow with submission, so the latest ids are read first, widening
     until enough are found or every report was read."""
     limit = settings.ADUAN_SEARCH_RANK_WINDOW
+    # Nothing in the index at all (a rare word, a typo): one probe, not every look.
+    if not Report.objects.filter(search_q(user=user, query=query)).order_by().exists():
+        return []
     top = Report.objects.aggregate(top=Max("pk"))["top"] or 0
     span = limit * WINDOW_SPAN
     while True:
@@ -236,7 +239,8 @@ def _newest_matches(qs: QuerySet[Report], *, user: AnyUser, query: Query) -> lis
         ids = list(found.order_by("-created_at", "-id").values_list("pk", flat=True)[: limit + 1])
         if len(ids) > limit or above is None:
             return ids
-        span *= WINDOW_GROWTH
+        # None among the latest ids: the few there are lie anywhere; one look at all.
+        span = span * WINDOW_GROWTH if ids else top
 
 
 SIMILAR_CANDIDATES = 50  # the best this many by rank are checked for shared words
