@@ -127,6 +127,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             scope=scope,
             agency=agency,
             region=region,
+            programme=programme.pk if programme else None,
             **extra,
         )
 

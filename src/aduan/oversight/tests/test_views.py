@@ -161,3 +161,14 @@ def test_the_league_table_ranks_by_the_wilson_bound(client, world):
     assert [row.agency for row in rows][:1] == [world.agency]
     assert rows[0].figures.responded == 1
     assert not rows[0].ranked  # under the minimum volume
+
+
+def test_a_programmes_figures_drill_down_to_its_reports(client, world):
+    with time_machine.travel(START, tick=False):
+        report = disposed(world)
+        tag(world, report, world.programme)
+    login(client, world, "oversight")
+    links = client.get(URL, {"programme": world.programme.pk}).context["links"]
+    assert f"programme={world.programme.pk}" in links["received"]
+    shown = set(re.findall(r"/staf/laporan/([A-Z0-9]+)/", client.get(links["received"]).text))
+    assert shown == {report.tracking_id}
