@@ -311,6 +311,23 @@ def figures(*, where: Where, period: Period) -> Figures:
     return found
 
 
+def programme_figures(*, where: Where, period: Period) -> dict[int, Figures]:
+    """``figures`` per programme id (each programme's own rows: a report tagged with two
+    counts under both), from the programme table, which keeps no durations: no medians."""
+    flows = _sums(where, period.start, period.end, PERIOD_MEASURES, group="programme_id")
+    stocks = _sums(where, BEGINNING, period.end, STOCK_MEASURES, group="programme_id")
+    found: dict[int, Figures] = {}
+    for programme_id in flows.keys() | stocks.keys():
+        one = found[programme_id] = Figures()
+        for name, value in flows.get(programme_id, {}).items():
+            setattr(one, name, value)
+        stock = stocks.get(programme_id)
+        if stock:
+            one.open = stock["open_in"] - stock["open_out"]
+            one.overdue = stock["overdue_in"] - stock["overdue_out"]
+    return found
+
+
 def received_total(*, where: Where, period: Period) -> int:
     """How many reports ``where`` selects were received in ``period`` (one measure only)."""
     return _sums(where, period.start, period.end, ("received",))[None]["received"]
