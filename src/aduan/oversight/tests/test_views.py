@@ -172,3 +172,52 @@ def test_a_programmes_figures_drill_down_to_its_reports(client, world):
     assert f"programme={world.programme.pk}" in links["received"]
     shown = set(re.findall(r"/staf/laporan/([A-Z0-9]+)/", client.get(links["received"]).text))
     assert shown == {report.tracking_id}
+
+
+def test_the_agency_table_lists_agencies_with_reports_unless_all_are_asked_for(
+    client, world, monkeypatch
+):
+    """By default an agency with nothing received, answered or closed in the period and
+    nothing open at its end is left out; ``all_agencies=1`` lists every one. The ranks of
+    those shown are the same either way."""
+    import datetime as dt
+
+    from aduan.agencies.tests.factories import AgencyFactory
+    from aduan.oversight import selectors
+    from aduan.workflow.services import report_dispose
+
+    monkeypatch.setattr(selectors, "LEAGUE_MIN_VOLUME", 1)  # world.agency's one response ranks
+    idle = AgencyFactory(name="Badan Tanpa Laporan")
+    with time_machine.travel(START - dt.timedelta(days=120), tick=False):
+        # Received long before the period, still open in it.
+        report_dispose(
+            report=submitted(world),
+            actor=world.users["national_admin"],
+            agency_id=world.elsewhere.pk,
+        )
+    login(client, world, "oversight")
+    period = {"from": "2026-11-15", "to": "2026-12-31"}
+    with time_machine.travel(START, tick=False):
+        response = client.get(URL, period)
+        everything = client.get(URL, {**period, "all_agencies": "1"})
+    listed = [row.agency for row in response.context["league"]]
+    assert world.agency in listed
+    assert world.elsewhere in listed  # nothing received in the period, but one open
+    assert idle not in listed
+    html = response.content.decode()
+    assert ">Badan Tanpa Laporan</a></th>" not in html  # the agency select still offers it
+    hidden = response.context["league_hidden"]
+    assert hidden >= 1
+    assert "more without reports in the period" in html
+    assert "all_agencies=1" in html
+    every = [row.agency for row in everything.context["league"]]
+    assert idle in every
+    assert len(every) == len(listed) + hidden
+    assert ">Badan Tanpa Laporan</a></th>" in everything.content.decode()
+    assert "Show only agencies with reports in the period" in everything.content.decode()
+    # The form keeps the choice when the period changes.
+    assert '<input type="hidden" name="all_agencies" value="1">' in everything.content.decode()
+    ranked = [row.agency for row in response.context["league"] if row.ranked]
+    assert ranked == [row.agency for row in everything.context["league"] if row.ranked]
+    assert ranked[:1] == [world.agency]
+    assert '<td>1</td><th scope="row"><a href="/staf/statistik/?' in html
