@@ -221,3 +221,25 @@ def test_the_agency_table_lists_agencies_with_reports_unless_all_are_asked_for(
     assert ranked == [row.agency for row in everything.context["league"] if row.ranked]
     assert ranked[:1] == [world.agency]
     assert '<td>1</td><th scope="row"><a href="/staf/statistik/?' in html
+
+
+def test_a_long_topic_name_is_whole_in_the_chart(client, world):
+    """The bar chart wraps a long name onto lines of its own (``<tspan>``) instead of
+    cutting it, and the row's ``<title>`` holds it whole."""
+    from aduan.categories.tests.factories import CategoryFactory
+    from aduan.oversight.charts import NAME_LINE
+
+    name = "Korupsi, pungutan liar dan maladministrasi pelayanan publik di daerah"
+    assert len(name) > 2 * NAME_LINE
+    topic = CategoryFactory(name_en=name)
+    with time_machine.travel(START, tick=False):
+        disposed(world, category_id=topic.pk)
+    login(client, world, "oversight")
+    with time_machine.travel(START, tick=False):
+        chart = str(client.get(URL).context["charts"]["categories"])
+    assert f"<title>{name}: 1</title>" in chart
+    [row] = [g for g in re.findall(r"<g>.*?</g>", chart) if name in g]
+    lines = re.findall(r"<tspan [^>]*>([^<]*)</tspan>", row)
+    assert len(lines) == 3
+    assert all(len(line) <= NAME_LINE for line in lines)
+    assert " ".join(lines) == name
