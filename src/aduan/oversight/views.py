@@ -23,6 +23,7 @@ from aduan.accounts.capabilities import (
 from aduan.agencies.models import Agency
 from aduan.categories.models import Category
 from aduan.programmes.models import Programme
+from aduan.programmes.selectors import programmes_listed
 from aduan.regions.models import Region
 from aduan.reports.models import Channel
 from aduan.workflow.selectors import ANY_STATUS
@@ -187,7 +188,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "programme": programme,
         "programme_view": where.programme_id is not None,
         "programme_rows": programmes,
-        "programmes": Programme.objects.order_by("-is_active", "ordering", "name"),
+        "programmes": programmes_listed(),
         "scope": scope,
         "totals": totals,
         "links": {
