@@ -315,6 +315,14 @@ ACCESS: dict[str, Access] = {
             "test_the_api_lists_the_agencies_with_their_figures",
         ),
     ),
+    "api:stats_programmes": Access(
+        PUBLIC,
+        nodes(
+            "oversight.tests.test_public",
+            "test_programme_figures_count_only_public_reports_with_small_counts_withheld",
+            "test_the_programmes_api_validates_the_period_like_the_agencies",
+        ),
+    ),
     # --- channels: gateways and Open311 ---------------------------------------------------
     "sms:inbound": Access(
         GATEWAY,
@@ -469,6 +477,7 @@ ACCESS: dict[str, Access] = {
             ("index", "test_public_figures_count_only_verified_public_reports"),
             ("agency", "test_the_agency_page_shows_its_public_reports_only"),
             ("agencies_csv", "test_the_csv_is_the_same_table"),
+            ("programmes_csv", "test_the_public_page_and_its_csv_show_the_programmes"),
         )
     },
     # --- the web pages --------------------------------------------------------------------

@@ -4,6 +4,7 @@ screen readers (the SVG is a picture of that table)."""
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 
 from django.utils.html import format_html, format_html_join
@@ -127,33 +128,56 @@ def line_chart(
     return _svg(WIDTH, HEIGHT, label, "".join(parts))
 
 
+# A bar's name wraps at this many characters (its column is 180 units, 11-unit type).
+NAME_LINE = 28
+LINE_HEIGHT = 13
+
+
+def wrap_label(name: str, width: int = NAME_LINE) -> list[str]:
+    """``name`` on lines of at most ``width`` characters, broken between words (a longer
+    word alone is cut); joined with spaces they give ``name`` back."""
+    return textwrap.wrap(name, width, break_on_hyphens=False) or [""]
+
+
 def bar_chart(*, label: str, rows: Sequence[tuple[str, float]]) -> SafeString:
-    """Horizontal bars, one per row, longest first as given."""
+    """Horizontal bars, one per row, longest first as given. A long name wraps onto more
+    lines (its row grows) instead of being cut, and each row's ``<title>`` holds the full
+    name and the value (a tooltip, and what a screen reader reads for the row)."""
     top = max((value for _name, value in rows), default=0) or 1
     bar_height, gap, name_width = 18, 6, 180
-    height = max(len(rows), 1) * (bar_height + gap) + gap
-    body = format_html_join(
-        "",
-        '<text x="0" y="{}" font-size="11">{}</text>'
-        '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>'
-        '<text x="{}" y="{}" font-size="11">{}</text>',
-        (
-            (
-                gap + i * (bar_height + gap) + 13,
-                name[:28],
+    span = WIDTH - name_width - 60
+    parts, y = [], gap
+    for name, value in rows:
+        lines = wrap_label(name)
+        row_height = max(bar_height, len(lines) * LINE_HEIGHT)
+        bar_y = y + (row_height - bar_height) / 2
+        tspans = format_html_join(
+            "",
+            '<tspan x="0" dy="{}">{}</tspan>',
+            ((0 if i == 0 else LINE_HEIGHT, line) for i, line in enumerate(lines)),
+        )
+        parts.append(
+            format_html(
+                '<g><title>{}: {}</title><text x="0" y="{}" font-size="11">{}</text>'
+                '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>'
+                '<text x="{}" y="{}" font-size="11">{}</text></g>',
+                name,
+                _number(value),
+                f"{y + (row_height - len(lines) * LINE_HEIGHT) / 2 + 11:.1f}",
+                tspans,
                 name_width,
-                gap + i * (bar_height + gap),
-                f"{(WIDTH - name_width - 60) * value / top:.1f}",
+                f"{bar_y:.1f}",
+                f"{span * value / top:.1f}",
                 bar_height,
                 PALETTE[0],
-                f"{name_width + (WIDTH - name_width - 60) * value / top + 4:.1f}",
-                gap + i * (bar_height + gap) + 13,
+                f"{name_width + span * value / top + 4:.1f}",
+                f"{bar_y + 13:.1f}",
                 _number(value),
             )
-            for i, (name, value) in enumerate(rows)
-        ),
-    )
-    return _svg(WIDTH, height, label, body)
+        )
+        y += row_height + gap
+    height = max(y, bar_height + 2 * gap)
+    return _svg(WIDTH, height, label, "".join(parts))
 
 
 def share_colour(share: float | None) -> str:

@@ -1,7 +1,8 @@
-"""The public figures (``/statistik/``, ``/api/v1/stats/agencies``, the CSV): counted from
-reports the public may see only (``Where.public_only``: verified, with an agency, not
-confidential), counts under ``SUPPRESS_BELOW`` withheld, and kept for an hour in the
-cache (``PUBLIC_TTL``) so that a busy page costs the database once an hour per period."""
+"""The public figures (``/statistik/``, ``/api/v1/stats/agencies`` and ``…/programmes``,
+the CSVs): counted from reports the public may see only (``Where.public_only``: verified,
+with an agency, not confidential), counts under ``SUPPRESS_BELOW`` withheld, and kept for
+an hour in the cache (``PUBLIC_TTL``) so that a busy page costs the database once an hour
+per period."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.core.cache import cache
 
 from aduan.accounts.capabilities import StatisticsScope
 from aduan.agencies.models import Agency
+from aduan.programmes.selectors import programmes_listed
 
 from .selectors import (
     Figures,
@@ -16,15 +18,15 @@ from .selectors import (
     Where,
     figures,
     league,
+    programme_figures,
     public_share,
     scope_where,
     suppressed,
 )
 
 PUBLIC_TTL = 60 * 60
-ROW_FIELDS = (
-    "agency_id",
-    "agency_name",
+# The figures of a row of the agencies' and the programmes' tables (and their CSVs).
+FIGURE_FIELDS = (
     "received",
     "verified",
     "responded",
@@ -38,6 +40,8 @@ ROW_FIELDS = (
     "average_rating",
     "supported",
 )
+ROW_FIELDS = ("agency_id", "agency_name", *FIGURE_FIELDS)
+PROGRAMME_ROW_FIELDS = ("programme_id", "programme_code", "programme_name", *FIGURE_FIELDS)
 
 
 def public_figures_of(totals: Figures) -> dict:
@@ -105,7 +109,37 @@ def agency_rows_count(*, period: Period, region: str | None = None) -> list[dict
     rows = league(where=Where(public_only=True, region=region), period=period, agencies=top)
     return [
         {"agency_id": row.agency.pk, "agency_name": row.agency.name, "ranked": row.ranked}
-        | {k: v for k, v in public_figures_of(row.figures).items() if k in ROW_FIELDS}
+        | {k: v for k, v in public_figures_of(row.figures).items() if k in FIGURE_FIELDS}
         for row in rows
         if row.figures.received or row.figures.responded or row.figures.closed
     ]
+
+
+def public_programme_rows(*, period: Period) -> list[dict]:
+    """The priority programmes' table (``programme_rows_count``), cached for an hour."""
+    return cache.get_or_set(
+        _key("programmes", period, None),
+        lambda: programme_rows_count(period=period),
+        PUBLIC_TTL,
+    )
+
+
+def programme_rows_count(*, period: Period) -> list[dict]:
+    """One row per priority programme, in display order: every active one, one switched
+    off only with figures in the period. National only (the programme table keeps no
+    region); a report counts under each programme it is tagged with."""
+    per_programme = programme_figures(where=Where(public_only=True), period=period)
+    rows = []
+    for programme in programmes_listed():
+        totals = per_programme.get(programme.pk, Figures())
+        if not programme.is_active and not (totals.received or totals.responded or totals.closed):
+            continue
+        rows.append(
+            {
+                "programme_id": programme.pk,
+                "programme_code": programme.code,
+                "programme_name": programme.name,
+            }
+            | {k: v for k, v in public_figures_of(totals).items() if k in FIGURE_FIELDS}
+        )
+    return rows

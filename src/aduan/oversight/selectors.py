@@ -311,6 +311,23 @@ def figures(*, where: Where, period: Period) -> Figures:
     return found
 
 
+def programme_figures(*, where: Where, period: Period) -> dict[int, Figures]:
+    """``figures`` per programme id (each programme's own rows: a report tagged with two
+    counts under both), from the programme table, which keeps no durations: no medians."""
+    flows = _sums(where, period.start, period.end, PERIOD_MEASURES, group="programme_id")
+    stocks = _sums(where, BEGINNING, period.end, STOCK_MEASURES, group="programme_id")
+    found: dict[int, Figures] = {}
+    for programme_id in flows.keys() | stocks.keys():
+        one = found[programme_id] = Figures()
+        for name, value in flows.get(programme_id, {}).items():
+            setattr(one, name, value)
+        stock = stocks.get(programme_id)
+        if stock:
+            one.open = stock["open_in"] - stock["open_out"]
+            one.overdue = stock["overdue_in"] - stock["overdue_out"]
+    return found
+
+
 def received_total(*, where: Where, period: Period) -> int:
     """How many reports ``where`` selects were received in ``period`` (one measure only)."""
     return _sums(where, period.start, period.end, ("received",))[None]["received"]
@@ -396,25 +413,43 @@ class LeagueRow:
     def ranked(self) -> bool:
         return self.figures.responded >= LEAGUE_MIN_VOLUME
 
+    @property
+    def has_reports(self) -> bool:
+        """Anything received, answered or closed in the period, or open at its end (a
+        ranked agency always has: its first responses)."""
+        f = self.figures
+        return bool(f.received or f.responded or f.closed or f.open)
 
-def league(*, where: Where, period: Period, agencies: Iterable[Agency]) -> list[LeagueRow]:
+
+def league(
+    *, where: Where, period: Period, agencies: Iterable[Agency], with_open: bool = False
+) -> list[LeagueRow]:
     """One row per agency of ``agencies``, its units' figures rolled into it (through the
     materialised path); ranked by the lower Wilson bound of the on-time share, those under
-    the minimum volume after the ranked ones."""
+    the minimum volume after the ranked ones. ``with_open``: also the reports open and
+    overdue at the end of the period (one more read, from the beginning)."""
     roots = sorted(agencies, key=lambda a: len(a.path), reverse=True)
-    per_agency = _sums(where, period.start, period.end, PERIOD_MEASURES, group="agency_id")
     paths = dict(Agency.objects.values_list("pk", "path"))
     rows = {root.pk: LeagueRow(agency=root, figures=Figures()) for root in roots}
-    for agency_id, sums in per_agency.items():
-        path = paths.get(agency_id, "")
+
+    def owner_of(agency_id) -> Figures | None:
         # The deepest listed agency whose subtree holds it (a unit listed on its own
         # keeps its figures; its parent's row holds only the rest).
+        path = paths.get(agency_id, "")
         owner = next((root for root in roots if path.startswith(root.path)), None)
-        if owner is None:
-            continue
-        target = rows[owner.pk].figures
-        for name in PERIOD_MEASURES:
-            setattr(target, name, getattr(target, name) + sums[name])
+        return rows[owner.pk].figures if owner is not None else None
+
+    per_agency = _sums(where, period.start, period.end, PERIOD_MEASURES, group="agency_id")
+    for agency_id, sums in per_agency.items():
+        if (target := owner_of(agency_id)) is not None:
+            for name in PERIOD_MEASURES:
+                setattr(target, name, getattr(target, name) + sums[name])
+    if with_open:
+        stocks = _sums(where, BEGINNING, period.end, STOCK_MEASURES, group="agency_id")
+        for agency_id, sums in stocks.items():
+            if (target := owner_of(agency_id)) is not None:
+                target.open += sums["open_in"] - sums["open_out"]
+                target.overdue += sums["overdue_in"] - sums["overdue_out"]
     return sorted(
         rows.values(),
         key=lambda r: (

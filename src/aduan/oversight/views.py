@@ -23,6 +23,7 @@ from aduan.accounts.capabilities import (
 from aduan.agencies.models import Agency
 from aduan.categories.models import Category
 from aduan.programmes.models import Programme
+from aduan.programmes.selectors import programmes_listed
 from aduan.regions.models import Region
 from aduan.reports.models import Channel
 from aduan.workflow.selectors import ANY_STATUS
@@ -41,6 +42,8 @@ from .selectors import (
 )
 
 REGION_CODE = re.compile(r"^\d{2}(\.\d{2})?$")
+# The query parameter that lists every agency in the table, those without reports too.
+ALL_AGENCIES = "all_agencies"
 
 
 def region_from(raw) -> Region | None:
@@ -127,6 +130,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             scope=scope,
             agency=agency,
             region=region,
+            programme=programme.pk if programme else None,
             **extra,
         )
 
@@ -159,8 +163,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         )
     regions.sort(key=lambda r: -r.received)
     listed = [agency, *agency.children.order_by("name")] if agency else league_agencies(scope)
-    table = league(where=where, period=period, agencies=listed)
-    for row in table:
+    table = league(where=where, period=period, agencies=listed, with_open=True)
+    # Agencies with no report in the period are left out unless asked for (a long page on
+    # a phone); they are unranked, so the ranks of those shown do not change.
+    show_all = request.GET.get(ALL_AGENCIES) == "1"
+    shown = table if show_all else [row for row in table if row.has_reports]
+    for row in shown:
         row.url = _self_url(request, agency=row.agency.pk)
     provinces = breakdown(where=where, period=period, by="province")
     programmes = breakdown(where=where, period=period, by="programme_id")
@@ -180,7 +188,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "programme": programme,
         "programme_view": where.programme_id is not None,
         "programme_rows": programmes,
-        "programmes": Programme.objects.order_by("-is_active", "ordering", "name"),
+        "programmes": programmes_listed(),
         "scope": scope,
         "totals": totals,
         "links": {
@@ -195,7 +203,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "channels": channels,
         "regions": regions,
         "by_region": by_region,
-        "league": table,
+        "league": shown,
+        "league_hidden": len(table) - len(shown),
+        "show_all_agencies": show_all,
+        "all_agencies_url": _self_url(request, **{ALL_AGENCIES: "1"}),
+        "some_agencies_url": _self_url(request, **{ALL_AGENCIES: None}),
         "league_min": LEAGUE_MIN_VOLUME,
         "agencies": league_agencies(scope),
         "provinces": Region.objects.filter(level=1).order_by("name"),
@@ -238,9 +250,13 @@ def _pct(share: float | None) -> float | None:
 
 
 def _self_url(request: HttpRequest, **changes) -> str:
+    """This page with ``changes`` to its query (``None``: the parameter removed)."""
     params = request.GET.copy()
     for key, value in changes.items():
-        params[key] = value
+        if value is None:
+            params.pop(key, None)
+        else:
+            params[key] = value
     return f"{request.path}?{params.urlencode()}"
 
 

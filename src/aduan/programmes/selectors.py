@@ -14,6 +14,12 @@ def programmes_active() -> QuerySet[Programme]:
     return Programme.objects.filter(is_active=True).order_by("ordering", "name")
 
 
+def programmes_listed() -> QuerySet[Programme]:
+    """Every programme, the active ones first: what a filter or a table offers (reports
+    keep the tags of a programme switched off since)."""
+    return Programme.objects.order_by("-is_active", "ordering", "name")
+
+
 def programmes_implied_by(*, category_id: int | None) -> QuerySet[Programme]:
     """The active programmes a report in ``category_id`` is tagged with on disposition."""
     if category_id is None:

@@ -7,6 +7,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from aduan.accounts.models import User
+from aduan.programmes.selectors import programmes_listed
 from aduan.reports.models import Status
 from aduan.workflow.selectors import (
     ANY_STATUS,
@@ -32,6 +33,9 @@ class WorkListFilterForm(forms.Form):
     overdue = forms.ChoiceField(label=_("Deadline"), required=False, choices=OVERDUE_CHOICES)
     category = forms.TypedChoiceField(
         label=_("Topic"), required=False, coerce=int, empty_value=None
+    )
+    programme = forms.TypedChoiceField(
+        label=_("Priority programme"), required=False, coerce=int, empty_value=None
     )
     province = forms.ChoiceField(label=_("Province"), required=False)
     regency = forms.ChoiceField(label=_("Regency or city"), required=False)
@@ -73,6 +77,11 @@ class WorkListFilterForm(forms.Form):
         if not self.with_agency_picker:
             del self.fields["agency_q"], self.fields["agency"]
         self.fields["category"].choices = category_choices(_("All"))
+        programmes = [(p.pk, p.name) for p in programmes_listed()]
+        if programmes:
+            self.fields["programme"].choices = [("", _("All programmes")), *programmes]
+        else:
+            del self.fields["programme"]
         self.picker = region_picker(data)
         any_ = [("", _("All"))]
         for name, regions in (
@@ -105,6 +114,7 @@ class WorkListFilterForm(forms.Form):
             created_from=data.get("created_from"),
             created_to=data.get("created_to"),
             q=(data.get("q") or "").strip() or None,
+            programme_id=data.get("programme") or None,
         )
 
     @property

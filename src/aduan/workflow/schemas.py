@@ -146,6 +146,9 @@ class InboxQuery(Schema):
     created_from: dt.date | None = Field(None, description="Submitted on or after (YYYY-MM-DD)")
     created_to: dt.date | None = Field(None, description="Submitted on or before (YYYY-MM-DD)")
     q: str | None = Field(None, max_length=200, description="Words in the title or text, or an id")
+    programme: int | None = Field(
+        None, description="Priority programme id: the reports tagged with it"
+    )
 
     @field_validator("created_to")
     @classmethod
@@ -166,4 +169,5 @@ class InboxQuery(Schema):
             created_from=self.created_from,
             created_to=self.created_to,
             q=(self.q or "").strip() or None,
+            programme_id=self.programme,
         )

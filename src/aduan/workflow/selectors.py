@@ -38,6 +38,7 @@ class InboxFilters:
     created_from: dt.date | None = None
     created_to: dt.date | None = None
     q: str | None = None
+    programme_id: int | None = None  # reports tagged with this priority programme
 
 
 def _scope(user: User) -> Q:
@@ -75,6 +76,9 @@ def _narrow(qs: QuerySet[Report], filters: InboxFilters) -> QuerySet[Report]:
         qs = qs.filter(created_at__date__gte=filters.created_from)
     if filters.created_to:
         qs = qs.filter(created_at__date__lte=filters.created_to)
+    if filters.programme_id:
+        # One tag per report and programme (a unique pair): the join repeats no report.
+        qs = qs.filter(programme_tags__programme_id=filters.programme_id)
     return qs
 
 

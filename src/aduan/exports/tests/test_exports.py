@@ -83,6 +83,29 @@ def test_the_queue_export_holds_the_rows_the_queue_shows(client, people, work, w
     assert export_ids(client, "queue") == shown
 
 
+def test_the_exports_narrow_to_a_programme_like_the_lists(client, people, work):
+    from aduan.api.tests.utils import bearer
+    from aduan.programmes.tests.factories import ProgrammeFactory
+
+    programme = ProgrammeFactory()
+    for name in ("named", "busy", "waiting"):
+        wf.report_set_programmes(
+            report=work[name], actor=people["national_admin"], programme_ids=[programme.pk]
+        )
+    sign_in(client, people["agency_admin"])
+    chosen = {"programme": programme.pk}
+    expected = [work["named"].tracking_id, work["busy"].tracking_id]
+    assert sorted(export_ids(client, "inbox", **chosen)) == sorted(expected)
+    assert export_ids(client, "inbox", **chosen) == tracking_ids(client.get(INBOX, chosen))
+    client.logout()
+    sign_in(client, people["national_admin"])
+    assert export_ids(client, "queue", **chosen) == [work["waiting"].tracking_id]
+    auth = bearer(people["agency_admin"])
+    response = client.get(API_EXPORT, {**chosen, "format": "csv"}, **auth)
+    assert sorted(r["tracking_id"] for r in read_csv(response)) == sorted(expected)
+    assert client.get(API_EXPORT, {"programme": "mbg"}, **auth).status_code == 422
+
+
 # --- What each row says ------------------------------------------------------------------
 
 

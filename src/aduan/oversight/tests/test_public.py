@@ -196,3 +196,91 @@ def test_the_public_page_offers_a_province_selector(client, world):
         html = client.get(URL, {"region": "32"}).content.decode()
     assert '<select id="region" name="region">' in html
     assert f'<option value="{province.code}" selected>JAWA BARAT</option>' in html
+
+
+# --- The priority programmes ---------------------------------------------------------------
+
+
+@pytest.fixture
+def tagged(world):
+    """Every report of ``world`` tagged with its programme (the public ones count: six),
+    two public ones with the other programme too (too few to show), plus a switched-off
+    programme without reports and an active one without any."""
+    from aduan.programmes.tests.factories import ProgrammeFactory
+    from aduan.reports.models import Report
+    from aduan.workflow.services import report_set_programmes
+
+    public = list(Report.objects.filter(agency=world.agency, confidential=False))
+    with time_machine.travel(START, tick=False):
+        for report in Report.objects.all():
+            ids = [world.programme.pk]
+            if report in public[:2]:
+                ids.append(world.other_programme.pk)
+            report_set_programmes(
+                report=report, actor=world.users["national_admin"], programme_ids=ids
+            )
+    world.switched_off = ProgrammeFactory(is_active=False)
+    world.idle = ProgrammeFactory(ordering=99)
+    return world
+
+
+def programme_results(client, **params) -> dict[int, dict]:
+    with time_machine.travel(START, tick=False):
+        response = client.get("/api/v1/stats/programmes", params)
+    assert response.status_code == 200, response.content
+    return {row["programme_id"]: row for row in response.json()["results"]}
+
+
+def test_programme_figures_count_only_public_reports_with_small_counts_withheld(client, tagged):
+    rows = programme_results(client)
+    assert list(rows) == [tagged.programme.pk, tagged.other_programme.pk, tagged.idle.pk]
+    mbg = rows[tagged.programme.pk]
+    # 6 public; not the 3 confidential, the 4 unverified nor the returned one.
+    assert (mbg["received"], mbg["responded"], mbg["on_time_share"]) == (6, 6, 1.0)
+    assert mbg["programme_code"] == tagged.programme.code
+    assert mbg["programme_name"] == tagged.programme.name
+    few = rows[tagged.other_programme.pk]
+    assert (few["received"], few["responded"], few["on_time_share"]) == (None, None, None)
+    assert rows[tagged.idle.pk]["received"] == 0
+    assert tagged.switched_off.pk not in rows
+
+
+def test_the_programmes_api_validates_the_period_like_the_agencies(client, tagged):
+    with time_machine.travel(START, tick=False):
+        assert client.get("/api/v1/stats/programmes", {"from": "nonsense"}).status_code == 422
+        body = client.get(
+            "/api/v1/stats/programmes", {"from": "2026-11-01", "to": "2026-12-31"}
+        ).json()
+    assert (body["start"], body["end"], body["suppressed_below"]) == ("2026-11-01", "2026-12-01", 5)
+    before = programme_results(client, **{"from": "2026-01-01", "to": "2026-01-31"})
+    assert before[tagged.programme.pk]["received"] == 0
+    schema = client.get("/api/v1/openapi.json").json()
+    operation = schema["paths"]["/api/v1/stats/programmes"]["get"]
+    assert {p["name"] for p in operation["parameters"]} == {"from", "to"}
+    assert operation.get("security") in (None, [])
+
+
+def test_the_public_page_and_its_csv_show_the_programmes(client, tagged):
+    from aduan.regions.tests.factories import ProvinceFactory
+
+    with time_machine.travel(START, tick=False):
+        response = client.get(URL)
+        csv_response = client.get(f"{URL}program.csv")
+        ProvinceFactory(code="32", name="JAWA BARAT")
+        regional = client.get(URL, {"region": "32"}).content.decode()
+    html = response.content.decode()
+    assert "<h2>National priority programmes</h2>" in html
+    assert f'<th scope="row">{tagged.programme.name}</th><td>6</td>' in html
+    assert f'<th scope="row">{tagged.other_programme.name}</th><td>&lt;5</td>' in html
+    assert 'href="/statistik/program.csv?"' in html
+    assert csv_response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(csv_response.content.decode())))
+    assert [(int(r["programme_id"]), r["received"]) for r in rows] == [
+        (tagged.programme.pk, "6"),
+        (tagged.other_programme.pk, ""),
+        (tagged.idle.pk, "0"),
+    ]
+    # The programme table keeps no region: a province's page says so instead.
+    assert tagged.programme.name not in regional
+    assert "counted for the whole country only" in regional
+    assert '<a href="?">Show the whole country</a>' in regional

@@ -161,3 +161,85 @@ def test_the_league_table_ranks_by_the_wilson_bound(client, world):
     assert [row.agency for row in rows][:1] == [world.agency]
     assert rows[0].figures.responded == 1
     assert not rows[0].ranked  # under the minimum volume
+
+
+def test_a_programmes_figures_drill_down_to_its_reports(client, world):
+    with time_machine.travel(START, tick=False):
+        report = disposed(world)
+        tag(world, report, world.programme)
+    login(client, world, "oversight")
+    links = client.get(URL, {"programme": world.programme.pk}).context["links"]
+    assert f"programme={world.programme.pk}" in links["received"]
+    shown = set(re.findall(r"/staf/laporan/([A-Z0-9]+)/", client.get(links["received"]).text))
+    assert shown == {report.tracking_id}
+
+
+def test_the_agency_table_lists_agencies_with_reports_unless_all_are_asked_for(
+    client, world, monkeypatch
+):
+    """By default an agency with nothing received, answered or closed in the period and
+    nothing open at its end is left out; ``all_agencies=1`` lists every one. The ranks of
+    those shown are the same either way."""
+    import datetime as dt
+
+    from aduan.agencies.tests.factories import AgencyFactory
+    from aduan.oversight import selectors
+    from aduan.workflow.services import report_dispose
+
+    monkeypatch.setattr(selectors, "LEAGUE_MIN_VOLUME", 1)  # world.agency's one response ranks
+    idle = AgencyFactory(name="Badan Tanpa Laporan")
+    with time_machine.travel(START - dt.timedelta(days=120), tick=False):
+        # Received long before the period, still open in it.
+        report_dispose(
+            report=submitted(world),
+            actor=world.users["national_admin"],
+            agency_id=world.elsewhere.pk,
+        )
+    login(client, world, "oversight")
+    period = {"from": "2026-11-15", "to": "2026-12-31"}
+    with time_machine.travel(START, tick=False):
+        response = client.get(URL, period)
+        everything = client.get(URL, {**period, "all_agencies": "1"})
+    listed = [row.agency for row in response.context["league"]]
+    assert world.agency in listed
+    assert world.elsewhere in listed  # nothing received in the period, but one open
+    assert idle not in listed
+    html = response.content.decode()
+    assert ">Badan Tanpa Laporan</a></th>" not in html  # the agency select still offers it
+    hidden = response.context["league_hidden"]
+    assert hidden >= 1
+    assert "more without reports in the period" in html
+    assert "all_agencies=1" in html
+    every = [row.agency for row in everything.context["league"]]
+    assert idle in every
+    assert len(every) == len(listed) + hidden
+    assert ">Badan Tanpa Laporan</a></th>" in everything.content.decode()
+    assert "Show only agencies with reports in the period" in everything.content.decode()
+    # The form keeps the choice when the period changes.
+    assert '<input type="hidden" name="all_agencies" value="1">' in everything.content.decode()
+    ranked = [row.agency for row in response.context["league"] if row.ranked]
+    assert ranked == [row.agency for row in everything.context["league"] if row.ranked]
+    assert ranked[:1] == [world.agency]
+    assert '<td>1</td><th scope="row"><a href="/staf/statistik/?' in html
+
+
+def test_a_long_topic_name_is_whole_in_the_chart(client, world):
+    """The bar chart wraps a long name onto lines of its own (``<tspan>``) instead of
+    cutting it, and the row's ``<title>`` holds it whole."""
+    from aduan.categories.tests.factories import CategoryFactory
+    from aduan.oversight.charts import NAME_LINE
+
+    name = "Korupsi, pungutan liar dan maladministrasi pelayanan publik di daerah"
+    assert len(name) > 2 * NAME_LINE
+    topic = CategoryFactory(name_en=name)
+    with time_machine.travel(START, tick=False):
+        disposed(world, category_id=topic.pk)
+    login(client, world, "oversight")
+    with time_machine.travel(START, tick=False):
+        chart = str(client.get(URL).context["charts"]["categories"])
+    assert f"<title>{name}: 1</title>" in chart
+    [row] = [g for g in re.findall(r"<g>.*?</g>", chart) if name in g]
+    lines = re.findall(r"<tspan [^>]*>([^<]*)</tspan>", row)
+    assert len(lines) == 3
+    assert all(len(line) <= NAME_LINE for line in lines)
+    assert " ".join(lines) == name

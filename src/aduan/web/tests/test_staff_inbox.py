@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from aduan.agencies.tests.factories import AgencyFactory, UnitFactory
 from aduan.categories.tests.factories import CategoryFactory
+from aduan.programmes.tests.factories import ProgrammeFactory
 from aduan.reports.models import EventAction, ReportEvent, Status
 from aduan.reports.tests.factories import ReportFactory
 from aduan.workflow import services as wf
@@ -98,6 +99,40 @@ def test_filters(client, people, work, unit, region_tree):
     # A unit that is not the agency's own is no choice at all: the filter is dropped.
     foreign = UnitFactory()
     assert ids(client, unit=foreign.pk) == ids(client)
+
+
+def test_the_programme_filter_narrows_with_the_others(client, people, work):
+    """The select offers every programme; a chosen one keeps the reports tagged with it,
+    together with the other filters; a value that is no programme is no filter at all."""
+    mbg = ProgrammeFactory(name="Makan Bergizi Gratis")
+    ckg = ProgrammeFactory(name="Cek Kesehatan Gratis")
+    desk = people["national_admin"]
+    for name, programmes in (("fresh", [mbg]), ("busy", [mbg, ckg]), ("elsewhere", [ckg])):
+        wf.report_set_programmes(
+            report=work[name], actor=desk, programme_ids=[p.pk for p in programmes]
+        )
+    sign_in(client, people["agency_admin"])
+    html = client.get(INBOX).content.decode()
+    assert '<select name="programme"' in html
+    assert f'<option value="{mbg.pk}">Makan Bergizi Gratis</option>' in html
+    assert ids(client, programme=mbg.pk) == tids(work, "fresh", "busy")
+    assert ids(client, programme=ckg.pk) == tids(work, "busy")  # not another agency's
+    assert ids(client, programme=mbg.pk, status="in_progress") == tids(work, "busy")
+    assert ids(client, programme=mbg.pk, category=work["roads"].pk) == tids(work, "fresh")
+    chosen = client.get(INBOX, {"programme": ckg.pk}).content.decode()
+    assert f'<option value="{ckg.pk}" selected>Cek Kesehatan Gratis</option>' in chosen
+    assert ids(client, programme="mbg") == ids(client)
+    assert ids(client, programme=999999) == ids(client)
+    client.logout()
+    # The KSP overseer's inbox holds the programmes' reports only; the filter narrows it.
+    sign_in(client, people["ksp"])
+    assert ids(client) == tids(work, "fresh", "busy", "elsewhere")
+    assert ids(client, programme=ckg.pk) == tids(work, "busy", "elsewhere")
+
+
+def test_without_programmes_there_is_no_programme_select(client, people, work):
+    sign_in(client, people["agency_admin"])
+    assert 'name="programme"' not in client.get(INBOX).content.decode()
 
 
 def test_overdue_filter_and_the_overdue_mark(client, people, work, frozen):
@@ -215,11 +250,11 @@ def test_query_count_does_not_grow_with_rows(
             anonymous=n % 2 == 0,
         )
     sign_in(client, people["agency_admin"])
-    # session, user (+ agency), unread notifications, units, topics, provinces, the agency's
-    # unit ids, count, page, days off
-    with django_assert_max_num_queries(11):
+    # session, user (+ agency), unread notifications, units, topics, programmes, provinces,
+    # the agency's unit ids, count, page, days off
+    with django_assert_max_num_queries(12):
         response = client.get(INBOX)
     assert len(tracking_ids(response)) == min(rows, 20)
-    with django_assert_max_num_queries(13):  # + the chosen unit's path and its unit ids
+    with django_assert_max_num_queries(14):  # + the chosen unit's path and its unit ids
         response = client.get(INBOX, {"unit": unit.pk, "overdue": "yes", "category": category.pk})
     assert response.status_code == 200

@@ -928,6 +928,30 @@ def test_inbox_filters(client, w, desk):
     assert inbox_ids(client, w.admin, queue="true", q="lampu") == []
 
 
+def test_inbox_narrows_to_a_priority_programme(client, w, desk):
+    """Combined with the other filters and within the caller's scope; an id no programme
+    has finds nothing (like ``category``), a value that is no id is a 422."""
+    ids = {name: r.tracking_id for name, r in desk.items()}
+    programme, other = ProgrammeFactory(), ProgrammeFactory()
+    for name in ("mine", "elsewhere", "waiting"):
+        wf.report_set_programmes(report=desk[name], actor=w.admin, programme_ids=[programme.pk])
+    wf.report_set_programmes(report=desk["at_unit"], actor=w.admin, programme_ids=[other.pk])
+    admin = w.agency_admin
+    assert inbox_ids(client, admin, programme=programme.pk) == [ids["mine"]]
+    assert inbox_ids(client, admin, programme=other.pk) == [ids["at_unit"]]
+    assert inbox_ids(client, admin, programme=programme.pk, status="dispositioned") == []
+    everywhere = {ids["mine"], ids["elsewhere"]}
+    assert set(inbox_ids(client, w.admin, programme=programme.pk)) == everywhere
+    assert inbox_ids(client, w.admin, queue="true", programme=programme.pk) == [ids["waiting"]]
+    assert inbox_ids(client, w.admin, queue="true", programme=other.pk) == []
+    assert inbox_ids(client, w.admin, programme=999999) == []
+    # The KSP overseer's inbox is the programmes' reports; the filter narrows within it.
+    assert set(inbox_ids(client, w.ksp)) == everywhere | {ids["at_unit"]}
+    assert inbox_ids(client, w.ksp, programme=other.pk) == [ids["at_unit"]]
+    problem = assert_problem(client.get(INBOX, {"programme": "mbg"}, **bearer(admin)), 422)
+    assert list(problem["errors"]) == ["programme"]
+
+
 def test_inbox_rejects_bad_filters(client, w):
     headers = bearer(w.agency_admin)
     problem = assert_problem(
