@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from .models import OPEN_STATUSES, EventAction, ReportEvent
+from .models import OPEN_STATUSES, EventAction, ReportEvent, Status
 
 # Events after which the report's figures may differ; others (comments, notes …) change none.
 COUNTED_ACTIONS = frozenset(
@@ -38,6 +38,7 @@ COUNTED_ACTIONS = frozenset(
     }
 )
 CLOSINGS = frozenset({EventAction.CLOSED, EventAction.AUTO_CLOSED})
+NOT_OPEN = frozenset(set(Status) - OPEN_STATUSES)
 
 
 def site_day(moment: dt.datetime) -> dt.date:
@@ -72,10 +73,8 @@ def open_at_q(day: dt.date) -> Q:
     cutoff = site_day_end(day)
     moves = _counted_by(cutoff).filter(MOVES)
     later = moves.filter(report_id=OuterRef("report_id"), seq__gt=OuterRef("seq"))
-    last_closing = (
-        moves.filter(report_id=OuterRef("pk"))
-        .exclude(to_status__in=OPEN_STATUSES)
-        .filter(~Exists(later))
+    last_closing = moves.filter(report_id=OuterRef("pk"), to_status__in=NOT_OPEN).filter(
+        ~Exists(later)
     )
     return Q(created_at__lt=cutoff) & ~Exists(last_closing)
 
