@@ -3,10 +3,11 @@ again, inside the action's transaction (registered from ``OversightConfig.ready(
 
 from __future__ import annotations
 
+from aduan.reports.history import COUNTED_ACTIONS
 from aduan.reports.models import Report, ReportEvent
 from aduan.workflow.listeners import ReportListener, ReportNews
 
-from .rollup import COUNTED_ACTIONS, report_recount
+from .rollup import report_recount
 
 
 class RollupListener(ReportListener):

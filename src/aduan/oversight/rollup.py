@@ -1,7 +1,8 @@
 """Counting one report into the roll-ups, and writing the difference: ``report_cells``
 computes a report's cells from its timeline, ``report_recount`` (the listener) writes the
 change, ``rollups_rebuild`` counts every report the same way. What each figure counts:
-ADR 0015, "Definitions".
+ADR 0015, "Definitions"; the day, the events counted and a change of status:
+``reports.history``, which the staff lists' as-of filters share.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from collections.abc import Iterable, Mapping
 from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
-from django.utils import timezone
 
 from aduan.programmes.models import ReportProgramme
+from aduan.reports.history import CLOSINGS, COUNTED_ACTIONS, is_move, site_day
 from aduan.reports.models import (
     OPEN_STATUSES,
     VERIFIED_STATUSES,
@@ -45,35 +46,6 @@ from .models import (
     ProgrammeFigure,
     ReportRollup,
 )
-
-# Events after which the report's figures may differ; others (comments, notes …) change none.
-COUNTED_ACTIONS = frozenset(
-    {
-        EventAction.SUBMITTED,
-        EventAction.DISPOSED,
-        EventAction.ARCHIVED,
-        EventAction.MERGED,
-        EventAction.FLAGS_SET,
-        EventAction.RETURNED,
-        EventAction.FORWARDED,
-        EventAction.EXTENDED,
-        EventAction.RESPONDED,
-        EventAction.ANSWERED,
-        EventAction.HELD,
-        EventAction.ACCEPTED,
-        EventAction.CLOSED,
-        EventAction.AUTO_CLOSED,
-        EventAction.RATED,
-        EventAction.REOPENED,
-        EventAction.OVERDUE,
-        EventAction.PROGRAMMES_SET,
-    }
-)
-CLOSINGS = frozenset({EventAction.CLOSED, EventAction.AUTO_CLOSED})
-
-
-def local_day(moment: dt.datetime) -> dt.date:
-    return timezone.localtime(moment).date()
 
 
 def report_dimensions(report: Report) -> tuple:
@@ -115,15 +87,15 @@ def report_cells(
         cells[json.dumps(["H", day.isoformat(), *dims, measure, min(days, DURATION_CAP)])] += 1
         return days
 
-    created = local_day(report.created_at)
+    created = site_day(report.created_at)
     add(created, "received")
     add(created, "open_in")
     first_disposed: dt.date | None = None
     responded = overdue = False
     for event in events:
-        action, day = event["action"], local_day(event["created_at"])
+        action, day = event["action"], site_day(event["created_at"])
         before, after = event["from_status"], event["to_status"]
-        moved = bool(after) and bool(before) and after != before
+        moved = is_move(event)
         if action == EventAction.DISPOSED and first_disposed is None:
             first_disposed = day
             add(day, "verified")
@@ -150,11 +122,11 @@ def report_cells(
             overdue = True
             add(day, "overdue_in")
     if rating is not None:
-        day = local_day(rating["created_at"])
+        day = site_day(rating["created_at"])
         add(day, "rating_count")
         add(day, "rating_sum", rating["score"])
     for moment in supports:
-        add(local_day(moment), "supported")
+        add(site_day(moment), "supported")
     agency_id, public = dims[DIMENSIONS.index("agency_id")], dims[DIMENSIONS.index("is_public")]
     # Under each programme, and once under 0 ("any programme": the KSP overseer's totals,
     # which must not count a report tagged twice twice).
@@ -383,7 +355,7 @@ def rollups_rebuild(
             for cells in cells_by_report.values():
                 for key, n in cells.items():
                     pending[_cell_day(key)][key] += n
-            _flush(pending, before=local_day(chunk[0].created_at))
+            _flush(pending, before=site_day(chunk[0].created_at))
             counted += len(chunk)
             if progress is not None:
                 progress(len(chunk))

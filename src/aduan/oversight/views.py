@@ -193,8 +193,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "totals": totals,
         "links": {
             "received": drill(),
-            "open": drill(with_period=False, status=""),
-            "overdue": drill(with_period=False, status="", overdue="yes"),
+            # Stocks at the end of the period: the reports open (overdue) then, read from
+            # their timelines, not those open (overdue) today.
+            "open": drill(with_period=False, open_at=period.end.isoformat()),
+            "overdue": drill(with_period=False, overdue_at=period.end.isoformat()),
             "returned": drill(with_period=False, status="returned"),
             "closed": drill(status="closed"),
         },

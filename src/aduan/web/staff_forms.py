@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.http import QueryDict
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from aduan.accounts.models import User
@@ -54,6 +55,10 @@ class WorkListFilterForm(forms.Form):
         label=_("Search for an agency"), required=False, max_length=100, widget=forms.SearchInput
     )
     agency = forms.IntegerField(required=False, min_value=1)
+    # Set by a dashboard's drill-down, kept through the other filters (hidden inputs),
+    # dropped by the caption's link.
+    open_at = forms.DateField(required=False, widget=forms.HiddenInput)
+    overdue_at = forms.DateField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, data: QueryDict, *, user: User, queue: bool = False) -> None:
         super().__init__(data)
@@ -115,7 +120,30 @@ class WorkListFilterForm(forms.Form):
             created_to=data.get("created_to"),
             q=(data.get("q") or "").strip() or None,
             programme_id=data.get("programme") or None,
+            open_at=data.get("open_at"),
+            overdue_at=data.get("overdue_at"),
         )
+
+    @property
+    def as_of(self) -> list[str]:
+        """What the as-of filters show, one caption each ("Open at the end of 31 Oct 2026")."""
+        filters = self.filters()
+        captions = []
+        for day, text in (
+            (filters.open_at, _("Open at the end of %(day)s")),
+            (filters.overdue_at, _("Overdue at the end of %(day)s")),
+        ):
+            if day:
+                captions.append(text % {"day": formats.date_format(day, "j M Y")})
+        return captions
+
+    @property
+    def without_as_of(self) -> str:
+        """The query with the as-of filters (and the page) dropped: the current state."""
+        params = self.data.copy()
+        for key in ("open_at", "overdue_at", "page"):
+            params.pop(key, None)
+        return params.urlencode()
 
     @property
     def is_filtered(self) -> bool:

@@ -135,7 +135,9 @@ class InboxQuery(Schema):
         description="The national admin's verification queue (submitted and returned "
         "reports) instead of the agency inbox",
     )
-    status: Status | None = Field(None, description="Default: the working statuses")
+    status: Status | None = Field(
+        None, description="Default: the working statuses (every status with an as-of filter)"
+    )
     unit: int | None = Field(None, description="One of the caller's units (with those below it)")
     agency: int | None = Field(
         None, description="Any agency with its units (for the national admin); as ``unit``"
@@ -148,6 +150,19 @@ class InboxQuery(Schema):
     q: str | None = Field(None, max_length=200, description="Words in the title or text, or an id")
     programme: int | None = Field(
         None, description="Priority programme id: the reports tagged with it"
+    )
+    open_at: dt.date | None = Field(
+        None,
+        description="Open at the end of this day (YYYY-MM-DD, Asia/Jakarta), read from the "
+        "timeline: submitted by then and not closed or archived by its last change of status "
+        "by then, whatever the status now (``status`` narrows to one status now). The "
+        "dashboards' 'open at the end of the period'",
+    )
+    overdue_at: dt.date | None = Field(
+        None,
+        description="Overdue at the end of this day (YYYY-MM-DD, Asia/Jakarta): a deadline "
+        "missed by then and neither a change of status nor an extension since, by then; "
+        "whatever the status now. The dashboards' 'overdue at the end of the period'",
     )
 
     @field_validator("created_to")
@@ -170,4 +185,6 @@ class InboxQuery(Schema):
             created_to=self.created_to,
             q=(self.q or "").strip() or None,
             programme_id=self.programme,
+            open_at=self.open_at,
+            overdue_at=self.overdue_at,
         )

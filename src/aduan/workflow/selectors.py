@@ -20,6 +20,7 @@ from aduan.agencies.models import Agency
 from aduan.agencies.selectors import agency_subtree_ids
 from aduan.core.errors import PermissionDenied
 from aduan.regions.models import ANCESTORS
+from aduan.reports.history import open_at_q, overdue_at_q
 from aduan.reports.models import Report, Status
 from aduan.reports.selectors import handled_reports_q, region_q
 from aduan.search.selectors import search_reports
@@ -39,6 +40,15 @@ class InboxFilters:
     created_to: dt.date | None = None
     q: str | None = None
     programme_id: int | None = None  # reports tagged with this priority programme
+    # As of the end of a past day (the dashboards' stocks): open, or overdue, then.
+    open_at: dt.date | None = None
+    overdue_at: dt.date | None = None
+
+    @property
+    def default_statuses(self) -> bool:
+        """Whether the list keeps its default statuses: not with a status chosen, nor
+        with an as-of filter, which says itself which reports were open then."""
+        return not self.status and not self.open_at and not self.overdue_at
 
 
 def _scope(user: User) -> Q:
@@ -79,6 +89,10 @@ def _narrow(qs: QuerySet[Report], filters: InboxFilters) -> QuerySet[Report]:
     if filters.programme_id:
         # One tag per report and programme (a unique pair): the join repeats no report.
         qs = qs.filter(programme_tags__programme_id=filters.programme_id)
+    if filters.open_at:
+        qs = qs.filter(open_at_q(filters.open_at))
+    if filters.overdue_at:
+        qs = qs.filter(overdue_at_q(filters.overdue_at))
     return qs
 
 
@@ -97,10 +111,11 @@ def _ordered(qs: QuerySet[Report]) -> QuerySet[Report]:
 
 def inbox_for_user(*, user: User, filters: InboxFilters | None = None) -> QuerySet[Report]:
     """What the agency works on: reports with its agency or its units, in the working
-    statuses unless a status filter says otherwise (national admin and oversight: all)."""
+    statuses unless a status or as-of filter says otherwise (national admin and
+    oversight: all)."""
     filters = filters or InboxFilters()
     qs = Report.objects.filter(_scope(user))
-    if not filters.status:
+    if filters.default_statuses:
         qs = qs.filter(status__in=INBOX_STATUSES)
     return _ordered(_searched(_narrow(qs, filters), filters, user))
 
@@ -111,7 +126,7 @@ def national_queue(*, user: User, filters: InboxFilters | None = None) -> QueryS
         raise PermissionDenied
     filters = filters or InboxFilters()
     qs = Report.objects.all()
-    if not filters.status:
+    if filters.default_statuses:
         qs = qs.filter(status__in=QUEUE_STATUSES)
     return _ordered(_searched(_narrow(qs, filters), filters, user))
 

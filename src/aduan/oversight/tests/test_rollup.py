@@ -33,8 +33,9 @@ from aduan.oversight.models import (
     ProgrammeFigure,
     ReportRollup,
 )
-from aduan.oversight.rollup import local_day, rollups_rebuild
+from aduan.oversight.rollup import rollups_rebuild
 from aduan.programmes.models import ReportProgramme
+from aduan.reports.history import site_day
 from aduan.reports.models import (
     OPEN_STATUSES,
     VERIFIED_STATUSES,
@@ -80,9 +81,9 @@ def direct_counts(*, by_programme: bool = False) -> Counter:
         report = reports[report_id]
         where = (report.agency_id or 0, _public(report))
         if not by_programme:
-            counts[(measure, local_day(moment), *where)] += n
+            counts[(measure, site_day(moment), *where)] += n
         for programme_id in programmes[report_id] if by_programme else ():
-            counts[(measure, local_day(moment), programme_id, *where)] += n
+            counts[(measure, site_day(moment), programme_id, *where)] += n
 
     for report in reports.values():
         add("received", report.pk, report.created_at)

@@ -148,7 +148,8 @@ def test_figures_drill_down_to_the_reports_behind_them(client, world):
     links = response.context["links"]
     assert "created_from=" in links["received"]
     assert "status=all" in links["received"]
-    assert "overdue=yes" in links["overdue"]
+    assert "overdue_at=" in links["overdue"]
+    assert "open_at=" in links["open"]
     listed = client.get(links["received"])
     assert listed.status_code == 200
     shown = set(re.findall(r"/staf/laporan/([A-Z0-9]+)/", listed.content.decode()))

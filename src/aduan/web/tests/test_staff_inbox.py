@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from aduan.agencies.tests.factories import AgencyFactory, UnitFactory
 from aduan.categories.tests.factories import CategoryFactory
@@ -148,6 +150,36 @@ def test_overdue_filter_and_the_overdue_mark(client, people, work, frozen):
     page = text(response)
     assert "30 November 2026, 23:59 WIB · overdue by 1 working day" in page
     assert 'class="card is-overdue"' in response.content.decode()
+
+
+def test_the_as_of_filters_list_the_state_of_then_with_a_caption_and_a_way_back(
+    client, people, work, frozen
+):
+    """A dashboard's drill-down: overdue (open) at the end of a past day, whatever the
+    report's status now; the page says so and links to the current state."""
+    from aduan.workflow.sweep import sweep_run
+
+    frozen.move_to(dt.datetime(2026, 12, 3, 10, 0, tzinfo=WIB))
+    sweep_run(now=timezone.now())
+    frozen.move_to(dt.datetime(2026, 12, 5, 10, 0, tzinfo=WIB))
+    wf.report_respond(
+        report=work["old"], actor=people["agency_admin"], body="Sudah kami perbaiki, terima kasih."
+    )
+    sign_in(client, people["agency_admin"])
+    assert ids(client, overdue_at="2026-12-04") == tids(work, "old")
+    assert ids(client, overdue_at="2026-12-05") == set()
+    assert ids(client, open_at="2026-11-30") == tids(work, "old")
+    assert ids(client, open_at="2026-11-30", status="in_progress") == set()
+    response = client.get(INBOX, {"overdue_at": "2026-12-04", "q": "lama"})
+    assert "Overdue at the end of 4 Dec 2026" in text(response)
+    html = response.content.decode()
+    assert 'type="hidden" name="overdue_at" value="2026-12-04"' in html  # kept by the form
+    assert '<a href="?q=lama">Show the current state instead</a>' in html
+    assert "Show the current state" not in text(client.get(INBOX))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "id"
+    shown = text(client.get(INBOX, {"open_at": "2026-10-31"}))
+    assert "Masih terbuka pada akhir 31 Okt 2026" in shown
+    assert "Tampilkan keadaan saat ini" in shown
 
 
 def test_the_unit_select_lists_only_the_agencys_units(client, people, work, unit):
