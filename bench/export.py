@@ -10,6 +10,12 @@ lines to /dev/null, XLSX to a temporary file. Every case runs twice: once timed 
 once under ``tracemalloc`` (the peak of Python allocations during the export, which is
 what would grow if rows were held). The process's peak resident size is printed at the
 end. ``--rows`` caps each list (a slice of the selector's queryset).
+
+``--job``: instead, build one background export of the national admin's inbox with every
+status (every report) per format, through the task's own code
+(``exports.services.export_job_build``: the count, the progress updates, the file kept
+through Django's storage), and print its wall time, rows/s, file size and the process's
+peak resident size. The job rows and files are deleted afterwards.
 """
 
 from __future__ import annotations
@@ -30,12 +36,51 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="at most this many rows")
     parser.add_argument("--formats", default="csv,xlsx", help="csv, xlsx or both")
+    parser.add_argument("--job", action="store_true", help="build background jobs instead")
     return parser.parse_args()
+
+
+def jobs(args: argparse.Namespace) -> None:
+    """Build one background export per format, as the task queue's worker would."""
+    from aduan.accounts.models import Role, User
+    from aduan.exports.models import ExportJob
+    from aduan.exports.services import export_job_build, export_job_create
+    from aduan.workflow.selectors import ANY_STATUS, InboxFilters
+
+    desk, _created = User.objects.get_or_create(
+        email="bench-export@bench.aduan.test", defaults={"role": Role.NATIONAL_ADMIN}
+    )
+    print(f"{'job':36} {'fmt':4} {'rows':>9} {'s':>7} {'rows/s':>8} {'MB':>7} {'RSS MB':>7}")
+    for fmt in args.formats.split(","):
+        job = export_job_create(
+            owner=desk,
+            list_key="inbox",
+            filters=InboxFilters(status=ANY_STATUS),
+            fmt=fmt,
+            language="id",
+        )
+        started = time.perf_counter()
+        outcome = export_job_build(job_id=str(job.pk))
+        elapsed = time.perf_counter() - started
+        job.refresh_from_db()
+        size = job.file.size if job.file else 0
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(
+            f"{'national admin, every status (' + outcome + ')':36} {fmt:4} {job.rows:9,} "
+            f"{elapsed:7.1f} {job.rows / elapsed:8,.0f} {size / 1e6:7.1f} {rss:7.0f}"
+        )
+        if job.file:
+            job.file.delete(save=False)
+        job.delete()
+    ExportJob.objects.filter(owner=desk).delete()
 
 
 def main() -> None:
     args = parse_args()
     django_setup()
+    if args.job:
+        jobs(args)
+        return
     from django.db.models import Count, F
 
     from aduan.accounts.models import Role, User

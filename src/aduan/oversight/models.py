@@ -88,8 +88,20 @@ class DailyFigure(RollupKey, Measures):
 
 
 class Grain(models.TextChoices):
+    DAY = "D", "day"  # national totals only: the days around whole months
     WEEK = "W", "week"
     MONTH = "M", "month"
+
+
+# The rows summed over every agency (``PeriodFigure.agency_id`` below 0): the national
+# desk's and oversight's dashboard reads these instead of every agency's. An agency adds
+# to one of ``NATIONAL_BUCKETS`` such rows, so that concurrent writers spread over them.
+NATIONAL_BUCKETS = 16
+
+
+def national_bucket(agency_id: int) -> int:
+    """The national row ``agency_id`` adds to."""
+    return -1 - agency_id % NATIONAL_BUCKETS
 
 
 # The breakdowns kept per month beside the totals (``dimension`` "" is the agency's total).

@@ -8,12 +8,13 @@ ADR 0015, "Definitions"; the day, the events counted and a change of status:
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 
 from django.db import connection, transaction
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum, Value
 from django.db.models.functions import TruncMonth, TruncWeek
 
 from aduan.programmes.models import ReportProgramme
@@ -38,6 +39,7 @@ from .models import (
     DURATION_CAP,
     MEASURES,
     MONTHLY_BREAKDOWNS,
+    NATIONAL_BUCKETS,
     DailyDuration,
     DailyFigure,
     Grain,
@@ -45,6 +47,7 @@ from .models import (
     PeriodFigure,
     ProgrammeFigure,
     ReportRollup,
+    national_bucket,
 )
 
 
@@ -239,20 +242,28 @@ MONTHLY_DURATION_KEY = ("start", "agency_id", "is_public", "measure", "days")
 def _coarse(
     figures: dict[tuple, dict[str, int]], durations: dict[tuple, int]
 ) -> tuple[dict[tuple, dict[str, int]], dict[tuple, int]]:
-    """The week and month cells the daily ones add up to (``PeriodFigure``,
-    ``MonthlyDuration``)."""
+    """The week and month cells the daily ones add up to (``PeriodFigure``, per agency
+    and national, which also has day totals), and ``MonthlyDuration``."""
     periods: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for cell, changes in figures.items():
         values = dict(zip(FIGURE_KEY, cell, strict=True))
         day, agency, public = values["day"], values["agency_id"], values["is_public"]
         month, monday = day.replace(day=1), day - dt.timedelta(days=day.weekday())
+        national = national_bucket(agency)
         keys = [
-            (Grain.MONTH.value, "", month, agency, public, ""),
-            (Grain.WEEK.value, "", monday, agency, public, ""),
             *(
-                (Grain.MONTH.value, name, month, agency, public, str(values[name]))
-                for name in MONTHLY_BREAKDOWNS
+                key
+                for whom in (agency, national)
+                for key in (
+                    (Grain.MONTH.value, "", month, whom, public, ""),
+                    (Grain.WEEK.value, "", monday, whom, public, ""),
+                    *(
+                        (Grain.MONTH.value, name, month, whom, public, str(values[name]))
+                        for name in MONTHLY_BREAKDOWNS
+                    ),
+                )
             ),
+            (Grain.DAY.value, "", day, national, public, ""),
         ]
         for key in keys:
             for measure, n in changes.items():
@@ -430,17 +441,23 @@ def rollups_analyze() -> None:
 
 
 def _derive_periods() -> None:
-    """Fill the week and month tables from the daily ones (after a full rebuild)."""
+    """Fill the week and month tables (and the national days) from the daily ones (after
+    a full rebuild)."""
     sums = {measure: Sum(measure) for measure in MEASURES}
-    for grain, truncate, dimensions in (
-        (Grain.MONTH, TruncMonth("day"), ("", *MONTHLY_BREAKDOWNS)),
-        (Grain.WEEK, TruncWeek("day"), ("",)),
+    bucket = Value(-1) - F("agency_id") % NATIONAL_BUCKETS  # models.national_bucket
+    for grain, truncate, dimensions, national_only in (
+        (Grain.MONTH, TruncMonth("day"), ("", *MONTHLY_BREAKDOWNS), False),
+        (Grain.WEEK, TruncWeek("day"), ("",), False),
+        (Grain.DAY, F("day"), ("",), True),
     ):
-        for dimension in dimensions:
+        for dimension, whom in itertools.product(
+            dimensions, ["national"] if national_only else ["agency", "national"]
+        ):
             group = ["agency_id", "is_public", *([dimension] if dimension else [])]
             rows = (
                 DailyFigure.objects.annotate(start=truncate)
-                .values("start", *group)
+                .annotate(**({"bucket": bucket} if whom == "national" else {}))
+                .values("start", *(["bucket", *group[1:]] if whom == "national" else group))
                 .annotate(**sums)
                 .order_by()
             )
@@ -451,7 +468,7 @@ def _derive_periods() -> None:
                         dimension=dimension,
                         value=str(row[dimension]) if dimension else "",
                         start=_as_date(row["start"]),
-                        agency_id=row["agency_id"],
+                        agency_id=row["bucket"] if whom == "national" else row["agency_id"],
                         is_public=row["is_public"],
                         **{measure: row[measure] or 0 for measure in MEASURES},
                     )

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 from django.db.models.functions import TruncWeek
 
 from aduan.accounts.capabilities import StatisticsScope
@@ -131,11 +131,21 @@ class Where:
     # the programme table, which keeps no region, topic or channel and no durations.
     programme_id: int | None = None
 
+    @property
+    def national(self) -> bool:
+        """Every agency, every region, every report: the national rows answer."""
+        return self.agency_ids is None and self.region is None and self.programme_id is None
+
     def coarse(self) -> Q:
         q = Q(is_public=True) if self.public_only else Q()
         if self.agency_ids is not None:
             q &= Q(agency_id__in=self.agency_ids)
+        else:
+            q &= Q(agency_id__gte=0)  # not the national totals (``national_bucket``)
         return q
+
+    def national_rows(self) -> Q:
+        return (Q(is_public=True) if self.public_only else Q()) & Q(agency_id__lt=0)
 
     def programme(self) -> Q:
         return self.coarse() & Q(programme_id=self.programme_id)
@@ -228,8 +238,15 @@ def _sums(
         for measure in measures:
             target[measure] += row[measure] or 0
 
+    # Every agency's totals, by day or week: the national day rows, a few per day.
+    national = where.national and group != "agency_id"
     for low, high in day_ranges:
-        rows = DailyFigure.objects.filter(where.daily(), day__range=(low, high))
+        if national and group in (None, "week"):
+            rows = PeriodFigure.objects.filter(
+                where.national_rows(), grain=Grain.DAY, dimension="", start__range=(low, high)
+            ).annotate(day=F("start"))
+        else:
+            rows = DailyFigure.objects.filter(where.daily(), day__range=(low, high))
         if group is None:
             add(None, rows.aggregate(**sums))
             continue
@@ -240,7 +257,10 @@ def _sums(
     if whole is not None:
         dimension = group if group in MONTHLY_BREAKDOWNS else ""
         rows = PeriodFigure.objects.filter(
-            where.coarse(), grain=grain, dimension=dimension, start__range=whole
+            where.national_rows() if national else where.coarse(),
+            grain=grain,
+            dimension=dimension,
+            start__range=whole,
         )
         if group is None:
             add(None, rows.aggregate(**sums))

@@ -174,10 +174,14 @@ def coarse_from_daily() -> tuple[Counter, Counter]:
         keys = [("M", "", month, ""), ("W", "", monday, "")] + [
             ("M", name, month, str(getattr(row, name))) for name in MONTHLY_BREAKDOWNS
         ]
-        for grain, dimension, start, value in keys:
+        # The national totals: the same, in the agency's bucket, and each day's total.
+        bucket = -1 - row.agency_id % 16
+        rows = [(key, row.agency_id) for key in keys] + [(key, bucket) for key in keys]
+        rows.append((("D", "", row.day, ""), bucket))
+        for (grain, dimension, start, value), agency_id in rows:
             for measure in MEASURES:
                 expected[
-                    (grain, dimension, start, row.agency_id, row.is_public, value, measure)
+                    (grain, dimension, start, agency_id, row.is_public, value, measure)
                 ] += getattr(row, measure)
     for row in DailyDuration.objects.all():
         expected[
