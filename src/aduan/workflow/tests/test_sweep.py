@@ -313,8 +313,9 @@ NOTHING_DUE = 10  # the sweep's queries with nothing due (the test above)
 # the report's counted events, its last contribution (read under lock), its programme
 # tags, its new contribution, and one upsert per changed cell: two daily cells here (these
 # reports come from a factory, so their first recount also counts their submission) and
-# the six week and month cells they add to.
-PER_OVERDUE = 11 + 4 + 2 + 6
+# the six week and month cells they add to, and as many national ones (ADR 0015) plus the
+# national day cell of each of the two days.
+PER_OVERDUE = 11 + 4 + 2 + 6 + 8
 # Each reminder: the lock, the claim, notify's two, the agency's webhook endpoints
 # (integrations) + SAVEPOINT and RELEASE.
 PER_REMINDER = 7
