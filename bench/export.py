@@ -43,12 +43,17 @@ def parse_args() -> argparse.Namespace:
 def jobs(args: argparse.Namespace) -> None:
     """Build one background export per format, as the task queue's worker would."""
     from aduan.accounts.models import Role, User
+    from aduan.agencies.models import Agency, AgencyKind
     from aduan.exports.models import ExportJob
     from aduan.exports.services import export_job_build, export_job_create
     from aduan.workflow.selectors import ANY_STATUS, InboxFilters
 
     desk, _created = User.objects.get_or_create(
-        email="bench-export@bench.aduan.test", defaults={"role": Role.NATIONAL_ADMIN}
+        email="bench-export@bench.aduan.test",
+        defaults={
+            "role": Role.NATIONAL_ADMIN,
+            "agency": Agency.objects.filter(kind=AgencyKind.NATIONAL_ADMIN).first(),
+        },
     )
     print(f"{'job':36} {'fmt':4} {'rows':>9} {'s':>7} {'rows/s':>8} {'MB':>7} {'RSS MB':>7}")
     for fmt in args.formats.split(","):

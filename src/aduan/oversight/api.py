@@ -38,38 +38,32 @@ class StatsFilters(PeriodFilters):
     )
 
 
-class AgencyStatsRow(Schema):
+class PublicFigures(Schema):
+    """The public figures of one row of a compliance table (``None``: suppressed)."""
+
+    received: int | None
+    verified: int | None
+    responded: int | None
+    responded_on_time: int | None
+    on_time_share: float | None
+    on_time_lower_bound: float | None
+    closed: int | None
+    returned: int | None
+    reopened: int | None
+    rating_count: int | None
+    average_rating: float | None
+
+
+class AgencyStatsRow(PublicFigures):
     agency_id: int
     agency_name: str
     ranked: bool
-    received: int | None
-    verified: int | None
-    responded: int | None
-    responded_on_time: int | None
-    on_time_share: float | None
-    on_time_lower_bound: float | None
-    closed: int | None
-    returned: int | None
-    reopened: int | None
-    rating_count: int | None
-    average_rating: float | None
 
 
-class ProgrammeStatsRow(Schema):
+class ProgrammeStatsRow(PublicFigures):
     programme_id: int
     programme_code: str
     programme_name: str
-    received: int | None
-    verified: int | None
-    responded: int | None
-    responded_on_time: int | None
-    on_time_share: float | None
-    on_time_lower_bound: float | None
-    closed: int | None
-    returned: int | None
-    reopened: int | None
-    rating_count: int | None
-    average_rating: float | None
     supported: int | None
 
 
