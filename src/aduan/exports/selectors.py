@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import typing
 import uuid
 
 from django.conf import settings
@@ -22,7 +23,12 @@ from .models import ExportJob, ExportList
 
 # The list's name in the file's name, the sheet's and the log line.
 LIST_NAMES = {ExportList.INBOX: "kotak-masuk", ExportList.QUEUE: "antrean"}
-_DATES = {"created_from", "created_to"}  # InboxFilters' dates
+# InboxFilters' dates (every one of them, the as-of and event filters too), read back from ISO.
+_DATES = {
+    name
+    for name, hint in typing.get_type_hints(InboxFilters).items()
+    if dt.date in typing.get_args(hint)
+}
 
 
 def export_may_read_list(user: User, list_key: str) -> bool:

@@ -18,7 +18,14 @@ from django.db.models import F, Q, Sum, Value
 from django.db.models.functions import TruncMonth, TruncWeek
 
 from aduan.programmes.models import ReportProgramme
-from aduan.reports.history import CLOSINGS, COUNTED_ACTIONS, is_move, site_day
+from aduan.reports.history import (
+    CLOSINGS,
+    COUNTED_ACTIONS,
+    is_closing,
+    is_move,
+    is_return,
+    site_day,
+)
 from aduan.reports.models import (
     OPEN_STATUSES,
     VERIFIED_STATUSES,
@@ -27,7 +34,6 @@ from aduan.reports.models import (
     Report,
     ReportEvent,
     ReportSupport,
-    Status,
 )
 from aduan.sla.calendar import WorkingCalendar
 from aduan.sla.models import Deadline, DeadlineKind, DeadlineState
@@ -102,7 +108,7 @@ def report_cells(
         if action == EventAction.DISPOSED and first_disposed is None:
             first_disposed = day
             add(day, "verified")
-        if moved and after == Status.RETURNED:
+        if is_return(event):
             add(day, "returned")
         if action == EventAction.RESPONDED and not responded:
             responded = True
@@ -111,7 +117,7 @@ def report_cells(
             deadline = min(met_response_deadlines, key=lambda d: d["met_at"], default=None)
             if deadline is not None and deadline["met_at"] <= deadline["due_at"]:
                 add(day, "responded_on_time")
-        if action in CLOSINGS:
+        if is_closing(event):
             add(day, "closed")
             add(day, "close_days", took(day, "close", first_disposed))
         if action == EventAction.REOPENED:

@@ -197,8 +197,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             # their timelines, not those open (overdue) today.
             "open": drill(with_period=False, open_at=period.end.isoformat()),
             "overdue": drill(with_period=False, overdue_at=period.end.isoformat()),
-            "returned": drill(with_period=False, status="returned"),
-            "closed": drill(status="closed"),
+            # Flows: the reports with such an event on a day of the period, each once
+            # (the figure counts the events: a report closed twice, twice).
+            "returned": drill(
+                with_period=False,
+                returned_from=period.start.isoformat(),
+                returned_to=period.end.isoformat(),
+            ),
+            "closed": drill(
+                with_period=False,
+                closed_from=period.start.isoformat(),
+                closed_to=period.end.isoformat(),
+            ),
         },
         "weeks": weeks,
         "categories": categories,

@@ -1,7 +1,8 @@
-"""A report's state at the end of a past day, read from its timeline: the site's day, the
-events that count, what a change of status is, and "open" and "overdue" as of a day.
-The roll-ups (``oversight.rollup``) count with these definitions and the staff lists'
-as-of filters select with them, so a figure and the list behind it agree (ADR 0015).
+"""A report's past read from its timeline: the site's day, the events that count, what a
+change of status, a closing and a return are, "open" and "overdue" as of a day, and "closed"
+("returned") on a day in a range. The roll-ups (``oversight.rollup``) count with these
+definitions and the staff lists' as-of and event filters select with them, so a figure and
+the list behind it agree (ADR 0015).
 """
 
 from __future__ import annotations
@@ -53,6 +54,11 @@ def site_day_end(day: dt.date) -> dt.datetime:
     return timezone.make_aware(following, timezone.get_default_timezone())
 
 
+def site_day_start(day: dt.date) -> dt.datetime:
+    """The first moment of ``day`` in the site's time zone."""
+    return site_day_end(day - dt.timedelta(days=1))
+
+
 def is_move(event: Mapping) -> bool:
     """Whether a counted event changed the report's status (``MOVES`` in SQL)."""
     before, after = event["from_status"], event["to_status"]
@@ -61,6 +67,23 @@ def is_move(event: Mapping) -> bool:
 
 # ``is_move`` as a filter of ``ReportEvent``.
 MOVES = ~Q(from_status="") & ~Q(to_status="") & ~Q(from_status=F("to_status"))
+
+
+def is_closing(event: Mapping) -> bool:
+    """Whether a counted event closed the report, by hand or by the sweep (the "closed"
+    figure; ``CLOSING_EVENTS`` in SQL)."""
+    return event["action"] in CLOSINGS
+
+
+def is_return(event: Mapping) -> bool:
+    """Whether a counted event moved the report to "returned": a return, or a forward to
+    another agency, which goes back to the desk (the "returned" figure; ``RETURN_EVENTS``)."""
+    return is_move(event) and event["to_status"] == Status.RETURNED
+
+
+# ``is_closing`` and ``is_return`` as filters of ``ReportEvent``.
+CLOSING_EVENTS = Q(action__in=CLOSINGS)
+RETURN_EVENTS = MOVES & Q(to_status=Status.RETURNED)
 
 
 def _counted_by(cutoff: dt.datetime) -> QuerySet[ReportEvent]:
@@ -92,3 +115,25 @@ def overdue_at_q(day: dt.date) -> Q:
         ~Exists(ending), report_id=OuterRef("pk"), action=EventAction.OVERDUE
     )
     return Q(Exists(marks))
+
+
+def had_event_q(events: Q, *, start: dt.date | None, end: dt.date | None) -> Q:
+    """The reports with a counted event matching ``events`` on a site day from ``start`` to
+    ``end`` (both included; ``None``: no bound). A report with two such events is one
+    report: the figures count events, the lists reports."""
+    found = ReportEvent.objects.filter(events, action__in=COUNTED_ACTIONS, report_id=OuterRef("pk"))
+    if start is not None:
+        found = found.filter(created_at__gte=site_day_start(start))
+    if end is not None:
+        found = found.filter(created_at__lt=site_day_end(end))
+    return Q(Exists(found))
+
+
+def closed_between_q(start: dt.date | None, end: dt.date | None) -> Q:
+    """The reports closed (by hand or by the sweep) on a day from ``start`` to ``end``."""
+    return had_event_q(CLOSING_EVENTS, start=start, end=end)
+
+
+def returned_between_q(start: dt.date | None, end: dt.date | None) -> Q:
+    """The reports moved to "returned" on a day from ``start`` to ``end``."""
+    return had_event_q(RETURN_EVENTS, start=start, end=end)

@@ -59,6 +59,10 @@ class WorkListFilterForm(forms.Form):
     # dropped by the caption's link.
     open_at = forms.DateField(required=False, widget=forms.HiddenInput)
     overdue_at = forms.DateField(required=False, widget=forms.HiddenInput)
+    closed_from = forms.DateField(required=False, widget=forms.HiddenInput)
+    closed_to = forms.DateField(required=False, widget=forms.HiddenInput)
+    returned_from = forms.DateField(required=False, widget=forms.HiddenInput)
+    returned_to = forms.DateField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, data: QueryDict, *, user: User, queue: bool = False) -> None:
         super().__init__(data)
@@ -122,6 +126,10 @@ class WorkListFilterForm(forms.Form):
             programme_id=data.get("programme") or None,
             open_at=data.get("open_at"),
             overdue_at=data.get("overdue_at"),
+            closed_from=data.get("closed_from"),
+            closed_to=data.get("closed_to"),
+            returned_from=data.get("returned_from"),
+            returned_to=data.get("returned_to"),
         )
 
     @property
@@ -140,8 +148,57 @@ class WorkListFilterForm(forms.Form):
     @property
     def without_as_of(self) -> str:
         """The query with the as-of filters (and the page) dropped: the current state."""
+        return self._without("open_at", "overdue_at")
+
+    @property
+    def events(self) -> list[str]:
+        """What the event filters show, one caption each ("Closed between 1 Oct and
+        31 Oct 2026")."""
+        filters = self.filters()
+        captions = []
+        for start, end, texts in (
+            (
+                filters.closed_from,
+                filters.closed_to,
+                (
+                    _("Closed between %(start)s and %(end)s"),
+                    _("Closed on or after %(day)s"),
+                    _("Closed on or before %(day)s"),
+                ),
+            ),
+            (
+                filters.returned_from,
+                filters.returned_to,
+                (
+                    _("Returned between %(start)s and %(end)s"),
+                    _("Returned on or after %(day)s"),
+                    _("Returned on or before %(day)s"),
+                ),
+            ),
+        ):
+            between, since, until = texts
+            if start and end:
+                first = "j M" if start.year == end.year else "j M Y"
+                captions.append(
+                    between
+                    % {
+                        "start": formats.date_format(start, first),
+                        "end": formats.date_format(end, "j M Y"),
+                    }
+                )
+            elif start or end:
+                text = since if start else until
+                captions.append(text % {"day": formats.date_format(start or end, "j M Y")})
+        return captions
+
+    @property
+    def without_events(self) -> str:
+        """The query with the event filters (and the page) dropped."""
+        return self._without("closed_from", "closed_to", "returned_from", "returned_to")
+
+    def _without(self, *keys: str) -> str:
         params = self.data.copy()
-        for key in ("open_at", "overdue_at", "page"):
+        for key in (*keys, "page"):
             params.pop(key, None)
         return params.urlencode()
 

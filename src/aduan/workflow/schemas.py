@@ -164,11 +164,34 @@ class InboxQuery(Schema):
         "missed by then and neither a change of status nor an extension since, by then; "
         "whatever the status now. The dashboards' 'overdue at the end of the period'",
     )
+    closed_from: dt.date | None = Field(
+        None,
+        description="Closed (by hand or automatically) on or after this day (YYYY-MM-DD, "
+        "Asia/Jakarta), read from the timeline, whatever the status now; with "
+        "``closed_to``, the reports behind the dashboards' 'closed' figure. A report "
+        "closed twice in the range is listed once (the figure counts each closing)",
+    )
+    closed_to: dt.date | None = Field(
+        None, description="Closed on or before this day (YYYY-MM-DD, Asia/Jakarta); as above"
+    )
+    returned_from: dt.date | None = Field(
+        None,
+        description="Moved to 'returned' (returned as not the agency's authority, or "
+        "forwarded to another agency) on or after this day (YYYY-MM-DD, Asia/Jakarta), "
+        "whatever the status now; with ``returned_to``, the reports behind the dashboards' "
+        "'returned' figure. A report returned twice in the range is listed once (the "
+        "figure counts each return)",
+    )
+    returned_to: dt.date | None = Field(
+        None,
+        description="Moved to 'returned' on or before this day (YYYY-MM-DD, Asia/Jakarta); "
+        "as above",
+    )
 
-    @field_validator("created_to")
+    @field_validator("created_to", "closed_to", "returned_to")
     @classmethod
     def _dates_in_order(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
-        start = info.data.get("created_from")
+        start = info.data.get(info.field_name.removesuffix("_to") + "_from")
         if value and start and start > value:
             raise ValueError(_("The end date must not be before the start date."))
         return value
@@ -187,4 +210,8 @@ class InboxQuery(Schema):
             programme_id=self.programme,
             open_at=self.open_at,
             overdue_at=self.overdue_at,
+            closed_from=self.closed_from,
+            closed_to=self.closed_to,
+            returned_from=self.returned_from,
+            returned_to=self.returned_to,
         )

@@ -20,7 +20,12 @@ from aduan.agencies.models import Agency
 from aduan.agencies.selectors import agency_subtree_ids
 from aduan.core.errors import PermissionDenied
 from aduan.regions.models import ANCESTORS
-from aduan.reports.history import open_at_q, overdue_at_q
+from aduan.reports.history import (
+    closed_between_q,
+    open_at_q,
+    overdue_at_q,
+    returned_between_q,
+)
 from aduan.reports.models import Report, Status
 from aduan.reports.selectors import handled_reports_q, region_q
 from aduan.search.selectors import search_reports
@@ -43,12 +48,32 @@ class InboxFilters:
     # As of the end of a past day (the dashboards' stocks): open, or overdue, then.
     open_at: dt.date | None = None
     overdue_at: dt.date | None = None
+    # Something that happened on a day in a range (the dashboards' flows): closed, or
+    # moved to "returned", then; each report once, however often it happened.
+    closed_from: dt.date | None = None
+    closed_to: dt.date | None = None
+    returned_from: dt.date | None = None
+    returned_to: dt.date | None = None
+
+    @property
+    def closed_in_range(self) -> bool:
+        return bool(self.closed_from or self.closed_to)
+
+    @property
+    def returned_in_range(self) -> bool:
+        return bool(self.returned_from or self.returned_to)
 
     @property
     def default_statuses(self) -> bool:
         """Whether the list keeps its default statuses: not with a status chosen, nor
-        with an as-of filter, which says itself which reports were open then."""
-        return not self.status and not self.open_at and not self.overdue_at
+        with an as-of or event filter, which says itself which reports it is about."""
+        return not (
+            self.status
+            or self.open_at
+            or self.overdue_at
+            or self.closed_in_range
+            or self.returned_in_range
+        )
 
 
 def _scope(user: User) -> Q:
@@ -93,6 +118,10 @@ def _narrow(qs: QuerySet[Report], filters: InboxFilters) -> QuerySet[Report]:
         qs = qs.filter(open_at_q(filters.open_at))
     if filters.overdue_at:
         qs = qs.filter(overdue_at_q(filters.overdue_at))
+    if filters.closed_in_range:
+        qs = qs.filter(closed_between_q(filters.closed_from, filters.closed_to))
+    if filters.returned_in_range:
+        qs = qs.filter(returned_between_q(filters.returned_from, filters.returned_to))
     return qs
 
 
@@ -111,7 +140,7 @@ def _ordered(qs: QuerySet[Report]) -> QuerySet[Report]:
 
 def inbox_for_user(*, user: User, filters: InboxFilters | None = None) -> QuerySet[Report]:
     """What the agency works on: reports with its agency or its units, in the working
-    statuses unless a status or as-of filter says otherwise (national admin and
+    statuses unless a status, as-of or event filter says otherwise (national admin and
     oversight: all)."""
     filters = filters or InboxFilters()
     qs = Report.objects.filter(_scope(user))

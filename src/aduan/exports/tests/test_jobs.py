@@ -64,7 +64,18 @@ def csv_rows(raw: bytes) -> dict[str, dict]:
 # --- Built end to end ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("params", [{}, {"status": "in_progress"}, {"q": "rusak"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"status": "in_progress"},
+        {"q": "rusak"},
+        # A dashboard's drill-downs: the job reads their days back as dates.
+        {"open_at": "2026-12-01"},
+        {"closed_from": "2026-11-01", "closed_to": "2026-12-31", "status": "all"},
+        {"returned_from": "2026-11-01", "returned_to": "2026-12-31"},
+    ],
+)
 def test_a_jobs_csv_is_the_streamed_csv_byte_for_byte(
     client, people, work, django_capture_on_commit_callbacks, params
 ):

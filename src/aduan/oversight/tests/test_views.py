@@ -150,6 +150,10 @@ def test_figures_drill_down_to_the_reports_behind_them(client, world):
     assert "status=all" in links["received"]
     assert "overdue_at=" in links["overdue"]
     assert "open_at=" in links["open"]
+    for flow in ("closed", "returned"):
+        assert f"{flow}_from=" in links[flow]
+        assert f"{flow}_to=" in links[flow]
+        assert "created_from=" not in links[flow]
     listed = client.get(links["received"])
     assert listed.status_code == 200
     shown = set(re.findall(r"/staf/laporan/([A-Z0-9]+)/", listed.content.decode()))

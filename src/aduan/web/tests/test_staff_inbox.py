@@ -182,6 +182,49 @@ def test_the_as_of_filters_list_the_state_of_then_with_a_caption_and_a_way_back(
     assert "Tampilkan keadaan saat ini" in shown
 
 
+def test_the_event_filters_list_what_happened_then_with_a_caption_and_a_way_back(
+    client, people, citizen, work, frozen
+):
+    """A dashboard's drill-down to a flow: the reports closed (returned) on a day in the
+    range, whatever their status now; the page says so, and how it counts, and links to
+    the list without it."""
+    frozen.move_to(dt.datetime(2026, 12, 3, 10, 0, tzinfo=WIB))
+    wf.report_close(report=work["answered"], actor=citizen)
+    wf.report_return(
+        report=work["busy"], actor=people["agency_admin"], reason="Bukan kewenangan kami."
+    )
+    wf.report_dispose(
+        report=work["busy"], actor=people["national_admin"], agency_id=work["old"].agency_id
+    )
+    sign_in(client, people["agency_admin"])
+    assert ids(client, closed_from="2026-12-01", closed_to="2026-12-31") == tids(work, "answered")
+    assert ids(client, closed_from="2026-12-04") == set()
+    assert ids(client, returned_from="2026-12-03", returned_to="2026-12-03") == tids(work, "busy")
+    assert ids(client, returned_to="2026-12-02") == set()
+    response = client.get(
+        INBOX, {"closed_from": "2026-12-01", "closed_to": "2026-12-31", "q": "dijawab"}
+    )
+    shown = text(response)
+    assert "Closed between 1 Dec and 31 Dec 2026" in shown
+    assert "closed or returned more than once on these days is listed once" in shown
+    html = response.content.decode()
+    assert 'type="hidden" name="closed_from" value="2026-12-01"' in html  # kept by the form
+    assert 'type="hidden" name="closed_to" value="2026-12-31"' in html
+    assert '<a href="?q=dijawab">Remove this filter</a>' in html
+    assert "Remove this filter" not in text(client.get(INBOX))
+    shown = text(client.get(INBOX, {"returned_from": "2025-12-30", "returned_to": "2026-01-02"}))
+    assert "Returned between 30 Dec 2025 and 2 Jan 2026" in shown
+    assert "Returned on or after 3 Dec 2026" in text(
+        client.get(INBOX, {"returned_from": "2026-12-03"})
+    )
+    assert "Closed on or before 3 Dec 2026" in text(client.get(INBOX, {"closed_to": "2026-12-03"}))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "id"
+    shown = text(client.get(INBOX, {"closed_from": "2026-10-01", "closed_to": "2026-10-31"}))
+    assert "Ditutup antara 1 Okt dan 31 Okt 2026" in shown
+    assert "Hapus filter ini" in shown
+    assert "tampil sekali; angka di dasbor menghitung setiap kejadiannya" in shown
+
+
 def test_the_unit_select_lists_only_the_agencys_units(client, people, work, unit):
     UnitFactory(name="Unit instansi lain")
     sign_in(client, people["agency_admin"])
