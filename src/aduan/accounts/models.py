@@ -9,6 +9,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .validators import validate_e164_phone, validate_nik
@@ -122,7 +123,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name
 
     def get_short_name(self) -> str:
-        return self.full_name.split(" ")[0] if self.full_name else ""
+        """How a message greets the user: the first name, or "Sir/Madam" without one (an
+        SMS reporter, an account made by an integration)."""
+        names = self.full_name.split()
+        return names[0] if names else gettext("Sir/Madam")
 
 
 def hash_token(raw: str) -> str:

@@ -67,3 +67,13 @@ def test_signed_in_password_pages_say_kata_sandi_and_anda(visitor_client):
     }
     problems = {name: _problems(_text(response)) for name, response in pages.items()}
     assert {name: found for name, found in problems.items() if found} == {}
+
+
+def test_a_user_without_a_name_is_greeted_as_sir_or_madam():
+    from django.utils import translation
+
+    assert UserFactory.build(full_name="  Siti Aminah").get_short_name() == "Siti"
+    with translation.override("id"):
+        assert UserFactory.build(full_name="").get_short_name() == "Bapak/Ibu"
+    with translation.override("en"):
+        assert UserFactory.build(full_name=" ").get_short_name() == "Sir/Madam"

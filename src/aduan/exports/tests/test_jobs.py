@@ -150,6 +150,19 @@ def test_the_owner_is_told_by_e_mail(client, people, work, django_capture_on_com
     assert f"({job.rows} " in message.body
 
 
+def test_an_owner_without_a_name_is_greeted_politely(
+    client, people, work, django_capture_on_commit_callbacks
+):
+    owner = people["agency_admin"]
+    owner.full_name = ""
+    owner.language = "id"
+    owner.save(update_fields=["full_name", "language"])
+    sign_in(client, owner)
+    in_background(client, django_capture_on_commit_callbacks)
+    (message,) = mail.outbox
+    assert message.body.startswith("Yth. Bapak/Ibu,")
+
+
 # --- The threshold ---------------------------------------------------------------------
 
 
