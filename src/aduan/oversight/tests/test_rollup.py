@@ -180,9 +180,9 @@ def coarse_from_daily() -> tuple[Counter, Counter]:
         rows.append((("D", "", row.day, ""), bucket))
         for (grain, dimension, start, value), agency_id in rows:
             for measure in MEASURES:
-                expected[
-                    (grain, dimension, start, agency_id, row.is_public, value, measure)
-                ] += getattr(row, measure)
+                expected[(grain, dimension, start, agency_id, row.is_public, value, measure)] += (
+                    getattr(row, measure)
+                )
     for row in DailyDuration.objects.all():
         expected[
             ("D", row.day.replace(day=1), row.agency_id, row.is_public, row.measure, row.days)
