@@ -29,14 +29,12 @@ from aduan.reports.models import Channel
 from aduan.workflow.selectors import ANY_STATUS
 
 from . import charts
+from .dashboard import dashboard_figures
 from .models import MonthlyReport
 from .periods import PRESETS, period_from
 from .selectors import (
     LEAGUE_MIN_VOLUME,
     Period,
-    breakdown,
-    figures,
-    league,
     league_agencies,
     scope_where,
 )
@@ -134,20 +132,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             **extra,
         )
 
-    totals = figures(where=where, period=period)
-    weeks = breakdown(where=where, period=period, by="week")
-    categories = breakdown(where=where, period=period, by="category_id")
+    by_region = "regency" if region is not None else "province"
+    listed = [agency, *agency.children.order_by("name")] if agency else league_agencies(scope)
+    counted = dashboard_figures(where=where, period=period, by_region=by_region, listed=listed)
+    totals, weeks, categories = counted.totals, counted.weeks, counted.categories
     category_names = _category_names([c.key for c in categories])
     for one in categories:
         one.label = category_names.get(one.key) or _("No topic")
         one.extra["url"] = drill(category=one.key or None)
     categories.sort(key=lambda c: -c.received)
-    channels = breakdown(where=where, period=period, by="channel")
+    channels = counted.channels
     for one in channels:
         one.label = str(dict(Channel.choices).get(one.key, one.key))
     channels.sort(key=lambda c: -c.received)
-    by_region = "regency" if region is not None else "province"
-    regions = breakdown(where=where, period=period, by=by_region)
+    regions = counted.regions
     region_names = dict(
         Region.objects.filter(code__in=[r.key for r in regions if r.key]).values_list(
             "code", "name"
@@ -162,16 +160,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             region=Region(code=one.key) if one.key else region,
         )
     regions.sort(key=lambda r: -r.received)
-    listed = [agency, *agency.children.order_by("name")] if agency else league_agencies(scope)
-    table = league(where=where, period=period, agencies=listed, with_open=True)
+    table = counted.league
     # Agencies with no report in the period are left out unless asked for (a long page on
     # a phone); they are unranked, so the ranks of those shown do not change.
     show_all = request.GET.get(ALL_AGENCIES) == "1"
     shown = table if show_all else [row for row in table if row.has_reports]
     for row in shown:
         row.url = _self_url(request, agency=row.agency.pk)
-    provinces = breakdown(where=where, period=period, by="province")
-    programmes = breakdown(where=where, period=period, by="programme_id")
+    provinces, programmes = counted.provinces, counted.programmes
     programme_names = dict(
         Programme.objects.filter(pk__in=[p.key for p in programmes]).values_list("pk", "name")
     )
@@ -191,6 +187,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "programmes": programmes_listed(),
         "scope": scope,
         "totals": totals,
+        "counted_at": counted.counted_at,
         "links": {
             "received": drill(),
             # Stocks at the end of the period: the reports open (overdue) then, read from

@@ -318,6 +318,9 @@ ADUAN_PAGE_SIZE = 20
 # Statistics (aduan.oversight, ADR 0015): public counts under this are withheld; an agency
 # is ranked in the league table from this many first responses in the period.
 ADUAN_STATISTICS_SUPPRESS_BELOW = int(os.environ.get("ADUAN_STATISTICS_SUPPRESS_BELOW", "5"))
+# The staff dashboard's figures of one view are counted at most this often (0: on every
+# request); the national views of each period preset are counted ahead by a periodic job.
+ADUAN_STATISTICS_CACHE_SECONDS = int(os.environ.get("ADUAN_STATISTICS_CACHE_SECONDS", "300"))
 ADUAN_LEAGUE_MIN_VOLUME = int(os.environ.get("ADUAN_LEAGUE_MIN_VOLUME", "20"))
 # The folder of DejaVuSans.ttf and DejaVuSans-Bold.ttf for the monthly PDFs
 # (aduan.oversight.monthly); empty: the usual system folders (fonts-dejavu-core).

@@ -248,3 +248,50 @@ def test_a_long_topic_name_is_whole_in_the_chart(client, world):
     assert len(lines) == 3
     assert all(len(line) <= NAME_LINE for line in lines)
     assert " ".join(lines) == name
+
+
+def test_a_views_figures_are_kept_for_a_few_minutes_and_per_scope(
+    client, world, settings, django_assert_max_num_queries
+):
+    """Counted once, a view's figures are read from the cache until they are
+    ``ADUAN_STATISTICS_CACHE_SECONDS`` old (the page says when they were counted); each
+    scope, period and agency has its own entry, so no one sees another view's figures."""
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.ADUAN_STATISTICS_CACHE_SECONDS = 300
+    login(client, world, "oversight")
+    with time_machine.travel(START, tick=False) as clock:
+        first = client.get(URL)
+        assert first.context["totals"].received == 3
+        assert "Counted at" in first.content.decode()
+        submitted(world)  # a fourth report
+        kept = client.get(URL)
+        assert kept.context["totals"].received == 3
+        assert kept.context["counted_at"] == first.context["counted_at"]
+        # The agency's staff count their own subtree, not the national entry.
+        login(client, world, "other_admin")
+        assert client.get(URL).context["totals"].received == 0
+        login(client, world, "oversight")
+        clock.shift(301)
+        assert client.get(URL).context["totals"].received == 4
+
+
+def test_the_periodic_job_counts_the_national_views_ahead(client, world, settings):
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from aduan.oversight.dashboard import dashboard_warm_job
+
+    cache.clear()
+    settings.ADUAN_STATISTICS_CACHE_SECONDS = 300
+    with time_machine.travel(START, tick=False):
+        now = timezone.now().replace(minute=5)
+        assert dashboard_warm_job(now=now, batch=100, stop_at=0) == 3
+        assert dashboard_warm_job(now=now.replace(minute=7), batch=100, stop_at=0) == 0
+        submitted(world)  # after the count: the page shows what the job counted
+        login(client, world, "oversight")
+        for preset in ("this_month", "last_3_months", "this_year"):
+            assert client.get(URL, {"preset": preset}).context["totals"].received == 3
+    settings.ADUAN_STATISTICS_CACHE_SECONDS = 0
+    assert dashboard_warm_job(now=now, batch=100, stop_at=0) == 0
