@@ -45,10 +45,12 @@ class FeedQuery(Schema):
     classification: Classification | None = None
     q: str | None = Field(None, max_length=200, description="Words in the title or text")
     mine: bool = Field(False, description="Only the caller's own reports (needs a token)")
-    sort: FeedSort = Field(
-        FeedSort.NEWEST,
-        description="newest first, most supported first, or oldest_unanswered: reports "
-        "still waiting for the agency's response, the oldest first",
+    sort: FeedSort | None = Field(
+        None,
+        description="best_match (the default with q: the best matches among the newest), "
+        "newest first (the default without q), most supported first, or "
+        "oldest_unanswered: reports still waiting for the agency's response, the oldest "
+        "first",
     )
 
 

@@ -178,6 +178,8 @@ def reports_visible_to(*, user: AnyUser) -> QuerySet[Report]:
 
 
 class FeedSort(models.TextChoices):
+    # With words: the best matches among the newest (``search.selectors``); without, newest.
+    BEST_MATCH = "best_match", gettext_lazy("Best match")
     NEWEST = "newest", gettext_lazy("Newest")
     MOST_SUPPORTED = "most_supported", gettext_lazy("Most supported")
     OLDEST_UNANSWERED = "oldest_unanswered", gettext_lazy("Oldest unanswered")
@@ -187,6 +189,7 @@ class FeedSort(models.TextChoices):
 # ``in_progress`` again: unanswered again). Served by the index ``report_public_unanswered``.
 UNANSWERED_STATUSES = (Status.DISPOSITIONED, Status.IN_PROGRESS)
 FEED_ORDER = {
+    FeedSort.BEST_MATCH: ("-created_at", "-id"),
     FeedSort.NEWEST: ("-created_at", "-id"),
     FeedSort.MOST_SUPPORTED: ("-support_count", "-created_at", "-id"),
     FeedSort.OLDEST_UNANSWERED: ("created_at", "id"),
@@ -202,6 +205,14 @@ class FeedFilters:
     classification: str | None = None
     mine: bool = False
     sort: str = FeedSort.NEWEST
+
+
+def search_order(sort: str | None) -> str | None:
+    """How ``search_reports`` orders the feed's words for ``sort`` (None: the default,
+    best match): by rank, newest first, or the list's own order (support, unanswered)."""
+    if sort in (None, "", FeedSort.BEST_MATCH):
+        return "rank"
+    return "newest" if sort == FeedSort.NEWEST else None
 
 
 def region_q(code: str, field: str = "region__code") -> Q:

@@ -331,7 +331,16 @@ class FeedFilterForm(forms.Form):
     sort = forms.ChoiceField(label=_("Order"), required=False, choices=FeedSort.choices)
 
     def __init__(self, data: QueryDict, *, public: bool = True) -> None:
+        # The order shown is the order used: best match with words, newest without.
+        searched = bool(str(data.get("q") or "").strip())
+        if not data.get("sort"):
+            data = data.copy()
+            data["sort"] = FeedSort.BEST_MATCH if searched else FeedSort.NEWEST
         super().__init__(data)
+        if not searched:
+            self.fields["sort"].choices = [
+                choice for choice in FeedSort.choices if choice[0] != FeedSort.BEST_MATCH
+            ]
         any_ = [("", _("All"))]
         statuses = [(s.value, s.label) for s in Status if not (public and s == Status.ARCHIVED)]
         self.fields["status"].choices = any_ + statuses

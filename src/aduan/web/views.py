@@ -31,7 +31,6 @@ from aduan.regions.selectors import region_children
 from aduan.reports.models import BODY_MAX, TITLE_MAX, Attachment, Report
 from aduan.reports.selectors import (
     FeedFilters,
-    FeedSort,
     ReporterVisibility,
     event_list_for_user,
     report_followed_by,
@@ -41,6 +40,7 @@ from aduan.reports.selectors import (
     report_supported_by,
     report_text_for,
     reporter_visibility,
+    search_order,
 )
 from aduan.search.selectors import (
     count_cap,
@@ -112,7 +112,7 @@ def _searched_page(request: HttpRequest, filters: FeedFilterForm, reports) -> Pa
     if not words:
         return _page(request, reports)
     # Best match first, unless the reader chose another order than the newest.
-    order = "rank" if filters.values()["sort"] == FeedSort.NEWEST else None
+    order = search_order(filters.values()["sort"])
     found = search_reports(user=request.user, q=words, within=reports, order=order)
     page = _page(request, found, cap=count_cap(order))
     page.ranked = order == "rank"

@@ -53,6 +53,7 @@ from aduan.reports.selectors import (
     report_supported_by,
     report_text_for,
     reporter_visibility,
+    search_order,
 )
 from aduan.search.selectors import count_cap, search_reports
 from aduan.sla.models import DeadlineKind, DeadlineState
@@ -577,12 +578,12 @@ def feed(
             category_id=filters.category,
             classification=filters.classification,
             mine=filters.mine,
-            sort=filters.sort,
+            sort=filters.sort or FeedSort.NEWEST,
         ),
     )
     cap = None
     if words := (filters.q or "").strip():
-        order = "rank" if filters.sort == FeedSort.NEWEST else None
+        order = search_order(filters.sort)
         queryset = search_reports(user=user, q=words, within=queryset, order=order)
         cap = count_cap(order)
     meta, reports = paginate(

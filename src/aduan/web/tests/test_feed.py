@@ -251,3 +251,23 @@ def test_a_ranked_search_lists_the_newest_matches_and_says_there_are_more(client
     assert "among the newest" not in oldest
     data = client.get("/api/v1/reports", {"q": "banjir", "sort": "most_supported"}).json()
     assert (data["count"], data["count_is_capped"]) == (4, False)
+
+
+def test_the_order_shown_is_the_order_used(client):
+    """With words the feed lists the best match first and says so; "newest" then lists
+    every match newest first; without words "best match" is not offered."""
+    older = ReportFactory(verified=True, title="Banjir di kompleks perumahan", body="Air naik.")
+    newer = ReportFactory(verified=True, title="Keluhan warga", body="Banjir lagi di kompleks.")
+    searched = client.get(FEED, {"q": "banjir"}).content.decode()
+    assert re.search(r'<option value="best_match" selected>', searched)
+    assert searched.index(older.tracking_id) < searched.index(newer.tracking_id)  # title match
+    newest = client.get(FEED, {"q": "banjir", "sort": "newest"}).content.decode()
+    assert re.search(r'<option value="newest" selected>', newest)
+    assert newest.index(newer.tracking_id) < newest.index(older.tracking_id)
+    plain = client.get(FEED).content.decode()
+    assert 'value="best_match"' not in plain
+    assert re.search(r'<option value="newest" selected>', plain)
+    data = client.get("/api/v1/reports", {"q": "banjir", "sort": "newest"}).json()
+    assert [r["tracking_id"] for r in data["results"]] == [newer.tracking_id, older.tracking_id]
+    data = client.get("/api/v1/reports", {"q": "banjir"}).json()
+    assert [r["tracking_id"] for r in data["results"]] == [older.tracking_id, newer.tracking_id]
