@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "aduan.workflow",
     "aduan.sla",
     "aduan.search",
+    "aduan.triage",
     "aduan.notifications",
     "aduan.integrations",
     "aduan.oversight",

@@ -1,0 +1,81 @@
+#!/usr/bin/env python
+"""Score the router on a held-out split of the shared LAPOR! 2017 file, and time it.
+
+    .venv/bin/python bench/router.py --data ../shared/data/lapor-2017/reports.jsonl
+
+Splits the file by a hash of each report's id (one in five held out, the same split on
+every run), writes the two halves to a temporary folder, runs ``manage.py
+evaluate_router`` on them (its JSON line is printed), then trains the router once more
+and times one suggestion at a time for every held-out report on one core (p50/p99), with
+the trained model's pickled size and the process's peak resident size. Needs a database
+with the regions loaded (place names are signals); nothing is written to it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import os
+import pickle
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _setup import django_setup
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--data", type=Path, default=Path("../shared/data/lapor-2017/reports.jsonl")
+    )
+    args = parser.parse_args()
+    os.environ.setdefault("OMP_NUM_THREADS", "1")  # one core
+    django_setup()
+    from django.core.management import call_command
+
+    from aduan.triage.management.commands.evaluate_router import read_examples
+    from aduan.triage.router import Router
+
+    lines = [line for line in args.data.read_text(encoding="utf-8").splitlines() if line.strip()]
+    with tempfile.TemporaryDirectory() as folder:
+        train, test = Path(folder, "train.jsonl"), Path(folder, "test.jsonl")
+        held = [
+            int(hashlib.sha256(json.loads(line)["id"].encode()).hexdigest(), 16) % 5 == 0
+            for line in lines
+        ]
+        train.write_text(
+            "\n".join(line for line, h in zip(lines, held, strict=True) if not h) + "\n"
+        )
+        test.write_text("\n".join(line for line, h in zip(lines, held, strict=True) if h) + "\n")
+        print(f"{len(lines)} reports: {held.count(False)} to train, {held.count(True)} held out")
+        out = io.StringIO()
+        call_command("evaluate_router", "--train", train, "--test", test, stdout=out)
+        print("evaluate_router:", out.getvalue().strip().splitlines()[-1])
+        training, testing = read_examples(train), read_examples(test)
+    started = time.perf_counter()
+    router = Router(version="bench").fit(training)
+    print(f"training: {time.perf_counter() - started:.1f} s")
+    print(f"model pickled: {len(pickle.dumps(router)) / 1e6:.1f} MB")
+    router.suggest("warm", "up")
+    runs = []
+    for example in testing:
+        start = time.perf_counter()
+        router.suggest(example.title, example.body)
+        runs.append((time.perf_counter() - start) * 1000)
+    runs.sort()
+    p99 = runs[min(len(runs) - 1, round(0.99 * (len(runs) - 1)))]
+    print(
+        f"one suggestion: p50 {statistics.median(runs):.1f} ms, p99 {p99:.1f} ms ({len(runs)} reports)"
+    )
+    print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
