@@ -81,7 +81,21 @@ def _above(sql: str, params: list, column: str, above: int | None) -> RawSQL:
     return RawSQL(f"{sql} AND {column} > %s", [*params, above])
 
 
-def _public_match(terms: tuple[str, ...], *, any_term: bool = False, above: int | None = None) -> Q:
+def typos_of(terms: Iterable[str]) -> frozenset[str]:
+    """The stems no public text holds (a typo, as a rule), which PostgreSQL matches by
+    trigrams instead: one GIN probe each, asked once per search. None on SQLite."""
+    if connection.vendor != "postgresql":
+        return frozenset()
+    return frozenset(t for t in terms if len(t) >= _TRIGRAM_MIN_LENGTH and not _indexed(t))
+
+
+def _public_match(
+    terms: tuple[str, ...],
+    *,
+    typos: frozenset[str],
+    any_term: bool = False,
+    above: int | None = None,
+) -> Q:
     """Reports whose public text holds every (or any) stem; on PostgreSQL a stem that no
     text holds (a typo, as a rule) matches a word within a small typo of it (trigram word
     similarity). Only then: OR-ed into every word, the trigram test read whole texts of
@@ -89,7 +103,7 @@ def _public_match(terms: tuple[str, ...], *, any_term: bool = False, above: int 
     if connection.vendor == "postgresql":
         clauses, params = [], []
         for term in terms:
-            if len(term) >= _TRIGRAM_MIN_LENGTH and not _indexed(term):
+            if term in typos:
                 clauses.append("%s <%% (title || ' ' || body)")
                 params.append(term)
             else:
@@ -149,23 +163,26 @@ def _reads_original_q(user: AnyUser) -> Q | None:
     return Q(reporter=user) | handled if handled is not None else Q(reporter=user)
 
 
-def _original_covers_public(query: Query) -> bool:
+def _original_covers_public(query: Query, typos: frozenset[str]) -> bool:
     """Whether every report the public text matches is matched by the original too (the
     original's index holds the public stems): the same words, none forgiven as a typo."""
-    if query.public_terms != query.terms:
-        return False
-    if connection.vendor != "postgresql":
-        return True
-    return all(len(term) < _TRIGRAM_MIN_LENGTH or _indexed(term) for term in query.terms)
+    return query.public_terms == query.terms and not typos
 
 
-def search_q(*, user: AnyUser, query: Query, above: int | None = None) -> Q | None:
+def search_q(
+    *,
+    user: AnyUser,
+    query: Query,
+    above: int | None = None,
+    typos: frozenset[str] | None = None,
+) -> Q | None:
     """The filter of the reports that answer ``query`` for ``user`` (visibility apart);
     ``None`` when nothing can. ``above``: only reports with a greater id."""
     branches: list[Q] = []
     reads_original = _reads_original_q(user)
-    if query.public_terms and not (reads_original == Q() and _original_covers_public(query)):
-        branches.append(_public_match(query.public_terms, above=above))
+    typos = typos_of(query.public_terms) if typos is None else typos
+    if query.public_terms and not (reads_original == Q() and _original_covers_public(query, typos)):
+        branches.append(_public_match(query.public_terms, typos=typos, above=above))
     if reads_original is not None and query.terms:
         branches.append(reads_original & _original_match(query.terms, above=above))
     if query.tracking_id:
@@ -196,12 +213,13 @@ def search_reports(
     list every match."""
     query = q if isinstance(q, Query) else parse_query(q)
     qs = within if within is not None else Report.objects.all()
-    match = search_q(user=user, query=query)
+    typos = typos_of(query.public_terms)
+    match = search_q(user=user, query=query, typos=typos)
     if match is None:
         return qs.none()
     qs = qs.filter(report_visibility_q(user=user))
     if order == "rank":
-        window = _newest_matches(qs, user=user, query=query)
+        window = _newest_matches(qs, match=match, user=user, query=query, typos=typos)
         qs = qs.filter(pk__in=window).annotate(search_rank=_rank(query.public_terms))
         return qs.order_by("-search_rank", "-created_at", "-id")
     qs = qs.filter(match).annotate(search_rank=_rank(query.public_terms))
@@ -219,20 +237,24 @@ WINDOW_SPAN = 50  # the first look reads this many latest ids per report ranked
 WINDOW_GROWTH = 8
 
 
-def _newest_matches(qs: QuerySet[Report], *, user: AnyUser, query: Query) -> list[int]:
+def _newest_matches(
+    qs: QuerySet[Report], *, match: Q, user: AnyUser, query: Query, typos: frozenset[str]
+) -> list[int]:
     """The ids of the newest ``ADUAN_SEARCH_RANK_WINDOW`` (and one) reports of ``qs`` that
     answer ``query``: only a bounded set can be ranked fast, and a common word matches a tenth
     of all reports. Ids grow with submission, so the latest ids are read first, widening
     until enough are found or every report was read."""
     limit = settings.ADUAN_SEARCH_RANK_WINDOW
     # Nothing in the index at all (a rare word, a typo): one probe, not every look.
-    if not Report.objects.filter(search_q(user=user, query=query)).order_by().exists():
+    if not Report.objects.filter(match).order_by().exists():
         return []
     top = Report.objects.aggregate(top=Max("pk"))["top"] or 0
     span = limit * WINDOW_SPAN
     while True:
         above = top - span if span < top else None
-        found = qs.filter(search_q(user=user, query=query, above=above))
+        found = qs.filter(
+            match if above is None else search_q(user=user, query=query, above=above, typos=typos)
+        )
         if above is not None:
             found = found.filter(pk__gt=above)
         # One more than the window: a list longer than it says "more than …" (count cap).
@@ -274,7 +296,7 @@ def similar_open_reports(
         place |= Q(agency_id__in=list(agency_subtree_ids(agency)))
     found = (
         qs.filter(place)
-        .filter(_public_match(stems, any_term=True))
+        .filter(_public_match(stems, typos=typos_of(stems), any_term=True))
         .annotate(search_rank=_rank(stems))
         .select_related("agency", "category", "region", "reporter")
         .order_by("-search_rank", "-support_count", "-created_at", "-id")
