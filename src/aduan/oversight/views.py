@@ -133,7 +133,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         )
 
     by_region = "regency" if region is not None else "province"
-    listed = [agency, *agency.children.order_by("name")] if agency else league_agencies(scope)
+    agencies = league_agencies(scope)
+    listed = [agency, *agency.children.order_by("name")] if agency else agencies
     counted = dashboard_figures(where=where, period=period, by_region=by_region, listed=listed)
     totals, weeks, categories = counted.totals, counted.weeks, counted.categories
     category_names = _category_names([c.key for c in categories])
@@ -218,7 +219,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "all_agencies_url": _self_url(request, **{ALL_AGENCIES: "1"}),
         "some_agencies_url": _self_url(request, **{ALL_AGENCIES: None}),
         "league_min": LEAGUE_MIN_VOLUME,
-        "agencies": league_agencies(scope),
+        "agencies": agencies,
         "provinces": Region.objects.filter(level=1).order_by("name"),
         "charts": {
             "weekly": charts.line_chart(

@@ -408,45 +408,55 @@ def _support_answer(request: HttpRequest, report: Report, *, done: str, error: s
     return redirect("web:track_detail", tracking_id=report.tracking_id)
 
 
-@require_POST
-def report_support_set(request: HttpRequest, tracking_id: str) -> HttpResponse:
-    """Support the report (``support=1``) or take the support back (``support=0``)."""
+def _toggle(
+    request: HttpRequest, tracking_id: str, *, field: str, on, off, said: tuple[str, str]
+) -> HttpResponse:
+    """Set (``field=1``) or unset (``field=0``) a citizen's tie to a report with ``on`` or
+    ``off`` (support, follow) and answer with the support box; ``said``: the two messages."""
     if not request.user.is_authenticated:
         return redirect_to_login(reverse("web:track_detail", args=[tracking_id]))
     report = _report_for(request, tracking_id)
-    supporting = request.POST.get("support", "1") != "0"
+    setting = request.POST.get(field, "1") != "0"
     error = done = ""
     try:
-        if supporting:
-            report.support_count = report_support(report=report, actor=request.user)
-            done = _("You support this report. You will be told of its updates.")
-        else:
-            report.support_count = report_unsupport(report=report, actor=request.user)
-            done = _("You no longer support this report.")
-        report.supported_by_me = supporting
+        (on if setting else off)(report=report, actor=request.user)
+        report = _report_for(request, tracking_id)  # the box shows the new state
+        done = said[0] if setting else said[1]
     except PermissionDenied as exc:
         error = exc.message
     return _support_answer(request, report, done=done, error=error)
+
+
+@require_POST
+def report_support_set(request: HttpRequest, tracking_id: str) -> HttpResponse:
+    """Support the report (``support=1``) or take the support back (``support=0``)."""
+    return _toggle(
+        request,
+        tracking_id,
+        field="support",
+        on=report_support,
+        off=report_unsupport,
+        said=(
+            _("You support this report. You will be told of its updates."),
+            _("You no longer support this report."),
+        ),
+    )
 
 
 @require_POST
 def report_follow_set(request: HttpRequest, tracking_id: str) -> HttpResponse:
     """Follow the report's updates (``follow=1``) or stop following them (``follow=0``)."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(reverse("web:track_detail", args=[tracking_id]))
-    report = _report_for(request, tracking_id)
-    following = request.POST.get("follow", "1") != "0"
-    error = done = ""
-    try:
-        if following:
-            report_follow(report=report, actor=request.user)
-            done = _("You will be told of this report's updates.")
-        else:
-            report_unfollow(report=report, actor=request.user)
-            done = _("You will no longer be told of this report's updates.")
-    except PermissionDenied as exc:
-        error = exc.message
-    return _support_answer(request, report, done=done, error=error)
+    return _toggle(
+        request,
+        tracking_id,
+        field="follow",
+        on=report_follow,
+        off=report_unfollow,
+        said=(
+            _("You will be told of this report's updates."),
+            _("You will no longer be told of this report's updates."),
+        ),
+    )
 
 
 @require_GET
