@@ -441,6 +441,15 @@ ACCESS: dict[str, Access] = {
             "token_revoke",
         )
     },
+    # --- triage ---------------------------------------------------------------------------
+    "triage:accuracy": Access(
+        ROLE,
+        nodes(
+            "triage.tests.test_views",
+            "test_a_visitor_is_sent_to_sign_in_and_agency_staff_are_refused",
+            "test_the_desk_sees_the_share_of_first_and_top_three_choices",
+        ),
+    ),
     # --- statistics -----------------------------------------------------------------------
     "oversight:dashboard": Access(
         ROLE,

@@ -22,6 +22,7 @@ urlpatterns = [
     path("staf/integrasi/", include("aduan.integrations.urls")),
     path("staf/ekspor/", include("aduan.exports.urls")),
     path("staf/statistik/", include("aduan.oversight.urls")),
+    path("staf/triase/", include("aduan.triage.urls")),
     path("statistik/", include("aduan.oversight.public_urls")),
     path("", include("aduan.web.urls")),
 ]

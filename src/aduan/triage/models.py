@@ -71,6 +71,9 @@ class Assessment(models.Model):
         verbose_name=_("chosen agency"),
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    # Where the chosen agency stood among the suggestions: 1–3, 0 when it was not among
+    # them, None when there was no suggestion (no model yet).
+    chosen_rank = models.PositiveSmallIntegerField(_("rank of the chosen agency"), null=True)
 
     class Meta:
         verbose_name = _("triage assessment")
@@ -82,6 +85,14 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id} @ {self.model_version or '-'}"
+
+    @property
+    def classification_label(self) -> str:
+        from aduan.reports.models import Classification
+
+        if self.classification in Classification.values:
+            return str(Classification(self.classification).label)
+        return self.classification
 
     @property
     def agency_ids(self) -> list[int]:

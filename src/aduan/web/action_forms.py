@@ -26,10 +26,11 @@ from aduan.programmes.selectors import (
 from aduan.reports.models import BODY_MAX, TITLE_MAX, Report
 from aduan.reports.pii import pii_kinds, pii_labels, pii_mask
 from aduan.sla.policy import sla_days
+from aduan.triage.selectors import report_triage
 from aduan.workflow import services as wf
 from aduan.workflow.actions import ACTION_SPECS, action_take
 from aduan.workflow.models import ResponseTemplate
-from aduan.workflow.selectors import queue_suggested_agency, units_for_user
+from aduan.workflow.selectors import units_for_user
 from aduan.workflow.services import NOTE_MAX
 from aduan.workflow.transitions import Action
 
@@ -210,8 +211,8 @@ class DisposeForm(PrivacyMixin, AgencyPickerMixin, ActionForm):
         self.fields["category_id"].initial = report.category_id
         self.privacy_fields()
         self.order_fields(self.field_order)
-        suggestion = queue_suggested_agency(report)
-        self.setup_picker(default=suggestion.agency.pk if suggestion else None)
+        first = report_triage(report).first
+        self.setup_picker(default=first.agency.pk if first else None)
 
     def clean(self):
         data = super().clean()

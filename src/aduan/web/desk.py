@@ -1,7 +1,8 @@
 """The national desk's verification queue as a table: what each row shows.
 
-A row is the report, its countdown, the agency offered for a one-click disposition
-(``workflow.selectors.queue_suggested_agency``) and its flags. The flags are built in one
+A row is the report, its countdown, its triage (``triage.selectors``: the agencies
+offered, the first for a one-click disposition, and the suggested kind, category and
+programme) and its flags. The flags are built in one
 function, ``queue_flags``, so that a new one is one more line there.
 """
 
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from aduan.reports.models import Attachment, Channel, Report, Status
 from aduan.reports.pii import pii_kinds, pii_labels
-from aduan.workflow.selectors import AgencySuggestion, queue_suggested_agency
+from aduan.triage.selectors import AgencyOption, Triage, reports_triage
 
 from .deadlines import Countdown, calendar_current, countdown
 
@@ -31,8 +32,12 @@ class Flag:
 class QueueRow:
     report: Report
     countdown: Countdown
-    suggestion: AgencySuggestion | None
+    triage: Triage
     flags: list[Flag]
+
+    @property
+    def suggestion(self) -> AgencyOption | None:
+        return self.triage.first
 
 
 def queue_flags(report: Report, *, countdown: Countdown, has_attachments: bool) -> list[Flag]:
@@ -69,6 +74,7 @@ def queue_rows(reports: Iterable[Report]) -> list[QueueRow]:
         .distinct()
     )
     calendar, now = calendar_current(), timezone.now()
+    triage = reports_triage(reports)
     rows = []
     for report in reports:
         cd = countdown(report, calendar=calendar, now=now)
@@ -76,7 +82,7 @@ def queue_rows(reports: Iterable[Report]) -> list[QueueRow]:
             QueueRow(
                 report=report,
                 countdown=cd,
-                suggestion=queue_suggested_agency(report),
+                triage=triage[report.pk],
                 flags=queue_flags(report, countdown=cd, has_attachments=report.pk in with_files),
             )
         )

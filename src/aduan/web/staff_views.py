@@ -51,13 +51,13 @@ from aduan.reports.selectors import (
 )
 from aduan.sla.models import DeadlineState
 from aduan.sla.selectors import current_deadline
+from aduan.triage.selectors import report_triage
 from aduan.workflow.permissions import actions_available
 from aduan.workflow.selectors import (
     QUEUE_STATUSES,
     inbox_for_user,
     national_queue,
     national_queue_next,
-    queue_suggested_agency,
 )
 from aduan.workflow.services import report_forward
 from aduan.workflow.transitions import Action
@@ -306,7 +306,7 @@ def _report_context(request: HttpRequest, report: Report, outcome) -> dict:
     panel = _action_panel(forms, bound=bound)
     # A form that is not a workflow action is one more line here:
     # panel.append(PanelItem(name=..., title=..., template=..., form=...)).
-    suggestion = queue_suggested_agency(report) if Action.DISPOSE in available else None
+    triage = report_triage(report) if Action.DISPOSE in available else None
     # "Berikutnya": the desk may skip to the next report of the queue without acting.
     following = None
     if is_national_desk(user) and report.status in QUEUE_STATUSES:
@@ -341,7 +341,7 @@ def _report_context(request: HttpRequest, report: Report, outcome) -> dict:
         "current_deadline": current,
         "panel": panel,
         "privacy_form": privacy_form,
-        "suggestion": suggestion,
+        "triage": triage,
         "following": following,
         "outcome": outcome,
         "read_only": not (panel or privacy_form),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from enum import StrEnum
 
 from django.db.models import F, Q, QuerySet
 
@@ -158,28 +157,6 @@ def national_queue(*, user: User, filters: InboxFilters | None = None) -> QueryS
     if filters.default_statuses:
         qs = qs.filter(status__in=QUEUE_STATUSES)
     return _ordered(_searched(_narrow(qs, filters), filters, user))
-
-
-class SuggestionSource(StrEnum):
-    RETURN = "return"  # the agency that returned the report named another
-    REPORTER = "reporter"  # the reporter's own choice on the form
-
-
-@dataclass(frozen=True)
-class AgencySuggestion:
-    agency: Agency
-    source: SuggestionSource
-
-
-def queue_suggested_agency(report: Report) -> AgencySuggestion | None:
-    """The agency the desk is offered for a one-click disposition, and why; the one place
-    that decides it (a model's suggestion would be added here). An agency's suggestion on
-    return outranks the reporter's choice: it comes from someone who read the report."""
-    if report.suggested_agency_id:
-        return AgencySuggestion(report.suggested_agency, SuggestionSource.RETURN)
-    if report.requested_agency_id:
-        return AgencySuggestion(report.requested_agency, SuggestionSource.REPORTER)
-    return None
 
 
 def national_queue_next(*, user: User, after: Report) -> Report | None:

@@ -19,3 +19,4 @@ WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 # Tests read the figures their actions just wrote; the dashboard's cache has tests of its own.
 ADUAN_STATISTICS_CACHE_SECONDS = 0
+ADUAN_TRIAGE_MODEL_CHECK_SECONDS = 0

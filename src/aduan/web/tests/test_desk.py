@@ -14,9 +14,9 @@ from aduan.agencies.tests.factories import AgencyFactory
 from aduan.reports.models import EventAction, Status
 from aduan.reports.tests.factories import ReportFactory
 from aduan.sla.models import Deadline, DeadlineKind
+from aduan.triage.selectors import SuggestionSource, report_triage
 from aduan.workflow import services as wf
 from aduan.workflow.permissions import actions_available
-from aduan.workflow.selectors import SuggestionSource, queue_suggested_agency
 
 from ..action_forms import STAFF_ACTIONS
 from .staff_helpers import (
@@ -65,17 +65,18 @@ def one_click_forms(response) -> list[dict]:
 
 
 def test_the_suggestion_is_the_agencys_on_return_else_the_reporters_choice(agency):
+    """Without a trained model: the return's suggestion, then the reporter's choice."""
     other = AgencyFactory(name="Pemerintah Kota Bandung")
-    assert queue_suggested_agency(ReportFactory(status=Status.SUBMITTED)) is None
-    chosen = queue_suggested_agency(ReportFactory(status=Status.SUBMITTED, requested_agency=agency))
-    assert (chosen.agency, chosen.source) == (agency, SuggestionSource.REPORTER)
+    assert report_triage(ReportFactory(status=Status.SUBMITTED)).first is None
+    chosen = report_triage(ReportFactory(status=Status.SUBMITTED, requested_agency=agency))
+    assert [(o.agency, o.source) for o in chosen.options] == [(agency, SuggestionSource.REPORTER)]
     returned = ReportFactory(
         status=Status.RETURNED, requested_agency=agency, suggested_agency=other
     )
-    assert (queue_suggested_agency(returned).agency, queue_suggested_agency(returned).source) == (
-        other,
-        SuggestionSource.RETURN,
-    )
+    assert [(o.agency, o.source) for o in report_triage(returned).options] == [
+        (other, SuggestionSource.RETURN),
+        (agency, SuggestionSource.REPORTER),
+    ]
 
 
 # --- One click from the queue row and from the report page ---------------------------------

@@ -1,0 +1,146 @@
+"""Triage's writes: training a router from the history, assessing the reports that wait
+for the desk, and writing down what the desk chose."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Callable, Sequence
+
+from django.db import transaction
+from django.utils import timezone
+
+from aduan.agencies.models import Agency
+from aduan.categories.models import Category
+from aduan.programmes.models import Programme
+from aduan.reports.models import Report, Status
+
+from .evaluation import routing_scores, split_held_out
+from .features import agency_label, report_text
+from .models import Assessment, RouterModel
+from .priority import priority_flags
+from .router import Router
+from .store import router_current, router_store
+from .training import history_examples
+
+Progress = Callable[[str], None]
+
+
+def router_train(
+    *, limit: int, progress: Progress | None = None, now: dt.datetime | None = None
+) -> RouterModel | None:
+    """Train a new version from the newest ``limit`` disposed reports and keep it, with
+    its figures on a held-out tenth (trained without it first); None when the history
+    does not yet name two agencies."""
+    step = progress or (lambda _name: None)
+    examples = list(history_examples(limit=limit))
+    step("history")
+    routed = {e.agency for e in examples if e.agency}
+    if len(routed) < 2:
+        return None
+    training, held_out = split_held_out(examples)
+    metrics = routing_scores(Router().fit(training, progress=step), training, held_out)
+    stamp = (now or timezone.now()).strftime("%Y%m%d-%H%M%S")
+    router = Router(version=f"{stamp}-{secrets.token_hex(2)}").fit(examples, progress=step)
+    return router_store(
+        router=router, examples=len(examples), agencies=len(routed), metrics=metrics
+    )
+
+
+def _excluded(reports: Sequence[Report]) -> dict[int, set[str]]:
+    """Per returned report, the agencies that already had it: not suggested again."""
+    returned = [r.pk for r in reports if r.status == Status.RETURNED]
+    excluded: dict[int, set[str]] = {r.pk: set() for r in reports}
+    for report in reports:
+        if report.status == Status.RETURNED and report.disposed_agency_id:
+            excluded[report.pk].add(agency_label(report.disposed_agency_id))
+    for report_id, agency_id in Assessment.objects.filter(
+        report_id__in=returned, chosen_agency__isnull=False
+    ).values_list("report_id", "chosen_agency_id"):
+        excluded[report_id].add(agency_label(agency_id))
+    return excluded
+
+
+def _as_id(label: str) -> int | None:
+    return int(label) if label.isdigit() else None
+
+
+def _known(model, labels: set[str]) -> dict:
+    """The active rows of ``model`` whose ids are among ``labels`` (a label is an id)."""
+    ids = [i for i in map(_as_id, labels) if i is not None]
+    return model.objects.filter(pk__in=ids, is_active=True).in_bulk() if ids else {}
+
+
+def reports_assess(reports: Sequence[Report]) -> dict[int, Assessment]:
+    """Open a routing round for each report: the current model's suggestions (agencies
+    that are gone or inactive left out) and the priority flags, written in one insert."""
+    reports = list(reports)
+    if not reports:
+        return {}
+    router = router_current()
+    suggestions = [None] * len(reports)
+    if router is not None:
+        excluded = _excluded(reports)
+        suggestions = router.suggest_many(
+            [report_text(r) for r in reports], exclude=[excluded[r.pk] for r in reports]
+        )
+    agencies = _known(Agency, {label for s in suggestions if s for label, _p in s.agencies})
+    categories = _known(Category, {s.category[0] for s in suggestions if s and s.category})
+    programmes = _known(Programme, {s.programme[0] for s in suggestions if s and s.programme})
+    now = timezone.now()
+    rows = []
+    for report, suggestion in zip(reports, suggestions, strict=True):
+        row = Assessment(
+            report=report,
+            created_at=now,
+            priority=priority_flags(report.title, report.body),
+        )
+        if suggestion is not None:
+            row.model_version = suggestion.version
+            row.agencies = [
+                [_as_id(label), round(confidence, 4)]
+                for label, confidence in suggestion.agencies
+                if _as_id(label) in agencies
+            ]
+            if suggestion.classification:
+                row.classification, confidence = suggestion.classification
+                row.classification_confidence = round(confidence, 4)
+            if suggestion.category:
+                row.category = categories.get(_as_id(suggestion.category[0]))
+            if suggestion.programme:
+                row.programme = programmes.get(_as_id(suggestion.programme[0]))
+        rows.append(row)
+    Assessment.objects.bulk_create(rows)
+    return {row.report_id: row for row in rows}
+
+
+def assessments_open(reports: Sequence[Report]) -> dict[int, Assessment]:
+    """The open round of each report (the newest undecided one), assessed now for the
+    reports without one; one query when all have theirs."""
+    found: dict[int, Assessment] = {}
+    for row in (
+        Assessment.objects.filter(report__in=[r.pk for r in reports], decided_at__isnull=True)
+        .select_related("category", "programme")
+        .order_by("report_id", "id")
+    ):
+        found[row.report_id] = row  # the newest wins
+    missing = [r for r in reports if r.pk not in found]
+    if missing:
+        found.update(reports_assess(missing))
+    return found
+
+
+def assessment_decide(*, report: Report, agency_id: int, at: dt.datetime) -> None:
+    """The desk disposed ``report`` to ``agency_id``: close its open round with the choice
+    and where it stood among the suggestions."""
+    with transaction.atomic():
+        for row in Assessment.objects.select_for_update().filter(
+            report=report, decided_at__isnull=True
+        ):
+            ranked = row.agency_ids
+            row.chosen_agency_id = agency_id
+            row.decided_at = at
+            row.chosen_rank = (
+                (ranked.index(agency_id) + 1 if agency_id in ranked else 0) if ranked else None
+            )
+            row.save(update_fields=["chosen_agency", "decided_at", "chosen_rank"])
