@@ -33,6 +33,7 @@ from aduan.reports.models import (
 from aduan.reports.selectors import handled_reports_q, reports_visible_to
 from aduan.sla.models import Deadline, DeadlineKind, DeadlineState
 from aduan.sla.services import report_due_state
+from aduan.triage.models import RouterModel
 from aduan.workflow import services as wf
 from aduan.workflow.models import ResponseTemplate
 from aduan.workflow.services import report_submit
@@ -68,6 +69,10 @@ OPEN_DEADLINES = {
 def test_every_role_signs_in_and_every_report_lived_its_story(client, directory):
     output = _load()
     assert f"{REPORTS} reports" in output
+    # The desk's suggestions work from the start: a router trained on the demo's history.
+    router = RouterModel.objects.get()
+    assert f"Triage router {router.version}: trained on {router.examples} disposed" in output
+    assert router.agencies >= 2
 
     # One account per role, each able to sign in through allauth (verified e-mail).
     roles = {account.role for account in DEMO_ACCOUNTS}

@@ -18,6 +18,8 @@ from aduan.demo.loader import (
     demo_exists,
     demo_load,
 )
+from aduan.triage.services import router_train
+from aduan.triage.store import router_forget
 
 QUIET_LOGGERS = (
     "aduan.workflow",
@@ -91,6 +93,9 @@ class Command(BaseCommand):
                     log.setLevel(level)
         except DemoError as exc:
             raise CommandError(str(exc)) from exc
+        # The desk's queue suggests agencies from the first night on; here, at once.
+        router = router_train(limit=settings.ADUAN_TRIAGE_TRAINING_LIMIT)
+        router_forget()
         elapsed = time.perf_counter() - started
         statuses = ", ".join(f"{status} {n}" for status, n in sorted(result.statuses.items()))
         self.stdout.write(
@@ -102,6 +107,11 @@ class Command(BaseCommand):
             f"{result.programme_reports} reports tagged with a priority programme; "
             f"{result.notifications} e-mails older than a day marked sent."
         )
+        if router is not None:
+            self.stdout.write(
+                f"Triage router {router.version}: trained on {router.examples} disposed "
+                f"reports of {router.agencies} agencies."
+            )
         if options["verbosity"] > 0:
             self.stdout.write(f"Sign in with any of these (password: {DEMO_PASSWORD}):")
             for account in DEMO_ACCOUNTS:
