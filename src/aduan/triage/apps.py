@@ -11,7 +11,8 @@ class TriageConfig(AppConfig):
         from aduan.workflow.listeners import listener_register
 
         from .listeners import TriageListener
-        from .tasks import RETRAIN_JOB, router_retrain_job
+        from .tasks import RETRAIN_JOB, WAITING_JOB, router_retrain_job, waiting_assess_job
 
         listener_register(TriageListener())
+        periodic_register(name=WAITING_JOB, function=waiting_assess_job, order=15)
         periodic_register(name=RETRAIN_JOB, function=router_retrain_job, order=85)

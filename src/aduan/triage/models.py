@@ -61,6 +61,7 @@ class Assessment(models.Model):
     )
     # Keys of ``triage.priority`` flags, in the order the desk reads them.
     priority = models.JSONField(_("priority flags"), default=list, blank=True)
+    flagged = models.BooleanField(_("flagged for priority"), default=False)
     created_at = models.DateTimeField(_("assessed at"), default=timezone.now)
     chosen_agency = models.ForeignKey(
         "agencies.Agency",

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncMonth
 
 from aduan.agencies.models import Agency
@@ -90,6 +90,17 @@ def reports_triage(reports: Sequence[Report]) -> dict[int, Triage]:
 def report_triage(report: Report) -> Triage:
     """One report's triage (its page, its disposition form)."""
     return reports_triage([report])[report.pk]
+
+
+def flagged_first(reports: QuerySet[Report]) -> QuerySet[Report]:
+    """``reports`` with those whose open round carries a priority flag first, each part
+    in deadline order."""
+    flagged = Exists(
+        Assessment.objects.filter(report=OuterRef("pk"), decided_at__isnull=True, flagged=True)
+    )
+    return reports.alias(flagged=flagged).order_by(
+        F("flagged").desc(), F("due_at").asc(nulls_last=True), "id"
+    )
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,14 @@ import secrets
 from collections.abc import Callable, Sequence
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from aduan.agencies.models import Agency
 from aduan.categories.models import Category
 from aduan.programmes.models import Programme
 from aduan.reports.models import Report, Status
+from aduan.workflow.selectors import QUEUE_STATUSES
 
 from .evaluation import routing_scores, split_held_out
 from .features import agency_label, report_text
@@ -90,11 +92,8 @@ def reports_assess(reports: Sequence[Report]) -> dict[int, Assessment]:
     now = timezone.now()
     rows = []
     for report, suggestion in zip(reports, suggestions, strict=True):
-        row = Assessment(
-            report=report,
-            created_at=now,
-            priority=priority_flags(report.title, report.body),
-        )
+        flags = priority_flags(report.title, report.body)
+        row = Assessment(report=report, created_at=now, priority=flags, flagged=bool(flags))
         if suggestion is not None:
             row.model_version = suggestion.version
             row.agencies = [
@@ -128,6 +127,19 @@ def assessments_open(reports: Sequence[Report]) -> dict[int, Assessment]:
     if missing:
         found.update(reports_assess(missing))
     return found
+
+
+def waiting_assess(*, batch: int) -> int:
+    """Assess up to ``batch`` reports waiting for the desk without an open round (their
+    task was lost, or they came before triage); how many."""
+    open_round = Assessment.objects.filter(report=OuterRef("pk"), decided_at__isnull=True)
+    waiting = list(
+        Report.objects.filter(status__in=QUEUE_STATUSES)
+        .exclude(Exists(open_round))
+        .order_by("id")[:batch]
+    )
+    reports_assess(waiting)
+    return len(waiting)
 
 
 def assessment_decide(*, report: Report, agency_id: int, at: dt.datetime) -> None:

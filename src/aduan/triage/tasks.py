@@ -14,10 +14,11 @@ from django_tasks import task
 from aduan.reports.models import Report
 from aduan.sla.services import NATIONAL_TIMEZONE
 
-from .services import assessments_open, router_train
+from .services import assessments_open, router_train, waiting_assess
 from .store import router_forget
 
 RETRAIN_JOB = "triage_retrain"
+WAITING_JOB = "triage_waiting"
 CHECK_MINUTE = 30
 
 
@@ -56,3 +57,8 @@ def router_retrain_job(*, now: dt.datetime, batch: int, stop_at: float) -> str |
             cache.delete(key)
         raise
     return day
+
+
+def waiting_assess_job(*, now: dt.datetime, batch: int, stop_at: float) -> int:
+    """Every sweep: assess the reports waiting for the desk that have no open round."""
+    return waiting_assess(batch=batch)

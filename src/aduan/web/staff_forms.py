@@ -32,6 +32,12 @@ class WorkListFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False)
     unit = forms.TypedChoiceField(label=_("Unit"), required=False, coerce=int, empty_value=None)
     overdue = forms.ChoiceField(label=_("Deadline"), required=False, choices=OVERDUE_CHOICES)
+    # The queue only: what needs a human first (``triage.priority``) above the deadlines.
+    order = forms.ChoiceField(
+        label=_("Order"),
+        required=False,
+        choices=[("", _("Oldest deadline first")), ("flagged", _("Flagged for priority first"))],
+    )
     category = forms.TypedChoiceField(
         label=_("Topic"), required=False, coerce=int, empty_value=None
     )
@@ -67,6 +73,8 @@ class WorkListFilterForm(forms.Form):
     def __init__(self, data: QueryDict, *, user: User, queue: bool = False) -> None:
         super().__init__(data)
         statuses = QUEUE_STATUSES if queue else INBOX_STATUSES
+        if not queue:
+            del self.fields["order"]
         default = _("Awaiting verification and returned") if queue else _("All open in the agency")
         self.fields["status"].choices = (
             [("", default)]
@@ -131,6 +139,11 @@ class WorkListFilterForm(forms.Form):
             returned_from=data.get("returned_from"),
             returned_to=data.get("returned_to"),
         )
+
+    @property
+    def flagged_first(self) -> bool:
+        self.is_valid()
+        return "order" not in self.errors and self.cleaned_data.get("order") == "flagged"
 
     @property
     def as_of(self) -> list[str]:

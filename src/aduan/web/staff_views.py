@@ -51,7 +51,7 @@ from aduan.reports.selectors import (
 )
 from aduan.sla.models import DeadlineState
 from aduan.sla.selectors import current_deadline
-from aduan.triage.selectors import report_triage
+from aduan.triage.selectors import flagged_first, report_triage
 from aduan.workflow.permissions import actions_available
 from aduan.workflow.selectors import (
     QUEUE_STATUSES,
@@ -100,7 +100,8 @@ def queue_list(request: HttpRequest) -> tuple[WorkListFilterForm, QuerySet[Repor
     if not sees_all_reports(request.user):
         raise DjangoPermissionDenied
     filters = WorkListFilterForm(request.GET, user=request.user, queue=True)
-    return filters, national_queue(user=request.user, filters=filters.filters())
+    reports = national_queue(user=request.user, filters=filters.filters())
+    return filters, flagged_first(reports) if filters.flagged_first else reports
 
 
 def inbox_list(request: HttpRequest) -> tuple[WorkListFilterForm, QuerySet[Report]]:

@@ -12,6 +12,7 @@ from aduan.core import periodic
 def test_the_apps_register_their_jobs_in_the_order_the_sweep_always_ran_them():
     assert [job.name for job in periodic.periodic_jobs()] == [
         "deadlines",
+        "triage_waiting",
         "notifications",
         "webhook_deliveries",
         "x_media",
@@ -20,6 +21,7 @@ def test_the_apps_register_their_jobs_in_the_order_the_sweep_always_ran_them():
         "monthly_reports",
         "statistics_warm",
         "export_jobs",
+        "triage_retrain",
     ]
 
 

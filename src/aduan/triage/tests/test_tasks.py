@@ -12,7 +12,7 @@ from django.core.cache import cache
 from aduan.accounts.tests.factories import UserFactory
 from aduan.core.periodic import periodic_jobs
 from aduan.triage.models import Assessment, RouterModel
-from aduan.triage.tasks import RETRAIN_JOB, router_retrain_job
+from aduan.triage.tasks import RETRAIN_JOB, router_retrain_job, waiting_assess_job
 
 from .history import build_history, submit
 
@@ -55,3 +55,13 @@ def test_the_retraining_runs_once_a_night_at_its_hour(settings, clean_cache):
 
 def test_the_job_is_in_the_periodic_registry():
     assert RETRAIN_JOB in [job.name for job in periodic_jobs()]
+
+
+def test_the_sweep_assesses_waiting_reports_that_have_no_open_round():
+    citizen = UserFactory()
+    reports = [submit(citizen, f"Jalan berlubang nomor {n}") for n in range(3)]
+    assert not Assessment.objects.exists()  # their tasks never ran (no commit here)
+    assert waiting_assess_job(now=None, batch=2, stop_at=0) == 2
+    assert waiting_assess_job(now=None, batch=2, stop_at=0) == 1
+    assert waiting_assess_job(now=None, batch=2, stop_at=0) == 0
+    assert {a.report_id for a in Assessment.objects.all()} == {r.pk for r in reports}

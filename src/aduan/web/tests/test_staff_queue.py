@@ -241,3 +241,21 @@ def test_query_count_does_not_grow_with_rows(
     assert len(tracking_ids(response)) == rows
     assert action_forms(response) == ["dispose"] * rows  # one click on every row
     assert response.content.decode().count("flag-attachments") == len(range(0, rows, 5))
+
+
+def test_flagged_reports_come_first_when_the_desk_asks(client, people):
+    from aduan.triage.models import Assessment
+
+    sooner = ReportFactory(status=Status.SUBMITTED, due_at=NOW + dt.timedelta(days=1))
+    flagged = ReportFactory(status=Status.SUBMITTED, due_at=NOW + dt.timedelta(days=3))
+    decided = ReportFactory(status=Status.RETURNED, due_at=NOW + dt.timedelta(days=2))
+    Assessment.objects.create(report=sooner)
+    Assessment.objects.create(report=flagged, priority=["danger"], flagged=True)
+    # A flag of a closed round (before the return) does not count.
+    Assessment.objects.create(report=decided, priority=["danger"], flagged=True, decided_at=NOW)
+    Assessment.objects.create(report=decided)
+    sign_in(client, people["national_admin"])
+    ids = [r.tracking_id for r in (sooner, decided, flagged)]
+    assert tracking_ids(client.get(QUEUE)) == ids
+    assert tracking_ids(client.get(QUEUE, {"order": "flagged"})) == [ids[2], ids[0], ids[1]]
+    assert tracking_ids(client.get(QUEUE, {"order": "nonsense"})) == ids
