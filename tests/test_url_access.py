@@ -450,6 +450,14 @@ ACCESS: dict[str, Access] = {
             "test_the_desk_sees_the_share_of_first_and_top_three_choices",
         ),
     ),
+    "api:report_triage": Access(
+        TOKEN,
+        nodes(
+            "triage.tests.test_api",
+            "test_the_reporter_and_agency_staff_are_refused",
+            "test_the_desk_reads_the_suggestions_best_first",
+        ),
+    ),
     # --- statistics -----------------------------------------------------------------------
     "oversight:dashboard": Access(
         ROLE,

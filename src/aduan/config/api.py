@@ -27,6 +27,7 @@ from aduan.exports.api import router as exports_router
 from aduan.oversight.api import router as oversight_router
 from aduan.regions.api import router as regions_router
 from aduan.reports.api import router as reports_router
+from aduan.triage.api import router as triage_router
 from aduan.workflow.api import router as workflow_router
 
 
@@ -64,6 +65,7 @@ api.add_router("", accounts_router)
 api.add_router("", channels_router)
 api.add_router("", reports_router)
 api.add_router("", workflow_router)
+api.add_router("", triage_router)
 api.add_router("", exports_router)
 # The directory (agencies, categories, regions sit below accounts, so their routers
 # cannot name its auth) is public, agency systems included; a token sent must be valid.

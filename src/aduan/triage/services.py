@@ -114,16 +114,19 @@ def reports_assess(reports: Sequence[Report]) -> dict[int, Assessment]:
 
 
 def assessments_open(reports: Sequence[Report]) -> dict[int, Assessment]:
-    """The open round of each report (the newest undecided one), assessed now for the
-    reports without one; one query when all have theirs."""
+    """The open round of each report waiting for the desk (the newest undecided one),
+    assessed now for those without one; for a report past the desk, its last round, if
+    any. One query when all have theirs."""
     found: dict[int, Assessment] = {}
+    waiting = {r.pk for r in reports if r.status in QUEUE_STATUSES}
     for row in (
-        Assessment.objects.filter(report__in=[r.pk for r in reports], decided_at__isnull=True)
+        Assessment.objects.filter(report__in=[r.pk for r in reports])
         .select_related("category", "programme")
         .order_by("report_id", "id")
     ):
-        found[row.report_id] = row  # the newest wins
-    missing = [r for r in reports if r.pk not in found]
+        if row.decided_at is None or row.report_id not in waiting:
+            found[row.report_id] = row  # the newest wins
+    missing = [r for r in reports if r.pk in waiting and r.pk not in found]
     if missing:
         found.update(reports_assess(missing))
     return found
