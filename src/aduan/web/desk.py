@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from aduan.reports.models import Attachment, Channel, Report, Status
 from aduan.reports.pii import pii_kinds, pii_labels
+from aduan.triage.priority import ARCHIVABLE, flag_display, priority_flags
 from aduan.workflow.selectors import AgencySuggestion, queue_suggested_agency
 
 from .deadlines import Countdown, calendar_current, countdown
@@ -34,10 +35,16 @@ class QueueRow:
     suggestion: AgencySuggestion | None
     flags: list[Flag]
 
+    @property
+    def archive_as_spam(self) -> bool:
+        """Abusive text or spam: the desk may archive it with one click."""
+        return any(flag.key in ARCHIVABLE for flag in self.flags)
+
 
 def queue_flags(report: Report, *, countdown: Countdown, has_attachments: bool) -> list[Flag]:
-    """What the desk should notice before opening the report, in reading order."""
-    flags = []
+    """What the desk should notice before opening the report, in reading order: what
+    needs a human first (``triage.priority``), then the rest."""
+    flags = [Flag(key, *flag_display(key)) for key in priority_flags(report.title, report.body)]
     if report.anonymous:
         flags.append(Flag("anonymous", _("Anonymous reporter"), "private"))
     if report.confidential:
