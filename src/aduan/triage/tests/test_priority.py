@@ -43,23 +43,54 @@ DANGER_TEXTS = [
     "Sudah banyak korban kecelakaan di tikungan ini",
     "tlg jembatan dsa kami sdh rubuh",
 ]
-NOT_DANGER_TEXTS = [
-    "Saya sakit hati dengan pelayanan petugas kelurahan yang tidak ramah",
-    "Saya sakit hati dengan pelayanan rumah sakit yang lambat mengurus berkas",
-    "Antrean pendaftaran rumah sakit sangat panjang setiap pagi",
-    "Mohon informasi jam buka poli gigi rumah sakit daerah",
-    "Lamaran kerja saya ditolak tanpa alasan oleh dinas tenaga kerja",
-    "Pengajuan KTP saya ditolak karena berkas kurang",
-    "Jalan di depan sekolah rusak parah dan berlubang",
-    "Sinyal internet di desa kami putus-putus setiap sore",
-    "Kenapa anak saya putus sekolah tidak dapat bantuan",
-    "Mobil pemadam kebakaran di kecamatan kami sudah tua",
-    "Pengerukan Banjir Kanal Timur belum selesai",
-    "Mohon jadwal simulasi kebakaran di gedung kantor",
-    "Ayah saya meninggal dunia, bagaimana mengurus akta kematian",
-    "Harga cabai di pasar naik dua kali lipat",
+# Each look-alike with its twin: nearly the same words, and the flag.
+DANGER_LOOK_ALIKES = [
+    (
+        "Saya sakit hati dengan pelayanan petugas kelurahan yang tidak ramah",
+        "Saya sakit hati, petugas IGD menolak pasien yang tidak sadar",
+    ),
+    (
+        "Saya sakit hati dengan pelayanan rumah sakit yang lambat mengurus berkas",
+        "Rumah sakit menolak pasien yang datang dengan berkas lengkap",
+    ),
+    (
+        "Antrean pendaftaran rumah sakit sangat panjang setiap pagi",
+        "Pasien kritis menunggu di antrean rumah sakit sejak pagi",
+    ),
+    (
+        "Lamaran kerja saya ditolak tanpa alasan oleh dinas tenaga kerja",
+        "Ibu saya ditolak tanpa alasan oleh UGD rumah sakit daerah",
+    ),
+    (
+        "Pengajuan KTP saya ditolak karena berkas kurang",
+        "Pasien ditolak puskesmas karena berkas kurang",
+    ),
+    (
+        "Jalan di depan sekolah rusak parah dan berlubang",
+        "Jalan di depan sekolah amblas dan berlubang",
+    ),
+    (
+        "Sinyal internet di desa kami putus-putus setiap sore",
+        "Jembatan di desa kami putus sejak sore",
+    ),
+    (
+        "Kenapa anak saya putus sekolah tidak dapat bantuan",
+        "Kenapa kabel listrik putus belum diperbaiki",
+    ),
+    (
+        "Mobil pemadam kebakaran di kecamatan kami sudah tua",
+        "Kebakaran di kecamatan kami tadi malam",
+    ),
+    ("Pengerukan Banjir Kanal Timur belum selesai", "Banjir di Kanal Timur belum surut"),
+    (
+        "Mohon jadwal simulasi kebakaran di gedung kantor",
+        "Mohon bantuan, terjadi kebakaran di gedung kantor",
+    ),
+    (
+        "Ayah saya meninggal dunia, bagaimana mengurus akta kematian",
+        "Pasien meninggal dunia setelah ditolak, bagaimana mengadu",
+    ),
 ]
-
 VIOLENCE_TEXTS = [
     "Anak saya dipukul oleh gurunya di kelas",
     "Warga dipukuli petugas keamanan pasar",
@@ -77,14 +108,21 @@ VIOLENCE_TEXTS = [
     "Sering terjadi tawuran pelajar di jalan ini",
     "Pengendara motor dibegal setiap malam di jalur ini",
 ]
-NOT_VIOLENCE_TEXTS = [
-    "Kantor kelurahan baru buka pukul 10 padahal jadwalnya pukul 8",
-    "Bus datang pukul 07.30 dan selalu terlambat",
-    "Saya terpukul dengan keputusan sekolah menolak anak saya",
-    "Pengaduan tentang kekeringan di desa kami",
-    "Ancaman banjir setiap musim hujan belum ditangani",
+VIOLENCE_LOOK_ALIKES = [
+    (
+        "Kantor kelurahan baru buka pukul 10 padahal jadwalnya pukul 8",
+        "Petugas kelurahan memukul warga pukul 10 pagi",
+    ),
+    ("Bus datang pukul 07.30 dan selalu terlambat", "Kondektur bus dipukul penumpang pukul 07.30"),
+    (
+        "Saya terpukul dengan keputusan sekolah menolak anak saya",
+        "Anak saya dipukul guru setelah sekolah menolaknya",
+    ),
+    (
+        "Ancaman banjir setiap musim hujan belum ditangani",
+        "Ancaman pembunuhan kepada saya belum ditangani",
+    ),
 ]
-
 EXTORTION_TEXTS = [
     "Ada pungli di kantor samsat saat perpanjangan STNK",
     "Pungutan liar di sekolah untuk seragam dan buku",
@@ -101,15 +139,26 @@ EXTORTION_TEXTS = [
     "Banyak calo di kantor imigrasi",
     "Kami diminta uang terima kasih oleh petugas",
 ]
-NOT_EXTORTION_TEXTS = [
-    "Uang bantuan PKH belum saya terima bulan ini",
-    "Berapa biaya resmi membuat paspor dan di mana membayarnya",
-    "Saya ingin menanyakan uang pensiun ayah saya",
-    "Jadwal pemungutan suara pemilihan kepala desa diundur",
-    "Pekerja memeras keringat tapi gaji terlambat",
-    "Uang kuliah tunggal terlalu mahal tahun ini",
+EXTORTION_LOOK_ALIKES = [
+    (
+        "Uang bantuan PKH belum saya terima bulan ini",
+        "Uang bantuan PKH dipotong pendamping tanpa kuitansi",
+    ),
+    (
+        "Berapa biaya resmi membuat paspor dan di mana membayarnya",
+        "Petugas meminta biaya tidak resmi untuk membuat paspor",
+    ),
+    (
+        "Saya ingin menanyakan uang pensiun ayah saya",
+        "Saya dimintai uang agar pensiun ayah saya cair",
+    ),
+    (
+        "Jadwal pemungutan suara pemilihan kepala desa diundur",
+        "Ada pungutan liar menjelang pemilihan kepala desa",
+    ),
+    ("Pekerja memeras keringat tapi gaji terlambat", "Mandor memeras pekerja dan gaji terlambat"),
+    ("Uang kuliah tunggal terlalu mahal tahun ini", "Ada uang pelicin agar lulus kuliah tahun ini"),
 ]
-
 OFFICIAL_TEXTS = [
     "Kepala Dinas Pendidikan bernama Ahmad Santoso tidak pernah di kantor",
     "Petugas loket yang bernama Rina membentak saya",
@@ -122,16 +171,36 @@ OFFICIAL_TEXTS = [
     "Kepala Desa Ahmad Fauzi tidak transparan soal dana desa",
     "Guru honorer berinisial AS sering tidak masuk kelas",
 ]
-NOT_OFFICIAL_TEXTS = [
-    "Pelayanan di kantor Lurah Ancol sangat lambat",
-    "Camat Sukajadi belum menanggapi surat kami",
-    "Kepala Dinas Pendidikan Kota Bandung belum menjawab surat kami",
-    "Yth. Bapak Walikota Hendi, mohon perbaikan jalan di Genuk",
-    "Anak saya bernama Dimas belum terdaftar di BPJS",
-    "Pak Budi warga RT 03 mengeluhkan sampah",
-    "Petugas kelurahan tidak ramah kepada warga",
+OFFICIAL_LOOK_ALIKES = [
+    (
+        "Pelayanan di kantor Lurah Ancol sangat lambat",
+        "Pelayanan Lurah Sutrisno di Ancol sangat lambat",
+    ),
+    (
+        "Camat Sukajadi belum menanggapi surat kami",
+        "Camat Budi Santoso belum menanggapi surat kami",
+    ),
+    (
+        "Kepala Dinas Pendidikan Kota Bandung belum menjawab surat kami",
+        "Kepala Dinas Pendidikan yang bernama Ahmad belum menjawab surat kami",
+    ),
+    (
+        "Yth. Bapak Walikota Hendi, mohon perbaikan jalan di Genuk",
+        "Kata petugas dinas, Pak Hendra, jalan di Genuk belum dianggarkan",
+    ),
+    (
+        "Anak saya bernama Dimas belum terdaftar di BPJS",
+        "Petugas BPJS bernama Dimas tidak mendaftarkan anak saya",
+    ),
+    (
+        "Pak Budi warga RT 03 mengeluhkan sampah",
+        "Pak Budi petugas kebersihan tidak mengangkut sampah",
+    ),
+    (
+        "Petugas kelurahan tidak ramah kepada warga",
+        "Oknum petugas kelurahan tidak ramah kepada warga",
+    ),
 ]
-
 ABUSE_TEXTS = [
     "Pelayanan kalian anjing semua",
     "Dasar pegawai goblok tidak bisa kerja",
@@ -153,19 +222,30 @@ ABUSE_TEXTS = [
     "anj*ng lah",
     "Petugasnya bego banget",
 ]
-NOT_ABUSE_TEXTS = [
-    "Anjing liar menggigit anak di taman kota",
-    "Banyak anjing liar berkeliaran di sekitar sekolah",
-    "Peternakan babi di desa kami menimbulkan bau menyengat",
-    "Daging babi dijual bebas tanpa label di pasar",
-    "Monyet liar masuk ke rumah warga dan merusak tanaman",
-    "Mohon vaksinasi rabies untuk anjing peliharaan warga",
-    "Kotoran anjing berserakan di trotoar",
-    "Pelayanan kantor camat sangat lambat",
-    "Saya kecewa karena berkas saya hilang",
-    "Kebersihan Jalan Asunaro kurang terjaga",
+ABUSE_LOOK_ALIKES = [
+    ("Anjing liar menggigit anak di taman kota", "Petugas taman kota anjing semua"),
+    (
+        "Banyak anjing liar berkeliaran di sekitar sekolah",
+        "Dasar anjing, petugas sekolah tidak peduli",
+    ),
+    (
+        "Peternakan babi di desa kami menimbulkan bau menyengat",
+        "Dasar babi, kepala desa kami tidak peduli",
+    ),
+    (
+        "Daging babi dijual bebas tanpa label di pasar",
+        "Pegawai dinas itu babi semua, tidak mau melayani",
+    ),
+    (
+        "Monyet liar masuk ke rumah warga dan merusak tanaman",
+        "Kalian monyet tidak pernah datang ke rumah warga",
+    ),
+    (
+        "Mohon vaksinasi rabies untuk anjing peliharaan warga",
+        "Mohon vaksinasi, petugasnya goblok semua",
+    ),
+    ("Kebersihan Jalan Asunaro kurang terjaga", "Kebersihan jalan kurang terjaga, asu tenan"),
 ]
-
 SPAM_TEXTS = [
     (
         "Promo obat kuat murah",
@@ -182,23 +262,34 @@ SPAM_TEXTS = [
     ("coba", "coba coba test testing"),
     ("halo", "..................................."),
 ]
-NOT_SPAM_TEXTS = [
+# A report about a scam, an advert or a gambling site, and the advert itself.
+SPAM_LOOK_ALIKES = [
     (
-        "Penipuan jual beli online",
         (
-            "Saya tertipu toko online www.tokomurah.com yang menjual HP murah, uang sudah "
-            "saya transfer tapi barang tidak dikirim. Penjual bisa dihubungi di 081234567890."
+            "Penipuan jual beli online",
+            (
+                "Saya tertipu toko online www.tokomurah.com yang menjual HP murah, uang sudah "
+                "saya transfer tapi barang tidak dikirim. Penjual bisa dihubungi di 081234567890."
+            ),
+        ),
+        (
+            "Jual HP murah",
+            (
+                "Toko online www.tokomurah.com menjual HP murah bergaransi, promo diskon hari ini, "
+                "hubungi 081234567890."
+            ),
         ),
     ),
     (
-        "Situs judi slot meresahkan",
-        "Mohon blokir situs judi slot gacor www.slotgacor.xyz yang iklannya muncul di mana-mana",
+        (
+            "Situs judi slot meresahkan",
+            "Mohon blokir situs judi slot gacor www.slotgacor.xyz yang iklannya di mana-mana",
+        ),
+        ("Situs slot", "Situs slot gacor maxwin www.slotgacor.xyz deposit bonus setiap hari"),
     ),
-    ("Jalan rusak", "Jalan di depan sekolah rusak parah sejak tiga bulan lalu."),
-    ("Lampu jalan mati", "Lampu jalan mati di gang 5, mohon diperbaiki"),
     (
-        "Harga gas naik",
-        "Harga gas elpiji 3 kg di warung naik menjadi Rp 25.000, mohon operasi pasar",
+        ("Lampu jalan mati", "Lampu jalan mati di gang 5, mohon diperbaiki"),
+        ("Lampu", "lampu lampu lampu lampu lampu lampu lampu lampu"),
     ),
 ]
 
@@ -212,9 +303,10 @@ def test_danger_is_flagged(text):
     assert "danger" in flags_of(text)
 
 
-@pytest.mark.parametrize("text", NOT_DANGER_TEXTS)
-def test_danger_look_alikes_are_not(text):
-    assert "danger" not in flags_of(text)
+@pytest.mark.parametrize(("look_alike", "twin"), DANGER_LOOK_ALIKES)
+def test_danger_look_alikes_are_not(look_alike, twin):
+    assert "danger" not in flags_of(look_alike)
+    assert "danger" in flags_of(twin)
 
 
 @pytest.mark.parametrize("text", VIOLENCE_TEXTS)
@@ -222,9 +314,10 @@ def test_violence_is_flagged(text):
     assert "violence" in flags_of(text)
 
 
-@pytest.mark.parametrize("text", NOT_VIOLENCE_TEXTS)
-def test_violence_look_alikes_are_not(text):
-    assert "violence" not in flags_of(text)
+@pytest.mark.parametrize(("look_alike", "twin"), VIOLENCE_LOOK_ALIKES)
+def test_violence_look_alikes_are_not(look_alike, twin):
+    assert "violence" not in flags_of(look_alike)
+    assert "violence" in flags_of(twin)
 
 
 @pytest.mark.parametrize("text", EXTORTION_TEXTS)
@@ -232,9 +325,10 @@ def test_extortion_is_flagged(text):
     assert "extortion" in flags_of(text)
 
 
-@pytest.mark.parametrize("text", NOT_EXTORTION_TEXTS)
-def test_extortion_look_alikes_are_not(text):
-    assert "extortion" not in flags_of(text)
+@pytest.mark.parametrize(("look_alike", "twin"), EXTORTION_LOOK_ALIKES)
+def test_extortion_look_alikes_are_not(look_alike, twin):
+    assert "extortion" not in flags_of(look_alike)
+    assert "extortion" in flags_of(twin)
 
 
 @pytest.mark.parametrize("text", OFFICIAL_TEXTS)
@@ -242,9 +336,10 @@ def test_a_named_official_is_flagged(text):
     assert "official" in flags_of(text)
 
 
-@pytest.mark.parametrize("text", NOT_OFFICIAL_TEXTS)
-def test_places_units_salutations_and_citizens_are_no_named_official(text):
-    assert "official" not in flags_of(text)
+@pytest.mark.parametrize(("look_alike", "twin"), OFFICIAL_LOOK_ALIKES)
+def test_places_units_salutations_and_citizens_are_no_named_official(look_alike, twin):
+    assert "official" not in flags_of(look_alike)
+    assert "official" in flags_of(twin)
 
 
 @pytest.mark.parametrize("text", ABUSE_TEXTS)
@@ -252,9 +347,10 @@ def test_abuse_is_flagged_disguised_or_not(text):
     assert "abuse" in flags_of(text)
 
 
-@pytest.mark.parametrize("text", NOT_ABUSE_TEXTS)
-def test_animals_and_look_alikes_are_not_abuse(text):
-    assert "abuse" not in flags_of(text)
+@pytest.mark.parametrize(("look_alike", "twin"), ABUSE_LOOK_ALIKES)
+def test_animals_and_look_alikes_are_not_abuse(look_alike, twin):
+    assert "abuse" not in flags_of(look_alike)
+    assert "abuse" in flags_of(twin)
 
 
 @pytest.mark.parametrize(("title", "body"), SPAM_TEXTS)
@@ -262,20 +358,21 @@ def test_spam_is_flagged(title, body):
     assert "spam" in priority_flags(title, body)
 
 
-@pytest.mark.parametrize(("title", "body"), NOT_SPAM_TEXTS)
-def test_reports_about_scams_and_plain_reports_are_not_spam(title, body):
-    assert "spam" not in priority_flags(title, body)
+@pytest.mark.parametrize(("look_alike", "twin"), SPAM_LOOK_ALIKES)
+def test_reports_about_scams_and_plain_reports_are_not_spam(look_alike, twin):
+    assert "spam" not in priority_flags(*look_alike)
+    assert "spam" in priority_flags(*twin)
 
 
 def test_an_ordinary_complaint_has_no_flag():
-    assert (
-        priority_flags(
-            "Pelayanan KTP lambat",
-            "Saya sakit hati dengan pelayanan petugas Disdukcapil: sudah tiga kali datang "
-            "pukul 8 pagi dan disuruh kembali besok, padahal berkas lengkap.",
-        )
-        == []
+    body = (
+        "Saya sakit hati dengan pelayanan petugas Disdukcapil: sudah tiga kali datang "
+        "pukul 8 pagi dan disuruh kembali besok, padahal berkas lengkap."
     )
+    assert priority_flags("Pelayanan KTP lambat", body) == []
+    assert priority_flags("Pelayanan KTP lambat", f"{body} Lalu dimintai uang pelicin.") == [
+        "extortion"
+    ]
 
 
 def test_flags_come_in_a_fixed_order_from_title_and_body():
