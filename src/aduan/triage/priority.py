@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import functools
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +32,7 @@ from pathlib import Path
 from django.utils.translation import gettext_lazy as _
 
 from aduan.reports.pii import PHONE, pii_kinds
-from aduan.search.text import STOP_WORDS, fold
+from aduan.search.text import STOP_WORDS
 
 from .text import expand
 
@@ -69,20 +70,20 @@ def flag_display(key: str) -> tuple[str, str]:
 def priority_flags(title: str, body: str) -> list[str]:
     """The priority flags of a report, in the order of ``FLAGS``."""
     raw = f"{title}\n{body}"
-    text = " ".join(expand(raw).split())
-    words = frozenset(text.split())
+    tokens = expand(raw).split()
+    words = frozenset(tokens)
     found = []
-    if _danger(text, words):
+    if _danger(tokens, words):
         found.append(DANGER)
-    if _VIOLENCE.search(text, words):
+    if _VIOLENCE.found(tokens, words):
         found.append(VIOLENCE)
-    if _extortion(text, words, raw):
+    if _extortion(tokens, words, raw):
         found.append(EXTORTION)
     if _names_official(raw):
         found.append(OFFICIAL)
     if _abusive(raw):
         found.append(ABUSE)
-    if _spam(raw, text, words):
+    if _spam(raw, tokens, words):
         found.append(SPAM)
     return found
 
@@ -93,6 +94,10 @@ _W = r"[a-z0-9]+"
 
 
 Rule = tuple[str, frozenset[str]]  # a pattern and the words one of which it needs
+
+
+# Words in most reports: a phrase's other word decides whether its rule runs.
+_COMMON = frozenset({"rumah", "jalan", "tidak", "ada", "uang", "kantor", "orang", "anak"})
 
 
 def _split(alternatives: str) -> list[str]:
@@ -117,7 +122,8 @@ def _needed(alternatives: str) -> frozenset[str]:
         words = re.findall(r"[a-z0-9]+", outside)
         if not words or re.search(r"\\[a-zA-Z]", outside):
             raise ValueError(f"no plain word in {alternative!r}")
-        needed.add(max(words, key=len))
+        rare = [w for w in words if w not in _COMMON] or words
+        needed.add(max(rare, key=len))
     return frozenset(needed)
 
 
@@ -137,13 +143,29 @@ def _near(a: str, b: str, gap: int) -> Rule:
     return pattern, _needed(a)
 
 
+# A match holds one of its rule's needed words and is at most this many words long: the
+# patterns run on the words around each needed word, not over the whole text.
+_SPAN = 16
+
+
 @dataclass(frozen=True)
 class _Rules:
     pattern: re.Pattern[str]
     needed: frozenset[str]
 
-    def search(self, text: str, words: frozenset[str]) -> re.Match[str] | None:
-        return self.pattern.search(text) if not self.needed.isdisjoint(words) else None
+    def found(self, tokens: list[str], words: frozenset[str]) -> bool:
+        """Whether the words around a needed word hold a match (any such match is one
+        of the whole text: a stretch starts and ends between words)."""
+        if self.needed.isdisjoint(words):
+            return False
+        stretches: list[list[int]] = []  # [start, end) in words, overlapping ones merged
+        for i, token in enumerate(tokens):
+            if token in self.needed:
+                if stretches and i - _SPAN <= stretches[-1][1]:
+                    stretches[-1][1] = i + _SPAN + 1
+                else:
+                    stretches.append([max(0, i - _SPAN), i + _SPAN + 1])
+        return any(self.pattern.search(" ".join(tokens[a:b])) for a, b in stretches)
 
 
 def _compile(*rules: Rule) -> _Rules:
@@ -177,7 +199,7 @@ _DANGER = _compile(
     _words(r"ambruk|roboh|rubuh|runtuh|amblas|ambles|jebol|tumbang"),
     _words(
         r"banjir|kebanjiran|longsor|tanah longsor|kebakaran|terbakar|gempa|tsunami|"
-        r"erupsi|puting beliung|angin kencang|meledak|ledakan|kebocoran gas|gas bocor"
+        r"erupsi|puting beliung|meledak|ledakan|kebocoran gas|gas bocor"
     ),
     _near(
         r"kabel|tiang listrik|tiang pln|trafo|gardu",
@@ -192,7 +214,7 @@ _DANGER = _compile(
         r"tewas|korban jiwa|bunuh diri|gawat darurat|keadaan darurat|kondisi darurat|"
         r"taruhan nyawa|mempertaruhkan nyawa|kehilangan nyawa|merenggut nyawa"
     ),
-    _near(r"membahayakan|mengancam|terancam|ancam", r"nyawa|jiwa|keselamatan", 0),
+    _near(r"membahayakan|mengancam|terancam|ancam", r"nyawa|jiwa", 0),
     _near(r"digigit|menggigit|gigitan|gigit", r"anjing|ular|monyet|buaya|anjing liar", 3),
     _near(
         r"kedaluwarsa|kadaluarsa|kadaluwarsa|palsu|berformalin|boraks|formalin|beracun",
@@ -206,19 +228,27 @@ _DANGER = _compile(
     ),
 )
 # What turns a danger word into something else: "tanggap darurat" plans, a fire *drill*.
-_NOT_DANGER = re.compile(_bounded(r"simulasi|pelatihan|sosialisasi|asuransi kebakaran"))
-# Names and services, not events: the Banjir Kanal (a canal), the fire brigade.
-_DANGER_NAMES = re.compile(
-    _bounded(r"banjir kanal|kanal banjir|pemadam kebakaran|damkar|pensiun tewas|peil banjir")
+_NOT_DANGER = frozenset({"simulasi", "pelatihan", "sosialisasi", "asuransi"})
+# Names, services and plans, not events: the Banjir Kanal (a canal), the fire brigade,
+# "solusi banjir" (a suggestion).
+_DANGER_NAMES = _compile(
+    _words(
+        r"kanal banjir|banjir kanal|pemadam kebakaran|damkar|pensiun tewas|peil banjir|"
+        r"solusi banjir|penanggulangan banjir|pencegahan banjir|antisipasi banjir|"
+        r"pengendalian banjir|bebas banjir|rawan banjir|potensi banjir"
+    )
 )
 
 
-def _danger(text: str, words: frozenset[str]) -> bool:
-    if _DANGER.search(text, words) is None:
+def _danger(tokens: list[str], words: frozenset[str]) -> bool:
+    if not _DANGER.found(tokens, words):
         return False
-    text = _DANGER_NAMES.sub(" ", text)
-    mentions = len(_DANGER.pattern.findall(text))
-    return mentions > 1 or (mentions == 1 and not _NOT_DANGER.search(text))
+    if not _DANGER_NAMES.needed.isdisjoint(words):
+        tokens = _DANGER_NAMES.pattern.sub(" ", " ".join(tokens)).split()
+        words = frozenset(tokens)
+    if _NOT_DANGER.isdisjoint(words):
+        return _DANGER.found(tokens, words)
+    return len(_DANGER.pattern.findall(" ".join(tokens))) > 1  # one mention: in a drill
 
 
 _VIOLENCE = _compile(
@@ -272,8 +302,9 @@ _EXTORTION = _compile(
         5,
     ),
     _near(
-        r"padahal (?:gratis|tidak dipungut|tanpa biaya|seharusnya gratis|tidak berbayar)",
-        r"bayar|membayar|biaya|uang|rp|dimintai|diminta|meminta",
+        r"padahal (?:gratis|tidak dipungut|tanpa biaya|seharusnya gratis|tidak berbayar)|"
+        r"(?:harusnya|seharusnya|mestinya|katanya) gratis",
+        r"bayar|membayar|biaya|uang|upah|rp|dimintai|dimintain|diminta|meminta",
         8,
     ),
     (  # asked for money "agar" (so that) something is done
@@ -281,12 +312,12 @@ _EXTORTION = _compile(
             rf"(?:{_near(r'uang|imbalan|duit|bayaran|rp', r'dimintai|diminta|meminta|minta', 2)[0]})"
             r"(?= (?:agar|supaya|biar|untuk mempercepat|mempercepat|kalau mau|jika ingin|damai))"
         ),
-        _needed(r"uang|imbalan|duit|bayaran|rp"),
+        _needed(r"dimintai|diminta|meminta|minta"),
     ),
 )
 # "Pemungutan suara" is a vote, "memeras keringat" hard work, taxes are levied lawfully.
-_NOT_EXTORTION = re.compile(
-    _bounded(
+_NOT_EXTORTION = _compile(
+    _words(
         r"pemungutan suara|memeras (?:keringat|otak|tenaga|pikiran)|pungutan pajak|"
         r"dipungut pajak|memungut pajak|memungut sampah|pungut sampah"
     )
@@ -295,12 +326,15 @@ _NOT_EXTORTION = re.compile(
 _THANK_YOU_MONEY = re.compile(r"\buang\s+terima\s*kasih\b", re.IGNORECASE)
 
 
-def _extortion(text: str, words: frozenset[str], raw: str) -> bool:
+def _extortion(tokens: list[str], words: frozenset[str], raw: str) -> bool:
     if "kasih" in raw.lower() and _THANK_YOU_MONEY.search(raw):  # boilerplate to ``expand``
         return True
-    return _EXTORTION.search(text, words) is not None and (
-        _EXTORTION.pattern.search(_NOT_EXTORTION.sub(" ", text)) is not None
-    )
+    if not _EXTORTION.found(tokens, words):
+        return False
+    if _NOT_EXTORTION.needed.isdisjoint(words):
+        return True
+    tokens = _NOT_EXTORTION.pattern.sub(" ", " ".join(tokens)).split()
+    return _EXTORTION.found(tokens, frozenset(tokens))
 
 
 # --- A named official: the text as written ------------------------------------------------
@@ -329,15 +363,23 @@ _NAME = re.compile(rf"{_CAP}(?:[ ]+{_CAP}){{0,2}}")
 _DEGREE = re.compile(
     r",? ?(?:S\.? ?(?:Pd|H|E|Sos|Kom|T|Kep|Ag|IP|Si|Ked)|M\.? ?(?:Si|M|Pd|H|Kes|Ag|T)|SE|SH|MM)\b"
 )
+# "Oknum" (a rogue member of some body) followed by an official or a public body, in
+# words or as an acronym ("oknum petugas", "oknum-oknum BPN"); not "oknum copet".
 _OKNUM = re.compile(r"\boknum\b")
+_OKNUM_OF = re.compile(
+    rf"^(?:[\W_]+(?:oknum|yang|yg|dari|di|para|\(?[a-z]+\)?)){{0,2}}?[\W_]+(?:{_ROLES}|aparat\w*|"
+    r"penegak|tni|satpol|instansi|pemerintah|pemda|pemkot|pemkab|kementerian|berkuasa|"
+    r"kelurahan|kecamatan|desa|dinas)\b"
+)
+_ACRONYM_NEXT = re.compile(r"^[\W_]+(?:[a-z]+[\W_]+){0,1}[A-Z]{3,}\b")
 _ROLE_BEFORE = re.compile(rf"\b(?:{_ROLES})\b(?:[ ,]+\S+){{0,5}}[ ,]*$")
 _ROLE_AFTER = re.compile(
     rf"[ ,]+(?:(?:sebagai|selaku|dari|yang merupakan|yang adalah|adalah|seorang|salah "
     rf"satu|sang)[ ]+){{0,2}}(?:{_ROLES})\b"
 )
-# "bernama X", "berinisial AB", "namanya X": a role must stand in the words before.
+# "bernama X", "berinisial AB": a role must stand in the words before.
 _MARKER_NAME = re.compile(
-    rf"\b(?:bernama|berinisial|inisial|namanya)\b[ :]+(?:(?:{_HONORIFIC})\.?[ ]+)?"
+    rf"\b(?:bernama|berinisial|inisial)\b[ :]+(?:(?:{_HONORIFIC})\.?[ ]+)?"
     r"(?:[a-z]{3,}|[a-z]{2,4}\b|[a-z]\.[a-z])"
 )
 # "Pak Budi", "atas nama Budi", "yaitu Ibu Sri": a role must stand next to the name.
@@ -372,6 +414,17 @@ _SALUTATION = re.compile(
 )
 
 
+def _fold(text: str) -> str:
+    """``search.text.fold`` in a fraction of the time: ASCII only lower-cased, the rest
+    without the combining accents (the marks of the Latin script)."""
+    if text.isascii():
+        return text.lower()
+    return _ACCENTS.sub("", unicodedata.normalize("NFKD", text)).casefold()
+
+
+_ACCENTS = re.compile("[\u0300-\u036f]")
+
+
 @functools.cache
 def _places() -> frozenset[str]:
     """Folded names of provinces, regencies, districts and villages: "Camat Sukajadi" and
@@ -380,14 +433,20 @@ def _places() -> frozenset[str]:
     names = set()
     for file in ("provinces.csv", "regencies.csv", "districts.csv", "villages.csv"):
         with (folder / file).open(encoding="utf-8", newline="") as handle:
-            for row in csv.DictReader(handle):
-                name = " ".join(re.findall(r"[a-z0-9]+", fold(row["name"])))
-                names.add(re.sub(r"^(?:kota|kabupaten|provinsi) ", "", name))
-    return frozenset(names)
+            rows = csv.reader(handle)
+            column = next(rows).index("name")
+            names.update(_fold(row[column]) for row in rows)
+    # One space between words, no punctuation, no "Kota"/"Kabupaten" in front.
+    text = _PLACE_PREFIX.sub("", _NOT_WORD.sub(" ", "\n".join(names)))
+    return frozenset(" ".join(line.split()) for line in text.splitlines())
+
+
+_NOT_WORD = re.compile(r"[^a-z0-9\n]+")
+_PLACE_PREFIX = re.compile(r"^ *(?:kota|kabupaten|provinsi) ", re.MULTILINE)
 
 
 def _is_name(words: str) -> bool:
-    parts = fold(words).split()
+    parts = _fold(words).split()
     if not parts or any(p in _NOT_NAME for p in parts):
         return False
     return all(" ".join(parts[:n]) not in _places() for n in range(1, len(parts) + 1))
@@ -401,8 +460,11 @@ def _names_official(raw: str) -> bool:
     lower = raw.lower()
     if len(lower) != len(raw):  # a letter whose lower case is longer: no capitals to read
         raw = lower
-    if "oknum" in lower and _OKNUM.search(lower):
-        return True
+    if "oknum" in lower:
+        for match in _OKNUM.finditer(lower):
+            end = match.end()
+            if _OKNUM_OF.match(lower[end : end + 60]) or _ACRONYM_NEXT.match(raw[end : end + 40]):
+                return True
     for match in _MARKER_NAME.finditer(lower):
         if _ROLE_BEFORE.search(_before(lower, match.start())):
             return True
@@ -494,7 +556,7 @@ def _unmasked(token: str) -> bool:
 
 
 def _abusive(raw: str) -> bool:
-    folded = raw.lower() if raw.isascii() else fold(raw)  # the same, in a hundredth the time
+    folded = _fold(raw)
     mixed = [t for t in folded.split() if not t.isalpha() and not t.isdigit()]
     if any(_unmasked(t) for chunk in mixed for t in _DISGUISED.findall(chunk)):
         return True
@@ -541,6 +603,7 @@ _SELLING_PHRASES = (
     "pesan sekarang",
     "daftar sekarang",
 )
+_SELLING_HEADS = frozenset(phrase.split()[0] for phrase in _SELLING_PHRASES)
 # A report *about* a scam, a gambling site or an advert is no advert.
 _COMPLAINT_WORDS = _set(
     """
@@ -562,14 +625,14 @@ _GARBLED = re.compile(
     rf"\b(?:[^aiueo\W\d]{{4,}}|[a-z]*(?:[bcdfghjklmnpqrstvwxz]{{5}}|{_KEYBOARD})[a-z]*)\b"
 )
 _REPEATS = re.compile(r"([a-z])\1{5,}|([a-z]{2,3})\2{3,}")
-_GIBBERISH_SPAN = 1000
+_GIBBERISH_SPAN = 150  # words
 
 
-def _spam(raw: str, text: str, words: frozenset[str]) -> bool:
-    content = [w for w in text.split() if w not in STOP_WORDS and len(w) > 1]
+def _spam(raw: str, tokens: list[str], words: frozenset[str]) -> bool:
+    content = [w for w in tokens if w not in STOP_WORDS and len(w) > 1]
     if len(content) < 3 or _EMPTY_WORDS.issuperset(content):
         return True  # nothing said ("tes", "coba coba", "asdf")
-    start = text[:_GIBBERISH_SPAN]  # gibberish shows at once
+    start = " ".join(tokens[:_GIBBERISH_SPAN])  # gibberish shows at once
     repeated = sum(len(m.group()) for m in _REPEATS.finditer(start))
     if repeated and repeated * 3 >= sum(len(w) for w in start.split()):
         return True  # mostly "aaaaaaa", "wkwkwkwk"
@@ -579,7 +642,10 @@ def _spam(raw: str, text: str, words: frozenset[str]) -> bool:
     common, times = Counter(content).most_common(1)[0]
     if len(content) >= 6 and times * 2 >= len(content) and len(common) > 1:
         return True  # one word again and again
-    selling = len(words & _SELLING) + sum(phrase in text for phrase in _SELLING_PHRASES)
+    selling = len(words & _SELLING)
+    if not words.isdisjoint(_SELLING_HEADS):
+        text = " ".join(tokens)
+        selling += sum(phrase in text for phrase in _SELLING_PHRASES)
     if selling and words.isdisjoint(_COMPLAINT_WORDS):
         advertised = _LINK.search(raw) or PHONE in pii_kinds(raw)
         if (advertised and selling >= 3) or selling >= 5:
