@@ -76,7 +76,9 @@ def main() -> None:
     print(
         f"per report (ms, fastest of {args.repeat}): p50 {statistics.median(times):.3f}, "
         f"p99 {times[int(len(times) * 0.99)]:.3f}, max {times[-1]:.3f}; "
-        f"text p50 {statistics.median(lengths)} chars, max {lengths[-1]}"
+        f"under 1 ms: {sum(t < 1 for t in times) / len(times):.1%}; "
+        f"text p50 {statistics.median(lengths)} chars, max {lengths[-1]}; "
+        f"load average {os.getloadavg()[0]:.1f}"
     )
     sentence = "Jalan di depan sekolah rusak parah sejak tiga bulan lalu dan belum diperbaiki. "
     longest = (sentence * (BODY_MAX // len(sentence) + 1))[:BODY_MAX]
