@@ -395,7 +395,7 @@ _NOT_NAME = _set(
     swasta puskesmas rumah sakit rsud rs upt uptd unit cabang wilayah daerah pusat umum
     utama dki jakarta jawa barat timur tengah utara selatan sumatera sumatra kalimantan
     sulawesi bali papua nusa tenggara kepulauan yth yang dan atau di ke dari untuk pak
-    bu bapak ibu sdr rt rw lurah camat kepala kades bupati walikota wali gubernur
+    bu bapak ibu sdr rt rw kdh tk lurah camat kepala kades bupati walikota wali gubernur
     direktur petugas pegawai pelayanan perhubungan pendidikan kesehatan sosial pekerjaan
     kependudukan pencatatan sipil pertanian perikanan lingkungan hidup kebersihan
     pertamanan tata ruang pajak bpjs pln pdam polres polsek polda samsat satpol pp
