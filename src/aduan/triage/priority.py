@@ -241,6 +241,7 @@ _DANGER_NAMES = _compile(
 
 
 def _danger(tokens: list[str], words: frozenset[str]) -> bool:
+    """A danger phrase that is not a name ("Banjir Kanal") nor a drill's one mention."""
     if not _DANGER.found(tokens, words):
         return False
     if not _DANGER_NAMES.needed.isdisjoint(words):
@@ -457,6 +458,8 @@ def _before(raw: str, start: int) -> str:
 
 
 def _names_official(raw: str) -> bool:
+    """An "oknum" of a public body, or a person's name next to their role (not a place,
+    a unit or the official a salutation addresses)."""
     lower = raw.lower()
     if len(lower) != len(raw):  # a letter whose lower case is longer: no capitals to read
         raw = lower
@@ -510,7 +513,8 @@ _LITERAL = _set(
     menggonggong gonggongan berkeliaran ekor hewan binatang kucing ayam sapi kambing flu
     virus penyakit potong pemotongan jual dijual menjual penjual pedagang pasar bau
     tinja kawanan mati bangkai ditabrak diracun satwa populasi lalat dimangsa gila
-    pawang kebun ladang sawah tanaman merusak hama ternaknya rantai dirantai diikat kera topeng sirkus
+    pawang kebun ladang sawah tanaman merusak hama ternaknya rantai dirantai diikat kera
+    topeng sirkus
     """
 )
 _AT_SOMEONE = frozenset({"dasar", "kamu", "kau", "lu", "lo", "loe", "elo", "kalian", "mereka"})
@@ -556,6 +560,8 @@ def _unmasked(token: str) -> bool:
 
 
 def _abusive(raw: str) -> bool:
+    """A swear word, disguised or not; an animal's name only when said at someone or
+    outside talk of animals."""
     folded = _fold(raw)
     mixed = [t for t in folded.split() if not t.isalpha() and not t.isdigit()]
     if any(_unmasked(t) for chunk in mixed for t in _DISGUISED.findall(chunk)):
@@ -629,6 +635,8 @@ _GIBBERISH_SPAN = 150  # words
 
 
 def _spam(raw: str, tokens: list[str], words: frozenset[str]) -> bool:
+    """Nothing said, gibberish, one word repeated, or selling words with a link or a
+    phone number (not in a report about a scam or an advert)."""
     content = [w for w in tokens if w not in STOP_WORDS and len(w) > 1]
     if len(content) < 3 or _EMPTY_WORDS.issuperset(content):
         return True  # nothing said ("tes", "coba coba", "asdf")

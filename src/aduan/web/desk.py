@@ -17,6 +17,7 @@ from aduan.reports.models import Attachment, Channel, Report, Status
 from aduan.reports.pii import pii_kinds, pii_labels
 from aduan.triage.priority import ARCHIVABLE, flag_display, priority_flags
 from aduan.workflow.selectors import AgencySuggestion, queue_suggested_agency
+from aduan.workflow.transitions import TRANSITIONS, Action
 
 from .deadlines import Countdown, calendar_current, countdown
 
@@ -37,8 +38,10 @@ class QueueRow:
 
     @property
     def archive_as_spam(self) -> bool:
-        """Abusive text or spam: the desk may archive it with one click."""
-        return any(flag.key in ARCHIVABLE for flag in self.flags)
+        """Abusive text or spam, in a status it may be archived from: one click will do."""
+        return self.report.status in TRANSITIONS[Action.ARCHIVE].moves and any(
+            flag.key in ARCHIVABLE for flag in self.flags
+        )
 
 
 def queue_flags(report: Report, *, countdown: Countdown, has_attachments: bool) -> list[Flag]:

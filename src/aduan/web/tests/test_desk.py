@@ -191,7 +191,7 @@ def test_priority_flags_come_first_in_the_alert_tone(client, people, citizen):
     assert "Archive as spam" not in plain
 
 
-def test_archive_as_spam_in_one_click_from_the_queue(client, people, citizen):
+def test_archive_as_spam_in_one_click_from_the_queue(client, people, citizen, agency):
     spam = submitted(citizen, title="Dasar pegawai goblok semua")
     keep = submitted(citizen, title="Lampu jalan mati di gang")
     sign_in(client, people["national_admin"])
@@ -214,6 +214,15 @@ def test_archive_as_spam_in_one_click_from_the_queue(client, people, citizen):
     keep.refresh_from_db()
     assert keep.status == Status.SUBMITTED
     assert spam.tracking_id not in client.get(QUEUE).content.decode()
+
+    # Listed in another status (the queue's status filter), it can no longer be archived.
+    disposed_spam = disposed(
+        citizen, admin=people["national_admin"], agency=agency, title="Bangsat semua pegawainya"
+    )
+    listed = client.get(QUEUE, {"status": "dispositioned"})
+    assert disposed_spam.tracking_id in listed.content.decode()
+    assert "Abusive language" in text(listed)
+    assert one_click_forms(listed) == []
 
     # Oversight reads the flag but has no button.
     ReportFactory(status=Status.SUBMITTED, title="tes", body="tes tes tes tes tes tes tes tes")
