@@ -8,7 +8,7 @@ function, ``queue_flags``, so that a new one is one more line there.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -16,7 +16,9 @@ from django.utils.translation import gettext as _
 
 from aduan.reports.models import Attachment, Channel, Report, Status
 from aduan.reports.pii import pii_kinds, pii_labels
+from aduan.triage.priority import ARCHIVABLE, flag_display, priority_flags
 from aduan.triage.selectors import AgencyOption, Triage, reports_triage
+from aduan.workflow.transitions import TRANSITIONS, Action
 
 from .deadlines import Countdown, calendar_current, countdown
 
@@ -39,10 +41,27 @@ class QueueRow:
     def suggestion(self) -> AgencyOption | None:
         return self.triage.first
 
+    @property
+    def archive_as_spam(self) -> bool:
+        """Abusive text or spam, in a status it may be archived from: one click will do."""
+        return self.report.status in TRANSITIONS[Action.ARCHIVE].moves and any(
+            flag.key in ARCHIVABLE for flag in self.flags
+        )
 
-def queue_flags(report: Report, *, countdown: Countdown, has_attachments: bool) -> list[Flag]:
-    """What the desk should notice before opening the report, in reading order."""
-    flags = []
+
+def queue_flags(
+    report: Report,
+    *,
+    countdown: Countdown,
+    has_attachments: bool,
+    priority: Sequence[str] | None = None,
+) -> list[Flag]:
+    """What the desk should notice before opening the report, in reading order: what
+    needs a human first (``triage.priority``: the round's stored flags, else read now),
+    then the rest."""
+    if priority is None:
+        priority = priority_flags(report.title, report.body)
+    flags = [Flag(key, *flag_display(key)) for key in priority]
     if report.anonymous:
         flags.append(Flag("anonymous", _("Anonymous reporter"), "private"))
     if report.confidential:
@@ -78,12 +97,12 @@ def queue_rows(reports: Iterable[Report]) -> list[QueueRow]:
     rows = []
     for report in reports:
         cd = countdown(report, calendar=calendar, now=now)
-        rows.append(
-            QueueRow(
-                report=report,
-                countdown=cd,
-                triage=triage[report.pk],
-                flags=queue_flags(report, countdown=cd, has_attachments=report.pk in with_files),
-            )
+        assessment = triage[report.pk].assessment
+        flags = queue_flags(
+            report,
+            countdown=cd,
+            has_attachments=report.pk in with_files,
+            priority=assessment.priority if assessment else None,
         )
+        rows.append(QueueRow(report=report, countdown=cd, triage=triage[report.pk], flags=flags))
     return rows

@@ -166,6 +166,73 @@ def test_a_one_click_on_a_report_already_disposed_is_refused(client, people, cit
     assert report.events.filter(action=EventAction.DISPOSED).count() == 1
 
 
+# --- Priority flags and the one-click archive of abuse and spam ----------------------------
+
+
+def test_priority_flags_come_first_in_the_alert_tone(client, people, citizen):
+    submitted(citizen, title="Jembatan desa ambruk, pungli di kantor", anonymous=True)
+    submitted(citizen, title="Saya sakit hati dengan pelayanan kantor")
+    sign_in(client, people["national_admin"])
+    html = client.get(QUEUE).content.decode()
+    rows = {
+        re.search(r'href="/staf/laporan/[0-9A-Z]{10}/">([^<]+)<', row).group(1): row
+        for row in re.findall(r'<tr class="queue-row.*?</tr>', html, flags=re.S)
+    }
+    flagged = rows["Jembatan desa ambruk, pungli di kantor"]
+    assert re.findall(r'<li class="badge flag-([a-z_]+)', flagged) == [
+        "danger",
+        "extortion",
+        "anonymous",
+    ]
+    assert 'flag-danger badge-alert">Danger to life or health<' in flagged
+    assert 'flag-extortion badge-alert">Extortion, bribery or corruption<' in flagged
+    assert "Archive as spam" not in flagged  # only abuse and spam are archived in one click
+    plain = rows["Saya sakit hati dengan pelayanan kantor"]
+    assert "badge-alert" not in plain
+    assert "Archive as spam" not in plain
+
+
+def test_archive_as_spam_in_one_click_from_the_queue(client, people, citizen, agency):
+    spam = submitted(citizen, title="Dasar pegawai goblok semua")
+    keep = submitted(citizen, title="Lampu jalan mati di gang")
+    sign_in(client, people["national_admin"])
+    queue = client.get(QUEUE, {"q": "goblok"})
+    page = text(queue)
+    assert "Abusive language" in page
+    assert "Archive as spam" in page
+    (form,) = one_click_forms(queue)
+    assert form["action"] == url(spam)
+    assert form["data"]["action"] == "archive"
+    response = client.post(form["action"], form["data"])
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{QUEUE}?q=goblok"  # back on the queue as it was
+    spam.refresh_from_db()
+    assert spam.status == Status.ARCHIVED
+    event = spam.events.get(action=EventAction.ARCHIVED)
+    assert event.actor == people["national_admin"]
+    assert event.note == "Diarsipkan: teks kasar atau spam."
+    keep.refresh_from_db()
+    assert keep.status == Status.SUBMITTED
+    assert spam.tracking_id not in client.get(QUEUE).content.decode()
+
+    # Listed in another status (the queue's status filter), it can no longer be archived.
+    disposed_spam = disposed(
+        citizen, admin=people["national_admin"], agency=agency, title="Bangsat semua pegawainya"
+    )
+    listed = client.get(QUEUE, {"status": "dispositioned"})
+    assert disposed_spam.tracking_id in listed.content.decode()
+    assert "Abusive language" in text(listed)
+    assert one_click_forms(listed) == []
+
+    # Oversight reads the flag but has no button.
+    ReportFactory(status=Status.SUBMITTED, title="tes", body="tes tes tes tes tes tes tes tes")
+    sign_in(client, people["oversight"])
+    oversight_queue = client.get(QUEUE)
+    assert "Spam?" in text(oversight_queue)
+    assert one_click_forms(oversight_queue) == []
+
+
 # --- After an action: the next report of the queue -----------------------------------------
 
 
