@@ -67,7 +67,7 @@ class Command(BaseCommand):
         if not training or not testing:
             raise CommandError("Both files need at least one report.")
         started = time.perf_counter()
-        with tqdm(total=2, unit="model", file=self.stderr._out, disable=None) as bar:
+        with tqdm(unit="model", file=self.stderr._out, disable=None) as bar:
             router = Router().fit(training, progress=lambda _step: bar.update(1))
         trained_in = time.perf_counter() - started
         counts = Counter(e.agency for e in training if e.agency)
