@@ -55,6 +55,35 @@ def macro_f1(truth: list[str], guessed: list[str]) -> float:
     return sum(scores) / len(scores) if scores else 0.0
 
 
+def score(router: Router, training: list[Example], testing: list[Example]) -> dict:
+    """The issue's figures for ``router`` (trained on ``training``) on ``testing``: routing
+    only for agencies with ``MIN_TRAINING`` training examples."""
+    counts = Counter(e.agency for e in training if e.agency)
+    routed = [e for e in testing if e.agency and counts[e.agency] >= MIN_TRAINING]
+    kinds = [e for e in testing if e.classification]
+    suggestions = router.suggest_many([(e.title, e.body, e.signals) for e in routed])
+    ranked = [[name for name, _p in s.agencies] for s in suggestions]
+    top1 = sum(r[:1] == [e.agency] for r, e in zip(ranked, routed, strict=True))
+    top3 = sum(e.agency in r[:3] for r, e in zip(ranked, routed, strict=True))
+    guessed = [
+        s.classification[0] if s.classification else ""
+        for s in router.suggest_many([(e.title, e.body, e.signals) for e in kinds])
+    ]
+    truth = [e.classification for e in kinds]
+    return {
+        "n": len(routed),
+        "agencies": len({e.agency for e in routed}),
+        "top1": round(top1 / len(routed), 4) if routed else None,
+        "top3": round(top3 / len(routed), 4) if routed else None,
+        "classification_accuracy": round(
+            sum(t == g for t, g in zip(truth, guessed, strict=True)) / len(kinds), 4
+        )
+        if kinds
+        else None,
+        "classification_macro_f1": round(macro_f1(truth, guessed), 4) if kinds else None,
+    }
+
+
 class Command(BaseCommand):
     help = "Train the router on one JSONL file and score it on another."
 
@@ -70,29 +99,6 @@ class Command(BaseCommand):
         with tqdm(unit="model", file=self.stderr._out, disable=None) as bar:
             router = Router().fit(training, progress=lambda _step: bar.update(1))
         trained_in = time.perf_counter() - started
-        counts = Counter(e.agency for e in training if e.agency)
-        routed = [e for e in testing if e.agency and counts[e.agency] >= MIN_TRAINING]
-        kinds = [e for e in testing if e.classification]
-        suggestions = router.suggest_many([(e.title, e.body, e.signals) for e in routed])
-        ranked = [[name for name, _p in s.agencies] for s in suggestions]
-        top1 = sum(r[:1] == [e.agency] for r, e in zip(ranked, routed, strict=True))
-        top3 = sum(e.agency in r[:3] for r, e in zip(ranked, routed, strict=True))
-        guessed = [
-            s.classification[0] if s.classification else ""
-            for s in router.suggest_many([(e.title, e.body, e.signals) for e in kinds])
-        ]
-        truth = [e.classification for e in kinds]
         self.stderr.write(f"trained on {len(training)} reports in {trained_in:.1f} s")
-        result = {
-            "n": len(routed),
-            "agencies": len({e.agency for e in routed}),
-            "top1": round(top1 / len(routed), 4) if routed else None,
-            "top3": round(top3 / len(routed), 4) if routed else None,
-            "classification_accuracy": round(
-                sum(t == g for t, g in zip(truth, guessed, strict=True)) / len(kinds), 4
-            )
-            if kinds
-            else None,
-            "classification_macro_f1": round(macro_f1(truth, guessed), 4) if kinds else None,
-        }
+        result = score(router, training, testing)
         self.stdout.write(json.dumps(result))
