@@ -140,12 +140,12 @@ def _fit_head(x, labels, *, c, balanced=False, negatives=None) -> _Head | None:
             coef[:], intercept[:] = model.coef_, model.intercept_
     # Each label with returns: its own model again, the returns as weighted negatives.
     for label, rows in negatives.items():
-        rows = sorted(set(rows) - {i for i in positive_rows if labels[i] == label})
-        if not rows:
+        returned = {i for i in rows if labels[i] != label}
+        if not returned:
             continue
-        taken = positive_rows + [i for i in rows if labels[i] is None]
+        taken = positive_rows + sorted(i for i in returned if labels[i] is None)
         y = [labels[i] == label for i in taken]
-        weight = [NEGATIVE_WEIGHT if i in set(rows) else 1.0 for i in taken]
+        weight = [NEGATIVE_WEIGHT if i in returned else 1.0 for i in taken]
         model = LinearSVC(C=c).fit(x[taken], y, sample_weight=weight)
         row = known.index(label)
         coef[row], intercept[row] = model.coef_[0], model.intercept_[0]
