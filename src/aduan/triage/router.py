@@ -56,6 +56,7 @@ PLACE_CONFLICT = 0.5
 _DUMP_MAGIC = b"aduan-router/1\n"
 
 
+# Stored routers refer to _words and _text_only by name: renaming them breaks them.
 def _is_signal(token: str) -> bool:
     """Signal tokens hold an underscore; place tokens (``loc_``) are read as words."""
     return "_" in token and not token.startswith("loc_")
@@ -183,6 +184,8 @@ def _conflicts(agency_places: set[str], report_places: set[str]) -> bool:
 
 
 class Router:
+    """The four models and their one vectoriser; ``dumps``/``loads`` store it whole."""
+
     def __init__(self, version: str = ""):
         self.version = version
         self._features = None
