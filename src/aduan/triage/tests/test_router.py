@@ -115,6 +115,9 @@ def test_evaluate_router_names_a_bad_line(tmp_path):
     train.write_text('{"title": "a", "body": "b"}\nnot json\n', encoding="utf-8")
     with pytest.raises(CommandError, match=r"train.jsonl:2"):
         call_command("evaluate_router", "--train", train, "--test", train)
+    train.write_text('{"title": "a", "body": "b", "signals": "channel_sms"}\n', encoding="utf-8")
+    with pytest.raises(CommandError, match=r"train.jsonl:1: signals must be a list"):
+        call_command("evaluate_router", "--train", train, "--test", train)
     with pytest.raises(CommandError, match="Cannot read"):
         call_command("evaluate_router", "--train", tmp_path / "none.jsonl", "--test", train)
 
@@ -260,3 +263,18 @@ def test_a_dumped_router_suggests_the_same_and_garbage_is_refused():
     for bad in (b"", b"not a router", data[:20]):
         with pytest.raises(ValueError, match="not a dumped router"):
             Router.loads(bad)
+
+
+def test_evaluate_router_reads_signals_and_returns(tmp_path):
+    from aduan.triage.management.commands.evaluate_router import read_examples
+
+    path = _jsonl(
+        tmp_path / "rows.jsonl",
+        [{"title": "a", "body": "b", "signals": ["channel_sms"], "not_agencies": ["PLN"]}],
+    )
+    [example] = read_examples(path)
+    assert (example.signals, example.not_agencies, example.agency) == (
+        ("channel_sms",),
+        ("PLN",),
+        None,
+    )

@@ -18,7 +18,8 @@ MIN_TRAINING = 5  # an agency is scored only with this many training examples
 
 
 def read_examples(path: Path) -> list[Example]:
-    """One JSON object a line: title, body, agency (or null), classification (or null)."""
+    """One JSON object a line: title, body, agency (or null), classification (or null),
+    and optionally signals and not_agencies (lists of strings)."""
     examples = []
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -35,11 +36,20 @@ def read_examples(path: Path) -> list[Example]:
                     body=str(row.get("body") or ""),
                     agency=row.get("agency") or None,
                     classification=row.get("classification") or None,
+                    signals=_strings(row, "signals", path, number),
+                    not_agencies=_strings(row, "not_agencies", path, number),
                 )
             )
         except (json.JSONDecodeError, AttributeError) as exc:
             raise CommandError(f"{path}:{number}: not a JSON object ({exc})") from exc
     return examples
+
+
+def _strings(row: dict, key: str, path: Path, number: int) -> tuple[str, ...]:
+    value = row.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise CommandError(f"{path}:{number}: {key} must be a list of strings")
+    return tuple(value)
 
 
 def macro_f1(truth: list[str], guessed: list[str]) -> float:
