@@ -5,9 +5,12 @@
 
 Splits the file by a hash of each report's id (one in five held out, the same split on
 every run), writes the two halves to a temporary folder, runs ``manage.py
-evaluate_router`` on them (its JSON line is printed), then trains the router once more
+evaluate_router`` on them (its JSON line is printed), cross-validates on the training
+half alone (``--folds``, the held-out half untouched), then trains the router once more
 and times one suggestion at a time for every held-out report on one core (p50/p99), with
-the trained model's pickled size and the process's peak resident size. Needs a database
+the trained model's dumped size and the process's peak resident size. It also prints the
+held-out top-1 when agencies that differ only by their place or branch ("BPJS Kesehatan
+KC Sampit" / "KC Padang") count as one: what the text alone cannot tell. Needs a database
 with the regions loaded (place names are signals); nothing is written to it.
 """
 
@@ -19,6 +22,8 @@ import io
 import json
 import os
 import pickle
+import random
+import re
 import resource
 import statistics
 import sys
@@ -35,6 +40,7 @@ def main() -> None:
     parser.add_argument(
         "--data", type=Path, default=Path("../shared/data/lapor-2017/reports.jsonl")
     )
+    parser.add_argument("--folds", type=int, default=5, help="cross-validation folds (0: none)")
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")  # one core
     django_setup()
@@ -59,10 +65,16 @@ def main() -> None:
         call_command("evaluate_router", "--train", train, "--test", test, stdout=out)
         print("evaluate_router:", out.getvalue().strip().splitlines()[-1])
         training, testing = read_examples(train), read_examples(test)
+    if args.folds > 1:
+        cross_validate(training, args.folds)
     started = time.perf_counter()
     router = Router(version="bench").fit(training)
     print(f"training: {time.perf_counter() - started:.1f} s")
-    print(f"model pickled: {len(pickle.dumps(router)) / 1e6:.1f} MB")
+    print(
+        f"model: pickled {len(pickle.dumps(router)) / 1e6:.1f} MB, "
+        f"dumped (compressed) {len(router.dumps()) / 1e6:.1f} MB"
+    )
+    place_blind(router, training, testing)
     router.suggest("warm", "up")
     runs = []
     for example in testing:
@@ -75,6 +87,49 @@ def main() -> None:
         f"one suggestion: p50 {statistics.median(runs):.1f} ms, p99 {p99:.1f} ms ({len(runs)} reports)"
     )
     print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+def cross_validate(training, folds: int) -> None:
+    """Each fold of the training half scored by a router trained on the other folds."""
+    from aduan.triage.management.commands.evaluate_router import score
+    from aduan.triage.router import Router
+
+    order = list(range(len(training)))
+    random.Random(0).shuffle(order)
+    results = []
+    for fold in range(folds):
+        held = set(order[fold::folds])
+        train = [e for i, e in enumerate(training) if i not in held]
+        test = [e for i, e in enumerate(training) if i in held]
+        results.append(score(Router().fit(train), train, test))
+        print(f"fold {fold + 1}/{folds}:", json.dumps(results[-1]))
+    for key in ("top1", "top3", "classification_accuracy", "classification_macro_f1"):
+        values = [r[key] for r in results]
+        print(
+            f"cross-validation {key}: {statistics.mean(values):.3f} "
+            f"(sd {statistics.stdev(values):.3f}, {min(values):.3f}-{max(values):.3f})"
+        )
+
+
+_PLACE_OR_BRANCH = re.compile(r"\s+(?:KCU?|Kacab|Kota|Kabupaten|Kab\.|Provinsi)\b.*$")
+
+
+def place_blind(router, training, testing) -> None:
+    """Held-out top-1 with the place or branch taken off both names."""
+    from collections import Counter
+
+    from aduan.triage.management.commands.evaluate_router import MIN_TRAINING
+
+    counts = Counter(e.agency for e in training if e.agency)
+    routed = [e for e in testing if e.agency and counts[e.agency] >= MIN_TRAINING]
+    family = lambda name: _PLACE_OR_BRANCH.sub("", name)  # noqa: E731
+    hits = sum(
+        bool(s.agencies) and family(s.agencies[0][0]) == family(e.agency)
+        for s, e in zip(
+            router.suggest_many([(e.title, e.body, e.signals) for e in routed]), routed, strict=True
+        )
+    )
+    print(f"held-out top-1 with place and branch ignored: {hits / len(routed):.3f}")
 
 
 if __name__ == "__main__":

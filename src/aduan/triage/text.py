@@ -156,9 +156,19 @@ def place_names() -> dict[str, str]:
     return names
 
 
+_NOT_SIGNAL = re.compile(r"[^a-z0-9_.]+")
+
+
+def signal(token: str) -> str:
+    """A signal as one token: folded, each run of other characters an underscore
+    ("chose_Dinas PU Kota Semarang" → "chose_dinas_pu_kota_semarang")."""
+    return _NOT_SIGNAL.sub("_", fold(token)).strip("_")
+
+
 def document(title: str, body: str, extra: Iterable[str] = ()) -> str:
     """The router's input for one report: title and text tokens (the title twice, as it
     says what the report is about), and any extra signal tokens."""
     places = place_names()
     title_tokens = tokens(title, places)
-    return " ".join([*title_tokens, *title_tokens, *tokens(body, places), *extra])
+    signals = [s for s in map(signal, extra) if s]
+    return " ".join([*title_tokens, *title_tokens, *tokens(body, places), *signals])

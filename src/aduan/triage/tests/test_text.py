@@ -36,3 +36,16 @@ def test_a_place_name_is_a_location_signal_not_a_topic_word():
         assert text.document("Banjir", "di semarang").split() == ["banjir", "banjir", "loc_33"]
     finally:
         text.place_names.cache_clear()
+
+
+@pytest.mark.django_db
+def test_signals_become_single_tokens_after_the_text():
+    assert text.signal("chose_Dinas PU Kota Semarang") == "chose_dinas_pu_kota_semarang"
+    assert text.signal("region_33.74") == "region_33.74"
+    assert text.signal(" ") == ""
+    text.place_names.cache_clear()
+    try:
+        found = text.document("Jalan", "rusak", ["channel_sms", "chose_BPJS Kesehatan", "!"])
+    finally:
+        text.place_names.cache_clear()
+    assert found.split() == ["jalan", "jalan", "rusak", "channel_sms", "chose_bpjs_kesehatan"]
