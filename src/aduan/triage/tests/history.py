@@ -17,6 +17,7 @@ TOPICS = {
     "transport": ["angkot ngetem di terminal", "trayek bus dihapus", "tarif angkot naik"],
 }
 BODY = "Sudah dua minggu tidak ada perbaikan, warga sangat kecewa. {title} di dekat rumah kami."
+QUESTION = "Mohon informasinya, bagaimana cara dan apa syaratnya? Soal {title}."
 
 
 @dataclass
@@ -28,13 +29,14 @@ class History:
     waiting: Report  # roads, sent to transport and returned: back in the queue
 
 
-def submit(reporter, title: str, **extra) -> Report:
+def submit(reporter, title: str, *, asking: bool = False, **extra) -> Report:
+    """A complaint about ``title``, or with ``asking`` an information request."""
     return wf.report_submit(
         reporter=reporter,
         channel="web",
-        classification="complaint",
+        classification="information_request" if asking else "complaint",
         title=title,
-        body=BODY.format(title=title),
+        body=(QUESTION if asking else BODY).format(title=title),
         **extra,
     )
 
@@ -51,7 +53,7 @@ def build_history(times: int = 3) -> History:
     for topic, titles in TOPICS.items():
         for n in range(times):
             for title in titles:
-                report = submit(citizen, f"{title} {n}")
+                report = submit(citizen, f"{title} {n}", asking=n == times - 1)
                 wf.report_dispose(report=report, actor=admin, agency_id=agencies[topic].pk)
     returned = submit(citizen, "jalan berlubang di depan pasar")
     wf.report_dispose(report=returned, actor=admin, agency_id=agencies["health"].pk)

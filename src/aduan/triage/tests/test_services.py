@@ -44,6 +44,7 @@ def test_each_disposition_is_an_example_and_each_return_a_negative(history):
     waiting = by_title(examples, history.waiting.title)
     assert (waiting.agency, waiting.not_agencies) == (None, (agency_label(transport),))
     assert by_title(examples, "tarif angkot naik 0").classification == "complaint"
+    assert by_title(examples, "tarif angkot naik 2").classification == "information_request"
 
 
 def test_the_newest_reports_are_taken_first(history):
@@ -94,7 +95,11 @@ def test_too_little_history_trains_nothing(db):
 
 
 def test_the_retrain_command_shows_progress_and_the_figures(history):
-    out, err = io.StringIO(), io.StringIO()
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:  # the bar is drawn on a terminal only
+            return True
+
+    out, err = io.StringIO(), Terminal()
     call_command("triage_retrain", stdout=out, stderr=err)
     row = RouterModel.objects.get()
     assert f"Router {row.version}: 29 reports, 3 agencies." in out.getvalue()

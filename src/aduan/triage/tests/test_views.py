@@ -3,6 +3,8 @@ per agency, and the models trained."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -22,7 +24,8 @@ URL = reverse("triage:accuracy")
 
 
 def text_of(response) -> str:
-    return " ".join(response.content.decode().split())
+    """The page's text, tags dropped, runs of white space as one space."""
+    return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
 
 
 def test_a_visitor_is_sent_to_sign_in_and_agency_staff_are_refused(client):

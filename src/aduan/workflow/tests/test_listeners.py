@@ -12,7 +12,9 @@ from aduan.workflow.listeners import Audience, ReportListener, ReportNews
 
 def test_the_outbox_hears_first_then_the_agency_webhooks_then_the_rollups():
     # The order the rows were always written in, one transaction.
+    # Triage (INSTALLED_APPS before them) writes only its own rows: its place is free.
     assert [listener.name for listener in listeners.listeners()] == [
+        "triage",
         "notifications",
         "webhooks",
         "oversight_rollups",
