@@ -91,7 +91,7 @@ def main() -> None:
 
 def cross_validate(training, folds: int) -> None:
     """Each fold of the training half scored by a router trained on the other folds."""
-    from aduan.triage.management.commands.evaluate_router import score
+    from aduan.triage.evaluation import routing_scores as score
     from aduan.triage.router import Router
 
     order = list(range(len(training)))
@@ -118,7 +118,7 @@ def place_blind(router, training, testing) -> None:
     """Held-out top-1 with the place or branch taken off both names."""
     from collections import Counter
 
-    from aduan.triage.management.commands.evaluate_router import MIN_TRAINING
+    from aduan.triage.evaluation import MIN_TRAINING
 
     counts = Counter(e.agency for e in training if e.agency)
     routed = [e for e in testing if e.agency and counts[e.agency] >= MIN_TRAINING]

@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import json
 import time
-from collections import Counter
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from aduan.triage.evaluation import routing_scores
 from aduan.triage.router import Example, Router
-
-MIN_TRAINING = 5  # an agency is scored only with this many training examples
 
 
 def read_examples(path: Path) -> list[Example]:
@@ -52,48 +50,6 @@ def _strings(row: dict, key: str, path: Path, number: int) -> tuple[str, ...]:
     return tuple(value)
 
 
-def macro_f1(truth: list[str], guessed: list[str]) -> float:
-    labels = sorted(set(truth))
-    scores = []
-    for label in labels:
-        tp = sum(t == g == label for t, g in zip(truth, guessed, strict=True))
-        fp = sum(g == label and t != label for t, g in zip(truth, guessed, strict=True))
-        fn = sum(t == label and g != label for t, g in zip(truth, guessed, strict=True))
-        precision = tp / (tp + fp) if tp + fp else 0.0
-        recall = tp / (tp + fn) if tp + fn else 0.0
-        scores.append(2 * precision * recall / (precision + recall) if precision + recall else 0)
-    return sum(scores) / len(scores) if scores else 0.0
-
-
-def score(router: Router, training: list[Example], testing: list[Example]) -> dict:
-    """The issue's figures for ``router`` (trained on ``training``) on ``testing``: routing
-    only for agencies with ``MIN_TRAINING`` training examples."""
-    counts = Counter(e.agency for e in training if e.agency)
-    routed = [e for e in testing if e.agency and counts[e.agency] >= MIN_TRAINING]
-    kinds = [e for e in testing if e.classification]
-    suggestions = router.suggest_many([(e.title, e.body, e.signals) for e in routed])
-    ranked = [[name for name, _p in s.agencies] for s in suggestions]
-    top1 = sum(r[:1] == [e.agency] for r, e in zip(ranked, routed, strict=True))
-    top3 = sum(e.agency in r[:3] for r, e in zip(ranked, routed, strict=True))
-    guessed = [
-        s.classification[0] if s.classification else ""
-        for s in router.suggest_many([(e.title, e.body, e.signals) for e in kinds])
-    ]
-    truth = [e.classification for e in kinds]
-    return {
-        "n": len(routed),
-        "agencies": len({e.agency for e in routed}),
-        "top1": round(top1 / len(routed), 4) if routed else None,
-        "top3": round(top3 / len(routed), 4) if routed else None,
-        "classification_accuracy": round(
-            sum(t == g for t, g in zip(truth, guessed, strict=True)) / len(kinds), 4
-        )
-        if kinds
-        else None,
-        "classification_macro_f1": round(macro_f1(truth, guessed), 4) if kinds else None,
-    }
-
-
 class Command(BaseCommand):
     help = "Train the router on one JSONL file and score it on another."
 
@@ -110,5 +66,5 @@ class Command(BaseCommand):
             router = Router().fit(training, progress=lambda _step: bar.update(1))
         trained_in = time.perf_counter() - started
         self.stderr.write(f"trained on {len(training)} reports in {trained_in:.1f} s")
-        result = score(router, training, testing)
+        result = routing_scores(router, training, testing)
         self.stdout.write(json.dumps(result))
