@@ -238,18 +238,7 @@ def candidates_for(
         found = [(n, rid) for rid, n in shared[name].items() if rid != subject.report_id]
         shortlist[name] = sorted(found, key=lambda pair: (-pair[0], -pair[1]))[:SHORTLIST]
     wanted = {rid for pairs in shortlist.values() for _n, rid in pairs}
-    originals = {
-        row["report_id"]: row
-        for row in Signature.objects.filter(report_id__in=wanted).values(
-            "report_id",
-            "minhash",
-            tracking_id=F("report__tracking_id"),
-            region_id=F("report__region_id"),
-            agency_id=F("report__agency_id"),
-            requested_agency_id=F("report__requested_agency_id"),
-            created_at=F("report__created_at"),
-        )
-    }
+    originals = _originals(wanted) if wanted else {}
     now = timezone.now()
     result: dict[object, list[Candidate]] = {}
     for name, subject in subjects.items():
@@ -280,6 +269,20 @@ def candidates_for(
         ranked.sort(key=lambda c: (-c.score, c.report_id))
         result[name] = ranked
     return result
+
+
+def _originals(report_ids: set[int]) -> dict[int, dict]:
+    """The signature and context of each report (one query)."""
+    rows = Signature.objects.filter(report_id__in=report_ids).values(
+        "report_id",
+        "minhash",
+        tracking_id=F("report__tracking_id"),
+        region_id=F("report__region_id"),
+        agency_id=F("report__agency_id"),
+        requested_agency_id=F("report__requested_agency_id"),
+        created_at=F("report__created_at"),
+    )
+    return {row["report_id"]: row for row in rows}
 
 
 def duplicate_candidates(
