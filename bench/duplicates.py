@@ -16,7 +16,8 @@ at the threshold.
 Part 1 compares shingle choices by their exact Jaccard similarity (no LSH). Part 2 runs
 the product: every report of the file (and ``--filler`` synthetic ones, sentences of
 random reports of one agency put together) is stored as an open report in the database
-given (migrated first; the script's rows are deleted at the start of the next run),
+given (migrated first; the script's rows are deleted at the start of the next run, or
+kept with ``--reuse``),
 fingerprinted by ``manage.py triage_fingerprint``, and each text of the set is looked up
 with ``duplicate_candidates`` (the citizen form's path: text only, no place or agency, so
 the context never helps), timed on one core.
@@ -305,7 +306,19 @@ def store(rows: list[dict]) -> list[int]:
     return [r.pk for r in created]
 
 
-def part_product(rows, queries, pairs, filler: int, seed: int) -> None:
+def stored_ids(count: int) -> list[int] | None:
+    """The ids of the last run's reports, if it stored ``count`` of them."""
+    from aduan.reports.models import Report
+
+    ids = list(
+        Report.objects.filter(reporter__email=BENCH_EMAIL)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return ids if len(ids) == count else None
+
+
+def part_product(rows, queries, pairs, filler: int, seed: int, reuse: bool) -> None:
     from django.core.management import call_command
     from django.db import connection
 
@@ -313,21 +326,22 @@ def part_product(rows, queries, pairs, filler: int, seed: int) -> None:
     from aduan.triage.models import Fingerprint
 
     stored = rows + filler_rows(rows, filler, seed)
-    started = time.perf_counter()
-    ids = store(stored)
-    print(
-        f"\nPart 2: the product; {len(stored)} open reports stored in "
-        f"{time.perf_counter() - started:.1f} s"
-    )
-    started = time.perf_counter()
-    call_command("triage_fingerprint", "--batch-size", "2000")
-    spent = time.perf_counter() - started
-    print(
-        f"triage_fingerprint: {len(stored) / spent:.0f} reports/s, "
-        f"{Fingerprint.objects.count()} rows"
-    )
+    ids = stored_ids(len(stored)) if reuse else None
+    if ids is None:
+        started = time.perf_counter()
+        ids = store(stored)
+        spent = time.perf_counter() - started
+        print(f"\nPart 2: the product; {len(stored)} open reports stored in {spent:.1f} s")
+        started = time.perf_counter()
+        call_command("triage_fingerprint", "--batch-size", "2000")
+        spent = time.perf_counter() - started
+        print(f"triage_fingerprint: {len(stored) / spent:.0f} reports/s")
+    else:
+        print(f"\nPart 2: the product; the {len(stored)} open reports of the last run")
+    print(f"{Fingerprint.objects.count()} band rows")
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE triage_fingerprint")
+        for table in ("reports_report", "triage_fingerprint", "triage_signature"):
+            cursor.execute(f"ANALYZE {table}")
     id_of = dict(enumerate(ids))
     similarity: dict[tuple[int, int], float] = {}
     top_is_original: list[bool] = []
@@ -359,6 +373,11 @@ def part_product(rows, queries, pairs, filler: int, seed: int) -> None:
         "recall by kind at the threshold:", json.dumps({k: round(v, 3) for k, v in kinds.items()})
     )
     print(f"top candidate is the original: {sum(top_is_original) / len(top_is_original):.3f}")
+    hits = [
+        sum(duplicates._shared_bands({0: duplicates.Subject.of_text(f"{t}\n{b}")})[0].values())
+        for t, b in queries[:500]
+    ]
+    print(f"band rows read a lookup: mean {statistics.mean(hits):.0f}, max {max(hits)}")
     timings.sort()
     print(
         f"lookup (signature + query): p50 {statistics.median(timings) * 1000:.2f} ms, "
@@ -374,6 +393,9 @@ def main() -> None:
     parser.add_argument("--originals", type=int, default=300)
     parser.add_argument("--filler", type=int, default=0)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the last run's reports if they match"
+    )
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     django_setup()
@@ -392,7 +414,7 @@ def main() -> None:
     print(f"{len(rows)} reports with an agency; set: {dict(kinds)}")
     part_shingles(rows, queries, pairs)
     part_bands(rows, queries, pairs)
-    part_product(rows, queries, pairs, args.filler, args.seed)
+    part_product(rows, queries, pairs, args.filler, args.seed, args.reuse)
 
 
 if __name__ == "__main__":

@@ -205,8 +205,8 @@ def duplicate_score(
 
 
 def _shared_bands(subjects: dict[object, Subject]) -> dict[object, dict[int, int]]:
-    """For each subject, the open unmerged reports sharing bands with it and how many:
-    one query on the ``bucket`` index for all the subjects."""
+    """For each subject, the reports sharing bands with it and how many: one query on
+    the ``bucket`` index for all the subjects."""
     owners: dict[int, list[object]] = defaultdict(list)
     for name, subject in subjects.items():
         for key in band_keys(subject.minhash):
@@ -214,11 +214,9 @@ def _shared_bands(subjects: dict[object, Subject]) -> dict[object, dict[int, int
     shared: dict[object, dict[int, int]] = {name: defaultdict(int) for name in subjects}
     if not owners:
         return shared
-    rows = Fingerprint.objects.filter(
-        bucket__in=list(owners),
-        report__status__in=sorted(OPEN_STATUSES),
-        report__merged_into__isnull=True,
-    ).values_list("bucket", "report_id")
+    # The index on ``bucket`` alone, no join: the rows of a report that closed are gone
+    # (``listeners``) and ``_originals`` checks the status again.
+    rows = Fingerprint.objects.filter(bucket__in=list(owners)).values_list("bucket", "report_id")
     for bucket, report_id in rows.order_by():
         for name in owners[bucket]:
             shared[name][report_id] += 1
@@ -272,8 +270,13 @@ def candidates_for(
 
 
 def _originals(report_ids: set[int]) -> dict[int, dict]:
-    """The signature and context of each report (one query)."""
-    rows = Signature.objects.filter(report_id__in=report_ids).values(
+    """The signature and context of each of the reports that are still open and not
+    merged (one query)."""
+    rows = Signature.objects.filter(
+        report_id__in=report_ids,
+        report__status__in=sorted(OPEN_STATUSES),
+        report__merged_into__isnull=True,
+    ).values(
         "report_id",
         "minhash",
         tracking_id=F("report__tracking_id"),

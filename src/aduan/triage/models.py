@@ -104,10 +104,8 @@ class Fingerprint(models.Model):
     class Meta:
         verbose_name = _("duplicate fingerprint")
         verbose_name_plural = _("duplicate fingerprints")
-        indexes = [models.Index(fields=["bucket"], name="triage_fingerprint_bucket")]
-        constraints = [
-            models.UniqueConstraint(fields=["report", "band"], name="triage_fingerprint_band")
-        ]
+        # With the report: the lookup reads the index alone (an index-only scan).
+        indexes = [models.Index(fields=["bucket", "report"], name="triage_fingerprint_bucket")]
 
     def __str__(self) -> str:
         return f"{self.report_id}/{self.band}"

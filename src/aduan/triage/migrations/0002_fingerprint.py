@@ -34,8 +34,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'duplicate fingerprint',
                 'verbose_name_plural': 'duplicate fingerprints',
-                'indexes': [models.Index(fields=['bucket'], name='triage_fingerprint_bucket')],
-                'constraints': [models.UniqueConstraint(fields=('report', 'band'), name='triage_fingerprint_band')],
+                'indexes': [models.Index(fields=['bucket', 'report'], name='triage_fingerprint_bucket')],
             },
         ),
     ]
