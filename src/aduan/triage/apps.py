@@ -5,10 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class TriageConfig(AppConfig):
     name = "aduan.triage"
     verbose_name = _("Triage")
-
-    def ready(self) -> None:
-        from aduan.workflow.listeners import listener_register
-
-        from .listeners import FingerprintListener
-
-        listener_register(FingerprintListener())

@@ -1,12 +1,8 @@
-"""Near-duplicates among open reports: MinHash over the shingles of the normalised public
-text; its first values cut into LSH bands whose hashes are stored (``Fingerprint``), so
-that the reports sharing a band with a text are found by an indexed lookup, never by
-comparing all pairs; the whole signature stored beside them (``Signature``) estimates
-the Jaccard similarity of the few found (the bands' own count was too coarse an estimate:
-precision 0.87 against 0.96). The score lowers it when the place, the agency or the time
-says it is another case. bench/README.md, "Duplicates", has the measurements behind the
-constants.
-"""
+"""Near-duplicates among open reports: MinHash signatures of the normalised public text,
+LSH bands in an indexed table (``Fingerprint``) that find candidates without comparing
+all pairs, the stored signature (``Signature``) that estimates their Jaccard similarity,
+and a score that another place, agency or time lowers. Figures: bench/README.md,
+"Duplicates"."""
 
 from __future__ import annotations
 
@@ -215,7 +211,7 @@ def _shared_bands(subjects: dict[object, Subject]) -> dict[object, dict[int, int
     if not owners:
         return shared
     # The index on ``bucket`` alone, no join: the rows of a report that closed are gone
-    # (``listeners``) and ``_originals`` checks the status again.
+    # (``workflow.fingerprints``) and ``_originals`` checks the status again.
     rows = Fingerprint.objects.filter(bucket__in=list(owners)).values_list("bucket", "report_id")
     for bucket, report_id in rows.order_by():
         for name in owners[bucket]:

@@ -9,7 +9,11 @@ import io
 import pytest
 from django.core.management import call_command
 
-from aduan.accounts.tests.factories import NationalAdminFactory, UserFactory
+from aduan.accounts.tests.factories import (
+    AgencyAdminFactory,
+    NationalAdminFactory,
+    UserFactory,
+)
 from aduan.agencies.tests.factories import AgencyFactory
 from aduan.regions.tests.factories import ProvinceFactory, RegencyFactory
 from aduan.reports.models import Status
@@ -190,3 +194,27 @@ def test_the_backfill_writes_open_reports_and_drops_the_rest():
     assert "Fingerprinted 1 open reports" in out.getvalue()
     assert set(Fingerprint.objects.values_list("report_id", flat=True)) == {open_report.pk}
     assert set(Signature.objects.values_list("report_id", flat=True)) == {open_report.pk}
+
+
+def test_closing_drops_the_fingerprint_and_reopening_writes_it_again(
+    django_capture_on_commit_callbacks,
+):
+    reporter, admin = UserFactory(), NationalAdminFactory()
+    agency_admin = AgencyAdminFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        made = wf.report_submit(
+            reporter=reporter, channel="web", classification="complaint",
+            title=ORIGINAL[0], body=ORIGINAL[1],
+        )  # fmt: skip
+    made = wf.report_dispose(report=made, actor=admin, agency_id=agency_admin.agency_id)
+    made = wf.report_respond(
+        report=made, actor=agency_admin, body="Lubang sudah kami tambal hari ini, terima kasih."
+    )
+    assert Fingerprint.objects.filter(report=made).count() == duplicates.BANDS
+    made = wf.report_close(report=made, actor=reporter)
+    assert not Fingerprint.objects.filter(report=made).exists()
+    assert not Signature.objects.filter(report=made).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        wf.report_reopen(report=made, actor=reporter, reason="Lubangnya muncul lagi setelah hujan.")
+    assert Fingerprint.objects.filter(report=made).count() == duplicates.BANDS
+    assert Signature.objects.filter(report=made).exists()

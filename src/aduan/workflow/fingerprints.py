@@ -1,5 +1,6 @@
-"""Triage hears of every report event (``workflow.listeners``) to keep the duplicate
-fingerprints of open reports, and only theirs."""
+"""The duplicate fingerprints of ``triage`` (an app below this one) kept in step with the
+report's events: written after the commit of a new text or a reopening, dropped with
+the event that closes, archives or merges the report. Registered in ``apps.ready``."""
 
 from __future__ import annotations
 
@@ -7,17 +8,17 @@ from functools import partial
 
 from django.db import transaction
 
-from aduan.reports.models import EventAction, Report, ReportEvent
-from aduan.workflow.listeners import ReportListener, ReportNews
+from aduan.reports.models import OPEN_STATUSES, EventAction, Report, ReportEvent
+from aduan.triage.duplicates import fingerprint_drop, is_fingerprinted
 
-from .duplicates import fingerprint_drop, is_fingerprinted
+from .listeners import ReportListener, ReportNews
 
 # The text compared changes, or the report is open again.
 _REWRITE = frozenset({EventAction.SUBMITTED, EventAction.REDACTED, EventAction.REOPENED})
 
 
 def _enqueue(report_id: int) -> None:
-    from .tasks import fingerprint_report
+    from aduan.triage.tasks import fingerprint_report
 
     fingerprint_report.enqueue(report_id=report_id)
 
@@ -30,7 +31,8 @@ class FingerprintListener(ReportListener):
 
     def recorded(self, *, report: Report, event: ReportEvent) -> None:
         if not is_fingerprinted(report):
-            # Closed, archived or merged: no longer anyone's original, in this transaction.
-            fingerprint_drop([report.pk])
+            if event.from_status in OPEN_STATUSES:
+                # Just closed, archived or merged: nobody's original any more.
+                fingerprint_drop([report.pk])
         elif event.action in _REWRITE:
             transaction.on_commit(partial(_enqueue, report.pk), robust=True)
