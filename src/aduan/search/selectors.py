@@ -13,7 +13,7 @@ neither a result nor its place tells a visitor what the desk masked.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Literal
 
 from django.conf import settings
@@ -275,12 +275,15 @@ def similar_open_reports(
     agency_id: int | None = None,
     limit: int = 5,
     user: AnyUser = None,
+    near: Sequence[int] = (),
 ) -> list[Report]:
     """Up to ``limit`` open public reports (verified, not closed), never ``user``'s own,
     that share two words with a draft (one if it has only one), in ``region_code`` (or
     inside it) or under ``agency_id`` when either is given, best match first; each with
     ``search_snippet`` and ``supported_by_me``. What a citizen may support instead of
-    filing a duplicate: the same problem in the same place."""
+    filing a duplicate: the same problem in the same place. ``near``: the ids of the
+    draft's near-duplicates (``triage.duplicates``), best first, listed before the
+    others where the same rule lets ``user`` see them."""
     stems = significant_stems(f"{title} {body}")
     if not stems:
         return []
@@ -294,15 +297,20 @@ def similar_open_reports(
     agency = Agency.objects.filter(pk=as_pk(agency_id)).first() if agency_id else None
     if agency is not None:
         place |= Q(agency_id__in=list(agency_subtree_ids(agency)))
+    qs = qs.filter(place)
+    reports = _near_first(qs, near[:limit], user=user)
+    if len(reports) >= limit:
+        return search_highlight(
+            user=user, q=Query(terms=stems, public_terms=stems), reports=reports
+        )
     found = (
-        qs.filter(place)
+        qs.exclude(pk__in=[r.pk for r in reports])
         .filter(_public_match(stems, typos=typos_of(stems), any_term=True))
         .annotate(search_rank=_rank(stems))
         .select_related("agency", "category", "region", "reporter")
         .order_by("-search_rank", "-support_count", "-created_at", "-id")
     )
     wanted, needed = frozenset(stems), min(2, len(stems))
-    reports = []
     for report in with_support_state(found, user=user)[:SIMILAR_CANDIDATES]:
         title_read, body_read = report_text_for(user=user, report=report)
         shared = {stem for _s, _e, stem in word_spans(f"{title_read} {body_read}")} & wanted
@@ -311,6 +319,18 @@ def similar_open_reports(
         if len(reports) == limit:
             break
     return search_highlight(user=user, q=Query(terms=stems, public_terms=stems), reports=reports)
+
+
+def _near_first(qs: QuerySet[Report], near: Sequence[int], *, user: AnyUser) -> list[Report]:
+    """The reports of ``near`` that ``qs`` holds, in ``near``'s order (one query)."""
+    if not near:
+        return []
+    found = with_support_state(
+        qs.filter(pk__in=list(near)).select_related("agency", "category", "region", "reporter"),
+        user=user,
+    )
+    by_id = {report.pk: report for report in found}
+    return [by_id[pk] for pk in near if pk in by_id]
 
 
 def _highlight(text: str, stems: frozenset[str], *, window: int | None = None) -> SafeString:

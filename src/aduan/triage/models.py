@@ -98,3 +98,44 @@ class Assessment(models.Model):
     @property
     def agency_ids(self) -> list[int]:
         return [int(agency_id) for agency_id, _confidence in self.agencies]
+
+
+class Fingerprint(models.Model):
+    """One LSH band of an open report's MinHash signature (``triage.duplicates``): the
+    reports sharing a ``bucket`` with a text are its near-duplicate candidates, found
+    through the index on ``bucket``. The band's number is mixed into the bucket's hash;
+    ``band`` only tells the rows of one report apart. Rows go (with the ``Signature``)
+    when the report closes, is archived or merged."""
+
+    report = models.ForeignKey(
+        "reports.Report", on_delete=models.CASCADE, related_name="fingerprints"
+    )
+    band = models.PositiveSmallIntegerField()
+    bucket = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("duplicate fingerprint")
+        verbose_name_plural = _("duplicate fingerprints")
+        # With the report: the lookup reads the index alone (an index-only scan).
+        indexes = [models.Index(fields=["bucket", "report"], name="triage_fingerprint_bucket")]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}/{self.band}"
+
+
+class Signature(models.Model):
+    """An open report's whole MinHash signature (``triage.duplicates.PERMUTATIONS``
+    32-bit values): the Jaccard estimate of the candidates its bands found. Kept and
+    dropped with its ``Fingerprint`` rows."""
+
+    report = models.OneToOneField(
+        "reports.Report", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    minhash = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("duplicate signature")
+        verbose_name_plural = _("duplicate signatures")
+
+    def __str__(self) -> str:
+        return str(self.report_id)

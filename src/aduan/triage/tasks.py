@@ -1,5 +1,7 @@
-"""Triage's background work (django-tasks): assessing reports as they reach the desk, and
-the nightly retraining, which ``router_retrain_job`` enqueues from the periodic sweep."""
+"""Triage's background work (django-tasks): assessing reports as they reach the desk, a
+report's duplicate fingerprint (written after the commit that submitted, redacted or
+reopened it), and the nightly retraining, which ``router_retrain_job`` enqueues from the
+periodic sweep."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from django_tasks import task
 from aduan.reports.models import Report
 from aduan.sla.services import NATIONAL_TIMEZONE
 
+from .duplicates import fingerprints_write
 from .services import assessments_open, router_train, waiting_assess
 from .store import router_forget
 
@@ -62,3 +65,12 @@ def router_retrain_job(*, now: dt.datetime, batch: int, stop_at: float) -> str |
 def waiting_assess_job(*, now: dt.datetime, batch: int, stop_at: float) -> int:
     """Every sweep: assess the reports waiting for the desk that have no open round."""
     return waiting_assess(batch=batch)
+
+
+@task()
+def fingerprint_report(report_id: int) -> int:
+    """Write (or drop, once it is no longer open) the rows of one report; 1 if written."""
+    report = Report.objects.filter(pk=report_id).first()
+    if report is None:
+        return 0
+    return fingerprints_write([report])

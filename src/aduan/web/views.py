@@ -49,6 +49,7 @@ from aduan.search.selectors import (
     similar_open_reports,
 )
 from aduan.sla.selectors import current_deadline
+from aduan.triage.duplicates import duplicate_candidates
 from aduan.workflow.permissions import actions_available, actor_capacities
 from aduan.workflow.services import (
     reopen_deadline_for,
@@ -349,16 +350,24 @@ def attachment_download(request: HttpRequest, attachment_id: int) -> FileRespons
 
 
 def _similar_to(request: HttpRequest, data) -> list[Report]:
-    """Open public reports like the text in ``data`` (the report form's fields)."""
+    """Open public reports like the text in ``data`` (the report form's fields): its
+    near-duplicates first (``triage.duplicates``), then those sharing its words."""
     picker = region_picker(data)
     agency = agency_or_none(data.get("agency_id"))
+    title = storable(data.get("title", ""))[:TITLE_MAX]
+    body = storable(data.get("body", ""))[:BODY_MAX]
+    region_code, agency_id = picker.code or None, agency.pk if agency else None
+    near = duplicate_candidates(
+        title=title, body=body, region_code=region_code, agency_id=agency_id
+    )
     return list(
         similar_open_reports(
-            storable(data.get("title", ""))[:TITLE_MAX],
-            storable(data.get("body", ""))[:BODY_MAX],
-            region_code=picker.code or None,
-            agency_id=agency.pk if agency else None,
+            title,
+            body,
+            region_code=region_code,
+            agency_id=agency_id,
             user=request.user,
+            near=[candidate.report_id for candidate in near],
         )
     )
 
