@@ -45,6 +45,7 @@ class Suggestion:
 
 # Each label keeps one weight per feature: the features bound the model's size.
 MAX_CHAR_FEATURES = 20_000
+MAX_WORD_FEATURES = 40_000
 # Margins of the linear SVMs (measured by 5-fold cross-validation on LAPOR! 2017, see
 # bench/README.md): C for the agencies and for the kinds.
 AGENCY_C = 0.3
@@ -84,7 +85,12 @@ def _features():
 
     return FeatureUnion(
         [
-            ("words", TfidfVectorizer(analyzer=_words, sublinear_tf=True, min_df=2)),
+            (
+                "words",
+                TfidfVectorizer(
+                    analyzer=_words, sublinear_tf=True, min_df=2, max_features=MAX_WORD_FEATURES
+                ),
+            ),
             # Pieces of words: misspellings and words the stemmer does not know.
             (
                 "chars",

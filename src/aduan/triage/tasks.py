@@ -44,10 +44,11 @@ def router_retrain() -> str | None:
 
 def router_retrain_job(*, now: dt.datetime, batch: int, stop_at: float) -> str | None:
     """Enqueue the retraining once a night at ``ADUAN_TRIAGE_RETRAIN_HOUR`` (national
-    time); the date enqueued, else None. Looked at in one minute of that hour only, so
-    the other sweeps cost nothing; a cache claim per date keeps it to once."""
+    time); the date enqueued, else None. Looked at from minute 30 of that hour only (a
+    sweep missed then is made up by the next), so the other sweeps cost nothing; a cache
+    claim per date keeps it to once."""
     local = now.astimezone(ZoneInfo(NATIONAL_TIMEZONE))
-    if local.hour != settings.ADUAN_TRIAGE_RETRAIN_HOUR or local.minute != CHECK_MINUTE:
+    if local.hour != settings.ADUAN_TRIAGE_RETRAIN_HOUR or local.minute < CHECK_MINUTE:
         return None
     day = local.date().isoformat()
     key = f"aduan:triage-retrain:{day}"

@@ -46,9 +46,11 @@ def test_the_retraining_runs_once_a_night_at_its_hour(settings, clean_cache):
     settings.ADUAN_TRIAGE_RETRAIN_HOUR = 2
     at = dt.datetime(2026, 12, 3, 2, 30, tzinfo=WIB)
     assert router_retrain_job(now=at - dt.timedelta(hours=1), batch=100, stop_at=0) is None
+    assert router_retrain_job(now=at - dt.timedelta(minutes=1), batch=100, stop_at=0) is None
     assert router_retrain_job(now=at, batch=100, stop_at=0) == "2026-12-03"
     assert RouterModel.objects.count() == 1  # the immediate task backend trained it
     assert router_retrain_job(now=at, batch=100, stop_at=0) is None  # once a night
+    assert router_retrain_job(now=at + dt.timedelta(minutes=5), batch=100, stop_at=0) is None
     assert router_retrain_job(now=at + dt.timedelta(days=1), batch=100, stop_at=0)
     assert RouterModel.objects.count() == 2
 
