@@ -278,3 +278,25 @@ def test_evaluate_router_reads_signals_and_returns(tmp_path):
         ("PLN",),
         None,
     )
+
+
+def test_a_head_with_many_labels_keeps_only_its_largest_weights():
+    """Many agencies: a fifth of the weights, sparse; each agency's own words still win."""
+    import scipy.sparse as sp
+
+    from aduan.triage import router as module
+
+    words = [f"topik{n} masalah{n} keluhan{n}" for n in range(module.PRUNE_FROM_LABELS)]
+    found = [
+        Example(f"{text} nomor {k}", f"{text} sudah lama {k}", f"Dinas {n}", "complaint")
+        for n, text in enumerate(words)
+        for k in range(3)
+    ]
+    router = Router().fit(found)
+    weights = router._heads["agencies"].weights
+    assert sp.issparse(weights)
+    assert weights.nnz <= module.KEPT_WEIGHTS * weights.shape[0] * weights.shape[1] + 1
+    for n in (0, 7, module.PRUNE_FROM_LABELS - 1):
+        assert router.suggest(words[n], "").agencies[0][0] == f"Dinas {n}"
+    # Three agencies are few labels: dense, nothing dropped.
+    assert not sp.issparse(Router().fit(examples())._heads["agencies"].weights)
