@@ -12,6 +12,12 @@ the trained model's dumped size and the process's peak resident size. It also pr
 held-out top-1 when agencies that differ only by their place or branch ("BPJS Kesehatan
 KC Sampit" / "KC Padang") count as one: what the text alone cannot tell. Needs a database
 with the regions loaded (place names are signals); nothing is written to it.
+
+``--scale N --labels L`` measures instead what the nightly training costs at a national
+deployment's size: N examples drawn from the file (words dropped at random, a region
+signal each) spread over about L agencies (each of the file's agencies split into
+branches), then the training time, the model's size, the suggestion time and the peak
+resident size. The labels are random within an agency, so its accuracy means nothing.
 """
 
 from __future__ import annotations
@@ -41,9 +47,14 @@ def main() -> None:
         "--data", type=Path, default=Path("../shared/data/lapor-2017/reports.jsonl")
     )
     parser.add_argument("--folds", type=int, default=5, help="cross-validation folds (0: none)")
+    parser.add_argument("--scale", type=int, default=0, help="examples for a size run (0: none)")
+    parser.add_argument("--labels", type=int, default=600, help="agencies of the size run")
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")  # one core
     django_setup()
+    if args.scale:
+        scale_run(args.data, examples=args.scale, labels=args.labels)
+        return
     from django.core.management import call_command
 
     from aduan.triage.management.commands.evaluate_router import read_examples
@@ -86,6 +97,46 @@ def main() -> None:
     print(
         f"one suggestion: p50 {statistics.median(runs):.1f} ms, p99 {p99:.1f} ms ({len(runs)} reports)"
     )
+    print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+def scale_run(data: Path, *, examples: int, labels: int) -> None:
+    from aduan.triage.router import Example, Router
+
+    rows = [json.loads(line) for line in data.read_text(encoding="utf-8").splitlines() if line]
+    agencies = sorted({row["agency"] for row in rows if row["agency"]})
+    branches = -(-labels // len(agencies))
+    rng = random.Random(1)
+    drawn = []
+    for _n in range(examples):
+        row = rng.choice(rows)
+        words = [w for w in (row["body"] or "").split() if rng.random() > 0.15]
+        agency = row["agency"] or rng.choice(agencies)
+        drawn.append(
+            Example(
+                row["title"] or "",
+                " ".join(words),
+                f"{agency} #{rng.randrange(branches)}",
+                row["classification"] or None,
+                (f"region_{rng.randrange(10, 95)}",),
+            )
+        )
+    started = time.perf_counter()
+    router = Router(version="scale").fit(drawn)
+    print(f"{examples} examples, {len(router.agency_labels)} agencies")
+    print(f"training: {time.perf_counter() - started:.1f} s")
+    print(
+        f"model: pickled {len(pickle.dumps(router)) / 1e6:.1f} MB, "
+        f"dumped (compressed) {len(router.dumps()) / 1e6:.1f} MB"
+    )
+    runs = []
+    for example in drawn[:500]:
+        start = time.perf_counter()
+        router.suggest(example.title, example.body, example.signals)
+        runs.append((time.perf_counter() - start) * 1000)
+    runs.sort()
+    p99 = runs[min(len(runs) - 1, round(0.99 * (len(runs) - 1)))]
+    print(f"one suggestion: p50 {statistics.median(runs):.1f} ms, p99 {p99:.1f} ms")
     print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 

@@ -334,7 +334,7 @@ ADUAN_SEARCH_RANK_WINDOW = int(os.environ.get("ADUAN_SEARCH_RANK_WINDOW", "1000"
 # Triage (aduan.triage): how many of the newest disposed reports the nightly retraining
 # learns from, the hour (national time) it runs, and how often a process looks for a
 # newer model.
-ADUAN_TRIAGE_TRAINING_LIMIT = int(os.environ.get("ADUAN_TRIAGE_TRAINING_LIMIT", "50000"))
+ADUAN_TRIAGE_TRAINING_LIMIT = int(os.environ.get("ADUAN_TRIAGE_TRAINING_LIMIT", "20000"))
 ADUAN_TRIAGE_RETRAIN_HOUR = int(os.environ.get("ADUAN_TRIAGE_RETRAIN_HOUR", "2"))
 ADUAN_TRIAGE_MODEL_CHECK_SECONDS = int(os.environ.get("ADUAN_TRIAGE_MODEL_CHECK_SECONDS", "300"))
 # Behind a reverse proxy, the number of proxies whose X-Forwarded-For we trust, and their
