@@ -152,6 +152,7 @@ class Candidate:
     shared_bands: int
     jaccard: float
     score: float
+    same_region: bool | None = None  # None: either place unknown
 
 
 @dataclasses.dataclass(frozen=True)
@@ -246,9 +247,10 @@ def candidates_for(
                 continue  # gone meanwhile, or not earlier: the original comes first
             similarity = estimated_jaccard(subject.minhash, _from_bytes(original["minhash"]))
             other_agency = original["agency_id"] or original["requested_agency_id"]
+            same_region = _same_region(subject.region_code, original["region_id"])
             score = duplicate_score(
                 similarity,
-                same_region=_same_region(subject.region_code, original["region_id"]),
+                same_region=same_region,
                 same_agency=(
                     subject.agency_id == other_agency
                     if subject.agency_id and other_agency
@@ -258,7 +260,9 @@ def candidates_for(
             )
             if score >= threshold:
                 ranked.append(
-                    Candidate(report_id, original["tracking_id"], bands, similarity, score)
+                    Candidate(
+                        report_id, original["tracking_id"], bands, similarity, score, same_region
+                    )
                 )
         ranked.sort(key=lambda c: (-c.score, c.report_id))
         result[name] = ranked
@@ -309,4 +313,10 @@ def likely_originals(reports: Iterable[Report]) -> dict[int, Candidate]:
     queue): two queries, whatever the number of reports."""
     subjects = {report.pk: Subject.of_report(report) for report in reports}
     found = candidates_for(subjects) if subjects else {}
-    return {report_id: ranked[0] for report_id, ranked in found.items() if ranked}
+    # The desk merges in one click: a report about another known place is a new case
+    # however alike the words (a form letter, the same complaint in two towns).
+    kept = {
+        report_id: [c for c in ranked if c.same_region is not False]
+        for report_id, ranked in found.items()
+    }
+    return {report_id: ranked[0] for report_id, ranked in kept.items() if ranked}

@@ -15,7 +15,7 @@ from aduan.accounts.tests.factories import (
     UserFactory,
 )
 from aduan.agencies.tests.factories import AgencyFactory
-from aduan.regions.tests.factories import ProvinceFactory, RegencyFactory
+from aduan.regions.tests.factories import DistrictFactory, ProvinceFactory, RegencyFactory
 from aduan.reports.models import Status
 from aduan.reports.tests.factories import ReportFactory
 from aduan.triage import duplicates
@@ -174,6 +174,24 @@ def test_another_province_lowers_the_score_of_the_same_text():
     )
     assert near.report_id == far.report_id == original.pk
     assert far.score == pytest.approx(near.score * duplicates.REGION_APART)
+
+
+def test_the_desk_is_offered_no_original_in_another_known_place():
+    """A form letter or one complaint in two towns: alike for the citizen's list, but the
+    desk's one-click merge needs the same place (or one of them unknown)."""
+    city = RegencyFactory(code="32.73", parent=ProvinceFactory(code="32"))
+    other = RegencyFactory(code="32.71", parent=city.parent)
+    original = report(ORIGINAL, region=city)
+    elsewhere = report(REPOST, region=other)
+    here = report(REPOST, region=DistrictFactory(code="32.73.01", parent=city))
+    for repost in (elsewhere, here):
+        type(repost).objects.filter(pk=repost.pk).update(
+            created_at=original.created_at + dt.timedelta(hours=1)
+        )
+        repost.refresh_from_db()
+    found = duplicates.likely_originals([elsewhere, here])
+    assert {pk: c.report_id for pk, c in found.items()} == {here.pk: original.pk}
+    assert ids(duplicates.duplicate_candidates(report=elsewhere)) == [original.pk]
 
 
 def test_only_earlier_reports_are_originals():
