@@ -73,13 +73,9 @@ def _known(model, labels: set[str]) -> dict:
     return model.objects.filter(pk__in=ids, is_active=True).in_bulk() if ids else {}
 
 
-def reports_assess(reports: Sequence[Report]) -> dict[int, Assessment]:
-    """Open a routing round for each report: the current model's suggestions (agencies
-    that are gone or inactive left out) and the priority flags, written in one insert."""
-    reports = list(reports)
-    if not reports:
-        return {}
-    router = router_current()
+def _assessed(reports: Sequence[Report], router: Router | None) -> list[Assessment]:
+    """A round for each report, not saved: ``router``'s suggestions (agencies that are
+    gone or inactive left out) and the priority flags."""
     suggestions = [None] * len(reports)
     if router is not None:
         excluded = _excluded(reports)
@@ -109,8 +105,38 @@ def reports_assess(reports: Sequence[Report]) -> dict[int, Assessment]:
             if suggestion.programme:
                 row.programme = programmes.get(_as_id(suggestion.programme[0]))
         rows.append(row)
+    return rows
+
+
+def reports_assess(reports: Sequence[Report]) -> dict[int, Assessment]:
+    """Open a routing round for each report, written in one insert."""
+    rows = _assessed(list(reports), router_current()) if reports else []
     Assessment.objects.bulk_create(rows)
     return {row.report_id: row for row in rows}
+
+
+_SUGGESTED = (
+    "model_version",
+    "agencies",
+    "classification",
+    "classification_confidence",
+    "category",
+    "programme",
+)
+
+
+def _fill_without_model(rows: list[Assessment], reports: Sequence[Report]) -> None:
+    """Open rounds made before any model existed have nothing to keep: once there is one,
+    they get its suggestions (their flags stay as shown)."""
+    router = router_current()
+    if router is None:
+        return
+    by_id = {r.pk: r for r in reports}
+    fresh = _assessed([by_id[row.report_id] for row in rows], router)
+    for row, new in zip(rows, fresh, strict=True):
+        for name in _SUGGESTED:
+            setattr(row, name, getattr(new, name))
+    Assessment.objects.bulk_update(rows, _SUGGESTED)
 
 
 def assessments_open(reports: Sequence[Report]) -> dict[int, Assessment]:
@@ -126,6 +152,13 @@ def assessments_open(reports: Sequence[Report]) -> dict[int, Assessment]:
     ):
         if row.decided_at is None or row.report_id not in waiting:
             found[row.report_id] = row  # the newest wins
+    without_model = [
+        row
+        for pk, row in found.items()
+        if pk in waiting and row.decided_at is None and not row.model_version
+    ]
+    if without_model:
+        _fill_without_model(without_model, reports)
     missing = [r for r in reports if r.pk in waiting and r.pk not in found]
     if missing:
         found.update(reports_assess(missing))

@@ -175,3 +175,16 @@ def test_a_return_opens_a_new_round(history):
     assert second.pk != first.pk
     assert second.decided_at is None
     assert history.agencies["health"].pk not in second.agency_ids
+
+
+def test_a_round_opened_before_any_model_gets_the_first_models_suggestions(history):
+    citizen = history.returned.reporter
+    report = submit(citizen, "aspal jalan rusak di depan sekolah")
+    before = assessments_open([report])[report.pk]
+    assert (before.model_version, before.agencies) == ("", [])
+    model = router_train(limit=1000)
+    after = assessments_open([report])[report.pk]
+    assert after.pk == before.pk
+    assert after.model_version == model.version
+    assert after.agency_ids[0] == history.agencies["roads"].pk
+    assert Assessment.objects.get(pk=before.pk).agencies == after.agencies  # saved
