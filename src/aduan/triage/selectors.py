@@ -18,6 +18,11 @@ from .models import Assessment, RouterModel
 from .services import assessments_open
 
 
+# The model's guesses under this share are not offered: a one-click button on a 3% guess
+# invites a wrong disposition.
+MIN_CONFIDENCE = 0.05
+
+
 class SuggestionSource(StrEnum):
     RETURN = "return"  # the agency that sent the report back named another
     MODEL = "model"  # the router, from the text and the signals
@@ -58,7 +63,8 @@ def _options(report: Report, assessment: Assessment | None, agencies: dict[int, 
 
     add(report.suggested_agency_id, SuggestionSource.RETURN)
     for agency_id, confidence in assessment.agencies if assessment else []:
-        add(int(agency_id), SuggestionSource.MODEL, float(confidence))
+        if confidence >= MIN_CONFIDENCE:
+            add(int(agency_id), SuggestionSource.MODEL, float(confidence))
     add(report.requested_agency_id, SuggestionSource.REPORTER)
     return options
 

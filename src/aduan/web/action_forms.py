@@ -208,11 +208,12 @@ class DisposeForm(PrivacyMixin, AgencyPickerMixin, ActionForm):
         report = self.report
         self.fields["title_text"].initial = report.title
         self.fields["category_id"].choices = category_choices(_("— none —"))
-        self.fields["category_id"].initial = report.category_id
+        triage = report_triage(report)
+        suggested = triage.assessment.category_id if triage.assessment else None
+        self.fields["category_id"].initial = report.category_id or suggested
         self.privacy_fields()
         self.order_fields(self.field_order)
-        first = report_triage(report).first
-        self.setup_picker(default=first.agency.pk if first else None)
+        self.setup_picker(default=triage.first.agency.pk if triage.first else None)
 
     def clean(self):
         data = super().clean()

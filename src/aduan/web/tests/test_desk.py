@@ -388,3 +388,54 @@ def test_the_privacy_block_appears_once(client, people, reports_in_every_status,
         # The switches exist once, and only for who may change them (the national admin).
         radios = len(re.findall(r'type="radio" name="anonymous"', html))
         assert radios == (2 if who == "national_admin" else 0)
+
+
+# --- Triage's suggestions in the row -------------------------------------------------------
+
+
+def test_the_first_suggestion_stands_out_and_a_guess_under_five_percent_is_not_offered(
+    client, people, citizen, agency
+):
+    from aduan.triage.models import Assessment
+
+    likely, unlikely = AgencyFactory(name="Dinas Bina Marga"), AgencyFactory(name="Dinas Lain")
+    report = submitted(citizen, title="Aspal jalan mengelupas", agency_id=agency.pk)
+    Assessment.objects.create(
+        report=report, model_version="v1", agencies=[[likely.pk, 0.7], [unlikely.pk, 0.03]]
+    )
+    sign_in(client, people["national_admin"])
+    queue = client.get(QUEUE)
+    forms = one_click_forms(queue)
+    # The model's guess, then the reporter's choice; the 3% guess is left out.
+    assert [f["data"]["agency_id"] for f in forms] == [str(likely.pk), str(agency.pk)]
+    assert "Dinas Lain" not in text(queue)
+    buttons = re.findall(
+        r'<button type="submit"( class="secondary")?>Send to', queue.content.decode()
+    )
+    assert buttons == ["", ' class="secondary"']
+
+
+def test_one_click_gives_a_report_without_a_topic_the_suggested_one(
+    client, people, citizen, agency
+):
+    from aduan.categories.tests.factories import CategoryFactory
+    from aduan.triage.models import Assessment
+
+    topic = CategoryFactory(name_en="Roads")
+    report = submitted(citizen, title="Aspal jalan mengelupas")
+    Assessment.objects.create(
+        report=report, model_version="v1", agencies=[[agency.pk, 0.9]], category=topic
+    )
+    sign_in(client, people["national_admin"])
+    queue = client.get(QUEUE)
+    assert "Category: Roads" in text(queue)
+    (form,) = one_click_forms(queue)
+    assert form["data"]["category_id"] == str(topic.pk)
+    client.post(form["action"], form["data"])
+    report.refresh_from_db()
+    assert (report.agency, report.category) == (agency, topic)
+    # The full form proposes it too.
+    other = submitted(citizen, title="Aspal jalan mengelupas lagi")
+    Assessment.objects.create(report=other, model_version="v1", category=topic)
+    page = client.get(url(other)).content.decode()
+    assert re.search(rf'<option value="{topic.pk}" selected>', page)
