@@ -66,7 +66,7 @@ def _pages_for(role: str, world) -> list[str]:
         return [*pages, f"/lapor/terkirim/{queued}/"]
     pages += ["/staf/kotak-masuk/", f"/staf/laporan/{public}/"]
     if role in ("national_admin", "oversight"):
-        pages += ["/staf/antrean/", f"/staf/laporan/{queued}/"]
+        pages += ["/staf/antrean/", f"/staf/laporan/{queued}/", "/staf/triase/"]
     return pages
 
 
