@@ -116,6 +116,7 @@ class Accuracy:
     with_suggestion: int
     first: int
     top3: int
+    returned: int  # sent back by the agency chosen (a later round of the same report)
 
     @property
     def top1_share(self) -> float | None:
@@ -126,8 +127,12 @@ class Accuracy:
         return self.top3 / self.with_suggestion if self.with_suggestion else None
 
 
+_LATER_ROUND = Exists(
+    Assessment.objects.filter(report=OuterRef("report"), pk__gt=OuterRef("pk"))
+)
 _FIGURES = {
     "decided": Count("id"),
+    "returned": Count("id", filter=Q(_LATER_ROUND)),
     "with_suggestion": Count("id", filter=Q(chosen_rank__isnull=False)),
     "first": Count("id", filter=Q(chosen_rank=1)),
     "top3": Count("id", filter=Q(chosen_rank__gte=1, chosen_rank__lte=3)),

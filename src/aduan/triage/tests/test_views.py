@@ -48,11 +48,19 @@ def test_the_desk_sees_the_share_of_first_and_top_three_choices(client):
     wf.report_dispose(report=reports[0], actor=history.admin, agency_id=roads.pk)
     assert shown[reports[0].pk].agency_ids[0] == roads.pk
     wf.report_dispose(report=reports[1], actor=history.admin, agency_id=health.pk)
+    # Health sends it back: the choice counts as made, and as sent back.
+    wf.report_return(
+        report=reports[1], actor=history.staff["health"], reason="Bukan kewenangan kami ini."
+    )
+    reports[1].refresh_from_db()
+    assessments_open([reports[1]])
     for user in (NationalAdminFactory(), OversightFactory()):
         client.force_login(user)
         client.cookies["django_language"] = "en"
         page = text_of(client.get(URL))
-        # Two dispositions with a suggestion this month: one first choice (50%).
-        assert "2 2 50%" in page
+        # Two dispositions with a suggestion this month: one first choice (50%), one
+        # sent back.
+        assert re.search(r"2 2 50% \d+% 1 ", page)
         assert model.version in page
-        assert f"{roads.name} 1 100% 100%" in page
+        assert f"{roads.name} 1 100% 100% 0" in page
+        assert re.search(rf"{health.name} 1 \d+% \d+% 1", page)
