@@ -54,6 +54,11 @@ class QueueRow:
         )
 
 
+def desk_priority_flags(assessment) -> list[Flag]:
+    """The priority flags of a report's open round, as the queue shows them."""
+    return [Flag(key, *flag_display(key)) for key in assessment.priority] if assessment else []
+
+
 def queue_flags(
     report: Report,
     *,

@@ -51,6 +51,8 @@ from aduan.reports.selectors import (
 )
 from aduan.sla.models import DeadlineState
 from aduan.sla.selectors import current_deadline
+from aduan.triage.duplicates import likely_originals
+from aduan.triage.priority import ARCHIVABLE
 from aduan.triage.selectors import flagged_first, report_triage
 from aduan.workflow.permissions import actions_available
 from aduan.workflow.selectors import (
@@ -65,7 +67,7 @@ from aduan.workflow.transitions import Action
 from .action_forms import STAFF_ACTIONS, ActionForm, RespondForm
 from .actions import action_forms, action_run
 from .deadlines import calendar_current, countdown, deadline_countdown
-from .desk import queue_rows
+from .desk import desk_priority_flags, queue_rows
 from .staff_forms import BulkAssignForm, WorkListFilterForm
 
 
@@ -308,6 +310,9 @@ def _report_context(request: HttpRequest, report: Report, outcome) -> dict:
     # A form that is not a workflow action is one more line here:
     # panel.append(PanelItem(name=..., title=..., template=..., form=...)).
     triage = report_triage(report) if Action.DISPOSE in available else None
+    # What the queue's row says of the report, on its page too (``web.desk``).
+    triage_flags = desk_priority_flags(triage.assessment) if triage else []
+    original = likely_originals([report]).get(report.pk) if Action.MERGE in available else None
     # "Berikutnya": the desk may skip to the next report of the queue without acting.
     following = None
     if is_national_desk(user) and report.status in QUEUE_STATUSES:
@@ -343,6 +348,10 @@ def _report_context(request: HttpRequest, report: Report, outcome) -> dict:
         "panel": panel,
         "privacy_form": privacy_form,
         "triage": triage,
+        "triage_flags": triage_flags,
+        "original": original,
+        "archive_as_spam": Action.ARCHIVE in available
+        and any(flag.key in ARCHIVABLE for flag in triage_flags),
         "following": following,
         "outcome": outcome,
         "read_only": not (panel or privacy_form),

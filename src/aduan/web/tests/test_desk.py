@@ -439,3 +439,29 @@ def test_one_click_gives_a_report_without_a_topic_the_suggested_one(
     Assessment.objects.create(report=other, model_version="v1", category=topic)
     page = client.get(url(other)).content.decode()
     assert re.search(rf'<option value="{topic.pk}" selected>', page)
+
+
+def test_the_report_page_shows_the_rows_priority_flags_and_likely_original(client, people, citizen):
+    from aduan.triage import duplicates
+    from aduan.triage.models import Assessment
+    from aduan.triage.tests.test_duplicates import ORIGINAL, REPOST
+
+    original, repost = (
+        wf.report_submit(
+            reporter=citizen, channel="web", classification="complaint", title=t, body=b
+        )
+        for t, b in (ORIGINAL, REPOST)
+    )
+    duplicates.fingerprints_write([original, repost])
+    Assessment.objects.create(report=repost, priority=["danger", "abuse"], flagged=True)
+    sign_in(client, people["national_admin"])
+    page = client.get(url(repost))
+    shown = text(page)
+    assert "Danger to life or health" in shown
+    assert "Abusive language" in shown
+    assert f"Likely duplicate of {original.tracking_id}" in shown
+    assert f"Merge into {original.tracking_id}" in shown
+    assert "Archive as spam" in shown
+    # Oversight reads the page without them (no action, no triage).
+    sign_in(client, people["oversight"])
+    assert "Archive as spam" not in text(client.get(url(repost)))
