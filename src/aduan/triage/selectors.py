@@ -17,7 +17,6 @@ from aduan.reports.models import Report
 from .models import Assessment, RouterModel
 from .services import assessments_open
 
-
 # The model's guesses under this share are not offered: a one-click button on a 3% guess
 # invites a wrong disposition.
 MIN_CONFIDENCE = 0.05
@@ -127,9 +126,7 @@ class Accuracy:
         return self.top3 / self.with_suggestion if self.with_suggestion else None
 
 
-_LATER_ROUND = Exists(
-    Assessment.objects.filter(report=OuterRef("report"), pk__gt=OuterRef("pk"))
-)
+_LATER_ROUND = Exists(Assessment.objects.filter(report=OuterRef("report"), pk__gt=OuterRef("pk")))
 _FIGURES = {
     "decided": Count("id"),
     "returned": Count("id", filter=Q(_LATER_ROUND)),

@@ -108,9 +108,10 @@ def _assessed(reports: Sequence[Report], router: Router | None) -> list[Assessme
     return rows
 
 
-def reports_assess(reports: Sequence[Report]) -> dict[int, Assessment]:
-    """Open a routing round for each report, written in one insert."""
-    rows = _assessed(list(reports), router_current()) if reports else []
+def reports_assess(reports: Sequence[Report], router: Router | None) -> dict[int, Assessment]:
+    """Open a routing round for each report with ``router`` (None: no model yet), written
+    in one insert."""
+    rows = _assessed(list(reports), router) if reports else []
     Assessment.objects.bulk_create(rows)
     return {row.report_id: row for row in rows}
 
@@ -125,12 +126,9 @@ _SUGGESTED = (
 )
 
 
-def _fill_without_model(rows: list[Assessment], reports: Sequence[Report]) -> None:
+def _fill_without_model(rows: list[Assessment], reports: Sequence[Report], router: Router) -> None:
     """Open rounds made before any model existed have nothing to keep: once there is one,
     they get its suggestions (their flags stay as shown)."""
-    router = router_current()
-    if router is None:
-        return
     by_id = {r.pk: r for r in reports}
     fresh = _assessed([by_id[row.report_id] for row in rows], router)
     for row, new in zip(rows, fresh, strict=True):
@@ -157,11 +155,12 @@ def assessments_open(reports: Sequence[Report]) -> dict[int, Assessment]:
         for pk, row in found.items()
         if pk in waiting and row.decided_at is None and not row.model_version
     ]
-    if without_model:
-        _fill_without_model(without_model, reports)
     missing = [r for r in reports if r.pk in waiting and r.pk not in found]
+    router = router_current() if without_model or missing else None
+    if without_model and router is not None:
+        _fill_without_model(without_model, reports, router)
     if missing:
-        found.update(reports_assess(missing))
+        found.update(reports_assess(missing, router))
     return found
 
 
@@ -174,7 +173,7 @@ def waiting_assess(*, batch: int) -> int:
         .exclude(Exists(open_round))
         .order_by("id")[:batch]
     )
-    reports_assess(waiting)
+    reports_assess(waiting, router_current() if waiting else None)
     return len(waiting)
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from aduan.accounts.tests.factories import AgencyAdminFactory, OversightFactory
 from aduan.api.tests.utils import assert_problem, bearer
+from aduan.triage.selectors import MIN_CONFIDENCE
 from aduan.triage.services import router_train
 
 from .history import build_history, submit
@@ -30,7 +31,9 @@ def test_the_desk_reads_the_suggestions_best_first(client):
     first = body["agencies"][0]
     assert (first["agency_id"], first["source"]) == (history.agencies["roads"].pk, "model")
     assert 0 < first["confidence"] <= 1
-    assert len(body["agencies"]) == 3
+    # The model's three, less its guesses under MIN_CONFIDENCE.
+    assert 1 <= len(body["agencies"]) <= 3
+    assert all(option["confidence"] >= MIN_CONFIDENCE for option in body["agencies"])
     assert body["classification"] == "complaint"
     # The same round as the queue: asking again changes nothing.
     assert client.get(url(report), **bearer(OversightFactory())).json() == body

@@ -126,7 +126,7 @@ def test_the_queue_is_a_table_that_stacks_on_a_phone(client, people, citizen):
     assert '<table class="queue-table">' in html
     assert "web/desk.css" in html
     headers = re.findall(r'<th scope="col">([^<]+)</th>', html)
-    assert headers == ["Tracking number", "Title", "Age", "Deadline", "Suggested agencies", "Flags"]
+    assert headers == ["Tracking number", "Title", "Age", "Deadline", "Flags", "Suggested agencies"]
     row = rows_by_title(client.get(QUEUE))["Laporan di dalam tabel"]
     assert re.findall(r'data-label="([^"]+)"', row) == headers
     assert report.tracking_id in row
