@@ -11,6 +11,7 @@ from aduan.accounts.capabilities import sees_all_reports
 from aduan.core.errors import PermissionDenied
 from aduan.reports.selectors import report_get_for_user
 
+from .duplicates import likely_originals
 from .selectors import report_triage
 
 router = Router(tags=["triage"])
@@ -33,6 +34,7 @@ class TriageOut(Schema):
     category_id: int | None
     programme_id: int | None
     priority: list[str]
+    duplicate_of: str | None  # the tracking id of a likely original, for the desk's merge
 
 
 @router.get(
@@ -43,8 +45,8 @@ class TriageOut(Schema):
 )
 def report_triage_get(request: HttpRequest, tracking_id: str):
     """The agencies offered for the report (the first is the desk's one-click choice),
-    and the suggested kind, category and programme with the priority flags, as shown in
-    the verification queue. 404 for a report the caller may not see, 403 for anyone but
+    and the suggested kind, category and programme with the priority flags and a likely
+    original, as shown in the verification queue. 404 for a report the caller may not see, 403 for anyone but
     the national desk and oversight."""
     user = request.auth
     report = report_get_for_user(user=user, tracking_id=tracking_id)
@@ -52,6 +54,7 @@ def report_triage_get(request: HttpRequest, tracking_id: str):
         raise PermissionDenied
     triage = report_triage(report)
     assessment = triage.assessment
+    original = likely_originals([report]).get(report.pk)
     return {
         "tracking_id": report.tracking_id,
         "model_version": assessment.model_version if assessment else "",
@@ -70,4 +73,5 @@ def report_triage_get(request: HttpRequest, tracking_id: str):
         "category_id": assessment.category_id if assessment else None,
         "programme_id": assessment.programme_id if assessment else None,
         "priority": list(assessment.priority) if assessment else [],
+        "duplicate_of": original.tracking_id if original else None,
     }

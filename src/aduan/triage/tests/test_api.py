@@ -7,6 +7,7 @@ import pytest
 
 from aduan.accounts.tests.factories import AgencyAdminFactory, OversightFactory
 from aduan.api.tests.utils import assert_problem, bearer
+from aduan.triage import duplicates
 from aduan.triage.selectors import MIN_CONFIDENCE
 from aduan.triage.services import router_train
 
@@ -35,6 +36,14 @@ def test_the_desk_reads_the_suggestions_best_first(client):
     assert 1 <= len(body["agencies"]) <= 3
     assert all(option["confidence"] >= MIN_CONFIDENCE for option in body["agencies"])
     assert body["classification"] == "complaint"
+    assert body["duplicate_of"] is None
+    # A repost of it names it as its likely original.
+    duplicates.fingerprints_write([report])
+    repost = submit(history.returned.reporter, "aspal jalan rusak dan berlubang")
+    duplicates.fingerprints_write([repost])
+    assert client.get(url(repost), **bearer(history.admin)).json()["duplicate_of"] == (
+        report.tracking_id
+    )
     # The same round as the queue: asking again changes nothing.
     assert client.get(url(report), **bearer(OversightFactory())).json() == body
 
