@@ -95,8 +95,16 @@ def action_run(
     if not form.is_valid():
         return ActionOutcome(status=422, form=form)
     try:
-        form.perform(ip_address=client_ip(request))
+        after = form.perform(ip_address=client_ip(request))
     except DomainError as exc:
         return _refused(form, exc)
-    messages.success(request, _("Done: %(action)s.") % {"action": action_label(action)})
+    if action == Action.DISPOSE and after.agency_id:
+        # The desk acts from the queue, often in one click: say which report went where.
+        done = _("Done: %(id)s sent to %(agency)s.") % {
+            "id": after.tracking_id,
+            "agency": after.agency.name,
+        }
+    else:
+        done = _("Done: %(action)s.") % {"action": action_label(action)}
+    messages.success(request, done)
     return ActionOutcome(done=True)

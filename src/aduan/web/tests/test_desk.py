@@ -112,7 +112,9 @@ def test_one_click_from_the_queue_row_disposes_audits_and_starts_the_response_cl
     response_clock = Deadline.objects.get(report=report, kind=DeadlineKind.RESPONSE)
     assert response_clock.starts_at == dt.datetime(2026, 12, 2, 14, 30, tzinfo=WIB)
     assert response_clock.agency == agency
-    assert "Done: Sent to agency." in text(client.get(response["Location"]))
+    assert f"Done: {report.tracking_id} sent to {agency.name}." in text(
+        client.get(response["Location"])
+    )
 
 
 def test_one_click_keeps_the_privacy_flags_shown_in_the_row(client, people, citizen, agency):

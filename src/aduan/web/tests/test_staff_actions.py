@@ -105,7 +105,7 @@ def test_dispose_with_the_privacy_switches(client, people, make, agency):
     assert "Mohon segera." in event.note
     assert "Reporter's identity hidden." in event.note
     page = text(client.get(response["Location"]))
-    assert "Done: Sent to agency." in page
+    assert f"Done: {report.tracking_id} sent to {agency.name}." in page
     assert "The verification queue is empty." in page
 
 
