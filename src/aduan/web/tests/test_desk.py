@@ -446,7 +446,7 @@ def test_one_click_gives_a_report_without_a_topic_the_suggested_one(
 def test_the_report_page_shows_the_rows_priority_flags_and_likely_original(client, people, citizen):
     from aduan.triage import duplicates
     from aduan.triage.models import Assessment
-    from aduan.triage.tests.test_duplicates import ORIGINAL, REPOST
+    from aduan.triage.tests.samples import ORIGINAL, REPOST
 
     original, repost = (
         wf.report_submit(

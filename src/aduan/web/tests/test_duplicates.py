@@ -16,6 +16,7 @@ from aduan.reports.models import EventAction, Status
 from aduan.reports.tests.factories import ReportFactory
 from aduan.search.selectors import similar_open_reports
 from aduan.triage.duplicates import fingerprints_write
+from aduan.triage.tests.samples import ORIGINAL, REPOST, UNRELATED
 
 from .staff_helpers import sign_in, text
 
@@ -23,30 +24,6 @@ pytestmark = pytest.mark.django_db
 
 QUEUE = reverse("web:staff_queue")
 SIMILAR = reverse("web:report_similar")
-
-ORIGINAL = (
-    "Jalan berlubang di depan Pasar Sukasari",
-    (
-        "Jalan utama di depan Pasar Sukasari berlubang besar sejak tiga bulan lalu. Sudah dua "
-        "pengendara motor jatuh minggu ini dan belum ada perbaikan dari dinas terkait. Mohon "
-        "segera ditambal sebelum musim hujan."
-    ),
-)
-REPOST = (
-    "Jln berlubang depan pasar Sukasari",
-    (
-        "Selamat pagi. Jalan utama depan Pasar Sukasari berlubang besar sejak 3 bulan lalu. "
-        "Udah dua pengendara motor jatuh mingu ini dan blm ada perbaikan dr dinas terkait. "
-        "Tlg segera ditambal sebelum musim hujan."
-    ),
-)
-UNRELATED = (
-    "Antrean pembuatan KTP elektronik lama",
-    (
-        "Sudah tiga kali saya datang ke kantor kecamatan untuk merekam KTP elektronik, tetapi "
-        "blangko selalu habis dan petugas tidak memberi kepastian kapan tersedia."
-    ),
-)
 
 
 def fingerprinted(text_pair, **fields):
