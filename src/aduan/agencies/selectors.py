@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from aduan.agencies.models import NON_RECEIVING_KINDS, Agency, AgencyKind
 from aduan.core.errors import NotFound, ValidationFailed
+from aduan.core.text import storable
 from aduan.regions.models import Region, RegionLevel
 
 SEARCH_LIMIT_MAX = 200
@@ -36,7 +37,8 @@ def agency_search(
     - ``limit``: 1 to 200.
     """
     agencies = Agency.objects.filter(is_active=True).select_related("parent", "region")
-    terms = (q or "").split()[:MAX_TERMS]
+    # Control characters are never in a name; a NUL would be an error in PostgreSQL.
+    terms = storable(q or "", one_line=True).split()[:MAX_TERMS]
     for term in terms:
         agencies = agencies.filter(
             Q(name__icontains=term) | Q(short_name__icontains=term) | Q(code__icontains=term)

@@ -44,6 +44,12 @@ def test_search_matches_name_short_name_and_code_ignoring_case(tree):
     assert agency_search(q="kesehatan tidak-ada") == []
 
 
+def test_control_characters_in_the_words_are_dropped(tree):
+    """A NUL reached PostgreSQL from the report form's agency search and was a 500."""
+    assert agency_search(q="KEMEN\x00KES") == [tree["ministry"]]
+    assert agency_search(q="jaminan\x00 sosial\x07") == [tree["bpjs"]]
+
+
 def test_search_by_kind_one_or_several(tree):
     assert agency_search(kind=AgencyKind.STATE_ENTERPRISE) == [tree["bpjs"]]
     assert set(agency_search(kind=[AgencyKind.MINISTRY, AgencyKind.STATE_ENTERPRISE])) == {

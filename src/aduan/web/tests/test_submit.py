@@ -281,6 +281,21 @@ def test_without_javascript_the_agency_search_reloads_the_form(signed_in, settin
     assert_nothing_stored(settings)
 
 
+def test_a_nul_in_the_agency_search_is_no_error_page(signed_in, settings, agency):
+    for data in (
+        valid_data(agency_q="peker\x00jaan", refresh="agency"),
+        valid_data(agency_q="a\x00b"),
+    ):
+        response = signed_in.post(URL, data)
+        assert response.status_code in (200, 302, 422)
+    assert (
+        f'name="agency_id" value="{agency.pk}"'
+        in signed_in.post(
+            URL, valid_data(agency_q="peker\x00jaan", refresh="agency")
+        ).content.decode()
+    )
+
+
 def test_a_chosen_agency_stays_chosen_after_an_error(signed_in, agency):
     html = signed_in.post(URL, valid_data(title="Pendek", agency_id=str(agency.pk))).content
     assert f'name="agency_id" value="{agency.pk}" checked'.encode() in html
