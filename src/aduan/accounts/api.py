@@ -12,12 +12,12 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from django_ratelimit.core import is_ratelimited
 from ninja import Field, Router, Schema, Status
 
 from aduan.accounts.auth import agency_bearer, bearer
 from aduan.core.errors import DomainError, PermissionDenied, RateLimited
 from aduan.core.http import client_ip
+from aduan.core.ratelimit import rate_spent
 
 from .models import ApiToken, User, hash_token
 from .services import token_create, token_revoke, user_register
@@ -59,14 +59,9 @@ class TokenOut(Schema):
 
 
 def _limit(request: HttpRequest, *, group: str, rate: str) -> None:
-    if is_ratelimited(
-        request,
-        group=group,
-        key=lambda _group, req: client_ip(req),
-        rate=rate,
-        increment=True,
-    ):
-        raise RateLimited
+    wait = rate_spent(request, group=group, key=lambda _group, req: client_ip(req), rate=rate)
+    if wait:
+        raise RateLimited(retry_after=wait)
 
 
 def _email_verified(user: User) -> bool:

@@ -23,8 +23,9 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
-from aduan.core.errors import DomainError
+from aduan.core.errors import DomainError, RateLimited
 from aduan.core.problem import problem_response, problem_title
+from aduan.core.ratelimit import retry_after_header
 from aduan.core.validation import input_error_message
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,8 @@ def install_problem_handlers(api: NinjaAPI, *, param_names: set[str]) -> None:
     @api.exception_handler(DomainError)
     def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
         headers = {"WWW-Authenticate": 'Bearer realm="aduan"'} if exc.status_code == 401 else {}
+        if isinstance(exc, RateLimited):
+            headers = retry_after_header(exc.retry_after)
         return problem_response(
             request,
             status=exc.status_code,
@@ -97,7 +100,10 @@ def install_problem_handlers(api: NinjaAPI, *, param_names: set[str]) -> None:
     @api.exception_handler(Throttled)
     def throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
         return problem_response(
-            request, status=429, detail=_("Too many requests. Please wait a while and try again.")
+            request,
+            status=429,
+            detail=_("Too many requests. Please wait a while and try again."),
+            headers=retry_after_header(int(exc.wait) if getattr(exc, "wait", None) else None),
         )
 
     @api.exception_handler(HttpError)

@@ -49,6 +49,11 @@ class RateLimited(DomainError):
     status_code = 429
     default_message = _("Too many requests. Please wait a while and try again.")
 
+    def __init__(self, message: str | None = None, *, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        # Seconds until the limit's window ends: the answer's Retry-After.
+        self.retry_after = retry_after
+
 
 class PayloadTooLarge(DomainError):
     status_code = 413

@@ -22,6 +22,7 @@ from django.utils import translation
 from django.utils.translation import check_for_language, get_supported_language_variant
 
 from .errors import NotFound, PermissionDenied
+from .ratelimit import retry_after_value
 
 API_PREFIX = "/api/"
 
@@ -63,3 +64,17 @@ class DomainErrorMiddleware:
         if isinstance(exception, PermissionDenied):
             return response_for_exception(request, DjangoPermissionDenied())
         return None
+
+
+class RetryAfterMiddleware:
+    """Every 429 says when to come back: an answer that did not say (allauth's sign-up and
+    sign-in limits) gets ``DEFAULT_RETRY_AFTER`` seconds."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code == 429 and "Retry-After" not in response.headers:
+            response["Retry-After"] = retry_after_value(None)
+        return response

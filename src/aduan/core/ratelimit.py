@@ -8,10 +8,31 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import get_usage, is_ratelimited
 
 from .errors import RateLimited
 from .http import client_ip
+
+# A 429 without a known window end says to wait this long (the shortest window in use).
+DEFAULT_RETRY_AFTER = 60
+
+
+def rate_spent(request: HttpRequest, *, group: str, key, rate: str) -> int | None:
+    """Count one use in ``group`` for ``key``; past ``rate``, the seconds until its window
+    ends (what the 429's Retry-After says), else None."""
+    usage = get_usage(request, group=group, key=key, rate=rate, increment=True)
+    if usage is None or not usage["should_limit"]:
+        return None
+    return max(1, int(usage["time_left"])) if usage["time_left"] > 0 else DEFAULT_RETRY_AFTER
+
+
+def retry_after_value(seconds: int | None) -> str:
+    """A 429's Retry-After: the seconds known, else ``DEFAULT_RETRY_AFTER``."""
+    return str(seconds or DEFAULT_RETRY_AFTER)
+
+
+def retry_after_header(seconds: int | None) -> dict[str, str]:
+    return {"Retry-After": retry_after_value(seconds)}
 
 
 def _ip_key(group: str, request: HttpRequest) -> str:
@@ -32,22 +53,19 @@ def check_submission_rate(request: HttpRequest, *, user=None) -> None:
     """
     if user is not None and not getattr(getattr(request, "user", None), "is_authenticated", False):
         request.user = user
-    limited_by_user = is_ratelimited(
-        request,
-        group="report-submit-user",
-        key=_user_key,
-        rate=settings.ADUAN_SUBMIT_RATE_USER,
-        increment=True,
-    )
-    limited_by_ip = is_ratelimited(
-        request,
-        group="report-submit-ip",
-        key=_ip_key,
-        rate=settings.ADUAN_SUBMIT_RATE_IP,
-        increment=True,
-    )
-    if limited_by_user or limited_by_ip:
-        raise RateLimited
+    waits = [
+        rate_spent(
+            request,
+            group="report-submit-user",
+            key=_user_key,
+            rate=settings.ADUAN_SUBMIT_RATE_USER,
+        ),
+        rate_spent(
+            request, group="report-submit-ip", key=_ip_key, rate=settings.ADUAN_SUBMIT_RATE_IP
+        ),
+    ]
+    if any(waits):
+        raise RateLimited(retry_after=max(w for w in waits if w))
 
 
 def account_submission_limited(user) -> bool:

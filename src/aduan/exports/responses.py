@@ -17,10 +17,10 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, StreamingHttpResponse
 from django.utils import timezone
-from django_ratelimit.core import is_ratelimited
 
 from aduan.accounts.models import User
 from aduan.core.errors import RateLimited
+from aduan.core.ratelimit import rate_spent
 from aduan.reports.models import Report
 from aduan.workflow.selectors import InboxFilters
 
@@ -45,14 +45,14 @@ CONTENT_TYPES = {
 
 def export_check_rate(request: HttpRequest, *, user: User) -> None:
     """Count one export for ``user``; ``RateLimited`` past ``ADUAN_EXPORT_RATE``."""
-    if is_ratelimited(
+    wait = rate_spent(
         request,
         group="report-export",
         key=lambda _group, _request: f"u{user.pk}",
         rate=settings.ADUAN_EXPORT_RATE,
-        increment=True,
-    ):
-        raise RateLimited
+    )
+    if wait:
+        raise RateLimited(retry_after=wait)
 
 
 def _filters_logged(filters: InboxFilters) -> dict:

@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from aduan.core.errors import NotFound, RateLimited
+from aduan.core.ratelimit import retry_after_value
 from aduan.web.staff_views import inbox_list, queue_list, staff_required
 
 from .models import ExportJob, ExportJobStatus, ExportList
@@ -69,7 +70,9 @@ def _export(request: HttpRequest, *, list_key: str, fmt: str) -> HttpResponse:
         )
     except RateLimited as exc:
         context = {"message": exc.message, "back": reverse(back)}
-        return render(request, "exports/rate_limited.html", context, status=429)
+        response = render(request, "exports/rate_limited.html", context, status=429)
+        response["Retry-After"] = retry_after_value(exc.retry_after)
+        return response
 
 
 @never_cache

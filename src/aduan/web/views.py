@@ -24,7 +24,7 @@ from aduan.accounts.capabilities import may_support_reports
 from aduan.core.errors import PermissionDenied, RateLimited, ValidationFailed
 from aduan.core.http import client_ip
 from aduan.core.pagination import CappedPaginator
-from aduan.core.ratelimit import check_submission_rate
+from aduan.core.ratelimit import check_submission_rate, retry_after_value
 from aduan.core.text import storable
 from aduan.core.tracking import normalise_tracking_id
 from aduan.regions.selectors import region_children
@@ -177,7 +177,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
         return _report_form(request, form, token=token, kept=kept, similar=similar)
 
     form = ReportForm(request.POST, request.FILES, kept_count=len(kept))
-    status = 422
+    status, retry_after = 422, None
     valid = form.is_valid()
     new, problems = prepare_files(form.cleaned_data.get("files") or [])
     if valid and not problems:
@@ -192,7 +192,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
             )
         except RateLimited as exc:
             form.add_error(None, exc.message)
-            status = 429
+            status, retry_after = 429, exc.retry_after
         except ValidationFailed as exc:
             form.add_service_errors(exc.field_errors or {"files": [exc.message]})
             form.add_rule_errors()  # when the files failed first, the text is not yet checked
@@ -206,7 +206,10 @@ def report_new(request: HttpRequest) -> HttpResponse:
     # Whatever passed the checks is kept for the next attempt; only the rest is lost.
     kept += pending_uploads_keep(user=request.user, token=token, prepared=new)
     form.files_were_sent = len(new) < len(request.FILES.getlist("files"))
-    return _report_form(request, form, token=token, kept=kept, status=status)
+    response = _report_form(request, form, token=token, kept=kept, status=status)
+    if status == 429:
+        response["Retry-After"] = retry_after_value(retry_after)
+    return response
 
 
 def _report_form(

@@ -96,3 +96,22 @@ def test_signup_refuses_bad_input(client, overrides, field):
     assert field in response.context["form"].errors
     assert not User.objects.exists()
     assert mail.outbox == []
+
+
+def test_web_sign_up_follows_the_apis_registration_limit_and_says_when_to_retry(client, settings):
+    """One policy per address for every way of signing up (issue 12): the web form's
+    limit is ``ADUAN_API_REGISTER_RATE``, and its 429 carries Retry-After."""
+    from django.core.cache import cache
+
+    from aduan.config.settings import base
+
+    assert base.ACCOUNT_RATE_LIMITS["signup"] == f"{base.ADUAN_API_REGISTER_RATE}/ip"
+    settings.ACCOUNT_RATE_LIMITS = {"signup": "2/h/ip"}
+    cache.clear()
+    codes = [_signup(client, email=f"warga{n}@example.id").status_code for n in range(3)]
+    assert codes == [302, 302, 429]
+    refused = _signup(client, email="warga9@example.id")
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0
+    assert User.objects.count() == 2
+    cache.clear()

@@ -28,6 +28,8 @@ def assert_problem(response, status: int) -> dict:
     assert body["title"]
     assert body["detail"]
     assert isinstance(body["errors"], dict)
+    if status == 429:  # says when to come back: the limit's window end, in seconds
+        assert int(response["Retry-After"]) > 0
     return body
 
 

@@ -28,10 +28,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django_ratelimit.core import is_ratelimited
 
 from aduan.core.errors import DomainError, NotFound, ValidationFailed
 from aduan.core.http import client_ip
+from aduan.core.ratelimit import rate_spent, retry_after_value
 
 from . import render, selectors, services
 
@@ -41,9 +41,10 @@ SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 
 
 class Open311Error(Exception):
-    def __init__(self, status: int, *descriptions: str):
+    def __init__(self, status: int, *descriptions: str, retry_after: int | None = None):
         self.status = status
         self.descriptions = list(descriptions)
+        self.retry_after = retry_after  # a 429's Retry-After
         super().__init__(*descriptions)
 
 
@@ -87,6 +88,8 @@ def open311_endpoint(*methods: str) -> Callable:
                     response = view(request, *args, fmt=fmt, **kwargs)
                 except Open311Error as exc:
                     response = render.errors(fmt, exc.status, exc.descriptions)
+                    if exc.status == 429:
+                        response["Retry-After"] = retry_after_value(exc.retry_after)
                 except (RequestDataTooBig, TooManyFieldsSent):
                     # Django will not read such a request; say so in the format asked for.
                     response = render.errors(fmt, 400, [_("The request is too large.")])
@@ -195,14 +198,13 @@ def _request_create(request: HttpRequest, *, fmt: str) -> HttpResponse:
             _("api_key is invalid or revoked.") if raw_key else _("api_key is required."),
         )
     request.open311_key = key  # type: ignore[attr-defined]
-    if is_ratelimited(
-        request,
-        group="open311-post",
-        key=_key_bucket,
-        rate=settings.ADUAN_OPEN311_RATE,
-        increment=True,
-    ):
-        raise Open311Error(429, _("Too many requests with this api_key. Try again later."))
+    wait = rate_spent(
+        request, group="open311-post", key=_key_bucket, rate=settings.ADUAN_OPEN311_RATE
+    )
+    if wait:
+        raise Open311Error(
+            429, _("Too many requests with this api_key. Try again later."), retry_after=wait
+        )
     submission = services.open311_request_create(
         api_key=key, data=request.POST, ip_address=client_ip(request)
     )

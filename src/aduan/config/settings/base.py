@@ -128,6 +128,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Every 429 (allauth's limits included) carries Retry-After (aduan.core.middleware).
+    "aduan.core.middleware.RetryAfterMiddleware",
     # A lost database connection answers 503 + Retry-After, not 500 (aduan.core.outage).
     "aduan.core.outage.DatabaseOutageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -311,6 +313,8 @@ ADUAN_EXPORT_STREAM_MAX_ROWS = int(os.environ.get("ADUAN_EXPORT_STREAM_MAX_ROWS"
 ADUAN_EXPORT_KEEP_DAYS = int(os.environ.get("ADUAN_EXPORT_KEEP_DAYS", "7"))
 ADUAN_API_LOGIN_RATE = os.environ.get("ADUAN_API_LOGIN_RATE", "10/m")
 ADUAN_API_REGISTER_RATE = os.environ.get("ADUAN_API_REGISTER_RATE", "10/h")
+# Sign-up on the web follows the API's registration limit per address: one policy.
+ACCOUNT_RATE_LIMITS["signup"] = f"{ADUAN_API_REGISTER_RATE}/ip"
 ADUAN_ATTACHMENT_MAX_BYTES = int(os.environ.get("ADUAN_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
 ADUAN_ATTACHMENT_MAX_COUNT = int(os.environ.get("ADUAN_ATTACHMENT_MAX_COUNT", 5))
 # An uploaded PDF with more pages is refused (aduan.reports.pdf).

@@ -258,6 +258,7 @@ def test_exports_are_rate_limited_per_user(client, people, work, settings):
     assert client.get(export_url("inbox", "xlsx")).status_code == 200
     refused = client.get(export_url("inbox"))
     assert refused.status_code == 429
+    assert 0 < int(refused["Retry-After"]) <= 3600
     assert "Too many requests" in refused.content.decode()
     client.logout()
     sign_in(client, people["unit_officer"])

@@ -252,6 +252,7 @@ def test_rate_limit_answers_429_with_a_message(signed_in, settings):
     data["files"] = [png_upload()]
     response = signed_in.post(URL, data)
     assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= 3600
     html = response.content.decode()
     assert str(RateLimited.default_message) in html
     assert 'role="alert"' in html

@@ -593,6 +593,8 @@ def test_post_is_rate_limited_per_key(client, post_data, settings):
         429,
     ]
     assert Report.objects.count() == 2
+    refused = client.post(f"{ROOT}/requests.json", post_data)
+    assert 0 < int(refused["Retry-After"]) <= 3600
 
 
 def test_post_with_a_wrong_jurisdiction_is_refused(client, post_data):
