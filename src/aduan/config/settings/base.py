@@ -338,6 +338,9 @@ ADUAN_SEARCH_RANK_WINDOW = int(os.environ.get("ADUAN_SEARCH_RANK_WINDOW", "1000"
 # Triage (aduan.triage): how many of the newest disposed reports the nightly retraining
 # learns from, the hour (national time) it runs, and how often a process looks for a
 # newer model.
+# A background task still "running" this long after it started lost its worker: the sweep
+# queues it again, or after three such runs marks it failed (aduan.core.stale_tasks).
+ADUAN_TASK_STALE_MINUTES = int(os.environ.get("ADUAN_TASK_STALE_MINUTES", "60"))
 ADUAN_TRIAGE_TRAINING_LIMIT = int(os.environ.get("ADUAN_TRIAGE_TRAINING_LIMIT", "20000"))
 ADUAN_TRIAGE_RETRAIN_HOUR = int(os.environ.get("ADUAN_TRIAGE_RETRAIN_HOUR", "2"))
 ADUAN_TRIAGE_MODEL_CHECK_SECONDS = int(os.environ.get("ADUAN_TRIAGE_MODEL_CHECK_SECONDS", "300"))

@@ -11,6 +11,7 @@ from aduan.core import periodic
 
 def test_the_apps_register_their_jobs_in_the_order_the_sweep_always_ran_them():
     assert [job.name for job in periodic.periodic_jobs()] == [
+        "stale_tasks",
         "deadlines",
         "triage_waiting",
         "notifications",
