@@ -32,6 +32,30 @@ logger = logging.getLogger(__name__)
 
 ALLOWED_TYPES = ("image/jpeg", "image/png", "application/pdf", "video/mp4")
 MAX_IMAGE_PIXELS = 60_000_000  # a 60-megapixel photo; more is a decompression bomb
+# A PNG is decoded whole (a JPEG at the reduced size it is scaled to): 25 megapixels is
+# more than any screenshot, and five 60-megapixel PNGs took a web worker 16 s.
+MAX_PNG_PIXELS = 25_000_000
+
+
+class DecodeBudget:
+    """The pixels one request may decode across its images (``ADUAN_UPLOAD_DECODE_PIXELS``):
+    the work an upload costs a web worker is bounded, however many files it carries."""
+
+    def __init__(self, pixels: int | None = None) -> None:
+        self.left = settings.ADUAN_UPLOAD_DECODE_PIXELS if pixels is None else pixels
+
+    def take(self, pixels: int, shown: str) -> None:
+        if pixels > self.left:
+            raise _damaged(
+                _(
+                    "%(name)s: the photos sent together are too large to process; send "
+                    "fewer or smaller ones."
+                )
+                % {"name": shown}
+            )
+        self.left -= pixels
+
+
 MAX_IMAGE_SIDE = 4096  # re-encoded images are scaled down to this: enough for evidence
 Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS  # Pillow then refuses bombs with an error
 MP4_BRANDS = {
@@ -214,7 +238,9 @@ def _upright(image: Image.Image) -> Image.Image:
         return image
 
 
-def _reencode_image(data: bytes, content_type: str, shown: str) -> bytes:
+def _reencode_image(
+    data: bytes, content_type: str, shown: str, budget: DecodeBudget | None = None
+) -> bytes:
     damaged = _("%(name)s: the image is damaged or not a real image.") % {"name": shown}
     too_many_pixels = _("%(name)s: the image has too many pixels.") % {"name": shown}
     try:
@@ -223,6 +249,11 @@ def _reencode_image(data: bytes, content_type: str, shown: str) -> bytes:
         with Image.open(io.BytesIO(data), formats=_PIL_FORMATS[content_type]) as image:
             if image.width * image.height > MAX_IMAGE_PIXELS:
                 raise _damaged(too_many_pixels)
+            if content_type == "image/png" and image.width * image.height > MAX_PNG_PIXELS:
+                raise _damaged(too_many_pixels)
+            # What will really be decoded: a JPEG's reduced size (draft), a PNG's whole.
+            image.draft("RGB", (MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
+            (budget or DecodeBudget()).take(image.width * image.height, shown)
             # Shrink first (JPEG decodes straight to the smaller size), then turn the
             # picture upright: the orientation tag is lost with the rest of the EXIF.
             image.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
@@ -382,7 +413,11 @@ def _clean_mp4(data: bytes, shown: str) -> bytes:
 
 
 def prepare_upload(
-    *, name: str, chunks: Iterable[bytes], declared_size: int | None = None
+    *,
+    name: str,
+    chunks: Iterable[bytes],
+    declared_size: int | None = None,
+    budget: DecodeBudget | None = None,
 ) -> PreparedFile:
     """Read an upload (at most the configured size), recognise it by its bytes and clean it.
 
@@ -417,7 +452,7 @@ def prepare_upload(
         )
     _check_name_matches(name, content_type)
     if content_type.startswith("image/"):
-        data = _reencode_image(data, content_type, shown)
+        data = _reencode_image(data, content_type, shown, budget)
     elif content_type == "application/pdf":
         data = _clean_pdf(data, shown)
     else:
@@ -425,9 +460,12 @@ def prepare_upload(
     return PreparedFile(name=_safe_name(name, content_type), content_type=content_type, data=data)
 
 
-def prepare_uploaded_file(uploaded) -> PreparedFile:
-    """``prepare_upload`` for a Django ``UploadedFile`` (web form, API multipart)."""
-    return prepare_upload(name=uploaded.name, chunks=uploaded.chunks(), declared_size=uploaded.size)
+def prepare_uploaded_file(uploaded, budget: DecodeBudget | None = None) -> PreparedFile:
+    """``prepare_upload`` for a Django ``UploadedFile`` (web form, API multipart); the
+    files of one request share one ``budget``."""
+    return prepare_upload(
+        name=uploaded.name, chunks=uploaded.chunks(), declared_size=uploaded.size, budget=budget
+    )
 
 
 def _attachment_storage():

@@ -18,7 +18,7 @@ from aduan.core.errors import NotFound, PayloadTooLarge, ValidationFailed
 from aduan.core.forms import form_add_errors
 from aduan.regions.models import Region
 from aduan.regions.selectors import region_children
-from aduan.reports.attachments import PreparedFile, prepare_uploaded_file
+from aduan.reports.attachments import DecodeBudget, PreparedFile, prepare_uploaded_file
 from aduan.reports.models import BODY_MAX, TITLE_MAX, Classification, Status
 from aduan.reports.selectors import FeedSort
 from aduan.workflow.services import report_validate
@@ -50,10 +50,10 @@ def prepare_files(uploads) -> tuple[list[PreparedFile], list[str]]:
     """Check and clean every upload (``reports.attachments``): the good ones and every
     problem, all collected so that the user learns of them at once. Each problem names
     its file already."""
-    prepared, problems = [], []
+    prepared, problems, budget = [], [], DecodeBudget()
     for upload in uploads:
         try:
-            prepared.append(prepare_uploaded_file(upload))
+            prepared.append(prepare_uploaded_file(upload, budget))
         except (ValidationFailed, PayloadTooLarge) as exc:
             problems.extend([m for ms in exc.field_errors.values() for m in ms] or [exc.message])
     return prepared, problems

@@ -38,7 +38,7 @@ from aduan.core.problem import PROBLEM_CONTENT_TYPE
 from aduan.core.ratelimit import check_submission_rate
 from aduan.programmes.selectors import report_programme_tags, report_programmes
 from aduan.reports.api import ATTACHMENT_URL_NAME
-from aduan.reports.attachments import prepare_uploaded_file
+from aduan.reports.attachments import DecodeBudget, prepare_uploaded_file
 from aduan.reports.models import Attachment, Report, ReportEvent
 from aduan.reports.schemas import AttachmentOut, FeedQuery, ReportIn, ReportOut
 from aduan.reports.selectors import (
@@ -329,10 +329,10 @@ def respond_with_files(
         raise ValidationFailed(
             field_errors={"files": [_("At most %(n)d attachments.") % {"n": limit}]}
         )
-    prepared = []
+    prepared, budget = [], DecodeBudget()
     for upload in uploads:
         try:
-            prepared.append(prepare_uploaded_file(upload))
+            prepared.append(prepare_uploaded_file(upload, budget))
         except (ValidationFailed, PayloadTooLarge) as exc:
             # Named after this form's field (the shared checks name a single "file").
             exc.field_errors = {"files": [m for ms in exc.field_errors.values() for m in ms]}

@@ -29,7 +29,12 @@ from aduan.channels.adapter import Refusal, reporter_message_answers, reporter_r
 from aduan.channels.models import ChannelIdentity, IdentityKind, InboundMessage, InboundStatus
 from aduan.channels.services import identity_user, inbound_finish, inbound_receive
 from aduan.core.errors import DomainError, RateLimited, ValidationFailed
-from aduan.reports.attachments import PreparedFile, attachments_discard, prepare_upload
+from aduan.reports.attachments import (
+    DecodeBudget,
+    PreparedFile,
+    attachments_discard,
+    prepare_upload,
+)
 from aduan.reports.models import Classification, Report, ReportEvent
 from aduan.workflow.services import (
     report_answer,
@@ -215,6 +220,7 @@ def _prepare_files(found: list[MailAttachment]) -> tuple[list[PreparedFile], lis
     prepared: list[PreparedFile] = []
     refused: list[str] = []
     limit = settings.ADUAN_ATTACHMENT_MAX_COUNT
+    budget = DecodeBudget()
     for attachment in found:
         name = attachment.name or _("attachment")
         if len(prepared) >= limit:
@@ -226,7 +232,10 @@ def _prepare_files(found: list[MailAttachment]) -> tuple[list[PreparedFile], lis
         try:
             prepared.append(
                 prepare_upload(
-                    name=name, chunks=[attachment.data], declared_size=len(attachment.data)
+                    name=name,
+                    chunks=[attachment.data],
+                    declared_size=len(attachment.data),
+                    budget=budget,
                 )
             )
         except DomainError as exc:

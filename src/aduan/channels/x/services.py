@@ -26,7 +26,12 @@ from aduan.channels.models import IdentityKind, InboundMessage, InboundStatus
 from aduan.channels.services import identity_user, inbound_finish, inbound_receive
 from aduan.core.errors import DomainError, PayloadTooLarge, RateLimited, ValidationFailed
 from aduan.notifications.models import Notification, NotificationKind, NotificationState
-from aduan.reports.attachments import PreparedFile, attachments_discard, prepare_upload
+from aduan.reports.attachments import (
+    DecodeBudget,
+    PreparedFile,
+    attachments_discard,
+    prepare_upload,
+)
 from aduan.reports.models import Classification, Report
 from aduan.workflow.services import (
     report_attachment_add,
@@ -284,6 +289,7 @@ def _media_fetch(external_id: str, media: list[list[str]]) -> tuple[list[Prepare
     files: list[PreparedFile] = []
     refused = 0
     limit = settings.ADUAN_ATTACHMENT_MAX_BYTES
+    budget = DecodeBudget()
     for url, name in media:
         if len(files) >= settings.ADUAN_ATTACHMENT_MAX_COUNT:
             refused += 1
@@ -291,7 +297,9 @@ def _media_fetch(external_id: str, media: list[list[str]]) -> tuple[list[Prepare
         try:
             size, chunks = client.media_download(url, limit=limit)
             with contextlib.closing(chunks):
-                files.append(prepare_upload(name=name, chunks=chunks, declared_size=size))
+                files.append(
+                    prepare_upload(name=name, chunks=chunks, declared_size=size, budget=budget)
+                )
         except (client.XApiError, ValidationFailed, PayloadTooLarge) as exc:
             logger.warning("x: media of %s refused: %s", external_id, exc)
             refused += 1

@@ -317,6 +317,8 @@ ADUAN_API_REGISTER_RATE = os.environ.get("ADUAN_API_REGISTER_RATE", "10/h")
 ACCOUNT_RATE_LIMITS["signup"] = f"{ADUAN_API_REGISTER_RATE}/ip"
 ADUAN_ATTACHMENT_MAX_BYTES = int(os.environ.get("ADUAN_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
 ADUAN_ATTACHMENT_MAX_COUNT = int(os.environ.get("ADUAN_ATTACHMENT_MAX_COUNT", 5))
+# The pixels the images of one request may decode together (aduan.reports.attachments).
+ADUAN_UPLOAD_DECODE_PIXELS = int(os.environ.get("ADUAN_UPLOAD_DECODE_PIXELS", 60_000_000))
 # An uploaded PDF with more pages is refused (aduan.reports.pdf).
 ADUAN_PDF_MAX_PAGES = int(os.environ.get("ADUAN_PDF_MAX_PAGES", 500))
 ADUAN_PAGE_SIZE = 20

@@ -385,6 +385,49 @@ def test_decompression_bombs_are_refused(width, height):
     assert error_text(exc) == "bom.png: the image has too many pixels."
 
 
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+def test_a_png_is_decoded_whole_so_its_limit_is_lower():
+    """Five 60-megapixel PNGs took a web worker 16 s: a PNG may have 25 megapixels."""
+    with pytest.raises(ValidationFailed) as exc:
+        prepare(bomb_png(6_000, 5_000), name="layar.png")  # 30 megapixels
+    assert error_text(exc) == "layar.png: the image has too many pixels."
+
+
+def grey_png(side: int) -> bytes:
+    out = io.BytesIO()
+    Image.new("L", (side, side), 128).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_the_images_of_one_request_share_a_decoding_budget():
+    budget = attachments.DecodeBudget(pixels=2_000_000)
+    for n in range(2):
+        prepare_upload(name=f"foto{n}.png", chunks=[grey_png(1_000)], budget=budget)
+    with pytest.raises(ValidationFailed) as exc:
+        prepare_upload(name="foto3.png", chunks=[grey_png(1_000)], budget=budget)
+    assert error_text(exc) == (
+        "foto3.png: the photos sent together are too large to process; send fewer or smaller ones."
+    )
+    # Another request starts afresh.
+    assert prepare_upload(
+        name="foto4.png", chunks=[grey_png(1_000)], budget=attachments.DecodeBudget(2_000_000)
+    )
+
+
+def test_the_web_forms_files_share_one_budget(settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from aduan.web.forms import prepare_files
+
+    settings.ADUAN_UPLOAD_DECODE_PIXELS = 2_500_000
+    uploads = [SimpleUploadedFile(f"f{n}.png", grey_png(1_000), "image/png") for n in range(3)]
+    prepared, problems = prepare_files(uploads)
+    assert len(prepared) == 2
+    assert problems == [
+        "f2.png: the photos sent together are too large to process; send fewer or smaller ones."
+    ]
+
+
 def test_a_truncated_jpeg_is_refused():
     data = jpeg_with_metadata(size=(400, 300))
     with pytest.raises(ValidationFailed) as exc:
