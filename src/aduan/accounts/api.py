@@ -8,8 +8,10 @@ too). Registration and token requests are rate-limited per address
 
 from __future__ import annotations
 
+from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
@@ -103,15 +105,28 @@ def register(request: HttpRequest, payload: RegisterIn):
     return Status(201, _user_out(user, verified=False))
 
 
-def _check_credentials(email: str, password: str) -> User | None:
-    user = User.objects.filter(email__iexact=email.strip()).first()
-    if user is None:
+# allauth locks an account after its failed sign-ins ("login_failed": per address and per
+# account, the window of the per-account limit): the same lock for the web, the admin
+# (which signs in through allauth) and this API.
+LOCKED_RETRY_AFTER = 300
+
+
+def _check_credentials(request: HttpRequest, email: str, password: str) -> User | None:
+    """The account if the password is right, counting a failure in allauth's lock-out;
+    ``RateLimited`` while the address or the account is locked out."""
+    adapter = get_account_adapter(request)
+    email = email.strip()
+    try:
+        user = adapter.authenticate(request, email=email, password=password)
+    except DjangoValidationError as exc:
+        raise RateLimited(
+            _("Too many failed sign-ins. Please wait a while and try again."),
+            retry_after=LOCKED_RETRY_AFTER,
+        ) from exc
+    if user is None and not User.objects.filter(email__iexact=email).exists():
         # Spend the same time as for a real account, so timing does not reveal which exist.
         User().set_password(password)
-        return None
-    if not user.check_password(password) or not user.is_active:
-        return None
-    return user
+    return user if user is not None and user.is_active else None
 
 
 @router.post(
@@ -123,13 +138,14 @@ def _check_credentials(email: str, password: str) -> User | None:
 )
 def token_obtain(request: HttpRequest, payload: TokenIn):
     """A new token for the account (401 for a wrong e-mail or password, 403 while the e-mail
-    address is not verified). Rate-limited per address."""
+    address is not verified). Rate-limited per address, and locked (429) after failed
+    sign-ins like the web's, per address and per account."""
     _limit(
         request,
         group="api-login",
         rate=settings.ADUAN_API_LOGIN_RATE,
     )
-    user = _check_credentials(payload.email, payload.password)
+    user = _check_credentials(request, payload.email, payload.password)
     if user is None:
         raise Unauthenticated(_("The e-mail address or password is not correct."))
     if settings.ACCOUNT_EMAIL_VERIFICATION == "mandatory" and not _email_verified(user):

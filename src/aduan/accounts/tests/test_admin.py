@@ -216,3 +216,10 @@ def test_agency_admin_token_screen_is_scoped(client):
     assert token_authenticate(own_raw) is None
     assert token_authenticate(other_raw) is not None
     assert ApiToken.objects.get(pk=other_token.pk).revoked_at is None
+
+
+def test_the_admin_login_is_the_sites_own_sign_in(client):
+    """One lock-out for every way in: the admin signs in through allauth's page."""
+    response = client.get("/admin/login/?next=/admin/accounts/user/")
+    assert response.status_code == 302
+    assert response["Location"] == "/akun/login/?next=%2Fadmin%2Faccounts%2Fuser%2F"

@@ -173,3 +173,44 @@ def test_me_without_token_is_401(client):
 
 def test_me_with_wrong_scheme_is_401(client):
     assert_problem(client.get(ME, HTTP_AUTHORIZATION="Basic dXNlcjpwYXNz"), 401)
+
+
+@pytest.fixture
+def lock_out(settings):
+    """allauth's lock-out as in production (the test settings switch its limits off)."""
+    from django.core.cache import cache
+
+    settings.ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_failed_web_sign_ins_lock_the_api_too_and_the_other_way_round(client, lock_out):
+    """One lock-out for every way in (issue 12): after the web login locked the account
+    (5 failures), the API refuses even the right password, 429 with Retry-After."""
+    from django.urls import reverse
+
+    user = UserFactory(email="siti@example.id")  # the factory verifies the address
+    for _n in range(5):
+        client.post(reverse("account_login"), {"login": user.email, "password": "salah"})
+    locked = post(client, TOKEN, {"email": user.email, "password": PASSWORD})
+    assert_problem(locked, 429)
+    assert int(locked["Retry-After"]) > 0
+    assert not ApiToken.objects.exists()
+    # And failures through the API lock the web's sign-in of another account (from another
+    # address: this one has spent its own limit by now).
+    other, elsewhere = UserFactory(email="budi@example.id"), {"REMOTE_ADDR": "10.0.0.2"}
+    for _n in range(5):
+        failed = post(client, TOKEN, {"email": other.email, "password": "salah"}, **elsewhere)
+        assert failed.status_code == 401
+    page = client.post(
+        reverse("account_login"), {"login": other.email, "password": PASSWORD}, **elsewhere
+    )
+    assert not page.wsgi_request.user.is_authenticated
+
+
+def test_a_successful_api_sign_in_does_not_count_as_a_failure(client, lock_out):
+    user = UserFactory(email="siti@example.id")
+    for _n in range(7):
+        assert post(client, TOKEN, {"email": user.email, "password": PASSWORD}).status_code == 200
