@@ -13,6 +13,8 @@ from decimal import Decimal
 from ninja import Field, Schema
 from pydantic import model_serializer
 
+from aduan.api.types import IsoDate, JsonBool, JsonId
+
 from .models import Classification, Status
 from .selectors import FeedSort
 
@@ -25,14 +27,14 @@ class ReportIn(Schema):
     )
     title: str = Field(description="10-150 characters")
     body: str = Field(description="30-4000 characters")
-    incident_date: dt.date | None = Field(None, description="YYYY-MM-DD, not in the future")
+    incident_date: IsoDate | None = Field(None, description="YYYY-MM-DD, not in the future")
     region_code: str | None = Field(None, max_length=13, description="Kemendagri code, e.g. 32.73")
     latitude: Decimal | None = Field(None, description="Inside Indonesia; with longitude")
     longitude: Decimal | None = Field(None, description="Inside Indonesia; with latitude")
-    agency_id: int | None = Field(None, description="An agency that receives reports")
-    category_id: int | None = None
-    anonymous: bool = Field(False, description="Hide who you are from the agency and public")
-    confidential: bool = Field(False, description="Hide the report from the public")
+    agency_id: JsonId | None = Field(None, description="An agency that receives reports")
+    category_id: JsonId | None = None
+    anonymous: JsonBool = Field(False, description="Hide who you are from the agency and public")
+    confidential: JsonBool = Field(False, description="Hide the report from the public")
 
 
 class FeedQuery(Schema):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from pydantic import ConfigDict, ValidationInfo, field_validator
 
+from aduan.api.types import IsoDate, JsonId, JsonInt
 from aduan.reports.models import Status
 
 from .selectors import InboxFilters
@@ -27,10 +28,10 @@ class ActionIn(Schema):
 
 
 class DisposeIn(ActionIn):
-    agency_id: int = Field(description="The agency that receives the report")
+    agency_id: JsonId = Field(description="The agency that receives the report")
     note: str = Field("", description="For the agency and the reporter")
     title: str | None = Field(None, description="A corrected title (10-150 characters)")
-    category_id: int | None = Field(None, description="A corrected category")
+    category_id: JsonId | None = Field(None, description="A corrected category")
     anonymous: bool | None = Field(None, description="Hide the reporter's identity")
     confidential: bool | None = Field(None, description="Hide the report from the public")
 
@@ -95,7 +96,7 @@ class ReturnIn(ActionIn):
 
 
 class ForwardIn(ActionIn):
-    agency_id: int = Field(
+    agency_id: JsonId = Field(
         description="One of the agency's own units; another agency sends the report back "
         "to the national admin with that agency as the suggestion"
     )
@@ -103,7 +104,7 @@ class ForwardIn(ActionIn):
 
 
 class ExtendIn(ActionIn):
-    working_days: int = Field(description="Working days added to the response deadline")
+    working_days: JsonInt = Field(description="Working days added to the response deadline")
     reason: str = Field(description="Why more time is needed")
 
 
@@ -125,7 +126,7 @@ class ReopenIn(ActionIn):
 
 
 class RateIn(ActionIn):
-    score: int = Field(ge=1, le=5)
+    score: JsonInt = Field(ge=1, le=5)
     comment: str = Field("", description="At most 1000 characters")
 
 
@@ -145,36 +146,36 @@ class InboxQuery(Schema):
     overdue: bool | None = None
     category: int | None = Field(None, description="Category id")
     region: str | None = Field(None, max_length=13, description="Region code and everything in it")
-    created_from: dt.date | None = Field(None, description="Submitted on or after (YYYY-MM-DD)")
-    created_to: dt.date | None = Field(None, description="Submitted on or before (YYYY-MM-DD)")
+    created_from: IsoDate | None = Field(None, description="Submitted on or after (YYYY-MM-DD)")
+    created_to: IsoDate | None = Field(None, description="Submitted on or before (YYYY-MM-DD)")
     q: str | None = Field(None, max_length=200, description="Words in the title or text, or an id")
     programme: int | None = Field(
         None, description="Priority programme id: the reports tagged with it"
     )
-    open_at: dt.date | None = Field(
+    open_at: IsoDate | None = Field(
         None,
         description="Open at the end of this day (YYYY-MM-DD, Asia/Jakarta), read from the "
         "timeline: submitted by then and not closed or archived by its last change of status "
         "by then, whatever the status now (``status`` narrows to one status now). The "
         "dashboards' 'open at the end of the period'",
     )
-    overdue_at: dt.date | None = Field(
+    overdue_at: IsoDate | None = Field(
         None,
         description="Overdue at the end of this day (YYYY-MM-DD, Asia/Jakarta): a deadline "
         "missed by then and neither a change of status nor an extension since, by then; "
         "whatever the status now. The dashboards' 'overdue at the end of the period'",
     )
-    closed_from: dt.date | None = Field(
+    closed_from: IsoDate | None = Field(
         None,
         description="Closed (by hand or automatically) on or after this day (YYYY-MM-DD, "
         "Asia/Jakarta), read from the timeline, whatever the status now; with "
         "``closed_to``, the reports behind the dashboards' 'closed' figure. A report "
         "closed twice in the range is listed once (the figure counts each closing)",
     )
-    closed_to: dt.date | None = Field(
+    closed_to: IsoDate | None = Field(
         None, description="Closed on or before this day (YYYY-MM-DD, Asia/Jakarta); as above"
     )
-    returned_from: dt.date | None = Field(
+    returned_from: IsoDate | None = Field(
         None,
         description="Moved to 'returned' (returned as not the agency's authority, or "
         "forwarded to another agency) on or after this day (YYYY-MM-DD, Asia/Jakarta), "
@@ -182,7 +183,7 @@ class InboxQuery(Schema):
         "'returned' figure. A report returned twice in the range is listed once (the "
         "figure counts each return)",
     )
-    returned_to: dt.date | None = Field(
+    returned_to: IsoDate | None = Field(
         None,
         description="Moved to 'returned' on or before this day (YYYY-MM-DD, Asia/Jakarta); "
         "as above",

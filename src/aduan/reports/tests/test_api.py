@@ -140,6 +140,11 @@ def test_submit_with_garbage_token_is_401(client):
         ({"agency_id": 999_999}, "agency_id"),
         ({"category_id": 999_999}, "category_id"),
         ({"anonymous": "perhaps"}, "anonymous"),
+        # Lax parsing took these for 1, 1 and a true flag (issue 12).
+        ({"category_id": True}, "category_id"),
+        ({"agency_id": "1"}, "agency_id"),
+        ({"anonymous": 1}, "anonymous"),
+        ({"incident_date": 0}, "incident_date"),
     ],
 )
 def test_submit_rejects_bad_field_with_422(client, overrides, field):

@@ -963,6 +963,9 @@ def test_inbox_rejects_bad_filters(client, w):
     assert list(problem["errors"]) == ["status"]
     problem = assert_problem(client.get(INBOX, {"created_from": "kemarin"}, **headers), 422)
     assert list(problem["errors"]) == ["created_from"]
+    # Lax parsing read 0 as 1 January 1970 (issue 12).
+    problem = assert_problem(client.get(INBOX, {"created_to": "0"}, **headers), 422)
+    assert list(problem["errors"]) == ["created_to"]
     assert_problem(client.get(INBOX, {"page_size": 500}, **headers), 422)
 
 
