@@ -1,8 +1,11 @@
-"""Validators for what Indonesians type about themselves: phone numbers and NIK."""
+"""Validators for what Indonesians type about themselves: phone numbers, NIK, passwords."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import re
+from pathlib import Path
 
 import phonenumbers
 from django.core.exceptions import ValidationError
@@ -68,3 +71,29 @@ def validate_staff_assignment(role: str, agency) -> None:
     problem = agency_misfit(role, agency)
     if problem is not None:
         raise ValidationError({"agency": problem}, code="agency")
+
+
+_COMMON_WORDS = Path(__file__).resolve().parent / "data" / "common-passwords-id.txt"
+_NOT_LETTERS = re.compile(r"[^a-z]+")
+
+
+@functools.cache
+def _common_words() -> frozenset[str]:
+    lines = _COMMON_WORDS.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+class IndonesianCommonPasswordValidator:
+    """Refuse a password that, without its digits and signs, is a word Indonesian
+    passwords are built on ("aduan123", "Bismillah!1"); Django's own list is English."""
+
+    def validate(self, password: str, user=None) -> None:
+        letters = _NOT_LETTERS.sub("", (password or "").lower())
+        if letters in _common_words() or not letters:
+            raise ValidationError(
+                _("This password is too common: add words only you would think of."),
+                code="password_too_common",
+            )
+
+    def get_help_text(self) -> str:
+        return str(_("Your password can't be a common word with a few digits or signs."))

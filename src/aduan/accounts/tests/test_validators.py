@@ -105,3 +105,23 @@ def test_staff_assignment_fits_role_to_agency_kind():
         with pytest.raises(ValidationError) as excinfo:
             validate_staff_assignment(role, agency)
         assert "agency" in excinfo.value.message_dict
+
+
+@pytest.mark.parametrize("password", ["aduan123", "Bismillah!1", "LAPOR1708", "sayang-2024"])
+def test_passwords_built_on_a_common_indonesian_word_are_refused(password):
+    from django.contrib.auth.password_validation import validate_password
+
+    with pytest.raises(ValidationError) as exc:
+        validate_password(password)
+    assert "password_too_common" in [e.code for e in exc.value.error_list]
+
+
+def test_a_password_like_the_users_own_name_is_refused_and_a_passphrase_passes(db):
+    from django.contrib.auth.password_validation import validate_password
+
+    from aduan.accounts.tests.factories import UserFactory
+
+    user = UserFactory(full_name="Siti Rahmawati", email="siti.r@example.id")
+    with pytest.raises(ValidationError):
+        validate_password("SitiRahmawati", user=user)
+    validate_password("sepeda-biru-di-pasar-77", user=user)
