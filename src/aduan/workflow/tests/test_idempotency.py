@@ -115,13 +115,16 @@ def test_a_key_older_than_24_hours_makes_a_new_report_and_replaces_the_row(clien
     auth = bearer(UserFactory())
     first = post(client, key="k", auth=auth).json()["tracking_id"]
     with time_machine.travel(timezone.now() + KEY_LIFETIME + dt.timedelta(minutes=1)):
-        later = post(client, key="k", auth=auth)
-        # Even another body: the old key no longer counts.
+        # Even with another body: the old key no longer counts.
+        other = {**PAYLOAD, "title": "Jalan berlubang di depan sekolah"}
+        later = post(client, other, key="k", auth=auth)
         assert later.status_code == 201
         assert later.json()["tracking_id"] != first
         row = SubmissionKey.objects.get()
         assert row.report.tracking_id == later.json()["tracking_id"]
-        assert post(client, key="k", auth=auth).json()["tracking_id"] == row.report.tracking_id
+        assert (
+            post(client, other, key="k", auth=auth).json()["tracking_id"] == row.report.tracking_id
+        )
     assert Report.objects.count() == 2
 
 
