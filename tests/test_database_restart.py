@@ -31,6 +31,7 @@ OUTAGE_SECONDS = 3.0
 RECOVERY_LIMIT = 15.0  # seconds after the database is back, at most, for each process
 LOAD_CLIENTS = 3
 MAX_REQUESTS = 1500  # bounded load, whatever happens
+RETRY_AFTER_STOP = 10.0  # seconds a client keeps retrying its last submission after the stop
 START_TIMEOUT = 30.0
 
 REPORT = {
@@ -110,6 +111,7 @@ class Load:
         self.token = token
         self.results: list[dict] = []
         self.stop = threading.Event()
+        self.stopped_at = 0.0
         self.lock = threading.Lock()
         self.threads = [
             threading.Thread(target=self._run, daemon=True) for _ in range(LOAD_CLIENTS)
@@ -120,26 +122,36 @@ class Load:
             thread.start()
 
     def finish(self) -> None:
-        self.stop.set()
+        if not self.stop.is_set():
+            self.stopped_at = time.monotonic()
+            self.stop.set()
         for thread in self.threads:
-            thread.join(timeout=30)
+            thread.join(timeout=RETRY_AFTER_STOP + 30)
 
     def _run(self) -> None:
-        while not self.stop.is_set():
-            with self.lock:
-                if len(self.results) >= MAX_REQUESTS:
-                    return
+        # A client that was not answered 201 sends the same submission again with the same
+        # Idempotency-Key until it is, as the API tells clients to: never a duplicate.
+        key = None
+        while True:
+            if key is None:
+                with self.lock:
+                    if self.stop.is_set() or len(self.results) >= MAX_REQUESTS:
+                        return
+                key = uuid.uuid4().hex
+            elif self.stop.is_set() and time.monotonic() > self.stopped_at + RETRY_AFTER_STOP:
+                return  # the server never came back: the test fails on what it saw
             request = urllib.request.Request(  # noqa: S310 - loopback only
                 self.url,
                 data=json.dumps(REPORT).encode(),
                 headers={
                     "Content-Type": "application/json",
                     "Authorization": f"Bearer {self.token}",
+                    "Idempotency-Key": key,
                 },
                 method="POST",
             )
             sent = time.monotonic()
-            result: dict = {"sent": sent}
+            result: dict = {"sent": sent, "key": key}
             try:
                 with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310
                     result.update(status=response.status, body=response.read())
@@ -151,6 +163,10 @@ class Load:
             result["done"] = time.monotonic()
             with self.lock:
                 self.results.append(result)
+            if result["status"] == 201:
+                key = None
+            else:
+                time.sleep(0.2)  # a client's pause before its retry
 
 
 def start(argv: list[str], env: dict[str, str], log: Path) -> tuple[subprocess.Popen, object]:
@@ -314,7 +330,9 @@ def test_site_worker_and_scheduler_survive_a_database_restart(restart_database, 
         f"{tasks_recovery:.1f} s after the database; "
         f"{sum(1 for r in results if r['status'] == 201 and r['sent'] > outage_ended)} x 201 "
         f"sent after it; {len(acknowledged)} acknowledged, "
-        f"{len(set(acknowledged) - stored)} missing\n"
+        f"{len(set(acknowledged) - stored)} missing, "
+        f"{len(stored - set(acknowledged))} stored but never acknowledged; "
+        f"{len(results) - len({r['key'] for r in results})} retries\n"
     )
     with capsys.disabled():
         sys.stdout.write(figures)
@@ -332,6 +350,10 @@ def test_site_worker_and_scheduler_survive_a_database_restart(restart_database, 
         assert json.loads(response["body"])["status"] == 503
     assert not set(acknowledged) - stored, figures
     assert len(acknowledged) == len(set(acknowledged))
+    # Every report written was acknowledged, to the one submission (Idempotency-Key) that
+    # made it: a request whose answer was lost was retried into its stored report.
+    assert stored == set(acknowledged), figures
+    assert len({r["key"] for r in results if r["status"] == 201}) == len(acknowledged)
 
     # Each long-running process logged the outage once, not once per try.
     for name in ("worker", "scheduler"):

@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja import Field, File, Form, Header, Query, Router, Schema, Status
 from ninja.errors import AuthenticationError
 from ninja.files import UploadedFile
 
@@ -61,6 +61,13 @@ from aduan.sla.selectors import DUE_KEYS, current_deadline, deadlines_for_report
 from aduan.sla.services import AGENCY_KINDS
 
 from .actions import ACTION_SPECS, ActionSpec, action_take
+from .idempotency import HEADER as IDEMPOTENCY_HEADER
+from .idempotency import (
+    submission_digest,
+    submission_key_clean,
+    submission_key_replay,
+    submit_once,
+)
 from .permissions import action_authorize, actions_available
 from .schemas import InboxQuery
 from .selectors import inbox_for_user, national_queue
@@ -522,6 +529,13 @@ def prefetch_for_report_out(queryset):
     )
 
 
+def _submitted_answer(report: Report, *, user) -> dict:
+    """The submitted report as the endpoint answers it, read from what was committed (so a
+    replay of an ``Idempotency-Key`` answers exactly as the first request should have)."""
+    fresh = report_get_for_user(user=user, tracking_id=report.tracking_id)
+    return report_out(fresh, user=user)
+
+
 @router.post(
     "/reports",
     auth=bearer,
@@ -530,20 +544,41 @@ def prefetch_for_report_out(queryset):
     url_name="report_submit",
     operation_id="aduan_reports_api_submit",
     tags=["reports"],
+    openapi_extra=_problems(422),
 )
-def submit(request: HttpRequest, payload: ReportIn):
+def submit(
+    request: HttpRequest,
+    payload: ReportIn,
+    idempotency_key: str | None = Header(
+        None,
+        alias=IDEMPOTENCY_HEADER,
+        description=(
+            "Optional, 1-255 printable ASCII characters. A retry with the same key and body "
+            "within 24 hours answers the report the first request made (201) instead of "
+            "making another; the same key with another body is a 422."
+        ),
+    ),
+):
     """Submit a complaint, aspiration or information request. Rate-limited per account and
-    per address (``ADUAN_SUBMIT_RATE_USER``, ``ADUAN_SUBMIT_RATE_IP``): 429 past either."""
+    per address (``ADUAN_SUBMIT_RATE_USER``, ``ADUAN_SUBMIT_RATE_IP``): 429 past either.
+    With ``Idempotency-Key``, a retry is answered from the stored report and is not counted
+    against the limit."""
     user = request.auth
+    key = submission_key_clean(idempotency_key)
+    fields = payload.dict()
+    digest = submission_digest("api", payload.model_dump(mode="json"))
+    if key is not None and (stored := submission_key_replay(user=user, key=key, digest=digest)):
+        return Status(201, _submitted_answer(stored, user=user))
     check_submission_rate(request, user=user)
-    report = report_submit(
-        reporter=user,
-        channel="api",
-        ip_address=client_ip(request),
-        **payload.dict(),
+    report = submit_once(
+        user=user,
+        key=key,
+        digest=digest,
+        create=lambda: report_submit(
+            reporter=user, channel="api", ip_address=client_ip(request), **fields
+        ),
     )
-    fresh = report_get_for_user(user=user, tracking_id=report.tracking_id)
-    return Status(201, report_out(fresh, user=user))
+    return Status(201, _submitted_answer(report, user=user))
 
 
 @router.get(

@@ -9,6 +9,8 @@ class WorkflowConfig(AppConfig):
     def ready(self) -> None:
         from aduan.core.periodic import periodic_register
 
+        from .idempotency import SUBMISSION_KEYS_JOB, submission_keys_expire
         from .sweep import DEADLINES_JOB, deadlines_sweep
 
         periodic_register(name=DEADLINES_JOB, function=deadlines_sweep, order=10)
+        periodic_register(name=SUBMISSION_KEYS_JOB, function=submission_keys_expire, order=55)

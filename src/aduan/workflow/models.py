@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aduan.reports.models import Report
@@ -134,3 +135,32 @@ class ResponseTemplate(models.Model):
         except (KeyError, ValueError, IndexError, AttributeError):
             # A body saved around the validator (a fixture, the shell): shown as written.
             return self.body
+
+
+class SubmissionKey(models.Model):
+    """A client's ``Idempotency-Key`` for one submission: a retry with the same key and body
+    answers the report the first request made instead of making another (issue 12)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    key = models.CharField(_("idempotency key"), max_length=255)
+    # SHA-256 of the canonical request (the endpoint's name and its sorted fields).
+    body_sha256 = models.CharField(_("request digest"), max_length=64)
+    report = models.ForeignKey(
+        Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("submission key")
+        verbose_name_plural = _("submission keys")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="submission_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.key

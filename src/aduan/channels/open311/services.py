@@ -27,6 +27,7 @@ from aduan.channels.services import identity_user, inbound_finish, inbound_recei
 from aduan.core.errors import PermissionDenied, ValidationFailed
 from aduan.core.text import storable
 from aduan.reports.models import BODY_MAX, BODY_MIN, Channel, Classification
+from aduan.workflow.idempotency import SubmissionKeyTaken, submission_key_record
 from aduan.workflow.services import report_submit
 
 from .models import KEY_PREFIX, Open311ApiKey, Open311Submission, hash_key, new_raw_key
@@ -233,12 +234,19 @@ def _body(cleaned: dict, organisation: str) -> str:
 
 
 def open311_request_create(
-    *, api_key: Open311ApiKey, data: Mapping[str, str], ip_address: str | None = None
+    *,
+    api_key: Open311ApiKey,
+    data: Mapping[str, str],
+    ip_address: str | None = None,
+    idempotency_key: str | None = None,
+    digest: str = "",
 ) -> Open311Submission:
     """Create a report from an Open311 POST, all or nothing, and log the message.
 
     Raises ``ValidationFailed`` keyed by Open311 parameter names; the refused message is
-    kept in the inbound log with why.
+    kept in the inbound log with why. With ``idempotency_key`` (scoped to the key's
+    account), the key is recorded in the report's transaction; ``SubmissionKeyTaken`` if a
+    concurrent post with it committed first (this one's report is rolled back).
     """
     message, _created = inbound_receive(
         channel=IdentityKind.OPEN311,
@@ -269,6 +277,17 @@ def open311_request_create(
                 media_url=cleaned["media_url"],
                 **{name: cleaned[name] for name in _KEPT_FIELDS},
             )
+            if idempotency_key is not None:
+                submission_key_record(
+                    user=api_key.account, key=idempotency_key, digest=digest, report=report
+                )
+    except SubmissionKeyTaken:
+        inbound_finish(
+            message,
+            status=InboundStatus.IGNORED,
+            detail="a concurrent post with the same Idempotency-Key made the report",
+        )
+        raise
     except ValidationFailed as exc:
         field_errors = {}
         for field, messages in exc.field_errors.items():

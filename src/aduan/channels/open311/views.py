@@ -4,7 +4,8 @@
     GET  /open311/v2/services.{fmt}
     GET  /open311/v2/services/{service_code}.{fmt}
     GET  /open311/v2/requests.{fmt}                public reports, filtered, at most 1000
-    POST /open311/v2/requests.{fmt}                a new report; api_key required
+    POST /open311/v2/requests.{fmt}                a new report; api_key required;
+                                                   an Idempotency-Key header (extension)
     GET  /open311/v2/requests/{service_request_id}.{fmt}
     GET  /open311/v2/tokens/{token}.{fmt}
 
@@ -32,6 +33,13 @@ from django.views.decorators.csrf import csrf_exempt
 from aduan.core.errors import DomainError, NotFound, ValidationFailed
 from aduan.core.http import client_ip
 from aduan.core.ratelimit import rate_spent, retry_after_value
+from aduan.workflow.idempotency import HEADER as IDEMPOTENCY_HEADER
+from aduan.workflow.idempotency import (
+    SubmissionKeyTaken,
+    submission_digest,
+    submission_key_clean,
+    submission_key_replay,
+)
 
 from . import render, selectors, services
 
@@ -198,6 +206,16 @@ def _request_create(request: HttpRequest, *, fmt: str) -> HttpResponse:
             _("api_key is invalid or revoked.") if raw_key else _("api_key is required."),
         )
     request.open311_key = key  # type: ignore[attr-defined]
+    # The Idempotency-Key extension (README): a retry answers the report the first post made.
+    try:
+        idempotency_key = submission_key_clean(request.headers.get(IDEMPOTENCY_HEADER))
+        digest = submission_digest("open311", _posted_fields(request))
+        if idempotency_key is not None and (
+            stored := submission_key_replay(user=key.account, key=idempotency_key, digest=digest)
+        ):
+            return _created(fmt, stored.open311_submission)
+    except ValidationFailed as exc:
+        raise Open311Error(422, exc.message) from exc
     wait = rate_spent(
         request, group="open311-post", key=_key_bucket, rate=settings.ADUAN_OPEN311_RATE
     )
@@ -205,9 +223,32 @@ def _request_create(request: HttpRequest, *, fmt: str) -> HttpResponse:
         raise Open311Error(
             429, _("Too many requests with this api_key. Try again later."), retry_after=wait
         )
-    submission = services.open311_request_create(
-        api_key=key, data=request.POST, ip_address=client_ip(request)
-    )
+    try:
+        submission = services.open311_request_create(
+            api_key=key,
+            data=request.POST,
+            ip_address=client_ip(request),
+            idempotency_key=idempotency_key,
+            digest=digest,
+        )
+    except SubmissionKeyTaken:
+        # A concurrent post with the same key won: answer its report (or the mismatch).
+        try:
+            stored = submission_key_replay(user=key.account, key=idempotency_key, digest=digest)
+        except ValidationFailed as exc:
+            raise Open311Error(422, exc.message) from exc
+        if stored is None:
+            raise
+        submission = stored.open311_submission
+    return _created(fmt, submission)
+
+
+def _posted_fields(request: HttpRequest) -> dict[str, list[str]]:
+    """The posted form, less the secret ``api_key``, for the Idempotency-Key's digest."""
+    return {name: request.POST.getlist(name) for name in request.POST if name != "api_key"}
+
+
+def _created(fmt: str, submission) -> HttpResponse:
     return render.document(
         fmt,
         "service_requests",

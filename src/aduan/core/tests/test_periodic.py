@@ -18,6 +18,7 @@ def test_the_apps_register_their_jobs_in_the_order_the_sweep_always_ran_them():
         "webhook_deliveries",
         "x_media",
         "orphan_files",
+        "submission_keys",
         "pending_uploads",
         "monthly_reports",
         "statistics_warm",

@@ -299,13 +299,14 @@ def test_a_sweep_with_nothing_due_is_a_handful_of_queries(people, django_assert_
     # 10: the seven of the sweep's own steps + one for agency webhooks due (webhooks.delivery)
     # + one for X posts whose media are still pending (channels.x) + one for expired or
     # lost export jobs (exports) + one for waiting reports not yet assessed (triage) + one
-    # for tasks whose worker died (core.stale_tasks)
-    with time_machine.travel(at(9, 9), tick=False), django_assert_max_num_queries(12):
+    # for tasks whose worker died (core.stale_tasks) + one for expired Idempotency-Keys
+    # (workflow.idempotency)
+    with time_machine.travel(at(9, 9), tick=False), django_assert_max_num_queries(13):
         result = sweep_run()
     assert (result.reminded, result.overdue, result.auto_closed) == (0, 0, 0)
 
 
-NOTHING_DUE = 12  # the sweep's queries with nothing due (the test above)
+NOTHING_DUE = 13  # the sweep's queries with nothing due (the test above)
 # Each overdue deadline, in its own transaction: the report's lock, the overdue claim, the
 # escalation claim, one UPDATE of the report (due state and the chain's head), one INSERT
 # of both events, and for each of the two notify calls (acting party, escalation) the
