@@ -296,7 +296,7 @@ def test_a_sweep_with_nothing_due_is_a_handful_of_queries(people, django_assert_
     for _n in range(20):
         report = ReportFactory(agency=people["lone"], status=Status.IN_PROGRESS)
         add_deadline(report, due=at(28, 23, 59))
-    # 10: the seven of the sweep's own steps + one for agency webhooks due (webhooks.delivery)
+    # 13: the seven of the sweep's own steps + one for agency webhooks due (webhooks.delivery)
     # + one for X posts whose media are still pending (channels.x) + one for expired or
     # lost export jobs (exports) + one for waiting reports not yet assessed (triage) + one
     # for tasks whose worker died (core.stale_tasks) + one for expired Idempotency-Keys
