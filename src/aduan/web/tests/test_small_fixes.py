@@ -94,6 +94,9 @@ def test_admin_tells_a_signed_in_user_without_access_so(client, factory):
 
 
 def test_admin_still_opens_for_the_national_admin_and_asks_strangers_to_sign_in(client):
-    assert 'id="login-form"' in client.get("/admin/", follow=True).content.decode()
+    # Strangers sign in on the site's own page (one lock-out for every way in, issue 12).
+    page = client.get("/admin/", follow=True)
+    assert page.redirect_chain[-1][0] == "/akun/login/?next=%2Fadmin%2F"
+    assert 'name="password"' in page.content.decode()
     client.force_login(NationalAdminFactory(is_staff=True))
     assert client.get("/admin/").status_code == 200
