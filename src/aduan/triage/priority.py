@@ -1,23 +1,8 @@
-"""Which report needs a human first: priority flags read from a report's text by rules.
-
-Six flags, always in this order: ``danger`` (to life, health or safety: a hospital
-refusing a patient, a collapsed bridge, a flood, a fire, poisoning), ``violence``,
-``extortion`` (pungli, bribes, extortion, corruption), ``official`` (a named official or
-an "oknum"), ``abuse`` (insults and profanity, disguised spellings too) and ``spam``
-(promotions, gibberish, text with nothing in it). The desk may archive the last two with
-one click (``ARCHIVABLE``).
-
-The rules read the complaint text as the router does (``text.expand``: folded, slang and
-abbreviations written out, greetings dropped) and look for phrases and words near each
-other, never for one ambiguous word: "sakit hati dengan pelayanan" is not danger, "pukul
-10" is not violence, "anjing liar menggigit" is not abuse, "uang" is not extortion. The
-patterns carry the affixes themselves instead of stemming: the stemmer costs about a
-millisecond a report until its cache is warm, and it would make "dipukul" and "pukul 10"
-one word. Names need the text as written (capitals), so ``official`` reads it as well.
-
-Pure and fast (well under a millisecond a report); the figures on the LAPOR! 2017 file
-are in bench/README.md ("Priority flags").
-"""
+"""Which report needs a human first: priority flags read from a report's text by rules
+(danger, violence, extortion, a named official, abuse, spam; the desk archives the last
+two in one click). Phrases and nearby words on the normalised text, never one ambiguous
+word ("sakit hati dengan pelayanan" is no danger); affixes in the patterns instead of
+the stemmer, which would make "dipukul" and "pukul 10" one word."""
 
 from __future__ import annotations
 

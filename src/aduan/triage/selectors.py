@@ -93,8 +93,12 @@ def reports_triage(reports: Sequence[Report]) -> dict[int, Triage]:
 
 
 def report_triage(report: Report) -> Triage:
-    """One report's triage (its page, its disposition form)."""
-    return reports_triage([report])[report.pk]
+    """One report's triage (its page, its disposition form): read once per report object,
+    as the page and its form both ask."""
+    found = getattr(report, "_triage", None)
+    if found is None:
+        found = report._triage = reports_triage([report])[report.pk]
+    return found
 
 
 def flagged_first(reports: QuerySet[Report]) -> QuerySet[Report]:
