@@ -104,6 +104,7 @@ ACCESS: dict[str, Access] = {
             "accounts.tests.test_views",
             "test_anonymous_visitors_are_sent_to_sign_in",
             "test_revoking_someone_elses_token_is_not_found",
+            "test_revoking_asks_first_and_a_get_revokes_nothing",
         ),
     ),
     "channels:linked": Access(
@@ -152,6 +153,22 @@ ACCESS: dict[str, Access] = {
     ),
     "api:auth_token_revoke": Access(
         TOKEN, nodes("accounts.tests.test_api", "test_revoke_without_token_is_401")
+    ),
+    "api:auth_tokens": Access(
+        TOKEN,
+        nodes(
+            "accounts.tests.test_api",
+            "test_token_list_needs_a_personal_token",
+            "test_token_list_shows_only_the_callers_working_tokens",
+        ),
+    ),
+    "api:auth_token_revoke_one": Access(
+        TOKEN,
+        nodes(
+            "accounts.tests.test_api",
+            "test_token_list_needs_a_personal_token",
+            "test_revoking_another_users_token_is_404",
+        ),
     ),
     "api:auth_me": Access(
         TOKEN,

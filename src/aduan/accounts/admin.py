@@ -11,7 +11,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
+from django.contrib.auth.forms import AdminPasswordChangeForm, BaseUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 from .capabilities import may_manage_staff, may_manage_user, may_revoke_token, roles_assignable_by
 from .models import ApiToken, User
 from .selectors import agencies_managed_by, users_managed_by
-from .services import token_revoke, user_sync_email_address
+from .services import token_revoke, token_revoke_all, user_sync_email_address
 from .validators import validate_staff_assignment
 
 
@@ -63,10 +63,22 @@ class StaffChangeForm(_StaffAssignmentMixin, UserChangeForm):
         field_classes: dict = {}
 
 
+class StaffPasswordChangeForm(AdminPasswordChangeForm):
+    """The admin's "change password": like every password change, it revokes the
+    account's API tokens (``accounts.listeners``)."""
+
+    def save(self, commit: bool = True):
+        user = super().save(commit=commit)
+        if commit:
+            token_revoke_all(user=user)
+        return user
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     form = StaffChangeForm
     add_form = StaffCreationForm
+    change_password_form = StaffPasswordChangeForm
     list_display = ("email", "full_name", "role", "agency", "is_active", "is_staff", "date_joined")
     list_filter = ("role", "is_active", "is_staff", "agency__kind", "language")
     list_select_related = ("agency",)
@@ -155,12 +167,20 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ("user", "name", "hint", "created_at", "last_used_at", "revoked_at")
+    list_display = (
+        "user",
+        "name",
+        "hint",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    )
     list_filter = (("revoked_at", admin.EmptyFieldListFilter), "created_at")
     list_select_related = ("user",)
     search_fields = ("user__email", "user__full_name", "name", "hint")
     # The hash is never shown: ``key_hash`` is in no list, form or detail.
-    fields = ("user", "name", "hint", "created_at", "last_used_at", "revoked_at")
+    fields = ("user", "name", "hint", "created_at", "last_used_at", "expires_at", "revoked_at")
     readonly_fields = fields
     actions = ("revoke",)
     ordering = ("-created_at",)

@@ -2,11 +2,14 @@
 
 Registration sends the same verification e-mail as the web sign-up; a token is issued
 only once the address is verified (allauth's mandatory verification applies to the API
-too). Registration and token requests are rate-limited per address
+too), works ``ADUAN_API_TOKEN_DAYS`` days, and its owner lists and revokes their tokens
+here. Registration and token requests are rate-limited per address
 (``ADUAN_API_LOGIN_RATE``, ``ADUAN_API_REGISTER_RATE``).
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.account.models import EmailAddress
@@ -17,18 +20,25 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from aduan.accounts.auth import agency_bearer, bearer
-from aduan.core.errors import DomainError, PermissionDenied, RateLimited
+from aduan.core.errors import PermissionDenied, RateLimited, Unauthenticated
 from aduan.core.http import client_ip
+from aduan.core.problem import problem_responses
 from aduan.core.ratelimit import rate_spent
 
-from .models import ApiToken, User, hash_token
-from .services import token_create, token_revoke, user_register
+from .models import ApiToken, User
+from .selectors import api_token_get_for_user, api_token_list_active
+from .services import TOKEN_NAME_MAX, token_create, token_revoke, user_register
 
 router = Router(tags=["accounts"])
 
+# Why each error status is answered (the OpenAPI document declares every one).
+BAD_JSON = {400: "The body is not valid JSON"}
+NO_TOKEN = {401: "No token, or one that is unknown, revoked or expired (the detail says which)"}
+NOT_FOR_INTEGRATIONS = {403: "An agency's integration token: this endpoint is not for it"}
 
-class Unauthenticated(DomainError):
-    status_code = 401
+
+def _problems(*reasons: dict[int, str]) -> dict:
+    return {"responses": problem_responses({k: v for r in reasons for k, v in r.items()})}
 
 
 class RegisterIn(Schema):
@@ -41,7 +51,11 @@ class RegisterIn(Schema):
 class TokenIn(Schema):
     email: str = Field(max_length=254)
     password: str = Field(max_length=128)
-    name: str = Field("mobile", max_length=100, description="To recognise the token later")
+    name: str = Field(
+        "mobile",
+        max_length=TOKEN_NAME_MAX,
+        description="The device, to recognise the token later (e.g. “Android Budi”)",
+    )
 
 
 class UserOut(Schema):
@@ -56,8 +70,23 @@ class UserOut(Schema):
 class TokenOut(Schema):
     token: str = Field(description="Send as Authorization: Bearer <token>; shown only once")
     token_type: str = "Bearer"  # noqa: S105 (the scheme name, not a secret)
+    id: int
     name: str
+    prefix: str = Field(description="The token's first characters, to recognise it by")
     created_at: str
+    expires_at: str | None = Field(description="After this the token answers 401")
+
+
+class TokenInfoOut(Schema):
+    """One of the caller's tokens as listed: never its secret."""
+
+    id: int
+    name: str
+    prefix: str = Field(description="The token's first characters, to recognise it by")
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None = Field(description="To the minute")
+    expires_at: dt.datetime | None
+    current: bool = Field(description="The token this request was made with")
 
 
 def _limit(request: HttpRequest, *, group: str, rate: str) -> None:
@@ -85,6 +114,10 @@ def _user_out(user: User, *, verified: bool) -> dict:
     "/auth/register",
     auth=None,
     response={201: UserOut},
+    openapi_extra=_problems(
+        BAD_JSON,
+        {422: "A field is missing or not valid", 429: "Too many registrations from this address"},
+    ),
     summary="Register a citizen account",
     url_name="auth_register",
 )
@@ -133,13 +166,23 @@ def _check_credentials(request: HttpRequest, email: str, password: str) -> User 
     "/auth/token",
     auth=None,
     response=TokenOut,
+    openapi_extra=_problems(
+        BAD_JSON,
+        {
+            401: "The e-mail address or password is not correct",
+            403: "The e-mail address is not verified yet",
+            422: "A field is missing or not valid",
+            429: "Too many token requests from this address, or the account is locked",
+        },
+    ),
     summary="Get a bearer token",
     url_name="auth_token",
 )
 def token_obtain(request: HttpRequest, payload: TokenIn):
-    """A new token for the account (401 for a wrong e-mail or password, 403 while the e-mail
-    address is not verified). Rate-limited per address, and locked (429) after failed
-    sign-ins like the web's, per address and per account."""
+    """A new token for the account, working ``ADUAN_API_TOKEN_DAYS`` days (401 for a wrong
+    e-mail or password, 403 while the e-mail address is not verified). Rate-limited per
+    address, and locked (429) after failed sign-ins like the web's, per address and per
+    account."""
     _limit(
         request,
         group="api-login",
@@ -153,12 +196,15 @@ def token_obtain(request: HttpRequest, payload: TokenIn):
             _("Verify your e-mail address first: open the link we sent to %(email)s.")
             % {"email": user.email}
         )
-    token, raw = token_create(user=user, name=payload.name.strip() or "mobile")
+    token, raw = token_create(user=user, name=payload.name)
     return {
         "token": raw,
         "token_type": "Bearer",
+        "id": token.pk,
         "name": token.name,
+        "prefix": token.hint,
         "created_at": token.created_at.isoformat(),
+        "expires_at": token.expires_at.isoformat() if token.expires_at else None,
     }
 
 
@@ -166,12 +212,61 @@ def token_obtain(request: HttpRequest, payload: TokenIn):
     "/auth/token",
     auth=agency_bearer,
     response={204: None},
-    summary="Revoke the token in use",
+    openapi_extra=_problems(NO_TOKEN),
+    summary="Revoke the token in use (sign out)",
     url_name="auth_token_revoke",
 )
 def token_revoke_current(request: HttpRequest):
     """Signs this client out: the token sent with this request stops working."""
-    token = ApiToken.objects.get(key_hash=hash_token(request.api_token_raw))
+    token_revoke(token=request.api_token, actor=request.auth)
+    return Status(204, None)
+
+
+def _token_info(token: ApiToken, *, current: ApiToken) -> dict:
+    return {
+        "id": token.pk,
+        "name": token.name,
+        "prefix": token.hint,
+        "created_at": token.created_at,
+        "last_used_at": token.last_used_at,
+        "expires_at": token.expires_at,
+        "current": token.pk == current.pk,
+    }
+
+
+@router.get(
+    "/auth/tokens",
+    auth=bearer,
+    response=list[TokenInfoOut],
+    openapi_extra=_problems(NO_TOKEN, NOT_FOR_INTEGRATIONS),
+    summary="The caller's tokens that still work",
+    url_name="auth_tokens",
+)
+def token_list(request: HttpRequest):
+    """The caller's own tokens that are neither revoked nor expired, newest first: the
+    devices signed in to the account. A token's secret is never shown again."""
+    return [
+        _token_info(token, current=request.api_token)
+        for token in api_token_list_active(user=request.auth)
+    ]
+
+
+@router.delete(
+    "/auth/tokens/{token_id}",
+    auth=bearer,
+    response={204: None},
+    openapi_extra=_problems(
+        NO_TOKEN,
+        NOT_FOR_INTEGRATIONS,
+        {404: "No such token of the caller's", 422: "The id is not a number"},
+    ),
+    summary="Revoke one of the caller's tokens",
+    url_name="auth_token_revoke_one",
+)
+def token_revoke_one(request: HttpRequest, token_id: int):
+    """Signs that device out (a lost phone, say). Another user's token is 404, as a
+    missing one; revoking a token again is harmless."""
+    token = api_token_get_for_user(user=request.auth, token_id=token_id)
     token_revoke(token=token, actor=request.auth)
     return Status(204, None)
 
@@ -180,6 +275,7 @@ def token_revoke_current(request: HttpRequest):
     "/auth/me",
     auth=bearer,
     response=UserOut,
+    openapi_extra=_problems(NO_TOKEN, NOT_FOR_INTEGRATIONS),
     summary="The account behind the token",
     url_name="auth_me",
 )

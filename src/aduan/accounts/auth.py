@@ -2,7 +2,8 @@
 
 Two flavours: ``bearer`` (a valid token is required) and ``optional_bearer`` (anonymous
 callers are welcome on public endpoints, but a token that *is* sent must be valid, so a
-client with a revoked token learns it instead of silently seeing less).
+client with a revoked or expired token learns it, 401 saying which, instead of silently
+seeing less). The token in use is ``request.api_token``.
 
 An agency's integration token (a token bound to an agency, made by
 ``aduan.integrations``) is refused with 403 by every endpoint except those that declare
@@ -20,7 +21,7 @@ from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer
 
 from aduan.accounts.models import User
-from aduan.accounts.services import token_authenticate
+from aduan.accounts.services import token_check
 
 
 class BearerToken(HttpBearer):
@@ -29,13 +30,13 @@ class BearerToken(HttpBearer):
         self.agency_systems = agency_systems
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        user = token_authenticate(token.strip(), agency_systems=self.agency_systems)
-        if user is None:
+        api_token = token_check(token.strip(), agency_systems=self.agency_systems)
+        if api_token is None:
             return None
         # Rate limits and anything else keyed on request.user see the token's owner.
-        request.user = user
-        request.api_token_raw = token.strip()  # type: ignore[attr-defined]
-        return user
+        request.user = api_token.user
+        request.api_token = api_token  # type: ignore[attr-defined]
+        return api_token.user
 
 
 class OptionalBearerToken(BearerToken):

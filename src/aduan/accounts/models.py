@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 
@@ -134,12 +135,21 @@ def hash_token(raw: str) -> str:
 
 
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
-    def active(self) -> ApiTokenQuerySet:
-        return self.filter(revoked_at__isnull=True, user__is_active=True)
+    def active(self, *, now: dt.datetime | None = None) -> ApiTokenQuerySet:
+        """Tokens that still open the API: not revoked, not expired, of an active account."""
+        return self.filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now or timezone.now()),
+            revoked_at__isnull=True,
+            user__is_active=True,
+        )
 
 
 class ApiToken(models.Model):
-    """A bearer token for the mobile app or an integration. Only its hash is stored."""
+    """A bearer token for the mobile app or an integration. Only its SHA-256 hash is stored,
+    with its first characters (``hint``) to recognise it by. A person's token expires
+    ``ADUAN_API_TOKEN_DAYS`` after it was made; an agency's integration token has no
+    ``expires_at`` (a machine that stops on a date misses deadlines; the agency's admin
+    revokes it instead)."""
 
     PREFIX = "adn_"
 
@@ -150,6 +160,7 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
     # Set on an agency's integration token (aduan.integrations.services): the token
     # then only reaches that agency's inbox and workflow actions (accounts.auth: the endpoints that serve agency systems).
     agency = models.ForeignKey(
@@ -175,3 +186,6 @@ class ApiToken(models.Model):
     @classmethod
     def generate(cls) -> str:
         return cls.PREFIX + secrets.token_urlsafe(32)
+
+    def is_expired(self, *, now: dt.datetime | None = None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())

@@ -21,6 +21,11 @@ def api_token_list(*, user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user).order_by("revoked_at", "-created_at", "-id")
 
 
+def api_token_list_active(*, user: User) -> QuerySet[ApiToken]:
+    """The user's own tokens that still work (not revoked, not expired), newest first."""
+    return ApiToken.objects.active().filter(user=user).order_by("-created_at", "-id")
+
+
 def api_token_get_for_user(*, user: User, token_id: int) -> ApiToken:
     """One of the user's own tokens; ``NotFound`` for someone else's, as for a missing one."""
     token = ApiToken.objects.filter(user=user, pk=token_id).select_related("user").first()

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import time
+
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from aduan.core.errors import PermissionDenied, ValidationFailed
+from aduan.core.errors import PermissionDenied, Unauthenticated, ValidationFailed
 
 from .capabilities import may_revoke_token
 from .models import ApiToken, User, hash_token
@@ -123,16 +128,46 @@ def user_sync_email_address(*, user: User, verified: bool) -> None:
         address.save(update_fields=changed)
 
 
+TOKEN_NAME_MAX = 100
+# A token that expired or was revoked stays this long on its owner's list, then goes.
+TOKEN_KEEP_AFTER_END = dt.timedelta(days=30)
+# last_used_at is a "seen lately", not a log: written at most once a minute per token.
+LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+
+
+def token_name_clean(name: str | None) -> str:
+    """The device label as stored: spaces collapsed, "mobile" when empty; too long is an error."""
+    name = " ".join((name or "").split()) or "mobile"
+    if len(name) > TOKEN_NAME_MAX:
+        raise ValidationFailed(
+            field_errors={
+                "name": [_("The name can have at most %(n)d characters.") % {"n": TOKEN_NAME_MAX}]
+            }
+        )
+    return name
+
+
 def token_create(*, user: User, name: str = "mobile") -> tuple[ApiToken, str]:
-    """A new token for ``user``; the raw value is returned once and never stored."""
+    """A new token for ``user``, working for ``ADUAN_API_TOKEN_DAYS``; the raw value is
+    returned once and never stored."""
+    name = token_name_clean(name)
     raw = ApiToken.generate()
-    name = " ".join((name or "").split())[:100] or "mobile"
-    token = ApiToken.objects.create(user=user, name=name, key_hash=hash_token(raw), hint=raw[:8])
+    now = timezone.now()
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        key_hash=hash_token(raw),
+        hint=raw[:8],
+        expires_at=now + dt.timedelta(days=settings.ADUAN_API_TOKEN_DAYS),
+    )
     return token, raw
 
 
-def token_authenticate(raw: str, *, agency_systems: bool = False) -> User | None:
-    """The active user behind a bearer token, or None (unknown, revoked or inactive).
+def token_check(raw: str, *, agency_systems: bool = False) -> ApiToken | None:
+    """The token behind a bearer value, with its user; None for an unknown one or one of a
+    deactivated account. A revoked or expired token is ``Unauthenticated`` with a message
+    that says so (its holder knows the secret: telling them why costs nothing and saves a
+    support call).
 
     An agency's integration token (bound to an agency) is ``PermissionDenied`` unless the
     caller serves agency systems (``agency_systems``) and the token still belongs to its
@@ -140,24 +175,44 @@ def token_authenticate(raw: str, *, agency_systems: bool = False) -> User | None
     if not raw or not raw.startswith(ApiToken.PREFIX):
         return None
     token = (
-        ApiToken.objects.active()
-        .select_related("user", "user__agency")
-        .filter(key_hash=hash_token(raw))
+        ApiToken.objects.select_related("user", "user__agency")
+        .filter(key_hash=hash_token(raw), user__is_active=True)
         .first()
     )
     if token is None:
         return None
+    now = timezone.now()
+    if token.revoked_at is not None:
+        raise Unauthenticated(_("This token has been revoked. Sign in again for a new one."))
+    if token.is_expired(now=now):
+        raise Unauthenticated(
+            _("This token expired on %(date)s. Sign in again for a new one.")
+            % {"date": formats.date_format(timezone.localtime(token.expires_at), "DATE_FORMAT")}
+        )
     if token.agency_id is not None and not (
         agency_systems and token.user.agency_id == token.agency_id
     ):
         raise PermissionDenied(
             _("An integration token can only use the agency's inbox and workflow actions.")
         )
-    now = timezone.now()
-    # Touch last_used_at at most once a minute: a write per request would not scale.
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    stale = now - LAST_USED_RESOLUTION
+    if token.last_used_at is None or token.last_used_at <= stale:
+        # One conditional UPDATE: of concurrent requests only the first writes; a fresh
+        # value read above costs no query at all.
+        ApiToken.objects.filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lte=stale), pk=token.pk
+        ).update(last_used_at=now)
+    return token
+
+
+def token_authenticate(raw: str, *, agency_systems: bool = False) -> User | None:
+    """The user behind a bearer token that works, or None whatever the reason it does not
+    (unknown, revoked, expired, an inactive account); ``token_check`` says why."""
+    try:
+        token = token_check(raw, agency_systems=agency_systems)
+    except Unauthenticated:
+        return None
+    return token.user if token is not None else None
 
 
 def token_revoke(*, token: ApiToken, actor: User) -> None:
@@ -167,3 +222,29 @@ def token_revoke(*, token: ApiToken, actor: User) -> None:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+
+
+def token_revoke_all(*, user: User) -> int:
+    """Revoke every token ``user`` still has (their password changed: whoever learnt the
+    old one may have made tokens with it). An agency's integration tokens belong to its
+    integration account, not to the admin who made them, and are not touched."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+def tokens_purge(*, now: dt.datetime, batch: int, stop_at: float) -> int:
+    """Delete personal tokens that ended (expired or revoked) ``TOKEN_KEEP_AFTER_END`` ago,
+    ``batch`` at a time. Integration tokens stay: they are the agency's record of what it
+    gave out, and mark its integration account."""
+    before = now - TOKEN_KEEP_AFTER_END
+    ended = ApiToken.objects.filter(
+        Q(expires_at__lt=before) | Q(revoked_at__lt=before), agency__isnull=True
+    )
+    deleted = 0
+    while time.monotonic() < stop_at:
+        ids = list(ended.order_by("pk").values_list("pk", flat=True)[:batch])
+        if not ids:
+            break
+        deleted += ApiToken.objects.filter(pk__in=ids).delete()[0]
+    return deleted

@@ -1,4 +1,5 @@
-"""The signed-in user's own pages: profile and API tokens. Thin: services decide."""
+"""The signed-in user's own pages: profile (with the devices signed in through the API)
+and API tokens. Thin: services decide."""
 
 from __future__ import annotations
 
@@ -9,13 +10,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from aduan.core.errors import ValidationFailed
 from aduan.core.forms import form_add_service_errors
 
 from .forms import ApiTokenForm, ProfileForm
-from .selectors import api_token_get_for_user, api_token_list
+from .selectors import api_token_get_for_user, api_token_list, api_token_list_active
 from .services import token_create, token_revoke, user_update_profile
 
 
@@ -56,7 +57,11 @@ def profile(request: HttpRequest) -> HttpResponse:
                 "language": user.language,
             }
         )
-    return render(request, "accounts/profile.html", {"form": form})
+    return render(
+        request,
+        "accounts/profile.html",
+        {"form": form, "tokens": api_token_list_active(user=user)},
+    )
 
 
 @login_required
@@ -75,17 +80,39 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     response = render(
         request,
         "accounts/api_tokens.html",
-        {"form": form, "tokens": api_token_list(user=request.user), "created_raw": created_raw},
+        {
+            "form": form,
+            "tokens": api_token_list(user=request.user),
+            "created_raw": created_raw,
+            "token_days": settings.ADUAN_API_TOKEN_DAYS,
+        },
     )
     if created_raw:
         response["Cache-Control"] = "no-store"
     return response
 
 
+# Where a revocation returns to: the page its link was on (a fixed list, not a URL).
+REVOKE_RETURNS = {"profil": "accounts:profile", "token": "accounts:api_tokens"}
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    """GET asks to confirm (without a script: the page is the question), POST revokes."""
     token = api_token_get_for_user(user=request.user, token_id=token_id)
+    back = request.POST.get("kembali") or request.GET.get("kembali")
+    back_url = REVOKE_RETURNS.get(back or "", "accounts:api_tokens")
+    if request.method == "GET":
+        return render(
+            request,
+            "accounts/api_token_revoke.html",
+            {
+                "token": token,
+                "back": back if back in REVOKE_RETURNS else "token",
+                "back_url": back_url,
+            },
+        )
     token_revoke(token=token, actor=request.user)
     messages.success(request, _("The token “%(name)s” has been revoked.") % {"name": token.name})
-    return redirect("accounts:api_tokens")
+    return redirect(back_url)

@@ -61,7 +61,15 @@ def install_problem_handlers(api: NinjaAPI, *, param_names: set[str]) -> None:
 
     @api.exception_handler(DomainError)
     def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-        headers = {"WWW-Authenticate": 'Bearer realm="aduan"'} if exc.status_code == 401 else {}
+        headers = {}
+        if exc.status_code == 401:
+            # A token was sent and refused (revoked, expired): RFC 6750's invalid_token.
+            sent = request.headers.get("Authorization", "").lower().startswith("bearer ")
+            headers = {
+                "WWW-Authenticate": 'Bearer realm="aduan", error="invalid_token"'
+                if sent
+                else 'Bearer realm="aduan"'
+            }
         if isinstance(exc, RateLimited):
             headers = retry_after_header(exc.retry_after)
         return problem_response(

@@ -19,6 +19,14 @@ class DomainError(Exception):
         super().__init__(self.message)
 
 
+class Unauthenticated(DomainError):
+    """Who the caller is was not established: wrong credentials, or a token that no longer
+    works (the API answers 401 with ``WWW-Authenticate``)."""
+
+    status_code = 401
+    default_message = _("Sign in first.")
+
+
 class NotFound(DomainError):
     """Missing or not visible to the caller: the two are deliberately indistinguishable."""
 

@@ -55,3 +55,37 @@ def problem_response(
     for name, value in (headers or {}).items():
         response[name] = value
     return response
+
+
+# The problem document in OpenAPI (JSON Schema), for the error answers an endpoint declares.
+PROBLEM_SCHEMA: dict = {
+    "title": "Problem",
+    "description": "``application/problem+json`` (RFC 9457), as every error of this API.",
+    "type": "object",
+    "properties": {
+        "type": {"title": "Type", "type": "string"},
+        "title": {"title": "Title", "type": "string"},
+        "status": {"title": "Status", "type": "integer"},
+        "detail": {"title": "Detail", "type": "string"},
+        "instance": {"title": "Instance", "type": "string"},
+        "errors": {
+            "title": "Errors",
+            "description": "Field name → messages (may be empty)",
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "required": ["type", "title", "status", "detail", "instance", "errors"],
+}
+
+
+def problem_responses(reasons: Mapping[int, str]) -> dict[str, dict]:
+    """OpenAPI ``responses`` for error statuses (status → why), each a problem document
+    with its real content type (ninja would say JSON); merge into ``openapi_extra``."""
+    return {
+        str(status): {
+            "description": reason,
+            "content": {PROBLEM_CONTENT_TYPE: {"schema": PROBLEM_SCHEMA}},
+        }
+        for status, reason in sorted(reasons.items())
+    }

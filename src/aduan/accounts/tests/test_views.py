@@ -24,6 +24,7 @@ def test_urls_are_where_the_site_links_to_them():
         ("post", PROFILE),
         ("get", TOKENS),
         ("post", TOKENS),
+        ("get", "/akun/token/1/cabut/"),
         ("post", "/akun/token/1/cabut/"),
     ],
 )
@@ -160,12 +161,33 @@ def test_revoking_a_missing_token_is_not_found(client):
     assert client.post(reverse("accounts:api_token_revoke", args=[987654])).status_code == 404
 
 
-def test_revoke_needs_post(client):
+def test_revoking_asks_first_and_a_get_revokes_nothing(client):
     user = UserFactory()
-    token, raw = token_create(user=user)
+    token, raw = token_create(user=user, name="tablet")
     client.force_login(user)
-    assert client.get(reverse("accounts:api_token_revoke", args=[token.pk])).status_code == 405
+    url = reverse("accounts:api_token_revoke", args=[token.pk])
+    page = client.get(url + "?kembali=profil")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f'action="{url}"' in html
+    assert 'name="csrfmiddlewaretoken"' in html
+    assert 'name="kembali" value="profil"' in html
+    assert "tablet" in html
     assert token_authenticate(raw) == user
+    # Confirmed from the profile page, back to it.
+    response = client.post(url, {"kembali": "profil"})
+    assert response["Location"] == PROFILE
+    assert token_authenticate(raw) is None
+
+
+def test_revoking_returns_only_to_the_pages_it_knows(client):
+    user = UserFactory()
+    token, _raw = token_create(user=user)
+    client.force_login(user)
+    url = reverse("accounts:api_token_revoke", args=[token.pk])
+    assert 'value="token"' in client.get(url + "?kembali=https://evil.example").content.decode()
+    response = client.post(url, {"kembali": "https://evil.example"})
+    assert response["Location"] == TOKENS
 
 
 # --- allauth's pages ----------------------------------------------------------------------

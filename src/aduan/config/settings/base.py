@@ -317,6 +317,8 @@ ADUAN_EXPORT_STREAM_MAX_ROWS = int(os.environ.get("ADUAN_EXPORT_STREAM_MAX_ROWS"
 ADUAN_EXPORT_KEEP_DAYS = int(os.environ.get("ADUAN_EXPORT_KEEP_DAYS", "7"))
 ADUAN_API_LOGIN_RATE = os.environ.get("ADUAN_API_LOGIN_RATE", "10/m")
 ADUAN_API_REGISTER_RATE = os.environ.get("ADUAN_API_REGISTER_RATE", "10/h")
+# Days a person's API token works (an agency's integration token does not expire).
+ADUAN_API_TOKEN_DAYS = int(os.environ.get("ADUAN_API_TOKEN_DAYS", "90"))
 # Sign-up on the web follows the API's registration limit per address: one policy.
 ACCOUNT_RATE_LIMITS["signup"] = f"{ADUAN_API_REGISTER_RATE}/ip"
 ADUAN_ATTACHMENT_MAX_BYTES = int(os.environ.get("ADUAN_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
