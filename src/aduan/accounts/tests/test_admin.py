@@ -223,3 +223,20 @@ def test_the_admin_login_is_the_sites_own_sign_in(client):
     response = client.get("/admin/login/?next=/admin/accounts/user/")
     assert response.status_code == 302
     assert response["Location"] == "/akun/login/?next=%2Fadmin%2Faccounts%2Fuser%2F"
+
+
+def test_an_admin_setting_a_new_password_revokes_the_accounts_api_tokens(client, national_admin):
+    officer = UnitOfficerFactory()
+    _token, raw = token_create(user=officer)
+    _own, own_raw = token_create(user=national_admin)
+    client.force_login(national_admin)
+    new = "Kebun-Jeruk-Malam-7391"
+    response = client.post(
+        reverse("admin:auth_user_password_change", args=[officer.pk]),
+        {"password1": new, "password2": new, "usable_password": "true"},
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    officer.refresh_from_db()
+    assert officer.check_password(new)
+    assert token_authenticate(raw) is None
+    assert token_authenticate(own_raw) == national_admin

@@ -1,4 +1,5 @@
 import datetime as dt
+import time
 
 import pytest
 import time_machine
@@ -10,8 +11,11 @@ from django.utils import timezone
 from aduan.accounts.models import ApiToken, User, hash_token
 from aduan.accounts.services import (
     token_authenticate,
+    token_check,
     token_create,
     token_revoke,
+    token_revoke_all,
+    tokens_purge,
     user_register,
     user_sync_email_address,
     user_update_profile,
@@ -23,7 +27,7 @@ from aduan.accounts.tests.factories import (
     UserFactory,
 )
 from aduan.agencies.tests.factories import AgencyFactory
-from aduan.core.errors import PermissionDenied, ValidationFailed
+from aduan.core.errors import PermissionDenied, Unauthenticated, ValidationFailed
 
 pytestmark = pytest.mark.django_db
 
@@ -223,3 +227,108 @@ def test_an_agency_admin_revokes_their_officers_tokens_but_not_another_agencys()
         token_revoke(token=citizen_token, actor=admin)
     token_revoke(token=citizen_token, actor=NationalAdminFactory())
     assert ApiToken.objects.get(pk=citizen_token.pk).revoked_at <= timezone.now()
+
+
+# --- expiry, revoking them all, the purge (issue 12) ---------------------------------------
+
+
+T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+
+
+def test_a_token_works_for_the_configured_days_and_no_longer(settings):
+    settings.ADUAN_API_TOKEN_DAYS = 7
+    user = UserFactory()
+    with time_machine.travel(T0, tick=False):
+        token, raw = token_create(user=user)
+    assert token.expires_at == T0 + dt.timedelta(days=7)
+    with time_machine.travel(T0 + dt.timedelta(days=7, seconds=-1), tick=False):
+        assert token_authenticate(raw) == user
+        assert list(ApiToken.objects.active()) == [token]
+    with time_machine.travel(T0 + dt.timedelta(days=7), tick=False):
+        assert token_authenticate(raw) is None
+        with pytest.raises(Unauthenticated, match="expired"):
+            token_check(raw)
+        assert not ApiToken.objects.active().exists()
+
+
+def test_a_device_name_longer_than_the_limit_is_refused_not_cut():
+    with pytest.raises(ValidationFailed) as caught:
+        token_create(user=UserFactory(), name="x" * 101)
+    assert "name" in caught.value.field_errors
+    assert not ApiToken.objects.exists()
+    assert token_create(user=UserFactory(), name="x" * 100)[0].name == "x" * 100
+
+
+def test_revoke_all_ends_every_token_of_the_user_only():
+    user, other = UserFactory(), UserFactory()
+    raws = [token_create(user=user)[1] for _n in range(3)]
+    _token, other_raw = token_create(user=other)
+    assert token_revoke_all(user=user) == 3
+    assert [token_authenticate(raw) for raw in raws] == [None, None, None]
+    assert token_authenticate(other_raw) == other
+    assert token_revoke_all(user=user) == 0
+
+
+def test_the_purge_deletes_personal_tokens_a_month_after_they_ended(settings):
+    from aduan.integrations.services import integration_token_create
+
+    settings.ADUAN_API_TOKEN_DAYS = 90
+    user = UserFactory()
+    with time_machine.travel(T0 - dt.timedelta(days=121), tick=False):
+        _long_expired, _raw = token_create(user=user, name="long expired")
+        integration, _raw = integration_token_create(actor=AgencyAdminFactory(), name="Sistem")
+        token_revoke(token=integration, actor=integration.user)
+    with time_machine.travel(T0 - dt.timedelta(days=119), tick=False):
+        _lately_expired, _raw = token_create(user=user, name="lately expired")
+    with time_machine.travel(T0 - dt.timedelta(days=31), tick=False):
+        long_revoked, _raw = token_create(user=user, name="long revoked")
+        token_revoke(token=long_revoked, actor=user)
+    with time_machine.travel(T0 - dt.timedelta(days=29), tick=False):
+        lately_revoked, _raw = token_create(user=user, name="lately revoked")
+        token_revoke(token=lately_revoked, actor=user)
+    _working, _raw = token_create(user=user, name="working")
+    assert tokens_purge(now=T0, batch=1, stop_at=time.monotonic() + 60) == 2
+    assert set(ApiToken.objects.values_list("name", flat=True)) == {
+        "lately expired",
+        "lately revoked",
+        "working",
+        "Sistem",  # an agency's record of what it gave out, and its integration account's mark
+    }
+    assert tokens_purge(now=T0, batch=10, stop_at=time.monotonic() + 60) == 0
+
+
+@pytest.mark.parametrize(("minute", "purged"), [(44, False), (45, True), (46, False)])
+def test_the_purge_runs_once_an_hour_in_the_sweep(minute, purged):
+    from aduan.core.periodic import periodic_jobs
+
+    user = UserFactory()
+    with time_machine.travel(T0 - dt.timedelta(days=200), tick=False):
+        token_create(user=user)
+    job = next(job for job in periodic_jobs() if job.name == "api_tokens")
+    now = T0.replace(minute=minute)
+    outcome = job.function(now=now, batch=100, stop_at=time.monotonic() + 60)
+    assert outcome == (1 if purged else None)
+    assert ApiToken.objects.exists() is not purged
+
+
+def test_the_migration_gives_held_tokens_a_full_lifetime_and_integration_tokens_none(settings):
+    """0004's backfill: tokens made before expiry existed expire a lifetime after the
+    upgrade (no phone is signed out by it); an agency's integration token never."""
+    import importlib
+
+    from django.apps import apps
+
+    from aduan.integrations.services import integration_token_create
+
+    migration = importlib.import_module("aduan.accounts.migrations.0004_api_token_expiry")
+    settings.ADUAN_API_TOKEN_DAYS = 90
+    with time_machine.travel(T0 - dt.timedelta(days=400), tick=False):
+        old, _raw = token_create(user=UserFactory())
+    integration, _raw = integration_token_create(actor=AgencyAdminFactory(), name="Sistem")
+    ApiToken.objects.update(expires_at=None)  # as the rows were before 0004
+    with time_machine.travel(T0, tick=False):
+        migration.expire_personal_tokens(apps, None)
+    old.refresh_from_db()
+    integration.refresh_from_db()
+    assert old.expires_at == T0 + dt.timedelta(days=90)
+    assert integration.expires_at is None

@@ -1,10 +1,16 @@
+import datetime as dt
+import re
+from urllib.parse import urlsplit
+
 import pytest
+import time_machine
 from django.conf import settings
+from django.core import mail
 from django.urls import reverse
 
 from aduan.accounts.models import ApiToken
-from aduan.accounts.services import token_authenticate, token_create
-from aduan.accounts.tests.factories import UnitOfficerFactory, UserFactory
+from aduan.accounts.services import token_authenticate, token_create, token_revoke
+from aduan.accounts.tests.factories import PASSWORD, UnitOfficerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -217,3 +223,93 @@ def test_allauths_sign_in_pages_answer_visitors_and_show_no_account(client, name
     html = response.content.decode()
     assert "rina@example.id" not in html
     assert "Rina Marlina" not in html
+
+
+# --- devices on the profile page, and a new password (issue 12) ---------------------------
+
+NEW_PASSWORD = "Kebun-Jeruk-Malam-7391"
+
+
+def test_the_profile_lists_the_devices_that_still_work_with_a_way_to_revoke_each(
+    client, django_assert_max_num_queries
+):
+    user = UserFactory()
+    phone, _raw = token_create(user=user, name="HP Android")
+    gone, _raw = token_create(user=user, name="HP lama")
+    token_revoke(token=gone, actor=user)
+    with time_machine.travel(dt.datetime(2025, 1, 1, tzinfo=dt.UTC), tick=False):
+        token_create(user=user, name="Tablet kedaluwarsa")
+    token_create(user=UserFactory(), name="milik orang lain")
+    client.force_login(user)
+    with django_assert_max_num_queries(8):
+        response = client.get(PROFILE)
+    html = response.content.decode()
+    start = html.index('id="devices-title"')
+    section = html[start : html.index("</section>", start)]
+    assert "HP Android" in section
+    assert phone.hint in section
+    revoke = reverse("accounts:api_token_revoke", args=[phone.pk])
+    assert f'href="{revoke}?kembali=profil"' in section
+    for absent in ("HP lama", "Tablet kedaluwarsa", "milik orang lain"):
+        assert absent not in html
+    assert "<script" not in section
+    assert "style=" not in section
+
+
+def test_the_profile_says_when_no_device_is_signed_in(client):
+    client.force_login(UserFactory())
+    assert "No app or program is signed in" in client.get(PROFILE).content.decode()
+
+
+def test_the_token_page_says_which_tokens_expired_or_were_revoked(client):
+    user = UserFactory()
+    with time_machine.travel(dt.datetime(2025, 1, 1, tzinfo=dt.UTC), tick=False):
+        token_create(user=user, name="Tablet")
+    gone, _raw = token_create(user=user, name="HP lama")
+    token_revoke(token=gone, actor=user)
+    client.force_login(user)
+    html = client.get(TOKENS).content.decode()
+    assert "Expired on" in html
+    assert "Revoked on" in html
+    assert "api_token_revoke" not in html
+    assert "/cabut/" not in html  # nothing left to revoke
+
+
+def test_changing_the_password_revokes_every_api_token(client):
+    user = UserFactory()
+    raws = [token_create(user=user)[1] for _n in range(2)]
+    client.force_login(user)
+    response = client.post(
+        reverse("account_change_password"),
+        {"oldpassword": PASSWORD, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD)
+    assert [token_authenticate(raw) for raw in raws] == [None, None]
+
+
+def test_a_refused_password_change_keeps_the_tokens(client):
+    user = UserFactory()
+    _token, raw = token_create(user=user)
+    client.force_login(user)
+    client.post(
+        reverse("account_change_password"),
+        {"oldpassword": "salah", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
+    assert token_authenticate(raw) == user
+
+
+def test_resetting_the_password_by_e_mail_revokes_every_api_token(client):
+    user = UserFactory(email="rina@example.id")
+    _token, raw = token_create(user=user)
+    client.post(reverse("account_reset_password"), {"email": "rina@example.id"})
+    [link] = re.findall(r"https?://\S+/reset/key/\S+/", mail.outbox[-1].body)
+    # allauth moves the key from the address into the session, then asks for the password.
+    form_page = client.get(urlsplit(link).path, follow=True)
+    [(set_password_url, _status)] = form_page.redirect_chain
+    response = client.post(set_password_url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD)
+    assert token_authenticate(raw) is None

@@ -19,6 +19,7 @@ def test_the_apps_register_their_jobs_in_the_order_the_sweep_always_ran_them():
         "x_media",
         "orphan_files",
         "submission_keys",
+        "api_tokens",
         "pending_uploads",
         "monthly_reports",
         "statistics_warm",
