@@ -34,7 +34,7 @@ from aduan.core.errors import (
     ValidationFailed,
 )
 from aduan.core.http import client_ip
-from aduan.core.problem import PROBLEM_CONTENT_TYPE
+from aduan.core.problem import problem_responses
 from aduan.core.ratelimit import check_submission_rate
 from aduan.programmes.selectors import report_programme_tags, report_programmes
 from aduan.reports.api import ATTACHMENT_URL_NAME
@@ -83,19 +83,8 @@ from .transitions import Action, transition_check
 router = Router(tags=["workflow"])
 
 
-class ProblemOut(Schema):
-    """``application/problem+json`` (RFC 9457), as every error of this API."""
-
-    type: str
-    title: str
-    status: int
-    detail: str
-    instance: str
-    errors: dict[str, list[str]] = Field(description="Field name → messages (may be empty)")
-
-
 def _problems(*statuses: int) -> dict[str, Any]:
-    """OpenAPI answers for errors, with their real content type (ninja would say JSON)."""
+    """OpenAPI answers for errors: the API's one problem document (``core.problem``)."""
     reasons = {
         403: "The caller may see the report but not take this action",
         404: "No such report, or the caller may not see it",
@@ -103,16 +92,7 @@ def _problems(*statuses: int) -> dict[str, Any]:
         413: "A file is too large",
         422: "A field is missing, unknown or not valid",
     }
-    schema = ProblemOut.model_json_schema()
-    return {
-        "responses": {
-            str(status): {
-                "description": reasons[status],
-                "content": {PROBLEM_CONTENT_TYPE: {"schema": schema}},
-            }
-            for status in statuses
-        }
-    }
+    return {"responses": problem_responses({status: reasons[status] for status in statuses})}
 
 
 def _report_after(report: Report, *, user) -> dict:
