@@ -57,6 +57,26 @@ def test_chains_that_grew_since_the_checkpoint_still_match(checkpoint, handled):
     assert "intact against the checkpoint" in verify("--checkpoint", str(checkpoint))
 
 
+def test_the_daily_run_compares_with_the_last_checkpoint_and_writes_the_next(
+    checkpoint,
+    tmp_path,
+    handled,  # noqa: F811
+):
+    """What cron runs (README.md, Production): a clean comparison writes the next one."""
+    wf.report_close(report=handled, actor=handled.reporter)
+    following = tmp_path / "next.json"
+    output = verify("--checkpoint", str(checkpoint), "--export-checkpoint", str(following))
+    assert "intact against the checkpoint" in output
+    assert json.loads(following.read_text())["reports"][handled.tracking_id][0] == 5
+    raw("UPDATE {table} SET note = %s WHERE report_id = %s AND seq = 5", ["x", handled.pk])
+    latest = tmp_path / "latest.json"
+    _output, error = verify_broken(
+        "--checkpoint", str(following), "--export-checkpoint", str(latest)
+    )
+    assert "(no checkpoint written)" in str(error)
+    assert not latest.exists()
+
+
 def test_a_whole_chain_replaced_by_a_key_holder_shows_against_the_checkpoint(
     checkpoint,
     handled,  # noqa: F811
