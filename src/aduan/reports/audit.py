@@ -234,7 +234,6 @@ class ChainTally:
 
     reports: int = 0
     events: int = 0
-    unsigned: int = 0
     heads: dict[str, tuple[int, str]] | None = None
 
 
@@ -290,7 +289,6 @@ def chain_verify(
             if tally is not None:
                 tally.reports += 1
                 tally.events += len(events)
-                tally.unsigned += any(b.problem == UNSIGNED for b in breaks)
                 if tally.heads is not None and not breaks and events:
                     tally.heads[tracking_id] = (events[-1].seq, events[-1].hash)
             yield from breaks
