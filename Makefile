@@ -87,6 +87,7 @@ lint: install ## ruff lint + format check, makemigrations --check, check --deplo
 	  ADUAN_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	  DATABASE_URL=$${DATABASE_URL:-postgres://aduan@127.0.0.1:5432/aduan} \
 	  ADUAN_ALLOWED_HOSTS=aduan.example.id \
+	  ADUAN_AUDIT_KEYS=lint:$$($(PY) -c 'import base64, secrets; print(base64.b64encode(secrets.token_bytes(32)).decode())') \
 	  $(MANAGE) check --deploy --fail-level WARNING
 
 .PHONY: test

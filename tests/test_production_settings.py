@@ -3,6 +3,7 @@ the environment alone (README.md, "Production deployment")."""
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 import socket
@@ -19,12 +20,17 @@ POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
+def audit_key(key_id: str = "k1") -> str:
+    return f"{key_id}:{base64.b64encode(secrets.token_bytes(32)).decode()}"
+
+
 def production_env(**overrides: str) -> dict[str, str]:
     required = {
         "DJANGO_SETTINGS_MODULE": PRODUCTION,
         "ADUAN_SECRET_KEY": secrets.token_urlsafe(50),
         "DATABASE_URL": POSTGRES_URL,
         "ADUAN_ALLOWED_HOSTS": "aduan.example.id",
+        "ADUAN_AUDIT_KEYS": audit_key(),
     }
     return subprocess_env(**{**required, **overrides})
 
@@ -105,6 +111,49 @@ def test_missing_required_variable_fails_with_its_name(missing):
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert f"{missing} must be set in production" in result.stderr
+
+
+def test_production_refuses_to_start_without_an_audit_key():
+    """Never the development key derived from ADUAN_SECRET_KEY (ADR 0018)."""
+    env = production_env()
+    del env["ADUAN_AUDIT_KEYS"]
+    result = run_manage("check", env=env)
+    assert result.returncode != 0
+    assert "ADUAN_AUDIT_KEYS or ADUAN_AUDIT_KEY_FILE must be set in production" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("keys", "message"),
+    [
+        ("k1", "each key is 'id:base64-secret'"),
+        ("k1:bm90IGJhc2U2NA", "the secret of key 'k1' is not base64"),
+        ("k1:" + base64.b64encode(b"short").decode(), "has 5 bytes, at least 32"),
+    ],
+)
+def test_a_malformed_audit_key_stops_the_start(keys, message):
+    result = run_manage("check", env=production_env(ADUAN_AUDIT_KEYS=keys))
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_the_audit_keys_may_come_from_a_file(tmp_path):
+    key_file = tmp_path / "audit-keys"
+    key_file.write_text(f"# retired, verifies only\n{audit_key('k1')}\n{audit_key('k2')}\n")
+    env = production_env(ADUAN_AUDIT_KEY_FILE=str(key_file))
+    del env["ADUAN_AUDIT_KEYS"]
+    result = run_django(
+        """
+        from aduan.reports.audit_keys import audit_keyring
+        ring = audit_keyring()
+        print(sorted(ring.keys), ring.signing_id, ring.derived)
+        """,
+        env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "['k1', 'k2'] k2 False"
+    result = run_manage("check", env={**env, "ADUAN_AUDIT_KEY_FILE": str(tmp_path / "none")})
+    assert result.returncode != 0
+    assert "ADUAN_AUDIT_KEY_FILE: cannot read" in result.stderr
 
 
 def test_short_secret_key_is_refused():

@@ -3,8 +3,9 @@
 A report changes status and agency only through the workflow services, which write the
 timeline; its title, text and anonymity are the reporter's own words and choice. The
 admin therefore edits only how a report is filed (classification, category, location,
-confidentiality), never adds or deletes reports, and shows the timeline and the files
-read-only: events are append-only, here as everywhere.
+confidentiality), through ``report_filing_correct``, which puts the change on the audit
+chain; it never adds or deletes reports, and shows the timeline and the files read-only:
+events are append-only, here as everywhere.
 
 The admin must never show what the visibility rule hides: beyond the Django permission,
 only the operator (superuser) and those who see every report anyway (national admin,
@@ -21,8 +22,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from aduan.accounts.capabilities import may_manage_installation, sees_all_agencies
+from aduan.core.http import client_ip
 
 from .models import Attachment, Report, ReportEvent
+from .services import CORRECTABLE_FIELDS, report_filing_correct
 
 
 def _sees_every_report(request: HttpRequest) -> bool:
@@ -166,6 +169,16 @@ class ReportAdmin(ScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False  # a report is archived through the workflow, never erased
+
+    def save_model(self, request: HttpRequest, obj: Report, form, change: bool) -> None:
+        # Only the fields the form changed, with their event on the audit chain: a full
+        # save would write the whole (possibly stale) row without one.
+        report_filing_correct(
+            report=obj,
+            actor=request.user,
+            fields=CORRECTABLE_FIELDS & set(form.changed_data),
+            ip_address=client_ip(request),
+        )
 
 
 @admin.register(ReportEvent)

@@ -7,7 +7,14 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self) -> None:
+        from django.core import checks
+
         from aduan.core.periodic import periodic_register
+
+        from .audit_keys import check_audit_keys, check_audit_keys_deploy
+
+        checks.register(check_audit_keys)
+        checks.register(check_audit_keys_deploy, deploy=True)
 
         from .orphans import folders_for_minute, orphans_sweep
 

@@ -354,11 +354,15 @@ class ReportEvent(models.Model):
     is_public = models.BooleanField(default=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
-    # The audit chain: seq counts this report's events from 1; ``hash`` covers every field
-    # above and the previous event's hash (see aduan.reports.audit).
+    # The audit chain: seq counts this report's events from 1; ``hash`` is the HMAC, under
+    # the key ``key_id`` names, of every field above, the digest of the report's audited
+    # fields after the event and the previous event's hash (aduan.reports.audit, ADR 0018).
+    # Events written before keys came have no key id and a plain SHA-256 (ADR 0008).
     seq = models.PositiveIntegerField(default=0, editable=False)
     prev_hash = models.CharField(max_length=64, blank=True, editable=False)
     hash = models.CharField(max_length=64, default="", editable=False)
+    key_id = models.CharField(max_length=16, blank=True, editable=False)
+    row_digest = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = AppendOnlyQuerySet.as_manager()
 

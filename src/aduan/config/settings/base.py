@@ -328,6 +328,11 @@ ADUAN_UPLOAD_DECODE_PIXELS = int(os.environ.get("ADUAN_UPLOAD_DECODE_PIXELS", 60
 # An uploaded PDF with more pages is refused (aduan.reports.pdf).
 ADUAN_PDF_MAX_PAGES = int(os.environ.get("ADUAN_PDF_MAX_PAGES", 500))
 ADUAN_PAGE_SIZE = 20
+# The keys that sign the audit chain (aduan.reports.audit_keys, ADR 0018): "id:base64,…"
+# (the last one signs new events), or a file holding them. Neither: a development key
+# derived from SECRET_KEY; production refuses to start without one.
+ADUAN_AUDIT_KEYS = os.environ.get("ADUAN_AUDIT_KEYS", "")
+ADUAN_AUDIT_KEY_FILE = os.environ.get("ADUAN_AUDIT_KEY_FILE", "")
 # Statistics (aduan.oversight, ADR 0015): public counts under this are withheld; an agency
 # is ranked in the league table from this many first responses in the period.
 ADUAN_STATISTICS_SUPPRESS_BELOW = int(os.environ.get("ADUAN_STATISTICS_SUPPRESS_BELOW", "5"))

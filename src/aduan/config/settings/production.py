@@ -1,7 +1,8 @@
 """Production: PostgreSQL, Redis, object storage, HTTPS behind a reverse proxy.
 
 Every secret comes from the environment; README.md ("Production deployment") lists each
-variable. Required: ``ADUAN_SECRET_KEY``, ``DATABASE_URL`` (PostgreSQL), ``ADUAN_ALLOWED_HOSTS``.
+variable. Required: ``ADUAN_SECRET_KEY``, ``DATABASE_URL`` (PostgreSQL), ``ADUAN_ALLOWED_HOSTS``,
+and the audit chain's keys (``ADUAN_AUDIT_KEYS`` or ``ADUAN_AUDIT_KEY_FILE``, ADR 0018).
 Recommended at scale: ``REDIS_URL`` (cache and rate limits shared by every web process),
 ``ADUAN_S3_BUCKET`` (attachments in object storage, so web and worker machines share them),
 ``ADUAN_TASKS_BACKEND=django_tasks_rq.RQBackend`` (tasks through Redis and RQ workers).
@@ -10,6 +11,8 @@ Recommended at scale: ``REDIS_URL`` (cache and rate limits shared by every web p
 import os
 
 from django.core.exceptions import ImproperlyConfigured
+
+from aduan.reports.audit_keys import keyring_configured
 
 from .base import *  # noqa: F403
 from .base import INSTALLED_APPS, STORAGES, TASKS, env_bool, env_list
@@ -25,6 +28,20 @@ if _missing:
     )
 if len(os.environ["ADUAN_SECRET_KEY"]) < 50:
     raise ImproperlyConfigured("ADUAN_SECRET_KEY must be at least 50 characters long")
+# The audit chain's keys: never the development key derived from SECRET_KEY (whoever has
+# that could rewrite the chain, and rotating SECRET_KEY would break it). Read now, so that
+# a missing file or a malformed key stops the start.
+if (
+    keyring_configured(
+        keys=os.environ.get("ADUAN_AUDIT_KEYS", ""),
+        key_file=os.environ.get("ADUAN_AUDIT_KEY_FILE", ""),
+    )
+    is None
+):
+    raise ImproperlyConfigured(
+        "ADUAN_AUDIT_KEYS or ADUAN_AUDIT_KEY_FILE must be set in production "
+        "(see README.md, Production deployment)"
+    )
 
 DEBUG = False
 

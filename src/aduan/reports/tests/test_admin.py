@@ -15,6 +15,7 @@ from aduan.accounts.tests.factories import (
 )
 from aduan.agencies.tests.factories import UnitFactory
 from aduan.categories.tests.factories import CategoryFactory
+from aduan.reports.audit import chain_verify
 from aduan.reports.models import Classification, Report, ReportEvent, Status
 from aduan.reports.tests.factories import AttachmentFactory, ReportEventFactory, ReportFactory
 
@@ -113,6 +114,13 @@ def test_superuser_refiles_a_report_but_cannot_rewrite_it(client, superuser, rep
     assert report.confidential is False
     assert report.title == "Lampu jalan padam sebulan"
     assert report.status == Status.DISPOSITIONED
+    # The correction is on the audit chain, as an internal note by the operator naming
+    # what changed; the chain (with the report's digest) verifies.
+    event = report.events.order_by("-seq").first()
+    assert (event.action, event.actor, event.is_public) == ("note", superuser, False)
+    assert event.note == "Dikoreksi di situs admin: kategori, klasifikasi, rahasia."
+    assert report.event_count == event.seq
+    assert list(chain_verify()) == []
 
 
 def test_reports_cannot_be_added_or_deleted_in_the_admin(client, superuser, report):

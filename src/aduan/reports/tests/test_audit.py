@@ -12,7 +12,7 @@ import time_machine
 from django.contrib import admin
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import connection, transaction
 from django.test import RequestFactory
 from django.urls import reverse
 
@@ -21,7 +21,17 @@ from aduan.accounts.tests.factories import AgencyAdminFactory, NationalAdminFact
 from aduan.agencies.tests.factories import AgencyFactory
 from aduan.notifications.models import Notification
 from aduan.reports.admin import ReportEventInline
-from aduan.reports.audit import GENESIS, ChainTally, chain_verify, event_digest
+from aduan.reports.audit import (
+    AUDITED_COLUMNS,
+    GENESIS,
+    UNSIGNED,
+    ChainTally,
+    chain_verify,
+    event_digest,
+    event_mac,
+    report_digest,
+)
+from aduan.reports.audit_keys import audit_keyring
 from aduan.reports.models import AppendOnlyError, Report, ReportEvent
 from aduan.reports.tests.factories import ReportFactory
 from aduan.workflow import services as wf
@@ -31,6 +41,7 @@ pytestmark = pytest.mark.django_db
 
 WIB = dt.timezone(dt.timedelta(hours=7))
 TABLE = ReportEvent._meta.db_table
+REPORT_TABLE = Report._meta.db_table
 
 
 def raw_delete_events(report: Report, *, seq: int | None = None) -> None:
@@ -46,10 +57,51 @@ def raw_delete_events(report: Report, *, seq: int | None = None) -> None:
         raw("DELETE FROM {table} WHERE report_id = %s AND seq = %s", [report.pk, seq])
 
 
-def raw(sql: str, params: list) -> None:
-    """Write to the events table behind the ORM's back, as someone with database access would."""
+def raw(sql: str, params: list, *, table: str = TABLE) -> None:
+    """Write to the events table (or ``table``) behind the ORM's back, as someone with
+    database access would."""
     with connection.cursor() as cursor:
-        cursor.execute(sql.format(table=connection.ops.quote_name(TABLE)), params)
+        cursor.execute(sql.format(table=connection.ops.quote_name(table)), params)
+
+
+def sign_plain(event: ReportEvent, tracking_id: str) -> tuple[str, str]:
+    """What the attacker of issue 12 did: a plain SHA-256, which needs no key."""
+    return event.key_id, event_digest(event, tracking_id=tracking_id)
+
+
+def sign_unkeyed(event: ReportEvent, tracking_id: str) -> tuple[str, str]:
+    """The same, passing the events off as written before the chain was keyed."""
+    event.key_id = event.row_digest = ""
+    return "", event_digest(event, tracking_id=tracking_id)
+
+
+def sign_with(key_id: str, key: bytes):
+    def sign(event: ReportEvent, tracking_id: str) -> tuple[str, str]:
+        event.key_id = key_id
+        return key_id, event_mac(event, tracking_id=tracking_id, key=key)
+
+    return sign
+
+
+def rewrite_chain(report: Report, *, sign, edit_seq: int, from_seq: int | None = None) -> None:
+    """Change event ``edit_seq``'s note and recompute every hash from ``from_seq`` (that
+    event by default) with ``sign``, and the report's head: the chain is consistent again
+    for whoever checks it with ``sign``."""
+    events = list(ReportEvent.objects.filter(report=report).order_by("seq"))
+    from_seq = from_seq or edit_seq
+    prev = GENESIS if from_seq == 1 else events[from_seq - 2].hash
+    for event in events[from_seq - 1 :]:
+        if event.seq == edit_seq:
+            event.note = "Laporan ini tidak dapat ditindaklanjuti."
+        event.prev_hash = prev
+        key_id, event.hash = sign(event, report.tracking_id)
+        raw(
+            "UPDATE {table} SET note = %s, prev_hash = %s, key_id = %s, row_digest = %s,"
+            " hash = %s WHERE id = %s",
+            [event.note, prev, key_id, event.row_digest, event.hash, event.pk],
+        )
+        prev = event.hash
+    raw("UPDATE {table} SET audit_head = %s WHERE id = %s", [prev, report.pk], table=REPORT_TABLE)
 
 
 def verify(*args: str) -> str:
@@ -119,9 +171,15 @@ def test_the_chain_links_each_event_to_the_one_before(handled):
     assert events[0].prev_hash == GENESIS
     for before, after in itertools.pairwise(events):
         assert after.prev_hash == before.hash
+    ring = audit_keyring()
     for event in events:
-        assert event.hash == event_digest(event, tracking_id=handled.tracking_id)
+        assert event.key_id == ring.signing_id
+        assert event.hash == event_mac(event, tracking_id=handled.tracking_id, key=ring.signing_key)
     assert handled.audit_head == events[-1].hash
+    # Each event vouches for the report's audited fields as they were after it.
+    row = Report.objects.filter(pk=handled.pk).values_list(*AUDITED_COLUMNS).get()
+    assert events[-1].row_digest == report_digest(row)
+    assert events[0].row_digest != events[1].row_digest  # the disposition moved the report
     # The IPv6 address is hashed as the database gives it back (PostgreSQL's inet too).
     assert events[0].ip_address == "2001:db8::7"
 
@@ -162,31 +220,6 @@ def test_any_recorded_field_edited_is_caught(handled, column, value):
     assert f"{handled.tracking_id} event 2: was changed after it was written" in output
 
 
-def test_an_edit_with_a_recomputed_hash_breaks_the_next_link(handled):
-    """Someone who also rewrites the event's hash still cannot rewrite the next event's
-    ``prev_hash`` without breaking that one, and so on up to the report's head."""
-    event = ReportEvent.objects.get(report=handled, seq=2)
-    event.note = "Diteruskan ke instansi lain."
-    forged = event_digest(event, tracking_id=handled.tracking_id)
-    raw(
-        "UPDATE {table} SET note = %s, hash = %s WHERE id = %s",
-        [event.note, forged, event.pk],
-    )
-    output, _error = verify_broken()
-    assert output.splitlines() == [
-        f"{handled.tracking_id} event 3: does not follow the previous event"
-    ]
-
-
-def test_a_rewritten_last_event_shows_at_the_head(handled):
-    event = ReportEvent.objects.get(report=handled, seq=4)
-    event.note = "Laporan tidak dapat ditindaklanjuti."
-    forged = event_digest(event, tracking_id=handled.tracking_id)
-    raw("UPDATE {table} SET note = %s, hash = %s WHERE id = %s", [event.note, forged, event.pk])
-    output, _error = verify_broken()
-    assert output.splitlines() == [f"{handled.tracking_id} head: the newest events are missing"]
-
-
 def test_a_deleted_middle_event_is_a_gap(handled, bystander):
     raw_delete_events(handled, seq=2)
     output, _error = verify_broken()
@@ -199,13 +232,281 @@ def test_a_deleted_middle_event_is_a_gap(handled, bystander):
 def test_a_deleted_last_event_is_a_head_mismatch(handled):
     raw_delete_events(handled, seq=4)
     output, _error = verify_broken()
-    assert output.splitlines() == [f"{handled.tracking_id} head: the newest events are missing"]
+    # The response (event 4) moved the report to ``responded``: event 3 does not say so.
+    assert output.splitlines() == [
+        f"{handled.tracking_id} head: the newest events are missing",
+        f"{handled.tracking_id} head: the report was changed without an event",
+    ]
 
 
 def test_every_event_deleted_is_a_head_mismatch(handled):
     raw_delete_events(handled)
     output, _error = verify_broken()
     assert output.splitlines() == [f"{handled.tracking_id} head: the newest events are missing"]
+
+
+# --- The six tamperings of issue 12 -------------------------------------------------------
+
+
+def test_an_edit_with_a_recomputed_plain_sha256_chain_is_caught(handled, bystander):
+    """Issue 12's first attack: edit an event, recompute the plain SHA-256 of it and of
+    every later one, move the head. Each no longer carries its key's HMAC."""
+    rewrite_chain(handled, sign=sign_plain, edit_seq=2)
+    output, _error = verify_broken()
+    assert output.splitlines() == [
+        f"{handled.tracking_id} event {seq}: was changed after it was written" for seq in (2, 3, 4)
+    ]
+    assert bystander.tracking_id not in output
+
+
+def test_a_chain_passed_off_as_written_before_keys_is_caught(handled):
+    """The same attack, every event stripped of its key id (a chain from before ADR
+    0018 verifies with the plain SHA-256): an unsigned chain is always reported."""
+    rewrite_chain(handled, sign=sign_unkeyed, edit_seq=2, from_seq=1)
+    output, _error = verify_broken()
+    assert output.splitlines() == [f"{handled.tracking_id} head: {UNSIGNED}"]
+
+
+def test_unsigned_events_after_a_signed_one_are_caught(handled):
+    rewrite_chain(handled, sign=sign_unkeyed, edit_seq=3)
+    output, _error = verify_broken()
+    assert output.splitlines() == [
+        f"{handled.tracking_id} event {seq}: is not signed, after signed events" for seq in (3, 4)
+    ]
+
+
+def test_the_report_row_changed_without_an_event_is_caught(bystander):
+    """Issue 12's second attack: ``UPDATE reports_report SET body=…, anonymous=false``."""
+    report = report_submit(
+        reporter=UserFactory(),
+        channel="web",
+        classification="complaint",
+        title="Pungutan liar di kantor kelurahan",
+        body="Petugas meminta uang tambahan untuk surat keterangan domisili setiap pagi.",
+        anonymous=True,
+    )
+    assert verify().startswith("Audit chain intact")
+    raw(
+        "UPDATE {table} SET body = %s, anonymous = %s WHERE id = %s",
+        [
+            "Tidak ada pungutan, pelapor salah paham terhadap tarif resmi kelurahan.",
+            False,
+            report.pk,
+        ],
+        table=REPORT_TABLE,
+    )
+    output, _error = verify_broken()
+    assert output.splitlines() == [
+        f"{report.tracking_id} head: the report was changed without an event"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("title", "Judul yang diganti diam-diam"),
+        ("confidential", True),
+        ("status", "closed"),
+        ("agency_id", None),
+        ("merged_into_id", "bystander"),
+        ("reporter_id", "bystander's reporter"),
+        ("created_at", dt.datetime(2026, 11, 1, 1, 0, tzinfo=dt.UTC)),
+    ],
+)
+def test_any_audited_column_changed_without_an_event_is_caught(handled, bystander, column, value):
+    value = {"bystander": bystander.pk, "bystander's reporter": bystander.reporter_id}.get(
+        value, value
+    )
+    raw(
+        f"UPDATE {{table}} SET {column} = %s WHERE id = %s",  # noqa: S608 - fixed column names
+        [value, handled.pk],
+        table=REPORT_TABLE,
+    )
+    output, _error = verify_broken()
+    assert output.splitlines() == [
+        f"{handled.tracking_id} head: the report was changed without an event"
+    ]
+
+
+def test_columns_kept_without_an_event_are_not_audited(handled):
+    """Deadlines, counters and ``updated_at`` change without an event: never flagged."""
+    Report.objects.filter(pk=handled.pk).update(
+        is_overdue=True,
+        support_count=9,
+        due_at=None,
+        updated_at=dt.datetime(2027, 1, 1, tzinfo=dt.UTC),
+    )
+    assert verify().startswith("Audit chain intact")
+
+
+def test_a_deleted_last_event_with_its_head_rewound_shows_in_the_report_row(handled):
+    """Issue 12's third attack, done thoroughly: the response (event 4) deleted and the
+    head set back to event 3. The row still says ``responded``, which event 3's digest
+    does not: caught. (A deleted event that changed nothing in the row is caught by a
+    checkpoint only: test_checkpoints.)"""
+    third = ReportEvent.objects.get(report=handled, seq=3)
+    raw_delete_events(handled, seq=4)
+    raw(
+        "UPDATE {table} SET event_count = 3, audit_head = %s WHERE id = %s",
+        [third.hash, handled.pk],
+        table=REPORT_TABLE,
+    )
+    output, _error = verify_broken()
+    assert output.splitlines() == [
+        f"{handled.tracking_id} head: the report was changed without an event"
+    ]
+
+
+def test_reordered_events_are_caught(handled):
+    """Issue 12's fourth attack: events 2 and 3 swapped (their seq exchanged)."""
+    second, third = (ReportEvent.objects.get(report=handled, seq=n) for n in (2, 3))
+    raw("UPDATE {table} SET seq = 99 WHERE id = %s", [second.pk])
+    raw("UPDATE {table} SET seq = 2 WHERE id = %s", [third.pk])
+    raw("UPDATE {table} SET seq = 3 WHERE id = %s", [second.pk])
+    output, _error = verify_broken()
+    assert output.splitlines() == [
+        f"{handled.tracking_id} event 2: does not follow the previous event",
+        f"{handled.tracking_id} event 2: was changed after it was written",
+        f"{handled.tracking_id} event 3: does not follow the previous event",
+        f"{handled.tracking_id} event 3: was changed after it was written",
+        f"{handled.tracking_id} event 4: does not follow the previous event",
+    ]
+
+
+def test_events_forged_with_a_wrong_key_are_caught(handled):
+    """Issue 12's fifth attack: a guessed key under the real key's id."""
+    key_id = audit_keyring().signing_id
+    rewrite_chain(handled, sign=sign_with(key_id, b"k" * 32), edit_seq=3)
+    output, _error = verify_broken()
+    assert output.splitlines() == [
+        f"{handled.tracking_id} event {seq}: was changed after it was written" for seq in (3, 4)
+    ]
+
+
+def test_events_signed_with_a_key_nobody_configured_are_caught(handled):
+    rewrite_chain(handled, sign=sign_with("k9", b"k" * 32), edit_seq=4)
+    output, _error = verify_broken()
+    assert output.splitlines() == [
+        f"{handled.tracking_id} event 4: is signed with an unknown key 'k9'"
+    ]
+
+
+# --- Chains written before keys (ADR 0008) -------------------------------------------------
+
+
+def make_legacy(report: Report) -> None:
+    """Turn ``report``'s chain into what ADR 0008 wrote: plain SHA-256, no key, no digest."""
+    rewrite_chain(report, sign=sign_unkeyed, edit_seq=0, from_seq=1)
+
+
+def test_legacy_chains_are_reported_until_signed_once(handled, bystander):
+    make_legacy(handled)
+    make_legacy(bystander)
+    before = {e.seq: e.hash for e in handled.events.all()}
+    output, _error = verify_broken()
+    assert output.splitlines() == [
+        f"{handled.tracking_id} head: {UNSIGNED}",
+        f"{bystander.tracking_id} head: {UNSIGNED}",
+    ]
+
+    assert verify("--sign-legacy").splitlines() == [
+        f"Signed 2 unsigned chains with key {audit_keyring().signing_id!r}"
+    ]
+    assert verify().strip() == "Audit chain intact: 2 reports, 6 events"
+    # Only the last event was signed (with the report's digest now); the ones before keep
+    # their plain hashes, which its HMAC covers.
+    events = list(handled.events.order_by("seq"))
+    assert [e.hash for e in events[:3]] == [before[1], before[2], before[3]]
+    assert [bool(e.key_id) for e in events] == [False, False, False, True]
+    # Running it again signs nothing. A legacy event edited now, with the plain hashes
+    # after it recomputed, breaks the signed one, whose HMAC covers its link.
+    assert verify("--sign-legacy").splitlines()[0].startswith("Signed 0 unsigned chains")
+
+    def plain_until_signed(event, tracking_id):
+        if event.key_id:  # cannot be signed again without the key
+            return event.key_id, before_signed[event.pk]
+        return sign_unkeyed(event, tracking_id)
+
+    before_signed = {e.pk: e.hash for e in events}
+    rewrite_chain(handled, sign=plain_until_signed, edit_seq=2)
+    output, _error = verify_broken()
+    assert output.splitlines() == [
+        f"{handled.tracking_id} event 4: was changed after it was written"
+    ]
+
+
+def test_a_legacy_chain_with_new_signed_events_verifies(handled):
+    """Upgraded without --sign-legacy, a report's next event signs its chain."""
+    make_legacy(handled)
+    wf.report_close(report=handled, actor=handled.reporter)
+    assert verify().strip() == "Audit chain intact: 1 reports, 5 events"
+
+
+def test_a_broken_legacy_chain_is_left_unsigned(handled, bystander):
+    make_legacy(handled)
+    make_legacy(bystander)
+    raw("UPDATE {table} SET note = %s WHERE report_id = %s AND seq = 2", ["x", handled.pk])
+    output, error = verify_broken("--sign-legacy")
+    assert output.splitlines() == [
+        f"{handled.tracking_id} event 2: was changed after it was written",
+        f"Signed 1 unsigned chains with key {audit_keyring().signing_id!r}",
+    ]
+    assert "1 broken chain(s) left unsigned" in str(error)
+    assert not handled.events.exclude(key_id="").exists()
+
+
+def test_sign_legacy_runs_alone(handled):
+    with pytest.raises(CommandError, match="--sign-legacy takes no other option"):
+        verify("--sign-legacy", "--tracking-id", handled.tracking_id)
+
+
+# --- A clean workflow ----------------------------------------------------------------------
+
+
+def test_every_action_of_the_workflow_verifies_clean(handled):
+    """Each change of an audited field comes with its event: no false alarm."""
+    desk = NationalAdminFactory()
+    officer = AgencyAdminFactory(agency=handled.agency)
+    report = wf.report_answer(report=handled, actor=handled.reporter, body="Belum bersih semua.")
+    report = wf.report_return(report=report, actor=officer, reason="Bukan kewenangan kami.")
+    report = wf.report_dispose(
+        report=report,
+        actor=desk,
+        agency_id=handled.agency_id,
+        title="Saluran air tersumbat di gang tiga RT 04",
+        anonymous=True,
+        confidential=True,
+    )
+    report = wf.report_set_flags(report=report, actor=desk, confidential=False)
+    report = wf.report_redact(report=report, actor=desk, public_title="Saluran air tersumbat")
+    report = wf.report_accept(report=report, actor=officer)
+    report = wf.report_respond(report=report, actor=officer, body="Sudah kami bersihkan lagi.")
+    report = wf.report_close(report=report, actor=handled.reporter)
+    report = wf.report_reopen(report=report, actor=handled.reporter, reason="Tersumbat lagi.")
+    wf.report_reporter_transfer(report=report, to_user=UserFactory(), note="Akun SMS.")
+    duplicate = ReportFactory()
+    wf.report_merge(report=duplicate, actor=desk, into=handled.tracking_id)
+    assert verify().strip().startswith("Audit chain intact: 2 reports")
+    # The sweep marks the response deadline overdue with its own events (events_append).
+    with time_machine.travel(dt.datetime(2027, 3, 1, 9, 0, tzinfo=WIB), tick=False):
+        from aduan.workflow.sweep import sweep_run
+
+        assert sweep_run(now=dt.datetime(2027, 3, 1, 2, 0, tzinfo=dt.UTC)).overdue >= 1
+    assert Report.objects.get(pk=handled.pk).is_overdue
+    assert verify().strip().startswith("Audit chain intact: 2 reports")
+
+
+def test_events_append_refuses_audited_changes(handled):
+    from aduan.reports.audit import events_append
+
+    with transaction.atomic():
+        report = Report.objects.select_for_update().get(pk=handled.pk)
+        with pytest.raises(ValueError, match="no audited field"):
+            events_append(
+                report=report,
+                events=[ReportEvent(report=report, action="note")],
+                confidential=True,
+            )
 
 
 # --- Options and efficiency ---------------------------------------------------------------
