@@ -15,6 +15,7 @@ from aduan.core.errors import ValidationFailed
 from aduan.core.forms import form_add_service_errors
 
 from .forms import ApiTokenForm, ProfileForm
+from .mfa import has_authenticator_app
 from .selectors import api_token_get_for_user, api_token_list
 from .services import token_create, token_revoke, user_update_profile
 
@@ -56,7 +57,11 @@ def profile(request: HttpRequest) -> HttpResponse:
                 "language": user.language,
             }
         )
-    return render(request, "accounts/profile.html", {"form": form})
+    return render(
+        request,
+        "accounts/profile.html",
+        {"form": form, "second_factor": has_authenticator_app(user)},
+    )
 
 
 @login_required
