@@ -2,7 +2,8 @@
 
 Registration sends the same verification e-mail as the web sign-up; a token is issued
 only once the address is verified (allauth's mandatory verification applies to the API
-too). Registration and token requests are rate-limited per address
+too) and, for an account with two-factor authentication (staff must have it), with its
+code (``otp``; ADR 0018). Registration and token requests are rate-limited per address
 (``ADUAN_API_LOGIN_RATE``, ``ADUAN_API_REGISTER_RATE``).
 """
 
