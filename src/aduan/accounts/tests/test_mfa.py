@@ -353,7 +353,10 @@ def test_the_api_gives_citizens_a_token_without_a_code_unless_they_opted_in(clie
 
 
 def test_integration_tokens_are_unaffected(client):
+    """The agency's admin gets no token of their own without the second factor; the
+    agency's system keeps reading with its integration token."""
     admin = AgencyAdminFactory()
     _token, raw = integration_token_create(actor=admin, name="Aplikasi kota")
+    assert_problem(post_token(client, admin), 403)
     response = client.get("/api/v1/inbox", HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert response.status_code == 200, response.content
