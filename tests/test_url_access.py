@@ -79,8 +79,13 @@ ACCESS: dict[str, Access] = {
             "test_allauths_account_pages_send_visitors_to_sign_in",
             "test_allauths_sign_in_pages_answer_visitors_and_show_no_account",
         )
+        + nodes("accounts.tests.test_google", "test_unconfigured_google_is_a_404_and_has_no_button")
+        # allauth's two-factor pages (/akun/2fa/...), and staff kept from every other page.
         + nodes(
-            "accounts.tests.test_google", "test_unconfigured_google_is_a_404_and_has_no_button"
+            "accounts.tests.test_mfa",
+            "test_staff_without_an_authenticator_app_are_sent_to_enrol_from_every_report_page",
+            "test_enrolled_staff_sign_in_with_a_code",
+            "test_staff_may_not_turn_their_authenticator_app_off_a_citizen_may",
         ),
     ),
     "set_language": Access(

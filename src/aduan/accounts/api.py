@@ -3,7 +3,8 @@
 Registration sends the same verification e-mail as the web sign-up; a token is issued
 only once the address is verified (allauth's mandatory verification applies to the API
 too), works ``ADUAN_API_TOKEN_DAYS`` days, and its owner lists and revokes their tokens
-here. Registration and token requests are rate-limited per address
+here. For an account with two-factor authentication (staff must have it) a token needs
+its code (``otp``; ADR 0019). Registration and token requests are rate-limited per address
 (``ADUAN_API_LOGIN_RATE``, ``ADUAN_API_REGISTER_RATE``).
 """
 
@@ -25,6 +26,8 @@ from aduan.core.http import client_ip
 from aduan.core.problem import problem_responses
 from aduan.core.ratelimit import rate_spent
 
+from . import capabilities
+from .mfa import code_check, has_authenticator_app
 from .models import ApiToken, User
 from .selectors import api_token_get_for_user, api_token_list_active
 from .services import TOKEN_NAME_MAX, token_create, token_revoke, user_register
@@ -55,6 +58,12 @@ class TokenIn(Schema):
         "mobile",
         max_length=TOKEN_NAME_MAX,
         description="The device, to recognise the token later (e.g. “Android Budi”)",
+    )
+    otp: str | None = Field(
+        None,
+        max_length=64,
+        description="Accounts with two-factor authentication (every staff account): the "
+        "authenticator app's current code, or one of the recovery codes",
     )
 
 
@@ -162,6 +171,36 @@ def _check_credentials(request: HttpRequest, email: str, password: str) -> User 
     return user if user is not None and user.is_active else None
 
 
+def _check_second_factor(user: User, otp: str | None) -> None:
+    """An account with an authenticator app sends its code (or a recovery code) too, as
+    on the web; a staff account without one gets no token until it enrols on the web."""
+    if not has_authenticator_app(user):
+        if capabilities.must_use_second_factor(user):
+            raise PermissionDenied(
+                _(
+                    "Staff accounts need two-factor authentication: set up an authenticator "
+                    "app on the website (Profile, Two-factor authentication) first."
+                )
+            )
+        return
+    code = (otp or "").strip()
+    if not code:
+        raise Unauthenticated(
+            _(
+                "This account uses two-factor authentication: send the code of your "
+                "authenticator app (or a recovery code) as “otp”."
+            )
+        )
+    refused = code_check(user=user, code=code)
+    if refused == "too_many_login_attempts":
+        raise RateLimited(
+            _("Too many failed sign-ins. Please wait a while and try again."),
+            retry_after=LOCKED_RETRY_AFTER,
+        )
+    if refused:
+        raise Unauthenticated(_("The two-factor authentication code is not correct."))
+
+
 @router.post(
     "/auth/token",
     auth=None,
@@ -180,7 +219,9 @@ def _check_credentials(request: HttpRequest, email: str, password: str) -> User 
 )
 def token_obtain(request: HttpRequest, payload: TokenIn):
     """A new token for the account, working ``ADUAN_API_TOKEN_DAYS`` days (401 for a wrong
-    e-mail or password, 403 while the e-mail address is not verified). Rate-limited per
+    e-mail or password, 403 while the e-mail address is not verified). An account with
+    two-factor authentication sends its code as ``otp`` (401 without it or when wrong); a
+    staff account without it gets 403 until it enrols on the website. Rate-limited per
     address, and locked (429) after failed sign-ins like the web's, per address and per
     account."""
     _limit(
@@ -196,6 +237,7 @@ def token_obtain(request: HttpRequest, payload: TokenIn):
             _("Verify your e-mail address first: open the link we sent to %(email)s.")
             % {"email": user.email}
         )
+    _check_second_factor(user, payload.otp)
     token, raw = token_create(user=user, name=payload.name)
     return {
         "token": raw,

@@ -12,9 +12,11 @@ class AccountsConfig(AppConfig):
         from aduan.core.periodic import periodic_register
 
         from . import listeners
+        from .mfa import signals_connect
         from .services import tokens_purge
 
         listeners.connect()
+        signals_connect()
 
         def api_tokens_job(*, now, batch, stop_at) -> int | None:
             # Ended tokens wait 30 days to be deleted: once an hour is plenty.

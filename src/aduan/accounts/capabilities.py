@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -83,6 +84,15 @@ def is_agency_admin(user: AnyUser) -> bool:
 def is_read_only(user: AnyUser) -> bool:
     """Is ``user`` an overseer (Ombudsman, KSP): reads reports, never changes one?"""
     return _role(user) in _READ_ONLY
+
+
+def must_use_second_factor(user: AnyUser) -> bool:
+    """Must ``user`` prove a second factor (an authenticator app's code) before any page
+    shows them reports or the admin site? Staff and admin-site accounts, while
+    ``ADUAN_STAFF_MFA_REQUIRED`` is on; citizens may opt in but are never made to."""
+    if not settings.ADUAN_STAFF_MFA_REQUIRED or _role(user) is None:
+        return False
+    return bool(user.role in _STAFF or user.is_staff or user.is_superuser)  # type: ignore[union-attr]
 
 
 # --- Which reports and agencies -------------------------------------------------------------

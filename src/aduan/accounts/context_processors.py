@@ -24,6 +24,10 @@ class UserCapabilities:
         return capabilities.is_staff_member(self._user)
 
     @cached_property
+    def second_factor_required(self) -> bool:
+        return capabilities.must_use_second_factor(self._user)
+
+    @cached_property
     def read_only(self) -> bool:
         return capabilities.is_read_only(self._user)
 

@@ -16,6 +16,7 @@ from aduan.core.errors import ValidationFailed
 from aduan.core.forms import form_add_service_errors
 
 from .forms import ApiTokenForm, ProfileForm
+from .mfa import has_authenticator_app
 from .selectors import api_token_get_for_user, api_token_list, api_token_list_active
 from .services import token_create, token_revoke, user_update_profile
 
@@ -60,7 +61,11 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/profile.html",
-        {"form": form, "tokens": api_token_list_active(user=user)},
+        {
+            "form": form,
+            "tokens": api_token_list_active(user=user),
+            "second_factor": has_authenticator_app(user),
+        },
     )
 
 

@@ -11,17 +11,23 @@ import datetime as dt
 import io
 import logging
 import random
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from allauth.mfa import app_settings as mfa_settings
+from allauth.mfa.adapter import get_adapter as get_mfa_adapter
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import F, ProtectedError
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
+from aduan.accounts.capabilities import is_staff_member
 from aduan.accounts.models import Role, User
 from aduan.agencies.models import Agency, AgencyKind
 from aduan.categories.models import Category
@@ -52,6 +58,10 @@ logger = logging.getLogger(__name__)
 DEMO_DOMAIN = "demo.aduan.test"
 # Published in the README on purpose: demo accounts only (load_demo refuses production).
 DEMO_PASSWORD = "aduan-demo-2025"  # noqa: S105
+# The demo staff's authenticator app secret (two-factor authentication, which staff must
+# use): published like the password, so a tester adds it to an app or runs
+# `manage.py demo_totp <email>` for the current code. Base32, one secret for every account.
+DEMO_TOTP_SECRET = "ADUANDEMOKODEDUALANGKAHUNTUKSTAF"  # noqa: S105
 DEFAULT_REPORTS = 300
 DEFAULT_SEED = 1708
 
@@ -458,6 +468,9 @@ def _accounts_create(directory: _Directory, password_hash: str, joined: dt.datet
         user.save()
         accounts[spec.key] = user
     _emails_verify(accounts.values())
+    _second_factor_enrol(
+        [user for user in accounts.values() if is_staff_member(user) or user.is_staff]
+    )
     return accounts
 
 
@@ -467,6 +480,37 @@ def _emails_verify(users) -> None:
     EmailAddress.objects.bulk_create(
         [EmailAddress(user=u, email=u.email, primary=True, verified=True) for u in users]
     )
+
+
+def _second_factor_enrol(users) -> None:
+    """Give demo staff the published authenticator app (as enrolment on the web would)."""
+    secret = get_mfa_adapter().encrypt(DEMO_TOTP_SECRET)
+    Authenticator.objects.bulk_create(
+        [
+            Authenticator(user=user, type=Authenticator.Type.TOTP, data={"secret": secret})
+            for user in users
+        ]
+    )
+
+
+def demo_totp_code(email: str, *, at: float | None = None) -> tuple[str, int]:
+    """The code the authenticator app of demo account ``email`` shows now (or at ``at``,
+    Unix seconds), and the seconds it stays valid. ``DemoError`` for any account that is not
+    a demo account with the demo's authenticator app."""
+    if not email.lower().endswith("@" + DEMO_DOMAIN):
+        raise DemoError(f"{email} is not a demo account (@{DEMO_DOMAIN}).")
+    authenticator = Authenticator.objects.filter(
+        user__email__iexact=email, type=Authenticator.Type.TOTP
+    ).first()
+    if authenticator is None:
+        raise DemoError(f"{email} has no authenticator app (staff only; is the demo loaded?).")
+    secret = get_mfa_adapter().decrypt(authenticator.data["secret"])
+    if secret != DEMO_TOTP_SECRET:
+        raise DemoError(f"{email} has enrolled an authenticator app of their own.")
+    now = time.time() if at is None else at
+    period = mfa_settings.TOTP_PERIOD
+    counter = int(now) // period
+    return format_hotp_value(hotp_value(secret, counter)), period - int(now) % period
 
 
 def _citizens_create(rng: random.Random, count: int, joined: dt.datetime) -> list[User]:

@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.google",
+    "allauth.mfa",
     # Before django_tasks_db: aduan.core's db_worker (which rides out a database restart)
     # replaces the package's command of the same name.
     "aduan.core",
@@ -142,6 +143,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Staff prove a second factor (TOTP) before any other page (aduan.accounts.middleware).
+    "aduan.accounts.middleware.SecondFactorMiddleware",
     # A service's NotFound / PermissionDenied that a page lets through: the 404 / 403 page.
     "aduan.core.middleware.DomainErrorMiddleware",
 ]
@@ -253,6 +256,12 @@ if google_client_id := os.environ.get("ADUAN_GOOGLE_CLIENT_ID"):
         "secret": os.environ.get("ADUAN_GOOGLE_CLIENT_SECRET", ""),
     }
 SOCIALACCOUNT_ONLY = False
+# Two-factor authentication (allauth.mfa): an authenticator app (TOTP) with recovery codes.
+# Staff and admin-site users must use it before they see any page but its own
+# (ADUAN_STAFF_MFA_REQUIRED, aduan.accounts.middleware); citizens may turn it on.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_ADAPTER = "aduan.accounts.mfa.MFAAdapter"
+ADUAN_STAFF_MFA_REQUIRED = env_bool("ADUAN_STAFF_MFA_REQUIRED", default=True)
 
 # --- E-mail -------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(

@@ -20,3 +20,6 @@ WHITENOISE_USE_FINDERS = True
 # Tests read the figures their actions just wrote; the dashboard's cache has tests of its own.
 ADUAN_STATISTICS_CACHE_SECONDS = 0
 ADUAN_TRIAGE_MODEL_CHECK_SECONDS = 0
+# Most tests sign staff in with force_login, which skips the sign-in's second step; the
+# tests of two-factor authentication turn this on (accounts/tests/test_mfa.py).
+ADUAN_STAFF_MFA_REQUIRED = False

@@ -1,7 +1,9 @@
 import datetime as dt
+import re
 from io import StringIO
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
@@ -15,7 +17,14 @@ from aduan.accounts.tests.factories import (
 )
 from aduan.agencies.models import Agency
 from aduan.agencies.tests.factories import AgencyFactory
-from aduan.demo.loader import DEMO_ACCOUNTS, DEMO_DOMAIN, DEMO_PASSWORD
+from aduan.demo.loader import (
+    DEMO_ACCOUNTS,
+    DEMO_DOMAIN,
+    DEMO_PASSWORD,
+    DEMO_TOTP_SECRET,
+    DemoError,
+    demo_totp_code,
+)
 from aduan.notifications.delivery import notifications_deliver_pending
 from aduan.notifications.models import Notification, NotificationChannel, NotificationState
 from aduan.reports.audit import chain_verify
@@ -87,6 +96,16 @@ def test_every_role_signs_in_and_every_report_lived_its_story(client, directory)
             reverse("account_login"), {"login": account.email, "password": DEMO_PASSWORD}
         )
         assert response.status_code == 302, account.email
+        if account.role != Role.CITIZEN:
+            # Staff pass the second step with the code `manage.py demo_totp` prints.
+            assert response["Location"] == reverse("mfa_authenticate"), account.email
+            code = StringIO()
+            # Printed and entered in the same 30 s period, however slow the machine.
+            with time_machine.travel(timezone.now(), tick=False):
+                call_command("demo_totp", account.email, stdout=code)
+                response = client.post(
+                    reverse("mfa_authenticate"), {"code": code.getvalue().strip()}
+                )
         assert response["Location"] == reverse("web:home"), account.email
         assert client.session["_auth_user_id"] == str(user.pk)
     # The staff created to act for other agencies cannot sign in.
@@ -356,3 +375,30 @@ def test_refuses_production_settings(settings):
 def test_report_count_is_bounded(count):
     with pytest.raises(CommandError, match="--reports"):
         call_command("load_demo", "--reports", count)
+
+
+def test_demo_totp_prints_what_an_app_given_the_published_secret_shows(directory):
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    _load(reports=5)
+    at = 1_800_000_015.0
+    code, seconds = demo_totp_code("admin.nasional@demo.aduan.test", at=at)
+    assert code == format_hotp_value(hotp_value(DEMO_TOTP_SECRET, int(at) // 30))
+    assert seconds == 15
+    out = StringIO()
+    call_command("demo_totp", "ksp@demo.aduan.test", stdout=out)
+    assert re.fullmatch(r"\d{6}\n", out.getvalue())
+    # Every staff account has the app; citizens have none and any other account is refused.
+    staff = [account for account in DEMO_ACCOUNTS if account.role != Role.CITIZEN]
+    assert Authenticator.objects.filter(user__email__in=[a.email for a in staff]).count() == len(
+        staff
+    )
+    with pytest.raises(DemoError, match="no authenticator app"):
+        demo_totp_code("warga@demo.aduan.test")
+    outsider = NationalAdminFactory(email="admin@example.id")
+    Authenticator.objects.create(
+        user=outsider, type=Authenticator.Type.TOTP, data={"secret": DEMO_TOTP_SECRET}
+    )
+    with pytest.raises(CommandError, match="not a demo account"):
+        call_command("demo_totp", outsider.email)

@@ -13,6 +13,7 @@ from aduan.demo.loader import (
     DEFAULT_SEED,
     DEMO_ACCOUNTS,
     DEMO_PASSWORD,
+    DEMO_TOTP_SECRET,
     DemoError,
     demo_delete,
     demo_exists,
@@ -117,4 +118,8 @@ class Command(BaseCommand):
             for account in DEMO_ACCOUNTS:
                 agency = f"  [{account.agency_code}]" if account.agency_code else ""
                 self.stdout.write(f"  {account.role:<15} {account.email}{agency}")
+            self.stdout.write(
+                "Staff then enter a two-factor code: `manage.py demo_totp <email>` prints "
+                f"it, or add the secret {DEMO_TOTP_SECRET} to an authenticator app."
+            )
         self.stdout.write(self.style.SUCCESS(f"Demo loaded in {elapsed:.1f} s"))
