@@ -25,10 +25,11 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core import mail
 from django.db import transaction
 from django.shortcuts import resolve_url
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
 from aduan.accounts.services import token_create
@@ -46,6 +47,7 @@ from aduan.channels.sms.sender import sms_text
 from aduan.channels.x.sender import message_text
 from aduan.exports.models import ExportList
 from aduan.exports.responses import ExportFormat
+from aduan.exports.services import export_job_build
 from aduan.integrations.models import WebhookEndpoint, WebhookEvent
 from aduan.integrations.payloads import delivery_payload, delivery_withdrawn
 from aduan.integrations.services import (
@@ -669,7 +671,6 @@ NOT_ABOUT_ONE_REPORT = {
     "webhooks:token_revoke": "integration tokens",
     "exports:jobs": "the owner's own jobs",
     "exports:job": "the owner's own job",
-    "exports:job_download": "the owner's own job's file (exports/tests/test_jobs.py)",
     "oversight:dashboard": "figures",
     "oversight:monthly_reports": "figures",
     "oversight:monthly_report_download": "figures",
@@ -743,6 +744,21 @@ def _list_api(name: str, **params) -> Callable[..., Answer]:
     return request
 
 
+def _export_job(world: World, reader: str, subject: str | None = None) -> Answer:
+    """The inbox exported in the background: the job built as the worker builds it, then
+    its file downloaded (and the job's e-mail to its owner read)."""
+    client = session_client(world, reader)
+    started = client.get(reverse("exports:inbox", args=[ExportFormat.CSV]), {"background": "1"})
+    if started.status_code != 302 or _refused(answer(started)):
+        return answer(started)
+    job_id = resolve(started["Location"]).kwargs["job_id"]
+    mail.outbox.clear()
+    export_job_build(job_id=job_id)
+    file = answer(client.get(reverse("exports:job_download", args=[job_id])))
+    file.headers += "".join(f"\n{message.subject}\n{message.body}" for message in mail.outbox)
+    return file
+
+
 def _open311_list(world: World, reader: str, subject: str | None = None) -> Answer:
     return open311_get(world, reader, reverse("open311:requests", kwargs={"fmt": "json"}))
 
@@ -769,6 +785,7 @@ LIST_SURFACES: dict[str, ListSurface] = {
         for name, holds in (("inbox", in_inbox), ("queue", in_queue))
         for fmt in ExportFormat
     },
+    "exports:job_download": ListSurface(Via.SESSION, _export_job, in_inbox),
     "open311:requests": ListSurface(Via.OPEN311, _open311_list, in_public),
 }
 
@@ -1011,11 +1028,8 @@ def _walk(resolver: URLResolver, namespace: str = "") -> Iterator[tuple[str, set
 
 
 def _list_url(key: str) -> str:
-    return (
-        key.split("?")[0].rsplit(".", 1)[0]
-        if key.startswith(("exports:", "api:inbox_export"))
-        else key.split("?")[0]
-    )
+    """The URL a list row requests (its format and query left out)."""
+    return key.split("?")[0].split(".")[0]
 
 
 def test_every_url_about_a_report_has_a_row():
@@ -1045,7 +1059,7 @@ def test_every_webhook_event_has_a_row():
 
 
 def test_every_export_format_and_list_has_a_row():
-    exported = {key for key in LIST_SURFACES if key.startswith(("exports:", "api:inbox_export"))}
+    exported = {key for key in LIST_SURFACES if "." in key}
     expected = {f"exports:{name}.{fmt}" for name in EXPORTED_LISTS.values() for fmt in ExportFormat}
     expected |= {f"api:inbox_export.{fmt}" for fmt in ExportFormat}
     assert exported == expected
