@@ -7,9 +7,11 @@ the surface itself (a page, the API, Open311, a search, an export, a notificatio
 channel, a webhook payload, an attachment) and greps the whole answer for the reporter's
 name, e-mail and phone and for the desk's note markers, which the world seeds uniquely.
 
-The world is built once for the module inside a transaction that is rolled back at the
-end; each cell runs in a savepoint of it. A new URL, notification kind, notification
-channel, webhook event or export format without a row here fails ``test_every_*``.
+The world is built once for the module inside a transaction rolled back at the end. A
+test is one surface and reader (a kind and recipient, an event and endpoint) and asks
+about every subject, each in a savepoint, listing the failing cells: 888 tests, 5252
+cells (``CELL_COUNT``). A new URL, notification kind or channel, webhook event or export
+format without a row here fails ``test_every_*``.
 """
 
 from __future__ import annotations
