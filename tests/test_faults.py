@@ -17,8 +17,13 @@ figures (requests, faults injected, messages or reports lost).
 from __future__ import annotations
 
 import asyncio
+import json
 import re
+import shutil
+import signal
+import subprocess
 import sys
+import textwrap
 import threading
 import time
 from collections import Counter
@@ -26,6 +31,7 @@ from email import message_from_bytes
 from email.message import Message
 
 import pytest
+from conftest import REPO_ROOT, subprocess_env
 from test_server_smoke import free_port
 
 # --- A real SMTP server -------------------------------------------------------------------
@@ -251,3 +257,284 @@ def test_an_email_whose_record_outlasts_the_patience_is_uncertain_never_resent(
     assert again.get("sent", 0) == 0
     assert (email_row.state, email_row.last_error) == (NotificationState.UNCERTAIN, INTERRUPTED)
     assert received == 1
+
+
+# --- Child processes on the test's database -------------------------------------------------
+
+PRELUDE = "import json, sys, time, uuid\nimport django\ndjango.setup()\n"
+
+
+@pytest.fixture
+def shared_env(request, tmp_path, smtp_sink):
+    """The environment of child processes that share this test's database (PostgreSQL's
+    test database, committed to; or a migrated SQLite file) and send e-mail to the sink.
+    The settings are the workers' tests' (the embedded ones, database tasks, fast hashing)."""
+    from django.db import connection
+
+    env = subprocess_env(
+        DJANGO_SETTINGS_MODULE="aduan.notifications.tests.worker_settings",
+        ADUAN_VAR_DIR=str(tmp_path),
+        ADUAN_TEST_EMAIL_DIR=str(tmp_path),
+        ADUAN_TEST_EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        PYTHONUNBUFFERED="1",
+        **smtp_sink.env(),
+    )
+    if connection.vendor == "postgresql":
+        request.getfixturevalue("transactional_db")
+        from test_database_restart import PostgresAdmin
+
+        admin = PostgresAdmin(connection.settings_dict)
+        env["DATABASE_URL"] = admin.url(connection.settings_dict["NAME"])
+        admin.connection.close()
+    else:
+        path = tmp_path / "aduan.sqlite3"
+        shutil.copy(request.getfixturevalue("migrated_sqlite"), path)
+        env["ADUAN_SQLITE_PATH"] = str(path)
+    env.pop("PYTEST_XDIST_WORKER", None)
+    return env
+
+
+def child(code: str, env: dict[str, str], *args: str, **popen) -> subprocess.Popen[str]:
+    return subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+        [sys.executable, "-c", PRELUDE + textwrap.dedent(code), *args],
+        cwd=REPO_ROOT,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        **popen,
+    )
+
+
+def run_child(code: str, env: dict[str, str], *args: str) -> dict | list:
+    """Run ``code`` in a child process; what its last line printed (JSON)."""
+    return run_child_lines(code, env, *args)[-1]
+
+
+def run_child_lines(code: str, env: dict[str, str], *args: str) -> list:
+    """Run ``code`` in a child process; every JSON line it printed."""
+    process = child(code, env, *args)
+    out, err = process.communicate(timeout=180)
+    assert process.returncode == 0, err[-3000:]
+    return [json.loads(line) for line in out.splitlines() if line[:1] in "{["]
+
+
+def manage(*args: str) -> list[str]:
+    return [sys.executable, str(REPO_ROOT / "manage.py"), *args]
+
+
+EMAILS = """
+from django.db import transaction
+from aduan.accounts.tests.factories import UserFactory
+from aduan.notifications.models import Notification
+from aduan.notifications.services import notify
+from aduan.reports.tests.factories import ReportFactory
+
+reporter = UserFactory(language="en", email=f"warga-{uuid.uuid4().hex}@example.id")
+report = ReportFactory(reporter=reporter)
+for n in range(int(sys.argv[1])):
+    with transaction.atomic():  # one event each, its delivery task enqueued on commit
+        notify(recipients=[reporter], kind="comment_posted", report=report, key=f"fault:{n}")
+print(json.dumps(list(Notification.objects.filter(channel="email").values_list("pk", flat=True))))
+"""
+
+OUTCOMES = """
+from django.db.models import Count
+from django_tasks_db.models import DBTaskResult
+from aduan.channels.mail.sender import message_id
+from aduan.notifications.models import Notification
+
+rows = Notification.objects.filter(channel="email", idempotency_key__startswith="fault:")
+print(json.dumps({
+    "rows": [
+        {"id": row.pk, "state": row.state, "message_id": message_id(row),
+         "last_error": row.last_error}
+        for row in rows
+    ],
+    "tasks": dict(
+        DBTaskResult.objects.filter(task_path__endswith=".deliver_notification")
+        .values_list("status").annotate(n=Count("id")).values_list("status", "n")
+    ),
+}))
+"""
+
+RECLAIM = """
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+from aduan.core.periodic import periodic_run
+
+running = DBTaskResult.objects.filter(status="RUNNING").count()
+outcomes = periodic_run(now=timezone.now(), batch=100, stop_at=time.monotonic() + 30)
+print(json.dumps({
+    "running_before": running,
+    **{name: outcomes[name] for name in ("stale_tasks", "notifications")},
+}))
+"""
+
+
+def settle(outcomes: dict, received: Counter) -> dict[str, int]:
+    """Each row's fate against what the SMTP server received: the promise is that a sent
+    row arrived once, an uncertain one at most once, and no row is in any other state."""
+    rows = outcomes["rows"]
+    return {
+        "messages": len(rows),
+        "sent": sum(1 for row in rows if row["state"] == "sent"),
+        "uncertain": sum(1 for row in rows if row["state"] == "uncertain"),
+        "unsettled": sum(1 for row in rows if row["state"] not in ("sent", "uncertain")),
+        "lost": sum(
+            1 for row in rows if row["state"] == "sent" and received[row["message_id"]] == 0
+        ),
+        "doubled": sum(1 for row in rows if received[row["message_id"]] > 1),
+    }
+
+
+# --- A worker killed mid-batch ----------------------------------------------------------------
+
+BATCH = 8
+KILLED_AT = 4  # the message the SMTP server holds while the worker is killed
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_batch_delivers_each_message_once_or_marks_it_uncertain(
+    shared_env, smtp_sink, report
+):
+    ids = run_child(EMAILS, shared_env, str(BATCH))
+    assert len(ids) == BATCH
+
+    arrived, release = threading.Event(), threading.Event()
+
+    def hold(_message) -> None:
+        if len(smtp_sink.messages) == KILLED_AT:
+            arrived.set()
+            release.wait(60)
+
+    smtp_sink.on_message = hold
+    worker = subprocess.Popen(  # noqa: S603 - fixed argv
+        manage(
+            "db_worker",
+            "--queue-name",
+            "*",
+            "--no-reload",
+            "--no-startup-delay",
+            "--interval",
+            "0.1",
+        ),
+        cwd=REPO_ROOT,
+        env=shared_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not arrived.wait(0.1):
+            if worker.poll() is not None:
+                pytest.fail(f"the worker exited early: {worker.stderr.read().decode()[-2000:]}")
+            if time.monotonic() > deadline:
+                pytest.fail("the worker never reached the held message")
+    finally:
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=30)
+        worker.stderr.close()
+        release.set()
+    assert worker.returncode == -signal.SIGKILL
+
+    # The sweep: the stale task queued again, the interrupted claim settled (both at once:
+    # no worker is running, so every claim and every running task is stale).
+    reclaimed = run_child(
+        RECLAIM,
+        {**shared_env, "ADUAN_TASK_STALE_MINUTES": "0", "ADUAN_TEST_CLAIM_TIMEOUT": "0"},
+    )
+    finished = subprocess.run(  # noqa: S603 - fixed argv; another worker, until the queue is empty
+        manage("db_worker", "--batch", "--no-reload", "--no-startup-delay"),
+        cwd=REPO_ROOT,
+        env=shared_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stderr[-3000:]
+
+    outcomes = run_child(OUTCOMES, shared_env)
+    fates = settle(outcomes, smtp_sink.received())
+    report(
+        "worker killed mid-batch",
+        faults_injected="1 SIGKILL",
+        reclaimed=reclaimed,
+        tasks=outcomes["tasks"],
+        **fates,
+    )
+    assert reclaimed["running_before"] == 1  # the killed worker's task, left running
+    assert reclaimed["stale_tasks"] == {"requeued": 1, "failed": 0}
+    assert reclaimed["notifications"]["uncertain"] == 1
+    assert fates == {
+        "messages": BATCH,
+        "sent": BATCH - 1,
+        "uncertain": 1,  # the one the server held: it arrived, nobody recorded it
+        "unsettled": 0,
+        "lost": 0,
+        "doubled": 0,
+    }
+    assert sum(smtp_sink.received().values()) == BATCH
+    assert outcomes["tasks"] == {"SUCCESSFUL": BATCH}
+
+
+# --- Two sweeps at once ---------------------------------------------------------------------
+
+DUE_EMAILS = 12
+
+
+@pytest.mark.slow
+def test_two_sweeps_at_once_send_each_due_email_once_and_write_each_event_once(
+    shared_env, smtp_sink, report
+):
+    """The workflow's own two-sweeps test (overdue deadlines, escalations, auto-closes),
+    with due e-mails in the outbox and a real SMTP server behind both sweepers."""
+    from aduan.workflow.tests.test_sweep import CHECK, SETUP, SWEEP
+
+    due = """
+import datetime as dt
+from django.utils import timezone
+Notification.objects.filter(idempotency_key__startswith="fault:").update(
+    next_attempt_at=timezone.now() - dt.timedelta(minutes=5)
+)
+"""
+    setup = run_child_lines(SETUP + EMAILS + due, shared_env, str(DUE_EMAILS))
+    assert setup[0] == {"deadlines": 30}
+    # Each sweeper reads every due row (the default batch), so both race for each one.
+    sweep = SWEEP.replace("sweep_run(batch=4)", "sweep_run()")
+    assert sweep != SWEEP
+    sweepers = [child(sweep, shared_env, stdin=subprocess.PIPE) for _n in range(2)]
+    for process in sweepers:  # both started, connected and waiting
+        assert process.stdout.readline().strip() == "ready", process.stderr.read()[-3000:]
+    for process in sweepers:  # then both go at once
+        process.stdin.write("go\n")
+        process.stdin.flush()
+    results = []
+    for process in sweepers:
+        out, err = process.communicate(timeout=180)
+        assert process.returncode == 0, err[-3000:]
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    check, outcomes = run_child_lines(CHECK + OUTCOMES, shared_env)
+    fates = settle(outcomes, smtp_sink.received())
+    sent = [result["notifications"].get("sent", 0) for result in results]
+    report(
+        "two sweeps at once",
+        events=check["events"],
+        e_mails_sent_by_each_sweep=sent,
+        duplicate_notification_keys=check["duplicate_keys"],
+        **fates,
+    )
+    assert check["events"] == {"overdue": 12, "escalate": 12, "auto_close": 6}
+    assert check["duplicate_keys"] == 0
+    assert check["chain_breaks"] == []
+    assert sum(sent) == DUE_EMAILS
+    assert fates == {
+        "messages": DUE_EMAILS,
+        "sent": DUE_EMAILS,
+        "uncertain": 0,
+        "unsettled": 0,
+        "lost": 0,
+        "doubled": 0,
+    }
+    assert sum(smtp_sink.received().values()) == DUE_EMAILS
