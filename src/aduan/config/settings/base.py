@@ -194,12 +194,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits, sessions' neighbours) ------------------------------------------
 # Rate limits must be shared by every web process: Redis when REDIS_URL is set, the
-# database otherwise (the embedded default runs several gunicorn workers).
+# database otherwise (the embedded default runs several gunicorn workers). While Redis
+# is unreachable each process counts on its own rather than failing (aduan.core.cache);
+# the timeouts keep a Redis that hangs from holding requests.
 if redis_url := os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "aduan.core.cache.ResilientRedisCache",
             "LOCATION": redis_url,
+            "OPTIONS": {"socket_connect_timeout": 1.0, "socket_timeout": 1.0},
         }
     }
 else:
