@@ -29,6 +29,7 @@ import time
 from collections import Counter
 from email import message_from_bytes
 from email.message import Message
+from pathlib import Path
 
 import pytest
 from conftest import REPO_ROOT, subprocess_env
@@ -538,3 +539,145 @@ Notification.objects.filter(idempotency_key__startswith="fault:").update(
         "doubled": 0,
     }
     assert sum(smtp_sink.received().values()) == DUE_EMAILS
+
+
+# --- Redis stopped under load ---------------------------------------------------------------
+
+REDIS_OUTAGE_ACKNOWLEDGED = 6  # reports acknowledged while Redis is down, at least
+
+
+@pytest.mark.slow
+def test_the_site_keeps_taking_reports_while_redis_restarts(
+    request, tmp_path, private_redis, report
+):
+    from django.db import connection
+    from test_database_restart import (
+        SETUP,
+        STORED_REPORTS,
+        Load,
+        acknowledgements_kept,
+        fetch_status,
+        start,
+        wait_for,
+    )
+
+    port = free_port()
+    env = subprocess_env(
+        DJANGO_SETTINGS_MODULE="aduan.config.settings.base",
+        ADUAN_VAR_DIR=str(tmp_path),
+        REDIS_URL=private_redis.url,
+        ADUAN_SUBMIT_RATE_USER="100000/h",
+        ADUAN_SUBMIT_RATE_IP="100000/h",
+        HOST="127.0.0.1",
+        PORT=str(port),
+        WEB_WORKERS="2",
+        PYTHONUNBUFFERED="1",
+    )
+    if connection.vendor == "postgresql":
+        request.getfixturevalue("transactional_db")
+        from test_database_restart import PostgresAdmin
+
+        admin = PostgresAdmin(connection.settings_dict)
+        env["DATABASE_URL"] = admin.url(connection.settings_dict["NAME"])
+
+        def stored_reports():
+            return admin.query(connection.settings_dict["NAME"], STORED_REPORTS)
+    else:
+        import sqlite3
+
+        path = tmp_path / "aduan.sqlite3"
+        shutil.copy(request.getfixturevalue("migrated_sqlite"), path)
+        env["ADUAN_SQLITE_PATH"] = str(path)
+
+        def stored_reports():
+            with sqlite3.connect(path) as database:
+                return database.execute(STORED_REPORTS).fetchall()
+
+    setup = subprocess.run(  # noqa: S603 - fixed argv
+        manage("shell", "-c", SETUP),
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert setup.returncode == 0, setup.stderr[-3000:]
+    token = setup.stdout.strip().splitlines()[-1]
+
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    web, log = start(
+        [gunicorn, "--config", "python:aduan.config.gunicorn"], env, tmp_path / "web.log"
+    )
+    base = f"http://127.0.0.1:{port}"
+    load = Load(f"{base}/api/v1/reports", token)
+    try:
+        wait_for(
+            "the site answers", lambda: fetch_status(f"{base}/api/v1/categories") == 200, 60, [web]
+        )
+        load.start()
+        wait_for(
+            "reports are acknowledged",
+            lambda: any(r["status"] == 201 for r in load.results),
+            30,
+            [web],
+        )
+        assert private_redis.client().dbsize() > 0  # the rate-limit counters are in Redis
+
+        private_redis.stop()
+        stopped = time.monotonic()
+
+        def acknowledged_since(moment: float) -> int:
+            return sum(1 for r in list(load.results) if r["status"] == 201 and r["sent"] > moment)
+
+        wait_for(
+            "reports are acknowledged while Redis is down",
+            lambda: acknowledged_since(stopped) >= REDIS_OUTAGE_ACKNOWLEDGED,
+            30,
+            [web],
+        )
+        private_redis.start()
+        restarted = time.monotonic()
+        outage = restarted - stopped
+        wait_for(
+            "the counters are in Redis again",
+            lambda: acknowledged_since(restarted) > 0 and private_redis.client().dbsize() > 0,
+            30,
+            [web],
+        )
+        load.finish()
+        assert web.poll() is None, "the site died"
+    finally:
+        load.finish()
+        if web.poll() is None:
+            web.send_signal(signal.SIGTERM)
+        try:
+            web.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            web.kill()
+            web.wait()
+        log.close()
+
+    results = load.results
+    statuses = Counter(r["status"] for r in results)
+    during = sum(1 for r in results if stopped < r["sent"] < restarted)
+    kept = acknowledgements_kept(results, stored_reports())
+    web_log = (tmp_path / "web.log").read_text()
+    report(
+        "redis restart",
+        requests=len(results),
+        statuses=dict(statuses),
+        sent_while_redis_was_down=during,
+        faults_injected=f"Redis stopped {outage:.1f} s",
+        reports_lost=kept["lost"],
+        stored_incomplete=kept["broken"],
+        stored_unacknowledged=kept["unacknowledged"],
+    )
+    assert set(statuses) == {201}, [r for r in results if r["status"] != 201][:3]
+    assert during >= REDIS_OUTAGE_ACKNOWLEDGED
+    assert (kept["lost"], kept["broken"], kept["unacknowledged"]) == (0, 0, 0)
+    # Each web process logged the outage once when it began and once when it ended.
+    assert 1 <= web_log.count("the cache (Redis) is unreachable") <= 2, web_log[-3000:]
+    assert web_log.count("the cache (Redis) is unreachable") == web_log.count(
+        "the cache (Redis) is back after"
+    ), web_log[-3000:]
