@@ -33,7 +33,7 @@ RECOVERY_LIMIT = 15.0  # seconds after the database is back, at most, for each p
 LOAD_CLIENTS = 3
 MAX_REQUESTS = 1500  # bounded load, whatever happens
 RETRY_AFTER_STOP = 10.0  # seconds a client keeps retrying its last submission after the stop
-START_TIMEOUT = 30.0
+START_TIMEOUT = 60.0  # gunicorn's boot on a busy two-core CI machine
 
 REPORT = {
     "classification": "complaint",
@@ -150,7 +150,8 @@ class Load:
             self.stopped_at = time.monotonic()
             self.stop.set()
         for thread in self.threads:
-            thread.join(timeout=RETRY_AFTER_STOP + 30)
+            if thread.ident is not None:  # started (the site may never have answered)
+                thread.join(timeout=RETRY_AFTER_STOP + 30)
 
     def _run(self) -> None:
         # A client that was not answered 201 sends the same submission again with the same

@@ -266,10 +266,11 @@ PRELUDE = "import json, sys, time, uuid\nimport django\ndjango.setup()\n"
 
 
 @pytest.fixture
-def shared_env(request, tmp_path, smtp_sink):
+def shared_env(request, tmp_path, smtp_sink, transactional_db):
     """The environment of child processes that share this test's database (PostgreSQL's
     test database, committed to; or a migrated SQLite file) and send e-mail to the sink.
     The settings are the workers' tests' (the embedded ones, database tasks, fast hashing)."""
+    from django.core.management import call_command
     from django.db import connection
 
     env = subprocess_env(
@@ -281,12 +282,14 @@ def shared_env(request, tmp_path, smtp_sink):
         **smtp_sink.env(),
     )
     if connection.vendor == "postgresql":
-        request.getfixturevalue("transactional_db")
+        # The test database (``transactional_db``: committed, emptied afterwards).
         from test_database_restart import PostgresAdmin
 
         admin = PostgresAdmin(connection.settings_dict)
         env["DATABASE_URL"] = admin.url(connection.settings_dict["NAME"])
         admin.connection.close()
+        # The children's cache is the database's (the test's own is in memory).
+        call_command("createcachetable", "aduan_cache")
     else:
         path = tmp_path / "aduan.sqlite3"
         shutil.copy(request.getfixturevalue("migrated_sqlite"), path)
@@ -548,7 +551,7 @@ REDIS_OUTAGE_ACKNOWLEDGED = 6  # reports acknowledged while Redis is down, at le
 
 @pytest.mark.slow
 def test_the_site_keeps_taking_reports_while_redis_restarts(
-    request, tmp_path, private_redis, report
+    request, tmp_path, private_redis, report, transactional_db
 ):
     from django.db import connection
     from test_database_restart import (
@@ -574,14 +577,20 @@ def test_the_site_keeps_taking_reports_while_redis_restarts(
         PYTHONUNBUFFERED="1",
     )
     if connection.vendor == "postgresql":
-        request.getfixturevalue("transactional_db")
         from test_database_restart import PostgresAdmin
 
-        admin = PostgresAdmin(connection.settings_dict)
-        env["DATABASE_URL"] = admin.url(connection.settings_dict["NAME"])
+        name = connection.settings_dict["NAME"]
 
         def stored_reports():
-            return admin.query(connection.settings_dict["NAME"], STORED_REPORTS)
+            admin = PostgresAdmin(connection.settings_dict)
+            try:
+                return admin.query(name, STORED_REPORTS)
+            finally:
+                admin.connection.close()
+
+        admin = PostgresAdmin(connection.settings_dict)
+        env["DATABASE_URL"] = admin.url(name)
+        admin.connection.close()
     else:
         import sqlite3
 
