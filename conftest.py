@@ -129,3 +129,64 @@ def disk_storage(settings, tmp_path):
 
 def files_under(root) -> list:
     return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
+
+
+class PrivateRedis:
+    """A redis-server of the test's own on a free loopback port (never the shared 6379),
+    without persistence, that the test may stop and start again on the same port."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.url = f"redis://127.0.0.1:{port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        import time
+
+        import redis
+
+        self.process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
+            + ["--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis(port=self.port, socket_connect_timeout=0.5)
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.exceptions.ConnectionError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"redis-server on port {self.port} did not start")
+                time.sleep(0.05)
+        client.close()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=15)
+        self.process = None
+
+    def client(self):
+        import redis
+
+        return redis.Redis(port=self.port, socket_connect_timeout=0.5)
+
+
+@pytest.fixture
+def private_redis():
+    import shutil
+    import socket
+
+    require_component(
+        "redis-server", shutil.which("redis-server") is not None, "install redis-server"
+    )
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = PrivateRedis(port)
+    server.start()
+    yield server
+    server.stop()

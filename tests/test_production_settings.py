@@ -237,7 +237,7 @@ def test_production_settings_talk_to_a_real_postgresql():
 
 def test_redis_url_switches_the_cache_to_redis():
     caches = settings_of(production_env(REDIS_URL=REDIS_URL), "CACHES")["CACHES"]
-    assert caches["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert caches["default"]["BACKEND"] == "aduan.core.cache.ResilientRedisCache"
     assert caches["default"]["LOCATION"] == REDIS_URL
     without = settings_of(production_env(), "CACHES")["CACHES"]
     assert without["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"

@@ -2,21 +2,37 @@
 mail answers). A row is claimed with one conditional UPDATE (whoever updates nothing lost
 the race, so a row another worker holds is skipped), sent outside any transaction, then
 marked sent, retried on the schedule of ``core.retry`` or given up. A table says only how
-to send one row and what ends it otherwise (an ``Outbox`` subclass)."""
+to send one row and what ends it otherwise (an ``Outbox`` subclass).
+
+A send that succeeded while the database went away (a restart, a failover) is recorded
+once it is back (``RECORD_PATIENCE_SECONDS`` at most): what is known is written, not
+guessed later. Past that (or if the worker dies), the row stays ``sending`` with its
+start stamped, and the table's sweep decides what an unrecorded send means."""
 
 from __future__ import annotations
 
 import abc
 import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
+from django.db import transaction
 from django.db.models import F, Model, Q, QuerySet
 from django.utils import timezone
 
+from aduan.core.reconnect import DatabaseBackoff, call_with_reconnect
 from aduan.core.retry import MAX_ATTEMPTS, backoff_after, worker_id
+
+# Longer than a restart or a failover takes; a worker holds its row this long at most.
+RECORD_PATIENCE_SECONDS = 60.0
+
+
+class SentNotRecorded(Exception):
+    """The row was sent, but the database stayed unreachable for ``RECORD_PATIENCE_SECONDS``:
+    it stays ``sending`` with its start stamped, for the sweep to settle."""
 
 
 class Settled(Exception):
@@ -134,11 +150,41 @@ class Outbox(abc.ABC):
             return self._record_failure(attempt, refused.error, refused.fields)
         except self.failures as exc:
             return self._record_failure(attempt, f"{type(exc).__name__}: {exc}", {})
-        self.sent_rows(attempt).update(
-            state=self.states.SENT, sent_at=timezone.now(), last_error="", **fields
-        )
+        self._record_sent(attempt, fields)
         self.sent(attempt)
         return "sent"
+
+    def _record_sent(self, attempt: Attempt, fields: dict[str, Any]) -> None:
+        """Mark the row sent, reconnecting while the database is away (not inside a
+        transaction: a broken one cannot be resumed, so the error propagates there)."""
+        sent_at = timezone.now()
+
+        def record() -> int:
+            return self.sent_rows(attempt).update(
+                state=self.states.SENT, sent_at=sent_at, last_error="", **fields
+            )
+
+        if transaction.get_connection().in_atomic_block:
+            record()
+            return
+        deadline = time.monotonic() + RECORD_PATIENCE_SECONDS
+
+        def wait(seconds: float) -> bool:
+            if time.monotonic() + seconds > deadline:
+                return True
+            time.sleep(seconds)
+            return False
+
+        backoff = DatabaseBackoff(name=f"{self.label} {attempt.pk} sent, recording", cap=5.0)
+        recorded, _count = call_with_reconnect(record, backoff=backoff, wait=wait)
+        if not recorded:
+            self.logger.error(
+                "%s %s was sent, but the database stayed unreachable for %g s: not recorded",
+                self.label,
+                attempt.pk,
+                RECORD_PATIENCE_SECONDS,
+            )
+            raise SentNotRecorded(f"{self.label} {attempt.pk}")
 
     def _record_failure(self, attempt: Attempt, error: str, fields: dict[str, Any]) -> str:
         error = error[: self.error_max]

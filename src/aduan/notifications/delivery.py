@@ -1,6 +1,7 @@
 """Delivering the outbox: how a notification is sent and what ends it (the claim, retry and
-give-up loop is ``core.outbox``'s). At most once, deliberately: a send that may have left
-is never repeated. Detail: docs/notifications.md.
+give-up loop is ``core.outbox``'s). Exactly once or marked ``uncertain``: a send that may
+have left is never repeated, on any channel (e-mail, SMS and X replies have no receiver
+that drops a repeat). Detail: docs/notifications.md.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ SWEEP_GRACE = timedelta(seconds=30)
 
 
 def claim_timeout() -> timedelta:
-    return timedelta(seconds=getattr(settings, "ADUAN_NOTIFICATION_CLAIM_TIMEOUT", 600))
+    return timedelta(seconds=settings.ADUAN_NOTIFICATION_CLAIM_TIMEOUT)
 
 
 class _LostClaim(Exception):
@@ -65,7 +66,9 @@ class _Notifications(Outbox):
         except Uncertain as exc:
             logger.error("notification %s: delivery uncertain, not retried: %s", attempt.pk, exc)
             raise Settled(
-                "failed", state=NotificationState.FAILED, last_error=f"{UNCERTAIN}: {exc}"[:1000]
+                "uncertain",
+                state=NotificationState.UNCERTAIN,
+                last_error=f"{UNCERTAIN}: {exc}"[:1000],
             ) from None
         return {}
 
@@ -87,7 +90,7 @@ OUTBOX = _Notifications()
 
 def notification_deliver(*, notification_id: int, worker: str | None = None) -> str:
     """Deliver one outbox row if it is due and nobody else has it. Returns the outcome:
-    ``sent``, ``retry``, ``failed``, ``skipped`` or ``not_claimed``."""
+    ``sent``, ``retry``, ``failed``, ``uncertain``, ``skipped`` or ``not_claimed``."""
     return OUTBOX.deliver(notification_id, worker=worker)
 
 
@@ -101,7 +104,7 @@ def notifications_recover_interrupted(*, now: datetime | None = None) -> dict[st
         state=NotificationState.PENDING, claimed_at=None, claimed_by="", next_attempt_at=now
     )
     uncertain = stale.filter(send_started_at__isnull=False).update(
-        state=NotificationState.FAILED, last_error=INTERRUPTED
+        state=NotificationState.UNCERTAIN, last_error=INTERRUPTED
     )
     if released or uncertain:
         logger.warning(

@@ -6,8 +6,10 @@ transaction (``services.notify``). In-app rows are delivered by existing: they a
 worker moves them on (``delivery.py``):
 
     pending ──claim──▶ sending ──▶ sent
-       ▲                  │  └───▶ failed    (the channel refused it N times, or the
-       └── back-off ──────┘                   worker died after the send had started)
+       ▲                  │  ├───▶ failed     (the channel refused it N times)
+       └── back-off ──────┘  └───▶ uncertain  (handed over, outcome unknown: no answer
+                                               came, or the worker died mid-send; never
+                                               sent again)
     pending ──▶ skipped   (nobody to send to any more: no verified address, inactive user)
 
 ``idempotency_key`` is unique: whoever writes the same event twice (a retried action, the
@@ -43,6 +45,7 @@ class NotificationState(models.TextChoices):
     SENDING = "sending", _("Being sent")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
+    UNCERTAIN = "uncertain", _("Delivery uncertain")
     SKIPPED = "skipped", _("Skipped")
 
 

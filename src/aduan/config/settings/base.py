@@ -197,12 +197,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits, sessions' neighbours) ------------------------------------------
 # Rate limits must be shared by every web process: Redis when REDIS_URL is set, the
-# database otherwise (the embedded default runs several gunicorn workers).
+# database otherwise (the embedded default runs several gunicorn workers). While Redis
+# is unreachable each process counts on its own rather than failing (aduan.core.cache);
+# the timeouts keep a Redis that hangs from holding requests.
 if redis_url := os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "aduan.core.cache.ResilientRedisCache",
             "LOCATION": redis_url,
+            "OPTIONS": {"socket_connect_timeout": 1.0, "socket_timeout": 1.0},
         }
     }
 else:
@@ -363,6 +366,9 @@ ADUAN_SEARCH_RANK_WINDOW = int(os.environ.get("ADUAN_SEARCH_RANK_WINDOW", "1000"
 # A background task still "running" this long after it started lost its worker: the sweep
 # queues it again, or after three such runs marks it failed (aduan.core.stale_tasks).
 ADUAN_TASK_STALE_MINUTES = int(os.environ.get("ADUAN_TASK_STALE_MINUTES", "60"))
+# A notification a worker claimed this long ago and never finished is settled by the
+# sweep: queued again if its send had not started, else marked uncertain (never re-sent).
+ADUAN_NOTIFICATION_CLAIM_TIMEOUT = int(os.environ.get("ADUAN_NOTIFICATION_CLAIM_TIMEOUT", "600"))
 ADUAN_TRIAGE_TRAINING_LIMIT = int(os.environ.get("ADUAN_TRIAGE_TRAINING_LIMIT", "20000"))
 ADUAN_TRIAGE_RETRAIN_HOUR = int(os.environ.get("ADUAN_TRIAGE_RETRAIN_HOUR", "2"))
 ADUAN_TRIAGE_MODEL_CHECK_SECONDS = int(os.environ.get("ADUAN_TRIAGE_MODEL_CHECK_SECONDS", "300"))

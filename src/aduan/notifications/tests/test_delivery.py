@@ -124,7 +124,7 @@ def _claim(row: Notification, *, started: bool, at) -> None:
     )
 
 
-def test_recovery_releases_claims_that_never_started_and_fails_uncertain_ones(
+def test_recovery_releases_claims_that_never_started_and_marks_started_ones_uncertain(
     email_row, report, reporter, mailoutbox
 ):
     notify(recipients=[reporter], kind="comment_posted", report=report, key="second")
@@ -140,7 +140,7 @@ def test_recovery_releases_claims_that_never_started_and_fails_uncertain_ones(
 
     assert _reload(email_row).state == NotificationState.PENDING
     uncertain = _reload(second)
-    assert uncertain.state == NotificationState.FAILED
+    assert uncertain.state == NotificationState.UNCERTAIN
     assert uncertain.last_error == INTERRUPTED
     assert _reload(fresh).state == NotificationState.SENDING
     assert mailoutbox == []

@@ -251,13 +251,13 @@ def test_no_answer_after_sending_is_never_sent_again(settings, sms_report):
     try:
         wf.report_hold(report=sms_report, actor=_admin(), question="Di kelurahan mana lokasinya?")
         row = sms_rows(sms_report).get()
-        assert notification_deliver(notification_id=row.pk) == "failed"
+        assert notification_deliver(notification_id=row.pk) == "uncertain"
     finally:
         thread.join(timeout=10)
         listener.close()
     row.refresh_from_db()
-    # Failed (the staff see it among failures), not skipped, and never tried again.
-    assert (row.state, row.attempts) == (NotificationState.FAILED, 1)
+    # Uncertain (the staff see it apart from refusals), not skipped, never tried again.
+    assert (row.state, row.attempts) == (NotificationState.UNCERTAIN, 1)
     assert row.send_started_at is not None
     assert row.last_error.startswith("delivery uncertain: no answer from Kannel")
     assert notifications_deliver_pending().get("sent", 0) == 0

@@ -458,12 +458,14 @@ def test_a_reply_x_refuses_for_good_is_skipped_not_retried(client, fake_x, deliv
     assert Report.objects.count() == 1
 
 
-def test_a_reply_without_an_answer_from_x_fails_and_is_never_posted_twice(client, fake_x, deliver):
-    """X took the POST and hung up: the DM may be out. Failed, not retried."""
+def test_a_reply_without_an_answer_from_x_is_uncertain_and_never_posted_twice(
+    client, fake_x, deliver
+):
+    """X took the POST and hung up: the DM may be out. Uncertain, not retried."""
     fake_x.fail_next("/2/dm_conversations/", HANG_UP)
     deliver(client, payload_bytes("dm.json", fake_x))
     row = Notification.objects.get(channel="x")
-    assert (row.state, row.attempts) == (NotificationState.FAILED, 1)
+    assert (row.state, row.attempts) == (NotificationState.UNCERTAIN, 1)
     assert row.last_error.startswith("delivery uncertain: no answer from the X API")
     with time_machine.travel(timezone.now() + dt.timedelta(hours=13)):
         assert notifications_deliver_pending().get("sent", 0) == 0
