@@ -7,16 +7,24 @@
   address (allauth's e-mail authentication, which also wipes the password of a local
   account whose address was never verified, so whoever registered it cannot get in).
 - Staff accounts are never entered through Google: they sign in with their password.
+- Signing in without a page to return to lands each role at its own workspace.
 """
 
 from __future__ import annotations
 
+from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp
 from django.http import Http404
+from django.urls import reverse
 
-from .capabilities import is_citizen_role
+from .capabilities import is_citizen_role, workspace_url_name
 from .models import Role
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def get_login_redirect_url(self, request):
+        return reverse(workspace_url_name(request.user))
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

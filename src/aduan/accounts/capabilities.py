@@ -95,6 +95,18 @@ def must_use_second_factor(user: AnyUser) -> bool:
     return bool(user.role in _STAFF or user.is_staff or user.is_superuser)  # type: ignore[union-attr]
 
 
+def workspace_url_name(user: AnyUser) -> str:
+    """Where ``user`` starts after signing in: the national desk at its queue, agency staff
+    at their inbox, overseers at the oversight dashboard, citizens at the home page."""
+    if is_national_desk(user):
+        return "web:staff_queue"
+    if is_agency_staff(user):
+        return "web:staff_inbox"
+    if is_read_only(user):
+        return "oversight:dashboard"
+    return "web:home"
+
+
 # --- Which reports and agencies -------------------------------------------------------------
 
 

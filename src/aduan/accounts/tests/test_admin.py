@@ -59,7 +59,7 @@ def test_national_admin_adds_a_unit_officer_who_can_sign_in(client, national_adm
         reverse("account_login"),
         {"login": "petugas.baru@example.id", "password": "teh-manis-hangat-9"},
     )
-    assert signed_in["Location"] == reverse("web:home")
+    assert signed_in["Location"] == reverse("web:staff_inbox")
 
 
 def test_staff_role_without_agency_is_a_form_error_not_a_crash(client, national_admin):

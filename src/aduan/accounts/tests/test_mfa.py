@@ -143,7 +143,7 @@ def test_staff_enrol_after_signing_in_and_then_reach_the_page_they_asked_for(
 ):
     """With real commits: allauth announces the enrolment once its transaction commits."""
     user = NationalAdminFactory()
-    assert sign_in(client, user)["Location"] == reverse("web:home")
+    assert sign_in(client, user)["Location"] == reverse("web:staff_queue")
     response = client.get(QUEUE)
     assert response["Location"] == f"{ACTIVATE}?next=%2Fstaf%2Fantrean%2F"
     # allauth asks for the password again before a new authenticator is added.
@@ -213,7 +213,7 @@ def test_enrolled_staff_sign_in_with_a_code(client, frozen):
     assert client.get(QUEUE)["Location"].startswith(LOGIN)
     assert "_auth_user_id" not in client.session
     response = client.post(AUTHENTICATE, {"code": code_at(SECRET, MOMENT)})
-    assert response["Location"] == reverse("web:home")
+    assert response["Location"] == reverse("web:staff_inbox")
     assert client.session["_auth_user_id"] == str(user.pk)
     assert client.get(reverse("web:staff_inbox")).status_code == 200
 
@@ -233,7 +233,7 @@ def test_a_code_is_accepted_once(client, frozen):
     enrol(user)
     code = code_at(SECRET, MOMENT)
     sign_in(client, user)
-    assert client.post(AUTHENTICATE, {"code": code})["Location"] == reverse("web:home")
+    assert client.post(AUTHENTICATE, {"code": code})["Location"] == reverse("web:staff_inbox")
     client.logout()
     sign_in(client, user)
     replay = client.post(AUTHENTICATE, {"code": code})
@@ -243,7 +243,7 @@ def test_a_code_is_accepted_once(client, frozen):
     # The next period's code is fine.
     frozen.shift(30)
     response = client.post(AUTHENTICATE, {"code": code_at(SECRET, MOMENT, periods=1)})
-    assert response["Location"] == reverse("web:home")
+    assert response["Location"] == reverse("web:staff_inbox")
 
 
 def test_a_recovery_code_signs_in_once(client, frozen):
@@ -251,7 +251,9 @@ def test_a_recovery_code_signs_in_once(client, frozen):
     enrol(user)
     recovery = RecoveryCodes.activate(user).generate_codes()[0]
     sign_in(client, user)
-    assert client.post(AUTHENTICATE, {"code": recovery})["Location"] == reverse("web:home")
+    assert client.post(AUTHENTICATE, {"code": recovery})["Location"] == reverse(
+        "oversight:dashboard"
+    )
     assert client.get(QUEUE).status_code == 200
     client.logout()
     sign_in(client, user)

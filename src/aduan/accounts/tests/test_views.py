@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from aduan.accounts.models import ApiToken
 from aduan.accounts.services import token_authenticate, token_create, token_revoke
+from aduan.accounts.tests import factories
 from aduan.accounts.tests.factories import PASSWORD, UnitOfficerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -313,3 +314,32 @@ def test_resetting_the_password_by_e_mail_revokes_every_api_token(client):
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)
     assert token_authenticate(raw) is None
+
+
+@pytest.mark.parametrize(
+    ("factory", "workspace"),
+    [
+        ("NationalAdminFactory", "web:staff_queue"),
+        ("AgencyAdminFactory", "web:staff_inbox"),
+        ("UnitOfficerFactory", "web:staff_inbox"),
+        ("OversightFactory", "oversight:dashboard"),
+        ("ProgrammeOverseerFactory", "oversight:dashboard"),
+        ("CitizenFactory", "web:home"),
+    ],
+)
+def test_signing_in_without_a_page_to_return_to_lands_at_the_roles_workspace(
+    client, factory, workspace
+):
+    user = getattr(factories, factory)()
+    answer = client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+    assert answer.status_code == 302
+    assert answer["Location"] == reverse(workspace)
+
+
+def test_signing_in_with_a_page_to_return_to_goes_there(client):
+    user = factories.NationalAdminFactory()
+    answer = client.post(
+        reverse("account_login") + "?next=/laporan/",
+        {"login": user.email, "password": PASSWORD},
+    )
+    assert answer["Location"] == "/laporan/"

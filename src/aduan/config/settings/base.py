@@ -246,6 +246,7 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_FORMS = {"signup": "aduan.accounts.forms.SignupForm"}
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+ACCOUNT_ADAPTER = "aduan.accounts.adapters.AccountAdapter"
 SOCIALACCOUNT_ADAPTER = "aduan.accounts.adapters.SocialAccountAdapter"
 # A Google address that matches an account signs in to it (only when Google verified the
 # address) and connects the Google account to it, so the next sign-in finds it by id.

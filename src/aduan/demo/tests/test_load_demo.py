@@ -9,6 +9,7 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import timezone
 
+from aduan.accounts.capabilities import workspace_url_name
 from aduan.accounts.models import Role, User
 from aduan.accounts.tests.factories import (
     AgencyAdminFactory,
@@ -106,7 +107,7 @@ def test_every_role_signs_in_and_every_report_lived_its_story(client, directory)
                 response = client.post(
                     reverse("mfa_authenticate"), {"code": code.getvalue().strip()}
                 )
-        assert response["Location"] == reverse("web:home"), account.email
+        assert response["Location"] == reverse(workspace_url_name(user)), account.email
         assert client.session["_auth_user_id"] == str(user.pk)
     # The staff created to act for other agencies cannot sign in.
     helpers = User.objects.filter(email__startswith="staf.", email__endswith=DEMO)
