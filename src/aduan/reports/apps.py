@@ -9,6 +9,7 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         from aduan.core.periodic import periodic_register
 
+        from .attachments import attachments_pending_requeue
         from .orphans import folders_for_minute, orphans_sweep
 
         def orphan_files(*, now, batch, stop_at) -> int:
@@ -17,3 +18,6 @@ class ReportsConfig(AppConfig):
             return orphans_sweep(folders=folders_for_minute(now), now=now).removed
 
         periodic_register(name="orphan_files", function=orphan_files, order=50)
+        periodic_register(
+            name="attachments_pending", function=attachments_pending_requeue, order=45
+        )
