@@ -2,8 +2,9 @@
 
 A photo's EXIF can reveal where a whistle-blower lives, so images are re-encoded from
 pixels, PDFs rewritten without metadata (``pdf.py``), MP4 metadata boxes blanked, and a
-file is accepted for what its bytes are. Every refusal names the file once. Details:
-docs/reports.md.
+file is accepted for what its bytes are. Images from a web request are only probed there
+and re-encoded by a worker (``attachment_reencode``); until then they are served to
+nobody. Every refusal names the file once. Details: docs/reports.md.
 """
 
 from __future__ import annotations
