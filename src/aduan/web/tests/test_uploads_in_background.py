@@ -241,3 +241,28 @@ def test_a_requeued_task_that_finds_the_image_done_changes_nothing(client, citiz
     name = Attachment.objects.get(pk=photo_id).file.name
     assert attachment_reencode_task.call(photo_id) == "gone"
     assert Attachment.objects.get(pk=photo_id).file.name == name
+
+
+def test_staff_see_their_own_refused_response_photo_on_the_staff_page(
+    client, citizen, people, queued
+):
+    from aduan.reports.attachments import prepare_uploaded_file
+
+    client.force_login(citizen)
+    report = public(submit(client, pdf_upload()), people)
+    staff = people["agency_admin"]
+    wf.report_accept(report=report, actor=staff)
+    wf.report_respond(
+        report=report,
+        actor=staff,
+        body="Lubang sudah kami tambal pada hari ini, terima kasih atas laporannya.",
+        files=[prepare_uploaded_file(corrupt_png("tambal.png"))],
+    )
+    assert run_queued(queued) == ["refused"]
+
+    client.force_login(staff)
+    page = client.get(reverse("web:staff_report", args=[report.tracking_id])).content.decode()
+    assert "tambal.png: " in page
+    client.force_login(people["national_admin"])
+    page = client.get(reverse("web:staff_report", args=[report.tracking_id])).content.decode()
+    assert "tambal.png" not in page
