@@ -121,6 +121,9 @@ def fresh_database(tmp_path):
         ADUAN_VAR_DIR=str(var_dir),
         ADUAN_SECRET_KEY=settings.SECRET_KEY,  # the audit chain may be keyed with it
     )
+    for name in ("ADUAN_AUDIT_KEYS", "ADUAN_AUDIT_KEY_FILE"):  # or with keys of its own
+        if value := getattr(settings, name, ""):
+            env[name] = str(value)
     if connection.vendor != "postgresql":
         yield env
         return
