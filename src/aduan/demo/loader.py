@@ -207,7 +207,7 @@ def demo_delete() -> int:
 
     users = demo_users()
     reports = Report.objects.filter(reporter__in=users)
-    attachments = Attachment.objects.filter(report__in=reports)
+    attachments = Attachment.every.filter(report__in=reports)
     files = list(attachments.values_list("file", flat=True))
     count = reports.count()
     try:

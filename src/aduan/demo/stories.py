@@ -413,7 +413,7 @@ class StoryRunner:
             self.steps_taken += 1
             if (step.action == "submit" and story.submit_kwargs["files"]) or step.data.get("file"):
                 self.stored_files.update(
-                    Attachment.objects.filter(report=story.report).values_list("file", flat=True)
+                    Attachment.every.filter(report=story.report).values_list("file", flat=True)
                 )
 
     def _take(self, story: Story, step: Step) -> None:

@@ -2,12 +2,14 @@
 
 A photo's EXIF can reveal where a whistle-blower lives, so images are re-encoded from
 pixels, PDFs rewritten without metadata (``pdf.py``), MP4 metadata boxes blanked, and a
-file is accepted for what its bytes are. Every refusal names the file once. Details:
-docs/reports.md.
+file is accepted for what its bytes are. Images from a web request are only probed there
+and re-encoded by a worker (``attachment_reencode``); until then they are served to
+nobody. Every refusal names the file once. Details: docs/reports.md.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import logging
@@ -18,13 +20,15 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.db import models, transaction
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
 from aduan.core.errors import PayloadTooLarge, ValidationFailed
 
-from .models import Attachment, Report
+from .models import Attachment, AttachmentState, Report
 from .pdf import PdfRefused, pdf_clean
 from .pdf import max_pages as max_pdf_pages
 
@@ -56,6 +60,9 @@ class DecodeBudget:
         self.left -= pixels
 
 
+# A pending image whose task has not finished by then is queued again, at most this often.
+REQUEUE_AFTER = dt.timedelta(minutes=10)
+MAX_ATTEMPTS = 3
 MAX_IMAGE_SIDE = 4096  # re-encoded images are scaled down to this: enough for evidence
 Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS  # Pillow then refuses bombs with an error
 MP4_BRANDS = {
@@ -138,6 +145,8 @@ class PreparedFile:
     name: str
     content_type: str
     data: bytes
+    # An image still as sent: stored ``pending`` and re-encoded by a worker.
+    pending: bool = False
 
     @property
     def size(self) -> int:
@@ -257,6 +266,7 @@ def _reencode_image(
             # Shrink first (JPEG decodes straight to the smaller size), then turn the
             # picture upright: the orientation tag is lost with the rest of the EXIF.
             image.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
+            image.load()  # broken pixel data fails here, not in the EXIF step's fallback
             upright = _upright(image)
             if content_type == "image/jpeg" or upright.mode not in ("RGB", "RGBA", "L", "LA", "P"):
                 upright = upright.convert("RGB" if content_type == "image/jpeg" else "RGBA")
@@ -283,6 +293,33 @@ def _reencode_image(
         # SyntaxError, ValueError, struct.error …). Whatever it is, the file is refused.
         logger.info("image refused: %r", exc)
         raise _damaged(damaged) from exc
+
+
+def _probe_image(
+    data: bytes, content_type: str, shown: str, budget: DecodeBudget | None = None
+) -> None:
+    """The checks a web worker can afford: the header's format and dimensions (Pillow reads
+    no pixel until asked), the same pixel caps and decoding budget the re-encoding obeys.
+    The pixels themselves are decoded by the worker (``attachment_reencode``)."""
+    too_many_pixels = _("%(name)s: the image has too many pixels.") % {"name": shown}
+    try:
+        with Image.open(io.BytesIO(data), formats=_PIL_FORMATS[content_type]) as image:
+            pixels = image.width * image.height
+            if pixels > MAX_IMAGE_PIXELS or (
+                content_type == "image/png" and pixels > MAX_PNG_PIXELS
+            ):
+                raise _damaged(too_many_pixels)
+            image.draft("RGB", (MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))  # sets the size, decodes nothing
+            (budget or DecodeBudget()).take(image.width * image.height, shown)
+    except ValidationFailed:
+        raise
+    except Image.DecompressionBombError as exc:
+        raise _damaged(too_many_pixels) from exc
+    except Exception as exc:
+        logger.info("image refused: %r", exc)
+        raise _damaged(
+            _("%(name)s: the image is damaged or not a real image.") % {"name": shown}
+        ) from exc
 
 
 def _clean_pdf(data: bytes, shown: str) -> bytes:
@@ -418,11 +455,14 @@ def prepare_upload(
     chunks: Iterable[bytes],
     declared_size: int | None = None,
     budget: DecodeBudget | None = None,
+    defer_images: bool = False,
 ) -> PreparedFile:
     """Read an upload (at most the configured size), recognise it by its bytes and clean it.
 
-    Raises ``PayloadTooLarge`` past the limit (without reading more than one chunk past
-    it) and ``ValidationFailed`` for anything else, with a message naming the file once.
+    With ``defer_images`` (a web request), an image is only probed here and comes back
+    ``pending``, to be re-encoded by a worker. Raises ``PayloadTooLarge`` past the limit
+    (without reading more than one chunk past it) and ``ValidationFailed`` for anything
+    else, with a message naming the file once.
     """
     limit = settings.ADUAN_ATTACHMENT_MAX_BYTES
     shown = _base_name(name) or _("the file")
@@ -451,20 +491,29 @@ def prepare_upload(
             % {"name": shown}
         )
     _check_name_matches(name, content_type)
+    safe_name = _safe_name(name, content_type)
+    if content_type.startswith("image/") and defer_images:
+        _probe_image(data, content_type, shown, budget)
+        return PreparedFile(name=safe_name, content_type=content_type, data=data, pending=True)
     if content_type.startswith("image/"):
         data = _reencode_image(data, content_type, shown, budget)
     elif content_type == "application/pdf":
         data = _clean_pdf(data, shown)
     else:
         data = _clean_mp4(data, shown)
-    return PreparedFile(name=_safe_name(name, content_type), content_type=content_type, data=data)
+    return PreparedFile(name=safe_name, content_type=content_type, data=data)
 
 
 def prepare_uploaded_file(uploaded, budget: DecodeBudget | None = None) -> PreparedFile:
-    """``prepare_upload`` for a Django ``UploadedFile`` (web form, API multipart); the
-    files of one request share one ``budget``."""
+    """``prepare_upload`` for a Django ``UploadedFile`` (web form, API multipart): images
+    are left to a worker, so a web worker never decodes pixels; the files of one request
+    share one ``budget``."""
     return prepare_upload(
-        name=uploaded.name, chunks=uploaded.chunks(), declared_size=uploaded.size, budget=budget
+        name=uploaded.name,
+        chunks=uploaded.chunks(),
+        declared_size=uploaded.size,
+        budget=budget,
+        defer_images=True,
     )
 
 
@@ -475,8 +524,11 @@ def _attachment_storage():
 def attachment_store(*, report: Report, prepared: PreparedFile, actor) -> Attachment:
     """Write the file to storage and its row to the database (call inside a transaction).
 
-    If the row cannot be written, the file just stored is removed again; files of rows
-    that are rolled back later are the caller's to remove (``attachments_discard``).
+    A ``pending`` image is queued for re-encoding in the same transaction (with the
+    database task backend the task row commits or rolls back with the attachment; the
+    sweep queues again what was lost). If the row cannot be written, the file just stored
+    is removed again; files of rows that are rolled back later are the caller's to remove
+    (``attachments_discard``).
     """
     attachment = Attachment(
         report=report,
@@ -485,14 +537,93 @@ def attachment_store(*, report: Report, prepared: PreparedFile, actor) -> Attach
         size=prepared.size,
         sha256=prepared.sha256,
         uploaded_by=actor,
+        state=AttachmentState.PENDING if prepared.pending else AttachmentState.READY,
     )
     attachment.file.save(prepared.name, ContentFile(prepared.data), save=False)
     try:
         attachment.save()
+        if prepared.pending:
+            attachments_queue([attachment])
     except BaseException:
         attachments_discard([attachment.file.name])
         raise
     return attachment
+
+
+def attachments_queue(attachments: Iterable[Attachment]) -> None:
+    """Ask a worker to re-encode these pending images (``reports.tasks``)."""
+    from .tasks import attachment_reencode_task  # the task module imports this one
+
+    now = timezone.now()
+    for attachment in attachments:
+        Attachment.every.filter(pk=attachment.pk).update(
+            queued_at=now, attempts=models.F("attempts") + 1
+        )
+        attachment_reencode_task.enqueue(attachment.pk)
+
+
+def attachment_reencode(*, attachment_id: int) -> str:
+    """Re-encode one pending image and make it visible, or refuse it; the state it ends in.
+
+    Pixels are decoded outside any transaction (on SQLite a write transaction would hold
+    every writer back meanwhile); the row is then locked, and changed only if still
+    pending. The sent file, with its metadata, is deleted either way: a refused image is
+    not kept, and its refusal is shown to the one who uploaded it.
+    """
+    row = Attachment.every.filter(pk=attachment_id, state=AttachmentState.PENDING).first()
+    if row is None:
+        return "gone"
+    with row.file.open("rb") as stored:
+        original = stored.read()
+    clean_name = None
+    try:
+        with translation.override(settings.LANGUAGE_CODE):  # the refusal's words
+            data = _reencode_image(original, row.content_type, row.original_name)
+    except ValidationFailed as refused:
+        changes = {"state": AttachmentState.REFUSED, "refusal": refused.message, "file": ""}
+    else:
+        clean = Attachment(content_type=row.content_type)
+        clean.file.save(row.original_name, ContentFile(data), save=False)
+        clean_name = clean.file.name
+        changes = {
+            "state": AttachmentState.READY,
+            "file": clean_name,
+            "size": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(),
+        }
+    with transaction.atomic():
+        updated = Attachment.every.filter(pk=row.pk, state=AttachmentState.PENDING).update(
+            **changes
+        )
+    if not updated:  # another worker finished it first
+        attachments_discard([clean_name] if clean_name else [])
+        return "gone"
+    attachments_discard([row.file.name])
+    logger.info("attachment %s %s", row.pk, changes["state"])
+    return str(changes["state"])
+
+
+def attachments_pending_requeue(*, now, batch: int, stop_at: float) -> dict[str, int]:
+    """The sweep's job: pending images whose task was lost (a worker killed, a queue
+    emptied) are queued again after ``REQUEUE_AFTER``; after ``MAX_ATTEMPTS`` tries (an
+    image that kills its worker each time) the image is refused."""
+    stale = Attachment.every.filter(
+        state=AttachmentState.PENDING, queued_at__lt=now - REQUEUE_AFTER
+    ).order_by("queued_at")[:batch]
+    rows = list(stale.only("pk", "attempts", "original_name", "file"))
+    given_up = [row for row in rows if row.attempts >= MAX_ATTEMPTS]
+    for row in given_up:
+        with translation.override(settings.LANGUAGE_CODE):
+            message = _("%(name)s: the image could not be processed; send it again.") % {
+                "name": row.original_name
+            }
+        if Attachment.every.filter(pk=row.pk, state=AttachmentState.PENDING).update(
+            state=AttachmentState.REFUSED, refusal=message, file=""
+        ):
+            attachments_discard([row.file.name])
+    retried = [row for row in rows if row.attempts < MAX_ATTEMPTS]
+    attachments_queue(retried)
+    return {"requeued": len(retried), "refused": len(given_up)}
 
 
 def attachments_discard(names: Iterable[str]) -> None:

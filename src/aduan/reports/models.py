@@ -406,6 +406,24 @@ def attachment_upload_to(instance: Attachment, filename: str) -> str:
     return f"attachments/{secrets.token_hex(2)}/{secrets.token_urlsafe(18)}.{suffix}"
 
 
+class AttachmentState(models.TextChoices):
+    """An image from the web or the API is stored as sent (``pending``) and re-encoded by a
+    worker (``reports.tasks``): ``ready`` once stripped of its metadata, ``refused`` if it
+    could not be decoded. Only ``ready`` files are ever listed or served."""
+
+    PENDING = "pending", _("Being processed")
+    READY = "ready", _("Ready")
+    REFUSED = "refused", _("Refused")
+
+
+class ReadyAttachments(models.Manager):
+    """The default manager, so every list, prefetch and download sees ready files only: a
+    file still carrying its metadata cannot leak through a query that forgot a filter."""
+
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(state=AttachmentState.READY)
+
+
 class Attachment(models.Model):
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(upload_to=attachment_upload_to, max_length=200)
@@ -425,11 +443,29 @@ class Attachment(models.Model):
         help_text=_("The response or comment the file belongs to; empty for the report's own."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    state = models.CharField(
+        max_length=8, choices=AttachmentState.choices, default=AttachmentState.READY
+    )
+    # Why the worker refused the file, in the words shown to the one who uploaded it.
+    refusal = models.TextField(blank=True)
+    # The re-encoding's tries: when it was last queued and how often (``reports.tasks``).
+    queued_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    objects = ReadyAttachments()
+    every = models.Manager()  # noqa: DJ012 - a second manager, not a field
 
     class Meta:
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
         ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["queued_at"],
+                condition=models.Q(state="pending"),
+                name="attachment_pending_idx",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.original_name

@@ -72,7 +72,7 @@ def orphans_sweep(
             continue
         names = [f"{path}/{name}" for name in files]
         tally.files += len(names)
-        kept = set(Attachment.objects.filter(file__in=names).values_list("file", flat=True))
+        kept = set(Attachment.every.filter(file__in=names).values_list("file", flat=True))
         for name in names:
             if name in kept:
                 continue

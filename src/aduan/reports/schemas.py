@@ -120,6 +120,10 @@ class AttachmentOut(Schema):
     size: int
     created_at: dt.datetime
     url: str
+    state: str = Field(
+        description="ready; or pending: an image being stripped of its metadata, listed only "
+        "in the answer to its own upload, its url answering 404 until it is ready"
+    )
 
 
 class DeadlinesOut(Schema):

@@ -37,6 +37,7 @@ from aduan.regions.models import ANCESTORS
 from .models import (
     VERIFIED_STATUSES,
     Attachment,
+    AttachmentState,
     EventAction,
     Report,
     ReportEvent,
@@ -512,3 +513,16 @@ def attachment_get_for_user(*, user: AnyUser, tracking_id: str, attachment_id: i
     if attachment is None:
         raise NotFound
     return attachment
+
+
+def attachments_unready_for_uploader(*, user: AnyUser, report: Report) -> list[Attachment]:
+    """The files ``user`` sent to ``report`` that are not shown yet (an image being
+    re-encoded) or were refused (with why): only their uploader is told of them."""
+    if not user.is_authenticated:
+        return []
+    return list(
+        Attachment.every.filter(report=report, uploaded_by=user)
+        .exclude(state=AttachmentState.READY)
+        .only("id", "original_name", "state", "refusal")
+        .order_by("id")
+    )

@@ -42,7 +42,8 @@ def pending_uploads_kept(*, user, token: str, keep_ids: Iterable[str]) -> list[P
 
 
 def pending_uploads_keep(*, user, token: str, prepared: Iterable[PreparedFile]) -> list:
-    """Store files that passed every check, for the next attempt of the same form."""
+    """Store files that passed every check, for the next attempt of the same form (images
+    as sent: they are never served from here, and are re-encoded once the report is sent)."""
     kept = []
     for item in prepared:
         row = PendingUpload(
@@ -63,12 +64,20 @@ def pending_uploads_keep(*, user, token: str, prepared: Iterable[PreparedFile]) 
 
 
 def pending_uploads_take(rows: Iterable[PendingUpload]) -> list[PreparedFile]:
-    """The kept files as ``report_submit`` takes them (already checked and cleaned)."""
+    """The kept files as ``report_submit`` takes them (already checked; an image is kept
+    as sent, so it goes on pending, to be re-encoded by a worker like any other)."""
     taken = []
     for row in rows:
         with row.file.open("rb") as stored:
             data = stored.read()
-        taken.append(PreparedFile(name=row.original_name, content_type=row.content_type, data=data))
+        taken.append(
+            PreparedFile(
+                name=row.original_name,
+                content_type=row.content_type,
+                data=data,
+                pending=row.content_type.startswith("image/"),
+            )
+        )
     return taken
 
 

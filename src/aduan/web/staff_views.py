@@ -43,6 +43,7 @@ from aduan.programmes.selectors import report_programmes
 from aduan.reports.models import Report
 from aduan.reports.selectors import (
     ReporterVisibility,
+    attachments_unready_for_uploader,
     event_list_for_user,
     report_get_for_user,
     reporter_visibility,
@@ -339,6 +340,7 @@ def _report_context(request: HttpRequest, report: Report, outcome) -> dict:
         "programmes": report_programmes(report),
         "events": events,
         "attachments": own_files,
+        "unready_files": attachments_unready_for_uploader(user=user, report=report),
         "origin_messages": inbound_messages_for_report(user=user, report=report),
         "show_reporter_name": visibility >= ReporterVisibility.NAME,
         "show_reporter_contact": visibility == ReporterVisibility.FULL,

@@ -32,6 +32,7 @@ from aduan.reports.models import BODY_MAX, TITLE_MAX, Attachment, Report
 from aduan.reports.selectors import (
     FeedFilters,
     ReporterVisibility,
+    attachments_unready_for_uploader,
     event_list_for_user,
     report_followed_by,
     report_get_for_user,
@@ -297,6 +298,7 @@ def track_detail(request: HttpRequest, tracking_id: str) -> HttpResponse:
             "report_body": report_body,
             "events": events,
             "attachments": own_files,
+            "unready_files": attachments_unready_for_uploader(user=request.user, report=report),
             "show_reporter_name": visibility >= ReporterVisibility.NAME,
             "show_reporter_contact": visibility == ReporterVisibility.FULL,
             "current_deadline": deadline,

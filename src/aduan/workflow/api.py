@@ -387,6 +387,7 @@ def _attachment_out(attachment: Attachment, report: Report) -> dict:
             f"api:{ATTACHMENT_URL_NAME}",
             kwargs={"tracking_id": report.tracking_id, "attachment_id": attachment.pk},
         ),
+        "state": attachment.state,
     }
 
 

@@ -17,6 +17,7 @@ def test_the_apps_register_their_jobs_in_the_order_the_sweep_always_ran_them():
         "notifications",
         "webhook_deliveries",
         "x_media",
+        "attachments_pending",
         "orphan_files",
         "submission_keys",
         "api_tokens",

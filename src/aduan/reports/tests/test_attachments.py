@@ -584,12 +584,16 @@ def test_the_default_limit_is_ten_megabytes():
     assert "10.0\xa0MB" in exc.value.message
 
 
-def test_prepare_uploaded_file_reads_a_django_upload():
-    upload = SimpleUploadedFile("foto.jpg", jpeg_with_metadata(), content_type="text/html")
+def test_prepare_uploaded_file_reads_a_django_upload_and_leaves_the_pixels_to_a_worker():
+    sent = jpeg_with_metadata()
+    upload = SimpleUploadedFile("foto.jpg", sent, content_type="text/html")
     prepared = prepare_uploaded_file(upload)
     # What the browser claimed does not matter either.
     assert prepared.content_type == "image/jpeg"
-    assert SECRET_MODEL not in prepared.data
+    # Not decoded in the request: stored as sent, pending, never served until re-encoded
+    # (test_attachments_reencode.py).
+    assert prepared.pending is True
+    assert prepared.data == sent
 
 
 # --- Robustness -------------------------------------------------------------------------

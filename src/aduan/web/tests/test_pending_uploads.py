@@ -100,3 +100,35 @@ def test_kept_files_survive_the_no_javascript_picker_reload(client):
     html = client.post(URL, data).content.decode()
     assert f'name="keep_upload" value="{kept[0]}" checked' in html
     assert PendingUpload.objects.count() == 1
+
+
+def test_a_kept_photo_is_re_encoded_by_the_worker_before_anyone_is_served_it(client, settings):
+    """A photo kept across an error is kept as sent (its GPS still in it): once the report
+    is sent it goes pending like any other, and only the worker's copy is ever served."""
+    import io
+
+    from django.core.files.storage import default_storage
+    from django_tasks import default_task_backend
+    from PIL import Image
+
+    from aduan.reports.models import AttachmentState
+    from aduan.reports.tasks import attachment_reencode_task
+
+    from .helpers import jpeg_with_gps
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    default_task_backend.clear()
+    client.force_login(UserFactory())
+    html = client.post(URL, _data(title="Pendek", files=[jpeg_with_gps()])).content.decode()
+    token = re.search(r'name="upload_token" value="([^"]+)"', html).group(1)
+    kept = re.findall(r'name="keep_upload" value="(\d+)"', html)
+
+    assert client.post(URL, _data(upload_token=token, keep_upload=kept)).status_code == 302
+    photo = Attachment.every.get()
+    assert photo.state == AttachmentState.PENDING
+    assert Attachment.objects.count() == 0
+    [queued] = default_task_backend.results
+    assert attachment_reencode_task.call(*queued.args) == "ready"
+    with default_storage.open(Attachment.objects.get().file.name) as stored:
+        assert not Image.open(io.BytesIO(stored.read())).getexif()
+    default_task_backend.clear()

@@ -34,6 +34,7 @@ from aduan.reports.models import (
     TITLE_MAX,
     TITLE_MIN,
     Attachment,
+    AttachmentState,
     Channel,
     Classification,
     EventAction,
@@ -330,7 +331,9 @@ def report_attachment_add(
                     _("Attachments can only be added while the report is open.")
                 )
             limit = settings.ADUAN_ATTACHMENT_MAX_COUNT
-            if locked.attachments.count() >= limit:
+            # Images still being re-encoded count too; refused ones do not.
+            taken = Attachment.every.filter(report=locked).exclude(state=AttachmentState.REFUSED)
+            if taken.count() >= limit:
                 message = _("A report can have at most %(n)d attachments.") % {"n": limit}
                 raise ValidationFailed(message, field_errors={"file": [message]})
             attachment = attachment_store(report=locked, prepared=prepared, actor=actor)
