@@ -90,6 +90,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.sites",
     "django_htmx",
+    # The API docs (/api/v1/docs) from django-ninja's own static files, not a CDN's
+    # inline-scripted page: the Content-Security-Policy allows this origin only.
+    "ninja",
     # Before allauth: the site's templates restyle allauth's pages (allauth/layouts/base.html).
     "aduan.web",
     "allauth",
@@ -128,6 +131,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every answer (aduan.core).
+    "aduan.core.security_headers.SecurityHeadersMiddleware",
     # Every 429 (allauth's limits included) carries Retry-After (aduan.core.middleware).
     "aduan.core.middleware.RetryAfterMiddleware",
     # A lost database connection answers 503 + Retry-After, not 500 (aduan.core.outage).
