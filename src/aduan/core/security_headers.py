@@ -35,7 +35,6 @@ PERMISSIONS_POLICY = ", ".join(
     (
         "accelerometer=()",
         "autoplay=()",
-        "bluetooth=()",
         "camera=()",
         "display-capture=()",
         "geolocation=(self)",
