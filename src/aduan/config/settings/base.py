@@ -310,6 +310,8 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# A refused form in the site's layout (Django's page has inline style, which the CSP refuses).
+CSRF_FAILURE_VIEW = "aduan.web.views.csrf_failure"
 
 # --- Aduan ------------------------------------------------------------------------------
 ADUAN_SUBMIT_RATE_USER = os.environ.get("ADUAN_SUBMIT_RATE_USER", "10/h")

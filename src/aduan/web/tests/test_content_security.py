@@ -134,3 +134,15 @@ def test_every_url_answers_with_the_policy_and_renders_nothing_inline(client, ro
     assert problems == {}
     assert 200 in statuses
     assert checked > 30
+
+
+def test_a_refused_form_is_the_sites_own_page_in_indonesian(visitor_client):
+    """Django's CSRF failure page styles itself inline: the site answers its own."""
+    visitor_client.handler.enforce_csrf_checks = True
+    response = visitor_client.post("/lapor/", {"title": "Jalan rusak"})
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "Formulir sudah kedaluwarsa" in html
+    assert '<main id="main"' in html  # in the site's layout
+    assert response["Content-Security-Policy"] == PAGE_POLICY
+    assert inline_code(html) == []

@@ -5,6 +5,8 @@ and no console error, and what runs on them (htmx's searches, the region picker,
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from .conftest import sign_in
@@ -12,6 +14,7 @@ from .conftest import sign_in
 pytestmark = pytest.mark.browser
 
 PHONE = 360
+GOOGLE = "https://accounts.google.com"
 _LISTEN_JS = """
 document.addEventListener("securitypolicyviolation", (event) => window.cspViolation(
   `${event.effectiveDirective} blocked ${event.blockedURI || "inline"} in ${event.sourceFile}`
@@ -160,3 +163,23 @@ def test_the_api_docs_render_from_this_origin(world, watched):
     reader.visit("/api/v1/docs", timeout=30_000)
     reader.page.locator(".swagger-ui .opblock").first.wait_for(timeout=30_000)
     reader.assert_clean("the API docs")
+
+
+def test_continue_with_google_may_leave_for_google(world, watched, settings):
+    """allauth's "Continue" form is answered with a redirect to Google, which browsers check
+    against form-action: the policy names Google's sign-in origin (served here by a stub)."""
+    providers = copy.deepcopy(settings.SOCIALACCOUNT_PROVIDERS)
+    providers["google"]["APP"] = {"client_id": "aduan-test.apps.googleusercontent.com"}
+    settings.SOCIALACCOUNT_PROVIDERS = providers
+    visitor = watched()
+    page = visitor.page
+    page.route(
+        "https://accounts.google.com/**",
+        lambda route: route.fulfill(status=200, content_type="text/html", body="<p>Google</p>"),
+    )
+    visitor.visit("/akun/google/login/?process=login")
+    with page.expect_request(lambda request: request.url.startswith(GOOGLE)) as at_google:
+        page.locator("main form[method=post] button[type=submit]").click()
+    assert at_google.value.url.startswith(f"{GOOGLE}/o/oauth2/")
+    page.wait_for_url(f"{GOOGLE}/**")
+    visitor.assert_clean("the way to Google")
