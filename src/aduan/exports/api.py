@@ -101,7 +101,7 @@ _FILE = {
     response={202: ExportJobOut},
     openapi_extra={
         "responses": {
-            "200": {**_FILE, "description": _FILE["description"] + ", streamed"},
+            200: {**_FILE, "description": _FILE["description"] + ", streamed"},
             **_problems(
                 (403, "Not staff, or the queue for agency staff"),
                 (422, "A filter is not valid"),
@@ -165,7 +165,7 @@ def export_job(request: HttpRequest, job_id: str):
     "/exports/{job_id}/download",
     openapi_extra={
         "responses": {
-            "200": _FILE,
+            200: _FILE,
             **_problems((404, "No such job of the caller's"), (409, "The file is not ready yet")),
         }
     },

@@ -26,7 +26,7 @@ ATTACHMENT_URL_NAME = "report_attachment"
     url_name=ATTACHMENT_URL_NAME,
     openapi_extra={
         "responses": {
-            "200": {
+            200: {
                 "description": "The file, as a download",
                 "content": {"application/octet-stream": {"schema": {"type": "string"}}},
             }

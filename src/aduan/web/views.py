@@ -508,3 +508,10 @@ def agency_suggestions(request: HttpRequest) -> HttpResponse:
             "empty_label": _("No agency chosen") if request.GET.get("staff") == "1" else "",
         },
     )
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """``CSRF_FAILURE_VIEW``: a form sent without a valid token (a page left open past its
+    session, cookies blocked) in the site's layout and language; Django's own page styles
+    itself inline, which the Content-Security-Policy refuses."""
+    return render(request, "403_csrf.html", status=403)

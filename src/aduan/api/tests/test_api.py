@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.utils import translation
 
@@ -47,6 +49,24 @@ def test_docs_page_loads(client):
     response = client.get("/api/v1/docs")
     assert response.status_code == 200
     assert b"openapi.json" in response.content
+    # Swagger UI from this origin's static files: the Content-Security-Policy allows no
+    # other, and no inline script (django-ninja's CDN page has one).
+    assert b"/static/ninja/swagger-ui-bundle.js" in response.content
+    assert b"cdn.jsdelivr.net" not in response.content
+
+
+def test_openapi_repeats_no_key(client):
+    """Swagger UI reads the document with a YAML parser that refuses a repeated key (a
+    status given as "200" beside django-ninja's 200): the docs page would stay blank."""
+    repeated = []
+
+    def keep(pairs):
+        keys = [key for key, _ in pairs]
+        repeated.extend(key for key in set(keys) if keys.count(key) > 1)
+        return dict(pairs)
+
+    json.loads(client.get("/api/v1/openapi.json").content, object_pairs_hook=keep)
+    assert repeated == []
 
 
 def test_the_api_root_is_not_found_for_everyone(client):

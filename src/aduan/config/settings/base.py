@@ -90,6 +90,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.sites",
     "django_htmx",
+    # The API docs (/api/v1/docs) from django-ninja's own static files, not a CDN's
+    # inline-scripted page: the Content-Security-Policy allows this origin only.
+    "ninja",
     # Before allauth: the site's templates restyle allauth's pages (allauth/layouts/base.html).
     "aduan.web",
     "allauth",
@@ -129,6 +132,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every answer (aduan.core).
+    "aduan.core.security_headers.SecurityHeadersMiddleware",
     # Every 429 (allauth's limits included) carries Retry-After (aduan.core.middleware).
     "aduan.core.middleware.RetryAfterMiddleware",
     # A lost database connection answers 503 + Retry-After, not 500 (aduan.core.outage).
@@ -318,6 +323,8 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# A refused form in the site's layout (Django's page has inline style, which the CSP refuses).
+CSRF_FAILURE_VIEW = "aduan.web.views.csrf_failure"
 
 # --- Aduan ------------------------------------------------------------------------------
 ADUAN_SUBMIT_RATE_USER = os.environ.get("ADUAN_SUBMIT_RATE_USER", "10/h")

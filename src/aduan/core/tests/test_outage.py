@@ -10,6 +10,9 @@ from django.test import Client
 
 from aduan.api.tests.utils import assert_problem
 from aduan.core.outage import RETRY_AFTER_SECONDS, server_error
+from aduan.core.security_headers import PAGE_POLICY
+
+from .inline_code import inline_code
 
 pytestmark = pytest.mark.django_db
 
@@ -77,3 +80,12 @@ def test_handler500_turns_only_a_lost_connection_into_503(rf, error, status):
     except Exception:
         response = server_error(request)  # as Django calls it: inside the except block
     assert response.status_code == status
+
+
+def test_the_503_page_works_under_the_content_security_policy(database_down):
+    response = Client(raise_request_exception=False).get("/laporan/")
+    assert response.status_code == 503
+    assert response["Content-Security-Policy"] == PAGE_POLICY
+    html = response.content.decode()
+    assert inline_code(html) == []
+    assert "/static/web/outage.css" in html  # its styling, from this origin
