@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from aduan.accounts.auth import agency_bearer, bearer
+from aduan.api.openapi import problems
+from aduan.api.types import text_rule
 from aduan.core.errors import DomainError, PermissionDenied, RateLimited
 from aduan.core.http import client_ip
 from aduan.core.ratelimit import rate_spent
@@ -33,8 +35,8 @@ class Unauthenticated(DomainError):
 
 class RegisterIn(Schema):
     email: str = Field(max_length=254)
-    password: str = Field(max_length=128)
-    full_name: str = Field(max_length=150)
+    password: str = Field(max_length=128, json_schema_extra={"minLength": 8})
+    full_name: str = Field(**text_rule(2, 150))
     phone: str | None = Field(None, max_length=20, description="e.g. 081234567890")
 
 
@@ -85,6 +87,7 @@ def _user_out(user: User, *, verified: bool) -> dict:
     "/auth/register",
     auth=None,
     response={201: UserOut},
+    openapi_extra=problems(429, r429="Past ADUAN_API_REGISTER_RATE"),
     summary="Register a citizen account",
     url_name="auth_register",
 )
@@ -133,6 +136,14 @@ def _check_credentials(request: HttpRequest, email: str, password: str) -> User 
     "/auth/token",
     auth=None,
     response=TokenOut,
+    openapi_extra=problems(
+        401,
+        403,
+        429,
+        r401="The e-mail address or password is not correct",
+        r403="The e-mail address is not verified yet",
+        r429="Past ADUAN_API_LOGIN_RATE, or locked after failed sign-ins",
+    ),
     summary="Get a bearer token",
     url_name="auth_token",
 )

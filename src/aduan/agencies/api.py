@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
+from aduan.api.openapi import problems
 from aduan.core.errors import NotFound
 
 from .models import NON_RECEIVING_KINDS, Agency, AgencyKind
@@ -30,6 +31,7 @@ class AgencyOut(Schema):
 @router.get(
     "/agencies",
     response=list[AgencyOut],
+    openapi_extra=problems(404, r404="parent_id is not an agency"),
     summary="Search agencies",
     url_name="agency_list",
 )
