@@ -74,7 +74,6 @@ SEMANTIC = {
     "created_to",
     "closed_to",
     "returned_to",
-    "to",
     "Idempotency-Key",
 }
 
@@ -168,4 +167,3 @@ def test_the_api_answers_as_its_document_says(case, world):
         if left:
             answer = f"{response.status_code} {response.text[:500]}"
             raise FailureGroup(left, f"as {role or 'anonymous'}: {answer}") from None
-
