@@ -17,11 +17,11 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from aduan.accounts.auth import agency_bearer, bearer
-from aduan.api.openapi import problems
-from aduan.api.types import text_rule
 from aduan.core.errors import DomainError, PermissionDenied, RateLimited
 from aduan.core.http import client_ip
+from aduan.core.problem import problems
 from aduan.core.ratelimit import rate_spent
+from aduan.core.text import text_rule
 
 from .models import ApiToken, User, hash_token
 from .services import token_create, token_revoke, user_register

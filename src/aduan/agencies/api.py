@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
-from aduan.api.openapi import problems
 from aduan.core.errors import NotFound
+from aduan.core.problem import problems
 
 from .models import NON_RECEIVING_KINDS, Agency, AgencyKind
 from .selectors import agency_search

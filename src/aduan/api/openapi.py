@@ -18,7 +18,7 @@ from ninja import Field, NinjaAPI, Schema
 from ninja.openapi.schema import OpenAPISchema
 
 from aduan.accounts.auth import OptionalBearerToken
-from aduan.core.problem import PROBLEM_CONTENT_TYPE
+from aduan.core.problem import PROBLEM_CONTENT_TYPE, REASONS
 
 
 class Problem(Schema):
@@ -33,29 +33,6 @@ class Problem(Schema):
 
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
-
-REASONS = {
-    400: "The body could not be read (not valid JSON)",
-    401: "No token, or one that is not valid or has been revoked",
-    403: "The caller may not do this",
-    404: "Not found, or the caller may not see it",
-    409: "The object's state does not allow this now",
-    413: "The request or a file is too large",
-    422: "A field is missing, unknown or not valid",
-    429: "Too many requests: wait for Retry-After seconds",
-    503: "The service is briefly unavailable: try again after Retry-After seconds",
-}
-
-
-def problems(*statuses: int, **reasons: str) -> dict[str, Any]:
-    """``openapi_extra`` for an operation's own error answers, e.g. ``problems(409,
-    429, r429="Past ADUAN_SUBMIT_RATE_USER")``; each is a ``Problem``."""
-    return {
-        "responses": {
-            str(status): {"description": reasons.get(f"r{status}", REASONS[status])}
-            for status in statuses
-        }
-    }
 
 
 class ProblemsSchema(OpenAPISchema):

@@ -1,12 +1,11 @@
 """Field types of the API's inputs that accept only what they say: pydantic's lax mode
-took ``true`` for the id 1 and ``0`` for the date 1970-01-01 (schemathesis, issue 12);
-and ``text_rule``, which tells the OpenAPI document how long a text must be."""
+took ``true`` for the id 1 and ``0`` for the date 1970-01-01 (schemathesis, issue 12)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any
+from typing import Annotated
 
 import annotated_types
 from django.utils.translation import gettext
@@ -43,35 +42,6 @@ def _iso_date(value: object) -> object:
 
 # A date in a query string or a body: YYYY-MM-DD only (not a number of seconds).
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
-
-
-# Dropped before any check sees the text (``aduan.core.text.storable``, by the API's
-# parser); the services also trim and squeeze whitespace before they count.
-_CONTROL = r"\x00-\x1f\x7f-\x9f"
-_UNCOUNTED = r"\s" + _CONTROL
-
-
-def text_patterns(minimum: int, maximum: int, *, blank: bool = False) -> list[dict[str, str]]:
-    """JSON Schema for a text the services count after cleaning it: at least ``minimum``
-    characters that are not spaces or control characters (``blank``: or none at all), at
-    most ``maximum`` that are not control characters."""
-    counted = f"(?:[{_UNCOUNTED}]*[^{_UNCOUNTED}]){{{minimum}}}"
-    at_least = f"^(?:[{_UNCOUNTED}]*$|{counted})" if blank else f"^{counted}"
-    at_most = f"^[{_CONTROL}]*(?:[^{_CONTROL}][{_CONTROL}]*){{0,{maximum}}}$"
-    return [{"pattern": at_least}, {"pattern": at_most}]
-
-
-def text_rule(minimum: int, maximum: int, *, blank: bool = False) -> dict[str, Any]:
-    """``Field`` arguments for such a text, so that the OpenAPI document says what is
-    accepted. The services keep the rule and its message; pydantic refuses a text past
-    ``maximum`` before they clean it."""
-
-    def document(schema: dict[str, Any]) -> None:
-        # maxLength would count the control characters, which are dropped unread.
-        schema.pop("maxLength", None)
-        schema["allOf"] = text_patterns(minimum, maximum, blank=blank)
-
-    return {"max_length": maximum, "json_schema_extra": document}
 
 
 # An Idempotency-Key header as the document states it (no spaces at the ends, which HTTP

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 
 from aduan.accounts.auth import bearer
-from aduan.api.openapi import problems
+from aduan.core.problem import problems
 
 from . import claim
 from .x.client import x_config

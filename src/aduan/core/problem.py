@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
@@ -29,6 +30,30 @@ def problem_title(status: int) -> str:
         503: _("Service unavailable"),
     }
     return titles.get(status, _("Error"))
+
+
+REASONS = {
+    400: "The body could not be read (not valid JSON)",
+    401: "No token, or one that is not valid or has been revoked",
+    403: "The caller may not do this",
+    404: "Not found, or the caller may not see it",
+    409: "The object's state does not allow this now",
+    413: "The request or a file is too large",
+    422: "A field is missing, unknown or not valid",
+    429: "Too many requests: wait for Retry-After seconds",
+    503: "The service is briefly unavailable: try again after Retry-After seconds",
+}
+
+
+def problems(*statuses: int, **reasons: str) -> dict[str, Any]:
+    """``openapi_extra`` for an operation's own error answers, e.g. ``problems(409,
+    429, r429="Past ADUAN_SUBMIT_RATE_USER")``; each is a ``Problem``."""
+    return {
+        "responses": {
+            str(status): {"description": reasons.get(f"r{status}", REASONS[status])}
+            for status in statuses
+        }
+    }
 
 
 def problem_response(

@@ -19,8 +19,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema, Status
 
-from aduan.api.openapi import problems
 from aduan.core.errors import DomainError
+from aduan.core.problem import problems
 from aduan.workflow.schemas import InboxQuery
 
 from .models import ExportJob, ExportJobStatus, ExportList

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
-from aduan.api.openapi import problems
+from aduan.core.problem import problems
 
 from .selectors import region_children
 

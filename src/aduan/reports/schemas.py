@@ -13,7 +13,8 @@ from decimal import Decimal
 from ninja import Field, Schema
 from pydantic import model_serializer
 
-from aduan.api.types import IsoDate, JsonBool, JsonId, text_rule
+from aduan.api.types import IsoDate, JsonBool, JsonId
+from aduan.core.text import text_rule
 
 from .models import BODY_MAX, BODY_MIN, TITLE_MAX, TITLE_MIN, Classification, Status
 from .selectors import FeedSort

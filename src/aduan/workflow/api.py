@@ -24,9 +24,8 @@ from aduan.accounts.auth import (
     optional_agency_bearer,
     request_user,
 )
-from aduan.api.openapi import problems
 from aduan.api.pagination import MAX_PAGE_SIZE, Page, default_page_size, paginate
-from aduan.api.types import IdempotencyKey, text_patterns
+from aduan.api.types import IdempotencyKey
 from aduan.core.errors import (
     InvalidTransition,
     NotFound,
@@ -35,7 +34,9 @@ from aduan.core.errors import (
     ValidationFailed,
 )
 from aduan.core.http import client_ip
+from aduan.core.problem import problems
 from aduan.core.ratelimit import check_submission_rate
+from aduan.core.text import text_patterns
 from aduan.programmes.selectors import report_programme_tags, report_programmes
 from aduan.reports.api import ATTACHMENT_URL_NAME
 from aduan.reports.attachments import DecodeBudget, prepare_uploaded_file

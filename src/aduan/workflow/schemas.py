@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from pydantic import ConfigDict, ValidationInfo, field_validator
 
-from aduan.api.types import IsoDate, JsonBool, JsonId, JsonInt, text_rule
+from aduan.api.types import IsoDate, JsonBool, JsonId, JsonInt
+from aduan.core.text import text_rule
 from aduan.reports.models import BODY_MAX, TITLE_MAX, TITLE_MIN, Status
 
 from .selectors import InboxFilters

@@ -8,8 +8,9 @@ import re
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from aduan.api.types import JsonId, JsonInt, text_rule
+from aduan.api.types import JsonId, JsonInt
 from aduan.config.api import api
+from aduan.core.text import text_rule
 
 SCHEMA = api.get_openapi_schema(path_prefix="/api/v1/")
 OPERATIONS = [
