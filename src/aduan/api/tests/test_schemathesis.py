@@ -15,6 +15,8 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
@@ -107,7 +109,20 @@ def flatmap_path_parameters(ctx, path_parameters):
 
 
 @pytest.fixture
-def world(db):
+def in_test_transaction():
+    """Requests go to Django's WSGI handler, which closes the database connection after
+    each (that would end the test's transaction on PostgreSQL); Django's test client
+    holds the same signal back."""
+    signals = (request_started, request_finished)
+    for signal in signals:
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in signals:
+        signal.connect(close_old_connections)
+
+
+@pytest.fixture
+def world(db, in_test_transaction):
     """People in every role with a token each, and reports in several states."""
     agency = AgencyFactory(name="Kementerian Pekerjaan Umum", short_name="PU")
     unit = UnitFactory(parent=agency, name="Direktorat Jalan", short_name="Ditjal")
