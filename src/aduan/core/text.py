@@ -56,17 +56,17 @@ def as_pk(value) -> int | None:
 
 # Dropped before any check sees the text (``storable``, by the API's
 # parser); the services also trim and squeeze whitespace before they count.
-_CONTROL = r"\x00-\x1f\x7f-\x9f"
-_UNCOUNTED = r"\s" + _CONTROL
+_CONTROL_CLASS = r"\x00-\x1f\x7f-\x9f"
+_UNCOUNTED_CLASS = r"\s" + _CONTROL_CLASS
 
 
 def text_patterns(minimum: int, maximum: int, *, blank: bool = False) -> list[dict[str, str]]:
     """JSON Schema for a text the services count after cleaning it: at least ``minimum``
     characters that are not spaces or control characters (``blank``: or none at all), at
     most ``maximum`` that are not control characters."""
-    counted = f"(?:[{_UNCOUNTED}]*[^{_UNCOUNTED}]){{{minimum}}}"
-    at_least = f"^(?:[{_UNCOUNTED}]*$|{counted})" if blank else f"^{counted}"
-    at_most = f"^[{_CONTROL}]*(?:[^{_CONTROL}][{_CONTROL}]*){{0,{maximum}}}$"
+    counted = f"(?:[{_UNCOUNTED_CLASS}]*[^{_UNCOUNTED_CLASS}]){{{minimum}}}"
+    at_least = f"^(?:[{_UNCOUNTED_CLASS}]*$|{counted})" if blank else f"^{counted}"
+    at_most = f"^[{_CONTROL_CLASS}]*(?:[^{_CONTROL_CLASS}][{_CONTROL_CLASS}]*){{0,{maximum}}}$"
     return [{"pattern": at_least}, {"pattern": at_most}]
 
 
