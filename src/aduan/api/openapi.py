@@ -19,6 +19,7 @@ from ninja.openapi.schema import OpenAPISchema
 
 from aduan.accounts.auth import OptionalBearerToken
 from aduan.core.problem import PROBLEM_CONTENT_TYPE, REASONS
+from aduan.core.text import text_patterns
 
 
 class Problem(Schema):
@@ -35,12 +36,23 @@ class Problem(Schema):
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
 
+def _count_without_controls(schema: dict[str, Any]) -> None:
+    """A parameter's ``maxLength`` as the API counts it: after the parser has dropped the
+    control characters (``aduan.config.api.StorableParser``)."""
+    for option in [schema, *schema.get("anyOf", [])]:
+        if "maxLength" in option:
+            maximum = option.pop("maxLength")
+            option["pattern"] = text_patterns(0, maximum)[1]["pattern"]
+
+
 class ProblemsSchema(OpenAPISchema):
     def operation_details(self, operation) -> dict[str, Any]:
         details = super().operation_details(operation)
         secured = [auth for auth in operation.auth_callbacks if auth is not None]
         if any(isinstance(auth, OptionalBearerToken) for auth in secured):
             details["security"] = [*details.get("security", []), {}]
+        for parameter in details.get("parameters", []):
+            _count_without_controls(parameter.get("schema", {}))
         inputs = bool(details.get("parameters")) or "requestBody" in details
         automatic = {503}
         if secured:
