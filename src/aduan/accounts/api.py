@@ -23,8 +23,9 @@ from ninja import Field, Router, Schema, Status
 from aduan.accounts.auth import agency_bearer, bearer
 from aduan.core.errors import PermissionDenied, RateLimited, Unauthenticated
 from aduan.core.http import client_ip
-from aduan.core.problem import problem_responses
+from aduan.core.problem import problems
 from aduan.core.ratelimit import rate_spent
+from aduan.core.text import text_rule
 
 from . import capabilities
 from .mfa import code_check, has_authenticator_app
@@ -34,20 +35,15 @@ from .services import TOKEN_NAME_MAX, token_create, token_revoke, user_register
 
 router = Router(tags=["accounts"])
 
-# Why each error status is answered (the OpenAPI document declares every one).
-BAD_JSON = {400: "The body is not valid JSON"}
-NO_TOKEN = {401: "No token, or one that is unknown, revoked or expired (the detail says which)"}
-NOT_FOR_INTEGRATIONS = {403: "An agency's integration token: this endpoint is not for it"}
-
-
-def _problems(*reasons: dict[int, str]) -> dict:
-    return {"responses": problem_responses({k: v for r in reasons for k, v in r.items()})}
+# Why a token's endpoints answer 401 and 403 (the document declares every error answer).
+NO_TOKEN = "No token, or one that is unknown, revoked or expired (the detail says which)"
+NOT_FOR_INTEGRATIONS = "An agency's integration token: this endpoint is not for it"
 
 
 class RegisterIn(Schema):
     email: str = Field(max_length=254)
-    password: str = Field(max_length=128)
-    full_name: str = Field(max_length=150)
+    password: str = Field(max_length=128, json_schema_extra={"minLength": 8})
+    full_name: str = Field(**text_rule(2, 150))
     phone: str | None = Field(None, max_length=20, description="e.g. 081234567890")
 
 
@@ -123,10 +119,7 @@ def _user_out(user: User, *, verified: bool) -> dict:
     "/auth/register",
     auth=None,
     response={201: UserOut},
-    openapi_extra=_problems(
-        BAD_JSON,
-        {422: "A field is missing or not valid", 429: "Too many registrations from this address"},
-    ),
+    openapi_extra=problems(429, r429="Past ADUAN_API_REGISTER_RATE"),
     summary="Register a citizen account",
     url_name="auth_register",
 )
@@ -205,14 +198,14 @@ def _check_second_factor(user: User, otp: str | None) -> None:
     "/auth/token",
     auth=None,
     response=TokenOut,
-    openapi_extra=_problems(
-        BAD_JSON,
-        {
-            401: "The e-mail address or password is not correct",
-            403: "The e-mail address is not verified yet",
-            422: "A field is missing or not valid",
-            429: "Too many token requests from this address, or the account is locked",
-        },
+    openapi_extra=problems(
+        401,
+        403,
+        429,
+        r401="The e-mail address, the password or the two-factor code is not correct",
+        r403="The e-mail address is not verified yet, or a staff account has no "
+        "authenticator app yet",
+        r429="Past ADUAN_API_LOGIN_RATE, or locked after failed sign-ins",
     ),
     summary="Get a bearer token",
     url_name="auth_token",
@@ -254,7 +247,7 @@ def token_obtain(request: HttpRequest, payload: TokenIn):
     "/auth/token",
     auth=agency_bearer,
     response={204: None},
-    openapi_extra=_problems(NO_TOKEN),
+    openapi_extra=problems(401, r401=NO_TOKEN),
     summary="Revoke the token in use (sign out)",
     url_name="auth_token_revoke",
 )
@@ -280,7 +273,7 @@ def _token_info(token: ApiToken, *, current: ApiToken) -> dict:
     "/auth/tokens",
     auth=bearer,
     response=list[TokenInfoOut],
-    openapi_extra=_problems(NO_TOKEN, NOT_FOR_INTEGRATIONS),
+    openapi_extra=problems(401, 403, r401=NO_TOKEN, r403=NOT_FOR_INTEGRATIONS),
     summary="The caller's tokens that still work",
     url_name="auth_tokens",
 )
@@ -297,10 +290,13 @@ def token_list(request: HttpRequest):
     "/auth/tokens/{token_id}",
     auth=bearer,
     response={204: None},
-    openapi_extra=_problems(
-        NO_TOKEN,
-        NOT_FOR_INTEGRATIONS,
-        {404: "No such token of the caller's", 422: "The id is not a number"},
+    openapi_extra=problems(
+        401,
+        403,
+        404,
+        r401=NO_TOKEN,
+        r403=NOT_FOR_INTEGRATIONS,
+        r404="No such token of the caller's",
     ),
     summary="Revoke one of the caller's tokens",
     url_name="auth_token_revoke_one",
@@ -317,7 +313,7 @@ def token_revoke_one(request: HttpRequest, token_id: int):
     "/auth/me",
     auth=bearer,
     response=UserOut,
-    openapi_extra=_problems(NO_TOKEN, NOT_FOR_INTEGRATIONS),
+    openapi_extra=problems(401, 403, r401=NO_TOKEN, r403=NOT_FOR_INTEGRATIONS),
     summary="The account behind the token",
     url_name="auth_me",
 )

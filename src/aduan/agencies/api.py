@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
 from aduan.core.errors import NotFound
+from aduan.core.problem import problems
 
 from .models import NON_RECEIVING_KINDS, Agency, AgencyKind
 from .selectors import agency_search
@@ -30,6 +31,7 @@ class AgencyOut(Schema):
 @router.get(
     "/agencies",
     response=list[AgencyOut],
+    openapi_extra=problems(404, r404="parent_id is not an agency"),
     summary="Search agencies",
     url_name="agency_list",
 )

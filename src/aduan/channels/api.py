@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 
 from aduan.accounts.auth import bearer
+from aduan.core.problem import problems
 
 from . import claim
 from .x.client import x_config
@@ -58,6 +59,7 @@ def linked_list(request: HttpRequest):
     "/akun/saluran/kode",
     auth=bearer,
     response={201: ClaimCodeOut},
+    openapi_extra=problems(429, r429="Past ADUAN_CLAIM_ISSUE_RATE"),
     summary="A code to link an SMS number or X account",
     url_name="claim_code",
 )

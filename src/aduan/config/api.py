@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.utils.datastructures import MultiValueDict
-from ninja import NinjaAPI, Router
+from ninja import Router
 from ninja.parser import Parser
 
 from aduan.accounts.api import router as accounts_router
 from aduan.accounts.auth import bearer, optional_agency_bearer
 from aduan.agencies.api import router as agencies_router
 from aduan.api.errors import install_problem_handlers
+from aduan.api.openapi import DocumentedAPI
 from aduan.categories.api import router as categories_router
 from aduan.channels.api import router as channels_router
 from aduan.core.errors import NotFound
@@ -44,7 +45,7 @@ class StorableParser(Parser):
         return storable_tree(super().parse_querydict(data, list_fields, request))
 
 
-api = NinjaAPI(
+api = DocumentedAPI(
     title="Aduan API",
     version="1",
     urls_namespace="api",

@@ -15,6 +15,7 @@ services clean the texts they store. Django's forms refuse NUL themselves
 from __future__ import annotations
 
 import re
+from typing import Any
 
 _CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # keeps \t \n \r
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -51,3 +52,32 @@ def as_pk(value) -> int | None:
     except (TypeError, ValueError):
         return None
     return number if 0 < number < 2**63 else None
+
+
+# Dropped before any check sees the text (``storable``, by the API's
+# parser); the services also trim and squeeze whitespace before they count.
+_CONTROL_CLASS = r"\x00-\x1f\x7f-\x9f"
+_UNCOUNTED_CLASS = r"\s" + _CONTROL_CLASS
+
+
+def text_patterns(minimum: int, maximum: int, *, blank: bool = False) -> list[dict[str, str]]:
+    """JSON Schema for a text the services count after cleaning it: at least ``minimum``
+    characters that are not spaces or control characters (``blank``: or none at all), at
+    most ``maximum`` that are not control characters."""
+    counted = f"(?:[{_UNCOUNTED_CLASS}]*[^{_UNCOUNTED_CLASS}]){{{minimum}}}"
+    at_least = f"^(?:[{_UNCOUNTED_CLASS}]*$|{counted})" if blank else f"^{counted}"
+    at_most = f"^[{_CONTROL_CLASS}]*(?:[^{_CONTROL_CLASS}][{_CONTROL_CLASS}]*){{0,{maximum}}}$"
+    return [{"pattern": at_least}, {"pattern": at_most}]
+
+
+def text_rule(minimum: int, maximum: int, *, blank: bool = False) -> dict[str, Any]:
+    """``Field`` arguments for such a text, so that the OpenAPI document says what is
+    accepted. The services keep the rule and its message; pydantic refuses a text past
+    ``maximum`` before they clean it."""
+
+    def document(schema: dict[str, Any]) -> None:
+        # maxLength would count the control characters, which are dropped unread.
+        schema.pop("maxLength", None)
+        schema["allOf"] = text_patterns(minimum, maximum, blank=blank)
+
+    return {"max_length": maximum, "json_schema_extra": document}

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema, Status
 
 from aduan.core.errors import DomainError
-from aduan.core.problem import PROBLEM_CONTENT_TYPE
+from aduan.core.problem import problems
 from aduan.workflow.schemas import InboxQuery
 
 from .models import ExportJob, ExportJobStatus, ExportList
@@ -83,13 +83,6 @@ def _job_out(job: ExportJob) -> ExportJobOut:
     )
 
 
-def _problems(*pairs: tuple[int, str]) -> dict:
-    return {
-        str(status): {"description": reason, "content": {PROBLEM_CONTENT_TYPE: {}}}
-        for status, reason in pairs
-    }
-
-
 _FILE = {
     "description": "The file (CSV: UTF-8 with a byte-order mark)",
     "content": {CONTENT_TYPES[f]: {} for f in ExportFormat},
@@ -102,11 +95,12 @@ _FILE = {
     openapi_extra={
         "responses": {
             200: {**_FILE, "description": _FILE["description"] + ", streamed"},
-            **_problems(
-                (403, "Not staff, or the queue for agency staff"),
-                (422, "A filter is not valid"),
-                (429, "Too many exports by this account (ADUAN_EXPORT_RATE)"),
-            ),
+            **problems(
+                403,
+                429,
+                r403="Not staff, or the queue for agency staff",
+                r429="Too many exports by this account (ADUAN_EXPORT_RATE)",
+            )["responses"],
         }
     },
     summary="The staff work list as a CSV or XLSX file",
@@ -152,7 +146,7 @@ def inbox_export(
 @router.get(
     "/exports/{job_id}",
     response=ExportJobOut,
-    openapi_extra={"responses": _problems((404, "No such job of the caller's"))},
+    openapi_extra=problems(404, r404="No such job of the caller's"),
     summary="A background export's state",
     url_name="export_job",
 )
@@ -166,7 +160,9 @@ def export_job(request: HttpRequest, job_id: str):
     openapi_extra={
         "responses": {
             200: _FILE,
-            **_problems((404, "No such job of the caller's"), (409, "The file is not ready yet")),
+            **problems(
+                404, 409, r404="No such job of the caller's", r409="The file is not ready yet"
+            )["responses"],
         }
     },
     summary="A background export's file",

@@ -9,6 +9,8 @@ import datetime as dt
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
+from aduan.api.types import IsoDate
+
 from .periods import period_from
 from .public import public_agency_rows, public_programme_rows
 from .selectors import SUPPRESS_BELOW, Period
@@ -18,8 +20,8 @@ router = Router(tags=["statistics"])
 
 
 class PeriodFilters(Schema):
-    from_: dt.date | None = Field(None, alias="from", description="first day (YYYY-MM-DD)")
-    to: dt.date | None = Field(None, description="last day (YYYY-MM-DD)")
+    from_: IsoDate | None = Field(None, alias="from", description="first day (YYYY-MM-DD)")
+    to: IsoDate | None = Field(None, description="last day (YYYY-MM-DD)")
 
     def period(self) -> Period:
         """The period as ``/statistik/`` reads it (``period_from``): without dates the

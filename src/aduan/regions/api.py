@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
+from aduan.core.problem import problems
+
 from .selectors import region_children
 
 router = Router(tags=["directory"])
@@ -21,6 +23,7 @@ class RegionOut(Schema):
 @router.get(
     "/regions",
     response=list[RegionOut],
+    openapi_extra=problems(404, r404="parent is not a region code"),
     summary="Regions under a parent",
     url_name="region_list",
 )

@@ -12,6 +12,7 @@ from ninja import Router
 
 from aduan.accounts.auth import optional_agency_bearer, request_user
 
+from .attachments import ALLOWED_TYPES
 from .selectors import attachment_get_for_user
 
 router = Router(tags=["reports"])
@@ -27,8 +28,11 @@ ATTACHMENT_URL_NAME = "report_attachment"
     openapi_extra={
         "responses": {
             200: {
-                "description": "The file, as a download",
-                "content": {"application/octet-stream": {"schema": {"type": "string"}}},
+                "description": "The file, as a download, in the type it was recognised as",
+                "content": {
+                    content_type: {"schema": {"type": "string", "format": "binary"}}
+                    for content_type in ALLOWED_TYPES
+                },
             }
         }
     },

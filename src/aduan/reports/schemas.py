@@ -14,8 +14,9 @@ from ninja import Field, Schema
 from pydantic import model_serializer
 
 from aduan.api.types import IsoDate, JsonBool, JsonId
+from aduan.core.text import text_rule
 
-from .models import Classification, Status
+from .models import BODY_MAX, BODY_MIN, TITLE_MAX, TITLE_MIN, Classification, Status
 from .selectors import FeedSort
 
 
@@ -25,8 +26,8 @@ class ReportIn(Schema):
     classification: str = Field(
         max_length=32, json_schema_extra={"enum": list(Classification.values)}
     )
-    title: str = Field(description="10-150 characters")
-    body: str = Field(description="30-4000 characters")
+    title: str = Field(description="10-150 characters", **text_rule(TITLE_MIN, TITLE_MAX))
+    body: str = Field(description="30-4000 characters", **text_rule(BODY_MIN, BODY_MAX))
     incident_date: IsoDate | None = Field(None, description="YYYY-MM-DD, not in the future")
     region_code: str | None = Field(None, max_length=13, description="Kemendagri code, e.g. 32.73")
     latitude: Decimal | None = Field(None, description="Inside Indonesia; with longitude")

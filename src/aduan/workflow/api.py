@@ -7,7 +7,6 @@ feed and detail (their answers show deadlines and actions). Detail: docs/workflo
 # with each action's own schema, evaluated when they are defined, which is what ninja reads.
 
 import inspect
-from typing import Any
 
 from django.conf import settings
 from django.db.models import Prefetch, prefetch_related_objects
@@ -26,6 +25,7 @@ from aduan.accounts.auth import (
     request_user,
 )
 from aduan.api.pagination import MAX_PAGE_SIZE, Page, default_page_size, paginate
+from aduan.api.types import IdempotencyKey
 from aduan.core.errors import (
     InvalidTransition,
     NotFound,
@@ -34,8 +34,9 @@ from aduan.core.errors import (
     ValidationFailed,
 )
 from aduan.core.http import client_ip
-from aduan.core.problem import problem_responses
+from aduan.core.problem import problems
 from aduan.core.ratelimit import check_submission_rate
+from aduan.core.text import text_patterns
 from aduan.programmes.selectors import report_programme_tags, report_programmes
 from aduan.reports.api import ATTACHMENT_URL_NAME
 from aduan.reports.attachments import DecodeBudget, prepare_uploaded_file
@@ -72,6 +73,8 @@ from .permissions import action_authorize, actions_available
 from .schemas import InboxQuery
 from .selectors import inbox_for_user, national_queue
 from .services import (
+    NOTE_MAX,
+    RESPONSE_MIN,
     report_attachment_add,
     report_respond,
     report_submit,
@@ -81,18 +84,6 @@ from .services import (
 from .transitions import Action, transition_check
 
 router = Router(tags=["workflow"])
-
-
-def _problems(*statuses: int) -> dict[str, Any]:
-    """OpenAPI answers for errors: the API's one problem document (``core.problem``)."""
-    reasons = {
-        403: "The caller may see the report but not take this action",
-        404: "No such report, or the caller may not see it",
-        409: "The report's status does not allow this action now",
-        413: "A file is too large",
-        422: "A field is missing, unknown or not valid",
-    }
-    return {"responses": problem_responses({status: reasons[status] for status in statuses})}
 
 
 def _report_after(report: Report, *, user) -> dict:
@@ -143,7 +134,7 @@ def _action_endpoint(action: Action, summary: str, description: str) -> None:
         f"/reports/{{tracking_id}}/actions/{action.value}",
         auth=agency_bearer,
         response=ReportOut,
-        openapi_extra=_problems(403, 404, 409, 422),
+        openapi_extra=problems(409, r409="The report's status does not allow this action now"),
         summary=summary,
         description=inspect.cleandoc(description),
         operation_id=f"report_action_{action.value}",
@@ -291,7 +282,19 @@ _action_endpoint(
     "/reports/{tracking_id}/responses",
     auth=agency_bearer,
     response=ReportOut,
-    openapi_extra=_problems(403, 404, 409, 413, 422),
+    openapi_extra={
+        **problems(409, r409="The report's status does not allow a response now"),
+        # As the respond action's ``body`` (ninja's form schema keeps no field's extras).
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "properties": {"body": {"allOf": text_patterns(RESPONSE_MIN, NOTE_MAX)}}
+                    }
+                }
+            }
+        },
+    },
     summary="Post the agency's response with files",
     operation_id="report_response_with_files",
     url_name="report_response_with_files",
@@ -325,7 +328,11 @@ def respond_with_files(
             exc.field_errors = {"files": [m for ms in exc.field_errors.values() for m in ms]}
             raise
     report_respond(
-        report=report, actor=user, body=body, files=prepared, ip_address=client_ip(request)
+        report=report,
+        actor=user,
+        body=body,
+        files=prepared,
+        ip_address=client_ip(request),
     )
     return _report_after(report, user=user)
 
@@ -337,7 +344,6 @@ def respond_with_files(
     "/inbox",
     auth=agency_bearer,
     response=Page[ReportOut],
-    openapi_extra=_problems(403, 422),
     summary="The staff work list",
     url_name="inbox",
 )
@@ -525,12 +531,12 @@ def _submitted_answer(report: Report, *, user) -> dict:
     url_name="report_submit",
     operation_id="aduan_reports_api_submit",
     tags=["reports"],
-    openapi_extra=_problems(422),
+    openapi_extra=problems(429, r429="Past ADUAN_SUBMIT_RATE_USER or ADUAN_SUBMIT_RATE_IP"),
 )
 def submit(
     request: HttpRequest,
     payload: ReportIn,
-    idempotency_key: str | None = Header(
+    idempotency_key: IdempotencyKey | None = Header(  # noqa: B008 - ninja's way
         None,
         alias=IDEMPOTENCY_HEADER,
         description=(
@@ -632,6 +638,7 @@ def detail(request: HttpRequest, tracking_id: str):
     url_name="report_attachment_add",
     operation_id="aduan_reports_api_attachment_add",
     tags=["reports"],
+    openapi_extra=problems(409, r409="The report is no longer open"),
 )
 def attachment_add(request: HttpRequest, tracking_id: str, file: File[UploadedFile]):
     """Multipart upload (field ``file``) by the reporter, while the report is open: a JPEG or
@@ -662,7 +669,6 @@ class SupportOut(Schema):
     "/reports/{tracking_id}/support",
     auth=bearer,
     response=SupportOut,
-    openapi_extra=_problems(403, 404),
     summary="Support a public report",
     url_name="report_support",
     operation_id="aduan_reports_api_support",
@@ -681,7 +687,6 @@ def support(request: HttpRequest, tracking_id: str):
     "/reports/{tracking_id}/support",
     auth=bearer,
     response=SupportOut,
-    openapi_extra=_problems(403, 404),
     summary="Take back a support",
     url_name="report_unsupport",
     operation_id="aduan_reports_api_unsupport",

@@ -14,10 +14,12 @@ from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from pydantic import ConfigDict, ValidationInfo, field_validator
 
-from aduan.api.types import IsoDate, JsonId, JsonInt
-from aduan.reports.models import Status
+from aduan.api.types import IsoDate, JsonBool, JsonId, JsonInt
+from aduan.core.text import text_rule
+from aduan.reports.models import BODY_MAX, TITLE_MAX, TITLE_MIN, Status
 
 from .selectors import InboxFilters
+from .services import NOTE_MAX, NOTE_MIN, RESPONSE_MIN
 
 
 class ActionIn(Schema):
@@ -30,34 +32,50 @@ class ActionIn(Schema):
 class DisposeIn(ActionIn):
     agency_id: JsonId = Field(description="The agency that receives the report")
     note: str = Field("", description="For the agency and the reporter")
-    title: str | None = Field(None, description="A corrected title (10-150 characters)")
+    title: str | None = Field(
+        None,
+        description="A corrected title (10-150 characters)",
+        **text_rule(TITLE_MIN, TITLE_MAX, blank=True),
+    )
     category_id: JsonId | None = Field(None, description="A corrected category")
-    anonymous: bool | None = Field(None, description="Hide the reporter's identity")
-    confidential: bool | None = Field(None, description="Hide the report from the public")
+    anonymous: JsonBool | None = Field(None, description="Hide the reporter's identity")
+    confidential: JsonBool | None = Field(None, description="Hide the report from the public")
 
 
 class RedactIn(ActionIn):
     """The whole public version each time: a blank field shows the original (masked)."""
 
-    public_title: str = Field("", description="The title the public reads (10-150 characters)")
-    public_body: str = Field("", description="The text the public reads (at most 4000)")
+    public_title: str = Field(
+        "",
+        description="The title the public reads (10-150 characters)",
+        **text_rule(TITLE_MIN, TITLE_MAX, blank=True),
+    )
+    public_body: str = Field(
+        "", description="The text the public reads (at most 4000)", max_length=BODY_MAX
+    )
 
 
 class SetProgrammesIn(ActionIn):
     """The whole list each time: a programme left out is untagged."""
 
-    programme_ids: list[int] = Field(
+    programme_ids: list[JsonId] = Field(
         description="Every national priority programme the report concerns ([]: none)",
         max_length=20,
     )
 
 
 class HoldIn(ActionIn):
-    question: str = Field(description="What the reporter must add (at least 10 characters)")
+    question: str = Field(
+        description="What the reporter must add (at least 10 characters)",
+        **text_rule(10, NOTE_MAX),
+    )
 
 
 class ArchiveIn(ActionIn):
-    reason: str = Field(description="Why the report is not processed (at least 10 characters)")
+    reason: str = Field(
+        description="Why the report is not processed (at least 10 characters)",
+        **text_rule(10, NOTE_MAX),
+    )
 
 
 class MergeIn(ActionIn):
@@ -68,8 +86,18 @@ class MergeIn(ActionIn):
 class SetFlagsIn(ActionIn):
     """At least one of the two flags."""
 
-    anonymous: bool | None = None
-    confidential: bool | None = Field(None, validate_default=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {"required": [flag], "properties": {flag: {"type": "boolean"}}}
+                for flag in ("anonymous", "confidential")
+            ]
+        },
+    )
+
+    anonymous: JsonBool | None = None
+    confidential: JsonBool | None = Field(None, validate_default=True)
 
     @field_validator("confidential")
     @classmethod
@@ -92,7 +120,10 @@ class CloseIn(NoFieldsIn):
 
 
 class ReturnIn(ActionIn):
-    reason: str = Field(description="Why this is not the agency's authority (10+ characters)")
+    reason: str = Field(
+        description="Why this is not the agency's authority (10+ characters)",
+        **text_rule(10, NOTE_MAX),
+    )
 
 
 class ForwardIn(ActionIn):
@@ -105,29 +136,41 @@ class ForwardIn(ActionIn):
 
 class ExtendIn(ActionIn):
     working_days: JsonInt = Field(description="Working days added to the response deadline")
-    reason: str = Field(description="Why more time is needed")
+    reason: str = Field(
+        description="Why more time is needed (10+ characters)",
+        **text_rule(10, NOTE_MAX),
+    )
 
 
 class RespondIn(ActionIn):
-    body: str = Field(description="The agency's follow-up (at least 20 characters)")
+    body: str = Field(
+        description="The agency's follow-up (at least 20 characters)",
+        **text_rule(RESPONSE_MIN, NOTE_MAX),
+    )
 
 
 class CommentIn(ActionIn):
-    body: str
-    internal: bool = Field(False, description="Staff only: a note the reporter never sees")
+    body: str = Field(**text_rule(2, NOTE_MAX))
+    internal: JsonBool = Field(False, description="Staff only: a note the reporter never sees")
 
 
 class AnswerIn(ActionIn):
-    body: str = Field(description="The reporter's answer (at least 5 characters)")
+    body: str = Field(
+        description="The reporter's answer (at least 5 characters)",
+        **text_rule(NOTE_MIN, NOTE_MAX),
+    )
 
 
 class ReopenIn(ActionIn):
-    reason: str = Field(description="Why the response did not settle it (10+ characters)")
+    reason: str = Field(
+        description="Why the response did not settle it (10+ characters)",
+        **text_rule(10, NOTE_MAX),
+    )
 
 
 class RateIn(ActionIn):
     score: JsonInt = Field(ge=1, le=5)
-    comment: str = Field("", description="At most 1000 characters")
+    comment: str = Field("", description="At most 1000 characters", max_length=1000)
 
 
 class InboxQuery(Schema):
