@@ -36,8 +36,8 @@ from .services import TOKEN_NAME_MAX, token_create, token_revoke, user_register
 router = Router(tags=["accounts"])
 
 # Why a token's endpoints answer 401 and 403 (the document declares every error answer).
-NO_TOKEN = "No token, or one that is unknown, revoked or expired (the detail says which)"
-NOT_FOR_INTEGRATIONS = "An agency's integration token: this endpoint is not for it"
+UNAUTHORISED = "No token, or one that is unknown, revoked or expired (the detail says which)"
+INTEGRATION_REFUSED = "An agency's integration token: this endpoint is not for it"
 
 
 class RegisterIn(Schema):
@@ -247,7 +247,7 @@ def token_obtain(request: HttpRequest, payload: TokenIn):
     "/auth/token",
     auth=agency_bearer,
     response={204: None},
-    openapi_extra=problems(401, r401=NO_TOKEN),
+    openapi_extra=problems(401, r401=UNAUTHORISED),
     summary="Revoke the token in use (sign out)",
     url_name="auth_token_revoke",
 )
@@ -273,7 +273,7 @@ def _token_info(token: ApiToken, *, current: ApiToken) -> dict:
     "/auth/tokens",
     auth=bearer,
     response=list[TokenInfoOut],
-    openapi_extra=problems(401, 403, r401=NO_TOKEN, r403=NOT_FOR_INTEGRATIONS),
+    openapi_extra=problems(401, 403, r401=UNAUTHORISED, r403=INTEGRATION_REFUSED),
     summary="The caller's tokens that still work",
     url_name="auth_tokens",
 )
@@ -294,8 +294,8 @@ def token_list(request: HttpRequest):
         401,
         403,
         404,
-        r401=NO_TOKEN,
-        r403=NOT_FOR_INTEGRATIONS,
+        r401=UNAUTHORISED,
+        r403=INTEGRATION_REFUSED,
         r404="No such token of the caller's",
     ),
     summary="Revoke one of the caller's tokens",
@@ -313,7 +313,7 @@ def token_revoke_one(request: HttpRequest, token_id: int):
     "/auth/me",
     auth=bearer,
     response=UserOut,
-    openapi_extra=problems(401, 403, r401=NO_TOKEN, r403=NOT_FOR_INTEGRATIONS),
+    openapi_extra=problems(401, 403, r401=UNAUTHORISED, r403=INTEGRATION_REFUSED),
     summary="The account behind the token",
     url_name="auth_me",
 )
