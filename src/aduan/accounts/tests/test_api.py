@@ -422,21 +422,23 @@ def test_a_device_name_is_tidied_and_a_long_one_refused(client):
 @pytest.mark.parametrize(
     ("method", "path", "statuses"),
     [
-        ("post", "/api/v1/auth/register", {"201", "400", "422", "429"}),
-        ("post", "/api/v1/auth/token", {"200", "400", "401", "403", "422", "429"}),
-        ("delete", "/api/v1/auth/token", {"204", "401"}),
-        ("get", "/api/v1/auth/tokens", {"200", "401", "403"}),
-        ("delete", "/api/v1/auth/tokens/{token_id}", {"204", "401", "403", "404", "422"}),
-        ("get", "/api/v1/auth/me", {"200", "401", "403"}),
+        ("post", "/api/v1/auth/register", {"201", "400", "413", "422", "429", "503"}),
+        ("post", "/api/v1/auth/token", {"200", "400", "401", "403", "413", "422", "429", "503"}),
+        ("delete", "/api/v1/auth/token", {"204", "401", "403", "503"}),
+        ("get", "/api/v1/auth/tokens", {"200", "401", "403", "503"}),
+        ("delete", "/api/v1/auth/tokens/{token_id}", {"204", "401", "403", "404", "422", "503"}),
+        ("get", "/api/v1/auth/me", {"200", "401", "403", "503"}),
     ],
 )
 def test_the_openapi_document_declares_every_answer_of_the_account_endpoints(
     client, method, path, statuses
 ):
-    responses = client.get("/api/v1/openapi.json").json()["paths"][path][method]["responses"]
+    document = client.get("/api/v1/openapi.json").json()
+    responses = document["paths"][path][method]["responses"]
     assert set(responses) == statuses
     for status in statuses - {"200", "201", "204"}:
-        schema = responses[status]["content"][PROBLEM]["schema"]
+        ref = responses[status]["content"][PROBLEM]["schema"]["$ref"]
+        schema = document["components"]["schemas"][ref.rsplit("/", 1)[-1]]
         assert set(schema["required"]) == {
             "type",
             "title",
