@@ -636,6 +636,8 @@ NOT_ABOUT_ONE_REPORT = {
     "api:auth_register": "no report",
     "api:auth_token": "no report",
     "api:auth_token_revoke": "no report",
+    "api:auth_tokens": "the user's own tokens",
+    "api:auth_token_revoke_one": "the user's own tokens",
     "api:auth_me": "the user's own account",
     "api:linked_channels": "the user's own channels",
     "api:claim_code": "the user's own channels",

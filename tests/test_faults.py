@@ -654,6 +654,15 @@ def test_the_site_keeps_taking_reports_while_redis_restarts(
             30,
             [web],
         )
+
+        def every_process_noticed_the_recovery() -> bool:
+            # Under load a process may take a while to get a request after the restart.
+            written = (tmp_path / "web.log").read_text()
+            return written.count("the cache (Redis) is back after") >= written.count(
+                "the cache (Redis) is unreachable"
+            )
+
+        wait_for("each web process sees Redis back", every_process_noticed_the_recovery, 30, [web])
         load.finish()
         assert web.poll() is None, "the site died"
     finally:
