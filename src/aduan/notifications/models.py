@@ -1,19 +1,9 @@
 """Notifications: the outbox and the in-app list are one table.
 
-A state change writes one ``Notification`` row per recipient and channel in its own
-transaction (``services.notify``). In-app rows are delivered by existing: they are written
-``sent``. Rows of a delivered channel (e-mail; SMS and X later) start ``pending`` and a
-worker moves them on (``delivery.py``):
-
-    pending ──claim──▶ sending ──▶ sent
-       ▲                  │  ├───▶ failed     (the channel refused it N times)
-       └── back-off ──────┘  └───▶ uncertain  (handed over, outcome unknown: no answer
-                                               came, or the worker died mid-send; never
-                                               sent again)
-    pending ──▶ skipped   (nobody to send to any more: no verified address, inactive user)
-
-``idempotency_key`` is unique: whoever writes the same event twice (a retried action, the
-periodic sweep run twice at once) gets the row that already exists, never a second one.
+One row per recipient and channel (``services.notify``); in-app rows are written ``sent``,
+delivered channels go pending → sending → sent, failed, uncertain (never re-sent) or
+skipped (``delivery.py``; the states and their rules: docs/notifications.md).
+``idempotency_key`` is unique, so an event written twice yields one row.
 """
 
 from __future__ import annotations
