@@ -193,8 +193,12 @@ class Helpdesk:
             start_new_session=True,
         )
         log.close()
-        self._wait_until_up()
-        self._log_in()
+        try:
+            self._wait_until_up()
+            self._log_in()
+        except BaseException:
+            self.stop()
+            raise
 
     def _url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -214,7 +218,6 @@ class Helpdesk:
             except requests.RequestException:
                 pass
             if time.monotonic() > deadline:
-                self.stop()
                 raise RuntimeError("helpdesk did not answer within 60 s")
             time.sleep(0.3)
 
