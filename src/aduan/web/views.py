@@ -13,7 +13,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Page
 from django.db.models import prefetch_related_objects
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -28,6 +28,7 @@ from aduan.core.ratelimit import check_submission_rate, retry_after_value
 from aduan.core.text import storable
 from aduan.core.tracking import normalise_tracking_id
 from aduan.regions.selectors import region_children
+from aduan.reports.attachments import attachment_signed_url
 from aduan.reports.models import BODY_MAX, TITLE_MAX, Attachment, Report
 from aduan.reports.selectors import (
     FeedFilters,
@@ -339,6 +340,10 @@ def attachment_download(request: HttpRequest, attachment_id: int) -> FileRespons
     if attachment is None:
         raise Http404
     _report_for(request, attachment.report.tracking_id)  # the report's visibility decides
+    if signed_url := attachment_signed_url(attachment):
+        response = HttpResponseRedirect(signed_url)
+        response["Cache-Control"] = "private, no-store"
+        return response
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError as exc:
