@@ -96,6 +96,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--profile", action="store_true", help="cProfile's top functions")
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--chars", type=int, default=6000, help="of each profile printed")
     parser.add_argument("--only", default="", help="comma-separated page names")
     args = parser.parse_args()
     django_setup()
@@ -168,8 +169,8 @@ def main() -> None:
                 stats.print_stats(args.top)
                 out2 = io.StringIO()
                 pstats.Stats(profiler, stream=out2).sort_stats("tottime").print_stats(args.top)
-                print(out.getvalue()[-6000:])
-                print(out2.getvalue()[-5000:])
+                print(out.getvalue()[-args.chars :])
+                print(out2.getvalue()[-args.chars :])
         transaction.set_rollback(True)
 
 
