@@ -240,6 +240,7 @@ class BulkAssignForm(forms.Form):
     unit = forms.TypedChoiceField(
         label=_("Assign the ticked reports to"),
         coerce=int,
+        widget=FastSelect,
         error_messages={"required": _("Choose the unit.")},
     )
 
