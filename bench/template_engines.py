@@ -75,14 +75,12 @@ def main() -> None:
 
     def with_django():
         return "".join(
-            django_card.render({"report": r, "user": user, "card_heading": "h2"})
-            for r in reports
+            django_card.render({"report": r, "user": user, "card_heading": "h2"}) for r in reports
         )
 
     def with_jinja():
         return "".join(
-            jinja_card.render(report=r, user=user, level="h2", show_private=False)
-            for r in reports
+            jinja_card.render(report=r, user=user, level="h2", show_private=False) for r in reports
         )
 
     def squeeze(html: str) -> str:
