@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from aduan.accounts.capabilities import may_support_reports
 from aduan.core.errors import PermissionDenied, RateLimited, ValidationFailed
 from aduan.core.http import client_ip
-from aduan.core.pagination import CappedPaginator
+from aduan.core.pagination import CappedPaginator, page_count_cap
 from aduan.core.ratelimit import check_submission_rate, retry_after_value
 from aduan.core.text import storable
 from aduan.core.tracking import normalise_tracking_id
@@ -86,8 +86,11 @@ HOME_FEED_SIZE = 5
 
 
 def _page(request: HttpRequest, queryset, *, cap: int | None = None) -> Page:
-    paginator = CappedPaginator(queryset, settings.ADUAN_PAGE_SIZE, cap=cap)
-    return paginator.get_page(request.GET.get("page"))
+    """One page of ``queryset``, counted up to ``cap`` (a ranked search's window) or to a
+    little past the page (``page_count_cap``)."""
+    number, size = request.GET.get("page"), settings.ADUAN_PAGE_SIZE
+    cap = cap if cap is not None else page_count_cap(number, size)
+    return CappedPaginator(queryset, size, cap=cap).get_page(number)
 
 
 def _query_without_page(request: HttpRequest) -> str:
