@@ -366,9 +366,11 @@ def test_two_servers_and_two_workers_one_of_each_killed_lose_and_double_nothing(
 
     # The SMTP server holds message HOLD_AT until its worker is killed.
     held, release = threading.Event(), threading.Event()
+    held_ids: list[str] = []
 
-    def hold(_message) -> None:
+    def hold(message) -> None:
         if len(smtp_sink.messages) == HOLD_AT:
+            held_ids.append(" ".join(str(message["Message-ID"]).split()))
             held.set()
             release.wait(60)
 
@@ -506,6 +508,8 @@ def test_two_servers_and_two_workers_one_of_each_killed_lose_and_double_nothing(
     assert fates["messages"] >= HOLD_AT
     assert (fates["unsettled"], fates["lost"], fates["doubled"]) == (0, 0, 0), fates
     assert fates["uncertain"] == 1, fates
+    uncertain = [row for row in stored["rows"] if row["state"] == "uncertain"]
+    assert [row["message_id"] for row in uncertain] == held_ids  # the one the dead worker held
     assert fates["sent"] == fates["messages"] - 1
     assert sum(smtp_sink.received().values()) == fates["messages"]
     # The killed worker's task was put back and run; nothing is left running.
