@@ -243,14 +243,22 @@ def request(
         connection.close()
 
 
-def served_paths(logs: list[Path], offsets: list[int]) -> list[list[str]]:
-    """The paths each gunicorn answered since ``offsets`` (its access log's sizes then)."""
-    found = []
-    for log, offset in zip(logs, offsets, strict=True):
-        with log.open() as handle:
-            handle.seek(offset)
-            found.append(re.findall(r'"[A-Z]+ (\S+) HTTP/1\.[01]"', handle.read()))
-    return found
+def served_paths(logs: list[Path], offsets: list[int], *, at_least: int = 0) -> list[list[str]]:
+    """The paths each gunicorn answered since ``offsets`` (its access log's sizes then).
+
+    Gunicorn writes the access line after the answer has left, so wait (a few seconds at
+    most) until ``at_least`` lines are there.
+    """
+    deadline = time.monotonic() + 10
+    while True:
+        found = []
+        for log, offset in zip(logs, offsets, strict=True):
+            with log.open() as handle:
+                handle.seek(offset)
+                found.append(re.findall(r'"[A-Z]+ (\S+) HTTP/1\.[01]"', handle.read()))
+        if sum(map(len, found)) >= at_least or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
 
 
 def sign_in_attempt(port: int, source: str, forged: str | None = None) -> int:
@@ -277,7 +285,7 @@ def test_nginx_balances_forwards_the_client_address_and_serves_static(edge):
         status, headers, body = request(https, "GET", "/", headers={"Accept-Encoding": "gzip"})
         assert status == 200
         assert "content-encoding" not in headers  # pages are never compressed (BREACH)
-    first, second = served_paths(logs, offsets)
+    first, second = served_paths(logs, offsets, at_least=12)
     assert first.count("/") >= 3, (first, second)
     assert second.count("/") >= 3, (first, second)
     assert first.count("/") + second.count("/") == 12
@@ -288,7 +296,7 @@ def test_nginx_balances_forwards_the_client_address_and_serves_static(edge):
     assert status == 200
     assert headers["content-encoding"] == "gzip"
     assert "immutable" in headers["cache-control"]
-    first, second = served_paths(logs, offsets)
+    first, second = served_paths(logs, offsets, at_least=12)
     assert css.decode() not in first + second
 
     # The client's address reaches the app: 127.0.0.2 runs out of sign-in attempts (the
@@ -298,7 +306,7 @@ def test_nginx_balances_forwards_the_client_address_and_serves_static(edge):
     assert answers == [401] * LOGIN_RATE + [429]
     assert sign_in_attempt(https, "127.0.0.2", forged="198.51.100.7") == 429
     assert sign_in_attempt(https, "127.0.0.3") == 401
-    first, second = served_paths(logs, offsets)
+    first, second = served_paths(logs, offsets, at_least=12 + LOGIN_RATE + 3)
     assert "/api/v1/auth/token" in first
     assert "/api/v1/auth/token" in second
 
