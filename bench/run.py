@@ -20,6 +20,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -110,9 +111,11 @@ def measure(base_url: str, scenario: dict, args, *, masters: list[int], backends
     )
     app_s = app.stop()
     db_s = db.stop() if db else None
-    n = max(fig["requests"], 1)
-    fig["app_cpu_ms"] = app_s * 1000 / n
-    fig["db_cpu_ms"] = db_s * 1000 / n if db_s is not None else None
+    n = fig["requests"]
+    # No request finished in the time (a loaded machine, a slow page): no figure per request.
+    fig["app_cpu_ms"] = app_s * 1000 / n if n else None
+    fig["db_cpu_ms"] = db_s * 1000 / n if n and db_s is not None else None
+    fig["app_cpu_s"], fig["db_cpu_s"] = app_s, db_s
     return fig
 
 
@@ -194,6 +197,8 @@ def ratio_lines(aduan_rows: dict, helpdesk_rows: dict, pg: dict) -> list[dict]:
 
 def main() -> None:
     args = parse_args()
+    # kill / Ctrl-C: stop the servers this run started (the finally below) before leaving.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     python = sys.executable
     args.workdir.mkdir(parents=True, exist_ok=True)
     started = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -239,7 +244,8 @@ def main() -> None:
                 "rounds",
                 "reports",
             )
-        },
+        }
+        | {"peers_dir": str(args.peers_dir)},
         "note": args.note,
         "fixtures": {k: fx[k] for k in ("busiest_agency", "unit", "heaviest_reporter_reports")},
         "aduan": {},
@@ -250,7 +256,7 @@ def main() -> None:
     }
     try:
         server.start()
-        backends = lambda: aduan.backend_pids(args.database_url)  # noqa: E731
+        backends = aduan.BackendPids(args.database_url)
         photo = aduan.photo(args.workdir / "photo-1mb.jpg")
         all_scenarios = aduan.scenarios(fx, base_url=server.base_url, photo_path=photo)
         if args.list:
@@ -288,7 +294,7 @@ def main() -> None:
                 desk.start(port=args.port + 1, workers=args.workers)
                 peer_scenarios = desk.scenarios()
                 desk_db = getattr(desk, "database", "helpdesk_bench")
-                desk_backends = lambda: aduan.backend_pids(args.database_url, database=desk_db)  # noqa: E731
+                desk_backends = aduan.BackendPids(args.database_url, database=desk_db)
             except Exception as exc:  # a broken peer must not lose Aduan's run
                 peers_missing = f"helpdesk failed: {type(exc).__name__}: {exc}"
                 result["peers_missing"] = peers_missing
@@ -318,8 +324,8 @@ def main() -> None:
             raw_peer[name].append(fig)
             print(
                 f"[{rnd}] helpdesk {name}: {fig['rps']:.1f} req/s, "
-                f"p99 {fig['latency_ms']['p99']:.1f} ms, errors {fig['errors']}, "
-                f"CPU {fig['app_cpu_ms']:.1f} + {fig['db_cpu_ms'] or 0:.1f} ms/req"
+                f"p99 {report.fmt(fig['latency_ms']['p99'])} ms, errors {fig['errors']}, "
+                f"CPU {report.fmt(fig['app_cpu_ms'])} + {report.fmt(fig['db_cpu_ms'])} ms/req"
             )
 
         def measure_pgbench(rnd: int) -> None:
@@ -350,9 +356,9 @@ def main() -> None:
                 raw[s["name"]].append(fig)
                 print(
                     f"[{rnd}] {s['name']}: {fig['rps']:.1f} req/s, "
-                    f"p50 {fig['latency_ms']['p50']:.1f} p99 {fig['latency_ms']['p99']:.1f} ms, "
+                    f"p50 {report.fmt(fig['latency_ms']['p50'])} p99 {report.fmt(fig['latency_ms']['p99'])} ms, "
                     f"errors {fig['errors']}, "
-                    f"CPU {fig['app_cpu_ms']:.1f} + {fig['db_cpu_ms'] or 0:.1f} ms/req"
+                    f"CPU {report.fmt(fig['app_cpu_ms'])} + {report.fmt(fig['db_cpu_ms'])} ms/req"
                 )
                 if fig["errors"]:
                     print(f"    answers: {wrk.status_summary(fig['statuses'])}")

@@ -185,18 +185,37 @@ class Server:
             self.proc.wait()
 
 
-def backend_pids(
-    database_url: str, *, app_name: str = APP_NAME, database: str | None = None
-) -> list[int]:
+class BackendPids:
     """PostgreSQL backends of the server: by ``application_name``, or every backend of
-    ``database`` (a peer's own database, which nothing else uses)."""
-    with psycopg.connect(database_url, connect_timeout=5) as conn:
+    ``database`` (a peer's own database, which nothing else uses). One connection kept
+    open (a new one every sample would cost PostgreSQL a fork); when the query fails
+    (a loaded machine), the pids found last time."""
+
+    def __init__(
+        self, database_url: str, *, app_name: str = APP_NAME, database: str | None = None
+    ) -> None:
+        self.database_url = database_url
         if database:
-            sql, param = "SELECT pid FROM pg_stat_activity WHERE datname = %s", database
+            self.sql, self.param = "SELECT pid FROM pg_stat_activity WHERE datname = %s", database
         else:
-            sql, param = "SELECT pid FROM pg_stat_activity WHERE application_name = %s", app_name
-        rows = conn.execute(sql, [param]).fetchall()
-    return [row[0] for row in rows]
+            self.sql = "SELECT pid FROM pg_stat_activity WHERE application_name = %s"
+            self.param = app_name
+        self.conn: psycopg.Connection | None = None
+        self.last: list[int] = []
+
+    def __call__(self) -> list[int]:
+        try:
+            if self.conn is None or self.conn.closed:
+                self.conn = psycopg.connect(self.database_url, connect_timeout=10, autocommit=True)
+            self.last = [row[0] for row in self.conn.execute(self.sql, [self.param]).fetchall()]
+        except psycopg.Error:
+            self.close()
+        return self.last
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
 
 
 def photo(path: Path, *, size: int = 1_000_000) -> Path:

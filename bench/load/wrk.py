@@ -164,7 +164,8 @@ def parse_output(stdout: str) -> dict:
     raw = json.loads(line[len(MARKER) :])
     seconds = raw["duration_us"] / 1e6
     errors = raw["errors"]
-    latency = {k: v / 1000 for k, v in raw["latency_us"].items()}
+    # Without a finished request wrk's percentiles are zeros: none rather than 0 ms.
+    latency = {k: (v / 1000 if raw["requests"] else None) for k, v in raw["latency_us"].items()}
     # wrk's "status" errors are answers >= 400 (3xx count as success, as a form's redirect
     # should); socket errors are the other four.
     return {
