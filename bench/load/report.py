@@ -79,7 +79,17 @@ def median_of(rounds: list[dict]) -> dict:
         for k, v in r["statuses"].items():
             statuses[k] = statuses.get(k, 0) + v
     out["statuses"] = statuses
+    out["errors_detail"] = {
+        k: sum(r.get("errors_detail", {}).get(k, 0) for r in rounds)
+        for k in ("status", "timeout", "connect", "read", "write")
+    }
     return out
+
+
+def errors_text(m: dict) -> str:
+    """The count, with its kinds when there are any: 14 (timeout 14)."""
+    kinds = ", ".join(f"{k} {v:,}" for k, v in (m.get("errors_detail") or {}).items() if v)
+    return f"{m['errors']:,} ({kinds})" if kinds else f"{m['errors']:,}"
 
 
 def fmt(value, digits: int = 1) -> str:
@@ -103,7 +113,7 @@ def http_table(rows: dict[str, dict]) -> list[str]:
         answers = ", ".join(f"{k}: {v:,}" for k, v in sorted(m["statuses"].items()))
         lines.append(
             f"| {name} | {fmt(m['rps'])} | {fmt(lat['p50'])} | {fmt(lat['p95'])} | "
-            f"{fmt(lat['p99'])} | {m['errors']:,} | {fmt(m['app_cpu_ms'])} | "
+            f"{fmt(lat['p99'])} | {errors_text(m)} | {fmt(m['app_cpu_ms'])} | "
             f"{fmt(m['db_cpu_ms'])} | {answers} |"
         )
     return lines

@@ -223,6 +223,6 @@ def run(
 
 
 def status_summary(statuses: dict) -> str:
-    """ "201: 900, 429: 3" for the table, errors first."""
+    """The answers by status, errors first: 429: 3, 201: 900."""
     items = sorted(statuses.items(), key=lambda kv: (int(kv[0]) < 400, kv[0]))
     return ", ".join(f"{k}: {v}" for k, v in items)
