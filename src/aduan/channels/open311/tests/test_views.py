@@ -369,11 +369,14 @@ def test_the_list_costs_the_same_few_queries_for_many_reports(
         report = ReportFactory(verified=True, category=categories[i % 2], agency=agency)
         ReportEventFactory(report=report, action=EventAction.RESPONDED, note=f"Tanggapan {i}")
         AttachmentFactory(report=report, content_type="image/png")
-    # The session and language lookups of the middleware, plus one query for the list.
-    with django_assert_max_num_queries(3):
+    # The session and language lookups of the middleware, plus one query for the list
+    # (the agency's and region's names joined) and one for its categories.
+    with django_assert_max_num_queries(4):
         data = json_of(client.get(f"{ROOT}/requests.json"))
     assert len(data) == 15
     assert all(item["status_notes"].startswith("Tanggapan") and item["media_url"] for item in data)
+    assert {item["service_code"] for item in data} == {"jalan", "lampu-jalan"}
+    assert {item["agency_responsible"] for item in data} == {agency.name}
 
 
 # --- jurisdiction --------------------------------------------------------------------------
