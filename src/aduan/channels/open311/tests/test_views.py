@@ -19,6 +19,7 @@ from aduan.channels.models import InboundMessage, InboundStatus
 from aduan.channels.open311 import render, selectors
 from aduan.channels.open311.models import Open311Submission
 from aduan.channels.open311.services import api_key_revoke
+from aduan.regions.tests.factories import RegencyFactory
 from aduan.reports.models import Channel, EventAction, Report, Status
 from aduan.reports.tests.factories import AttachmentFactory, ReportEventFactory, ReportFactory
 from aduan.workflow.services import report_accept, report_dispose, report_respond
@@ -200,6 +201,15 @@ def test_a_public_report_as_a_service_request(client, public_report):
     assert [child.tag for child in request] == REQUEST_FIELDS
     assert request.findtext("status_notes") == "Sudah diganti."
     assert request.findtext("lat") == "-6.914744"
+
+
+def test_the_address_is_the_region_name_in_the_list_and_alone(client, public_report):
+    public_report.region = RegencyFactory(name="KOTA BANDUNG")
+    public_report.save()
+    [listed] = json_of(client.get(f"{ROOT}/requests.json"))
+    alone = json_of(client.get(f"{ROOT}/requests/{public_report.tracking_id}.json"))
+    assert listed["address"] == "KOTA BANDUNG"
+    assert alone == [listed]
 
 
 def test_closed_status_and_a_report_without_category_or_location(client, db):
