@@ -471,7 +471,7 @@ def report_out(report: Report, *, user: AnyUser) -> dict:
     """The report as ``user`` may see it (they must already be allowed to see it at all).
 
     One query for the deadlines and one for the programmes unless prefetched
-    (``prefetch_for_report_out`` for a list)."""
+    (``report_list_load`` for a list)."""
     prefetch_related_objects([report], "deadlines")
     now = timezone.now()
     title, body = report_text_for(user=user, report=report)
