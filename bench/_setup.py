@@ -21,3 +21,32 @@ def django_setup() -> None:
     import django
 
     django.setup()
+
+
+def json_option(parser) -> None:
+    """``--json PATH``: the script also writes its figures there (for ``bench/run.py``)."""
+    parser.add_argument(
+        "--json", type=Path, metavar="PATH", help='also write the figures as {"scenario": {...}}'
+    )
+
+
+def json_write(path: Path | None, scenarios: dict[str, dict[str, object]]) -> None:
+    """Write ``scenarios`` (scenario name → its figures) as one JSON object to ``path``
+    (nothing when ``path`` is None). Floats are rounded to 0.01; a partial run writes what
+    it measured."""
+    if path is None:
+        return
+    import json
+
+    def rounded(value: object) -> object:
+        if isinstance(value, float):
+            return round(value, 2)
+        if isinstance(value, dict):
+            return {key: rounded(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [rounded(item) for item in value]
+        return value
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(rounded(scenarios), indent=2, ensure_ascii=False) + "\n")
+    print(f"figures written to {path}")

@@ -29,7 +29,7 @@ import tracemalloc
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _setup import django_setup
+from _setup import django_setup, json_option, json_write
 
 
 def parse_args() -> argparse.Namespace:
@@ -37,6 +37,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rows", type=int, default=1_000_000, help="at most this many rows")
     parser.add_argument("--formats", default="csv,xlsx", help="csv, xlsx or both")
     parser.add_argument("--job", action="store_true", help="build background jobs instead")
+    json_option(parser)
     return parser.parse_args()
 
 
@@ -56,6 +57,7 @@ def jobs(args: argparse.Namespace) -> None:
         },
     )
     print(f"{'job':36} {'fmt':4} {'rows':>9} {'s':>7} {'rows/s':>8} {'MB':>7} {'RSS MB':>7}")
+    scenarios: dict[str, dict[str, object]] = {}
     for fmt in args.formats.split(","):
         job = export_job_create(
             owner=desk,
@@ -74,10 +76,18 @@ def jobs(args: argparse.Namespace) -> None:
             f"{'national admin, every status (' + outcome + ')':36} {fmt:4} {job.rows:9,} "
             f"{elapsed:7.1f} {job.rows / elapsed:8,.0f} {size / 1e6:7.1f} {rss:7.0f}"
         )
+        scenarios[f"export_job_{fmt}"] = {
+            "rows": job.rows,
+            "seconds": elapsed,
+            "rows_per_s": job.rows / elapsed,
+            "file_mb": size / 1e6,
+            "peak_rss_mb": rss,
+        }
         if job.file:
             job.file.delete(save=False)
         job.delete()
     ExportJob.objects.filter(owner=desk).delete()
+    json_write(args.json, scenarios)
 
 
 def main() -> None:
@@ -107,13 +117,14 @@ def main() -> None:
     agency = Agency.objects.get(pk=busiest["agency"])
     agency_admin = User(role=Role.AGENCY_ADMIN, agency=agency, email="admin@bench.test")
     # The lists narrow to one status or the open ones; "every report" is the whole table
-    # in the lists' order, the most rows one export can hold.
+    # in the lists' order, the most rows one export can hold. Scenario names for --json.
     cases = [
-        ("national admin, every report", desk, None),
-        ("national admin, closed", desk, InboxFilters(status=Status.CLOSED)),
-        ("national admin, open (default)", desk, InboxFilters()),
+        ("national admin, every report", "export_every_report", desk, None),
+        ("national admin, closed", "export_closed", desk, InboxFilters(status=Status.CLOSED)),
+        ("national admin, open (default)", "export_open", desk, InboxFilters()),
         (
             f"agency admin ({agency.name[:30]}), closed",
+            "export_agency_closed",
             agency_admin,
             InboxFilters(status=Status.CLOSED),
         ),
@@ -140,7 +151,8 @@ def main() -> None:
         return count, size
 
     print(f"{'case':48} {'fmt':4} {'rows':>9} {'s':>7} {'rows/s':>8} {'MB':>7} {'peak MB':>8}")
-    for name, user, filters in cases:
+    scenarios: dict[str, dict[str, object]] = {}
+    for name, scenario, user, filters in cases:
         for fmt in args.formats.split(","):
             started = time.perf_counter()
             count, size = run(fmt, user, filters)
@@ -153,8 +165,19 @@ def main() -> None:
                 f"{name:48} {fmt:4} {count:9,} {elapsed:7.1f} {count / elapsed:8,.0f} "
                 f"{size / 1e6:7.1f} {peak / 1e6:8.1f}"
             )
+            scenarios[f"{scenario}_{fmt}"] = {
+                "rows": count,
+                "seconds": elapsed,
+                "rows_per_s": count / elapsed,
+                "file_mb": size / 1e6,
+                "peak_python_mb": peak / 1e6,
+            }
+            json_write(args.json, scenarios)  # after each case: a stopped run keeps its figures
     maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"process peak resident size: {maxrss:.0f} MB")
+    for figures in scenarios.values():
+        figures["process_peak_rss_mb"] = maxrss
+    json_write(args.json, scenarios)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _setup import django_setup
+from _setup import django_setup, json_option, json_write
 
 
 def parse_args() -> argparse.Namespace:
@@ -38,10 +38,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--days", type=int, default=365, help="the period, ending today")
     parser.add_argument("--no-explain", action="store_true")
+    json_option(parser)
     return parser.parse_args()
 
 
-def timed(label: str, fn, repeat: int) -> None:
+def timed(label: str, fn, repeat: int) -> dict[str, float]:
     fn()  # warm-up
     runs = []
     for _ in range(repeat):
@@ -50,7 +51,9 @@ def timed(label: str, fn, repeat: int) -> None:
         runs.append((time.perf_counter() - start) * 1000)
     runs.sort()
     p95 = runs[min(len(runs) - 1, round(0.95 * (len(runs) - 1)))]
-    print(f"{label:<44} median {statistics.median(runs):8.1f} ms   p95 {p95:8.1f} ms")
+    median = statistics.median(runs)
+    print(f"{label:<44} median {median:8.1f} ms   p95 {p95:8.1f} ms")
+    return {"runs": repeat, "median_ms": median, "p95_ms": p95}
 
 
 def main() -> None:
@@ -78,6 +81,7 @@ def main() -> None:
     )
     from aduan.reports.models import Report
 
+    scenarios: dict[str, dict[str, object]] = {}
     if args.rebuild:
         total = Report.objects.count()
         print(f"rebuilding the roll-ups from {total:,} reports …")
@@ -86,6 +90,11 @@ def main() -> None:
         rollups_analyze()
         seconds = time.perf_counter() - start
         print(f"rebuild: {counted:,} reports in {seconds:.1f} s ({counted / seconds:,.0f}/s)")
+        scenarios["rollup_rebuild"] = {
+            "reports": counted,
+            "seconds": seconds,
+            "reports_per_s": counted / seconds,
+        }
     print(
         f"roll-up rows: {DailyFigure.objects.count():,} daily figures, "
         f"{PeriodFigure.objects.count():,} week/month figures, "
@@ -104,7 +113,9 @@ def main() -> None:
         listed = [agency, *agency.children.all()] if agency else league_agencies(scope)
         league(where=where, period=period, agencies=listed)
 
-    timed("dashboard queries, all agencies, a year", lambda: dashboard(everything), args.repeat)
+    scenarios["dashboard_queries_all_agencies"] = timed(
+        "dashboard queries, all agencies, a year", lambda: dashboard(everything), args.repeat
+    )
 
     busiest = (
         DailyFigure.objects.values("agency_id")
@@ -116,7 +127,7 @@ def main() -> None:
     agency = Agency.objects.filter(pk=busiest["agency_id"]).first() if busiest else None
     if agency is not None:
         print(f"busiest agency: {agency.name} ({busiest['n']:,} received)")
-        timed(
+        scenarios["dashboard_queries_busiest_agency"] = timed(
             "dashboard queries, busiest agency, a year",
             lambda: dashboard(everything, agency),
             args.repeat,
@@ -144,12 +155,17 @@ def main() -> None:
         response = views.dashboard(request)
         assert response.status_code == 200
 
-    timed("dashboard page (view + template), a year", page, args.repeat)
+    scenarios["dashboard_page"] = timed(
+        "dashboard page (view + template), a year", page, args.repeat
+    )
 
     def public_table() -> None:
         public.agency_rows_count(period=period)
 
-    timed("public compliance table (no cache)", public_table, args.repeat)
+    scenarios["public_compliance_table"] = timed(
+        "public compliance table (no cache)", public_table, args.repeat
+    )
+    json_write(args.json, scenarios)
 
     if not args.no_explain:
         in_period = DailyFigure.objects.filter(day__range=(period.start, period.end))

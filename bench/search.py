@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _setup import django_setup
+from _setup import django_setup, json_option, json_write
 
 QUERIES = [
     "jalan rusak",
@@ -69,6 +69,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=10, help="timed runs per query")
     parser.add_argument("--queries", type=int, default=len(QUERIES), help="the first N queries")
+    json_option(parser)
     args = parser.parse_args()
     django_setup()
     from django.conf import settings
@@ -159,6 +160,19 @@ def main() -> None:
             f"{name:<15} p50 {percentile(runs, 0.5):7.1f} ms   p95 {percentile(runs, 0.95):7.1f} ms"
             f"   max {max(runs):7.1f} ms   ({len(runs)} runs)"
         )
+    json_write(
+        args.json,
+        {
+            f"search_{name.replace(' ', '_')}": {
+                "queries": len(per_query),
+                "runs": len(runs),
+                "p50_ms": percentile(runs, 0.5),
+                "p95_ms": percentile(runs, 0.95),
+                "max_ms": max(runs),
+            }
+            for name, runs in timings.items()
+        },
+    )
     slowest = sorted(per_query.items(), key=lambda item: -item[1]["visitor"])[:3]
     print("slowest (visitor median):", ", ".join(f"{q} {t['visitor']:.0f} ms" for q, t in slowest))
 

@@ -9,8 +9,8 @@ reports). Steps:
 
 1. **Settle** to the steady state a sweep every minute keeps: deadlines whose reminder
    time has come are stamped reminded, past-due agency deadlines overdue and escalated,
-   and auto-close deadlines already past due moved a few days ahead (SQL, no
-   notifications).
+   auto-close deadlines already past due moved a few days ahead (SQL, no
+   notifications), and the reports waiting for the desk given their triage round.
 2. **Staff**: an admin for each agency with open deadlines, national admins and
    oversight users (``sweep-*@bench.aduan.test``, verified e-mail), so that the sweep
    writes the notifications it would in production (in-app and e-mail rows).
@@ -41,7 +41,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _setup import django_setup
+from _setup import django_setup, json_option, json_write
 
 EXTRA_INDEXES = {
     "bench_deadline_open_unmarked": (
@@ -66,6 +66,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--query-shapes", action="store_true", help="count the due cases' queries by shape"
     )
+    json_option(parser)
     args = parser.parse_args()
     if not 0 <= args.due <= 200_000:
         parser.error("--due must be between 0 and 200,000")
@@ -99,20 +100,33 @@ def main() -> None:
         settle(cursor, now=now, horizon=reminder_horizon(now=now, calendar=calendar_current()))
         staff(cursor)
 
+    figures: dict[str, dict[str, object]] = {}
+    scale = {"open_reports": open_reports, "open_deadlines": open_deadlines}
     cases: list[tuple[str, float, str]] = []
-    cases += empty_case(args, per_10k, label="nothing due")
+    cases += empty_case(args, per_10k, label="nothing due", figures=figures, scenario="sweep_idle")
     if args.due:
-        cases += due_cases(args, per_10k, kinds=(DeadlineKind.RESPONSE, DeadlineKind.COMPLETION))
+        cases += due_cases(
+            args, per_10k, kinds=(DeadlineKind.RESPONSE, DeadlineKind.COMPLETION), figures=figures
+        )
     if args.try_indexes:
         with connection.cursor() as cursor:
             for ddl in EXTRA_INDEXES.values():
                 cursor.execute(ddl)
             cursor.execute("ANALYZE sla_deadline")
-        cases += empty_case(args, per_10k, label="nothing due, with the 2 partial indexes")
+        cases += empty_case(
+            args,
+            per_10k,
+            label="nothing due, with the 2 partial indexes",
+            figures=figures,
+            scenario="sweep_idle_extra_indexes",
+        )
+    for scenario in figures.values():
+        scenario.update(scale)
 
     print("\n| case | ms | ms per 10,000 open reports |\n|---|---:|---:|")
     for label, ms, note in cases:
         print(f"| {label} | {ms:,.1f} | {note} |")
+    json_write(args.json, figures)
     if not args.no_explain:
         explain(args)
     if args.try_indexes and not args.keep_indexes:
@@ -159,6 +173,15 @@ def settle(cursor, *, now, horizon, quiet: bool = False) -> None:
         cursor.execute(sql, params)
         if not quiet:
             print(f"settle: {cursor.rowcount:,} {label}")
+    # The generator writes no triage rounds: the sweep's triage job would assess the
+    # waiting reports 500 a run for tens of runs, which a sweep every minute has long done.
+    from aduan.triage.services import waiting_assess
+
+    assessed = 0
+    while done := waiting_assess(batch=2000):
+        assessed += done
+    if not quiet:
+        print(f"settle: {assessed:,} waiting reports assessed (triage)")
     # The bulk UPDATEs above leave dead index entries that a sweep every minute never
     # would: vacuum them away so that the timings show the steady state.
     cursor.execute("VACUUM (ANALYZE) sla_deadline, notifications_notification")
@@ -266,7 +289,9 @@ def timed_sweep(args, **kwargs) -> tuple[float, object, QueryTally]:
     return (time.perf_counter() - started) * 1000, result, tally
 
 
-def empty_case(args, per_10k: float, *, label: str) -> list[tuple[str, float, str]]:
+def empty_case(
+    args, per_10k: float, *, label: str, figures: dict, scenario: str
+) -> list[tuple[str, float, str]]:
     from django.db import connection
     from django.utils import timezone
 
@@ -278,6 +303,15 @@ def empty_case(args, per_10k: float, *, label: str) -> list[tuple[str, float, st
         ms, _result, tally = timed_sweep(args)
         runs.append(ms)
     median = statistics.median(runs)
+    jobs = job_times(args)
+    figures[scenario] = {
+        "runs": args.repeat,
+        "median_ms": median,
+        "max_ms": max(runs),
+        "queries": tally.count,
+        "ms_per_10k_open_reports": median / per_10k,
+        "jobs_ms": jobs,
+    }
     print(
         f"{label}: median {median:.1f} ms, max {max(runs):.1f} ms over {args.repeat} runs, "
         f"{tally.count} queries a run"
@@ -285,7 +319,22 @@ def empty_case(args, per_10k: float, *, label: str) -> list[tuple[str, float, st
     return [(f"{label} (median of {args.repeat})", median, f"{median / per_10k:.2f}")]
 
 
-def due_cases(args, per_10k: float, *, kinds) -> list[tuple[str, float, str]]:
+def job_times(args) -> dict[str, float]:
+    """One more empty run, each periodic job timed on its own (ms, by name)."""
+    from django.utils import timezone
+
+    from aduan.core.periodic import periodic_jobs
+
+    now, times = timezone.now(), {}
+    for job in periodic_jobs():
+        started = time.perf_counter()
+        job.function(now=now, batch=args.batch, stop_at=time.monotonic() + 3600)
+        times[job.name] = (time.perf_counter() - started) * 1000
+    print("  by job (ms): " + ", ".join(f"{name} {ms:.1f}" for name, ms in times.items()))
+    return times
+
+
+def due_cases(args, per_10k: float, *, kinds, figures: dict) -> list[tuple[str, float, str]]:
     from django.db import connection
     from django.utils import timezone
 
@@ -316,6 +365,14 @@ def due_cases(args, per_10k: float, *, kinds) -> list[tuple[str, float, str]]:
             f"Python's CPU, {tally.count / max(done, 1):.1f} queries each);"
             f" {result.as_dict()}"
         )
+        figures[f"sweep_{case}"] = {
+            "items": done,
+            "skipped": result.skipped,
+            "ms": ms,
+            "ms_per_item": ms / max(done, 1),
+            "cpu_ms_per_item": tally.cpu_ms / max(done, 1),
+            "queries_per_item": tally.count / max(done, 1),
+        }
         if tally.shapes is not None:
             in_db = sum(tally.seconds.values()) * 1000
             print(f"  {in_db / max(done, 1):.2f} ms each waiting for the database (execute)")

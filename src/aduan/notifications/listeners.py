@@ -13,6 +13,8 @@ Registered from ``NotificationsConfig.ready()``; runs inside the workflow's tran
 
 from __future__ import annotations
 
+import contextlib
+
 from aduan.accounts.capabilities import agency_admins_q, unit_officers_q
 from aduan.accounts.models import User
 from aduan.agencies.models import Agency
@@ -20,7 +22,7 @@ from aduan.reports.models import Report, ReportEvent
 from aduan.reports.selectors import report_visible
 from aduan.workflow.listeners import Audience, ReportListener, ReportNews
 
-from .services import notify, wanted_cached
+from .services import deliveries_grouped, notify, wanted_cached
 
 
 def _send(*, recipients, kind: str, report: Report, event: ReportEvent) -> None:
@@ -78,6 +80,9 @@ class NotificationsListener(ReportListener):
                 key=news.key,
             )
 
+    @contextlib.contextmanager
     def batch(self):
-        # The sweep tells the same staff about many reports: their channels and choices once.
-        return wanted_cached()
+        # The sweep tells the same staff about many reports: their channels and choices
+        # once, and one delivery task per group of rows rather than one per row.
+        with wanted_cached(), deliveries_grouped():
+            yield

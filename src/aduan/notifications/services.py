@@ -323,11 +323,50 @@ def _existing_keys(keys: Collection[str]) -> set[str]:
     )
 
 
+# Set inside ``deliveries_grouped()``: committed rows whose delivery task is not yet enqueued.
+_delivery_group: ContextVar[list[int] | None] = ContextVar("notify_delivery_group", default=None)
+# Rows per delivery task inside ``deliveries_grouped()``.
+DELIVERY_GROUP = 50
+
+
+@contextmanager
+def deliveries_grouped() -> Iterator[None]:
+    """Inside the block, the rows ``notify`` writes are delivered by one task per
+    ``DELIVERY_GROUP`` rows instead of one task each: the periodic sweep writes thousands
+    in a backlog, and with the database backend each task is a row and a commit of its
+    own. The last group is enqueued when the block ends; a group never enqueued (the
+    process died first) is delivered by the sweep's pass over pending rows."""
+    group: list[int] = []
+    token = _delivery_group.set(group)
+    try:
+        yield
+    finally:
+        _delivery_group.reset(token)
+        if group:
+            _enqueue_group(group)
+
+
 def _enqueue_deliveries(notification_ids: list[int]) -> None:
     from .tasks import deliver_notification
 
-    for notification_id in notification_ids:
-        deliver_notification.enqueue(notification_id=notification_id)
+    group = _delivery_group.get()
+    if group is None:
+        for notification_id in notification_ids:
+            deliver_notification.enqueue(notification_id=notification_id)
+        return
+    group.extend(notification_ids)
+    if len(group) >= DELIVERY_GROUP:
+        _enqueue_group(group[:])
+        group.clear()
+
+
+def _enqueue_group(notification_ids: list[int]) -> None:
+    from .tasks import deliver_notifications
+
+    for start in range(0, len(notification_ids), DELIVERY_GROUP):
+        deliver_notifications.enqueue(
+            notification_ids=notification_ids[start : start + DELIVERY_GROUP]
+        )
 
 
 def notification_mark_read(

@@ -13,6 +13,8 @@ from aduan.notifications.models import (
     NotificationState,
 )
 from aduan.notifications.services import (
+    DELIVERY_GROUP,
+    deliveries_grouped,
     notification_mark_read,
     notify,
     preference_set,
@@ -97,6 +99,50 @@ def test_notify_is_four_queries_whatever_the_number_of_recipients(
     assert sorted(row.pk for row in rows) == sorted(
         Notification.objects.values_list("pk", flat=True)
     )
+
+
+@pytest.fixture
+def enqueued():
+    """The (task name, keyword arguments) of every task enqueued during the test."""
+    from django_tasks.signals import task_enqueued
+
+    seen: list[tuple[str, dict]] = []
+
+    def record(sender, task_result, **kwargs):
+        seen.append((task_result.task.name, task_result.kwargs))
+
+    task_enqueued.connect(record)
+    yield seen
+    task_enqueued.disconnect(record)
+
+
+def test_inside_deliveries_grouped_one_task_delivers_a_group_of_rows(
+    report, reporter, officer, enqueued, mailoutbox, django_capture_on_commit_callbacks
+):
+    extra = 3
+    with deliveries_grouped():
+        for n in range(DELIVERY_GROUP // 2 + extra):  # two e-mail rows each, one commit each
+            with django_capture_on_commit_callbacks(execute=True):
+                notify(
+                    recipients=[reporter, officer],
+                    kind="comment_posted",
+                    report=report,
+                    key=f"g{n}",
+                )
+        # A full group left at once; the rest waits for the end of the block.
+        assert [name for name, _kw in enqueued] == ["deliver_notifications"]
+        assert len(mailoutbox) == DELIVERY_GROUP
+    assert [name for name, _kw in enqueued] == ["deliver_notifications"] * 2
+    grouped = [pk for _name, kwargs in enqueued for pk in kwargs["notification_ids"]]
+    emails = Notification.objects.filter(channel="email")
+    assert sorted(grouped) == sorted(emails.values_list("pk", flat=True))
+    assert len(mailoutbox) == emails.count() == DELIVERY_GROUP + 2 * extra
+    assert set(emails.values_list("state", flat=True)) == {NotificationState.SENT}
+    # Outside the block: one task per row, as before.
+    enqueued.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(recipients=[reporter, officer], kind="comment_posted", report=report, key="h")
+    assert [name for name, _kw in enqueued] == ["deliver_notification"] * 2
 
 
 def test_inside_wanted_cached_the_recipients_choices_are_read_once_per_kind(
@@ -305,3 +351,20 @@ def test_every_kind_the_workflow_announces_is_a_notification_kind():
     from aduan.workflow.listeners import NewsKind
 
     assert {str(kind) for kind in NewsKind} <= set(NotificationKind.values)
+
+
+def test_a_group_task_goes_on_after_a_row_whose_delivery_raised(monkeypatch):
+    from aduan.notifications import tasks
+
+    delivered = []
+
+    def deliver(*, notification_id):
+        if notification_id == 2:
+            raise RuntimeError("boom")
+        delivered.append(notification_id)
+        return "sent"
+
+    monkeypatch.setattr(tasks, "notification_deliver", deliver)
+    outcomes = tasks.deliver_notifications.call(notification_ids=[1, 2, 3])
+    assert outcomes == {"sent": 2, "error": 1}
+    assert delivered == [1, 3]

@@ -359,6 +359,33 @@ def test_each_overdue_deadline_costs_a_fixed_number_of_queries(people):
     assert list(chain_verify()) == []
 
 
+# Real commits: each item's transaction commits inside the sweep, as in production.
+@pytest.mark.django_db(transaction=True)
+def test_the_sweeps_emails_leave_in_grouped_delivery_tasks(people, mailoutbox):
+    from django_tasks.signals import task_enqueued
+
+    enqueued: list[str] = []
+
+    def record(sender, task_result, **kwargs):
+        enqueued.append(task_result.task.name)
+
+    unit_deadlines(people, 3, due=at(8, 23, 59))
+    task_enqueued.connect(record)
+    try:
+        with time_machine.travel(at(9, 9), tick=False):
+            result = sweep_run()
+    finally:
+        task_enqueued.disconnect(record)
+    assert result.overdue == 3
+    emails = Notification.objects.filter(channel="email")
+    # Unit admin and officer told, ministry admin and oversight told, for each deadline:
+    # one task for the whole run, not one per e-mail.
+    assert emails.count() == 3 * 4
+    assert enqueued == ["deliver_notifications"]
+    assert len(mailoutbox) == 3 * 4
+    assert set(emails.values_list("state", flat=True)) == {"sent"}
+
+
 def test_each_reminder_costs_a_fixed_number_of_queries(people):
     unit_deadlines(people, 1, due=dt.datetime(2026, 12, 8, 23, 59, 59, tzinfo=WIB))
     one, one_queries = queries_of_a_sweep(at(7, 9))
