@@ -4,9 +4,10 @@ each process so that a submission does not look them up again.
 Every process forgets what it remembered when any of them changes: a save or delete
 (signals connected by ``directory_memo_connect``) and the directory loader, whose bulk
 writes send no signal, set a new version in the shared cache (Redis in production), which
-each lookup compares with its own (one cache read instead of a query per row). What a
-process remembered is also dropped after ``MAX_AGE`` seconds, for a change made behind
-the ORM's back, or while the cache was unreachable.
+each process compares with its own at most every ``CHECK_SECONDS`` (so another process
+sees a change within that time; the process that made it, at once). What a process
+remembered is also dropped after ``MAX_AGE`` seconds, for a change made behind the ORM's
+back, or while the cache was unreachable.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 VERSION_KEY = "aduan:directory-version"
+CHECK_SECONDS = 1.0
 MAX_AGE = 60.0
 MAX_ENTRIES = 5000
 
@@ -37,8 +39,9 @@ def directory_changed(**_signal_kwargs: Any) -> None:
 
 
 def _bump() -> None:
-    _forget(None)
-    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    version = uuid.uuid4().hex
+    _forget(version)
+    cache.set(VERSION_KEY, version, timeout=None)
 
 
 def directory_memo_forget() -> None:
@@ -49,22 +52,22 @@ def directory_memo_forget() -> None:
 def _forget(version: str | None) -> dict:
     _local.entries = {}
     _local.version = version
-    _local.since = time.monotonic()
+    _local.since = _local.checked = time.monotonic()
     return _local.entries
 
 
 def directory_lookup(key: Hashable, load: Callable[[], Any]) -> Any:
     """``load()``'s value for ``key`` (``None`` included), remembered until the directory
     changes. A copy is returned, so that a caller that changes it changes nobody else's."""
-    version = cache.get(VERSION_KEY)
+    now = time.monotonic()
     entries = getattr(_local, "entries", None)
-    if (
-        entries is None
-        or _local.version != version
-        or time.monotonic() - _local.since > MAX_AGE
-        or len(entries) >= MAX_ENTRIES
-    ):
-        entries = _forget(version)
+    if entries is None or now - _local.since > MAX_AGE or len(entries) >= MAX_ENTRIES:
+        entries = _forget(cache.get(VERSION_KEY))
+    elif now - _local.checked > CHECK_SECONDS:
+        version = cache.get(VERSION_KEY)
+        if version != _local.version:
+            entries = _forget(version)
+        _local.checked = now
     if key not in entries:
         entries[key] = load()
     return copy.copy(entries[key])
