@@ -73,7 +73,7 @@ def main() -> None:
     from aduan.accounts.services import token_create
     from aduan.agencies.models import NON_RECEIVING_KINDS, Agency
     from aduan.categories.models import Category
-    from aduan.regions.models import Region
+    from aduan.regions.models import Region, RegionLevel
 
     assert not settings.DEBUG
     email = f"bench-submit-{uuid.uuid4().hex[:8]}@example.id"
@@ -89,7 +89,7 @@ def main() -> None:
         .first()
     )
     category = Category.objects.filter(is_active=True).order_by("pk").first()
-    region = Region.objects.order_by("-code").first()
+    region = Region.objects.filter(level=RegionLevel.DISTRICT).order_by("-code").first()
     payload = {
         "classification": "complaint",
         "title": "Jalan berlubang di depan pasar",
@@ -102,15 +102,13 @@ def main() -> None:
     client = Client(HTTP_HOST="127.0.0.1", REMOTE_ADDR="10.1.2.3")
     if args.web:
         client.force_login(user)
-        client.get("/lapor/")
 
     def submit(i: int) -> None:
         body = {**payload, "title": f"Jalan berlubang di depan pasar {i}"}
         if args.web:
             form = {k: v for k, v in body.items() if v is not None}
-            form["region"] = form.pop("region_code", "")
-            form["agency"] = form.pop("agency_id", "")
-            form["category"] = form.pop("category_id", "")
+            code = form.pop("region_code", "")
+            form.update(province=code[:2], regency=code[:5], district=code)
             response = client.post("/lapor/", form)
             ok = response.status_code == 302
         else:
