@@ -92,7 +92,6 @@ def _rule_text(
     return f"{count} {unit} setelah {day.isoformat()} ({timezone_abbreviation(tz)})"
 
 
-@transaction.atomic(savepoint=False)
 def deadline_start(
     *,
     report: Report,
@@ -105,9 +104,9 @@ def deadline_start(
     """Start the clock of ``kind`` for ``report`` and store its deadline.
 
     Any open deadline of the same kind is cancelled first, unless ``first`` says the
-    report was created in this transaction and so has none (its submission). Verification is the national
-    admin's (WIB, no agency); the other kinds belong to ``agency`` (default: the report's
-    agency), counted in its time zone. ``actor`` is accepted for the callers' symmetry:
+    report was created in this transaction and so has none (its submission). Verification
+    is the national admin's (WIB, no agency); the other kinds belong to ``agency``
+    (default: the report's agency), counted in its time zone. ``actor`` is accepted for the callers' symmetry:
     the workflow's event, written in the same transaction, records who acted.
     """
     if kind not in DeadlineKind.values:
@@ -129,11 +128,7 @@ def deadline_start(
         tz=tz,
         calendar=calendar_current(),
     )
-    if not first:
-        Deadline.objects.filter(report=report, kind=kind, state=DeadlineState.OPEN).update(
-            state=DeadlineState.CANCELLED
-        )
-    return Deadline.objects.create(
+    deadline = Deadline(
         report=report,
         kind=kind,
         agency=agency,
@@ -149,6 +144,15 @@ def deadline_start(
         working_days=working_days,
         calendar_days=calendar_days,
     )
+    if first:  # one INSERT: no transaction (nor savepoint) of its own
+        deadline.save(force_insert=True)
+        return deadline
+    with transaction.atomic():
+        Deadline.objects.filter(report=report, kind=kind, state=DeadlineState.OPEN).update(
+            state=DeadlineState.CANCELLED
+        )
+        deadline.save(force_insert=True)
+    return deadline
 
 
 def deadline_meet(*, report: Report, kind: str, at: dt.datetime | None = None) -> int:
