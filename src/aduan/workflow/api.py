@@ -576,7 +576,7 @@ def _as_submitted(report: Report) -> Report:
     taken from what ``report_submit`` wrote (``submission_rows``) instead of read back: the
     same answer as a replay's, which reads it (``_submitted_answer``). A new report has no
     programme and no support yet."""
-    rows = report.submission_rows
+    rows = report.submission_rows  # type: ignore[attr-defined]  # report_submit's
     cache = report.__dict__.setdefault("_prefetched_objects_cache", {})
     for name, objects in (
         ("events", [rows.event]),
@@ -588,7 +588,7 @@ def _as_submitted(report: Report) -> Report:
         queryset = getattr(report, name).all()
         queryset._result_cache, queryset._prefetch_done = objects, True
         cache[name] = queryset
-    report.supported_by_me = False
+    report.supported_by_me = False  # type: ignore[attr-defined]
     return report
 
 
