@@ -99,9 +99,10 @@ fmt: install ## Format and auto-fix
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Not part of `make test`: minutes of load on PostgreSQL and Redis (bench/README.md).
 .PHONY: bench
-bench: install ## Fill PostgreSQL with N reports and time the hot queries (see bench/README.md)
-	$(PY) bench/generate.py $(BENCH_ARGS)
+bench: install ## Load test: fill (or reuse) the bench database, serve, drive with wrk beside the peers; BENCH_ARGS
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 .PHONY: clean
 clean: ## Remove the virtualenv and local data (the SQLite database, uploads, secret key)

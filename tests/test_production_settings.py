@@ -358,3 +358,85 @@ def test_tasks_run_through_redis_and_an_rq_worker(tmp_path):
     )
     assert fetched.returncode == 0, fetched.stderr
     assert fetched.stdout.split() == ["SUCCESSFUL", "5"]
+
+
+def test_behind_pgbouncer_no_server_side_cursor_and_no_prepared_statement():
+    """ADUAN_DB_POOLER=pgbouncer (tests/test_pgbouncer.py runs real work through it)."""
+    url = "postgres://aduan:s3cret@127.0.0.1:6432/aduan"
+    database = settings_of(
+        production_env(DATABASE_URL=url, ADUAN_DB_POOLER="pgbouncer"), "DATABASES"
+    )["DATABASES"]["default"]
+    assert database["DISABLE_SERVER_SIDE_CURSORS"] is True
+    assert database["OPTIONS"]["prepare_threshold"] is None
+    assert (database["PORT"], database["CONN_MAX_AGE"], database["CONN_HEALTH_CHECKS"]) == (
+        6432,
+        60,
+        True,
+    )
+    direct = settings_of(production_env(DATABASE_URL=url), "DATABASES")["DATABASES"]["default"]
+    assert direct.get("DISABLE_SERVER_SIDE_CURSORS", False) is False
+    result = run_manage("check", env=production_env(ADUAN_DB_POOLER="pgpool"))
+    assert result.returncode != 0
+    assert "ADUAN_DB_POOLER must be empty or one of ('pgbouncer',)" in result.stderr
+
+
+def test_with_redis_sessions_survive_a_redis_flush():
+    """Sessions are read from Redis and kept in the database too (cached_db): a Redis
+    restart or flush signs nobody out. Here the session's key is removed from Redis (not
+    a FLUSHDB: the Redis is shared) and the session still loads, from its row."""
+    require_component("Redis", reachable("127.0.0.1", 6379), "start redis-server on 127.0.0.1:6379")
+    require_component("PostgreSQL", reachable("127.0.0.1", 5432), "start it on 127.0.0.1:5432")
+    import psycopg
+
+    # A database of its own holding only the session table (the sessions app's schema).
+    name = f"aduan_sessions_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        with psycopg.connect(POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}", autocommit=True) as db:
+            db.execute(
+                "CREATE TABLE django_session (session_key varchar(40) PRIMARY KEY,"
+                " session_data text NOT NULL, expire_date timestamptz NOT NULL)"
+            )
+        _session_survives_redis_flush(
+            production_env(
+                REDIS_URL=REDIS_URL, DATABASE_URL=POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+            )
+        )
+    finally:
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def _session_survives_redis_flush(env: dict[str, str]) -> None:
+    import redis
+
+    assert settings_of(env, "SESSION_ENGINE")["SESSION_ENGINE"] == (
+        "django.contrib.sessions.backends.cached_db"
+    )
+    created = run_django(
+        """
+        from django.contrib.sessions.backends.cached_db import SessionStore
+        session = SessionStore()
+        session["who"] = "citizen-42"
+        session.create()
+        print(session.cache_key_prefix + session.session_key)
+        """,
+        env,
+    )
+    assert created.returncode == 0, created.stderr
+    cache_key = created.stdout.strip().splitlines()[-1]
+    session_key = cache_key.removeprefix("django.contrib.sessions.cached_db")
+    client = redis.Redis.from_url(REDIS_URL)
+    assert client.exists(f":1:{cache_key}")
+    client.delete(f":1:{cache_key}")
+    loaded = run_django(
+        f"""
+        from django.contrib.sessions.backends.cached_db import SessionStore
+        print(SessionStore(session_key={session_key!r}).get("who"))
+        SessionStore(session_key={session_key!r}).delete()
+        """,
+        env,
+    )
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.strip().splitlines()[-1] == "citizen-42"

@@ -22,6 +22,20 @@ def capped_count(queryset: QuerySet, *, cap: int | None = None) -> tuple[int, bo
     return (cap, True) if found > cap else (found, False)
 
 
+# How far past the page being read a web list counts its rows (``page_count_cap``).
+PAGE_COUNT_AHEAD = 1_000
+
+
+def page_count_cap(page: object, per_page: int) -> int:
+    """The count cap of a web list's page ``page`` (the ``?page=`` value, anything): its
+    rows and ``PAGE_COUNT_AHEAD`` more, never above ``ADUAN_COUNT_CAP``."""
+    try:
+        number = max(int(str(page)), 1)
+    except ValueError:
+        number = 1
+    return min(number * per_page + PAGE_COUNT_AHEAD, settings.ADUAN_COUNT_CAP)
+
+
 class CappedPaginator(Paginator):
     """Django's paginator with ``count`` capped; ``count_is_capped`` says when it was."""
 

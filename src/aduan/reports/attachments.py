@@ -23,6 +23,7 @@ from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
@@ -519,6 +520,26 @@ def prepare_uploaded_file(uploaded, budget: DecodeBudget | None = None) -> Prepa
 
 def _attachment_storage():
     return Attachment._meta.get_field("file").storage
+
+
+def attachment_signed_url(attachment: Attachment) -> str | None:
+    """A short-lived signed URL from which the browser downloads the file under its own
+    name and type, when the storage signs URLs (object storage, ``ADUAN_S3_URL_EXPIRE``);
+    else None and the app sends the file itself (the local disk). Call it only after the
+    permission check: whoever holds the URL may download until it expires."""
+    storage = attachment.file.storage
+    if not getattr(storage, "querystring_auth", False):
+        return None
+    return storage.url(
+        attachment.file.name,
+        parameters={
+            "ResponseContentDisposition": content_disposition_header(
+                as_attachment=True, filename=attachment.original_name
+            ),
+            "ResponseContentType": attachment.content_type,
+            "ResponseCacheControl": "private, no-store",
+        },
+    )
 
 
 def attachment_store(*, report: Report, prepared: PreparedFile, actor) -> Attachment:

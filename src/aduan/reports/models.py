@@ -98,6 +98,8 @@ class Report(models.Model):
         _("public text"), blank=True, validators=[MaxLengthValidator(BODY_MAX)]
     )
     incident_date = models.DateField(_("incident date"), null=True, blank=True)
+    # No single-column index on region, agency, category, reporter: the composite
+    # indexes in Meta lead with each of them (and report_region_prefix serves prefixes).
     region = models.ForeignKey(
         "regions.Region",
         verbose_name=_("location"),
@@ -105,6 +107,7 @@ class Report(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     latitude = models.DecimalField(
         _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
@@ -127,6 +130,7 @@ class Report(models.Model):
         null=True,
         blank=True,
         related_name="reports",
+        db_index=False,
     )
     category = models.ForeignKey(
         "categories.Category",
@@ -135,6 +139,7 @@ class Report(models.Model):
         null=True,
         blank=True,
         related_name="reports",
+        db_index=False,
     )
     anonymous = models.BooleanField(
         _("anonymous"),
@@ -150,6 +155,7 @@ class Report(models.Model):
         verbose_name=_("reporter"),
         on_delete=models.PROTECT,
         related_name="reports",
+        db_index=False,
     )
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.SUBMITTED
@@ -206,11 +212,17 @@ class Report(models.Model):
         verbose_name_plural = _("reports")
         ordering = ["-created_at", "-id"]
         indexes = [
-            # The public feed: newest non-confidential reports, optionally by one filter.
+            # The public feed (``public_reports_q``: the whole condition, so that its page
+            # and its capped count read the index alone), newest first; and by agency.
             models.Index(
                 fields=["-created_at", "-id"],
-                condition=models.Q(confidential=False),
-                name="report_public_feed",
+                condition=models.Q(confidential=False, status__in=sorted(VERIFIED_STATUSES)),
+                name="report_public_recent",
+            ),
+            models.Index(
+                fields=["agency", "-created_at", "-id"],
+                condition=models.Q(confidential=False, status__in=sorted(VERIFIED_STATUSES)),
+                name="report_public_agency",
             ),
             # The public feed sorted by support, and its "oldest unanswered" order (verified,
             # no response yet): each read in index order, a page at a time.

@@ -170,9 +170,10 @@ class Subject:
         return cls(minhash=signature(text), **context)
 
     @classmethod
-    def of_report(cls, report: Report) -> Subject:
-        return cls.of_text(
-            text_of(report),
+    def of_report(cls, report: Report, *, minhash: np.ndarray | None = None) -> Subject:
+        """``report`` as a subject; ``minhash``: its stored signature, if read already."""
+        return cls(
+            minhash=minhash if minhash is not None else signature(text_of(report)),
             region_code=report.region_id,
             agency_id=report.agency_id or report.requested_agency_id,
             at=report.created_at,
@@ -310,8 +311,20 @@ def duplicate_candidates(
 
 def likely_originals(reports: Iterable[Report]) -> dict[int, Candidate]:
     """The best likely original of each of ``reports`` that has one (a page of the desk's
-    queue): two queries, whatever the number of reports."""
-    subjects = {report.pk: Subject.of_report(report) for report in reports}
+    queue): three queries, whatever the number of reports. The signatures stored for the
+    open reports are read, not computed again from their text."""
+    reports = list(reports)
+    stored = dict(
+        Signature.objects.filter(report_id__in=[r.pk for r in reports]).values_list(
+            "report_id", "minhash"
+        )
+    )
+    subjects = {
+        report.pk: Subject.of_report(
+            report, minhash=_from_bytes(stored[report.pk]) if report.pk in stored else None
+        )
+        for report in reports
+    }
     found = candidates_for(subjects) if subjects else {}
     # The desk merges in one click: a report about another known place is a new case
     # however alike the words (a form letter, the same complaint in two towns).

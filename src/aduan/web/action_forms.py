@@ -43,6 +43,7 @@ from .forms import (
     category_choices,
     prepare_files,
 )
+from .widgets import FastSelect
 
 IDENTITY_CHOICES = [
     ("shown", _("Show the reporter's name to the agency")),
@@ -176,7 +177,7 @@ class DisposeForm(PrivacyMixin, AgencyPickerMixin, ActionForm):
     agency_id = forms.IntegerField(label=_("Agency"), required=False, min_value=1)
     title_text = forms.CharField(label=_("Title"), max_length=TITLE_MAX)
     category_id = forms.TypedChoiceField(
-        label=_("Topic"), required=False, coerce=int, empty_value=None
+        label=_("Topic"), required=False, coerce=int, empty_value=None, widget=FastSelect
     )
     note = _note(
         _("Note for the agency (optional; the reporter does not see it)"), required=False, rows=3
@@ -368,7 +369,9 @@ class ForwardForm(AgencyPickerMixin, ActionForm):
         "national admin with your suggestion."
     )
     service_fields: ClassVar = {"agency_id": "unit_id"}
-    unit_id = forms.TypedChoiceField(label=_("Unit"), required=False, coerce=int, empty_value=None)
+    unit_id = forms.TypedChoiceField(
+        label=_("Unit"), required=False, coerce=int, empty_value=None, widget=FastSelect
+    )
     agency_q = _agency_query(_("Or search for another agency"))
     agency_id = forms.IntegerField(label=_("Agency"), required=False, min_value=1)
     note = _note(
@@ -419,7 +422,11 @@ class RespondForm(ActionForm):
     title = _("Respond to the reporter")
     submit_label = _("Send the response")
     template = forms.TypedChoiceField(
-        label=_("Start from a template"), required=False, coerce=int, empty_value=None
+        label=_("Start from a template"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        widget=FastSelect,
     )
     body = forms.CharField(
         label=_("Response"),

@@ -99,7 +99,7 @@ def queue_flags(
 
 
 def queue_rows(reports: Iterable[Report]) -> list[QueueRow]:
-    """The rows of one page of the queue: one query for the attachments and two for the
+    """The rows of one page of the queue: one query for the attachments and three for the
     likely originals, whatever the number of rows (the queue's queryset already joins
     the agencies)."""
     reports = list(reports)

@@ -24,6 +24,8 @@ from aduan.reports.models import BODY_MAX, TITLE_MAX, Classification, Status
 from aduan.reports.selectors import FeedSort
 from aduan.workflow.services import report_validate
 
+from .widgets import FastSelect
+
 ACCEPTED_FILE_TYPES = "image/jpeg,image/png,application/pdf,video/mp4,.jpg,.jpeg,.png,.pdf,.mp4"
 AGENCY_SUGGESTION_LIMIT = 12
 
@@ -329,19 +331,21 @@ class FeedFilterForm(forms.Form):
     """GET parameters of the feed. Unknown values are dropped, never an error page."""
 
     q = forms.CharField(label=_("Words"), required=False, max_length=200, widget=forms.SearchInput)
-    status = forms.ChoiceField(label=_("Status"), required=False)
-    classification = forms.ChoiceField(label=_("Kind"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False, widget=FastSelect)
+    classification = forms.ChoiceField(label=_("Kind"), required=False, widget=FastSelect)
     category = forms.TypedChoiceField(
-        label=_("Topic"), required=False, coerce=int, empty_value=None
+        label=_("Topic"), required=False, coerce=int, empty_value=None, widget=FastSelect
     )
     agency = forms.IntegerField(required=False, min_value=1)
     agency_q = forms.CharField(
         label=_("Search for an agency"), required=False, max_length=100, widget=forms.SearchInput
     )
-    province = forms.ChoiceField(label=_("Province"), required=False)
-    regency = forms.ChoiceField(label=_("Regency or city"), required=False)
-    district = forms.ChoiceField(label=_("District"), required=False)
-    sort = forms.ChoiceField(label=_("Order"), required=False, choices=FeedSort.choices)
+    province = forms.ChoiceField(label=_("Province"), required=False, widget=FastSelect)
+    regency = forms.ChoiceField(label=_("Regency or city"), required=False, widget=FastSelect)
+    district = forms.ChoiceField(label=_("District"), required=False, widget=FastSelect)
+    sort = forms.ChoiceField(
+        label=_("Order"), required=False, choices=FeedSort.choices, widget=FastSelect
+    )
 
     def __init__(self, data: QueryDict, *, public: bool = True) -> None:
         # The order shown is the order used: best match with words, newest without.

@@ -19,6 +19,7 @@ from aduan.workflow.selectors import (
 )
 
 from .forms import agencies_matching, agency_or_none, category_choices, region_picker
+from .widgets import FastSelect
 
 OVERDUE_CHOICES = [("", _("Any")), ("yes", _("Overdue only")), ("no", _("Not overdue"))]
 BULK_MAX = 100
@@ -29,24 +30,33 @@ class WorkListFilterForm(forms.Form):
     dropped (treated as no filter), never an error page."""
 
     q = forms.CharField(label=_("Words or tracking number"), required=False, max_length=100)
-    status = forms.ChoiceField(label=_("Status"), required=False)
-    unit = forms.TypedChoiceField(label=_("Unit"), required=False, coerce=int, empty_value=None)
-    overdue = forms.ChoiceField(label=_("Deadline"), required=False, choices=OVERDUE_CHOICES)
+    status = forms.ChoiceField(label=_("Status"), required=False, widget=FastSelect)
+    unit = forms.TypedChoiceField(
+        label=_("Unit"), required=False, coerce=int, empty_value=None, widget=FastSelect
+    )
+    overdue = forms.ChoiceField(
+        label=_("Deadline"), required=False, choices=OVERDUE_CHOICES, widget=FastSelect
+    )
     # The queue only: what needs a human first (``triage.priority``) above the deadlines.
     order = forms.ChoiceField(
         label=_("Order"),
         required=False,
+        widget=FastSelect,
         choices=[("", _("Oldest deadline first")), ("flagged", _("Flagged for priority first"))],
     )
     category = forms.TypedChoiceField(
-        label=_("Topic"), required=False, coerce=int, empty_value=None
+        label=_("Topic"), required=False, coerce=int, empty_value=None, widget=FastSelect
     )
     programme = forms.TypedChoiceField(
-        label=_("Priority programme"), required=False, coerce=int, empty_value=None
+        label=_("Priority programme"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        widget=FastSelect,
     )
-    province = forms.ChoiceField(label=_("Province"), required=False)
-    regency = forms.ChoiceField(label=_("Regency or city"), required=False)
-    district = forms.ChoiceField(label=_("District"), required=False)
+    province = forms.ChoiceField(label=_("Province"), required=False, widget=FastSelect)
+    regency = forms.ChoiceField(label=_("Regency or city"), required=False, widget=FastSelect)
+    district = forms.ChoiceField(label=_("District"), required=False, widget=FastSelect)
     created_from = forms.DateField(
         label=_("Submitted from"),
         required=False,
@@ -230,6 +240,7 @@ class BulkAssignForm(forms.Form):
     unit = forms.TypedChoiceField(
         label=_("Assign the ticked reports to"),
         coerce=int,
+        widget=FastSelect,
         error_messages={"required": _("Choose the unit.")},
     )
 

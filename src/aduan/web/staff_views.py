@@ -38,7 +38,7 @@ from aduan.accounts.capabilities import (
 from aduan.channels.selectors import inbound_messages_for_report
 from aduan.core.errors import DomainError, NotFound
 from aduan.core.http import client_ip
-from aduan.core.pagination import CappedPaginator
+from aduan.core.pagination import CappedPaginator, page_count_cap
 from aduan.programmes.selectors import report_programmes
 from aduan.reports.models import Report
 from aduan.reports.selectors import (
@@ -89,9 +89,15 @@ def _query_without_page(request: HttpRequest) -> str:
     return params.urlencode()
 
 
+def _page(request: HttpRequest, queryset):
+    """One page of a work list, counted up to a little past it (``page_count_cap``)."""
+    number, size = request.GET.get("page"), settings.ADUAN_PAGE_SIZE
+    return CappedPaginator(queryset, size, cap=page_count_cap(number, size)).get_page(number)
+
+
 def _rows(request: HttpRequest, queryset):
     """One page of the list, each report with its countdown (one calendar for the page)."""
-    page = CappedPaginator(queryset, settings.ADUAN_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = _page(request, queryset)
     calendar, now = calendar_current(), timezone.now()
     rows = [(report, countdown(report, calendar=calendar, now=now)) for report in page]
     return page, rows
@@ -117,7 +123,7 @@ def inbox_list(request: HttpRequest) -> tuple[WorkListFilterForm, QuerySet[Repor
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     filters, reports = queue_list(request)
-    page = CappedPaginator(reports, settings.ADUAN_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = _page(request, reports)
     rows = queue_rows(page)
     return render(
         request,

@@ -13,7 +13,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Page
 from django.db.models import prefetch_related_objects
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -23,11 +23,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from aduan.accounts.capabilities import may_support_reports
 from aduan.core.errors import PermissionDenied, RateLimited, ValidationFailed
 from aduan.core.http import client_ip
-from aduan.core.pagination import CappedPaginator
+from aduan.core.pagination import CappedPaginator, page_count_cap
 from aduan.core.ratelimit import check_submission_rate, retry_after_value
 from aduan.core.text import storable
 from aduan.core.tracking import normalise_tracking_id
 from aduan.regions.selectors import region_children
+from aduan.reports.attachments import attachment_signed_url
 from aduan.reports.models import BODY_MAX, TITLE_MAX, Attachment, Report
 from aduan.reports.selectors import (
     FeedFilters,
@@ -85,8 +86,11 @@ HOME_FEED_SIZE = 5
 
 
 def _page(request: HttpRequest, queryset, *, cap: int | None = None) -> Page:
-    paginator = CappedPaginator(queryset, settings.ADUAN_PAGE_SIZE, cap=cap)
-    return paginator.get_page(request.GET.get("page"))
+    """One page of ``queryset``, counted up to ``cap`` (a ranked search's window) or to a
+    little past the page (``page_count_cap``)."""
+    number, size = request.GET.get("page"), settings.ADUAN_PAGE_SIZE
+    cap = cap if cap is not None else page_count_cap(number, size)
+    return CappedPaginator(queryset, size, cap=cap).get_page(number)
 
 
 def _query_without_page(request: HttpRequest) -> str:
@@ -339,6 +343,10 @@ def attachment_download(request: HttpRequest, attachment_id: int) -> FileRespons
     if attachment is None:
         raise Http404
     _report_for(request, attachment.report.tracking_id)  # the report's visibility decides
+    if signed_url := attachment_signed_url(attachment):
+        response = HttpResponseRedirect(signed_url)
+        response["Cache-Control"] = "private, no-store"
+        return response
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError as exc:

@@ -72,8 +72,8 @@ def service_definition_dict(category: Category) -> dict[str, Any]:
 
 def request_dict(report: Report, *, absolute: Callable[[str], str]) -> dict[str, Any]:
     """A report as a GeoReport service request. ``report`` comes from the Open311
-    selectors (public only, with ``status_notes`` and ``image_id`` annotated), with the
-    public version of its text."""
+    selectors (public only, with ``status_notes``, ``image_id`` and the agency's and
+    region's names annotated), with the public version of its text."""
     image_id = getattr(report, "image_id", None)
     return {
         "service_request_id": report.tracking_id,
@@ -82,12 +82,12 @@ def request_dict(report: Report, *, absolute: Callable[[str], str]) -> dict[str,
         "service_name": report.category.name if report.category_id else "",
         "service_code": report.category.code if report.category_id else "",
         "description": report_public_text(report)[1],
-        "agency_responsible": report.agency.name if report.agency_id else "",
+        "agency_responsible": report.agency_name or "",
         "service_notice": "",
         "requested_datetime": w3c(report.created_at),
         "updated_datetime": w3c(report.updated_at),
         "expected_datetime": w3c(report.due_at),
-        "address": report.region.name if report.region_id else "",
+        "address": report.region_name or "",
         "address_id": "",
         "zipcode": "",
         "lat": float(report.latitude) if report.latitude is not None else None,

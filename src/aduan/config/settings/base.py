@@ -17,6 +17,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from aduan.core.dbpool import pooled_database
 from aduan.core.http import proxy_networks
 from aduan.core.siteurl import site_url
 
@@ -183,6 +184,11 @@ SQLITE_PATH = Path(os.environ.get("ADUAN_SQLITE_PATH", VAR_DIR / "aduan.sqlite3"
 if database_url := os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(database_url, conn_max_age=60)}
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # ADUAN_DB_POOLER=pgbouncer: DATABASE_URL points at PgBouncer in transaction mode
+    # (deploy/pgbouncer/): no server-side cursors, no prepared statements (aduan.core.dbpool).
+    DATABASES["default"] = pooled_database(
+        DATABASES["default"], pooler=os.environ.get("ADUAN_DB_POOLER", "")
+    )
 else:
     DATABASES = {
         "default": {
@@ -200,7 +206,7 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Cache (rate limits, sessions' neighbours) ------------------------------------------
+# --- Cache (rate limits, sessions) ------------------------------------------------------
 # Rate limits must be shared by every web process: Redis when REDIS_URL is set, the
 # database otherwise (the embedded default runs several gunicorn workers). While Redis
 # is unreachable each process counts on its own rather than failing (aduan.core.cache);
@@ -213,6 +219,11 @@ if redis_url := os.environ.get("REDIS_URL"):
             "OPTIONS": {"socket_connect_timeout": 1.0, "socket_timeout": 1.0},
         }
     }
+    # Sessions read from Redis and written to both Redis and the database: a Redis
+    # restart or flush signs nobody out (the next read falls back to the row). A logout
+    # while Redis is unreachable removes the row but may leave Redis's copy until it
+    # expires (SESSION_COOKIE_AGE); the browser's cookie is deleted either way.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {
         "default": {

@@ -73,6 +73,7 @@ if s3_bucket := os.environ.get("ADUAN_S3_BUCKET"):
                 "secret_key": os.environ.get("ADUAN_S3_SECRET_ACCESS_KEY") or None,
                 "default_acl": "private",
                 "querystring_auth": True,
+                "signature_version": "s3v4",  # SigV2 is retired; some stores refuse it
                 "querystring_expire": int(os.environ.get("ADUAN_S3_URL_EXPIRE", "300")),
                 "file_overwrite": False,
                 "location": os.environ.get("ADUAN_S3_PREFIX", "attachments"),

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from django import template
 from django.forms import BoundField
+from django.urls import get_script_prefix, reverse
 from django.utils.translation import gettext as _
 
-from aduan.reports.models import Report, ReportEvent
+from aduan.reports.models import Classification, Report, ReportEvent, Status
 from aduan.reports.selectors import (
     event_actor,
     report_text_for,
@@ -15,6 +16,38 @@ from aduan.reports.selectors import (
 )
 
 register = template.Library()
+
+# A list page shows a label and a link on each of its rows: looked up here once, not
+# through ``get_FOO_display`` (a dict of the choices built on every call) and ``{% url %}``
+# (the resolver on every call).
+_STATUS_LABELS = dict(Status.choices)
+_CLASSIFICATION_LABELS = dict(Classification.choices)
+_MARK = "TRACKINGID"
+_report_urls: dict[tuple[str, str], tuple[str, str]] = {}
+
+
+@register.filter
+def status_label(value: str) -> str:
+    """The name of a report's status (``report.get_status_display``)."""
+    return _STATUS_LABELS.get(value, value)
+
+
+@register.filter
+def classification_label(value: str) -> str:
+    """The name of a report's kind (``report.get_classification_display``)."""
+    return _CLASSIFICATION_LABELS.get(value, value)
+
+
+@register.filter
+def report_url(tracking_id: str, name: str = "web:track_detail") -> str:
+    """``{% url name tracking_id %}`` for a URL whose one argument is a tracking id (letters
+    and digits only: nothing to quote), reversed once per URL name and script prefix."""
+    key = (name, get_script_prefix())
+    parts = _report_urls.get(key)
+    if parts is None:
+        before, _mark, after = reverse(name, args=[_MARK]).partition(_MARK)
+        parts = _report_urls[key] = (before, after)
+    return f"{parts[0]}{tracking_id}{parts[1]}"
 
 
 @register.simple_tag

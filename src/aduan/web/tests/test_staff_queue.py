@@ -232,12 +232,12 @@ def test_query_count_does_not_grow_with_rows(
             AttachmentFactory(report=report)
     sign_in(client, people["national_admin"])
     # session, user, unread notifications, topics, programmes, provinces, count, page,
-    # attachments, likely originals (bands, signatures: test_duplicates), days off, the
-    # rows' triage; the first time, the model's version and one insert of the rows'
-    # assessments too.
-    with django_assert_max_num_queries(15):
+    # attachments, likely originals (the rows' stored signatures, then bands and
+    # signatures: test_duplicates), days off, the rows' triage; the first time, the
+    # model's version and one insert of the rows' assessments too.
+    with django_assert_max_num_queries(16):
         client.get(QUEUE)
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(14):
         response = client.get(QUEUE)
     assert len(tracking_ids(response)) == rows
     assert action_forms(response) == ["dispose"] * rows  # one click on every row

@@ -19,6 +19,7 @@ from aduan.channels.models import InboundMessage, InboundStatus
 from aduan.channels.open311 import render, selectors
 from aduan.channels.open311.models import Open311Submission
 from aduan.channels.open311.services import api_key_revoke
+from aduan.regions.tests.factories import RegencyFactory
 from aduan.reports.models import Channel, EventAction, Report, Status
 from aduan.reports.tests.factories import AttachmentFactory, ReportEventFactory, ReportFactory
 from aduan.workflow.services import report_accept, report_dispose, report_respond
@@ -202,6 +203,15 @@ def test_a_public_report_as_a_service_request(client, public_report):
     assert request.findtext("lat") == "-6.914744"
 
 
+def test_the_address_is_the_region_name_in_the_list_and_alone(client, public_report):
+    public_report.region = RegencyFactory(name="KOTA BANDUNG")
+    public_report.save()
+    [listed] = json_of(client.get(f"{ROOT}/requests.json"))
+    alone = json_of(client.get(f"{ROOT}/requests/{public_report.tracking_id}.json"))
+    assert listed["address"] == "KOTA BANDUNG"
+    assert alone == [listed]
+
+
 def test_closed_status_and_a_report_without_category_or_location(client, db):
     report = ReportFactory(status=Status.CLOSED)
     [item] = json_of(client.get(f"{ROOT}/requests.json"))
@@ -369,11 +379,14 @@ def test_the_list_costs_the_same_few_queries_for_many_reports(
         report = ReportFactory(verified=True, category=categories[i % 2], agency=agency)
         ReportEventFactory(report=report, action=EventAction.RESPONDED, note=f"Tanggapan {i}")
         AttachmentFactory(report=report, content_type="image/png")
-    # The session and language lookups of the middleware, plus one query for the list.
-    with django_assert_max_num_queries(3):
+    # The session and language lookups of the middleware, plus one query for the list
+    # (the agency's and region's names joined) and one for its categories.
+    with django_assert_max_num_queries(4):
         data = json_of(client.get(f"{ROOT}/requests.json"))
     assert len(data) == 15
     assert all(item["status_notes"].startswith("Tanggapan") and item["media_url"] for item in data)
+    assert {item["service_code"] for item in data} == {"jalan", "lampu-jalan"}
+    assert {item["agency_responsible"] for item in data} == {agency.name}
 
 
 # --- jurisdiction --------------------------------------------------------------------------
