@@ -58,8 +58,12 @@ def run_manage(
 def _media_and_cache(settings, tmp_path):
     from django.core.cache import cache
 
+    from aduan.core.memo import directory_memo_forget
+
     settings.MEDIA_ROOT = tmp_path / "media"
     cache.clear()
+    # The directory rows a process remembers: a rolled-back test's are gone.
+    directory_memo_forget()
     yield
     cache.clear()
 

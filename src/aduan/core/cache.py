@@ -47,12 +47,23 @@ class _FallbackClient(RedisCacheClient):
         super().__init__(servers, **options)
         self._local = LocMemCache("aduan-redis-fallback", {"OPTIONS": {"MAX_ENTRIES": 50_000}})
         self._lock = threading.Lock()
+        self._clients: dict[int, Any] = {}
         self._down_since: float | None = None
         self._retry_at = 0.0
         self._unreachable = (
             self._lib.exceptions.ConnectionError,
             self._lib.exceptions.TimeoutError,
         )
+
+    def get_client(self, key=None, *, write: bool = False):
+        """One ``Redis`` object per connection pool, kept: Django's client makes a new one
+        for every operation, and its set-up (a table of response callbacks) costs more
+        CPU than the command. ``Redis`` objects are safe to share between threads."""
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
 
     def _call(self, name: str, *args: Any) -> Any:
         if time.monotonic() >= self._retry_at:

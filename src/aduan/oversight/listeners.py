@@ -4,7 +4,7 @@ again, inside the action's transaction (registered from ``OversightConfig.ready(
 from __future__ import annotations
 
 from aduan.reports.history import COUNTED_ACTIONS
-from aduan.reports.models import Report, ReportEvent
+from aduan.reports.models import EventAction, Report, ReportEvent
 from aduan.workflow.listeners import ReportListener, ReportNews
 
 from .rollup import report_recount
@@ -18,7 +18,8 @@ class RollupListener(ReportListener):
 
     def recorded(self, *, report: Report, event: ReportEvent) -> None:
         if event.action in COUNTED_ACTIONS:
-            report_recount(report)
+            first = event.action == EventAction.SUBMITTED and event.seq == 1
+            report_recount(report, first_event=event if first else None)
 
     def touched(self, *, report: Report) -> None:
         """A support given or taken back: the report is not locked, so it is read again

@@ -151,25 +151,35 @@ def report_cells(
 EVENT_FIELDS = ("report_id", "action", "from_status", "to_status", "created_at")
 
 
-def report_recount(report: Report, *, reload: bool = False) -> None:
+def report_recount(
+    report: Report, *, reload: bool = False, first_event: ReportEvent | None = None
+) -> None:
     """Count ``report`` (as the action just saved it) again and write the difference;
     inside the caller's transaction, which holds the report's row lock (or, for a
     support, which does not lock the report, this one takes the report's snapshot row
     first, so two recounts of one report never diff against the same snapshot). What it
-    reads beyond the timeline (rating, deadlines, calendar) only when the timeline needs it."""
-    old = (
-        ReportRollup.objects.select_for_update()
-        .filter(report_id=report.pk)
-        .values_list("cells", flat=True)
-        .first()
-    ) or {}
-    if reload:
-        report = Report.objects.get(pk=report.pk)
-    events = list(
-        ReportEvent.objects.filter(report_id=report.pk, action__in=COUNTED_ACTIONS)
-        .order_by("seq")
-        .values(*EVENT_FIELDS)
-    )
+    reads beyond the timeline (rating, deadlines, calendar) only when the timeline needs it.
+
+    ``first_event``: the report's first event, written in this transaction with the report
+    itself (its submission). Nothing of it is counted yet, that event is its whole
+    timeline and it has no programme, support or rating: nothing is read."""
+    if first_event is not None:
+        old: dict = {}
+        events = [{name: getattr(first_event, name) for name in EVENT_FIELDS}]
+    else:
+        old = (
+            ReportRollup.objects.select_for_update()
+            .filter(report_id=report.pk)
+            .values_list("cells", flat=True)
+            .first()
+        ) or {}
+        if reload:
+            report = Report.objects.get(pk=report.pk)
+        events = list(
+            ReportEvent.objects.filter(report_id=report.pk, action__in=COUNTED_ACTIONS)
+            .order_by("seq")
+            .values(*EVENT_FIELDS)
+        )
     actions = {event["action"] for event in events}
     rating = (
         Rating.objects.filter(report_id=report.pk).values("score", "created_at").first()
@@ -192,7 +202,9 @@ def report_recount(report: Report, *, reload: bool = False) -> None:
         )
         if report.support_count
         else (),
-        programme_ids=ReportProgramme.objects.filter(report_id=report.pk).values_list(
+        programme_ids=()
+        if first_event is not None
+        else ReportProgramme.objects.filter(report_id=report.pk).values_list(
             "programme_id", flat=True
         ),
     )
@@ -297,43 +309,61 @@ def _coarse(
 
 def cells_add(delta: Mapping[str, int]) -> None:
     """Add ``delta`` ({cell key: change}) to the roll-up tables (the daily cells and the
-    week and month cells they add up to), one upsert per cell."""
+    week and month cells they add up to): one upsert per table and set of measures."""
     figures, durations, programmes = _split(delta)
     periods, monthly = _coarse(figures, durations)
-    for cell, changes in figures.items():
-        _upsert(DailyFigure, dict(zip(FIGURE_KEY, cell, strict=True)), changes)
-    for cell, n in durations.items():
-        _upsert(DailyDuration, dict(zip(DURATION_KEY, cell, strict=True)), {"count": n})
-    for cell, changes in periods.items():
-        _upsert(PeriodFigure, dict(zip(PERIOD_KEY, cell, strict=True)), changes)
-    for cell, n in monthly.items():
-        _upsert(MonthlyDuration, dict(zip(MONTHLY_DURATION_KEY, cell, strict=True)), {"count": n})
-    for cell, changes in programmes.items():
-        _upsert(ProgrammeFigure, dict(zip(PROGRAMME_KEY, cell, strict=True)), changes)
+    _upsert_many(DailyFigure, FIGURE_KEY, figures.items())
+    _upsert_many(DailyDuration, DURATION_KEY, ((c, {"count": n}) for c, n in durations.items()))
+    _upsert_many(PeriodFigure, PERIOD_KEY, periods.items())
+    _upsert_many(
+        MonthlyDuration, MONTHLY_DURATION_KEY, ((c, {"count": n}) for c, n in monthly.items())
+    )
+    _upsert_many(ProgrammeFigure, PROGRAMME_KEY, programmes.items())
 
 
-def _upsert(model, lookup: dict, changes: dict[str, int]) -> None:
-    """Add ``changes`` to the cell's measures, creating the row if needed: one
-    ``INSERT … ON CONFLICT DO UPDATE`` (PostgreSQL and SQLite alike), so concurrent
-    writers of one cell add up instead of colliding."""
+# Rows per statement: far below SQLite's limit of bound parameters.
+_UPSERT_ROWS = 50
+
+
+def _upsert_many(
+    model, key: tuple[str, ...], cells: Iterable[tuple[tuple, dict[str, int]]]
+) -> None:
+    """Add each cell's changes to its measures, creating the rows that are missing: one
+    ``INSERT … VALUES (…), (…) ON CONFLICT DO UPDATE`` (PostgreSQL and SQLite alike) per
+    set of measures, so concurrent writers of one cell add up instead of colliding. The
+    rows go in key order, so that two writers lock the cells they share in the same order
+    and never deadlock."""
+    by_measures: dict[tuple[str, ...], list[tuple[tuple, dict[str, int]]]] = defaultdict(list)
+    for cell, changes in cells:
+        by_measures[tuple(sorted(changes))].append((cell, changes))
     meta, quote = model._meta, connection.ops.quote_name
     table = quote(meta.db_table)
-    keys = [quote(meta.get_field(name).column) for name in lookup]
-    measures = [quote(meta.get_field(name).column) for name in changes]
-    fields = [meta.get_field(name) for name in [*lookup, *changes]]
-    values = [
-        field.get_db_prep_save(value, connection)
-        for field, value in zip(fields, [*lookup.values(), *changes.values()], strict=True)
-    ]
-    # Only the model's own quoted column names are formatted in; the values are parameters.
-    sql = (
-        f"INSERT INTO {table} ({', '.join([*keys, *measures])}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(values))}) "
-        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
-        + ", ".join(f"{column} = {table}.{column} + EXCLUDED.{column}" for column in measures)
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
+    keys = [quote(meta.get_field(name).column) for name in key]
+    for names, rows in sorted(by_measures.items()):
+        rows.sort(key=lambda row: tuple(str(value) for value in row[0]))
+        measures = [quote(meta.get_field(name).column) for name in names]
+        fields = [meta.get_field(name) for name in [*key, *names]]
+        placeholders = f"({', '.join(['%s'] * len(fields))})"
+        for first in range(0, len(rows), _UPSERT_ROWS):
+            chunk = rows[first : first + _UPSERT_ROWS]
+            values = [
+                field.get_db_prep_save(value, connection)
+                for cell, changes in chunk
+                for field, value in zip(
+                    fields, [*cell, *(changes[name] for name in names)], strict=True
+                )
+            ]
+            # Only the model's own quoted column names are formatted in; values are parameters.
+            sql = (
+                f"INSERT INTO {table} ({', '.join([*keys, *measures])}) "  # noqa: S608
+                f"VALUES {', '.join([placeholders] * len(chunk))} "
+                f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+                + ", ".join(
+                    f"{column} = {table}.{column} + EXCLUDED.{column}" for column in measures
+                )
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(sql, values)
 
 
 def rollups_rebuild(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
@@ -91,7 +92,6 @@ def _rule_text(
     return f"{count} {unit} setelah {day.isoformat()} ({timezone_abbreviation(tz)})"
 
 
-@transaction.atomic
 def deadline_start(
     *,
     report: Report,
@@ -99,12 +99,14 @@ def deadline_start(
     agency: Agency | None = None,
     start: dt.datetime | None = None,
     actor=None,
+    first: bool = False,
 ) -> Deadline:
     """Start the clock of ``kind`` for ``report`` and store its deadline.
 
-    Any open deadline of the same kind is cancelled first. Verification is the national
-    admin's (WIB, no agency); the other kinds belong to ``agency`` (default: the report's
-    agency), counted in its time zone. ``actor`` is accepted for the callers' symmetry:
+    Any open deadline of the same kind is cancelled first, unless ``first`` says the
+    report was created in this transaction and so has none (its submission). Verification
+    is the national admin's (WIB, no agency); the other kinds belong to ``agency``
+    (default: the report's agency), counted in its time zone. ``actor`` is accepted for the callers' symmetry:
     the workflow's event, written in the same transaction, records who acted.
     """
     if kind not in DeadlineKind.values:
@@ -126,10 +128,7 @@ def deadline_start(
         tz=tz,
         calendar=calendar_current(),
     )
-    Deadline.objects.filter(report=report, kind=kind, state=DeadlineState.OPEN).update(
-        state=DeadlineState.CANCELLED
-    )
-    return Deadline.objects.create(
+    deadline = Deadline(
         report=report,
         kind=kind,
         agency=agency,
@@ -145,6 +144,15 @@ def deadline_start(
         working_days=working_days,
         calendar_days=calendar_days,
     )
+    if first:  # one INSERT: no transaction (nor savepoint) of its own
+        deadline.save(force_insert=True)
+        return deadline
+    with transaction.atomic():
+        Deadline.objects.filter(report=report, kind=kind, state=DeadlineState.OPEN).update(
+            state=DeadlineState.CANCELLED
+        )
+        deadline.save(force_insert=True)
+    return deadline
 
 
 def deadline_meet(*, report: Report, kind: str, at: dt.datetime | None = None) -> int:
@@ -305,12 +313,19 @@ def report_due_state(
 ) -> tuple[dt.datetime | None, bool]:
     """``(due_at, is_overdue)`` for the report row: the earliest open deadline, and whether
     an open deadline someone must act on has passed. One query on the open-deadline index."""
-    now = now or timezone.now()
-    open_ones = list(
-        Deadline.objects.filter(report=report, state=DeadlineState.OPEN).values_list(
-            "kind", "due_at"
-        )
+    open_ones = Deadline.objects.filter(report=report, state=DeadlineState.OPEN).values_list(
+        "kind", "due_at"
     )
+    return due_state(open_ones, now=now)
+
+
+def due_state(
+    open_ones: Iterable[tuple[str, dt.datetime]], *, now: dt.datetime | None = None
+) -> tuple[dt.datetime | None, bool]:
+    """``report_due_state`` of the open deadlines given as ``(kind, due_at)``: for a caller
+    that has just written them (a submission) and need not read them back."""
+    now = now or timezone.now()
+    open_ones = list(open_ones)
     due_at = min((due for _kind, due in open_ones), default=None)
     overdue = any(kind in AGENCY_KINDS and due < now for kind, due in open_ones)
     return due_at, overdue

@@ -35,6 +35,12 @@ def _fingerprint(report_id: int) -> None:
     fingerprint_report.enqueue(report_id=report_id)
 
 
+def _intake(report_id: int) -> None:
+    from .tasks import report_intake_task
+
+    report_intake_task.enqueue(report_id=report_id)
+
+
 class TriageListener(ReportListener):
     name = "triage"
 
@@ -42,13 +48,18 @@ class TriageListener(ReportListener):
         """Notices are not events: triage follows ``recorded``."""
 
     def recorded(self, *, report: Report, event: ReportEvent) -> None:
+        assess = fingerprint = False
         if event.action == EventAction.DISPOSED and event.target_agency_id:
             assessment_decide(report=report, agency_id=event.target_agency_id, at=event.created_at)
         elif event.action == EventAction.SUBMITTED or event.to_status == Status.RETURNED:
-            transaction.on_commit(partial(_assess, report.pk), robust=True)
+            assess = True
         if not is_fingerprinted(report):
             if event.from_status in OPEN_STATUSES:
                 # Just closed, archived or merged: nobody's original any more.
                 fingerprint_drop([report.pk])
         elif event.action in _REWRITE:
-            transaction.on_commit(partial(_fingerprint, report.pk), robust=True)
+            fingerprint = True
+        # Both for a submission: one task, so one queue row per new report.
+        work = _intake if assess and fingerprint else _assess if assess else _fingerprint
+        if assess or fingerprint:
+            transaction.on_commit(partial(work, report.pk), robust=True)

@@ -69,6 +69,15 @@ def waiting_assess_job(*, now: dt.datetime, batch: int, stop_at: float) -> int:
 
 
 @task()
+def report_intake_task(report_id: int) -> int:
+    """A report just submitted: its routing round and its duplicate fingerprint, in one
+    task (one queue row per submission instead of two); 1 if the fingerprint was written."""
+    reports = list(Report.objects.filter(pk=report_id))
+    assessments_open(reports)
+    return fingerprints_write(reports) if reports else 0
+
+
+@task()
 def fingerprint_report(report_id: int) -> int:
     """Write (or drop, once it is no longer open) the rows of one report; 1 if written."""
     report = Report.objects.filter(pk=report_id).first()

@@ -16,6 +16,7 @@ from aduan.agencies.selectors import agency_get, agency_search
 from aduan.categories.selectors import category_list
 from aduan.core.errors import NotFound, PayloadTooLarge, ValidationFailed
 from aduan.core.forms import form_add_errors
+from aduan.core.memo import directory_lookup
 from aduan.regions.models import Region
 from aduan.regions.selectors import region_children
 from aduan.reports.attachments import DecodeBudget, PreparedFile, prepare_uploaded_file
@@ -43,7 +44,7 @@ def agency_or_none(raw) -> Agency | None:
     if agency_id <= 0:
         return None
     try:
-        return agency_get(agency_id)
+        return directory_lookup(("agency", agency_id), lambda: agency_get(agency_id))
     except NotFound:
         return None
 
@@ -64,8 +65,20 @@ def prepare_files(uploads) -> tuple[list[PreparedFile], list[str]]:
 def category_choices(empty_label) -> list[tuple]:
     """Topics in display order, sub-topics marked under their topic."""
     return [("", empty_label)] + [
-        (c.pk, f"— {c.name}" if c.parent_id else c.name) for c in category_list()
+        (c.pk, f"— {c.name}" if c.parent_id else c.name) for c in _categories()
     ]
+
+
+def _categories() -> list:
+    # Remembered per process until a category changes (aduan.core.memo).
+    return directory_lookup(("category-list",), lambda: list(category_list()))
+
+
+def _region_children(parent_code: str | None) -> list[Region]:
+    # Remembered per process until a region changes (aduan.core.memo).
+    return directory_lookup(
+        ("region-children", parent_code), lambda: list(region_children(parent_code))
+    )
 
 
 # --- Region picker: province → regency → district ----------------------------------------
@@ -99,15 +112,15 @@ def region_picker(data) -> RegionPicker:
         province = parts[0]
         regency = ".".join(parts[:2]) if len(parts) >= 2 else ""
         district = ".".join(parts[:3]) if len(parts) >= 3 else ""
-    picker = RegionPicker(provinces=list(region_children(None)))
+    picker = RegionPicker(provinces=_region_children(None))
     if province not in {r.code for r in picker.provinces}:
         return picker
     picker.province = province
-    picker.regencies = list(region_children(province))
+    picker.regencies = _region_children(province)
     if regency not in {r.code for r in picker.regencies}:
         return picker
     picker.regency = regency
-    picker.districts = list(region_children(regency))
+    picker.districts = _region_children(regency)
     if district in {r.code for r in picker.districts}:
         picker.district = district
     return picker

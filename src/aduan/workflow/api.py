@@ -53,6 +53,7 @@ from aduan.reports.api import ATTACHMENT_URL_NAME
 from aduan.reports.attachments import DecodeBudget, prepare_uploaded_file
 from aduan.reports.models import (
     Attachment,
+    AttachmentState,
     Classification,
     EventAction,
     Rating,
@@ -659,15 +660,39 @@ def submit(
     if key is not None and (stored := submission_key_replay(user=user, key=key, digest=digest)):
         return Status(201, _submitted_answer(stored, user=user))
     check_submission_rate(request, user=user)
-    report = submit_once(
-        user=user,
-        key=key,
-        digest=digest,
-        create=lambda: report_submit(
-            reporter=user, channel="api", ip_address=client_ip(request), **fields
-        ),
-    )
+    made: list[Report] = []
+
+    def create() -> Report:
+        made.append(
+            report_submit(reporter=user, channel="api", ip_address=client_ip(request), **fields)
+        )
+        return made[-1]
+
+    report = submit_once(user=user, key=key, digest=digest, create=create)
+    if made and report is made[-1]:
+        return Status(201, report_out(_as_submitted(report), user=user))
     return Status(201, _submitted_answer(report, user=user))
+
+
+def _as_submitted(report: Report) -> Report:
+    """The report this request just made, with what ``report_out`` reads beyond its row
+    taken from what ``report_submit`` wrote (``submission_rows``) instead of read back: the
+    same answer as a replay's, which reads it (``_submitted_answer``). A new report has no
+    programme and no support yet."""
+    rows = report.submission_rows  # type: ignore[attr-defined]  # report_submit's
+    cache = report.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name, objects in (
+        ("events", [rows.event]),
+        # As the default manager reads them: images still being re-encoded are not shown.
+        ("attachments", [a for a in rows.attachments if a.state == AttachmentState.READY]),
+        ("deadlines", [rows.deadline]),
+        ("programme_tags", []),
+    ):
+        queryset = getattr(report, name).all()
+        queryset._result_cache, queryset._prefetch_done = objects, True
+        cache[name] = queryset
+    report.supported_by_me = False  # type: ignore[attr-defined]
+    return report
 
 
 @router.get(

@@ -103,7 +103,10 @@ def submission_key_record(*, user, key: str, digest: str, report: Report) -> Non
 
 def submit_once(*, user, key: str | None, digest: str, create: Callable[[], Report]) -> Report:
     """``create()`` the report and record ``key`` in one transaction; if a concurrent request
-    with the key won, this one's report is rolled back and the winner's returned."""
+    with the key won, this one's report is rolled back and the winner's returned. Without
+    a key there is nothing to record: ``create()`` is its own transaction."""
+    if key is None:
+        return create()
     try:
         with transaction.atomic():
             report = create()

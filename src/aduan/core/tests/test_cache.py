@@ -58,3 +58,12 @@ def test_after_a_failure_redis_is_left_alone_for_a_moment(private_redis, monkeyp
     monkeypatch.setattr(cache._cache, "_retry_at", 0)
     assert cache.get("key") is None  # Redis (restarted empty) answers again
     cache.close()
+
+
+def test_one_redis_client_serves_every_operation(private_redis, redis_cache):
+    """Django's client makes a ``Redis`` object per operation (a cost of its own, issue 13);
+    ours keeps one per connection pool, and it still reaches Redis."""
+    client = redis_cache._cache
+    assert client.get_client("a") is client.get_client("b", write=True)
+    redis_cache.set("shared", 1, 60)
+    assert private_redis.client().get(":1:shared") == b"1"

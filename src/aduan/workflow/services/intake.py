@@ -4,6 +4,7 @@ for a form that wants to show every problem before anything is stored."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import re
@@ -22,10 +23,12 @@ from aduan.accounts.models import User
 from aduan.agencies.models import NON_RECEIVING_KINDS, Agency
 from aduan.categories.models import Category
 from aduan.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from aduan.core.memo import directory_lookup
 from aduan.core.text import as_pk, storable
 from aduan.core.tracking import new_tracking_id
 from aduan.regions.models import Region
 from aduan.reports.attachments import PreparedFile, attachment_store, attachments_discard
+from aduan.reports.audit import events_append
 from aduan.reports.models import (
     BODY_MAX,
     BODY_MIN,
@@ -43,7 +46,7 @@ from aduan.reports.models import (
     Status,
 )
 from aduan.sla import services as sla
-from aduan.sla.models import DeadlineKind
+from aduan.sla.models import Deadline, DeadlineKind
 
 from .. import listeners
 
@@ -172,7 +175,11 @@ def report_validate(**fields: Unpack[ReportFields]) -> dict:
     cleaned["region"] = None
     if _blank_to_none(region_code) is not None:
         code = str(region_code).strip()
-        region = Region.objects.filter(code=code).first() if len(code) <= 13 else None
+        region = (
+            directory_lookup(("region", code), Region.objects.filter(code=code).first)
+            if len(code) <= 13
+            else None
+        )
         if region is None:
             fail("region_code", _("Unknown region code."))
         cleaned["region"] = region
@@ -198,9 +205,12 @@ def report_validate(**fields: Unpack[ReportFields]) -> dict:
     if _blank_to_none(agency_id) is not None:
         pk = as_pk(agency_id)
         agency = (
-            Agency.objects.filter(pk=pk, is_active=True)
-            .exclude(kind__in=NON_RECEIVING_KINDS)
-            .first()
+            directory_lookup(
+                ("receiving-agency", pk),
+                Agency.objects.filter(pk=pk, is_active=True)
+                .exclude(kind__in=NON_RECEIVING_KINDS)
+                .first,
+            )
             if pk is not None
             else None
         )
@@ -212,7 +222,11 @@ def report_validate(**fields: Unpack[ReportFields]) -> dict:
     if _blank_to_none(category_id) is not None:
         pk = as_pk(category_id)
         category = (
-            Category.objects.filter(pk=pk, is_active=True).first() if pk is not None else None
+            directory_lookup(
+                ("active-category", pk), Category.objects.filter(pk=pk, is_active=True).first
+            )
+            if pk is not None
+            else None
         )
         if category is None:
             fail("category_id", _("Choose a category from the list."))
@@ -256,60 +270,106 @@ def report_submit(
     if files_errors:
         raise ValidationFailed(field_errors=files_errors)
     requested_agency = cleaned.pop("agency")
-    stored: list[str] = []
+    report = Report(
+        **cleaned,
+        tracking_id=new_tracking_id(),
+        requested_agency=requested_agency,
+        anonymous=bool(anonymous),
+        confidential=bool(confidential),
+        channel=channel,
+        reporter=reporter,
+        status=Status.SUBMITTED,
+    )
     try:
-        with transaction.atomic():
-            report = Report(
-                **cleaned,
-                tracking_id=new_tracking_id(),
-                requested_agency=requested_agency,
-                anonymous=bool(anonymous),
-                confidential=bool(confidential),
-                channel=channel,
-                reporter=reporter,
-                status=Status.SUBMITTED,
-            )
-            try:
-                report.full_clean(exclude=["tracking_id"])
-            except ValidationError as exc:  # a rule report_validate missed: still no 500
-                raise ValidationFailed(field_errors=exc.message_dict) from exc
-            _save_with_fresh_tracking_id(report)
-            submitted = ReportEvent.objects.create(
-                report=report,
-                actor=reporter,
-                actor_role=reporter.role,
-                actor_agency_id=reporter.agency_id,
-                action=EventAction.SUBMITTED,
-                to_status=report.status,
-                note="",
-                ip_address=ip_address or None,
-            )
-            for prepared in files:
-                attachment = attachment_store(report=report, prepared=prepared, actor=reporter)
-                stored.append(attachment.file.name)
-            _deadlines_on_submit(report)
-            listeners.listeners_record(report=report, event=submitted)
-    except BaseException:
-        # The rows are rolled back; the files written to storage are not, so remove them.
-        attachments_discard(stored)
-        raise
+        # A rule report_validate missed: still no 500. The related rows were looked up
+        # by report_validate (the reporter is the caller), so they are not read again, and
+        # its one check constraint (latitude and longitude together) is report_validate's
+        # too: no query here.
+        report.full_clean(exclude=["tracking_id", *_LOOKED_UP], validate_constraints=False)
+    except ValidationError as exc:
+        raise ValidationFailed(field_errors=exc.message_dict) from exc
+    for attempt in range(_TRACKING_ID_ATTEMPTS):
+        stored: list[str] = []
+        try:
+            with transaction.atomic():
+                _submit_write(
+                    report, reporter=reporter, files=files, ip_address=ip_address, stored=stored
+                )
+        except IntegrityError:
+            attachments_discard(stored)
+            # The (astronomically rare) collision of a new tracking id: draw another and
+            # write it all again; any other integrity error is the caller's.
+            collided = Report.objects.filter(tracking_id=report.tracking_id).exists()
+            if attempt == _TRACKING_ID_ATTEMPTS - 1 or not collided:
+                raise
+            report.tracking_id, report.pk, report._state.adding = new_tracking_id(), None, True
+            report.event_count, report.audit_head = 0, ""
+        except BaseException:
+            # The rows are rolled back; the files written to storage are not: remove them.
+            attachments_discard(stored)
+            raise
+        else:
+            break
     logger.info("report %s submitted via %s", report.tracking_id, channel)
     return report
 
 
-def _save_with_fresh_tracking_id(report: Report, attempts: int = 5) -> None:
-    """Insert, drawing a new tracking id in the (astronomically rare) case of a collision."""
-    for attempt in range(attempts):
-        try:
-            with transaction.atomic():
-                report.save(force_insert=True)
-            return
-        except IntegrityError:
-            collided = Report.objects.filter(tracking_id=report.tracking_id).exists()
-            if attempt == attempts - 1 or not collided:
-                raise
-            report.tracking_id = new_tracking_id()
-            report.pk = None
+@dataclasses.dataclass(frozen=True)
+class SubmissionRows:
+    """What ``report_submit`` wrote besides the report, as committed: an interface that
+    answers with the new report (the API) shows them without reading them back."""
+
+    event: ReportEvent
+    attachments: tuple[Attachment, ...]
+    deadline: Deadline
+
+
+_TRACKING_ID_ATTEMPTS = 5
+# Report fields report_submit fills from rows it has already looked up (or the caller).
+_LOOKED_UP = ("region", "requested_agency", "category", "reporter")
+
+
+def _submit_write(
+    report: Report,
+    *,
+    reporter: User,
+    files: Sequence[PreparedFile],
+    ip_address: str | None,
+    stored: list[str],
+) -> None:
+    """The rows of a new report, inside the submission's one transaction (no savepoint of
+    its own): the report, its attachments, its first deadline and its ``submitted`` event
+    on the audit chain, whose head UPDATE also stores the due state, then the listeners.
+    The report was just inserted by this transaction, so nobody else can hold its row and
+    its head is the empty one: the chain is written without reading it back first.
+    Leaves the rows it wrote on ``report.submission_rows``, so that the caller can answer
+    without reading them back. The names of the files written
+    to storage are added to ``stored`` (for the caller to remove if this rolls back)."""
+    report.save(force_insert=True)
+    attachments = []
+    for prepared in files:
+        attachment = attachment_store(report=report, prepared=prepared, actor=reporter)
+        stored.append(attachment.file.name)
+        attachments.append(attachment)
+    deadline = sla.deadline_start(report=report, kind=DeadlineKind.VERIFICATION, first=True)
+    report.due_at, report.is_overdue = sla.due_state([(deadline.kind, deadline.due_at)])
+    submitted = ReportEvent(
+        report=report,
+        actor=reporter,
+        actor_role=reporter.role,
+        actor_agency_id=reporter.agency_id,
+        action=EventAction.SUBMITTED,
+        to_status=report.status,
+        note="",
+        ip_address=ip_address or None,
+    )
+    events_append(
+        report=report, events=[submitted], due_at=report.due_at, is_overdue=report.is_overdue
+    )
+    report.submission_rows = SubmissionRows(  # type: ignore[attr-defined]
+        event=submitted, attachments=tuple(attachments), deadline=deadline
+    )
+    listeners.listeners_record(report=report, event=submitted)
 
 
 def report_attachment_add(
@@ -351,10 +411,3 @@ def report_attachment_add(
         attachments_discard(stored)
         raise
     return attachment
-
-
-def _deadlines_on_submit(report: Report) -> None:
-    """Start the first clock: verification by the national desk."""
-    sla.deadline_start(report=report, kind=DeadlineKind.VERIFICATION)
-    report.due_at, report.is_overdue = sla.report_due_state(report=report)
-    Report.objects.filter(pk=report.pk).update(due_at=report.due_at, is_overdue=report.is_overdue)

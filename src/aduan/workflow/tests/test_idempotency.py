@@ -139,16 +139,16 @@ def test_a_replay_is_not_counted_as_a_submission(client, settings):
 
 
 def test_a_failure_after_the_commit_is_answered_by_the_retry(monkeypatch):
-    real = workflow_api.report_get_for_user
+    real = workflow_api.report_out
     calls = []
 
-    def fails_once(**kwargs):
+    def fails_once(report, **kwargs):
         calls.append(kwargs)
-        if len(calls) == 1:
+        if len(calls) == 1:  # while the answer is made, after the commit
             raise OperationalError("server closed the connection unexpectedly")
-        return real(**kwargs)
+        return real(report, **kwargs)
 
-    monkeypatch.setattr(workflow_api, "report_get_for_user", fails_once)
+    monkeypatch.setattr(workflow_api, "report_out", fails_once)
     client = Client(raise_request_exception=False)
     auth = bearer(UserFactory())
     lost = post(client, key="retry-me", auth=auth)

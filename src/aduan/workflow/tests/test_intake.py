@@ -465,7 +465,7 @@ def test_failure_writing_the_event_rolls_back_the_report(disk_storage, monkeypat
     def no_event(*args, **kwargs):
         raise IntegrityError("event table locked")
 
-    monkeypatch.setattr(ReportEvent.objects, "create", no_event)
+    monkeypatch.setattr(services, "events_append", no_event)
     with pytest.raises(IntegrityError):
         submit(files=[jpeg()])
     assert_nothing_left(disk_storage)

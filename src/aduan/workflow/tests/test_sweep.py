@@ -313,11 +313,12 @@ NOTHING_DUE = 14  # the sweep's queries with nothing due (the test above)
 # keys already written and one INSERT; + SAVEPOINT and RELEASE (the test runs inside a
 # transaction; in production BEGIN and COMMIT); and the roll-ups' recount (oversight):
 # the report's counted events, its last contribution (read under lock), its programme
-# tags, its new contribution, and one upsert per changed cell: two daily cells here (these
-# reports come from a factory, so their first recount also counts their submission) and
-# the six week and month cells they add to, and as many national ones (ADR 0015) plus the
-# national day cell of each of the two days.
-PER_OVERDUE = 11 + 4 + 2 + 6 + 8
+# tags, its new contribution, and one upsert per roll-up table and set of measures changed
+# (``oversight.rollup.cells_add``): two daily cells here with a measure set each (these
+# reports come from a factory, so their first recount also counts their submission), and
+# the week, month and national cells they add to (ADR 0015) in three sets: the submission
+# day's, the overdue day's, and the month's, which has both.
+PER_OVERDUE = 11 + 4 + 2 + 3
 # Each reminder: the lock, the claim, notify's two, the agency's webhook endpoints
 # (integrations) + SAVEPOINT and RELEASE.
 PER_REMINDER = 7

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from aduan.agencies.loaders import AgencyDataError, agencies_load_directory
 from aduan.categories.loaders import CategoryDataError, categories_load
+from aduan.core.memo import directory_changed
 from aduan.regions.loaders import RegionDataError, regions_load
 from aduan.regions.models import RegionLevel
 
@@ -44,6 +45,8 @@ class Command(BaseCommand):
             categories = categories_load()
         except (RegionDataError, AgencyDataError, CategoryDataError) as exc:
             raise CommandError(str(exc)) from exc
+        finally:
+            directory_changed()  # bulk writes send no signal (aduan.core.memo)
         elapsed = time.perf_counter() - started
 
         for level, counts in regions.levels.items():
