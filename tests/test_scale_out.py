@@ -22,6 +22,7 @@ no task is left running.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import secrets
@@ -367,9 +368,12 @@ def test_two_servers_and_two_workers_one_of_each_killed_lose_and_double_nothing(
     # The SMTP server holds message HOLD_AT until its worker is killed.
     held, release = threading.Event(), threading.Event()
     held_ids: list[str] = []
+    # Numbered here, one call per message: two messages arriving together would both see
+    # the sink's list at 13, and nothing would be held.
+    arrivals = itertools.count(1)
 
     def hold(message) -> None:
-        if len(smtp_sink.messages) == HOLD_AT:
+        if next(arrivals) == HOLD_AT:
             held_ids.append(" ".join(str(message["Message-ID"]).split()))
             held.set()
             release.wait(60)
