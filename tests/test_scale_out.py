@@ -39,7 +39,12 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO_ROOT, run_manage
-from test_database_restart import restart_database, start, wait_for  # noqa: F401 - a fixture
+from test_database_restart import (  # noqa: F401 - a fixture
+    fetch_status,
+    restart_database,
+    start,
+    wait_for,
+)
 from test_faults import report, settle, smtp_sink  # noqa: F401 - fixtures and a helper
 from test_production_settings import audit_key, production_env
 from test_server_smoke import free_port
@@ -400,7 +405,7 @@ def test_two_servers_and_two_workers_one_of_each_killed_lose_and_double_nothing(
         for port in ports:
             wait_for(
                 f"the server on {port} answers",
-                lambda port=port: _status(f"http://127.0.0.1:{port}/api/v1/categories") == 200,
+                lambda port=port: fetch_status(f"http://127.0.0.1:{port}/api/v1/categories") == 200,
                 START_TIMEOUT,
                 [*webs, *workers],
             )
@@ -521,16 +526,6 @@ def test_two_servers_and_two_workers_one_of_each_killed_lose_and_double_nothing(
     assert sweep["notifications"]["uncertain"] == 1, sweep
     # Both servers took requests before one died.
     assert {entry["port"] for entry in balancer.log if entry["status"] == 201} == set(ports)
-
-
-def _status(url: str) -> int | None:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback only
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-    except OSError:
-        return None
 
 
 def _holder(admin, database: str) -> int:
