@@ -166,12 +166,15 @@ def assessments_open(reports: Sequence[Report]) -> dict[int, Assessment]:
 
 def waiting_assess(*, batch: int) -> int:
     """Assess up to ``batch`` reports waiting for the desk without an open round (their
-    task was lost, or they came before triage); how many."""
+    task was lost, or they came before triage), the earliest deadline first; how many.
+
+    In the queue's deadline order, so that PostgreSQL walks the queue's partial index
+    (``report_queue_due``) instead of every report's primary key."""
     open_round = Assessment.objects.filter(report=OuterRef("pk"), decided_at__isnull=True)
     waiting = list(
         Report.objects.filter(status__in=QUEUE_STATUSES)
         .exclude(Exists(open_round))
-        .order_by("id")[:batch]
+        .order_by("due_at", "id")[:batch]
     )
     reports_assess(waiting, router_current() if waiting else None)
     return len(waiting)
