@@ -63,6 +63,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--reports", type=int, default=1_000_000, help="fill up to this many")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
     parser.add_argument("--port", type=int, default=18100, help="Aduan; helpdesk on +1")
+    parser.add_argument(
+        "--half-peak",
+        action="store_true",
+        help="after the rounds, each scenario again, paced at half its median rate (p99 there)",
+    )
     parser.add_argument("--threads", type=int, default=2, help="wrk -t")
     parser.add_argument("--connections", type=int, default=16, help="wrk -c")
     parser.add_argument("--duration", type=float, default=20, help="seconds measured")
@@ -117,6 +122,31 @@ def measure(base_url: str, scenario: dict, args, *, masters: list[int], backends
     fig["db_cpu_ms"] = db_s * 1000 / n if n and db_s is not None else None
     fig["app_cpu_s"], fig["db_cpu_s"] = app_s, db_s
     return fig
+
+
+def half_peak(base_url: str, scenarios: list[dict], peaks: dict, args) -> dict:
+    """Each scenario paced at half its median peak rate: the latency people see on a busy
+    day rather than at saturation (the issue's "p99 at half of peak")."""
+    found = {}
+    for s in scenarios:
+        peak = peaks.get(s["name"], {}).get("rps")
+        if not peak:
+            continue
+        fig = wrk.run(
+            base_url,
+            s,
+            threads=args.threads,
+            connections=args.connections,
+            seconds=args.duration,
+            rate=peak / 2,
+        )
+        found[s["name"]] = {"target_rps": peak / 2, **fig}
+        print(
+            f"[half peak] {s['name']}: {fig['rps']:.1f} of {peak / 2:.1f} req/s, "
+            f"p50 {report.fmt(fig['latency_ms']['p50'])} p99 {report.fmt(fig['latency_ms']['p99'])} ms, "
+            f"errors {fig['errors']}"
+        )
+    return found
 
 
 def load_peers(directory: Path):
@@ -375,6 +405,8 @@ def main() -> None:
 
         for name, rounds in raw.items():
             result["aduan"][name] = report.median_of(rounds) | {"raw": rounds}
+        if args.half_peak:
+            result["half_peak"] = half_peak(server.base_url, ready, result["aduan"], args)
         for name, rounds in raw_peer.items():
             result["helpdesk"][name] = report.median_of(rounds) | {"raw": rounds}
         for case, rounds in raw_pg.items():

@@ -143,6 +143,20 @@ def markdown(result: dict) -> str:
     if result.get("note"):
         lines += [result["note"], ""]
     lines += ["## Aduan", "", *http_table(result["aduan"]), ""]
+    if result.get("half_peak"):
+        lines += [
+            "## Aduan at half of its peak rate (paced: each connection waits between requests)",
+            "",
+            "| scenario | target req/s | reached req/s | p50 ms | p95 ms | p99 ms | errors |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for name, fig in result["half_peak"].items():
+            lat = fig["latency_ms"]
+            lines.append(
+                f"| {name} | {fmt(fig['target_rps'])} | {fmt(fig['rps'])} | {fmt(lat['p50'])} | "
+                f"{fmt(lat['p95'])} | {fmt(lat['p99'])} | {fig['errors']} |"
+            )
+        lines.append("")
     if result.get("helpdesk"):
         lines += [
             "## django-helpdesk (same PostgreSQL, same workers)",
