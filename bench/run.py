@@ -248,6 +248,7 @@ def main() -> None:
     print(filled)
     print("people and ids (bench/load/fixtures.py)…")
     fx = aduan.prepare(python=python, env=env)
+    aduan.analyze(args.database_url)
     print(
         f"busiest agency {fx['busiest_agency']['code']}, unit {fx['unit']['code']}, "
         f"heaviest reporter {fx['heaviest_reporter_reports']:,} reports"
