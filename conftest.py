@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -37,6 +38,17 @@ def subprocess_env(**overrides: str) -> dict[str, str]:
     env["PYTHONPATH"] = str(REPO_ROOT / "src")
     env.update(overrides)
     return env
+
+
+def stop_process(process: subprocess.Popen, *, timeout: float = 30) -> None:
+    """SIGTERM (a server finishes what it is doing), then SIGKILL after ``timeout`` s."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def run_manage(

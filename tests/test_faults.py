@@ -32,7 +32,7 @@ from email.message import Message
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT, subprocess_env
+from conftest import REPO_ROOT, stop_process, subprocess_env
 from test_server_smoke import free_port
 
 # --- A real SMTP server -------------------------------------------------------------------
@@ -667,13 +667,7 @@ def test_the_site_keeps_taking_reports_while_redis_restarts(
         assert web.poll() is None, "the site died"
     finally:
         load.finish()
-        if web.poll() is None:
-            web.send_signal(signal.SIGTERM)
-        try:
-            web.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            web.kill()
-            web.wait()
+        stop_process(web)
         log.close()
 
     results = load.results

@@ -11,7 +11,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import ssl
 import subprocess
@@ -22,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT, run_manage, subprocess_env
+from conftest import REPO_ROOT, run_manage, stop_process, subprocess_env
 from django.conf import settings
 
 START_TIMEOUT = 30  # seconds for a gunicorn to import the app and bind
@@ -202,12 +201,7 @@ def edge(migrated_sqlite, tmp_path):
         yield Edge(https=https, http=http, logs=[Path(log.name) for log in logs])
     finally:
         for process in reversed(processes):
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process)
         for log in logs:
             log.close()
 

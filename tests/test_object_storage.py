@@ -11,7 +11,6 @@ import datetime as dt
 import io
 import json
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -26,6 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import boto3
 import pytest
+from conftest import stop_process
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -83,12 +83,7 @@ def s3_endpoint():
     try:
         yield url
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_process(server, timeout=10)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -15,7 +14,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT, run_manage, subprocess_env
+from conftest import REPO_ROOT, run_manage, stop_process, subprocess_env
 
 START_TIMEOUT = 30  # seconds for gunicorn to import the app and bind
 
@@ -85,12 +84,7 @@ def gunicorn(migrated_sqlite, tmp_path):
         wait_until_serving(server, base_url + "/")
         yield base_url
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_process(server)
         access_log.close()
 
 
