@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load import aduan, cpu, report, wrk
+from load import aduan, cpu, floor, report, wrk
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/aduan_bench"
@@ -47,6 +47,18 @@ SLOW = {"sweep_due_10000", "rollup_rebuild", "export_100000", "api_submit_photo"
 RATIOS = [
     ("API submission vs helpdesk ticket creation", "api_submit", "helpdesk:ticket_create", "≥ 5×"),
     ("API submission vs pgbench insert TPS", "api_submit", "pgbench:insert", "≥ 5%"),
+    (
+        "floor: token-checked API insert of one row vs helpdesk ticket creation",
+        "floor_api_insert",
+        "helpdesk:ticket_create",
+        "",
+    ),
+    (
+        "floor: token-checked API insert vs pgbench insert TPS",
+        "floor_api_insert",
+        "pgbench:insert",
+        "",
+    ),
     ("agency inbox (web) vs helpdesk ticket list", "agency_inbox", "helpdesk:ticket_list", ""),
     ("agency inbox (API) vs helpdesk ticket list", "api_agency_inbox", "helpdesk:ticket_list", ""),
     ("tracking page vs helpdesk ticket page", "tracking", "helpdesk:ticket_page", ""),
@@ -76,6 +88,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--only", default="", help="comma-separated scenario names")
     parser.add_argument("--skip-slow", action="store_true", help="no scripts, no photo upload")
     parser.add_argument("--no-peers", action="store_true", help="Aduan alone")
+    parser.add_argument(
+        "--no-floor", action="store_true", help="no floor scenarios (bench/load/floor.py)"
+    )
     parser.add_argument(
         "--peers-dir", type=Path, default=ROOT / "bench" / "peers", help="where helpdesk.py is"
     )
@@ -253,7 +268,16 @@ def main() -> None:
         f"busiest agency {fx['busiest_agency']['code']}, unit {fx['unit']['code']}, "
         f"heaviest reporter {fx['heaviest_reporter_reports']:,} reports"
     )
-    server = aduan.Server(python=python, env=env, log=args.workdir / "gunicorn.log")
+    if not args.no_floor:
+        env["PYTHONPATH"] = f"{env['PYTHONPATH']}:{ROOT / 'bench'}"
+        env["DJANGO_SETTINGS_MODULE"] = floor.SETTINGS
+        floor.table_create(args.database_url)
+    server = aduan.Server(
+        python=python,
+        env=env,
+        log=args.workdir / "gunicorn.log",
+        app=None if args.no_floor else floor.APP,
+    )
     helpdesk_class, run_pgbench, peers_missing = (
         (None, None, "not asked (--no-peers)") if args.no_peers else load_peers(args.peers_dir)
     )
@@ -290,6 +314,8 @@ def main() -> None:
         backends = aduan.BackendPids(args.database_url)
         photo = aduan.photo(args.workdir / "photo-1mb.jpg")
         all_scenarios = aduan.scenarios(fx, base_url=server.base_url, photo_path=photo)
+        if not args.no_floor:
+            all_scenarios += floor.scenarios(fx["users"]["citizen"]["token"])
         if args.list:
             for s in all_scenarios:
                 print(s["name"], s.get("note", ""))
@@ -421,6 +447,8 @@ def main() -> None:
         server.stop()
         if desk is not None:
             desk.stop()
+        if not args.no_floor:
+            floor.table_drop(args.database_url)
 
     if not args.skip_slow:
         script_env = {

@@ -120,3 +120,20 @@ def test_the_access_log_keeps_no_query_string(gunicorn, tmp_path):
     assert '"GET /kanal/sms/masuk/ HTTP/1.1"' in log
     for secret in ("s3cret-token", "081234567890", "rahasia"):
         assert secret not in log
+
+
+def test_only_a_recycled_worker_leaves_without_the_interpreter_teardown(monkeypatch):
+    from aduan.config import gunicorn as config
+
+    exits, flushes = [], []
+    monkeypatch.setattr(config.os, "_exit", exits.append)
+    monkeypatch.setattr(config.logging, "shutdown", lambda: flushes.append(True))
+    worker = type("Worker", (), {"max_requests": 2000, "nr": 1999})()
+    config.worker_exit(None, worker)  # stopped or failed before its quota: the normal way
+    assert exits == []
+    worker.nr = 2000
+    config.worker_exit(None, worker)
+    assert (exits, flushes) == ([0], [True])
+    worker.max_requests = 0  # recycling turned off
+    config.worker_exit(None, worker)
+    assert exits == [0]

@@ -158,8 +158,9 @@ def prepare(*, python: str, env: dict) -> dict:
 class Server:
     """``gunicorn -c python:aduan.config.gunicorn`` with the environment above."""
 
-    def __init__(self, *, python: str, env: dict, log: Path) -> None:
+    def __init__(self, *, python: str, env: dict, log: Path, app: str | None = None) -> None:
         self.python = python
+        self.app = [app] if app else []  # another WSGI entry than the settings' wsgi_app
         self.env = env
         self.log = log
         self.proc: subprocess.Popen | None = None
@@ -169,7 +170,7 @@ class Server:
         gunicorn = str(Path(self.python).parent / "gunicorn")
         with self.log.open("ab") as log:
             self.proc = subprocess.Popen(
-                [gunicorn, "-c", "python:aduan.config.gunicorn"],
+                [gunicorn, "-c", "python:aduan.config.gunicorn", *self.app],
                 env=self.env,
                 cwd=ROOT,
                 stdout=log,

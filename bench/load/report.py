@@ -143,6 +143,16 @@ def markdown(result: dict) -> str:
     if result.get("note"):
         lines += [result["note"], ""]
     lines += ["## Aduan", "", *http_table(result["aduan"]), ""]
+    if any(name.startswith("floor_") for name in result["aduan"]):
+        lines += [
+            (
+                "The `floor_` rows are not Aduan's work but what lies under it on the same server "
+                "(bench/load/floor.py): gunicorn alone (`floor_bare`), every middleware "
+                "(`floor_plain`), the API's token check (`floor_api_ping`), and that plus one "
+                "row inserted in a transaction (`floor_api_insert`)."
+            ),
+            "",
+        ]
     if result.get("half_peak"):
         lines += [
             "## Aduan at half of its peak rate (paced: each connection waits between requests)",

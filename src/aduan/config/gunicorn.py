@@ -16,6 +16,7 @@ the environment:
 
 from __future__ import annotations
 
+import logging
 import os
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
@@ -42,3 +43,14 @@ preload_app = True
 # gunicorn 24+ opens a control socket at one fixed path in the home directory; two servers
 # on one machine (make run beside the smoke test, several instances) would fight over it.
 control_socket_disable = True
+
+
+def worker_exit(server, worker) -> None:
+    """A worker recycled after ``max_requests`` leaves at once (logs flushed first): the
+    interpreter's teardown frees every object one by one, and with several workers recycled
+    together on a busy machine the master waited seconds to fork their successors while no
+    worker answered. Connections close with the process. Any other exit (a stop, a boot
+    error and its exit code) takes the normal way."""
+    if worker.max_requests and worker.nr >= worker.max_requests:
+        logging.shutdown()
+        os._exit(0)
