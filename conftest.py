@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,44 @@ def stop_process(process: subprocess.Popen, *, timeout: float = 30) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def meet_before(monkeypatch, module, name: str, *, parties: int = 2) -> None:
+    """``module.name`` made to wait until ``parties`` threads are inside it, so that their
+    transactions overlap every time: the race a concurrency test must provoke."""
+    real = getattr(module, name)
+    everyone_inside = threading.Barrier(parties, timeout=30)
+
+    def meet_then_call(*args, **kwargs):
+        everyone_inside.wait()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, meet_then_call)
+
+
+def run_at_once(call, *, times: int = 2) -> list:
+    """``call()`` in ``times`` threads at once, each closing its database connections when
+    done; their answers in the order they came. Fails on any thread's error."""
+    from django.db import connections
+
+    answers: list = []
+    errors: list = []
+
+    def run() -> None:
+        try:
+            answers.append(call())
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors, errors
+    return answers
 
 
 def run_manage(

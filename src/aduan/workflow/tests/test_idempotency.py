@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 
 import pytest
 import time_machine
-from django.db import OperationalError, connection, connections
+from conftest import meet_before, run_at_once
+from django.db import OperationalError, connection
 from django.test import Client
 from django.utils import timezone
 
@@ -204,32 +204,9 @@ def test_the_openapi_document_declares_the_header_and_the_422(client):
 def test_two_concurrent_requests_with_one_key_make_one_report(monkeypatch):
     """Both pass the look-up before either commits; the unique key makes the loser read the
     winner's report, its own rolled back."""
-    real = workflow_api.report_submit
-    both_inside = threading.Barrier(2, timeout=30)
-
-    def meet_then_submit(**kwargs):
-        both_inside.wait()
-        return real(**kwargs)
-
-    monkeypatch.setattr(workflow_api, "report_submit", meet_then_submit)
+    meet_before(monkeypatch, workflow_api, "report_submit")
     auth = bearer(UserFactory())
-    answers: list = []
-    errors: list = []
-
-    def submit() -> None:
-        try:
-            answers.append(post(Client(), key="twin", auth=auth))
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=submit) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not errors, errors
+    answers = run_at_once(lambda: post(Client(), key="twin", auth=auth))
     assert [a.status_code for a in answers] == [201, 201]
     assert answers[0].json()["tracking_id"] == answers[1].json()["tracking_id"]
     assert Report.objects.count() == 1

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 
 import pytest
 import time_machine
-from django.db import OperationalError, connection, connections
+from conftest import meet_before, run_at_once
+from django.db import OperationalError, connection
 from django.test import Client
 from django.utils import timezone
 
@@ -128,31 +128,8 @@ def test_a_failure_after_the_commit_is_answered_by_the_retry(post_data, monkeypa
 )
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_posts_with_one_key_make_one_report(post_data, monkeypatch):
-    real = services.report_submit
-    both_inside = threading.Barrier(2, timeout=30)
-
-    def meet_then_submit(**kwargs):
-        both_inside.wait()
-        return real(**kwargs)
-
-    monkeypatch.setattr(services, "report_submit", meet_then_submit)
-    answers: list = []
-    errors: list = []
-
-    def submit() -> None:
-        try:
-            answers.append(post(Client(), post_data, "twin"))
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=submit) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not errors, errors
+    meet_before(monkeypatch, services, "report_submit")
+    answers = run_at_once(lambda: post(Client(), post_data, "twin"))
     one, two = (created(a) for a in answers)
     assert one == two
     assert Report.objects.count() == 1
