@@ -15,7 +15,8 @@ import io
 import logging
 import mimetypes
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -248,60 +249,12 @@ def _upright(image: Image.Image) -> Image.Image:
         return image
 
 
-def _reencode_image(
-    data: bytes, content_type: str, shown: str, budget: DecodeBudget | None = None
-) -> bytes:
-    damaged = _("%(name)s: the image is damaged or not a real image.") % {"name": shown}
-    too_many_pixels = _("%(name)s: the image has too many pixels.") % {"name": shown}
-    try:
-        with Image.open(io.BytesIO(data), formats=_PIL_FORMATS[content_type]) as probe:
-            probe.verify()
-        with Image.open(io.BytesIO(data), formats=_PIL_FORMATS[content_type]) as image:
-            if image.width * image.height > MAX_IMAGE_PIXELS:
-                raise _damaged(too_many_pixels)
-            if content_type == "image/png" and image.width * image.height > MAX_PNG_PIXELS:
-                raise _damaged(too_many_pixels)
-            # What will really be decoded: a JPEG's reduced size (draft), a PNG's whole.
-            image.draft("RGB", (MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
-            (budget or DecodeBudget()).take(image.width * image.height, shown)
-            # Shrink first (JPEG decodes straight to the smaller size), then turn the
-            # picture upright: the orientation tag is lost with the rest of the EXIF.
-            image.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
-            image.load()  # broken pixel data fails here, not in the EXIF step's fallback
-            upright = _upright(image)
-            if content_type == "image/jpeg" or upright.mode not in ("RGB", "RGBA", "L", "LA", "P"):
-                upright = upright.convert("RGB" if content_type == "image/jpeg" else "RGBA")
-            # A new image built from the pixels alone carries no EXIF, XMP, ICC, comment
-            # or text chunk, whatever the encoder would otherwise copy from ``info``.
-            clean = Image.frombytes(upright.mode, upright.size, upright.tobytes())
-            if upright.mode == "P":
-                clean.putpalette(upright.getpalette() or [])
-                transparency = upright.info.get("transparency")
-                if isinstance(transparency, int | bytes):
-                    clean.info["transparency"] = transparency
-            out = io.BytesIO()
-            if content_type == "image/jpeg":
-                clean.save(out, format="JPEG", quality=85, optimize=True)
-            else:
-                clean.save(out, format="PNG", optimize=True)
-            return out.getvalue()
-    except ValidationFailed:
-        raise
-    except Image.DecompressionBombError as exc:
-        raise _damaged(too_many_pixels) from exc
-    except Exception as exc:
-        # Untrusted bytes: Pillow reports damage through many exception types (OSError,
-        # SyntaxError, ValueError, struct.error …). Whatever it is, the file is refused.
-        logger.info("image refused: %r", exc)
-        raise _damaged(damaged) from exc
-
-
-def _probe_image(
-    data: bytes, content_type: str, shown: str, budget: DecodeBudget | None = None
-) -> None:
-    """The checks a web worker can afford: the header's format and dimensions (Pillow reads
-    no pixel until asked), the same pixel caps and decoding budget the re-encoding obeys.
-    The pixels themselves are decoded by the worker (``attachment_reencode``)."""
+@contextmanager
+def _untrusted_image(data: bytes, content_type: str, shown: str) -> Iterator[Image.Image]:
+    """The image opened from untrusted bytes, its pixel caps checked. Whatever fails inside,
+    here or in the caller's block, refuses the file with a message the citizen can act on:
+    Pillow reports damage through many exception types (OSError, SyntaxError, ValueError,
+    struct.error …)."""
     too_many_pixels = _("%(name)s: the image has too many pixels.") % {"name": shown}
     try:
         with Image.open(io.BytesIO(data), formats=_PIL_FORMATS[content_type]) as image:
@@ -310,8 +263,7 @@ def _probe_image(
                 content_type == "image/png" and pixels > MAX_PNG_PIXELS
             ):
                 raise _damaged(too_many_pixels)
-            image.draft("RGB", (MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))  # sets the size, decodes nothing
-            (budget or DecodeBudget()).take(image.width * image.height, shown)
+            yield image
     except ValidationFailed:
         raise
     except Image.DecompressionBombError as exc:
@@ -321,6 +273,49 @@ def _probe_image(
         raise _damaged(
             _("%(name)s: the image is damaged or not a real image.") % {"name": shown}
         ) from exc
+
+
+def _reencode_image(
+    data: bytes, content_type: str, shown: str, budget: DecodeBudget | None = None
+) -> bytes:
+    with _untrusted_image(data, content_type, shown) as probe:
+        probe.verify()
+    with _untrusted_image(data, content_type, shown) as image:
+        # What will really be decoded: a JPEG's reduced size (draft), a PNG's whole.
+        image.draft("RGB", (MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
+        (budget or DecodeBudget()).take(image.width * image.height, shown)
+        # Shrink first (JPEG decodes straight to the smaller size), then turn the
+        # picture upright: the orientation tag is lost with the rest of the EXIF.
+        image.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
+        image.load()  # broken pixel data fails here, not in the EXIF step's fallback
+        upright = _upright(image)
+        if content_type == "image/jpeg" or upright.mode not in ("RGB", "RGBA", "L", "LA", "P"):
+            upright = upright.convert("RGB" if content_type == "image/jpeg" else "RGBA")
+        # A new image built from the pixels alone carries no EXIF, XMP, ICC, comment
+        # or text chunk, whatever the encoder would otherwise copy from ``info``.
+        clean = Image.frombytes(upright.mode, upright.size, upright.tobytes())
+        if upright.mode == "P":
+            clean.putpalette(upright.getpalette() or [])
+            transparency = upright.info.get("transparency")
+            if isinstance(transparency, int | bytes):
+                clean.info["transparency"] = transparency
+        out = io.BytesIO()
+        if content_type == "image/jpeg":
+            clean.save(out, format="JPEG", quality=85, optimize=True)
+        else:
+            clean.save(out, format="PNG", optimize=True)
+        return out.getvalue()
+
+
+def _probe_image(
+    data: bytes, content_type: str, shown: str, budget: DecodeBudget | None = None
+) -> None:
+    """The checks a web worker can afford: the header's format and dimensions (Pillow reads
+    no pixel until asked), the same pixel caps and decoding budget the re-encoding obeys.
+    The pixels themselves are decoded by the worker (``attachment_reencode``)."""
+    with _untrusted_image(data, content_type, shown) as image:
+        image.draft("RGB", (MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))  # sets the size, decodes nothing
+        (budget or DecodeBudget()).take(image.width * image.height, shown)
 
 
 def _clean_pdf(data: bytes, shown: str) -> bytes:
