@@ -443,6 +443,9 @@ def main() -> None:
                 if any(r.get(k) is not None for r in rounds)
             }
         result["ratios"] = ratio_lines(result["aduan"], result["helpdesk"], result["pgbench"])
+        result["memory"] = {"aduan": cpu.workers_memory_mb(server.pid)}
+        if desk is not None and (desk_pids := desk.server_pids()):
+            result["memory"]["helpdesk"] = cpu.workers_memory_mb(desk_pids[0])
     finally:
         server.stop()
         if desk is not None:

@@ -124,3 +124,21 @@ class TreeMeter:
 
     def stop(self) -> float:
         return (self._ticks() - self.begin) / TICK
+
+
+def workers_memory_mb(master: int) -> list[dict]:
+    """Each live worker's resident memory in MB: ``rss`` (shared pages counted in full) and
+    ``pss`` (shared pages split among the processes sharing them: what a worker adds)."""
+    found = []
+    for pid in children(master):
+        try:
+            text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+        kb = {
+            line.split(":")[0]: int(line.split()[1])
+            for line in text.splitlines()
+            if line.startswith(("Rss:", "Pss:"))
+        }
+        found.append({"rss": kb.get("Rss", 0) / 1024, "pss": kb.get("Pss", 0) / 1024})
+    return found

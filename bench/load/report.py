@@ -197,6 +197,17 @@ def markdown(result: dict) -> str:
                 f"{r['ratio_text']} | {r['target']} |"
             )
         lines.append("")
+    if result.get("memory"):
+        lines += ["## Worker memory after the run (MB)", ""]
+        for app, workers in result["memory"].items():
+            if workers:
+                rss = [w["rss"] for w in workers]
+                pss = [w["pss"] for w in workers]
+                lines.append(
+                    f"- {app}: {len(workers)} workers, RSS {min(rss):.0f}–{max(rss):.0f} "
+                    f"(PSS, shared pages split: {min(pss):.0f}–{max(pss):.0f})"
+                )
+        lines.append("")
     if result.get("peers_missing"):
         lines += [f"Peers: {result['peers_missing']}", ""]
     if result.get("scripts"):
