@@ -224,6 +224,14 @@ class Report(models.Model):
                 condition=models.Q(confidential=False, status__in=sorted(VERIFIED_STATUSES)),
                 name="report_public_agency",
             ),
+            # The public reports in id order with their date: a ranked search's window
+            # (``search.selectors._newest_matches``) walks the latest ids of the public
+            # reports against the word index without reading a report row.
+            models.Index(
+                fields=["id", "created_at"],
+                condition=models.Q(confidential=False, status__in=sorted(VERIFIED_STATUSES)),
+                name="report_public_id",
+            ),
             # The public feed sorted by support, and its "oldest unanswered" order (verified,
             # no response yet): each read in index order, a page at a time.
             models.Index(
