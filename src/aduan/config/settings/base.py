@@ -285,16 +285,25 @@ SOCIALACCOUNT_PROVIDERS: dict = {
         "OAUTH_PKCE_ENABLED": True,
     },
 }
-for provider_id, prefix in (
-    ("google", "GOOGLE"),
-    ("facebook", "FACEBOOK"),
-    ("twitter_oauth2", "X_SIGNIN"),
+for provider_id, client_id, secret in (
+    (
+        "google",
+        os.environ.get("ADUAN_GOOGLE_CLIENT_ID"),
+        os.environ.get("ADUAN_GOOGLE_CLIENT_SECRET", ""),
+    ),
+    (
+        "facebook",
+        os.environ.get("ADUAN_FACEBOOK_CLIENT_ID"),
+        os.environ.get("ADUAN_FACEBOOK_CLIENT_SECRET", ""),
+    ),
+    (
+        "twitter_oauth2",
+        os.environ.get("ADUAN_X_SIGNIN_CLIENT_ID"),
+        os.environ.get("ADUAN_X_SIGNIN_CLIENT_SECRET", ""),
+    ),
 ):
-    if client_id := os.environ.get(f"ADUAN_{prefix}_CLIENT_ID"):
-        SOCIALACCOUNT_PROVIDERS[provider_id]["APP"] = {
-            "client_id": client_id,
-            "secret": os.environ.get(f"ADUAN_{prefix}_CLIENT_SECRET", ""),
-        }
+    if client_id:
+        SOCIALACCOUNT_PROVIDERS[provider_id]["APP"] = {"client_id": client_id, "secret": secret}
 if (oidc_client_id := os.environ.get("ADUAN_OIDC_CLIENT_ID")) and (
     oidc_server_url := os.environ.get("ADUAN_OIDC_SERVER_URL")
 ):
