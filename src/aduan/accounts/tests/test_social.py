@@ -177,3 +177,13 @@ def test_someone_elses_account_cannot_be_removed(connectable, client):
     response = client.post(CONNECTIONS, {"account": other.pk})
     assert response.status_code == 200  # the form refuses a choice not among one's own
     assert SocialAccount.objects.filter(pk=other.pk).exists()
+
+
+def test_the_page_still_opens_when_a_connected_provider_was_switched_off(settings, client):
+    _configure(settings)
+    citizen = UserFactory()
+    _connect(citizen, "facebook")
+    client.force_login(citizen)
+    response = client.get(CONNECTIONS)
+    assert response.status_code == 200
+    assert "Remove facebook" in response.content.decode()
