@@ -80,6 +80,11 @@ ACCESS: dict[str, Access] = {
             "test_allauths_sign_in_pages_answer_visitors_and_show_no_account",
         )
         + nodes("accounts.tests.test_google", "test_unconfigured_google_is_a_404_and_has_no_button")
+        + nodes(
+            "accounts.tests.test_social",
+            "test_a_provider_has_a_button_only_once_configured",
+            "test_someone_elses_account_cannot_be_removed",
+        )
         # allauth's two-factor pages (/akun/2fa/...), and staff kept from every other page.
         + nodes(
             "accounts.tests.test_mfa",
