@@ -10,7 +10,10 @@ class NotificationsConfig(AppConfig):
         from aduan.core.periodic import periodic_register
 
         from .delivery import notifications_deliver_pending
-        from .senders import in_app  # noqa: F401 (registers itself; channels add theirs)
+        from .senders import (
+            in_app,  # noqa: F401 (registers itself; channels add theirs)
+            push,  # noqa: F401 (registers itself)
+        )
 
         def notifications(*, now, batch, stop_at) -> dict[str, int]:
             """Outbox rows no delivery task took (written while the worker was down)."""
