@@ -12,7 +12,7 @@ class NotificationsConfig(AppConfig):
         from .delivery import notifications_deliver_pending
         from .senders import (
             in_app,  # noqa: F401 (registers itself; channels add theirs)
-            push,  # noqa: F401 (registers itself)
+            push,
         )
 
         def notifications(*, now, batch, stop_at) -> dict[str, int]:
@@ -20,6 +20,13 @@ class NotificationsConfig(AppConfig):
             return notifications_deliver_pending(limit=batch)
 
         periodic_register(name="notifications", function=notifications, order=20)
+
+        from django.core import checks
+
+        @checks.register(checks.Tags.security)
+        def vapid_settings(app_configs, **kwargs) -> list[checks.CheckMessage]:
+            problem = push.vapid_settings_problem()
+            return [checks.Error(problem, id="aduan.notifications.E001")] if problem else []
 
         from aduan.workflow.listeners import listener_register
 

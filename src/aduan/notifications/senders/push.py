@@ -63,6 +63,36 @@ def push_enabled() -> bool:
     )
 
 
+def vapid_settings_problem() -> str | None:
+    """What is wrong with the VAPID settings (checked at start-up), or None. A public key
+    that is not the private key's would have browsers subscribe for a key the push
+    services then refuse every message of."""
+    names = ("ADUAN_VAPID_PUBLIC_KEY", "ADUAN_VAPID_PRIVATE_KEY", "ADUAN_VAPID_SUBJECT")
+    given = [name for name in names if getattr(settings, name)]
+    if not given:
+        return None
+    if len(given) < len(names):
+        return f"set all of {', '.join(names)} or none (missing: {set(names) - set(given)})"
+    from cryptography.hazmat.primitives import serialization
+    from py_vapid import Vapid02
+
+    try:
+        key = Vapid02.from_string(settings.ADUAN_VAPID_PRIVATE_KEY).public_key
+        public = key.public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
+    except Exception:
+        return "ADUAN_VAPID_PRIVATE_KEY is not a P-256 private key (base64url, raw or DER)"
+    try:
+        if b64url_decode(settings.ADUAN_VAPID_PUBLIC_KEY) != public:
+            return "ADUAN_VAPID_PUBLIC_KEY is not the public key of ADUAN_VAPID_PRIVATE_KEY"
+    except ValueError:
+        return "ADUAN_VAPID_PUBLIC_KEY is not base64url"
+    if not settings.ADUAN_VAPID_SUBJECT.startswith(("mailto:", "https://")):
+        return "ADUAN_VAPID_SUBJECT must be a mailto: or https:// address"
+    return None
+
+
 def b64url_decode(value: str) -> bytes:
     """Base64url without padding, as the Push API gives keys; ValueError if it is not."""
     if not value or any(c not in _B64URL for c in value):

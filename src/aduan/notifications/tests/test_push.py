@@ -367,3 +367,35 @@ def test_a_body_that_is_not_json_is_refused(push, reporter, client):
     client.force_login(reporter)
     answer = client.post(SUBSCRIBE, "endpoint=x", content_type="application/x-www-form-urlencoded")
     assert answer.status_code == 400
+
+
+def test_the_start_up_check_catches_a_key_pair_that_does_not_match(settings):
+    from aduan.notifications.senders.push import vapid_settings_problem
+
+    for name, value in PUSH_SETTINGS.items():
+        setattr(settings, name, value)
+    assert vapid_settings_problem() is None
+    settings.ADUAN_VAPID_PUBLIC_KEY = device_keys().p256dh  # another key's
+    assert "not the public key" in vapid_settings_problem()
+    settings.ADUAN_VAPID_PRIVATE_KEY = "bm90IGEga2V5"
+    assert "not a P-256 private key" in vapid_settings_problem()
+    settings.ADUAN_VAPID_SUBJECT = ""
+    assert "set all of" in vapid_settings_problem()
+    settings.ADUAN_VAPID_PUBLIC_KEY = settings.ADUAN_VAPID_PRIVATE_KEY = ""
+    assert vapid_settings_problem() is None
+
+
+def test_the_key_pair_command_makes_a_pair_the_check_accepts(settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from aduan.notifications.senders.push import vapid_settings_problem
+
+    out = StringIO()
+    call_command("vapid_keys", stdout=out)
+    for line in out.getvalue().split():
+        name, value = line.split("=", 1)
+        setattr(settings, name, value)
+    settings.ADUAN_VAPID_SUBJECT = "mailto:ops@aduan.example.id"
+    assert vapid_settings_problem() is None
