@@ -4,9 +4,13 @@ that runs on loopback, checks the VAPID signature and decrypts the payload as a 
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 import time_machine
+from conftest import require_component
 from django.conf import settings as django_settings
 from django.test import Client
 from django.urls import reverse
@@ -399,3 +403,61 @@ def test_the_key_pair_command_makes_a_pair_the_check_accepts(settings):
         setattr(settings, name, value)
     settings.ADUAN_VAPID_SUBJECT = "mailto:ops@aduan.example.id"
     assert vapid_settings_problem() is None
+
+
+# --- push.js, in a stub browser -------------------------------------------------------------
+
+
+def run_push_js(scenario: str) -> dict:
+    node = shutil.which("node")
+    require_component("Node.js", node is not None, "apt-get install nodejs")
+    here = Path(__file__).parent
+    script = here.parent / "static" / "notifications" / "push.js"
+    result = subprocess.run(  # noqa: S603 - fixed argv
+        [node, str(here / "push_js_harness.js"), str(script), scenario],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env={"VAPID_PUBLIC_KEY": PUSH_SETTINGS["ADUAN_VAPID_PUBLIC_KEY"]},
+    )
+    return json.loads(result.stdout)
+
+
+def test_push_js_subscribes_with_the_sites_key_and_tells_the_server():
+    calls, seen = run_push_js("full").values()
+    key = PUSH_SETTINGS["ADUAN_VAPID_PUBLIC_KEY"]
+    assert seen[0] == {"section": False, "on": False, "off": True, "status": ""}
+    assert calls[:3] == [
+        ["permission"],
+        ["subscribe", True, key],
+        [
+            "fetch",
+            SUBSCRIBE,
+            "POST",
+            "csrf-token",
+            {
+                "endpoint": "https://fcm.googleapis.com/fcm/send/device-1",
+                "expirationTime": None,
+                "keys": {"p256dh": "P", "auth": "A"},
+            },
+        ],
+    ]
+    assert seen[1] == {"section": False, "on": True, "off": False, "status": "ON"}
+    assert calls[3:] == [
+        [
+            "fetch",
+            UNSUBSCRIBE,
+            "POST",
+            "csrf-token",
+            {"endpoint": "https://fcm.googleapis.com/fcm/send/device-1"},
+        ],
+        ["unsubscribe"],
+    ]
+    assert seen[2] == {"section": False, "on": False, "off": True, "status": "OFF"}
+
+
+def test_push_js_does_nothing_without_the_push_api():
+    calls, seen = run_push_js("no-push-api").values()
+    assert calls == []
+    assert all(state["section"] is True for state in seen)
