@@ -442,6 +442,23 @@ ACCESS: dict[str, Access] = {
             "test_preferences_are_per_user",
         ),
     ),
+    "notifications:push_subscribe": Access(
+        SIGNED_IN,
+        nodes(
+            "notifications.tests.test_push",
+            "test_anonymous_visitors_are_sent_to_sign_in",
+            "test_subscribing_needs_the_csrf_token",
+            "test_the_same_browser_subscribing_again_moves_to_the_new_account",
+        ),
+    ),
+    "notifications:push_unsubscribe": Access(
+        SIGNED_IN,
+        nodes(
+            "notifications.tests.test_push",
+            "test_anonymous_visitors_are_sent_to_sign_in",
+            "test_nobody_can_unsubscribe_someone_elses_device",
+        ),
+    ),
     "sla:day_offs": Access(
         ROLE,
         nodes(

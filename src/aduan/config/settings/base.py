@@ -494,6 +494,19 @@ ADUAN_KANNEL_SENDSMS_URL = os.environ.get("ADUAN_KANNEL_SENDSMS_URL", "")
 ADUAN_KANNEL_SENDSMS_USER = os.environ.get("ADUAN_KANNEL_SENDSMS_USER", "aduan")
 ADUAN_KANNEL_SENDSMS_PASSWORD = os.environ.get("ADUAN_KANNEL_SENDSMS_PASSWORD", "")
 
+# Web Push (aduan.notifications.senders.push): the VAPID key pair (base64url: the public key
+# as the 65-byte point browsers take, the private key as its 32-byte scalar) and the
+# contact the push services see; push is off unless all three are set. Subscriptions are
+# accepted only for push services on these hosts (and for loopback in DEBUG and tests).
+ADUAN_VAPID_PUBLIC_KEY = os.environ.get("ADUAN_VAPID_PUBLIC_KEY", "")
+ADUAN_VAPID_PRIVATE_KEY = os.environ.get("ADUAN_VAPID_PRIVATE_KEY", "")
+ADUAN_VAPID_SUBJECT = os.environ.get("ADUAN_VAPID_SUBJECT", "")
+ADUAN_PUSH_SERVICE_HOSTS = env_list(
+    "ADUAN_PUSH_SERVICE_HOSTS",
+    "fcm.googleapis.com,updates.push.services.mozilla.com,push.apple.com,notify.windows.com",
+)
+ADUAN_PUSH_ALLOW_LOOPBACK = DEBUG
+
 # E-mail from addresses no account has yet (each makes an account and a report): per
 # sender domain and in all; over either, such mail is refused without an answer.
 ADUAN_MAIL_NEW_SENDER_RATE_DOMAIN = os.environ.get("ADUAN_MAIL_NEW_SENDER_RATE_DOMAIN", "30/h")
