@@ -76,6 +76,28 @@ class _FallbackClient(RedisCacheClient):
                 return result
         return getattr(self._local, name)(*args)
 
+    def counters_incr(self, timeouts: list[tuple[str, int]]) -> list[int]:
+        """Add one to each counter, creating it at 0 with its timeout (seconds) when it
+        does not exist: ``add`` then ``incr`` for each, as django-ratelimit does, but in
+        one round trip (a ``MULTI`` pipeline) instead of three per counter."""
+        if time.monotonic() >= self._retry_at:
+            try:
+                pipeline = self.get_client(write=True).pipeline()
+                for key, timeout in timeouts:
+                    pipeline.set(key, self._serializer.dumps(0), ex=timeout, nx=True)
+                    pipeline.incr(key)
+                results = pipeline.execute()
+            except self._unreachable as error:
+                self._failed(error)
+            else:
+                self._succeeded()
+                return results[1::2]
+        counts = []
+        for key, timeout in timeouts:
+            self._local.add(key, 0, timeout)
+            counts.append(self._local.incr(key))
+        return counts
+
     def _failed(self, error: Exception) -> None:
         with self._lock:
             now = time.monotonic()
@@ -118,3 +140,10 @@ class ResilientRedisCache(RedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = _FallbackClient
+
+    def counters_incr(self, timeouts: list[tuple[str, int]]) -> list[int]:
+        """Add one to each of the counters ``timeouts`` names (creating a missing one with
+        its timeout in seconds); their new values, in one round trip to Redis."""
+        return self._cache.counters_incr(
+            [(self.make_and_validate_key(key), timeout) for key, timeout in timeouts]
+        )
