@@ -24,6 +24,15 @@ from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 logger = logging.getLogger(__name__)
 
 RETRY_SECONDS = 1.0
+# ``counters_incr``: KEYS the counters, ARGV their timeouts in seconds.
+_COUNTERS_INCR = """
+local counts = {}
+for i, key in ipairs(KEYS) do
+    redis.call('SET', key, 0, 'NX', 'EX', ARGV[i])
+    counts[i] = redis.call('INCR', key)
+end
+return counts
+"""
 _OPERATIONS = (
     "add",
     "get",
@@ -79,19 +88,19 @@ class _FallbackClient(RedisCacheClient):
     def counters_incr(self, timeouts: list[tuple[str, int]]) -> list[int]:
         """Add one to each counter, creating it at 0 with its timeout (seconds) when it
         does not exist: ``add`` then ``incr`` for each, as django-ratelimit does, but in
-        one round trip (a ``MULTI`` pipeline) instead of three per counter."""
+        one command (a script, atomic) instead of three round trips per counter."""
         if time.monotonic() >= self._retry_at:
             try:
-                pipeline = self.get_client(write=True).pipeline()
-                for key, timeout in timeouts:
-                    pipeline.set(key, self._serializer.dumps(0), ex=timeout, nx=True)
-                    pipeline.incr(key)
-                results = pipeline.execute()
+                keys = [key for key, _timeout in timeouts]
+                seconds = [timeout for _key, timeout in timeouts]
+                counts = self.get_client(write=True).eval(
+                    _COUNTERS_INCR, len(keys), *keys, *seconds
+                )
             except self._unreachable as error:
                 self._failed(error)
             else:
                 self._succeeded()
-                return results[1::2]
+                return counts
         counts = []
         for key, timeout in timeouts:
             self._local.add(key, 0, timeout)
