@@ -175,11 +175,14 @@ def token_check(raw: str, *, agency_systems: bool = False) -> ApiToken | None:
     if not raw or not raw.startswith(ApiToken.PREFIX):
         return None
     try:
-        # get(), not first(): the hash is unique, and ordering the one row costs CPU.
+        # get(), not first(), and the account's state checked here, not in SQL: the hash is
+        # unique, and ordering the one row or filtering across the join costs CPU.
         token = ApiToken.objects.select_related("user", "user__agency").get(
-            key_hash=hash_token(raw), user__is_active=True
+            key_hash=hash_token(raw)
         )
     except ApiToken.DoesNotExist:
+        return None
+    if not token.user.is_active:
         return None
     now = timezone.now()
     if token.revoked_at is not None:
