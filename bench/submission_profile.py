@@ -7,7 +7,7 @@
 Submits ``-n`` reports through Django's test client, as production serves them (``DEBUG``
 off, the base settings), either to ``POST /api/v1/reports`` with a citizen's API token or,
 with ``--web``, through the web form as a signed-in citizen. Prints the median and p90 of
-the queries and process CPU per submission, the SQL of one submission grouped by shape,
+the queries, Redis round trips and process CPU per submission, the SQL of one submission grouped by shape,
 and with ``--profile`` cProfile's top functions over all of them. The worker is not run;
 what the request enqueues after its commit is (counted and timed). Everything runs in one
 transaction that is rolled back at the end, so the database is left as it was; each
@@ -95,6 +95,22 @@ def _own_statements(captured: list[dict]) -> list[dict]:
     return [q for i, q in enumerate(captured) if i not in drop]
 
 
+def _count_redis_sends() -> list[None]:
+    """A list that grows by one for each request this process sends to Redis (a
+    pipeline's commands go in one)."""
+    from redis.connection import AbstractConnection
+
+    sends: list[None] = []
+    send = AbstractConnection.send_packed_command
+
+    def counted(self, command, check_health=True):
+        sends.append(None)
+        return send(self, command, check_health)
+
+    AbstractConnection.send_packed_command = counted  # type: ignore[method-assign]
+    return sends
+
+
 def run(args, *, settings, connection) -> None:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -154,6 +170,7 @@ def run(args, *, settings, connection) -> None:
 
     for i in range(args.warmup):
         submit(-i - 1)
+    sends = _count_redis_sends()
     cpu, wall, queries = [], [], []
     shapes: Counter[str] = Counter()
     # CPU time, not wall time: the machine is shared, waits on PostgreSQL are not ours.
@@ -181,6 +198,7 @@ def run(args, *, settings, connection) -> None:
     cache = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
     print(f"{args.n} submissions ({where}, cache {cache}, database {connection.vendor})")
     print(f"queries per submission: median {statistics.median(queries):.0f}, max {max(queries)}")
+    print(f"Redis round trips per submission: {len(sends) / args.n:.2f}")
     print(
         f"CPU ms per submission (this process, client included): median "
         f"{statistics.median(cpu):.2f}, p90 {p(cpu, 0.9):.2f}; wall ms median "
