@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """What one report submission costs: queries, their SQL, CPU, and where the CPU goes.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/aduan_bench_submit \\
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/aduan_bench \\
         .venv/bin/python bench/submission_profile.py -n 200 [--web] [--profile] [--redis URL]
 
 Submits ``-n`` reports through Django's test client, as production serves them (``DEBUG``
