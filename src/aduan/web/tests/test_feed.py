@@ -166,15 +166,16 @@ def test_feed_query_count_does_not_grow_with_reports(
     client, django_assert_max_num_queries, citizen, agency, region_tree, category
 ):
     _fill(citizen, 30, agency, region_tree, category)
-    # count, page, topics, provinces, and per chosen level its parent and its children
-    with django_assert_max_num_queries(8):
+    # count, page, the page's regions and reporters (``reports.lists``), topics,
+    # provinces, and per chosen level its parent and its children
+    with django_assert_max_num_queries(10):
         response = client.get(FEED, {"province": "32", "regency": "32.73"})
     assert response.status_code == 200
     client.force_login(citizen)
     # + session, user and the header's unread-notification count, - no region levels
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(9):
         assert client.get(FEED).status_code == 200
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(6):
         assert client.get(reverse("web:home")).status_code == 200
 
 
@@ -183,7 +184,8 @@ def test_my_reports_query_count(
 ):
     _fill(citizen, 40, agency, region_tree, category)
     client.force_login(citizen)
-    with django_assert_max_num_queries(7):  # with the header's unread-notification count
+    # with the header's unread-notification count and the page's regions
+    with django_assert_max_num_queries(8):
         response = client.get(MINE)
     assert response.status_code == 200
     assert len(titles(response)) == 20
@@ -271,3 +273,19 @@ def test_the_order_shown_is_the_order_used(client):
     assert [r["tracking_id"] for r in data["results"]] == [newer.tracking_id, older.tracking_id]
     data = client.get("/api/v1/reports", {"q": "banjir"}).json()
     assert [r["tracking_id"] for r in data["results"]] == [older.tracking_id, newer.tracking_id]
+
+
+def test_cards_name_the_whole_place_and_only_a_named_reporter(client, citizen, region_tree):
+    # The rows are read with few joins and the rest loaded per page (``reports.lists``):
+    # the card still shows the region with its ancestors and the name the reporter showed.
+    ReportFactory(
+        verified=True, reporter=citizen, title="Laporan bernama", region=region_tree["district"]
+    )
+    ReportFactory(verified=True, reporter=citizen, title="Laporan tanpa nama", anonymous=True)
+    html = client.get(FEED).content.decode()
+    assert "Sukasari, Kota Bandung, Jawa Barat" in html
+    assert html.count(citizen.full_name) == 1
+    assert "Anonymous" in html or "Anonim" in html
+    client.force_login(citizen)
+    html = client.get(MINE).content.decode()
+    assert "Sukasari, Kota Bandung, Jawa Barat" in html

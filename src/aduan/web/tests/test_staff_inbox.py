@@ -326,10 +326,11 @@ def test_query_count_does_not_grow_with_rows(
         )
     sign_in(client, people["agency_admin"])
     # session, user (+ agency), unread notifications, units, topics, programmes, provinces,
-    # the agency's unit ids, count, page, days off
-    with django_assert_max_num_queries(12):
+    # the agency's unit ids, count, page, the page's regions, days off
+    with django_assert_max_num_queries(13):
         response = client.get(INBOX)
     assert len(tracking_ids(response)) == min(rows, 20)
-    with django_assert_max_num_queries(14):  # + the chosen unit's path and its unit ids
+    assert "Sukasari, Kota Bandung, Jawa Barat" in response.content.decode()  # the page's regions
+    with django_assert_max_num_queries(15):  # + the chosen unit's path and its unit ids
         response = client.get(INBOX, {"unit": unit.pk, "overdue": "yes", "category": category.pk})
     assert response.status_code == 200
