@@ -334,3 +334,35 @@ def test_query_count_does_not_grow_with_rows(
     with django_assert_max_num_queries(15):  # + the chosen unit's path and its unit ids
         response = client.get(INBOX, {"unit": unit.pk, "overdue": "yes", "category": category.pk})
     assert response.status_code == 200
+
+
+def test_the_next_page_reads_no_directory_again_until_it_changes(client, people, unit):
+    # Every page of a list offers the programmes and units, counts down with the days off
+    # and shows the unread count: read once, then remembered until they change.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from aduan.sla.models import DayOff
+
+    ProgrammeFactory(name="Program Satu")
+    sign_in(client, people["agency_admin"])
+    assert client.get(INBOX).status_code == 200
+
+    def tables_read() -> str:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(INBOX)
+        assert response.status_code == 200
+        return " ".join(query["sql"] for query in queries.captured_queries)
+
+    sql = tables_read()
+    for table in ("programmes_programme", "sla_dayoff", "notifications_notification"):
+        assert table not in sql
+    ProgrammeFactory(name="Program Dua")
+    DayOff.objects.create(date=dt.date(2030, 1, 2), name="Cuti bersama")
+    UnitFactory(parent=people["agency_admin"].agency, name="Unit Baru")
+    sql = tables_read()
+    assert "programmes_programme" in sql
+    assert "sla_dayoff" in sql
+    html = client.get(INBOX).content.decode()
+    assert "Program Dua" in html
+    assert "Unit Baru" in html
