@@ -119,7 +119,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 # What a card shows beyond the report row and its agency and category
-# (``partials/report_card.html``): a public card names a reporter who is not anonymous.
+# (``web.cards.report_card``): a public card names a reporter who is not anonymous.
 PUBLIC_CARD = frozenset({REGION_NAMES, REPORTERS})
 OWN_CARD = frozenset({REGION_NAMES})
 

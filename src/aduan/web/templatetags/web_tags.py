@@ -94,3 +94,12 @@ def actor_label(event: ReportEvent, report: Report | None = None) -> str:
         return _("Reporter")
     role = actor.role_label or _("Official")
     return f"{role}, {actor.agency.label}" if actor.agency is not None else role
+
+
+@register.simple_tag(takes_context=True)
+def report_card(context, report: Report, heading: str = "h3", show_private: bool = False):
+    """``{% report_card report heading="h2" show_private=True %}``: ``web.cards.report_card``
+    for the signed-in reader."""
+    from aduan.web.cards import report_card as card
+
+    return card(report, user=context.get("user"), heading=heading, show_private=show_private)
