@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from aduan.reports.models import Report
-from aduan.reports.selectors import AnyUser, report_text_for, reporter_public_name
+from aduan.reports.selectors import AnyUser, report_title_for, reporter_public_name
 
 from .templatetags.web_tags import classification_label, report_url, status_label
 
@@ -28,7 +28,7 @@ def report_card(
     "confidential" badge and shows the tracking number instead of the reporter's name."""
     e = conditional_escape
     heading = heading if heading in HEADINGS else "h3"
-    title = getattr(report, "search_title", "") or report_text_for(user=user, report=report)[0]
+    title = getattr(report, "search_title", "") or report_title_for(user=user, report=report)
     created = timezone.localtime(report.created_at)
     supporters = ngettext(
         "%(counter)s supporter", "%(counter)s supporters", report.support_count

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from aduan.reports.models import Classification, Report, ReportEvent, Status
 from aduan.reports.selectors import (
     event_actor,
-    report_text_for,
+    report_title_for,
     reporter_public_name,
 )
 
@@ -73,7 +73,7 @@ def field_widget(field: BoundField, **extra):
 @register.filter
 def title_for(report: Report, user) -> str:
     """The report's title as ``user`` may read it (``reports.selectors.report_text_for``)."""
-    return report_text_for(user=user, report=report)[0]
+    return report_title_for(user=user, report=report)
 
 
 @register.filter
