@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from django import template
 from django.forms import BoundField
+from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from aduan.core.memo import directory_lookup
 from aduan.reports.models import Classification, Report, ReportEvent, Status
 from aduan.reports.selectors import (
     event_actor,
@@ -94,6 +97,23 @@ def actor_label(event: ReportEvent, report: Report | None = None) -> str:
         return _("Reporter")
     role = actor.role_label or _("Official")
     return f"{role}, {actor.agency.label}" if actor.agency is not None else role
+
+
+@register.simple_tag(takes_context=True)
+def filter_bar(context, form) -> str:
+    """``partials/filters.html`` for ``form`` (a ``FeedFilterForm``), remembered per process
+    until the directory changes (``aduan.core.memo``) when ``form.memo_key()`` allows: the
+    bar with its hundreds of options cost more than the twenty cards under it."""
+    opened = bool(context["request"].GET)
+
+    def render() -> str:
+        context = {"filters": form, "filters_open": opened}
+        return render_to_string("web/partials/filters.html", context)
+
+    key = form.memo_key()
+    if key is None:
+        return render()
+    return directory_lookup(("filter-bar", get_language(), opened, key), render)
 
 
 @register.simple_tag(takes_context=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.http import QueryDict
 from django.urls import reverse
 
 from aduan.agencies.tests.factories import AgencyFactory
@@ -289,3 +290,44 @@ def test_cards_name_the_whole_place_and_only_a_named_reporter(client, citizen, r
     client.force_login(citizen)
     html = client.get(MINE).content.decode()
     assert "Sukasari, Kota Bandung, Jawa Barat" in html
+
+
+def _filter_bar(query: str) -> str:
+    from django.template import Context, Template
+    from django.test import RequestFactory
+
+    from aduan.web.forms import FeedFilterForm
+
+    request = RequestFactory().get(FEED + query)
+    return Template("{% load web_tags %}{% filter_bar filters %}").render(
+        Context({"request": request, "filters": FeedFilterForm(QueryDict(query.lstrip("?")))})
+    )
+
+
+def test_the_filter_bar_is_remembered_only_as_long_as_it_is_the_same(
+    category, region_tree, django_assert_num_queries
+):
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from aduan.web.forms import FeedFilterForm
+
+    with translation.override("en"):
+        first = _filter_bar("?province=32")
+        fresh = render_to_string(
+            "web/partials/filters.html",
+            {"filters": FeedFilterForm(QueryDict("province=32")), "filters_open": True},
+        )
+        assert first == fresh
+        with django_assert_num_queries(0):
+            assert _filter_bar("?province=32") == first
+        # What the bar offers changes: shown at once.
+        category.name_en = "Roads and bridges"
+        category.save()
+        assert "Roads and bridges" in _filter_bar("?province=32")
+        # Typed words and agencies searched are the reader's own: never remembered.
+        assert "jalan berlubang" in _filter_bar("?q=jalan+berlubang")
+        assert 'value="jalan rusak"' in _filter_bar("?q=jalan+rusak&province=32")
+        assert "jalan rusak" not in _filter_bar("?province=32")
+    with translation.override("id"):
+        assert _filter_bar("?province=32") != first
