@@ -100,6 +100,7 @@ class WorkListFilterForm(forms.Form):
 
     def __init__(self, data: QueryDict, *, user: User, queue: bool = False) -> None:
         super().__init__(data)
+        self.queue = queue
         statuses = QUEUE_STATUSES if queue else INBOX_STATUSES
         if not queue:
             del self.fields["order"]
@@ -144,6 +145,32 @@ class WorkListFilterForm(forms.Form):
             if self.with_agency_picker and self.selected_agency is None
             else []
         )
+
+    # Typed by the reader (or a dashboard's drill-down): the bar is rendered each time.
+    TYPED = (
+        "q",
+        "agency_q",
+        "created_from",
+        "created_to",
+        "open_at",
+        "overdue_at",
+        "closed_from",
+        "closed_to",
+        "returned_from",
+        "returned_to",
+    )
+
+    def memo_key(self) -> tuple | None:
+        """What the rendered filter bar depends on beyond the language and the directory
+        (``FeedFilterForm.memo_key``): the list, the units offered and the chosen values,
+        each one of the choices. ``None`` with typed text, a date or a value not offered."""
+        if not self.is_valid() or any(self.data.get(name) for name in self.TYPED):
+            return None
+        if self.with_agency_picker and self.data.get("agency") and self.selected_agency is None:
+            return None
+        units = tuple(unit.pk for unit in self.units)
+        values = ((name, str(self.data.get(name, ""))) for name in self.fields)
+        return (self.queue, units, *values)
 
     def filters(self) -> InboxFilters:
         self.is_valid()

@@ -100,20 +100,21 @@ def actor_label(event: ReportEvent, report: Report | None = None) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def filter_bar(context, form) -> str:
-    """``partials/filters.html`` for ``form`` (a ``FeedFilterForm``), remembered per process
-    until the directory changes (``aduan.core.memo``) when ``form.memo_key()`` allows: the
-    bar with its hundreds of options cost more than the twenty cards under it."""
+def filter_bar(context, form, template: str = "web/partials/filters.html") -> str:
+    """``template``, a list's filter bar, for ``form`` (``FeedFilterForm``,
+    ``WorkListFilterForm``), remembered per process until the directory changes
+    (``aduan.core.memo``) when ``form.memo_key()`` allows: the bar with its hundreds of
+    options cost more than the twenty cards under it."""
     opened = bool(context["request"].GET)
 
     def render() -> str:
         context = {"filters": form, "filters_open": opened}
-        return render_to_string("web/partials/filters.html", context)
+        return render_to_string(template, context)
 
     key = form.memo_key()
     if key is None:
         return render()
-    return directory_lookup(("filter-bar", get_language(), opened, key), render)
+    return directory_lookup(("filter-bar", template, get_language(), opened, key), render)
 
 
 @register.simple_tag(takes_context=True)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from aduan.accounts.tests.factories import AgencyAdminFactory
 from aduan.agencies.tests.factories import AgencyFactory, UnitFactory
 from aduan.categories.tests.factories import CategoryFactory
 from aduan.programmes.tests.factories import ProgrammeFactory
@@ -366,3 +367,25 @@ def test_the_next_page_reads_no_directory_again_until_it_changes(client, people,
     html = client.get(INBOX).content.decode()
     assert "Program Dua" in html
     assert "Unit Baru" in html
+
+
+def test_the_work_filter_bar_is_remembered_per_list_and_units_not_past_typed_text(
+    client, people, unit
+):
+    # Remembered like the feed's (``web_tags.filter_bar``): the same bar for the same
+    # list, units and chosen values; never a bar holding words or dates someone typed.
+    sign_in(client, people["agency_admin"])
+    html = text(client.get(INBOX, {"status": Status.IN_PROGRESS}))
+    assert unit.name in html
+    assert text(client.get(INBOX, {"status": Status.IN_PROGRESS})) == html
+    typed = client.get(INBOX, {"q": "lampu jalan", "created_from": "2026-01-05"})
+    assert 'value="lampu jalan"' in typed.content.decode()
+    assert 'value="2026-01-05"' in typed.content.decode()
+    assert "lampu jalan" not in client.get(INBOX).content.decode()
+    # Another agency's staff are offered their own units, not these.
+    other = AgencyFactory(name="Dinas Lain")
+    UnitFactory(parent=other, name="Unit Dinas Lain")
+    sign_in(client, AgencyAdminFactory(agency=other))
+    html = client.get(INBOX, {"status": Status.IN_PROGRESS}).content.decode()
+    assert "Unit Dinas Lain" in html
+    assert unit.name not in html
