@@ -1,8 +1,8 @@
 """The header's unread count, kept in the shared cache for a short while per user: every
 signed-in page shows it, and the COUNT was a statement on each of them.
 
-Whatever changes a user's unread in-app rows forgets their count, now and once the
-change commits (``unread_badge_forget``): a new notification, marking read, an account
+Whatever changes a user's unread in-app rows forgets their count once the change
+commits (``unread_badge_forget``): a new notification, marking read, an account
 claimed, a row saved or deleted one by one (signals). ``BADGE_SECONDS`` bounds what a
 write no code here hears of (raw SQL, a read that raced a commit) may leave stale.
 """
@@ -37,13 +37,13 @@ def unread_badge_count(user_id: int, count: Callable[[], int]) -> int:
 
 
 def unread_badge_forget(user_ids: Iterable[int | None]) -> None:
-    """Forget the counts of ``user_ids``, now and again once the transaction commits (a
-    page read in between must not keep the old count)."""
+    """Forget the counts of ``user_ids`` once the transaction commits (a page read before
+    would count the old rows again). Never inside it: the database cache's statement
+    failing there would break the caller's transaction (a submission's, say); a cache
+    that fails after the commit is logged, and the count is right ``BADGE_SECONDS`` later."""
     keys = [_key(pk) for pk in set(user_ids) if pk is not None]
-    if not keys:
-        return
-    cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys), robust=True)
+    if keys:
+        transaction.on_commit(lambda: cache.delete_many(keys), robust=True)
 
 
 def unread_badge_on_change(sender: type, instance: Any, **_kwargs: Any) -> None:
