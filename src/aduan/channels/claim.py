@@ -24,6 +24,7 @@ from django_ratelimit.core import get_usage
 from aduan.accounts.capabilities import is_citizen_role, may_use_channel
 from aduan.accounts.models import User
 from aduan.core.errors import NotFound, PermissionDenied, RateLimited
+from aduan.notifications.badge import unread_badge_forget
 from aduan.notifications.models import Notification, NotificationPreference
 from aduan.reports.models import Report, ReportFollower
 from aduan.workflow.services import report_reporter_transfer
@@ -266,6 +267,7 @@ def account_merge(*, source: User, target: User, channel: str) -> list[int]:
     ReportFollower.objects.filter(user=source, report_id__in=followed | own).delete()
     ReportFollower.objects.filter(user=source).update(user=target)
     Notification.objects.filter(recipient=source).update(recipient=target)
+    unread_badge_forget([source.pk, target.pk])
     NotificationPreference.objects.filter(user=source).delete()
     ClaimCode.objects.filter(user=source).delete()
     source.is_active = False

@@ -7,9 +7,16 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
         from aduan.core.periodic import periodic_register
 
+        from .badge import unread_badge_on_change
         from .delivery import notifications_deliver_pending
+        from .models import Notification
+
+        for signal in (post_save, post_delete):
+            signal.connect(unread_badge_on_change, sender=Notification, dispatch_uid="badge")
         from .senders import (
             in_app,  # noqa: F401 (registers itself; channels add theirs)
             push,

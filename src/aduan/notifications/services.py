@@ -30,6 +30,7 @@ from aduan.core.errors import NotFound, ValidationFailed
 from aduan.reports.models import Status
 from aduan.reports.selectors import event_note_for, report_text_for, text_masked_for
 
+from .badge import unread_badge_forget
 from .models import (
     Notification,
     NotificationChannel,
@@ -272,6 +273,9 @@ def notify(
             )
         )
     written = _insert_new(rows)
+    unread_badge_forget(
+        row.recipient_id for row in written if row.channel == NotificationChannel.IN_APP
+    )
     to_deliver = [
         row.pk
         for row in written
@@ -385,6 +389,7 @@ def notification_mark_read(
     """
     mine = Notification.objects.filter(recipient=user, channel=NotificationChannel.IN_APP)
     now = timezone.now()
+    unread_badge_forget([user.pk])
     if all_unread:
         return mine.filter(read_at__isnull=True).update(read_at=now)
     ids = set(notification_ids or ())

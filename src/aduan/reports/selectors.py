@@ -183,6 +183,14 @@ def report_text_for(*, user: AnyUser, report: Report) -> tuple[str, str]:
     return report.title, report.body
 
 
+def report_title_for(*, user: AnyUser, report: Report) -> str:
+    """``report_text_for``'s title alone (a list's card): the body is not read for it."""
+    public = pii_mask(report.public_title or report.title)
+    if public == report.title or not reads_original_text(user=user, report=report):
+        return public
+    return report.title
+
+
 def reports_visible_to(*, user: AnyUser) -> QuerySet[Report]:
     return Report.objects.filter(report_visibility_q(user=user))
 

@@ -7,7 +7,9 @@ class WebConfig(AppConfig):
     verbose_name = _("Web")
 
     def ready(self) -> None:
+        from aduan.core.memo import directory_memo_connect
         from aduan.core.periodic import periodic_register
+        from aduan.sla.models import DayOff
 
         from . import pending_uploads
 
@@ -17,3 +19,5 @@ class WebConfig(AppConfig):
                 pending_uploads.pending_uploads_purge(now=now)
 
         periodic_register(name="pending_uploads", function=pending_uploads_job, order=60)
+        # The countdowns' calendar is remembered (web.deadlines.calendar_current).
+        directory_memo_connect(DayOff)

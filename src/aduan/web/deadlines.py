@@ -16,12 +16,21 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from aduan.core.memo import directory_lookup
 from aduan.reports.models import Report, Status
+from aduan.sla import services as sla_services
 from aduan.sla.calendar import WorkingCalendar
 from aduan.sla.models import Deadline, DeadlineKind, timezone_abbreviation
-from aduan.sla.services import NATIONAL_TIMEZONE, calendar_current
+from aduan.sla.services import NATIONAL_TIMEZONE
 
 __all__ = ["Countdown", "calendar_current", "countdown", "deadline_countdown"]
+
+
+def calendar_current() -> WorkingCalendar:
+    """``sla.services.calendar_current``, remembered per process until a day off is added or
+    removed (``aduan.core.memo``; ``WebConfig.ready`` connects it): pages only show
+    countdowns with it, and every stored deadline is still computed from the table."""
+    return directory_lookup(("calendar",), sla_services.calendar_current)
 
 
 @dataclass(frozen=True)

@@ -354,6 +354,7 @@ class FeedFilterForm(forms.Form):
             data = data.copy()
             data["sort"] = FeedSort.BEST_MATCH if searched else FeedSort.NEWEST
         super().__init__(data)
+        self.public = public
         if not searched:
             self.fields["sort"].choices = [
                 choice for choice in FeedSort.choices if choice[0] != FeedSort.BEST_MATCH
@@ -388,6 +389,16 @@ class FeedFilterForm(forms.Form):
             "region_code": self.picker.code or None,
             "sort": data.get("sort") or FeedSort.NEWEST,
         }
+
+    def memo_key(self) -> tuple | None:
+        """What the rendered filter bar depends on beyond the language and the directory it
+        offers (topics, regions, agencies): its chosen values, each one of the choices.
+        ``None`` (render it each time) with typed text or a value not offered."""
+        if not self.is_valid() or self.words() or self.agency_query:
+            return None
+        if self.data.get("agency") and self.selected_agency is None:
+            return None
+        return (self.public, *((name, str(self.data.get(name, ""))) for name in self.fields))
 
     def words(self) -> str:
         """The words searched for ('' for none)."""

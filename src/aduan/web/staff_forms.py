@@ -8,6 +8,7 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from aduan.accounts.models import User
+from aduan.core.memo import directory_lookup
 from aduan.programmes.selectors import programmes_listed
 from aduan.reports.models import Status
 from aduan.workflow.selectors import (
@@ -20,6 +21,23 @@ from aduan.workflow.selectors import (
 
 from .forms import agencies_matching, agency_or_none, category_choices, region_picker
 from .widgets import FastSelect
+
+
+def _programmes() -> list:
+    # Remembered per process until a programme changes (aduan.core.memo).
+    return directory_lookup(("programme-list",), lambda: list(programmes_listed()))
+
+
+def _units(user: User) -> list:
+    """``units_for_user``, remembered per process until an agency changes (display only:
+    the lists are scoped by ``workflow.selectors``, whatever the filter offers)."""
+    agency_id = user.agency_id if user.is_authenticated else None
+    if not agency_id:
+        return list(units_for_user(user=user))
+    return directory_lookup(
+        ("units-for", user.role, agency_id), lambda: list(units_for_user(user=user))
+    )
+
 
 OVERDUE_CHOICES = [("", _("Any")), ("yes", _("Overdue only")), ("no", _("Not overdue"))]
 BULK_MAX = 100
@@ -82,6 +100,7 @@ class WorkListFilterForm(forms.Form):
 
     def __init__(self, data: QueryDict, *, user: User, queue: bool = False) -> None:
         super().__init__(data)
+        self.queue = queue
         statuses = QUEUE_STATUSES if queue else INBOX_STATUSES
         if not queue:
             del self.fields["order"]
@@ -92,7 +111,7 @@ class WorkListFilterForm(forms.Form):
             + [(s.value, s.label) for s in Status if s not in statuses]
             + [(ANY_STATUS, _("Every status"))]
         )
-        self.units = list(units_for_user(user=user))
+        self.units = _units(user)
         if self.units:
             self.fields["unit"].choices = [("", _("All units"))] + [
                 (u.pk, u.name) for u in self.units
@@ -104,7 +123,7 @@ class WorkListFilterForm(forms.Form):
         if not self.with_agency_picker:
             del self.fields["agency_q"], self.fields["agency"]
         self.fields["category"].choices = category_choices(_("All"))
-        programmes = [(p.pk, p.name) for p in programmes_listed()]
+        programmes = [(p.pk, p.name) for p in _programmes()]
         if programmes:
             self.fields["programme"].choices = [("", _("All programmes")), *programmes]
         else:
@@ -126,6 +145,32 @@ class WorkListFilterForm(forms.Form):
             if self.with_agency_picker and self.selected_agency is None
             else []
         )
+
+    # Typed by the reader (or a dashboard's drill-down): the bar is rendered each time.
+    TYPED = (
+        "q",
+        "agency_q",
+        "created_from",
+        "created_to",
+        "open_at",
+        "overdue_at",
+        "closed_from",
+        "closed_to",
+        "returned_from",
+        "returned_to",
+    )
+
+    def memo_key(self) -> tuple | None:
+        """What the rendered filter bar depends on beyond the language and the directory
+        (``FeedFilterForm.memo_key``): the list, the units offered and the chosen values,
+        each one of the choices. ``None`` with typed text, a date or a value not offered."""
+        if not self.is_valid() or any(self.data.get(name) for name in self.TYPED):
+            return None
+        if self.with_agency_picker and self.data.get("agency") and self.selected_agency is None:
+            return None
+        units = tuple(unit.pk for unit in self.units)
+        values = ((name, str(self.data.get(name, ""))) for name in self.fields)
+        return (self.queue, units, *values)
 
     def filters(self) -> InboxFilters:
         self.is_valid()

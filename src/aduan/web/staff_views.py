@@ -40,6 +40,7 @@ from aduan.core.errors import DomainError, NotFound
 from aduan.core.http import client_ip
 from aduan.core.pagination import CappedPaginator, page_count_cap
 from aduan.programmes.selectors import report_programmes
+from aduan.reports.lists import REGION_NAMES, prefetch_for_report_list, report_list_load
 from aduan.reports.models import Report
 from aduan.reports.selectors import (
     ReporterVisibility,
@@ -96,8 +97,11 @@ def _page(request: HttpRequest, queryset):
 
 
 def _rows(request: HttpRequest, queryset):
-    """One page of the list, each report with its countdown (one calendar for the page)."""
-    page = _page(request, queryset)
+    """One page of the inbox, each report with its countdown (one calendar for the page),
+    joined to its agency and category, its region's names read for the page at once."""
+    page = _page(request, prefetch_for_report_list(queryset, related=("agency", "category")))
+    page.object_list = list(page.object_list)
+    report_list_load(page.object_list, user=request.user, parts={REGION_NAMES})
     calendar, now = calendar_current(), timezone.now()
     rows = [(report, countdown(report, calendar=calendar, now=now)) for report in page]
     return page, rows
@@ -123,7 +127,9 @@ def inbox_list(request: HttpRequest) -> tuple[WorkListFilterForm, QuerySet[Repor
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     filters, reports = queue_list(request)
-    page = _page(request, reports)
+    # A row shows the report's own columns; its countdown reads the agency's time zone and
+    # its triage reads the agencies it offers itself (``triage.selectors.reports_triage``).
+    page = _page(request, prefetch_for_report_list(reports, related=("agency",)))
     rows = queue_rows(page)
     return render(
         request,

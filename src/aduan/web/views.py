@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Page
-from django.db.models import prefetch_related_objects
+from django.db.models import QuerySet, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
@@ -29,6 +29,12 @@ from aduan.core.text import storable
 from aduan.core.tracking import normalise_tracking_id
 from aduan.regions.selectors import region_children
 from aduan.reports.attachments import attachment_signed_url
+from aduan.reports.lists import (
+    REGION_NAMES,
+    REPORTERS,
+    prefetch_for_report_list,
+    report_list_load,
+)
 from aduan.reports.models import BODY_MAX, TITLE_MAX, Attachment, Report
 from aduan.reports.selectors import (
     FeedFilters,
@@ -107,22 +113,40 @@ def favicon(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    latest = list(report_list(user=request.user)[:HOME_FEED_SIZE])
+    latest = list(_cards(report_list(user=request.user))[:HOME_FEED_SIZE])
+    report_list_load(latest, user=request.user, parts=PUBLIC_CARD)
     return render(request, "web/home.html", {"reports": latest})
 
 
-def _searched_page(request: HttpRequest, filters: FeedFilterForm, reports) -> Page:
-    """A page of ``reports`` (the filtered list), narrowed by the words searched for if
-    any, best match first, each with its highlighted snippet."""
+# What a card shows beyond the report row and its agency and category
+# (``web.cards.report_card``): a public card names a reporter who is not anonymous.
+PUBLIC_CARD = frozenset({REGION_NAMES, REPORTERS})
+OWN_CARD = frozenset({REGION_NAMES})
+
+
+def _cards(reports: QuerySet[Report]) -> QuerySet[Report]:
+    """``reports`` joined to what every card shows; ``report_list_load`` reads the rest."""
+    return prefetch_for_report_list(reports, related=("agency", "category"))
+
+
+def _searched_page(
+    request: HttpRequest, filters: FeedFilterForm, reports, *, parts: frozenset[str]
+) -> Page:
+    """A page of ``reports`` (the filtered list) as cards, narrowed by the words searched
+    for if any, best match first, each with its highlighted snippet."""
+    reports = _cards(reports)
     words = filters.words()
     if not words:
-        return _page(request, reports)
-    # Best match first, unless the reader chose another order than the newest.
-    order = search_order(filters.values()["sort"])
-    found = search_reports(user=request.user, q=words, within=reports, order=order)
-    page = _page(request, found, cap=count_cap(order))
-    page.ranked = order == "rank"
-    page.object_list = search_highlight(user=request.user, q=words, reports=page.object_list)
+        page = _page(request, reports)
+        page.object_list = list(page.object_list)
+    else:
+        # Best match first, unless the reader chose another order than the newest.
+        order = search_order(filters.values()["sort"])
+        found = search_reports(user=request.user, q=words, within=reports, order=order)
+        page = _page(request, found, cap=count_cap(order))
+        page.ranked = order == "rank"
+        page.object_list = search_highlight(user=request.user, q=words, reports=page.object_list)
+    report_list_load(page.object_list, user=request.user, parts=parts)
     return page
 
 
@@ -135,7 +159,7 @@ def feed(request: HttpRequest) -> HttpResponse:
         "web/feed.html",
         {
             "filters": filters,
-            "page": _searched_page(request, filters, reports),
+            "page": _searched_page(request, filters, reports, parts=PUBLIC_CARD),
             "query": _query_without_page(request),
         },
     )
@@ -151,7 +175,7 @@ def my_reports(request: HttpRequest) -> HttpResponse:
         "web/my_reports.html",
         {
             "filters": filters,
-            "page": _searched_page(request, filters, reports),
+            "page": _searched_page(request, filters, reports, parts=OWN_CARD),
             "query": _query_without_page(request),
         },
     )

@@ -11,7 +11,7 @@ import inspect
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -26,8 +26,6 @@ from aduan.accounts.auth import (
     optional_agency_bearer,
     request_user,
 )
-from aduan.accounts.models import User
-from aduan.agencies.models import Agency
 from aduan.api.pagination import (
     MAX_PAGE_SIZE,
     Page,
@@ -47,16 +45,15 @@ from aduan.core.http import client_ip
 from aduan.core.problem import problems
 from aduan.core.ratelimit import check_submission_rate
 from aduan.core.text import text_patterns
-from aduan.programmes.models import ReportProgramme
 from aduan.programmes.selectors import report_programme_tags, report_programmes
 from aduan.reports.api import ATTACHMENT_URL_NAME
 from aduan.reports.attachments import DecodeBudget, prepare_uploaded_file
+from aduan.reports.lists import DETAIL_RELATED, prefetch_for_report_list, report_list_load
 from aduan.reports.models import (
     Attachment,
     AttachmentState,
     Classification,
     EventAction,
-    Rating,
     Report,
     ReportEvent,
 )
@@ -77,7 +74,7 @@ from aduan.reports.selectors import (
     search_order,
 )
 from aduan.search.selectors import count_cap, search_reports
-from aduan.sla.models import Deadline, DeadlineKind, DeadlineState
+from aduan.sla.models import DeadlineKind, DeadlineState
 from aduan.sla.selectors import DUE_KEYS, current_deadline, deadlines_for_report
 from aduan.sla.services import AGENCY_KINDS
 
@@ -549,74 +546,6 @@ def prefetch_for_report_out(queryset):
         "rating",
         Prefetch("programme_tags", queryset=report_programme_tags()),
     )
-
-
-# Joined to the report row; the requested agency and the reporter are read when shown.
-DETAIL_RELATED = ("agency", "category", "region")
-
-
-def prefetch_for_report_list(queryset):
-    """A list endpoint's queryset as ``report_list_load`` completes it: the report rows
-    with their agency, category and region. The selectors' other joins (the region's
-    ancestors, the requested agency, the reporter) are dropped: PostgreSQL spent longer
-    planning a query of nine tables than reading the page (bench/README.md, "API reads")."""
-    return queryset.select_related(None).select_related(*DETAIL_RELATED)
-
-
-def _rows_by_report(queryset) -> dict[int, list]:
-    grouped: dict[int, list] = {}
-    for row in queryset:
-        grouped.setdefault(row.report_id, []).append(row)
-    return grouped
-
-
-def _cache_related(report: Report, name: str, model, rows: list) -> None:
-    # What prefetch_related leaves on each object, without the per-object filtered
-    # queryset it builds first (a third of a page's CPU for five relations of 20 reports).
-    cached = QuerySet(model)
-    cached._result_cache = rows
-    cached._prefetch_done = True
-    report.__dict__.setdefault("_prefetched_objects_cache", {})[name] = cached
-
-
-def report_list_load(reports: list[Report], *, user: AnyUser) -> None:
-    """Everything ``report_out`` reads beyond a page read by ``prefetch_for_report_list``,
-    one query per table for the whole page: events, files, deadlines, programme tags,
-    the agencies the page does not hold yet (requested, of the events) and the
-    reporters, set on each object as ``prefetch_related``/``select_related`` would have.
-    The rating (read only to offer the reporter "rate") only when ``user`` reported one."""
-    if not reports:
-        return
-    ids = [report.pk for report in reports]
-    own = {r.pk for r in reports if user is not None and r.reporter_id == user.pk}
-    events = _rows_by_report(
-        ReportEvent.objects.filter(report_id__in=ids).order_by("created_at", "id")
-    )
-    attachments = _rows_by_report(
-        Attachment.objects.filter(report_id__in=ids).order_by("created_at", "id")
-    )
-    deadlines = _rows_by_report(Deadline.objects.filter(report_id__in=ids))
-    ratings = {r.report_id: r for r in Rating.objects.filter(report_id__in=own)} if own else {}
-    tags = _rows_by_report(report_programme_tags().filter(report_id__in=ids))
-    all_events = [event for rows in events.values() for event in rows]
-    agencies = {r.agency_id: r.agency for r in reports if r.agency_id}
-    wanted = {r.requested_agency_id for r in reports}
-    wanted |= {e.actor_agency_id for e in all_events} | {e.target_agency_id for e in all_events}
-    if missing := wanted - agencies.keys() - {None}:
-        agencies.update(Agency.objects.in_bulk(missing))
-    reporters = User.objects.in_bulk({r.reporter_id for r in reports})
-    for event in all_events:
-        event.actor_agency = agencies.get(event.actor_agency_id)
-        event.target_agency = agencies.get(event.target_agency_id)
-    for report in reports:
-        report.requested_agency = agencies.get(report.requested_agency_id)
-        report.reporter = reporters[report.reporter_id]
-        _cache_related(report, "events", ReportEvent, events.get(report.pk, []))
-        _cache_related(report, "attachments", Attachment, attachments.get(report.pk, []))
-        _cache_related(report, "deadlines", Deadline, deadlines.get(report.pk, []))
-        _cache_related(report, "programme_tags", ReportProgramme, tags.get(report.pk, []))
-        if report.pk in own:
-            Report.rating.related.set_cached_value(report, ratings.get(report.pk))
 
 
 def _submitted_answer(report: Report, *, user) -> dict:

@@ -164,3 +164,61 @@ def test_the_badge_counts_unread_in_one_query(reporter, report, django_assert_nu
     request.user = type("Anonymous", (), {"is_authenticated": False})()
     with django_assert_num_queries(0):
         assert template.render(Context({"request": request})).strip() == ""
+
+
+def _badge(user) -> str:
+    request = RequestFactory().get("/")
+    request.user = user
+    return Template("{% load notifications %}{% notification_badge %}").render(
+        Context({"request": request})
+    )
+
+
+def test_the_badge_is_read_once_then_kept_a_moment(reporter, report, django_assert_num_queries):
+    _in_app(reporter, report, n=2)
+    assert ">2</span>" in _badge(reporter)
+    with django_assert_num_queries(0):  # the next page of the same user: from the cache
+        assert ">2</span>" in _badge(reporter)
+    assert "<span" not in _badge(UserFactory())  # another user's count is their own
+
+
+def test_the_badge_shows_every_change_once_committed(
+    client, reporter, report, django_capture_on_commit_callbacks
+):
+    def committed(change):
+        with django_capture_on_commit_callbacks(execute=True):
+            change()
+
+    first, second = _in_app(reporter, report, n=2)
+    assert ">2</span>" in _badge(reporter)
+    # A new notification (``notify`` writes without signals), one saved on its own ...
+    committed(lambda: _in_app(reporter, report, n=3))
+    assert ">3</span>" in _badge(reporter)
+    first.read_at = timezone.now()
+    committed(first.save)
+    assert ">2</span>" in _badge(reporter)
+    # ... marked read through the site, one deleted, every one read.
+    client.force_login(reporter)
+    committed(lambda: client.post(reverse("notifications:read", args=[second.pk])))
+    assert ">1</span>" in _badge(reporter)
+    unread = Notification.objects.filter(recipient=reporter, channel="in_app", read_at=None)
+    assert unread.count() == 1
+    committed(unread.get().delete)
+    assert "<span" not in _badge(reporter)
+    committed(lambda: _in_app(reporter, report, n=4))  # the deleted key's row again, a 4th
+    assert ">2</span>" in _badge(reporter)
+    committed(lambda: client.post(READ_ALL))
+    assert "<span" not in _badge(reporter)
+
+
+def test_the_badge_is_not_forgotten_before_the_commit(
+    reporter, report, django_capture_on_commit_callbacks
+):
+    # Forgetting inside the transaction would let a page read before the commit keep the
+    # old count, and a failing database cache break the writer's transaction.
+    _in_app(reporter, report, n=1)
+    assert ">1</span>" in _badge(reporter)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        _in_app(reporter, report, n=2)
+        assert ">1</span>" in _badge(reporter)
+    assert callbacks

@@ -327,3 +327,24 @@ def test_queue_flags_reports_whose_text_looks_personal(client):
     assert "flag-pii" in rows[flagged.tracking_id]
     assert "NIK" in rows[flagged.tracking_id]
     assert "flag-pii" not in rows[clean.tracking_id]
+
+
+@pytest.mark.parametrize(
+    ("title", "public_title", "body"),
+    [
+        (TITLE, "", BODY),
+        (TITLE, "Pungli KTP di kelurahan", BODY),
+        ("Jalan rusak", "", BODY),  # personal data in the body only
+        ("Jalan rusak", "", "Tidak ada data pribadi."),
+    ],
+)
+def test_the_title_alone_is_the_title_of_report_text_for(title, public_title, body):
+    from aduan.reports.selectors import report_text_for, report_title_for
+
+    reporter = UserFactory()
+    report = ReportFactory(
+        verified=True, reporter=reporter, title=title, public_title=public_title, body=body
+    )
+    for user in (None, UserFactory(), reporter, NationalAdminFactory(), OversightFactory()):
+        expected = report_text_for(user=user, report=report)[0]
+        assert report_title_for(user=user, report=report) == expected

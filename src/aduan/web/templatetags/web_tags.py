@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from django import template
 from django.forms import BoundField
+from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from aduan.core.memo import directory_lookup
 from aduan.reports.models import Classification, Report, ReportEvent, Status
 from aduan.reports.selectors import (
     event_actor,
-    report_text_for,
+    report_title_for,
     reporter_public_name,
 )
 
@@ -73,7 +76,7 @@ def field_widget(field: BoundField, **extra):
 @register.filter
 def title_for(report: Report, user) -> str:
     """The report's title as ``user`` may read it (``reports.selectors.report_text_for``)."""
-    return report_text_for(user=user, report=report)[0]
+    return report_title_for(user=user, report=report)
 
 
 @register.filter
@@ -94,3 +97,30 @@ def actor_label(event: ReportEvent, report: Report | None = None) -> str:
         return _("Reporter")
     role = actor.role_label or _("Official")
     return f"{role}, {actor.agency.label}" if actor.agency is not None else role
+
+
+@register.simple_tag(takes_context=True)
+def filter_bar(context, form, template: str = "web/partials/filters.html") -> str:
+    """``template``, a list's filter bar, for ``form`` (``FeedFilterForm``,
+    ``WorkListFilterForm``), remembered per process until the directory changes
+    (``aduan.core.memo``) when ``form.memo_key()`` allows: the bar with its hundreds of
+    options cost more than the twenty cards under it."""
+    opened = bool(context["request"].GET)
+
+    def render() -> str:
+        context = {"filters": form, "filters_open": opened}
+        return render_to_string(template, context)
+
+    key = form.memo_key()
+    if key is None:
+        return render()
+    return directory_lookup(("filter-bar", template, get_language(), opened, key), render)
+
+
+@register.simple_tag(takes_context=True)
+def report_card(context, report: Report, heading: str = "h3", show_private: bool = False):
+    """``{% report_card report heading="h2" show_private=True %}``: ``web.cards.report_card``
+    for the signed-in reader."""
+    from aduan.web.cards import report_card as card
+
+    return card(report, user=context.get("user"), heading=heading, show_private=show_private)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.http import QueryDict
 from django.urls import reverse
 
 from aduan.agencies.tests.factories import AgencyFactory
@@ -166,15 +167,16 @@ def test_feed_query_count_does_not_grow_with_reports(
     client, django_assert_max_num_queries, citizen, agency, region_tree, category
 ):
     _fill(citizen, 30, agency, region_tree, category)
-    # count, page, topics, provinces, and per chosen level its parent and its children
-    with django_assert_max_num_queries(8):
+    # count, page, the page's regions and reporters (``reports.lists``), topics,
+    # provinces, and per chosen level its parent and its children
+    with django_assert_max_num_queries(10):
         response = client.get(FEED, {"province": "32", "regency": "32.73"})
     assert response.status_code == 200
     client.force_login(citizen)
     # + session, user and the header's unread-notification count, - no region levels
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(9):
         assert client.get(FEED).status_code == 200
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(6):
         assert client.get(reverse("web:home")).status_code == 200
 
 
@@ -183,7 +185,8 @@ def test_my_reports_query_count(
 ):
     _fill(citizen, 40, agency, region_tree, category)
     client.force_login(citizen)
-    with django_assert_max_num_queries(7):  # with the header's unread-notification count
+    # with the header's unread-notification count and the page's regions
+    with django_assert_max_num_queries(8):
         response = client.get(MINE)
     assert response.status_code == 200
     assert len(titles(response)) == 20
@@ -271,3 +274,60 @@ def test_the_order_shown_is_the_order_used(client):
     assert [r["tracking_id"] for r in data["results"]] == [newer.tracking_id, older.tracking_id]
     data = client.get("/api/v1/reports", {"q": "banjir"}).json()
     assert [r["tracking_id"] for r in data["results"]] == [older.tracking_id, newer.tracking_id]
+
+
+def test_cards_name_the_whole_place_and_only_a_named_reporter(client, citizen, region_tree):
+    # The rows are read with few joins and the rest loaded per page (``reports.lists``):
+    # the card still shows the region with its ancestors and the name the reporter showed.
+    ReportFactory(
+        verified=True, reporter=citizen, title="Laporan bernama", region=region_tree["district"]
+    )
+    ReportFactory(verified=True, reporter=citizen, title="Laporan tanpa nama", anonymous=True)
+    html = client.get(FEED).content.decode()
+    assert "Sukasari, Kota Bandung, Jawa Barat" in html
+    assert html.count(citizen.full_name) == 1
+    assert "Anonymous" in html or "Anonim" in html
+    client.force_login(citizen)
+    html = client.get(MINE).content.decode()
+    assert "Sukasari, Kota Bandung, Jawa Barat" in html
+
+
+def _filter_bar(query: str) -> str:
+    from django.template import Context, Template
+    from django.test import RequestFactory
+
+    from aduan.web.forms import FeedFilterForm
+
+    request = RequestFactory().get(FEED + query)
+    return Template("{% load web_tags %}{% filter_bar filters %}").render(
+        Context({"request": request, "filters": FeedFilterForm(QueryDict(query.lstrip("?")))})
+    )
+
+
+def test_the_filter_bar_is_remembered_only_as_long_as_it_is_the_same(
+    category, region_tree, django_assert_num_queries
+):
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from aduan.web.forms import FeedFilterForm
+
+    with translation.override("en"):
+        first = _filter_bar("?province=32")
+        fresh = render_to_string(
+            "web/partials/filters.html",
+            {"filters": FeedFilterForm(QueryDict("province=32")), "filters_open": True},
+        )
+        assert first == fresh
+        with django_assert_num_queries(0):
+            assert _filter_bar("?province=32") == first
+        # What the bar offers changes: shown at once.
+        category.name_en = "Roads and bridges"
+        category.save()
+        assert "Roads and bridges" in _filter_bar("?province=32")
+        # Typed words and agencies searched are the reader's own: never remembered.
+        assert "jalan berlubang" in _filter_bar("?q=jalan+berlubang")
+        assert 'value="jalan rusak"' in _filter_bar("?q=jalan+rusak&province=32")
+        assert "jalan rusak" not in _filter_bar("?province=32")
+    with translation.override("id"):
+        assert _filter_bar("?province=32") != first

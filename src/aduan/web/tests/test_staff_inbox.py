@@ -9,6 +9,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from aduan.accounts.tests.factories import AgencyAdminFactory
 from aduan.agencies.tests.factories import AgencyFactory, UnitFactory
 from aduan.categories.tests.factories import CategoryFactory
 from aduan.programmes.tests.factories import ProgrammeFactory
@@ -326,10 +327,65 @@ def test_query_count_does_not_grow_with_rows(
         )
     sign_in(client, people["agency_admin"])
     # session, user (+ agency), unread notifications, units, topics, programmes, provinces,
-    # the agency's unit ids, count, page, days off
-    with django_assert_max_num_queries(12):
+    # the agency's unit ids, count, page, the page's regions, days off
+    with django_assert_max_num_queries(13):
         response = client.get(INBOX)
     assert len(tracking_ids(response)) == min(rows, 20)
-    with django_assert_max_num_queries(14):  # + the chosen unit's path and its unit ids
+    assert "Sukasari, Kota Bandung, Jawa Barat" in response.content.decode()  # the page's regions
+    with django_assert_max_num_queries(15):  # + the chosen unit's path and its unit ids
         response = client.get(INBOX, {"unit": unit.pk, "overdue": "yes", "category": category.pk})
     assert response.status_code == 200
+
+
+def test_the_next_page_reads_no_directory_again_until_it_changes(client, people, unit):
+    # Every page of a list offers the programmes and units, counts down with the days off
+    # and shows the unread count: read once, then remembered until they change.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from aduan.sla.models import DayOff
+
+    ProgrammeFactory(name="Program Satu")
+    sign_in(client, people["agency_admin"])
+    assert client.get(INBOX).status_code == 200
+
+    def tables_read() -> str:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(INBOX)
+        assert response.status_code == 200
+        return " ".join(query["sql"] for query in queries.captured_queries)
+
+    sql = tables_read()
+    for table in ("programmes_programme", "sla_dayoff", "notifications_notification"):
+        assert table not in sql
+    ProgrammeFactory(name="Program Dua")
+    DayOff.objects.create(date=dt.date(2030, 1, 2), name="Cuti bersama")
+    UnitFactory(parent=people["agency_admin"].agency, name="Unit Baru")
+    sql = tables_read()
+    assert "programmes_programme" in sql
+    assert "sla_dayoff" in sql
+    html = client.get(INBOX).content.decode()
+    assert "Program Dua" in html
+    assert "Unit Baru" in html
+
+
+def test_the_work_filter_bar_is_remembered_per_list_and_units_not_past_typed_text(
+    client, people, unit
+):
+    # Remembered like the feed's (``web_tags.filter_bar``): the same bar for the same
+    # list, units and chosen values; never a bar holding words or dates someone typed.
+    sign_in(client, people["agency_admin"])
+    html = text(client.get(INBOX, {"status": Status.IN_PROGRESS}))
+    assert unit.name in html
+    assert text(client.get(INBOX, {"status": Status.IN_PROGRESS})) == html
+    typed = client.get(INBOX, {"q": "lampu jalan", "created_from": "2026-01-05"})
+    assert 'value="lampu jalan"' in typed.content.decode()
+    assert 'value="2026-01-05"' in typed.content.decode()
+    assert "lampu jalan" not in client.get(INBOX).content.decode()
+    # Another agency's staff are offered their own units, not these.
+    other = AgencyFactory(name="Dinas Lain")
+    UnitFactory(parent=other, name="Unit Dinas Lain")
+    sign_in(client, AgencyAdminFactory(agency=other))
+    html = client.get(INBOX, {"status": Status.IN_PROGRESS}).content.decode()
+    assert "Unit Dinas Lain" in html
+    assert unit.name not in html
