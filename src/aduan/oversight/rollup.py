@@ -430,28 +430,41 @@ def _recount_batches(reports, *, batch: int, progress=None) -> int:
     counted = 0
     for chunk in _batches(reports, batch=batch):
         with transaction.atomic():
-            ids = [report.pk for report in chunk]
-            snapshots = dict(
-                ReportRollup.objects.select_for_update()
-                .filter(report_id__in=ids)
-                .values_list("report_id", "cells")
-            )
-            delta: Counter[str] = Counter()
-            changed = []
-            for report_id, cells in _cells_for(chunk, calendar=calendar).items():
-                old = snapshots.get(report_id, {})
-                for key in cells.keys() | old.keys():
-                    delta[key] += cells.get(key, 0) - old.get(key, 0)
-                if cells != old:
-                    changed.append(ReportRollup(report_id=report_id, cells=cells))
-            cells_add(delta)
-            ReportRollup.objects.bulk_create(
-                changed, update_conflicts=True, unique_fields=["report"], update_fields=["cells"]
-            )
+            reports_recount(chunk, calendar=calendar)
         counted += len(chunk)
         if progress is not None:
             progress(len(chunk))
     return counted
+
+
+def reports_recount(reports: list[Report], *, calendar: WorkingCalendar | None = None) -> None:
+    """``report_recount`` for many reports at once (each as the caller saved it), inside
+    the caller's transaction: their snapshots locked and the timelines read in one
+    statement each, and the difference of them all written in one upsert per table and
+    set of measures. For the sweep's batch (whose transaction holds the reports' locks)
+    and ``rollups_rebuild`` with bounds."""
+    if not reports:
+        return
+    reports = list({report.pk: report for report in reports}.values())
+    ids = [report.pk for report in reports]
+    snapshots = dict(
+        ReportRollup.objects.select_for_update()
+        .filter(report_id__in=ids)
+        .order_by("report_id")
+        .values_list("report_id", "cells")
+    )
+    delta: Counter[str] = Counter()
+    changed = []
+    for report_id, cells in _cells_for(reports, calendar=calendar or calendar_current()).items():
+        old = snapshots.get(report_id, {})
+        for key in cells.keys() | old.keys():
+            delta[key] += cells.get(key, 0) - old.get(key, 0)
+        if cells != old:
+            changed.append(ReportRollup(report_id=report_id, cells=cells))
+    cells_add(delta)
+    ReportRollup.objects.bulk_create(
+        changed, update_conflicts=True, unique_fields=["report"], update_fields=["cells"]
+    )
 
 
 def rollups_analyze() -> None:
