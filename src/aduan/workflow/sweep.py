@@ -2,8 +2,10 @@
 
 Every minute it reminds of deadlines, marks the overdue ones and escalates them, closes
 reports left unanswered, then runs the periodic jobs other apps register
-(``core.periodic``). Safe on several machines at once: each item locks its report and
-claims its deadline with a conditional UPDATE. Detail: docs/workflow.md.
+(``core.periodic``). Due deadlines are handled a batch at a time, each batch in one
+transaction that locks its reports (skipping those another sweeper holds) and claims its
+deadlines under their row locks, so it is safe on several machines at once, and a batch
+that fails leaves nothing behind for the next run to trip on. Detail: docs/workflow.md.
 """
 
 from __future__ import annotations
@@ -287,6 +289,16 @@ def _chunks(queryset, *, batch: int, out_of_time) -> Iterable[list[Deadline]]:
             return
 
 
+# Deadlines handled in one transaction at most: it holds their reports' locks until it
+# commits, and SQLite bounds the parameters of one statement.
+ITEMS_PER_TRANSACTION = 500
+
+
+def _parts(deadlines: list[Deadline]) -> Iterable[list[Deadline]]:
+    for first in range(0, len(deadlines), ITEMS_PER_TRANSACTION):
+        yield deadlines[first : first + ITEMS_PER_TRANSACTION]
+
+
 # --- 1. Reminders -------------------------------------------------------------------------
 
 
@@ -297,10 +309,10 @@ def _remind(*, now, batch, result, recipients, out_of_time) -> None:
     candidates = deadlines_to_remind_candidates(now=now, calendar=calendar)
     for chunk in _chunks(candidates, batch=batch, out_of_time=out_of_time):
         due = [deadline for deadline in chunk if reminder_due_at(deadline, calendar) <= now]
-        if due:
-            reminded = _remind_batch(due, now=now, calendar=calendar, recipients=recipients)
+        for part in _parts(due):
+            reminded = _remind_batch(part, now=now, calendar=calendar, recipients=recipients)
             result.reminded += reminded
-            result.skipped += len(due) - reminded
+            result.skipped += len(part) - reminded
 
 
 def _remind_batch(deadlines: list[Deadline], *, now, calendar, recipients: _Recipients) -> int:
@@ -354,12 +366,14 @@ def _autoclose_note(deadline: Deadline, reporter: User) -> str:
 
 
 def _mark_overdue(*, now, batch, result, recipients, out_of_time) -> None:
-    overdue = deadlines_overdue(now=now).filter(kind__in=AGENCY_KINDS)
+    # The batch reads its reports and agencies again under lock: the deadlines alone here.
+    overdue = deadlines_overdue(now=now).filter(kind__in=AGENCY_KINDS).select_related(None)
     for chunk in _chunks(overdue, batch=batch, out_of_time=out_of_time):
-        marked, escalated = _overdue_batch(chunk, now=now, recipients=recipients)
-        result.overdue += marked
-        result.escalated += escalated
-        result.skipped += len(chunk) - marked
+        for part in _parts(chunk):
+            marked, escalated = _overdue_batch(part, now=now, recipients=recipients)
+            result.overdue += marked
+            result.escalated += escalated
+            result.skipped += len(part) - marked
 
 
 def _overdue_batch(
