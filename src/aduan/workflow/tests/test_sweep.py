@@ -318,12 +318,11 @@ PER_OVERDUE = 0
 # BEGIN and COMMIT); and the roll-ups' recount of every report at once (oversight): their
 # last contributions (read under lock), the calendar, their counted events, ratings, met
 # response deadlines, supports and programme tags, their new contributions, and one upsert
-# per roll-up table and set of measures changed (``oversight.rollup.cells_add``): two daily
-# cells here with a measure set each (these reports come from a factory, so their first
-# recount also counts their submission), and the week, month and national cells they add
-# to (ADR 0015) in three sets: the submission day's, the overdue day's, and the month's,
-# which has both.
-OVERDUE_BATCH = 9 + 2 + 7 + 5
+# per roll-up table changed, every measure in it (``oversight.rollup.cells_add`` with
+# ``one_order``, so that two batches lock shared cells in one order): the daily cells and
+# the week, month and national cells they add to (ADR 0015). These reports come from a
+# factory, so their first recount also counts their submission.
+OVERDUE_BATCH = 9 + 2 + 7 + 2
 # Each further reminder in a batch: none either.
 PER_REMINDER = 0
 # A batch of reminders: the reports' locks, the deadlines read again, the claim, notify's
@@ -437,7 +436,7 @@ def test_a_batch_that_fails_leaves_nothing_half_done_and_the_next_sweep_does_it(
 
     unit_deadlines(people, 3, due=at(8, 23, 59))
 
-    def broken(delta):
+    def broken(delta, **kwargs):
         raise RuntimeError("the database went away")
 
     monkeypatch.setattr(rollup, "cells_add", broken)
