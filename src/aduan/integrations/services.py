@@ -173,14 +173,17 @@ def _emit(
     report: Report,
     event: ReportEvent | None = None,
     extra: dict | None = None,
+    endpoints: list[WebhookEndpoint] | None = None,
 ) -> list[WebhookDelivery]:
-    endpoints = [
-        endpoint
-        for endpoint in WebhookEndpoint.objects.filter(
-            is_active=True, agency_id__in=_agency_and_ancestors(agency)
-        ).order_by("pk")
-        if endpoint.wants(event_kind)
-    ]
+    """``endpoints``: the active endpoints of ``agency`` and the agencies above it, when
+    the caller read them already (default: read here)."""
+    if endpoints is None:
+        endpoints = list(
+            WebhookEndpoint.objects.filter(
+                is_active=True, agency_id__in=_agency_and_ancestors(agency)
+            ).order_by("pk")
+        )
+    endpoints = [endpoint for endpoint in endpoints if endpoint.wants(event_kind)]
     if not endpoints:
         return []
     occurred_at = event.created_at if event is not None else timezone.now()
@@ -227,15 +230,40 @@ def webhooks_emit(
 def webhooks_emit_deadline_reminder(*, deadline: Deadline, report: Report) -> list[WebhookDelivery]:
     """Deliveries for a reminder of an agency's deadline (not the national admin's or the
     reporter's), keyed by the due time like the sweep's notifications."""
-    if not deadline.agency_id:
+    return webhooks_emit_deadline_reminders([(deadline, report)])
+
+
+def webhooks_emit_deadline_reminders(
+    reminders: list[tuple[Deadline, Report]],
+) -> list[WebhookDelivery]:
+    """``webhooks_emit_deadline_reminder`` for each of ``reminders`` (the sweep's batch),
+    with the endpoints of all their agencies read in one statement."""
+    reminders = [(deadline, report) for deadline, report in reminders if deadline.agency_id]
+    if not reminders:
         return []
-    return _emit(
-        agency=deadline.agency,
-        event_kind=WebhookEvent.DEADLINE_REMINDER,
-        key=f"deadline:{deadline.pk}:reminder:{int(deadline.due_at.timestamp())}",
-        report=report,
-        extra={"deadline": {"kind": deadline.kind, "due_at": deadline.due_at.isoformat()}},
+    lines = {
+        deadline.agency_id: _agency_and_ancestors(deadline.agency) for deadline, _r in reminders
+    }
+    endpoints = list(
+        WebhookEndpoint.objects.filter(
+            is_active=True, agency_id__in={pk for line in lines.values() for pk in line}
+        ).order_by("pk")
     )
+    written = []
+    for deadline, report in reminders:
+        line = set(lines[deadline.agency_id])
+        mine = [endpoint for endpoint in endpoints if endpoint.agency_id in line]
+        if not mine:
+            continue
+        written += _emit(
+            agency=deadline.agency,
+            event_kind=WebhookEvent.DEADLINE_REMINDER,
+            key=f"deadline:{deadline.pk}:reminder:{int(deadline.due_at.timestamp())}",
+            report=report,
+            extra={"deadline": {"kind": deadline.kind, "due_at": deadline.due_at.isoformat()}},
+            endpoints=mine,
+        )
+    return written
 
 
 # --- Integration tokens -------------------------------------------------------------------

@@ -14,6 +14,7 @@ Registered from ``NotificationsConfig.ready()``; runs inside the workflow's tran
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 
 from aduan.accounts.capabilities import agency_admins_q, unit_officers_q
 from aduan.accounts.models import User
@@ -22,7 +23,7 @@ from aduan.reports.models import Report, ReportEvent
 from aduan.reports.selectors import report_visible
 from aduan.workflow.listeners import Audience, ReportListener, ReportNews
 
-from .services import deliveries_grouped, notify, wanted_cached
+from .services import NotifyCall, deliveries_grouped, notify, notify_many, wanted_cached
 
 
 def _send(*, recipients, kind: str, report: Report, event: ReportEvent) -> None:
@@ -79,6 +80,26 @@ class NotificationsListener(ReportListener):
                 context=news.context,
                 key=news.key,
             )
+
+    def hear_all(self, news: Sequence[ReportNews]) -> None:
+        """The sweep's notices (PEOPLE) of a whole batch in one ``notify_many``."""
+        chosen = [one for one in news if one.audience == Audience.PEOPLE]
+        for one in news:
+            if one.audience != Audience.PEOPLE:
+                self.hear(one)
+        notify_many(
+            [
+                NotifyCall(
+                    recipients=one.recipients,
+                    kind=one.kind,
+                    report=one.report,
+                    event=one.event,
+                    context=one.context,
+                    key=one.key,
+                )
+                for one in chosen
+            ]
+        )
 
     @contextlib.contextmanager
     def batch(self):

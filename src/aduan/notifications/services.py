@@ -8,8 +8,9 @@ notification may say: docs/notifications.md.
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import partial
@@ -71,6 +72,20 @@ def _may_carry_text(*, channel: str, report: Report | None) -> bool:
     return channel == NotificationChannel.IN_APP or not (report is not None and report.confidential)
 
 
+# Stands for the recipient's name in a text rendered once for several recipients.
+_NAME = "\ue000recipient\ue001"
+# What ``_render`` gives the templates that may differ between the recipients of one call.
+_PER_RECIPIENT = (
+    "report_title",
+    "note",
+    "excerpt",
+    "link",
+    "is_reporter",
+    "to_status",
+    "from_status",
+)
+
+
 def _render(
     *,
     kind: str,
@@ -79,15 +94,24 @@ def _render(
     report: Report | None,
     event: ReportEvent | None,
     context: Mapping[str, Any],
+    shared: dict | None = None,
 ) -> tuple[str, str, str]:
-    """``(subject, body, url path)`` for one recipient on one channel, in their language."""
+    """``(subject, body, url path)`` for one recipient on one channel, in their language.
+
+    ``shared`` (a dict the caller keeps for one batch of rows): the recipients of one
+    call (the same ``context``) for whom the templates get the same values but the name
+    (``get_short_name``, the only thing of the recipient they show) share one rendering,
+    the name put in afterwards."""
     is_reporter = report is not None and recipient.pk == report.reporter_id
     values = dict(context)
     if report is not None and report.anonymous and not is_reporter:
         values = {k: v for k, v in values.items() if not k.startswith("reporter")}
     may_carry_text = _may_carry_text(channel=channel, report=report)
+    links = shared.setdefault("links", {}) if shared is not None else None
 
-    path = _link_path(recipient=recipient, report=report, is_reporter=is_reporter, values=values)
+    path = _link_path(
+        recipient=recipient, report=report, is_reporter=is_reporter, values=values, links=links
+    )
     if values.get("note") and report is not None:  # a note the caller wrote for this kind
         note = text_masked_for(user=recipient, report=report, text=str(values["note"]))
     elif event is not None and report is not None:
@@ -95,9 +119,10 @@ def _render(
     else:
         note = values.get("note") or ""
 
-    with translation.override(recipient.language or settings.LANGUAGE_CODE):
+    language = recipient.language or settings.LANGUAGE_CODE
+    in_app = channels()[channel].brief  # the in-app list's and push's short text
+    with translation.override(language):
         values.update(
-            recipient=recipient,
             report=report,
             # A follower reads the public title, as on the report's page.
             report_title=report_text_for(user=recipient, report=report)[0] if report else "",
@@ -114,31 +139,77 @@ def _render(
                 else ""
             ),
             link=_absolute(path),
-            preferences_link=_absolute(reverse("notifications:preferences")),
+            preferences_link=_absolute(
+                _reverse_cached(links, "notifications:preferences")
+                if links is not None
+                else reverse("notifications:preferences")
+            ),
         )
-        text = render_to_string(f"notifications/email/{kind}.txt", values).strip()
-        subject, _sep, body = text.partition("\n")
-        if channels()[channel].brief:
-            # The list is read on the site (and a push shows on the phone): a sentence or
-            # two, the note, and the row's link, without the e-mail's greeting, URLs and
-            # footer.
-            body = render_to_string(f"notifications/in_app/{kind}.txt", values)
-            body = re.sub(r"\n\s*\n", "\n", body.strip())
+        key = None
+        if shared is not None and not any(
+            _NAME in str(value) for value in [*context.values(), *map(values.get, _PER_RECIPIENT)]
+        ):
+            key = (kind, in_app, language, id(context), *map(str, map(values.get, _PER_RECIPIENT)))
+        texts = shared.get(key) if key is not None else None
+        if texts is None:
+            values["recipient"] = _Named() if key is not None else recipient
+            texts = (
+                render_to_string(f"notifications/email/{kind}.txt", values),
+                render_to_string(f"notifications/in_app/{kind}.txt", values) if in_app else "",
+            )
+            if key is not None:
+                shared[key] = texts
+    text, in_app_text = texts
+    if key is not None:
+        name = recipient.get_short_name()
+        text = text.replace(_NAME, name)
+        in_app_text = in_app_text.replace(_NAME, name)
+    subject, _sep, body = text.strip().partition("\n")
+    if in_app:
+        # The list is read on the site (and a push shows on the phone): a sentence or
+        # two, the note, and the row's link, without the e-mail's greeting, URLs and
+        # footer.
+        body = re.sub(r"\n\s*\n", "\n", in_app_text.strip())
     body = re.sub(r"\n{3,}", "\n\n", body.strip())  # optional blocks leave blank runs
     return Truncator(subject.strip()).chars(200), body + "\n", path
 
 
+class _Named:
+    """The recipient in a shared rendering: only the name, as a mark put in afterwards."""
+
+    def get_short_name(self) -> str:
+        return _NAME
+
+
+def _reverse_cached(links: dict, name: str, *args: str) -> str:
+    if (name, args) not in links:
+        links[(name, args)] = reverse(name, args=args or None)
+    return links[(name, args)]
+
+
 def _link_path(
-    *, recipient: User, report: Report | None, is_reporter: bool, values: Mapping[str, Any]
+    *,
+    recipient: User,
+    report: Report | None,
+    is_reporter: bool,
+    values: Mapping[str, Any],
+    links: dict | None = None,
 ) -> str:
     """The page a notification opens: the staff page of the report for staff (or the
     ``staff_url`` the caller gave), the public tracking page for the reporter and
-    followers (who see there what they may read of it)."""
+    followers (who see there what they may read of it). ``links``: reversed paths kept
+    for a batch."""
     if report is None:
         return ""
+
+    def path(name: str) -> str:
+        if links is None:
+            return reverse(name, args=[report.tracking_id])
+        return _reverse_cached(links, name, report.tracking_id)
+
     if is_reporter or not is_staff_member(recipient):
-        return reverse("web:track_detail", args=[report.tracking_id])
-    return str(values.get("staff_url") or reverse("web:staff_report", args=[report.tracking_id]))
+        return path("web:track_detail")
+    return str(values.get("staff_url") or path("web:staff_report"))
 
 
 # Set inside ``wanted_cached()``: (kind, recipient ids) → ``_wanted``'s answer.
@@ -170,6 +241,26 @@ def _wanted(*, kind: str, recipients: list[User]) -> dict[str, set[int]]:
     if key not in cache:
         cache[key] = _wanted_now(kind=kind, recipients=recipients)
     return cache[key]
+
+
+def _wanted_prefetch(people_of: Sequence[tuple[NotifyCall, list[User]]]) -> None:
+    """Inside ``wanted_cached()``: ``_wanted`` of every call's recipients not yet known,
+    looked up once per kind for all of them (each user's answer is their own)."""
+    cache = _wanted_cache.get()
+    if cache is None:
+        return
+    missing: dict[str, dict[tuple[int, ...], list[User]]] = {}
+    for call, people in people_of:
+        key = (call.kind, tuple(user.pk for user in people))
+        if key not in cache:
+            missing.setdefault(call.kind, {})[key[1]] = people
+    for kind, sets in missing.items():
+        if len(sets) < 2:
+            continue  # ``_wanted`` looks it up as it is
+        everyone = list({user.pk: user for people in sets.values() for user in people}.values())
+        found = _wanted_now(kind=kind, recipients=everyone)
+        for ids in sets:
+            cache[(kind, ids)] = {channel: set(ids) & found[channel] for channel in found}
 
 
 def _wanted_now(*, kind: str, recipients: list[User]) -> dict[str, set[int]]:
@@ -212,55 +303,91 @@ def notify(
     Returns the rows for this call's keys (including any a concurrent call wrote first).
     Delivery tasks are enqueued when the surrounding transaction commits.
     """
-    if kind not in NotificationKind.values:
-        raise ValueError(f"Unknown notification kind {kind!r}.")
-    if not key or len(key) > KEY_MAX - 40:
-        raise ValueError("The notification key must be 1 to 160 characters.")
-    context = context or {}
-    people = list({user.pk: user for user in recipients if user is not None}.values())
-    if not people:
-        return []
-    wanted = _wanted(kind=kind, recipients=people)
-    planned = {
-        f"{key}:{user.pk}:{channel}": (user, channel)
-        for channel, user_ids in wanted.items()
-        for user in people
-        if user.pk in user_ids
-    }
+    return notify_many(
+        [
+            NotifyCall(
+                recipients=list(recipients),
+                kind=kind,
+                report=report,
+                event=event,
+                context=context or {},
+                key=key,
+            )
+        ]
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class NotifyCall:
+    """One ``notify`` call's arguments, for ``notify_many``."""
+
+    recipients: Iterable[User]
+    kind: str
+    key: str
+    report: Report | None = None
+    event: ReportEvent | None = None
+    context: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+
+def notify_many(calls: Sequence[NotifyCall]) -> list[Notification]:
+    """``notify`` for each of ``calls`` (the sweep's batch of deadline notices), with the
+    keys already written read and the rows inserted in one statement each for all of them
+    (more only past the database's limit of parameters): the same rows as separate calls,
+    a key given twice written once. Returns the rows of every call's keys."""
+    planned: dict[str, tuple[NotifyCall, User, str]] = {}
+    people_of: list[tuple[NotifyCall, list[User]]] = []
+    for call in calls:
+        if call.kind not in NotificationKind.values:
+            raise ValueError(f"Unknown notification kind {call.kind!r}.")
+        if not call.key or len(call.key) > KEY_MAX - 40:
+            raise ValueError("The notification key must be 1 to 160 characters.")
+        people = list({user.pk: user for user in call.recipients if user is not None}.values())
+        if people:
+            people_of.append((call, people))
+    _wanted_prefetch(people_of)
+    for call, people in people_of:
+        wanted = _wanted(kind=call.kind, recipients=people)
+        for channel, user_ids in wanted.items():
+            for user in people:
+                if user.pk in user_ids:
+                    planned.setdefault(f"{call.key}:{user.pk}:{channel}", (call, user, channel))
     if not planned:
         return []
     existing = _existing_keys(planned)
     now = timezone.now()
     rows = []
-    rendered: dict[tuple[int, bool, bool], tuple[str, str, str]] = {}
-    for row_key, (user, channel) in planned.items():
+    rendered: dict[tuple[int, int, bool, bool], tuple[str, str, str]] = {}
+    shared: dict = {}
+    for row_key, (call, user, channel) in planned.items():
         if row_key in existing:
             continue
         # The in-app list (and push) have their own short text; the channels differ
         # otherwise only where one may not carry the report's text (e-mail or push of a
         # confidential report).
         variant = (
+            id(call),
             user.pk,
             channels()[channel].brief,
-            _may_carry_text(channel=channel, report=report),
+            _may_carry_text(channel=channel, report=call.report),
         )
         if variant not in rendered:
             rendered[variant] = _render(
-                kind=kind,
+                kind=call.kind,
                 recipient=user,
                 channel=channel,
-                report=report,
-                event=event,
-                context=context,
+                report=call.report,
+                event=call.event,
+                context=call.context,
+                shared=shared,
             )
         subject, body, path = rendered[variant]
         delivered = channels()[channel].delivered
         rows.append(
             Notification(
                 recipient=user,
-                kind=kind,
-                report=report,
-                event=event,
+                kind=call.kind,
+                report=call.report,
+                event=call.event,
                 subject=subject,
                 body=body,
                 url=path,
@@ -304,13 +431,17 @@ def _insert_new(rows: list[Notification]) -> list[Notification]:
             Notification.objects.filter(idempotency_key__in=[row.idempotency_key for row in rows])
         )
     meta = Notification._meta
-    returned = Notification.objects._insert(
-        rows,
-        fields=[field for field in meta.concrete_fields if not field.primary_key],
-        returning_fields=[meta.pk, meta.get_field("idempotency_key")],
-        on_conflict=OnConflict.IGNORE,
-    )
-    ids = {key: pk for pk, key in filter(None, returned)}
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    size = max(1, connection.ops.bulk_batch_size(fields, rows))
+    ids = {}
+    for first in range(0, len(rows), size):
+        returned = Notification.objects._insert(
+            rows[first : first + size],
+            fields=fields,
+            returning_fields=[meta.pk, meta.get_field("idempotency_key")],
+            on_conflict=OnConflict.IGNORE,
+        )
+        ids.update({key: pk for pk, key in filter(None, returned)})
     written = []
     for row in rows:
         if row.idempotency_key in ids:
@@ -325,12 +456,20 @@ def _insert_new(rows: list[Notification]) -> list[Notification]:
     return written
 
 
+# Keys per statement when reading which are written (a sweep's batch has thousands).
+_KEYS_PER_READ = 5000
+
+
 def _existing_keys(keys: Collection[str]) -> set[str]:
-    return set(
-        Notification.objects.filter(idempotency_key__in=keys).values_list(
-            "idempotency_key", flat=True
+    keys = list(keys)
+    found: set[str] = set()
+    for first in range(0, len(keys), _KEYS_PER_READ):
+        found.update(
+            Notification.objects.filter(
+                idempotency_key__in=keys[first : first + _KEYS_PER_READ]
+            ).values_list("idempotency_key", flat=True)
         )
-    )
+    return found
 
 
 # Set inside ``deliveries_grouped()``: committed rows whose delivery task is not yet enqueued.

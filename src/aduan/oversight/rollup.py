@@ -12,6 +12,7 @@ import itertools
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
+from functools import partial
 
 from django.db import connection, transaction
 from django.db.models import F, Q, Sum, Value
@@ -307,18 +308,22 @@ def _coarse(
     )
 
 
-def cells_add(delta: Mapping[str, int]) -> None:
+def cells_add(delta: Mapping[str, int], *, one_order: bool = False) -> None:
     """Add ``delta`` ({cell key: change}) to the roll-up tables (the daily cells and the
-    week and month cells they add up to): one upsert per table and set of measures."""
+    week and month cells they add up to): one upsert per table and set of measures.
+
+    ``one_order``: one upsert per table with every measure the delta changes (0 where a
+    cell's does not change), so that the cells are locked in one order, table by table
+    and in key order: two writers of many cells at once (sweeps' batches) never wait for
+    each other in a circle."""
     figures, durations, programmes = _split(delta)
     periods, monthly = _coarse(figures, durations)
-    _upsert_many(DailyFigure, FIGURE_KEY, figures.items())
-    _upsert_many(DailyDuration, DURATION_KEY, ((c, {"count": n}) for c, n in durations.items()))
-    _upsert_many(PeriodFigure, PERIOD_KEY, periods.items())
-    _upsert_many(
-        MonthlyDuration, MONTHLY_DURATION_KEY, ((c, {"count": n}) for c, n in monthly.items())
-    )
-    _upsert_many(ProgrammeFigure, PROGRAMME_KEY, programmes.items())
+    upsert = partial(_upsert_many, one_order=one_order)
+    upsert(DailyFigure, FIGURE_KEY, figures.items())
+    upsert(DailyDuration, DURATION_KEY, ((c, {"count": n}) for c, n in durations.items()))
+    upsert(PeriodFigure, PERIOD_KEY, periods.items())
+    upsert(MonthlyDuration, MONTHLY_DURATION_KEY, ((c, {"count": n}) for c, n in monthly.items()))
+    upsert(ProgrammeFigure, PROGRAMME_KEY, programmes.items())
 
 
 # Rows per statement: far below SQLite's limit of bound parameters.
@@ -326,7 +331,11 @@ _UPSERT_ROWS = 50
 
 
 def _upsert_many(
-    model, key: tuple[str, ...], cells: Iterable[tuple[tuple, dict[str, int]]]
+    model,
+    key: tuple[str, ...],
+    cells: Iterable[tuple[tuple, dict[str, int]]],
+    *,
+    one_order: bool = False,
 ) -> None:
     """Add each cell's changes to its measures, creating the rows that are missing: one
     ``INSERT … VALUES (…), (…) ON CONFLICT DO UPDATE`` (PostgreSQL and SQLite alike) per
@@ -336,6 +345,15 @@ def _upsert_many(
     by_measures: dict[tuple[str, ...], list[tuple[tuple, dict[str, int]]]] = defaultdict(list)
     for cell, changes in cells:
         by_measures[tuple(sorted(changes))].append((cell, changes))
+    if one_order and len(by_measures) > 1:
+        names = tuple(sorted({name for measures in by_measures for name in measures}))
+        by_measures = {
+            names: [
+                (cell, {name: changes.get(name, 0) for name in names})
+                for rows in by_measures.values()
+                for cell, changes in rows
+            ]
+        }
     # The connection itself, not ``django.db.connection``'s proxy, whose every attribute is
     # a thread-local lookup: the values below ask it once each.
     db = transaction.get_connection()
@@ -433,28 +451,41 @@ def _recount_batches(reports, *, batch: int, progress=None) -> int:
     counted = 0
     for chunk in _batches(reports, batch=batch):
         with transaction.atomic():
-            ids = [report.pk for report in chunk]
-            snapshots = dict(
-                ReportRollup.objects.select_for_update()
-                .filter(report_id__in=ids)
-                .values_list("report_id", "cells")
-            )
-            delta: Counter[str] = Counter()
-            changed = []
-            for report_id, cells in _cells_for(chunk, calendar=calendar).items():
-                old = snapshots.get(report_id, {})
-                for key in cells.keys() | old.keys():
-                    delta[key] += cells.get(key, 0) - old.get(key, 0)
-                if cells != old:
-                    changed.append(ReportRollup(report_id=report_id, cells=cells))
-            cells_add(delta)
-            ReportRollup.objects.bulk_create(
-                changed, update_conflicts=True, unique_fields=["report"], update_fields=["cells"]
-            )
+            reports_recount(chunk, calendar=calendar)
         counted += len(chunk)
         if progress is not None:
             progress(len(chunk))
     return counted
+
+
+def reports_recount(reports: list[Report], *, calendar: WorkingCalendar | None = None) -> None:
+    """``report_recount`` for many reports at once (each as the caller saved it), inside
+    the caller's transaction: their snapshots locked and the timelines read in one
+    statement each, and the difference of them all written in one upsert per table and
+    set of measures. For the sweep's batch (whose transaction holds the reports' locks)
+    and ``rollups_rebuild`` with bounds."""
+    if not reports:
+        return
+    reports = list({report.pk: report for report in reports}.values())
+    ids = [report.pk for report in reports]
+    snapshots = dict(
+        ReportRollup.objects.select_for_update()
+        .filter(report_id__in=ids)
+        .order_by("report_id")
+        .values_list("report_id", "cells")
+    )
+    delta: Counter[str] = Counter()
+    changed = []
+    for report_id, cells in _cells_for(reports, calendar=calendar or calendar_current()).items():
+        old = snapshots.get(report_id, {})
+        for key in cells.keys() | old.keys():
+            delta[key] += cells.get(key, 0) - old.get(key, 0)
+        if cells != old:
+            changed.append(ReportRollup(report_id=report_id, cells=cells))
+    cells_add(delta, one_order=True)
+    ReportRollup.objects.bulk_create(
+        changed, update_conflicts=True, unique_fields=["report"], update_fields=["cells"]
+    )
 
 
 def rollups_analyze() -> None:

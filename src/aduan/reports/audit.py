@@ -196,6 +196,72 @@ def events_append(
     report.event_count, report.audit_head = count, head
 
 
+def events_append_many(
+    appends: Sequence[tuple[Report, Sequence[ReportEvent]]], **report_changes: object
+) -> None:
+    """``events_append`` for many reports at once (the sweep's batch): each report's
+    events chained after its head, then one UPDATE of every report row (its head, and
+    ``report_changes``, the same expressions for all: e.g. a subquery on ``OuterRef("pk")``)
+    and one INSERT of every event. The caller holds every report's lock; a stale copy
+    raises ``StaleChainHead`` and the caller's transaction writes nothing."""
+    from .models import Report, ReportEvent
+
+    assert transaction.get_connection().in_atomic_block
+    appends = [(report, events) for report, events in appends if events]
+    if not appends:
+        return
+    if len({report.pk for report, _events in appends}) != len(appends):
+        raise ValueError("events_append_many takes each report once.")
+    audited = {name.removesuffix("_id") for name in AUDITED_COLUMNS} | set(AUDITED_COLUMNS)
+    if audited & set(report_changes):
+        raise ValueError("events_append_many changes no audited field; save those first.")
+    heads = {}
+    for report, events in appends:
+        for event in events:
+            if event.pk is not None or event.report_id != report.pk:
+                raise ValueError("events_append_many writes new events of the given reports only.")
+        heads[report.pk] = _link(
+            events,
+            count=report.event_count,
+            head=report.audit_head,
+            tracking_id=report.tracking_id,
+            row_digest=report_digest(_row_values(report)),
+        )
+
+    def by_report(values: Mapping[int, object], field: models.Field) -> models.Case:
+        return models.Case(
+            *(models.When(pk=pk, then=models.Value(value)) for pk, value in values.items()),
+            output_field=field,
+        )
+
+    meta = Report._meta
+    moved = Report.objects.filter(
+        pk__in=list(heads),
+        event_count=by_report(
+            {report.pk: report.event_count for report, _events in appends},
+            meta.get_field("event_count"),
+        ),
+    ).update(
+        event_count=by_report(
+            {pk: count for pk, (count, _head) in heads.items()}, meta.get_field("event_count")
+        ),
+        audit_head=by_report(
+            {pk: head for pk, (_count, head) in heads.items()}, meta.get_field("audit_head")
+        ),
+        **report_changes,
+    )
+    if moved != len(heads):
+        raise StaleChainHead(f"{len(heads) - moved} reports: the chain's head moved since read")
+    written = [event for _report, events in appends for event in events]
+    if connection.features.can_return_rows_from_bulk_insert:  # as in ``events_append``
+        ReportEvent._base_manager.bulk_create(written)
+    else:
+        for event in written:
+            models.Model.save_base(event, force_insert=True)
+    for report, _events in appends:
+        report.event_count, report.audit_head = heads[report.pk]
+
+
 def _link(
     events: Iterable[ReportEvent], *, count: int, head: str, tracking_id: str, row_digest: str
 ) -> tuple[int, str]:

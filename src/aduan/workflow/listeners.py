@@ -86,6 +86,18 @@ class ReportListener(abc.ABC):
         taken back), inside that transaction, which does NOT lock the report. Default:
         nothing."""
 
+    def hear_all(self, news: Sequence[ReportNews]) -> None:
+        """Act on many news at once (the sweep's batch, one transaction): a listener may
+        write their rows in a few statements. Default: ``hear`` each."""
+        for one in news:
+            self.hear(one)
+
+    def recorded_all(self, records: Sequence[tuple[Report, ReportEvent]]) -> None:
+        """``recorded`` for many ``(report, event)`` pairs in timeline order (the sweep's
+        batch): a listener may act once per report. Default: ``recorded`` each."""
+        for report, event in records:
+            self.recorded(report=report, event=event)
+
     def batch(self) -> contextlib.AbstractContextManager[None]:
         """A block in which many news are announced (one sweep run): a listener may look
         things up once for all of them."""
@@ -116,6 +128,18 @@ def listeners_emit(news: ReportNews) -> None:
 def listeners_record(*, report: Report, event: ReportEvent) -> None:
     for listener in listeners():
         listener.recorded(report=report, event=event)
+
+
+def listeners_emit_all(news: Sequence[ReportNews]) -> None:
+    if news:
+        for listener in listeners():
+            listener.hear_all(news)
+
+
+def listeners_record_all(records: Sequence[tuple[Report, ReportEvent]]) -> None:
+    if records:
+        for listener in listeners():
+            listener.recorded_all(records)
 
 
 def listeners_touch(*, report: Report) -> None:

@@ -2,8 +2,10 @@
 
 Every minute it reminds of deadlines, marks the overdue ones and escalates them, closes
 reports left unanswered, then runs the periodic jobs other apps register
-(``core.periodic``). Safe on several machines at once: each item locks its report and
-claims its deadline with a conditional UPDATE. Detail: docs/workflow.md.
+(``core.periodic``). Due deadlines are handled a batch at a time, each batch in one
+transaction that locks its reports (skipping those another sweeper holds) and claims its
+deadlines under their row locks, so it is safe on several machines at once, and a batch
+that fails leaves nothing behind for the next run to trip on. Detail: docs/workflow.md.
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ import dataclasses
 import datetime as dt
 import logging
 import time
+from collections import defaultdict
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Case, OuterRef, When
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
@@ -29,7 +33,7 @@ from aduan.accounts.capabilities import (
 from aduan.accounts.models import User
 from aduan.agencies.models import Agency, AgencyKind
 from aduan.core.periodic import periodic_run
-from aduan.reports.audit import events_append
+from aduan.reports.audit import events_append_many
 from aduan.reports.models import EventAction, Report, ReportEvent
 from aduan.sla.models import Deadline, DeadlineKind, DeadlineState
 from aduan.sla.policy import sla_days
@@ -46,8 +50,8 @@ from .listeners import (
     NewsKind,
     ReportNews,
     listeners_batched,
-    listeners_emit,
-    listeners_record,
+    listeners_emit_all,
+    listeners_record_all,
 )
 from .services import report_auto_close
 
@@ -162,6 +166,36 @@ class _Recipients:
             lambda: User.objects.people().filter(staff).select_related("agency").order_by("pk"),
         )
 
+    def prefetch(self, agencies: Iterable[Agency]) -> None:
+        """Look up the staff of ``agencies`` and the admins above them that are not known
+        yet, all at once (one statement for a batch instead of one or two per agency)."""
+        agencies = list({agency.pk: agency for agency in agencies}.values())
+        staff = {a.pk for a in agencies if ("agency", a.pk) not in self._cache}
+        units = {a.pk for a in agencies if a.pk in staff and a.kind == AgencyKind.UNIT}
+        above = {
+            a.parent_id
+            for a in agencies
+            if a.parent_id and ("parent", a.parent_id) not in self._cache
+        }
+        if not staff and not above:
+            return
+        found: dict[tuple[str, int], list[User]] = defaultdict(list)
+        officer = unit_officers_q(units)
+        for user in (
+            User.objects.people()
+            .filter(agency_admins_q(staff | above) | officer)
+            .annotate(officer=Case(When(officer, then=True), default=False))
+            .select_related("agency")
+            .order_by("pk")
+        ):
+            found[("officer" if user.officer else "admin", user.agency_id)].append(user)
+        for pk in staff:
+            self._cache[("agency", pk)] = sorted(
+                [*found[("admin", pk)], *found[("officer", pk)]], key=lambda user: user.pk
+            )
+        for pk in above:
+            self._cache[("parent", pk)] = found[("admin", pk)]
+
     def parent_admins(self, agency: Agency | None) -> list[User]:
         if agency is None or agency.parent_id is None:
             return []
@@ -193,32 +227,48 @@ def _local_due_date(deadline: Deadline) -> dt.date:
     return deadline.due_at.astimezone(ZoneInfo(deadline.timezone)).date()
 
 
-# --- One item, one short transaction ------------------------------------------------------
+# --- One batch, one transaction ----------------------------------------------------------
 
 
-def _lock_report(report_id: int, *, related: tuple[str, ...] = ()) -> Report | None:
-    """The report row (with the ``related`` rows), locked; None when another transaction
-    holds it (PostgreSQL)."""
+def _lock_reports(report_ids: Iterable[int], *, related: tuple[str, ...] = ()) -> dict[int, Report]:
+    """The report rows (with the ``related`` rows), locked, by id; those another
+    transaction holds are left out (PostgreSQL)."""
     reports = Report.objects.select_related(*related) if related else Report.objects.all()
     if connection.features.has_select_for_update_skip_locked:
         reports = reports.select_for_update(skip_locked=True, of=("self",))
     else:
         # SQLite: the IMMEDIATE transaction already holds the database's write lock.
         reports = reports.select_for_update()
-    return reports.filter(pk=report_id).first()
+    return {report.pk: report for report in reports.filter(pk__in=set(report_ids)).order_by("pk")}
 
 
-def _claim(deadline: Deadline, *, field: str, now: dt.datetime, **conditions) -> bool:
-    """Stamp ``field`` on the still-open deadline if nobody has: True for the winner."""
-    return bool(
-        Deadline.objects.filter(
-            pk=deadline.pk,
-            state=DeadlineState.OPEN,
-            due_at=deadline.due_at,
-            **{f"{field}__isnull": True},
-            **conditions,
-        ).update(**{field: now})
+def _claim_many(
+    deadlines: list[Deadline],
+    *,
+    reports: dict[int, Report],
+    field: str,
+    now: dt.datetime,
+    keep=None,
+    **filters,
+) -> list[Deadline]:
+    """The deadlines of the locked ``reports`` that are still open, unstamped and match
+    ``filters`` (and ``keep``, a test in Python), read again under their row locks (so
+    with their due time now), stamped ``field``: the winners of the claim."""
+    ids = [deadline.pk for deadline in deadlines if deadline.report_id in reports]
+    if not ids:
+        return []
+    lock = {"of": ("self",)} if connection.features.has_select_for_update_of else {}
+    claimed = list(
+        Deadline.objects.select_for_update(**lock)
+        .select_related("agency__parent")
+        .filter(pk__in=ids, state=DeadlineState.OPEN, **{f"{field}__isnull": True}, **filters)
+        .order_by("due_at", "id")
     )
+    if keep is not None:
+        claimed = [deadline for deadline in claimed if keep(deadline)]
+    if claimed:
+        Deadline.objects.filter(pk__in=[deadline.pk for deadline in claimed]).update(**{field: now})
+    return claimed
 
 
 def _chunks(queryset, *, batch: int, out_of_time) -> Iterable[list[Deadline]]:
@@ -239,6 +289,16 @@ def _chunks(queryset, *, batch: int, out_of_time) -> Iterable[list[Deadline]]:
             return
 
 
+# Deadlines handled in one transaction at most: it holds their reports' locks until it
+# commits, and SQLite bounds the parameters of one statement.
+ITEMS_PER_TRANSACTION = 500
+
+
+def _parts(deadlines: list[Deadline]) -> Iterable[list[Deadline]]:
+    for first in range(0, len(deadlines), ITEMS_PER_TRANSACTION):
+        yield deadlines[first : first + ITEMS_PER_TRANSACTION]
+
+
 # --- 1. Reminders -------------------------------------------------------------------------
 
 
@@ -248,40 +308,50 @@ def _remind(*, now, batch, result, recipients, out_of_time) -> None:
     calendar = calendar_current()
     candidates = deadlines_to_remind_candidates(now=now, calendar=calendar)
     for chunk in _chunks(candidates, batch=batch, out_of_time=out_of_time):
-        for deadline in chunk:
-            if reminder_due_at(deadline, calendar) > now:
-                continue
-            if out_of_time():
-                return
-            if _remind_one(deadline, now=now, recipients=recipients):
-                result.reminded += 1
-            else:
-                result.skipped += 1
+        due = [deadline for deadline in chunk if reminder_due_at(deadline, calendar) <= now]
+        for part in _parts(due):
+            reminded = _remind_batch(part, now=now, calendar=calendar, recipients=recipients)
+            result.reminded += reminded
+            result.skipped += len(part) - reminded
 
 
-def _remind_one(deadline: Deadline, *, now: dt.datetime, recipients: _Recipients) -> bool:
+def _remind_batch(deadlines: list[Deadline], *, now, calendar, recipients: _Recipients) -> int:
+    """Remind of ``deadlines`` in one transaction: all of them or, if it fails, none."""
     with transaction.atomic():
         # The reporter is told of the automatic closing; agency webhooks describe the report.
-        report = _lock_report(deadline.report_id, related=("reporter", "agency"))
-        if report is None or not _claim(deadline, field="reminded_at", now=now, due_at__gte=now):
-            return False
-        people = recipients.acting_party(deadline, report)
-        if deadline.kind == DeadlineKind.AUTOCLOSE:
-            context = {"note": _autoclose_note(deadline, report.reporter)}
-        else:
-            context = {"due": _local_due_date(deadline)}
-        listeners_emit(
-            ReportNews(
-                kind=NewsKind.DEADLINE_REMINDER,
-                report=report,
-                audience=Audience.PEOPLE,
-                recipients=people,
-                deadline=deadline,
-                context=context,
-                key=f"deadline:{deadline.pk}:reminder:{_due_key(deadline)}",
-            )
+        reports = _lock_reports(
+            {deadline.report_id for deadline in deadlines}, related=("reporter", "agency")
         )
-    return True
+        # Read again under the lock: a deadline extended meanwhile waits for its new day.
+        claimed = _claim_many(
+            deadlines,
+            reports=reports,
+            field="reminded_at",
+            now=now,
+            keep=lambda deadline: reminder_due_at(deadline, calendar) <= now,
+            due_at__gte=now,
+        )
+        recipients.prefetch(deadline.agency for deadline in claimed if deadline.agency_id)
+        news = []
+        for deadline in claimed:
+            report = reports[deadline.report_id]
+            if deadline.kind == DeadlineKind.AUTOCLOSE:
+                context = {"note": _autoclose_note(deadline, report.reporter)}
+            else:
+                context = {"due": _local_due_date(deadline)}
+            news.append(
+                ReportNews(
+                    kind=NewsKind.DEADLINE_REMINDER,
+                    report=report,
+                    audience=Audience.PEOPLE,
+                    recipients=recipients.acting_party(deadline, report),
+                    deadline=deadline,
+                    context=context,
+                    key=f"deadline:{deadline.pk}:reminder:{_due_key(deadline)}",
+                )
+            )
+        listeners_emit_all(news)
+    return len(claimed)
 
 
 def _autoclose_note(deadline: Deadline, reporter: User) -> str:
@@ -296,73 +366,102 @@ def _autoclose_note(deadline: Deadline, reporter: User) -> str:
 
 
 def _mark_overdue(*, now, batch, result, recipients, out_of_time) -> None:
-    # The escalation names the agency above the one that missed the deadline.
-    overdue = (
-        deadlines_overdue(now=now).filter(kind__in=AGENCY_KINDS).select_related("agency__parent")
-    )
+    # The batch reads its reports and agencies again under lock: the deadlines alone here.
+    overdue = deadlines_overdue(now=now).filter(kind__in=AGENCY_KINDS).select_related(None)
     for chunk in _chunks(overdue, batch=batch, out_of_time=out_of_time):
-        for deadline in chunk:
-            if out_of_time():
-                return
-            marked, escalated = _overdue_one(deadline, now=now, recipients=recipients)
+        for part in _parts(chunk):
+            marked, escalated = _overdue_batch(part, now=now, recipients=recipients)
             result.overdue += marked
             result.escalated += escalated
-            result.skipped += not marked
+            result.skipped += len(part) - marked
 
 
-def _overdue_one(
-    deadline: Deadline, *, now: dt.datetime, recipients: _Recipients
-) -> tuple[bool, bool]:
+def _overdue_batch(
+    deadlines: list[Deadline], *, now: dt.datetime, recipients: _Recipients
+) -> tuple[int, int]:
+    """Mark ``deadlines`` overdue and escalate them, in one transaction (all of them or,
+    if it fails, none): per deadline the overdue event and, once, the escalation event,
+    chained on its report's timeline; the acting party and the escalation's people told.
+    How many were marked and escalated (the others another sweeper or a user's action
+    held or had done)."""
     with transaction.atomic():
-        report = _lock_report(deadline.report_id)
-        if report is None or not _claim(deadline, field="overdue_at", now=now, due_at__lt=now):
-            return False, False
-        due = _local_due_date(deadline)
-        who = deadline.agency.name if deadline.agency_id else _("the national admin")
-        overdue = _system_event(
-            report,
-            action=EventAction.OVERDUE,
-            note=_("%(kind)s deadline of %(date)s missed by %(who)s.")
-            % {"kind": deadline.get_kind_display(), "date": due.isoformat(), "who": who},
-        )
-        escalation = _escalation(deadline, report=report, now=now, recipients=recipients, who=who)
-        # Both events, the report's new head and its due state in one UPDATE and one
-        # INSERT (the report row is locked above, so its head is current).
-        events_append(
-            report=report,
-            events=[overdue] if escalation is None else [overdue, escalation.event],
-            due_at=report_due_at_expression(report_id=report.pk),
-            is_overdue=True,
-        )
-        report.is_overdue = True
-        for event in [overdue] if escalation is None else [overdue, escalation.event]:
-            listeners_record(report=report, event=event)
-        listeners_emit(
-            ReportNews(
-                kind=NewsKind.DEADLINE_OVERDUE,
-                report=report,
-                audience=Audience.PEOPLE,
-                recipients=recipients.acting_party(deadline, report),
-                deadline=deadline,
-                event=overdue,
-                context={"due": due},
-                key=f"deadline:{deadline.pk}:overdue:{_due_key(deadline)}",
+        reports = _lock_reports({deadline.report_id for deadline in deadlines})
+        # ``escalated_at`` as it was before this claim: each deadline is escalated once.
+        claimed = [
+            (deadline, deadline.escalated_at is None)
+            for deadline in _claim_many(
+                deadlines, reports=reports, field="overdue_at", now=now, due_at__lt=now
             )
-        )
-        if escalation is not None:
-            listeners_emit(
+        ]
+        to_escalate = [deadline.pk for deadline, first in claimed if first]
+        if to_escalate:
+            Deadline.objects.filter(pk__in=to_escalate).update(escalated_at=now)
+        recipients.prefetch(deadline.agency for deadline, _first in claimed if deadline.agency_id)
+        timelines: dict[int, list[ReportEvent]] = {}
+        news: list[ReportNews] = []
+        escalated = 0
+        for deadline, first in claimed:
+            report = reports[deadline.report_id]
+            due = _local_due_date(deadline)
+            who = deadline.agency.name if deadline.agency_id else _("the national admin")
+            overdue = _system_event(
+                report,
+                action=EventAction.OVERDUE,
+                note=_("%(kind)s deadline of %(date)s missed by %(who)s.")
+                % {"kind": deadline.get_kind_display(), "date": due.isoformat(), "who": who},
+            )
+            escalation = (
+                _escalation(deadline, report=report, recipients=recipients, who=who)
+                if first
+                else None
+            )
+            events = [overdue] if escalation is None else [overdue, escalation.event]
+            timelines.setdefault(report.pk, []).extend(events)
+            news.append(
                 ReportNews(
-                    kind=NewsKind.ESCALATION,
+                    kind=NewsKind.DEADLINE_OVERDUE,
                     report=report,
                     audience=Audience.PEOPLE,
-                    recipients=escalation.people,
+                    recipients=recipients.acting_party(deadline, report),
                     deadline=deadline,
-                    event=escalation.event,
-                    context={"note": escalation.event.note},
-                    key=f"deadline:{deadline.pk}:escalation",
+                    event=overdue,
+                    context={"due": due},
+                    key=f"deadline:{deadline.pk}:overdue:{_due_key(deadline)}",
                 )
             )
-    return True, escalation is not None
+            if escalation is not None:
+                escalated += 1
+                news.append(
+                    ReportNews(
+                        kind=NewsKind.ESCALATION,
+                        report=report,
+                        audience=Audience.PEOPLE,
+                        recipients=escalation.people,
+                        deadline=deadline,
+                        event=escalation.event,
+                        context={"note": escalation.event.note},
+                        key=f"deadline:{deadline.pk}:escalation",
+                    )
+                )
+        # Every report's events and new head, and its due state, in one UPDATE and one
+        # INSERT (the report rows are locked above, so their heads are current).
+        events_append_many(
+            [(reports[report_id], events) for report_id, events in timelines.items()],
+            due_at=report_due_at_expression(report_id=OuterRef("pk")),
+            is_overdue=True,
+        )
+        for report_id in timelines:
+            reports[report_id].is_overdue = True
+        listeners_emit_all(news)
+        # Last: the roll-ups' shared cells stay locked only until the commit that follows.
+        listeners_record_all(
+            [
+                (reports[report_id], event)
+                for report_id, events in timelines.items()
+                for event in events
+            ]
+        )
+    return len(claimed), escalated
 
 
 def _system_event(report: Report, *, action: str, note: str) -> ReportEvent:
@@ -386,12 +485,10 @@ class _Escalation:
 
 
 def _escalation(
-    deadline: Deadline, *, report: Report, now: dt.datetime, recipients: _Recipients, who: str
+    deadline: Deadline, *, report: Report, recipients: _Recipients, who: str
 ) -> _Escalation | None:
-    """Once per deadline: the admins above the agency that missed it, and oversight.
-    None when another sweep escalated it before or there is nobody to escalate to."""
-    if not _claim(deadline, field="escalated_at", now=now):
-        return None
+    """The admins above the agency that missed the deadline, and oversight (the caller
+    claimed the deadline's escalation). None when there is nobody to escalate to."""
     above = recipients.parent_admins(deadline.agency)
     people = [*above, *recipients.oversight()]
     if not people:

@@ -370,3 +370,36 @@ def test_a_group_task_goes_on_after_a_row_whose_delivery_raised(monkeypatch):
     outcomes = tasks.deliver_notifications.call(notification_ids=[1, 2, 3])
     assert outcomes == {"sent": 2, "error": 1}
     assert delivered == [1, 3]
+
+
+@pytest.mark.parametrize("kind", NotificationKind.values)
+def test_one_rendering_shared_by_recipients_gives_each_their_own_text(
+    kind, report, status_event, reporter, officer
+):
+    """``notify`` renders once for recipients who see the same values but their name:
+    the rows are exactly those of a rendering for each recipient alone."""
+    from aduan.accounts.tests.factories import UnitOfficerFactory
+    from aduan.notifications.services import _render
+
+    others = [
+        UnitOfficerFactory(full_name="Andi Wijaya", language="en"),
+        UnitOfficerFactory(full_name="Dewi {{ Lestari }}\n\n\nX", language="en"),
+        UnitOfficerFactory(full_name="Rina Putri", language="id"),
+    ]
+    context = {"note": "Catatan", "due": report.created_at.date(), "agency_name": "Dinas"}
+    shared: dict = {}
+    for recipient in [reporter, officer, *others]:
+        for channel in ("in_app", "email"):
+            arguments = {
+                "kind": kind,
+                "recipient": recipient,
+                "channel": channel,
+                "report": report,
+                "event": status_event,
+                "context": context,
+            }
+            alone = _render(**arguments)
+            assert _render(**arguments, shared=shared) == alone
+            assert recipient.get_short_name() in alone[0] + alone[1] or channel == "in_app"
+    # Officers in one language share a text per channel; the reporter's differs.
+    assert len([key for key in shared if key != "links"]) < 2 * 5

@@ -29,7 +29,7 @@ from aduan.accounts.tests.factories import (
 from aduan.agencies.tests.factories import AgencyFactory, UnitFactory
 from aduan.notifications.models import Notification
 from aduan.reports.audit import chain_verify
-from aduan.reports.models import EventAction, ReportEvent, Status
+from aduan.reports.models import EventAction, Report, ReportEvent, Status
 from aduan.reports.tests.factories import ReportFactory
 from aduan.sla.models import DayOff, Deadline, DeadlineKind, DeadlineState
 from aduan.sla.services import deadline_extend
@@ -307,25 +307,32 @@ def test_a_sweep_with_nothing_due_is_a_handful_of_queries(people, django_assert_
 
 
 NOTHING_DUE = 14  # the sweep's queries with nothing due (the test above)
-# Each overdue deadline, in its own transaction: the report's lock, the overdue claim, the
-# escalation claim, one UPDATE of the report (due state and the chain's head), one INSERT
-# of both events, and for each of the two notify calls (acting party, escalation) the
-# keys already written and one INSERT; + SAVEPOINT and RELEASE (the test runs inside a
-# transaction; in production BEGIN and COMMIT); and the roll-ups' recount (oversight):
-# the report's counted events, its last contribution (read under lock), its programme
-# tags, its new contribution, and one upsert per roll-up table and set of measures changed
-# (``oversight.rollup.cells_add``): two daily cells here with a measure set each (these
-# reports come from a factory, so their first recount also counts their submission), and
-# the week, month and national cells they add to (ADR 0015) in three sets: the submission
-# day's, the overdue day's, and the month's, which has both.
-PER_OVERDUE = 11 + 4 + 2 + 3
-# Each reminder: the lock, the claim, notify's two, the agency's webhook endpoints
-# (integrations) + SAVEPOINT and RELEASE.
-PER_REMINDER = 7
+# Each further overdue deadline in a batch costs no statement: a batch (``batch`` deadlines
+# read at once) is one transaction whose statements are the same for one deadline or 500.
+PER_OVERDUE = 0
+# The statements of one batch of overdue deadlines: the reports' locks (one SELECT … FOR
+# UPDATE SKIP LOCKED), the deadlines read again under their locks, the overdue and
+# escalation claims, one UPDATE of every report (due state and the chain's head), one
+# INSERT of every event, the notification keys already written and one INSERT of every
+# notification; + SAVEPOINT and RELEASE (the test runs inside a transaction; in production
+# BEGIN and COMMIT); and the roll-ups' recount of every report at once (oversight): their
+# last contributions (read under lock), the calendar, their counted events, ratings, met
+# response deadlines, supports and programme tags, their new contributions, and one upsert
+# per roll-up table changed, every measure in it (``oversight.rollup.cells_add`` with
+# ``one_order``, so that two batches lock shared cells in one order): the daily cells and
+# the week, month and national cells they add to (ADR 0015). These reports come from a
+# factory, so their first recount also counts their submission.
+OVERDUE_BATCH = 9 + 2 + 7 + 2
+# Each further reminder in a batch: none either.
+PER_REMINDER = 0
+# A batch of reminders: the reports' locks, the deadlines read again, the claim, notify's
+# two, the agencies' webhook endpoints (integrations) + SAVEPOINT and RELEASE.
+REMINDER_BATCH = 8
 # Once per sweep, not per item (``_Recipients``, ``notifications.services.wanted_cached``):
-# the staff of the agency, the admins above it and oversight; for each kind told, the
-# recipients' preferences and verified e-mail addresses.
-OVERDUE_LOOKUPS = 3 + 2 * 2
+# the staff of the batch's agencies with the admins above them (one statement for the
+# batch), and oversight; for each kind told, the recipients' preferences and verified
+# e-mail addresses (once per kind for the batch's recipients).
+OVERDUE_LOOKUPS = 2 + 2 * 2
 REMINDER_LOOKUPS = 1 + 2
 
 
@@ -350,7 +357,19 @@ def test_each_overdue_deadline_costs_a_fixed_number_of_queries(people):
     three, three_queries = queries_of_a_sweep(at(10, 9))
     assert (one.overdue, one.escalated, three.overdue, three.escalated) == (1, 1, 3, 3)
     assert three_queries - one_queries == 2 * PER_OVERDUE
-    assert one_queries <= NOTHING_DUE + OVERDUE_LOOKUPS + PER_OVERDUE
+    assert one_queries == NOTHING_DUE + OVERDUE_LOOKUPS + OVERDUE_BATCH
+    # Every deadline's effects: marked and escalated, its report overdue, both events on
+    # its own timeline.
+    marked = Deadline.objects.filter(overdue_at__isnull=False, escalated_at__isnull=False)
+    assert marked.count() == 4
+    for deadline in marked.select_related("report"):
+        assert deadline.report.is_overdue
+        assert deadline.report.due_at == deadline.due_at
+        assert list(deadline.report.events.order_by("seq").values_list("action", flat=True)) == [
+            EventAction.SUBMITTED,
+            EventAction.OVERDUE,
+            EventAction.ESCALATED,
+        ]
     assert ReportEvent.objects.filter(action=EventAction.OVERDUE).count() == 4
     assert ReportEvent.objects.filter(action=EventAction.ESCALATED).count() == 4
     # Both notify calls wrote their rows: unit admin and officer, ministry admin and
@@ -394,8 +413,48 @@ def test_each_reminder_costs_a_fixed_number_of_queries(people):
     three, three_queries = queries_of_a_sweep(at(8, 9))
     assert (one.reminded, three.reminded, three.overdue) == (1, 3, 0)
     assert three_queries - one_queries == 2 * PER_REMINDER
-    assert one_queries <= NOTHING_DUE + REMINDER_LOOKUPS + PER_REMINDER
+    assert one_queries == NOTHING_DUE + REMINDER_LOOKUPS + REMINDER_BATCH
+    assert Deadline.objects.filter(reminded_at__isnull=False).count() == 4
     assert Notification.objects.filter(kind="deadline_reminder").count() == 4 * 4
+    # Each deadline's own notices: unit admin and officer, in-app and by e-mail.
+    for deadline in Deadline.objects.all():
+        assert (
+            Notification.objects.filter(
+                kind="deadline_reminder", idempotency_key__startswith=f"deadline:{deadline.pk}:"
+            ).count()
+            == 4
+        )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_that_fails_leaves_nothing_half_done_and_the_next_sweep_does_it(
+    people, monkeypatch
+):
+    """A batch is one transaction: a failure at its last step (the roll-ups) takes back
+    its claims, events, heads and notifications, and the next sweep does all of them."""
+    from aduan.oversight import rollup
+
+    unit_deadlines(people, 3, due=at(8, 23, 59))
+
+    def broken(delta, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(rollup, "cells_add", broken)
+    with time_machine.travel(at(9, 9), tick=False), pytest.raises(RuntimeError):
+        sweep_run()
+    assert not Deadline.objects.filter(overdue_at__isnull=False).exists()
+    assert not Deadline.objects.filter(escalated_at__isnull=False).exists()
+    assert not ReportEvent.objects.exclude(action=EventAction.SUBMITTED).exists()
+    assert not Notification.objects.exists()
+    assert not Report.objects.filter(is_overdue=True).exists()
+    assert list(chain_verify()) == []
+    monkeypatch.undo()
+    with time_machine.travel(at(9, 9, 1), tick=False):
+        result = sweep_run()
+    assert (result.overdue, result.escalated, result.skipped) == (3, 3, 0)
+    assert Report.objects.filter(is_overdue=True).count() == 3
+    assert Notification.objects.filter(kind="escalation").count() == 3 * 4
+    assert list(chain_verify()) == []
 
 
 def test_the_task_runs_the_sweep_at_the_given_time(people):
