@@ -70,6 +70,17 @@
     box.hidden = false;
   }
 
+  // Drafts belong to the account that wrote them: another person signed in on the same
+  // phone never sends them.
+  function account() {
+    var box = document.getElementById("offline-drafts");
+    return box ? box.getAttribute("data-account") : null;
+  }
+  function mine(list) {
+    var who = account();
+    return list.filter(function (d) { return who && d.account === who; });
+  }
+
   function csrfToken() {
     var field = document.querySelector("input[name=csrfmiddlewaretoken]");
     if (field) return field.value;
@@ -110,7 +121,7 @@
   }
   function sendAll() {
     return drafts.all().then(function (list) {
-      var waiting = list.filter(function (d) { return d.state === "waiting"; });
+      var waiting = mine(list).filter(function (d) { return d.state === "waiting"; });
       return waiting.reduce(function (chain, draft) {
         return chain.then(function () {
           if (!navigator.onLine) return null;
@@ -121,7 +132,7 @@
     });
   }
   function flush() {
-    if (sending || !navigator.onLine || !window.indexedDB) return;
+    if (sending || !navigator.onLine || !window.indexedDB || !account()) return;
     sending = true;
     var run = navigator.locks ? navigator.locks.request("aduan-drafts", sendAll) : sendAll();
     run.catch(function () { say("waiting"); }).then(function () { sending = false; });
@@ -138,11 +149,35 @@
     fields.push(["idempotency_key", key]);
     return drafts.put({
       key: key,
+      account: account(),
       url: form.action,
       fields: fields,
       savedAt: new Date().toISOString(),
       state: "waiting",
     });
+  }
+
+  // A draft the server refused (a field to correct) goes back into the form, as typed.
+  function restore(form, draft) {
+    var files = window.DataTransfer ? new DataTransfer() : null;
+    var fileInput = null;
+    draft.fields.forEach(function (pair) {
+      var field = form.elements.namedItem(pair[0]);
+      if (!field) return;
+      if (pair[1] instanceof Blob) {
+        if (files && field.type === "file") { files.items.add(pair[1]); fileInput = field; }
+        return;
+      }
+      if (field instanceof RadioNodeList || field.type === "radio" || field.type === "checkbox") {
+        form.querySelectorAll("[name='" + pair[0] + "']").forEach(function (choice) {
+          if (choice.value === pair[1]) choice.checked = true;
+        });
+      } else if (field.type !== "hidden") {
+        field.value = pair[1];
+      }
+    });
+    if (fileInput) fileInput.files = files.files;
+    return true;
   }
 
   // --- Photos scaled down before they leave the phone ---------------------------------
@@ -198,7 +233,7 @@
       form.addEventListener("submit", function (event) {
         // Online, the form posts as it always did; the "check" and "refresh" helper
         // buttons (no-JavaScript paths) are left alone too.
-        if (navigator.onLine || event.defaultPrevented) return;
+        if (navigator.onLine || event.defaultPrevented || !account()) return;
         if (event.submitter && event.submitter.name) return;
         event.preventDefault();
         keepDraft(form, event.submitter).then(function () {
@@ -210,8 +245,14 @@
       });
     });
     drafts.all().then(function (list) {
-      if (list.some(function (d) { return d.state === "waiting"; })) say("waiting");
-      else if (list.length) say("failed", "", list[0].url);
+      list = mine(list);
+      var failed = list.filter(function (d) { return d.state === "failed"; });
+      var form = document.querySelector("form[data-offline-draft]");
+      if (failed.length && form && restore(form, failed[0])) {
+        drafts.remove(failed[0].key);
+        say("restored");
+      } else if (list.some(function (d) { return d.state === "waiting"; })) say("waiting");
+      else if (failed.length) say("failed", "", failed[0].url);
       flush();
     }, function () {});
   });

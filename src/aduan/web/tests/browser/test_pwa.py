@@ -146,3 +146,62 @@ def test_own_pages_are_readable_offline_and_staff_pages_never_kept(transactional
     assert TITLE in page.locator("h1").inner_text()
     page.goto("/staf/antrean/")
     assert page.locator("h1").inner_text() == "Tidak ada koneksi"
+
+
+def test_a_push_message_shows_its_notification(transactional_db, page_at):
+    page = page_at(360)
+    page.context.grant_permissions(["notifications"])
+    page.goto("/")
+    _worker_in_control(page)
+    cdp = page.context.new_cdp_session(page)
+    registrations: list[dict] = []
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda event: registrations.extend(event["registrations"]),
+    )
+    cdp.send("ServiceWorker.enable")
+    for _ in range(50):
+        if registrations:
+            break
+        page.wait_for_timeout(50)  # lets Playwright deliver the CDP events
+    registration = next(r for r in registrations if r["scopeURL"] == page.site_url + "/")
+    payload = '{"title": "Laporan Anda dijawab", "body": "Dinas PU menjawab.", "url": "/lacak/X/"}'
+    cdp.send(
+        "ServiceWorker.deliverPushMessage",
+        {
+            "origin": page.site_url,
+            "registrationId": registration["registrationId"],
+            "data": payload,
+        },
+    )
+    page.wait_for_function(
+        """() => navigator.serviceWorker.ready.then(r => r.getNotifications())
+             .then(list => list.some(n => n.title === "Laporan Anda dijawab"))"""
+    )
+    shown = page.evaluate(
+        """() => navigator.serviceWorker.ready.then(r => r.getNotifications())
+             .then(list => list.map(n => [n.title, n.body, n.data.url]))"""
+    )
+    assert shown == [["Laporan Anda dijawab", "Dinas PU menjawab.", "/lacak/X/"]]
+
+
+def test_a_draft_the_server_refuses_comes_back_into_the_form(transactional_db, page_at):
+    page = page_at(360)
+    sign_in_as(page, "citizen")
+    page.goto("/lapor/")
+    _worker_in_control(page)
+    page.context.set_offline(True)
+    page.get_by_label("Pengaduan").check()
+    page.locator("#id_title").fill("Pendek")  # too short: the server will refuse it
+    page.locator("#id_body").fill(BODY)
+    page.get_by_role("button", name="Kirim laporan").click()
+    page.locator("#offline-drafts").get_by_text(WAITING).wait_for()
+
+    page.context.set_offline(False)
+    page.locator("#offline-drafts [data-state=failed]").wait_for(timeout=20000)
+    assert Report.objects.count() == 0
+    page.goto("/lapor/")
+    page.locator("#offline-drafts [data-state=restored]").wait_for()
+    assert page.locator("#id_title").input_value() == "Pendek"
+    assert page.locator("#id_body").input_value() == BODY
+    assert page.get_by_label("Pengaduan").is_checked()
