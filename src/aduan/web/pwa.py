@@ -25,6 +25,7 @@ from django.template.loader import get_template, render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.crypto import salted_hmac
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
@@ -69,7 +70,7 @@ def offline_readable(view: Callable) -> Callable:
 
 
 class OfflineCopyMiddleware:
-    """Adds ``Aduan-Offline: keep`` to an opted-in page unless it sets a cookie (other than
+    """Adds ``Aduan-Offline: keep <account tag>`` to an opted-in page unless it sets a cookie (other than
     Django's renewal of the CSRF cookie the browser already holds) or must not be stored.
     Listed above the session and CSRF middleware, so it sees their cookies."""
 
@@ -79,8 +80,17 @@ class OfflineCopyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if getattr(response, "offline_readable", False) and _storable(request, response):
-            response[OFFLINE_HEADER] = "keep"
+            response[OFFLINE_HEADER] = f"keep {_account_tag(request)}".strip()
         return response
+
+
+def _account_tag(request: HttpRequest) -> str:
+    """Who the page was for, as an opaque tag: the worker drops the pages it kept when a
+    page for someone else arrives (another person signed in on the same phone)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return ""
+    return salted_hmac("aduan.web.pwa.account", str(user.pk)).hexdigest()[:16]
 
 
 def _storable(request: HttpRequest, response: HttpResponse) -> bool:

@@ -173,8 +173,19 @@ def test_own_report_pages_are_marked_to_keep_once_the_csrf_cookie_is_held(client
     first = client.get(url)  # sets a new CSRF cookie: not to be kept
     assert OFFLINE_HEADER not in first
     second = client.get(url)  # renews the same cookie only
-    assert second[OFFLINE_HEADER] == "keep"
-    assert client.get(reverse("web:report_new"))[OFFLINE_HEADER] == "keep"
+    mark, tag = second[OFFLINE_HEADER].split(" ")
+    assert mark == "keep"
+    assert str(citizen.pk) not in tag
+    assert client.get(reverse("web:report_new"))[OFFLINE_HEADER] == second[OFFLINE_HEADER]
+
+
+def test_the_mark_names_whom_the_page_was_for(client, citizen, other_citizen):
+    tags = []
+    for user in (citizen, other_citizen):
+        client.force_login(user)
+        client.get(reverse("web:my_reports"))
+        tags.append(client.get(reverse("web:my_reports"))[OFFLINE_HEADER])
+    assert tags[0] != tags[1]
 
 
 def test_other_pages_and_new_cookies_are_never_marked(client, citizen, agency):

@@ -28,15 +28,25 @@ function neverStored(url) {
 
 // Only answers the server marked (a page of the citizen's own reports, no new cookie,
 // not no-store) are kept, and at most CONFIG.pagesKept of them, the oldest dropped first.
+// A page for another account than the kept ones (someone else signed in) empties the cache.
+const ACCOUNT_KEY = "/.aduan-account";
 async function keep(request, response) {
   const url = new URL(request.url);
   if (neverStored(url) || response.status !== 200 || response.redirected) return;
-  if (response.headers.get(CONFIG.header) !== "keep") return;
+  const mark = (response.headers.get(CONFIG.header) || "").split(" ");
+  if (mark[0] !== "keep") return;
   if (/no-store/.test(response.headers.get("Cache-Control") || "")) return;
-  const cache = await caches.open(PAGES_CACHE);
+  const account = mark[1] || "";
+  let cache = await caches.open(PAGES_CACHE);
+  const owner = await cache.match(ACCOUNT_KEY);
+  if (!owner || (await owner.text()) !== account) {
+    await caches.delete(PAGES_CACHE);
+    cache = await caches.open(PAGES_CACHE);
+    await cache.put(ACCOUNT_KEY, new Response(account));
+  }
   await cache.delete(request);
   await cache.put(request, response);
-  const kept = await cache.keys();
+  const kept = (await cache.keys()).filter((key) => !key.url.endsWith(ACCOUNT_KEY));
   for (const old of kept.slice(0, Math.max(0, kept.length - CONFIG.pagesKept))) {
     await cache.delete(old);
   }

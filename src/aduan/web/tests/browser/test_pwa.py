@@ -31,6 +31,20 @@ def _big_photo() -> bytes:
     return buffer.getvalue()
 
 
+def _eventually(page, predicate: str) -> None:
+    """Wait (up to 10 s) until the async JavaScript ``predicate`` resolves to true."""
+    assert page.evaluate(
+        f"""async () => {{
+          const predicate = {predicate};
+          for (let i = 0; i < 200; i++) {{
+            if (await predicate()) return true;
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }}
+          return false;
+        }}"""
+    ), predicate
+
+
 def _worker_in_control(page) -> None:
     page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
@@ -130,9 +144,10 @@ def test_own_pages_are_readable_offline_and_staff_pages_never_kept(transactional
     _worker_in_control(page)
     page.goto("/laporan-saya/")
     page.goto(f"/lacak/{report.tracking_id}/")
-    page.wait_for_function(
+    _eventually(
+        page,
         """() => caches.open("aduan-pages").then(c => c.keys())
-             .then(keys => keys.some(k => k.url.includes("/lacak/")))"""
+             .then(keys => keys.some(k => k.url.includes("/lacak/")))""",
     )
     kept = page.evaluate(
         """() => caches.keys().then(names => Promise.all(names.map(
@@ -146,6 +161,16 @@ def test_own_pages_are_readable_offline_and_staff_pages_never_kept(transactional
     assert TITLE in page.locator("h1").inner_text()
     page.goto("/staf/antrean/")
     assert page.locator("h1").inner_text() == "Tidak ada koneksi"
+
+    # Someone else signs in on the same phone: the first one's pages are dropped.
+    page.context.set_offline(False)
+    sign_in_as(page, "citizen")
+    page.goto("/laporan-saya/")
+    _eventually(
+        page,
+        """() => caches.open("aduan-pages").then(c => c.keys())
+             .then(keys => !keys.some(k => k.url.includes("/lacak/")))""",
+    )
 
 
 def test_a_push_message_shows_its_notification(transactional_db, page_at):
@@ -174,9 +199,10 @@ def test_a_push_message_shows_its_notification(transactional_db, page_at):
             "data": payload,
         },
     )
-    page.wait_for_function(
+    _eventually(
+        page,
         """() => navigator.serviceWorker.ready.then(r => r.getNotifications())
-             .then(list => list.some(n => n.title === "Laporan Anda dijawab"))"""
+             .then(list => list.some(n => n.title === "Laporan Anda dijawab"))""",
     )
     shown = page.evaluate(
         """() => navigator.serviceWorker.ready.then(r => r.getNotifications())
