@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.functional import empty
 from PIL import Image
 
+from aduan.accounts.mfa import NEXT_SESSION_KEY
 from aduan.accounts.tests.factories import AgencyAdminFactory, NationalAdminFactory
 from aduan.core.security_headers import WORKER_POLICY
 from aduan.reports.models import Report
@@ -247,3 +248,13 @@ def test_the_same_key_with_other_words_is_refused_and_a_new_key_offered(signed_i
     again = signed_in.post(url, valid_data(idempotency_key=fresh, body=BODY + " Tolong."))
     assert again.status_code == 302
     assert Report.objects.filter(reporter=citizen).count() == 2
+
+
+def test_staff_before_their_second_factor_still_get_the_apps_files(client, settings, agency):
+    """The worker's update check must not become the page shown after enrolment."""
+    settings.ADUAN_STAFF_MFA_REQUIRED = True
+    client.force_login(AgencyAdminFactory(agency=agency))
+    assert client.get(reverse("web:staff_inbox")).status_code == 302  # the rule holds
+    for name in ("web:service_worker", "web:manifest", "web:offline"):
+        assert client.get(reverse(name)).status_code == 200, name
+    assert client.session.get(NEXT_SESSION_KEY) == reverse("web:staff_inbox")
