@@ -16,11 +16,16 @@ percentile are over every run of every query.
 The relevance set: for each pair of inflections (jalan / jalanan …) whether they have the
 same stem, and whether searching one finds reports whose public text has only the other
 (up to 20 such reports, read with a word-boundary regex).
+
+``--ids PATH`` writes each query's page 1 (the ids in order) and count per reader;
+``--compare PATH`` compares them with such a file from an earlier run (another commit on
+the same database): what a change of the rank computation does to the results.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import time
@@ -69,6 +74,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=10, help="timed runs per query")
     parser.add_argument("--queries", type=int, default=len(QUERIES), help="the first N queries")
+    parser.add_argument("--ids", type=Path, metavar="PATH", help="write page 1's ids per query")
+    parser.add_argument("--compare", type=Path, metavar="PATH", help="compare with --ids file")
     json_option(parser)
     args = parser.parse_args()
     django_setup()
@@ -127,11 +134,16 @@ def main() -> None:
                 flush=True,
             )
 
+    pages: dict[str, dict[str, dict]] = {}
+
     def feed_page(user, words: str) -> tuple[int, int]:
         reports = report_list(user=user, filters=FeedFilters())
         found = search_reports(user=user, q=words, within=reports, order="rank")
         page = CappedPaginator(found, settings.ADUAN_PAGE_SIZE).get_page(1)
         rows = search_highlight(user=user, q=words, reports=page.object_list)
+        reader = "visitor" if user is visitor else "national admin"
+        ids = [row.pk for row in rows]
+        pages.setdefault(words, {})[reader] = {"count": page.paginator.count, "ids": ids}
         return page.paginator.count, len(rows)
 
     print(f"\n{'query':<36} {'visitor: found':>15} {'admin: found':>13}  (count capped)")
@@ -175,6 +187,32 @@ def main() -> None:
     )
     slowest = sorted(per_query.items(), key=lambda item: -item[1]["visitor"])[:3]
     print("slowest (visitor median):", ", ".join(f"{q} {t['visitor']:.0f} ms" for q, t in slowest))
+    if args.ids:
+        args.ids.write_text(json.dumps(pages, indent=1) + "\n")
+    if args.compare:
+        compare(json.loads(args.compare.read_text()), pages)
+
+
+def compare(before: dict, after: dict) -> None:
+    """Page 1 of each query and reader against an earlier run's: the same ids in the same
+    order, the same set in another order, or how many of the 20 differ."""
+    print("\nPage 1 against", "the earlier run:")
+    for words, readers in after.items():
+        for reader, now in readers.items():
+            then = before.get(words, {}).get(reader)
+            if then is None:
+                print(f"  {words!r} {reader}: not in the earlier run")
+                continue
+            if then == now:
+                verdict = "same ids, same order, same count"
+            elif then["ids"] == now["ids"]:
+                verdict = f"same ids, same order; count {then['count']} -> {now['count']}"
+            elif set(then["ids"]) == set(now["ids"]):
+                verdict = "same ids, another order"
+            else:
+                gone = [pk for pk in then["ids"] if pk not in now["ids"]]
+                verdict = f"{len(gone)} of {len(then['ids'])} ids differ"
+            print(f"  {words!r} {reader}: {verdict}")
 
 
 if __name__ == "__main__":

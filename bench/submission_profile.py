@@ -1,18 +1,20 @@
 #!/usr/bin/env python
 """What one report submission costs: queries, their SQL, CPU, and where the CPU goes.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/aduan_bench_submit \\
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/aduan_bench \\
         .venv/bin/python bench/submission_profile.py -n 200 [--web] [--profile] [--redis URL]
 
 Submits ``-n`` reports through Django's test client, as production serves them (``DEBUG``
 off, the base settings), either to ``POST /api/v1/reports`` with a citizen's API token or,
 with ``--web``, through the web form as a signed-in citizen. Prints the median and p90 of
-the queries and process CPU per submission, the SQL of one submission grouped by shape,
-and with ``--profile`` cProfile's top functions over all of them. The worker is not run:
-what is enqueued after the commit is counted as tasks, not timed here. Writes reports to
-the database it is given: use a copy (``createdb -T aduan_bench aduan_bench_X``) or a
-small one (``migrate`` + ``load_directory``). ``--redis`` sets ``REDIS_URL`` (cache and
-rate limits in Redis, as in production); without it the cache is the database's table.
+the queries, Redis round trips and process CPU per submission, the SQL of one submission grouped by shape,
+and with ``--profile`` cProfile's top functions over all of them. The worker is not run;
+what the request enqueues after its commit is (counted and timed). Everything runs in one
+transaction that is rolled back at the end, so the database is left as it was; each
+submission's own transaction is then a savepoint, whose pair of statements (BEGIN and
+COMMIT in production, not counted there either) is left out of the count. The rate-limit
+counters stay in the cache. ``--redis`` sets ``REDIS_URL`` (cache and rate limits in
+Redis, as in production); without it the cache is the database's table.
 """
 
 from __future__ import annotations
@@ -65,7 +67,51 @@ def main() -> None:
     django_setup()
 
     from django.conf import settings
-    from django.db import connection
+    from django.db import connection, transaction
+
+    assert not settings.DEBUG
+    with transaction.atomic():
+        run(args, settings=settings, connection=connection)
+        transaction.set_rollback(True)
+
+
+def _after_commit(connection) -> None:
+    """Run what the submission left for after its commit, as the outermost commit of a
+    request does in production (here the outer transaction is never committed)."""
+    callbacks, connection.run_on_commit = connection.run_on_commit, []
+    for _savepoints, callback, _robust in callbacks:
+        callback()
+
+
+def _own_statements(captured: list[dict]) -> list[dict]:
+    """The submission's statements without the savepoint pair of its own transaction (its
+    BEGIN and COMMIT in production, which Django does not log)."""
+    sql = [q["sql"] for q in captured]
+    first = next((i for i, s in enumerate(sql) if s.startswith("SAVEPOINT ")), None)
+    if first is None:
+        return captured
+    release = f"RELEASE SAVEPOINT {sql[first].split()[-1]}"
+    drop = {first, *[i for i, s in enumerate(sql) if s == release][-1:]}
+    return [q for i, q in enumerate(captured) if i not in drop]
+
+
+def _count_redis_sends() -> list[None]:
+    """A list that grows by one for each request this process sends to Redis (a
+    pipeline's commands go in one)."""
+    from redis.connection import AbstractConnection
+
+    sends: list[None] = []
+    send = AbstractConnection.send_packed_command
+
+    def counted(self, command, check_health=True):
+        sends.append(None)
+        return send(self, command, check_health)
+
+    AbstractConnection.send_packed_command = counted  # type: ignore[method-assign]
+    return sends
+
+
+def run(args, *, settings, connection) -> None:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
@@ -75,7 +121,6 @@ def main() -> None:
     from aduan.categories.models import Category
     from aduan.regions.models import Region, RegionLevel
 
-    assert not settings.DEBUG
     email = f"bench-submit-{uuid.uuid4().hex[:8]}@example.id"
     user = User.objects.create_user(
         email=email, password=None, full_name="Bench Submit", role=Role.CITIZEN
@@ -121,9 +166,11 @@ def main() -> None:
             ok = response.status_code == 201
         if not ok:
             sys.exit(f"submission {i}: {response.status_code} {response.content[:600]!r}")
+        _after_commit(connection)
 
     for i in range(args.warmup):
         submit(-i - 1)
+    sends = _count_redis_sends()
     cpu, wall, queries = [], [], []
     shapes: Counter[str] = Counter()
     # CPU time, not wall time: the machine is shared, waits on PostgreSQL are not ours.
@@ -139,9 +186,10 @@ def main() -> None:
                 profiler.disable()
             cpu.append((time.process_time() - c0) * 1000)
             wall.append((time.perf_counter() - w0) * 1000)
-        queries.append(len(captured.captured_queries))
+        own = _own_statements(captured.captured_queries)
+        queries.append(len(own))
         if i == args.n - 1:
-            shapes.update(_shape(q["sql"]) for q in captured.captured_queries)
+            shapes.update(_shape(q["sql"]) for q in own)
 
     def p(values: list[float], q: float) -> float:
         return sorted(values)[min(len(values) - 1, int(q * len(values)))]
@@ -150,6 +198,7 @@ def main() -> None:
     cache = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
     print(f"{args.n} submissions ({where}, cache {cache}, database {connection.vendor})")
     print(f"queries per submission: median {statistics.median(queries):.0f}, max {max(queries)}")
+    print(f"Redis round trips per submission: {len(sends) / args.n:.2f}")
     print(
         f"CPU ms per submission (this process, client included): median "
         f"{statistics.median(cpu):.2f}, p90 {p(cpu, 0.9):.2f}; wall ms median "

@@ -30,7 +30,7 @@ from django.conf import settings
 from django.core import mail
 from django.db import transaction
 from django.shortcuts import resolve_url
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
@@ -59,9 +59,16 @@ from aduan.integrations.services import (
     webhooks_emit_deadline_reminder,
 )
 from aduan.notifications import listeners as notification_listeners
-from aduan.notifications.models import Notification, NotificationChannel, NotificationKind
+from aduan.notifications.models import (
+    Notification,
+    NotificationChannel,
+    NotificationKind,
+    PushSubscription,
+)
 from aduan.notifications.senders import channels
+from aduan.notifications.senders.push import push_payload
 from aduan.notifications.services import notify
+from aduan.notifications.tests.push_service import PUSH_SETTINGS, device_keys
 from aduan.programmes.tests.factories import ReportProgrammeFactory
 from aduan.reports.attachments import attachment_store, prepare_upload
 from aduan.reports.models import (
@@ -322,6 +329,17 @@ def _build() -> World:
         users[key] = token.user
         tokens[key] = raw
     _key, open311_raw = api_key_issue(actor=users["national_admin"], organisation="Kota Matriks")
+    # Push on every device: each notification is also written for push (never sent: the
+    # delivery is enqueued on a commit that never comes), and its payload read.
+    keys = device_keys()
+    for key, user in users.items():
+        if user is not None:
+            PushSubscription.objects.create(
+                user=user,
+                endpoint=f"https://fcm.googleapis.com/fcm/send/matriks-{key}",
+                p256dh=keys.p256dh,
+                auth=keys.auth,
+            )
 
     reports, events, attachments = {}, {}, {}
     for key, subject in SUBJECTS.items():
@@ -662,6 +680,8 @@ NOT_ABOUT_ONE_REPORT = {
     "notifications:read": "the user's own notifications",
     "notifications:read_all": "the user's own notifications",
     "notifications:preferences": "the user's own choices",
+    "notifications:push_subscribe": "the user's own devices",
+    "notifications:push_unsubscribe": "the user's own devices",
     "sla:day_offs": "the calendar",
     "sla:day_off_delete": "the calendar",
     "webhooks:integration": "endpoints and tokens (payloads: WEBHOOK cells)",
@@ -860,6 +880,7 @@ NOTIFICATION_CHANNELS: dict[str, Callable[[Notification], str]] = {
     NotificationChannel.EMAIL: lambda row: f"{row.subject}\n{row.body}\n{row.url}",
     "sms": sms_text,
     "x": message_text,
+    "push": lambda row: push_payload(row).decode(),
 }
 
 
@@ -902,6 +923,12 @@ def _emit_notifications(world: World, subject: str, kind: str) -> list[Notificat
     event = world.events[subject, row.event] if row.event else None
     unit = world.agencies["unit"]
     before = set(Notification.objects.values_list("pk", flat=True))
+    with override_settings(**PUSH_SETTINGS):
+        _emit_sides(world, subject, kind, report=report, event=event, unit=unit, row=row)
+    return list(Notification.objects.exclude(pk__in=before).select_related("recipient"))
+
+
+def _emit_sides(world: World, subject: str, kind: str, *, report, event, unit, row) -> None:
     for side in row.sides:
         if side == REPORTER_SIDE:
             notification_listeners.reporter(report=report, event=event, kind=kind)
@@ -933,7 +960,6 @@ def _emit_notifications(world: World, subject: str, kind: str) -> list[Notificat
                 context=context,
                 key=f"matrix:{subject}:{kind}",
             )
-    return list(Notification.objects.exclude(pk__in=before).select_related("recipient"))
 
 
 def notifications_for(world: World, subject: str, kind: str) -> dict[int, list[tuple[str, str]]]:

@@ -80,6 +80,11 @@ ACCESS: dict[str, Access] = {
             "test_allauths_sign_in_pages_answer_visitors_and_show_no_account",
         )
         + nodes("accounts.tests.test_google", "test_unconfigured_google_is_a_404_and_has_no_button")
+        + nodes(
+            "accounts.tests.test_social",
+            "test_a_provider_has_a_button_only_once_configured",
+            "test_someone_elses_account_cannot_be_removed",
+        )
         # allauth's two-factor pages (/akun/2fa/...), and staff kept from every other page.
         + nodes(
             "accounts.tests.test_mfa",
@@ -435,6 +440,23 @@ ACCESS: dict[str, Access] = {
             "notifications.tests.test_views",
             "test_anonymous_visitors_are_sent_to_sign_in",
             "test_preferences_are_per_user",
+        ),
+    ),
+    "notifications:push_subscribe": Access(
+        SIGNED_IN,
+        nodes(
+            "notifications.tests.test_push",
+            "test_anonymous_visitors_are_sent_to_sign_in",
+            "test_subscribing_needs_the_csrf_token",
+            "test_the_same_browser_subscribing_again_moves_to_the_new_account",
+        ),
+    ),
+    "notifications:push_unsubscribe": Access(
+        SIGNED_IN,
+        nodes(
+            "notifications.tests.test_push",
+            "test_anonymous_visitors_are_sent_to_sign_in",
+            "test_nobody_can_unsubscribe_someone_elses_device",
         ),
     ),
     "sla:day_offs": Access(

@@ -124,6 +124,8 @@ def fill(*, database_url: str, reports: int, python: str, env: dict) -> str:
     if count:
         generate.append("--truncate")
     subprocess.run(generate, env=fill_env, check=True, cwd=ROOT)
+    # The generator writes no search entries: without them the search scenarios find nothing.
+    subprocess.run([*manage, "search_reindex"], env=fill_env, check=True, cwd=ROOT)
     return f"filled: {reports:,} reports (had {count or 0:,})"
 
 

@@ -1,12 +1,15 @@
-"""allauth adapters: how Google sign-in meets Aduan's accounts.
+"""allauth adapters: how social sign-in (Google, Facebook, X, the government's OpenID
+Connect provider) meets Aduan's accounts.
 
-- Google is offered only once configured (``ADUAN_GOOGLE_CLIENT_ID`` or a SocialApp row):
+- A provider is offered only once configured (``ADUAN_*_CLIENT_ID`` or a SocialApp row):
   until then its login URL is a 404, not allauth's ``SocialApp.DoesNotExist`` (a 500).
-- A Google account becomes a citizen named as Google names them. An e-mail address that
-  is already registered signs in to that account only when Google vouches for the
-  address (allauth's e-mail authentication, which also wipes the password of a local
-  account whose address was never verified, so whoever registered it cannot get in).
-- Staff accounts are never entered through Google: they sign in with their password.
+- A provider's account becomes a citizen named as the provider names them. An e-mail
+  address that is already registered signs in to that account only when the provider
+  vouches for the address (allauth's e-mail authentication, which also wipes the password
+  of a local account whose address was never verified, so whoever registered it cannot
+  get in).
+- Staff accounts are never entered through a provider: they sign in with their password.
+- The last way in (no usable password, no other provider) cannot be disconnected.
 - Signing in without a page to return to lands each role at its own workspace.
 """
 
@@ -17,6 +20,7 @@ from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp
 from django.http import Http404
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from .capabilities import is_citizen_role, workspace_url_name
 from .models import Role
@@ -28,6 +32,16 @@ class AccountAdapter(DefaultAccountAdapter):
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    error_messages = {
+        **DefaultSocialAccountAdapter.error_messages,
+        # allauth's check (connect.validate_disconnect): the last provider of an account
+        # without a usable password stays, or its owner could never sign in again.
+        "no_password": _(
+            "This is your only way to sign in, so it cannot be removed. Set a password "
+            "or connect another account first."
+        ),
+    }
+
     def get_provider(self, request, provider, client_id=None):
         try:
             return super().get_provider(request, provider, client_id=client_id)
@@ -42,8 +56,10 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
 
     def populate_user(self, request, sociallogin, data):
         user = super().populate_user(request, sociallogin, data)
-        name = sociallogin.account.extra_data.get("name") or " ".join(
-            part for part in (data.get("first_name"), data.get("last_name")) if part
+        name = (
+            sociallogin.account.extra_data.get("name")
+            or data.get("name")
+            or " ".join(part for part in (data.get("first_name"), data.get("last_name")) if part)
         )
         user.full_name = " ".join(str(name or "").split())[:150]
         user.role = Role.CITIZEN

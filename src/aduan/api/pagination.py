@@ -23,7 +23,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Schema
 from ninja.responses import NinjaJSONEncoder
 
-from aduan.core.pagination import capped_count
+from aduan.core.pagination import capped_count, page_rows
 
 MAX_PAGE_SIZE = 100
 
@@ -65,14 +65,7 @@ def paginate(
     pages = max(1, math.ceil(count / page_size))
     start = (page - 1) * page_size
     end = min(start + page_size, count)
-    if start >= count:
-        items = []
-    elif start == 0:
-        items = list(queryset[:end])
-    else:
-        ids = list(queryset.values_list("pk", flat=True)[start:end])
-        by_id = {item.pk: item for item in queryset.filter(pk__in=ids)}
-        items = [by_id[pk] for pk in ids if pk in by_id]
+    items = [] if start >= count else page_rows(queryset, start, end)
     meta = {
         "count": count,
         "count_is_capped": capped,

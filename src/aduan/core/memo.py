@@ -1,5 +1,5 @@
-"""Rows that rarely change (the directory: agencies, categories, regions), remembered by
-each process so that a submission does not look them up again.
+"""Rows that rarely change (the directory: agencies, categories, regions; and the extra
+days off), remembered by each process so that a submission does not look them up again.
 
 Every process forgets what it remembered when any of them changes: a save or delete
 (signals connected by ``directory_memo_connect``) and the directory loader, whose bulk

@@ -9,7 +9,7 @@ cap are reached by narrowing the filters, which is what people do anyway.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
@@ -48,3 +48,33 @@ class CappedPaginator(Paginator):
     def count(self) -> int:
         count, self.count_is_capped = capped_count(self.object_list, cap=self.cap)
         return count
+
+    def page(self, number: object) -> Page:
+        """Django's page, its rows read by ``page_rows``."""
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        if not isinstance(self.object_list, QuerySet):
+            return self._get_page(self.object_list[bottom:top], number, self)
+        return self._get_page(page_rows(self.object_list, bottom, top), number, self)
+
+
+def _sorted_by_annotation(queryset: QuerySet) -> bool:
+    """Whether ``queryset`` is ordered by a value computed per row (a search's rank),
+    which no index gives in order: the database computes it for every row first."""
+    names = {name.lstrip("-") for name in queryset.query.order_by if isinstance(name, str)}
+    return bool(names & set(queryset.query.annotations))
+
+
+def page_rows(queryset: QuerySet, start: int, end: int) -> list:
+    """The rows ``start:end`` of ``queryset``. Past the first page, or in an order
+    computed per row, in two steps: the ids of the page's rows (``OFFSET`` over the
+    list's index alone, or the rank without the joins), then those rows, so that the joins
+    are made for the page's rows only and not for every row before them or ranked."""
+    if start == 0 and not _sorted_by_annotation(queryset):
+        return list(queryset[:end])
+    ids = list(queryset.values_list("pk", flat=True)[start:end])
+    by_id = {row.pk: row for row in queryset.filter(pk__in=ids).order_by()}
+    return [by_id[pk] for pk in ids if pk in by_id]

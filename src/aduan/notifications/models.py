@@ -131,3 +131,30 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.kind} {self.channel}: {self.enabled}"
+
+
+class PushSubscription(models.Model):
+    """One browser on one device that accepts Web Push for its user (``senders/push.py``).
+
+    ``endpoint`` is the push service's address for this browser: unique, so that the same
+    browser subscribing again (or after another user signed in on it) replaces the row.
+    ``p256dh`` and ``auth`` are the browser's keys the payload is encrypted with. The row
+    goes when the user turns push off on the device or the push service answers 404/410.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions"
+    )
+    endpoint = models.URLField(_("endpoint"), max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=100)
+    auth = models.CharField(max_length=50)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    last_success_at = models.DateTimeField(_("last delivered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("push subscription")
+        verbose_name_plural = _("push subscriptions")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.user_agent[:40]}"

@@ -15,6 +15,7 @@ from contextvars import ContextVar
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models.constants import OnConflict
@@ -35,8 +36,10 @@ from .models import (
     NotificationKind,
     NotificationPreference,
     NotificationState,
+    PushSubscription,
 )
 from .senders import channels
+from .senders.push import AUTH_BYTES, P256DH_BYTES, b64url_decode, endpoint_allowed, push_enabled
 
 if TYPE_CHECKING:
     from aduan.accounts.models import User
@@ -62,7 +65,8 @@ def _absolute(path: str) -> str:
 
 
 def _may_carry_text(*, channel: str, report: Report | None) -> bool:
-    """E-mail of a confidential report carries no report or response text."""
+    """E-mail (or push, SMS…) of a confidential report carries no report or response text:
+    only the in-app list, read behind the sign-in, does."""
     return channel == NotificationChannel.IN_APP or not (report is not None and report.confidential)
 
 
@@ -113,9 +117,10 @@ def _render(
         )
         text = render_to_string(f"notifications/email/{kind}.txt", values).strip()
         subject, _sep, body = text.partition("\n")
-        if channel == NotificationChannel.IN_APP:
-            # The list is read on the site: a sentence or two, the note, and the row's
-            # link, without the e-mail's greeting, URLs and footer.
+        if channels()[channel].brief:
+            # The list is read on the site (and a push shows on the phone): a sentence or
+            # two, the note, and the row's link, without the e-mail's greeting, URLs and
+            # footer.
             body = render_to_string(f"notifications/in_app/{kind}.txt", values)
             body = re.sub(r"\n\s*\n", "\n", body.strip())
     body = re.sub(r"\n{3,}", "\n\n", body.strip())  # optional blocks leave blank runs
@@ -230,11 +235,12 @@ def notify(
     for row_key, (user, channel) in planned.items():
         if row_key in existing:
             continue
-        # The in-app list has its own short text; the other channels differ only where
-        # one may not carry the report's text (e-mail of a confidential report).
+        # The in-app list (and push) have their own short text; the channels differ
+        # otherwise only where one may not carry the report's text (e-mail or push of a
+        # confidential report).
         variant = (
             user.pk,
-            channel == NotificationChannel.IN_APP,
+            channels()[channel].brief,
             _may_carry_text(channel=channel, report=report),
         )
         if variant not in rendered:
@@ -418,3 +424,53 @@ def preferences_update(*, user: User, enabled: Collection[tuple[str, str]]) -> N
             preference_set(
                 user=user, kind=kind, channel=channel, enabled=(kind, channel) in enabled
             )
+
+
+# Devices a user may have push on; subscribing one more drops the one subscribed longest ago.
+PUSH_DEVICES_MAX = 10
+
+
+def push_subscription_save(
+    *, user: User, endpoint: str, p256dh: str, auth: str, user_agent: str = ""
+) -> PushSubscription:
+    """Turn push on for the browser that sent ``endpoint`` and its keys (the Push API's
+    ``PushSubscription``). The same endpoint again updates its row, also when another
+    account had it: a browser receives for whoever turned push on in it last."""
+    if not push_enabled():
+        raise ValidationFailed(_("Push notifications are not available on this site."))
+    if not isinstance(endpoint, str) or len(endpoint) > 1000 or not endpoint_allowed(endpoint):
+        raise ValidationFailed(_("This push service is not accepted."))
+    try:
+        if not isinstance(p256dh, str) or not isinstance(auth, str):
+            raise ValueError
+        point = b64url_decode(p256dh)
+        if len(point) != P256DH_BYTES or len(b64url_decode(auth)) != AUTH_BYTES:
+            raise ValueError
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
+    except ValueError:
+        raise ValidationFailed(_("The browser's push keys are not valid.")) from None
+    with transaction.atomic():
+        subscription, _created = PushSubscription.objects.update_or_create(
+            endpoint=endpoint,
+            defaults={
+                "user": user,
+                "p256dh": p256dh,
+                "auth": auth,
+                "user_agent": user_agent[:300],
+                "created_at": timezone.now(),
+            },
+        )
+        older = PushSubscription.objects.filter(user=user).order_by("-created_at", "-pk")
+        stale = list(older.values_list("pk", flat=True)[PUSH_DEVICES_MAX:])
+        if stale:
+            PushSubscription.objects.filter(pk__in=stale).delete()
+    return subscription
+
+
+def push_subscription_delete(*, user: User, endpoint: str) -> bool:
+    """Turn push off for one of ``user``'s browsers. False when it was not on (or not theirs:
+    the two are not told apart)."""
+    if not isinstance(endpoint, str):
+        return False
+    deleted, _rows = PushSubscription.objects.filter(user=user, endpoint=endpoint).delete()
+    return bool(deleted)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from aduan.core.errors import ValidationFailed
 from aduan.core.pagination import CappedPaginator
 
 from .selectors import (
@@ -19,7 +22,13 @@ from .selectors import (
     preference_table,
     unread_count,
 )
-from .services import notification_mark_read, preferences_update
+from .senders.push import push_enabled
+from .services import (
+    notification_mark_read,
+    preferences_update,
+    push_subscription_delete,
+    push_subscription_save,
+)
 
 
 def _list_context(request: HttpRequest) -> dict:
@@ -84,5 +93,47 @@ def notification_preferences(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Your notification settings are saved."))
         return redirect("notifications:preferences")
     return render(
-        request, "notifications/preferences.html", {"rows": preference_table(user=request.user)}
+        request,
+        "notifications/preferences.html",
+        {
+            "rows": preference_table(user=request.user),
+            "vapid_public_key": settings.ADUAN_VAPID_PUBLIC_KEY if push_enabled() else "",
+        },
     )
+
+
+def _json_body(request: HttpRequest) -> dict:
+    try:
+        data = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+@login_required
+@require_POST
+def push_subscribe(request: HttpRequest) -> JsonResponse:
+    """The browser's ``PushSubscription`` as JSON: ``{endpoint, keys: {p256dh, auth}}``."""
+    data = _json_body(request)
+    keys = data.get("keys") if isinstance(data.get("keys"), dict) else {}
+    try:
+        push_subscription_save(
+            user=request.user,
+            endpoint=data.get("endpoint"),
+            p256dh=keys.get("p256dh"),
+            auth=keys.get("auth"),
+            user_agent=request.headers.get("User-Agent", ""),
+        )
+    except ValidationFailed as exc:
+        return JsonResponse({"error": exc.message}, status=400)
+    return JsonResponse({"subscribed": True}, status=201)
+
+
+@login_required
+@require_POST
+def push_unsubscribe(request: HttpRequest) -> JsonResponse:
+    """``{endpoint}``: push off for that browser of the signed-in user."""
+    removed = push_subscription_delete(
+        user=request.user, endpoint=_json_body(request).get("endpoint")
+    )
+    return JsonResponse({"removed": removed})

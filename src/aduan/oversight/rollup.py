@@ -336,7 +336,10 @@ def _upsert_many(
     by_measures: dict[tuple[str, ...], list[tuple[tuple, dict[str, int]]]] = defaultdict(list)
     for cell, changes in cells:
         by_measures[tuple(sorted(changes))].append((cell, changes))
-    meta, quote = model._meta, connection.ops.quote_name
+    # The connection itself, not ``django.db.connection``'s proxy, whose every attribute is
+    # a thread-local lookup: the values below ask it once each.
+    db = transaction.get_connection()
+    meta, quote = model._meta, db.ops.quote_name
     table = quote(meta.db_table)
     keys = [quote(meta.get_field(name).column) for name in key]
     for names, rows in sorted(by_measures.items()):
@@ -347,7 +350,7 @@ def _upsert_many(
         for first in range(0, len(rows), _UPSERT_ROWS):
             chunk = rows[first : first + _UPSERT_ROWS]
             values = [
-                field.get_db_prep_save(value, connection)
+                field.get_db_prep_save(value, db)
                 for cell, changes in chunk
                 for field, value in zip(
                     fields, [*cell, *(changes[name] for name in names)], strict=True
@@ -362,7 +365,7 @@ def _upsert_many(
                     f"{column} = {table}.{column} + EXCLUDED.{column}" for column in measures
                 )
             )
-            with connection.cursor() as cursor:
+            with db.cursor() as cursor:
                 cursor.execute(sql, values)
 
 

@@ -224,6 +224,14 @@ class Report(models.Model):
                 condition=models.Q(confidential=False, status__in=sorted(VERIFIED_STATUSES)),
                 name="report_public_agency",
             ),
+            # The public reports in id order with their date: a ranked search's window
+            # (``search.selectors._newest_matches``) walks the latest ids of the public
+            # reports against the word index without reading a report row.
+            models.Index(
+                fields=["id", "created_at"],
+                condition=models.Q(confidential=False, status__in=sorted(VERIFIED_STATUSES)),
+                name="report_public_id",
+            ),
             # The public feed sorted by support, and its "oldest unanswered" order (verified,
             # no response yet): each read in index order, a page at a time.
             models.Index(
@@ -253,6 +261,13 @@ class Report(models.Model):
                 condition=models.Q(status__in=["dispositioned", "in_progress", "responded"]),
                 name="report_inbox_due",
             ),
+            # One agency's (a unit's) inbox in deadline order: page 1 reads 20 entries
+            # instead of joining and sorting every report the agency works on.
+            models.Index(
+                fields=["agency", "due_at", "id"],
+                condition=models.Q(status__in=["dispositioned", "in_progress", "responded"]),
+                name="report_agency_inbox_due",
+            ),
             models.Index(fields=["category", "-created_at"], name="report_category_recent"),
             models.Index(fields=["region", "-created_at"], name="report_region_recent"),
             models.Index(fields=["reporter", "-created_at"], name="report_reporter_recent"),
@@ -260,6 +275,14 @@ class Report(models.Model):
             # pattern operator class for LIKE 'x%' under a non-C collation).
             models.Index(
                 fields=["region"], opclasses=["varchar_pattern_ops"], name="report_region_prefix"
+            ),
+            # A region's public reports (``region_q``'s prefix), so that counting a
+            # province's feed reads this index alone.
+            models.Index(
+                fields=["region"],
+                opclasses=["varchar_pattern_ops"],
+                condition=models.Q(confidential=False, status__in=sorted(VERIFIED_STATUSES)),
+                name="report_public_region",
             ),
         ]
         constraints = [

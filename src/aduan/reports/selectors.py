@@ -10,6 +10,7 @@ note and which text a reader gets are separate questions. Details: docs/reports.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
@@ -224,11 +225,20 @@ def search_order(sort: str | None) -> str | None:
     return "newest" if sort == FeedSort.NEWEST else None
 
 
+# Kemendagri's codes: two digits per level, four for the village (``32.73.01.1001``).
+REGION_CODE_FORMAT = re.compile(r"\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?")
+
+
 def region_q(code: str, field: str = "region__code") -> Q:
     """This region and every region inside it (codes nest by prefix: ``32`` ⊃ ``32.73``).
 
-    ``region__code`` is the foreign key's own column (no join); Django refuses
-    ``startswith`` on ``region_id`` itself."""
+    A well-formed code is a plain prefix: each level has a fixed width, so only the region
+    itself and those inside it start with it, and one index range answers (the ``OR`` of
+    the code and its prefix with a dot made PostgreSQL scan the whole public feed to count
+    a province, bench/README.md). ``region__code`` is the foreign key's own column (no
+    join); Django refuses ``startswith`` on ``region_id`` itself."""
+    if REGION_CODE_FORMAT.fullmatch(code):
+        return Q(**{f"{field}__startswith": code})
     return Q(**{field: code}) | Q(**{f"{field}__startswith": code + "."})
 
 

@@ -234,7 +234,7 @@ def count_cap(order: Order) -> int | None:
 
 
 WINDOW_SPAN = 50  # the first look reads this many latest ids per report ranked
-WINDOW_GROWTH = 8
+WINDOW_GROWTH = 2
 
 
 def _newest_matches(
@@ -261,8 +261,10 @@ def _newest_matches(
         ids = list(found.order_by("-created_at", "-id").values_list("pk", flat=True)[: limit + 1])
         if len(ids) > limit or above is None:
             return ids
-        # None among the latest ids: the few there are lie anywhere; one look at all.
-        span = span * WINDOW_GROWTH if ids else top
+        # Too few: the next look spans as many ids as the matches found so far say the
+        # window needs, and a margin (at least WINDOW_GROWTH times more); none among the
+        # latest ids: the few there are lie anywhere, one look at all.
+        span = max(span * (limit + 1) * 5 // (len(ids) * 4), span * WINDOW_GROWTH) if ids else top
 
 
 SIMILAR_CANDIDATES = 50  # the best this many by rank are checked for shared words

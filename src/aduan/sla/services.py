@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from aduan.accounts.capabilities import may_manage_holidays
 from aduan.agencies.models import Agency, Timezone
 from aduan.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from aduan.core.memo import directory_lookup
 from aduan.reports.models import Report
 
 from .calendar import EXTRA_DAY_OFF, WEEKEND, WorkingCalendar
@@ -50,6 +51,14 @@ def calendar_current() -> WorkingCalendar:
     once and passes the calendar along.
     """
     return WorkingCalendar.with_days_off(DayOff.objects.values_list("date", flat=True))
+
+
+def calendar_remembered() -> WorkingCalendar:
+    """``calendar_current``, remembered per process like the directory
+    (``aduan.core.memo``), for the one deadline of each workflow action (every submission
+    starts one): adding or removing a day off makes the process that did it read the days
+    off again at once, the others within a second."""
+    return directory_lookup(("days-off",), calendar_current)
 
 
 def _end_of_day(day: dt.date, zone: ZoneInfo) -> dt.datetime:
@@ -126,7 +135,7 @@ def deadline_start(
         working_days=working_days,
         calendar_days=calendar_days,
         tz=tz,
-        calendar=calendar_current(),
+        calendar=calendar_remembered(),
     )
     deadline = Deadline(
         report=report,

@@ -100,6 +100,9 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.google",
+    "allauth.socialaccount.providers.facebook",
+    "allauth.socialaccount.providers.twitter_oauth2",
+    "allauth.socialaccount.providers.openid_connect",
     "allauth.mfa",
     # Before django_tasks_db: aduan.core's db_worker (which rides out a database restart)
     # replaces the package's command of the same name.
@@ -266,17 +269,55 @@ ACCOUNT_FORMS = {"signup": "aduan.accounts.forms.SignupForm"}
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 ACCOUNT_ADAPTER = "aduan.accounts.adapters.AccountAdapter"
 SOCIALACCOUNT_ADAPTER = "aduan.accounts.adapters.SocialAccountAdapter"
-# A Google address that matches an account signs in to it (only when Google verified the
-# address) and connects the Google account to it, so the next sign-in finds it by id.
+# A provider's address that matches an account signs in to it (only when the provider
+# verified the address) and connects the provider's account to it, so the next sign-in
+# finds it by id.
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
-SOCIALACCOUNT_PROVIDERS: dict = {"google": {"SCOPE": ["profile", "email"]}}
-if google_client_id := os.environ.get("ADUAN_GOOGLE_CLIENT_ID"):
-    # Google sign-in appears only once it is configured (or a SocialApp is added in admin).
-    SOCIALACCOUNT_PROVIDERS["google"]["APP"] = {
-        "client_id": google_client_id,
-        "secret": os.environ.get("ADUAN_GOOGLE_CLIENT_SECRET", ""),
-    }
+# Each provider appears (its button, its URLs) only once its client is configured here or
+# as a SocialApp row in the admin site.
+SOCIALACCOUNT_PROVIDERS: dict = {
+    "google": {"SCOPE": ["profile", "email"]},
+    "facebook": {"SCOPE": ["email", "public_profile"], "METHOD": "oauth2"},
+    "twitter_oauth2": {},
+    # The government identity provider: allauth's generic OpenID Connect with the ID token's
+    # signature and nonce always checked (aduan.accounts.oidc).
+    "openid_connect": {
+        "provider_class": "aduan.accounts.oidc.provider.GovernmentOIDCProvider",
+        "OAUTH_PKCE_ENABLED": True,
+    },
+}
+for provider_id, client_id, secret in (
+    (
+        "google",
+        os.environ.get("ADUAN_GOOGLE_CLIENT_ID"),
+        os.environ.get("ADUAN_GOOGLE_CLIENT_SECRET", ""),
+    ),
+    (
+        "facebook",
+        os.environ.get("ADUAN_FACEBOOK_CLIENT_ID"),
+        os.environ.get("ADUAN_FACEBOOK_CLIENT_SECRET", ""),
+    ),
+    (
+        "twitter_oauth2",
+        os.environ.get("ADUAN_X_SIGNIN_CLIENT_ID"),
+        os.environ.get("ADUAN_X_SIGNIN_CLIENT_SECRET", ""),
+    ),
+):
+    if client_id:
+        SOCIALACCOUNT_PROVIDERS[provider_id]["APP"] = {"client_id": client_id, "secret": secret}
+if (oidc_client_id := os.environ.get("ADUAN_OIDC_CLIENT_ID")) and (
+    oidc_server_url := os.environ.get("ADUAN_OIDC_SERVER_URL")
+):
+    SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"] = [
+        {
+            "provider_id": os.environ.get("ADUAN_OIDC_PROVIDER_ID", "gov"),
+            "name": os.environ.get("ADUAN_OIDC_NAME", "Identitas Digital"),
+            "client_id": oidc_client_id,
+            "secret": os.environ.get("ADUAN_OIDC_CLIENT_SECRET", ""),
+            "settings": {"server_url": oidc_server_url},
+        }
+    ]
 SOCIALACCOUNT_ONLY = False
 # Two-factor authentication (allauth.mfa): an authenticator app (TOTP) with recovery codes.
 # Staff and admin-site users must use it before they see any page but its own
@@ -454,6 +495,19 @@ ADUAN_SMS_SHORTCODE = os.environ.get("ADUAN_SMS_SHORTCODE", "1708")
 ADUAN_KANNEL_SENDSMS_URL = os.environ.get("ADUAN_KANNEL_SENDSMS_URL", "")
 ADUAN_KANNEL_SENDSMS_USER = os.environ.get("ADUAN_KANNEL_SENDSMS_USER", "aduan")
 ADUAN_KANNEL_SENDSMS_PASSWORD = os.environ.get("ADUAN_KANNEL_SENDSMS_PASSWORD", "")
+
+# Web Push (aduan.notifications.senders.push): the VAPID key pair (base64url: the public key
+# as the 65-byte point browsers take, the private key as its 32-byte scalar) and the
+# contact the push services see; push is off unless all three are set. Subscriptions are
+# accepted only for push services on these hosts (and for loopback in DEBUG and tests).
+ADUAN_VAPID_PUBLIC_KEY = os.environ.get("ADUAN_VAPID_PUBLIC_KEY", "")
+ADUAN_VAPID_PRIVATE_KEY = os.environ.get("ADUAN_VAPID_PRIVATE_KEY", "")
+ADUAN_VAPID_SUBJECT = os.environ.get("ADUAN_VAPID_SUBJECT", "")
+ADUAN_PUSH_SERVICE_HOSTS = env_list(
+    "ADUAN_PUSH_SERVICE_HOSTS",
+    "fcm.googleapis.com,updates.push.services.mozilla.com,push.apple.com,notify.windows.com",
+)
+ADUAN_PUSH_ALLOW_LOOPBACK = DEBUG
 
 # E-mail from addresses no account has yet (each makes an account and a report): per
 # sender domain and in all; over either, such mail is refused without an answer.

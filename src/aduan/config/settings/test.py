@@ -23,3 +23,5 @@ ADUAN_TRIAGE_MODEL_CHECK_SECONDS = 0
 # Most tests sign staff in with force_login, which skips the sign-in's second step; the
 # tests of two-factor authentication turn this on (accounts/tests/test_mfa.py).
 ADUAN_STAFF_MFA_REQUIRED = False
+# The push tests run their push service on loopback (notifications/tests/test_push.py).
+ADUAN_PUSH_ALLOW_LOOPBACK = True

@@ -67,3 +67,61 @@ def test_one_redis_client_serves_every_operation(private_redis, redis_cache):
     assert client.get_client("a") is client.get_client("b", write=True)
     redis_cache.set("shared", 1, 60)
     assert private_redis.client().get(":1:shared") == b"1"
+
+
+def test_counters_are_counted_in_one_round_trip(private_redis, redis_cache, monkeypatch):
+    """``counters_incr`` creates each counter at 0 with its timeout, then adds one, in one
+    command; ``add`` then ``incr`` (django-ratelimit's way) count the same counters."""
+    sent = []
+    monkeypatch.setattr(
+        redis.Redis, "execute_command", _counting(redis.Redis.execute_command, sent)
+    )
+    assert redis_cache.counters_incr([("a", 60), ("b", 30)]) == [1, 1]
+    assert len(sent) == 1
+    assert redis_cache.incr("a") == 2
+    assert redis_cache.counters_incr([("a", 60), ("b", 30)]) == [3, 2]
+    assert 25 < private_redis.client().ttl(":1:b") <= 30
+
+    private_redis.stop()  # counted by this process meanwhile
+    assert redis_cache.counters_incr([("a", 60)]) == [1]
+    assert redis_cache.counters_incr([("a", 60)]) == [2]
+
+
+def _counting(method, calls: list):
+    def counted(self, *args, **kwargs):
+        calls.append(args[0])
+        return method(self, *args, **kwargs)
+
+    return counted
+
+
+def test_submission_limits_count_in_redis_as_django_ratelimit_does(private_redis, settings, rf):
+    """The two submission counters, counted together in Redis, are django-ratelimit's
+    own: a channel's ``account_submission_limited`` spends the same per-account budget,
+    and past either limit the caller gets a 429 with the window's end."""
+    from django.core.cache import caches
+
+    from aduan.accounts.tests.factories import UserFactory
+    from aduan.core.errors import RateLimited
+    from aduan.core.ratelimit import account_submission_limited, check_submission_rate
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "aduan.core.cache.ResilientRedisCache",
+            "LOCATION": private_redis.url,
+        }
+    }
+    settings.ADUAN_SUBMIT_RATE_USER = "3/h"
+    settings.ADUAN_SUBMIT_RATE_IP = "100/h"
+    user = UserFactory.build(pk=4242)
+    request = rf.post("/", REMOTE_ADDR="10.9.8.7")
+    try:
+        check_submission_rate(request, user=user)
+        assert not account_submission_limited(user)  # the second of three
+        check_submission_rate(request, user=user)
+        with pytest.raises(RateLimited) as refused:
+            check_submission_rate(request, user=user)
+        assert 0 < refused.value.retry_after <= 3600
+        assert account_submission_limited(user)
+    finally:
+        caches["default"].close()

@@ -33,6 +33,9 @@ class ChannelSender(abc.ABC):
     label: str = ""
     # False: writing the row is the delivery (the in-app list); True: a worker sends it.
     delivered: bool = True
+    # True: the in-app list's short text (a sentence or two and the note); False: the
+    # e-mail's (greeting, links, footer).
+    brief: bool = False
 
     @abc.abstractmethod
     def reachable(self, users: Sequence[User]) -> set[int]:

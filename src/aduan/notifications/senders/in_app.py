@@ -20,6 +20,7 @@ class InAppChannel(ChannelSender):
     name = NotificationChannel.IN_APP
     label = _("In the app")
     delivered = False
+    brief = True
 
     def reachable(self, users: Sequence[User]) -> set[int]:
         return {user.pk for user in users if user.is_active}

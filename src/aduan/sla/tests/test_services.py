@@ -110,6 +110,29 @@ def test_deadline_due_refuses_bad_arguments():
 # --- deadline_start --------------------------------------------------------------------------
 
 
+@time_machine.travel(DISPOSED_AT, tick=False)
+def test_the_days_off_are_read_once_and_again_when_one_is_added_or_removed(
+    django_assert_num_queries,
+):
+    """Each action's deadline reads the days off from the process's memo: once, then only
+    after a day off is added or removed (the process that changed them at once)."""
+    submitted = dt.datetime(2026, 11, 27, 10, 0, tzinfo=WIB)  # a Friday: due Wednesday
+
+    def due() -> dt.datetime:
+        return deadline_start(
+            report=ReportFactory(), kind=DeadlineKind.VERIFICATION, start=submitted, first=True
+        ).due_at
+
+    assert due() == dt.datetime(2026, 12, 2, 23, 59, 59, tzinfo=WIB)
+    report = ReportFactory()
+    with django_assert_num_queries(1):  # the deadline's INSERT only
+        deadline_start(report=report, kind=DeadlineKind.VERIFICATION, start=submitted, first=True)
+    day_off = day_off_add(actor=NationalAdminFactory(), date=dt.date(2026, 11, 30), name="Libur")
+    assert due() == dt.datetime(2026, 12, 3, 23, 59, 59, tzinfo=WIB)
+    day_off_remove(actor=NationalAdminFactory(), day_off=day_off)
+    assert due() == dt.datetime(2026, 12, 2, 23, 59, 59, tzinfo=WIB)
+
+
 def test_verification_is_counted_in_wib_for_the_national_admin():
     report = ReportFactory()
     submitted = dt.datetime(2026, 11, 27, 10, 0, tzinfo=WIB)  # a Friday

@@ -172,11 +172,13 @@ def report_validate(**fields: Unpack[ReportFields]) -> dict:
         else:
             cleaned["incident_date"] = date
 
+    # The lookups below are lambdas: building a queryset costs CPU even when the memo has
+    # the row.
     cleaned["region"] = None
     if _blank_to_none(region_code) is not None:
         code = str(region_code).strip()
         region = (
-            directory_lookup(("region", code), Region.objects.filter(code=code).first)
+            directory_lookup(("region", code), lambda: Region.objects.filter(code=code).first())
             if len(code) <= 13
             else None
         )
@@ -207,9 +209,11 @@ def report_validate(**fields: Unpack[ReportFields]) -> dict:
         agency = (
             directory_lookup(
                 ("receiving-agency", pk),
-                Agency.objects.filter(pk=pk, is_active=True)
-                .exclude(kind__in=NON_RECEIVING_KINDS)
-                .first,
+                lambda: (
+                    Agency.objects.filter(pk=pk, is_active=True)
+                    .exclude(kind__in=NON_RECEIVING_KINDS)
+                    .first()
+                ),
             )
             if pk is not None
             else None
@@ -223,7 +227,8 @@ def report_validate(**fields: Unpack[ReportFields]) -> dict:
         pk = as_pk(category_id)
         category = (
             directory_lookup(
-                ("active-category", pk), Category.objects.filter(pk=pk, is_active=True).first
+                ("active-category", pk),
+                lambda: Category.objects.filter(pk=pk, is_active=True).first(),
             )
             if pk is not None
             else None
