@@ -107,8 +107,9 @@ self.addEventListener("push", (event) => {
 
 self.addEventListener("notificationclick", (event) => {
   event.notification.close();
-  const target = new URL(event.notification.data && event.notification.data.url || "/", self.location.origin);
-  if (target.origin !== self.location.origin) return;
+  // The server sends absolute URLs (its SITE_URL); only the path is followed, on this origin.
+  const given = new URL(event.notification.data && event.notification.data.url || "/", self.location.origin);
+  const target = new URL(given.pathname + given.search + given.hash, self.location.origin);
   event.waitUntil(
     self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
       for (const client of windows) {
