@@ -557,6 +557,21 @@ ACCESS: dict[str, Access] = {
             "test_favicon_ico_leads_to_the_icon_and_every_page_names_it",
         ),
     ),
+    "web:manifest": Access(
+        PUBLIC,
+        nodes("web.tests.test_pwa", "test_manifest_has_what_chromium_and_safari_ask_for"),
+    ),
+    "web:service_worker": Access(
+        PUBLIC,
+        nodes(
+            "web.tests.test_pwa",
+            "test_service_worker_is_served_from_the_root_uncached",
+            "test_the_shell_has_the_offline_page_and_static_files_and_no_staff_url",
+        ),
+    ),
+    "web:offline": Access(
+        PUBLIC, nodes("web.tests.test_pwa", "test_offline_page_is_the_same_for_everyone")
+    ),
     "web:feed": Access(
         PUBLIC,
         nodes("web.tests.test_pages", "test_public_pages_render_for_everyone")

@@ -3,8 +3,8 @@
 A signed-in user who must use one (``capabilities.must_use_second_factor``) and has not
 proved it in this session (``mfa.second_factor_passed``) is sent to enrol an authenticator
 app, or, with one enrolled, to enter its code; only the pages needed for that (allauth's
-two-factor, re-authentication, e-mail confirmation and sign-out pages, the language switch)
-answer meanwhile. The API is left to its own bearer tokens (``accounts.api`` asks staff
+two-factor, re-authentication, e-mail confirmation and sign-out pages, the language switch,
+the app's manifest, service worker and offline page) answer meanwhile. The API is left to its own bearer tokens (``accounts.api`` asks staff
 for a code before it issues one); static files never reach this (whitenoise).
 """
 
@@ -38,14 +38,18 @@ OPEN_URL_NAMES = frozenset(
         "set_language",
     }
 )
+# The installable app's files (web/pwa.py): no user data, and a browser fetches them on
+# its own (a worker's update check must not become the page shown after enrolment).
+OPEN_VIEW_NAMES = frozenset({"web:manifest", "web:service_worker", "web:offline"})
 
 
 def _open_to_everyone(request: HttpRequest) -> bool:
     try:
-        name = resolve(request.path_info).url_name or ""
+        match = resolve(request.path_info)
     except Resolver404:
         return False
-    return name.startswith("mfa_") or name in OPEN_URL_NAMES
+    name = match.url_name or ""
+    return name.startswith("mfa_") or name in OPEN_URL_NAMES or match.view_name in OPEN_VIEW_NAMES
 
 
 class SecondFactorMiddleware:

@@ -2,7 +2,8 @@
 
 Pages load scripts, styles, fonts and images from this origin only, and no inline script,
 inline style or ``eval``: injected markup can neither run nor restyle anything. Everything
-else (JSON, files, static assets) gets a policy that allows nothing at all. ``data:``
+else (JSON, files, static assets) gets a policy that allows nothing at all, but the service
+worker, which fetches from this origin (``WORKER_POLICY``, set by its view). ``data:``
 images are for the QR code of two-factor set-up and the API docs' icons; form-action
 names Google because allauth's "Continue with Google" form is answered with a redirect
 there, which browsers check against form-action. Django 6.0's ``SECURE_CSP`` replaces this.
@@ -29,6 +30,10 @@ PAGE_POLICY = "; ".join(
     )
 )
 OTHER_POLICY = "default-src 'none'; frame-ancestors 'none'"
+# The service worker (web/pwa.py) runs under its own script's policy: it fetches pages and
+# the app shell from this origin and shows notifications with this origin's icon; it may
+# load no script and reach no other host.
+WORKER_POLICY = "default-src 'none'; connect-src 'self'; img-src 'self'; frame-ancestors 'none'"
 # Geolocation for the report form's "use my location" button; WebAuthn (passkeys) keeps
 # its default, this origin only. Only features Chromium knows: others are logged as errors.
 PERMISSIONS_POLICY = ", ".join(

@@ -3,6 +3,7 @@ in ``workflow.services.report_validate``, whose errors are mapped back onto thes
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 
 from django import forms
@@ -165,6 +166,19 @@ SERVICE_FIELD_MAP = {
     "category": "category_id",
     "file": "files",
 }
+
+
+# The report form's hidden retry key (issue 14): a resend of the same form, or an offline
+# draft sent twice, is answered with the first report (``workflow.idempotency``).
+IDEMPOTENCY_FIELD = "idempotency_key"
+KEY_REUSED = _(
+    "This form was already sent with other content. Check it and send it again to make "
+    "a new report."
+)
+
+
+def new_submission_key() -> str:
+    return uuid.uuid4().hex
 
 
 class ReportForm(forms.Form):

@@ -1,12 +1,15 @@
 from django.urls import path
 
-from . import staff_views, views
+from . import pwa, staff_views, views
 
 app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("favicon.ico", views.favicon, name="favicon"),
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("sw.js", pwa.service_worker, name="service_worker"),
+    path("luring/", pwa.offline, name="offline"),
     path("laporan/", views.feed, name="feed"),
     path("lapor/", views.report_new, name="report_new"),
     path("lapor/serupa/", views.report_similar, name="report_similar"),

@@ -58,6 +58,13 @@ from aduan.search.selectors import (
 )
 from aduan.sla.selectors import current_deadline
 from aduan.triage.duplicates import duplicate_candidates
+from aduan.workflow.idempotency import HEADER as IDEMPOTENCY_HEADER
+from aduan.workflow.idempotency import (
+    submission_digest,
+    submission_key_clean,
+    submission_key_replay,
+    submit_once,
+)
 from aduan.workflow.permissions import actions_available, actor_capacities
 from aduan.workflow.services import (
     reopen_deadline_for,
@@ -73,10 +80,13 @@ from .action_forms import REPORTER_ACTIONS
 from .actions import action_forms, action_run
 from .deadlines import calendar_current, deadline_countdown
 from .forms import (
+    IDEMPOTENCY_FIELD,
+    KEY_REUSED,
     FeedFilterForm,
     ReportForm,
     agencies_matching,
     agency_or_none,
+    new_submission_key,
     prepare_files,
     region_picker,
 )
@@ -87,6 +97,7 @@ from .pending_uploads import (
     pending_uploads_kept,
     pending_uploads_take,
 )
+from .pwa import offline_readable
 
 HOME_FEED_SIZE = 5
 
@@ -166,6 +177,7 @@ def feed(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@offline_readable
 @require_GET
 def my_reports(request: HttpRequest) -> HttpResponse:
     filters = FeedFilterForm(request.GET, public=False)
@@ -182,6 +194,7 @@ def my_reports(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@offline_readable
 @require_http_methods(["GET", "POST"])
 def report_new(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
@@ -207,24 +220,45 @@ def report_new(request: HttpRequest) -> HttpResponse:
 
     form = ReportForm(request.POST, request.FILES, kept_count=len(kept))
     status, retry_after = 422, None
+    key_for_next = request.POST.get(IDEMPOTENCY_FIELD, "")[:255] or new_submission_key()
     valid = form.is_valid()
     new, problems = prepare_files(form.cleaned_data.get("files") or [])
     if valid and not problems:
+        # A retry of a form whose answer was lost (or an offline draft sent twice) carries
+        # the same key: it is answered with the report the first post made (issue 14).
         try:
+            key = submission_key_clean(request.POST.get(IDEMPOTENCY_FIELD) or None)
+            digest = submission_digest("web", form.submission_kwargs())
+            if key is not None and (
+                stored := submission_key_replay(user=request.user, key=key, digest=digest)
+            ):
+                pending_uploads_discard(kept)
+                return redirect("web:report_sent", tracking_id=stored.tracking_id)
             check_submission_rate(request)
-            report = report_submit(
-                reporter=request.user,
-                channel="web",
-                files=[*pending_uploads_take(kept), *new],
-                ip_address=client_ip(request),
-                **form.submission_kwargs(),
+            report = submit_once(
+                user=request.user,
+                key=key,
+                digest=digest,
+                create=lambda: report_submit(
+                    reporter=request.user,
+                    channel="web",
+                    files=[*pending_uploads_take(kept), *new],
+                    ip_address=client_ip(request),
+                    **form.submission_kwargs(),
+                ),
             )
         except RateLimited as exc:
             form.add_error(None, exc.message)
             status, retry_after = 429, exc.retry_after
         except ValidationFailed as exc:
-            form.add_service_errors(exc.field_errors or {"files": [exc.message]})
-            form.add_rule_errors()  # when the files failed first, the text is not yet checked
+            if exc.field_errors and IDEMPOTENCY_HEADER in exc.field_errors:
+                # The key of a form already sent with other words: a fresh key makes the
+                # next press a new report, which is what the citizen then means.
+                form.add_error(None, KEY_REUSED)
+                key_for_next = new_submission_key()
+            else:
+                form.add_service_errors(exc.field_errors or {"files": [exc.message]})
+                form.add_rule_errors()  # when the files failed first, the text is not yet checked
         else:
             pending_uploads_discard(kept)
             return redirect("web:report_sent", tracking_id=report.tracking_id)
@@ -235,7 +269,9 @@ def report_new(request: HttpRequest) -> HttpResponse:
     # Whatever passed the checks is kept for the next attempt; only the rest is lost.
     kept += pending_uploads_keep(user=request.user, token=token, prepared=new)
     form.files_were_sent = len(new) < len(request.FILES.getlist("files"))
-    response = _report_form(request, form, token=token, kept=kept, status=status)
+    response = _report_form(
+        request, form, token=token, kept=kept, status=status, idempotency_key=key_for_next
+    )
     if status == 429:
         response["Retry-After"] = retry_after_value(retry_after)
     return response
@@ -253,6 +289,7 @@ def _report_form(
     """The report form with the files kept for it (ADR 0012) and the limits site.js checks."""
     context = {
         "form": form,
+        "idempotency_key": request.POST.get(IDEMPOTENCY_FIELD, "")[:255] or new_submission_key(),
         "upload_token": token,
         "kept_uploads": kept,
         "max_mb": settings.ADUAN_ATTACHMENT_MAX_BYTES // (1024 * 1024),
@@ -290,6 +327,7 @@ def track(request: HttpRequest) -> HttpResponse:
     )
 
 
+@offline_readable
 @require_http_methods(["GET", "POST"])
 def track_detail(request: HttpRequest, tracking_id: str) -> HttpResponse:
     """The report as the visitor may see it; its reporter also answers, accepts, rates,

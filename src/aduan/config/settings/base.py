@@ -138,6 +138,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy and Permissions-Policy on every answer (aduan.core).
     "aduan.core.security_headers.SecurityHeadersMiddleware",
+    # Marks the pages the service worker may keep offline, once their cookies are known.
+    "aduan.web.pwa.OfflineCopyMiddleware",
     # Every 429 (allauth's limits included) carries Retry-After (aduan.core.middleware).
     "aduan.core.middleware.RetryAfterMiddleware",
     # A lost database connection answers 503 + Retry-After, not 500 (aduan.core.outage).
