@@ -40,7 +40,6 @@ from aduan.core.errors import DomainError, NotFound
 from aduan.core.http import client_ip
 from aduan.core.pagination import CappedPaginator, page_count_cap
 from aduan.programmes.selectors import report_programmes
-from aduan.reports.lists import REGION_NAMES, prefetch_for_report_list, report_list_load
 from aduan.reports.models import Report
 from aduan.reports.selectors import (
     ReporterVisibility,
@@ -56,6 +55,7 @@ from aduan.sla.selectors import current_deadline
 from aduan.triage.duplicates import likely_originals
 from aduan.triage.priority import ARCHIVABLE
 from aduan.triage.selectors import flagged_first, report_triage
+from aduan.workflow.lists import REGION_NAMES, prefetch_for_report_list, report_list_load
 from aduan.workflow.permissions import actions_available
 from aduan.workflow.selectors import (
     QUEUE_STATUSES,

@@ -29,12 +29,6 @@ from aduan.core.text import storable
 from aduan.core.tracking import normalise_tracking_id
 from aduan.regions.selectors import region_children
 from aduan.reports.attachments import attachment_signed_url
-from aduan.reports.lists import (
-    REGION_NAMES,
-    REPORTERS,
-    prefetch_for_report_list,
-    report_list_load,
-)
 from aduan.reports.models import BODY_MAX, TITLE_MAX, Attachment, Report
 from aduan.reports.selectors import (
     FeedFilters,
@@ -64,6 +58,12 @@ from aduan.workflow.idempotency import (
     submission_key_clean,
     submission_key_replay,
     submit_once,
+)
+from aduan.workflow.lists import (
+    REGION_NAMES,
+    REPORTERS,
+    prefetch_for_report_list,
+    report_list_load,
 )
 from aduan.workflow.permissions import actions_available, actor_capacities
 from aduan.workflow.services import (

@@ -48,7 +48,6 @@ from aduan.core.text import text_patterns
 from aduan.programmes.selectors import report_programme_tags, report_programmes
 from aduan.reports.api import ATTACHMENT_URL_NAME
 from aduan.reports.attachments import DecodeBudget, prepare_uploaded_file
-from aduan.reports.lists import DETAIL_RELATED, prefetch_for_report_list, report_list_load
 from aduan.reports.models import (
     Attachment,
     AttachmentState,
@@ -86,6 +85,7 @@ from .idempotency import (
     submission_key_replay,
     submit_once,
 )
+from .lists import DETAIL_RELATED, prefetch_for_report_list, report_list_load
 from .permissions import action_authorize, actions_available
 from .schemas import InboxQuery
 from .selectors import inbox_for_user, national_queue

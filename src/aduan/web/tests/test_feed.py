@@ -167,7 +167,7 @@ def test_feed_query_count_does_not_grow_with_reports(
     client, django_assert_max_num_queries, citizen, agency, region_tree, category
 ):
     _fill(citizen, 30, agency, region_tree, category)
-    # count, page, the page's regions and reporters (``reports.lists``), topics,
+    # count, page, the page's regions and reporters (``workflow.lists``), topics,
     # provinces, and per chosen level its parent and its children
     with django_assert_max_num_queries(10):
         response = client.get(FEED, {"province": "32", "regency": "32.73"})
@@ -277,7 +277,7 @@ def test_the_order_shown_is_the_order_used(client):
 
 
 def test_cards_name_the_whole_place_and_only_a_named_reporter(client, citizen, region_tree):
-    # The rows are read with few joins and the rest loaded per page (``reports.lists``):
+    # The rows are read with few joins and the rest loaded per page (``workflow.lists``):
     # the card still shows the region with its ancestors and the name the reporter showed.
     ReportFactory(
         verified=True, reporter=citizen, title="Laporan bernama", region=region_tree["district"]

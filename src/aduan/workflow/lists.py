@@ -16,10 +16,9 @@ from aduan.agencies.models import Agency
 from aduan.programmes.models import ReportProgramme
 from aduan.programmes.selectors import report_programme_tags
 from aduan.regions.models import ANCESTORS, Region
+from aduan.reports.models import Attachment, Rating, Report, ReportEvent
+from aduan.reports.selectors import AnyUser
 from aduan.sla.models import Deadline
-
-from .models import Attachment, Rating, Report, ReportEvent
-from .selectors import AnyUser
 
 # Joined to the report row; the requested agency and the reporter are read when shown.
 DETAIL_RELATED = ("agency", "category", "region")
