@@ -138,3 +138,7 @@ def test_the_menu_is_usable_by_keyboard_and_announces_its_state(transactional_db
     assert _menu_expanded(page) is True
     page.keyboard.press("Tab")
     assert page.evaluate("() => document.activeElement.textContent.trim()") == "Lapor"
+    page.keyboard.press("Escape")  # site.js: closes the menu, focus back on its button
+    assert not page.get_by_role("link", name="Lapor", exact=True).is_visible()
+    assert page.evaluate("() => document.activeElement.className") == "menu-button"
+    assert _menu_expanded(page) is False
