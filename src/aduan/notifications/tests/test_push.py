@@ -24,6 +24,7 @@ from aduan.accounts.tests.factories import (
     UserFactory,
 )
 from aduan.agencies.tests.factories import AgencyFactory, UnitFactory
+from aduan.notifications import services
 from aduan.notifications.delivery import MAX_ATTEMPTS, notification_deliver
 from aduan.notifications.models import (
     Notification,
@@ -31,7 +32,6 @@ from aduan.notifications.models import (
     NotificationState,
     PushSubscription,
 )
-from aduan.notifications import services
 from aduan.notifications.services import notify, preference_set
 from aduan.reports.models import Channel
 from aduan.workflow import services as wf
