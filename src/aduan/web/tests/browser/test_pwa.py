@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import random
+import time
 
 import pytest
 from PIL import Image
@@ -231,3 +232,44 @@ def test_a_draft_the_server_refuses_comes_back_into_the_form(transactional_db, p
     assert page.locator("#id_title").input_value() == "Pendek"
     assert page.locator("#id_body").input_value() == BODY
     assert page.get_by_label("Pengaduan").is_checked()
+
+
+def _wait_for_reports(count: int, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while Report.objects.count() < count:
+        assert time.monotonic() < deadline, f"no report {count} after {seconds} s"
+        time.sleep(0.1)
+
+
+def test_a_draft_is_sent_by_the_worker_with_no_page_of_the_site_open(transactional_db, page_at):
+    """Background Sync: the browser wakes the worker when the connection returns."""
+    page = page_at(360)
+    citizen = sign_in_as(page, "citizen")
+    page.goto("/lapor/")
+    _worker_in_control(page)
+    page.context.set_offline(True)
+    page.get_by_label("Pengaduan").check()
+    page.locator("#id_title").fill(TITLE)
+    page.locator("#id_body").fill(BODY)
+    page.get_by_role("button", name="Kirim laporan").click()
+    page.locator("#offline-drafts").get_by_text(WAITING).wait_for()
+    _eventually(
+        page,
+        "() => navigator.serviceWorker.ready"
+        ".then(r => r.sync.getTags()).then(tags => tags.includes('aduan-drafts'))",
+    )
+
+    blank = page.context.new_page()
+    page.close()  # no page of the site is open any more: only the worker can send it
+    page = blank
+    assert Report.objects.count() == 0
+    page.context.set_offline(False)  # Chromium fires the sync when the connection returns
+    _wait_for_reports(1)
+    report = Report.objects.get()
+    assert (report.reporter_id, report.title) == (citizen.pk, TITLE)
+
+    # The draft is gone: the next page sends nothing again.
+    page.goto("/laporan-saya/")
+    _worker_in_control(page)
+    page.wait_for_timeout(500)
+    assert Report.objects.count() == 1
