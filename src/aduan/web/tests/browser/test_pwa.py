@@ -51,6 +51,16 @@ def _worker_in_control(page) -> None:
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
 
 
+def _write_offline(page, title: str) -> None:
+    """The report form opened online (the worker in control), then filled offline."""
+    page.goto("/lapor/")
+    _worker_in_control(page)
+    page.context.set_offline(True)
+    page.get_by_label("Pengaduan").check()
+    page.locator("#id_title").fill(title)
+    page.locator("#id_body").fill(BODY)
+
+
 def test_chromium_finds_the_app_installable(transactional_db, site, tmp_path):
     # A profile on disk: Chromium never offers to install from an incognito context,
     # which is what a plain new_context() is.
@@ -82,13 +92,7 @@ def test_a_report_written_offline_is_sent_once_when_the_connection_returns(
 ):
     page = page_at(360)
     citizen = sign_in_as(page, "citizen")
-    page.goto("/lapor/")
-    _worker_in_control(page)
-
-    page.context.set_offline(True)
-    page.get_by_label("Pengaduan").check()
-    page.locator("#id_title").fill(TITLE)
-    page.locator("#id_body").fill(BODY)
+    _write_offline(page, TITLE)
     page.locator("details.field summary").first.click()
     page.locator("#id_latitude").fill("-6.870000")
     page.locator("#id_longitude").fill("107.590000")
@@ -215,12 +219,7 @@ def test_a_push_message_shows_its_notification(transactional_db, page_at):
 def test_a_draft_the_server_refuses_comes_back_into_the_form(transactional_db, page_at):
     page = page_at(360)
     sign_in_as(page, "citizen")
-    page.goto("/lapor/")
-    _worker_in_control(page)
-    page.context.set_offline(True)
-    page.get_by_label("Pengaduan").check()
-    page.locator("#id_title").fill("Pendek")  # too short: the server will refuse it
-    page.locator("#id_body").fill(BODY)
+    _write_offline(page, "Pendek")  # too short: the server will refuse it
     page.get_by_role("button", name="Kirim laporan").click()
     page.locator("#offline-drafts").get_by_text(WAITING).wait_for()
 
@@ -245,12 +244,7 @@ def test_a_draft_is_sent_by_the_worker_with_no_page_of_the_site_open(transaction
     """Background Sync: the browser wakes the worker when the connection returns."""
     page = page_at(360)
     citizen = sign_in_as(page, "citizen")
-    page.goto("/lapor/")
-    _worker_in_control(page)
-    page.context.set_offline(True)
-    page.get_by_label("Pengaduan").check()
-    page.locator("#id_title").fill(TITLE)
-    page.locator("#id_body").fill(BODY)
+    _write_offline(page, TITLE)
     page.get_by_role("button", name="Kirim laporan").click()
     page.locator("#offline-drafts").get_by_text(WAITING).wait_for()
     _eventually(
