@@ -307,6 +307,50 @@ def _reencode_image(
         return out.getvalue()
 
 
+THUMBNAIL_SIDE = 320  # a card's picture: sharp at twice the size a phone's card shows it
+
+
+@dataclass(frozen=True)
+class Thumbnail:
+    data: bytes
+    width: int
+    height: int
+
+
+def image_thumbnail(data: bytes) -> Thumbnail:
+    """A WebP at most ``THUMBNAIL_SIDE`` pixels a side of an image already re-encoded (its
+    bytes hold no metadata); again built from the pixels alone, so it holds none either."""
+    with Image.open(io.BytesIO(data), formats=["JPEG", "PNG"]) as image:
+        image.draft("RGB", (THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+        image.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+        alpha = image.mode in ("RGBA", "LA") or "transparency" in image.info
+        pixels = image.convert("RGBA" if alpha else "RGB")
+    clean = Image.frombytes(pixels.mode, pixels.size, pixels.tobytes())
+    out = io.BytesIO()
+    clean.save(out, format="WEBP", quality=75, method=4)
+    return Thumbnail(data=out.getvalue(), width=clean.width, height=clean.height)
+
+
+def _thumbnail_store(data: bytes, content_type: str) -> dict:
+    """The thumbnail fields of an attachment whose clean bytes are ``data``, its file
+    written to storage; none for a file that is not an image, or whose thumbnail failed
+    (the card then shows no picture: never a reason to refuse the file itself)."""
+    if not content_type.startswith("image/"):
+        return {}
+    try:
+        thumbnail = image_thumbnail(data)
+    except Exception:
+        logger.exception("thumbnail not made")
+        return {}
+    holder = Attachment()
+    holder.thumbnail.save("thumbnail.webp", ContentFile(thumbnail.data), save=False)
+    return {
+        "thumbnail": holder.thumbnail.name,
+        "thumbnail_width": thumbnail.width,
+        "thumbnail_height": thumbnail.height,
+    }
+
+
 def _probe_image(
     data: bytes, content_type: str, shown: str, budget: DecodeBudget | None = None
 ) -> None:
@@ -556,12 +600,15 @@ def attachment_store(*, report: Report, prepared: PreparedFile, actor) -> Attach
         state=AttachmentState.PENDING if prepared.pending else AttachmentState.READY,
     )
     attachment.file.save(prepared.name, ContentFile(prepared.data), save=False)
+    if not prepared.pending:
+        for field, value in _thumbnail_store(prepared.data, prepared.content_type).items():
+            setattr(attachment, field, value)
     try:
         attachment.save()
         if prepared.pending:
             attachments_queue([attachment])
     except BaseException:
-        attachments_discard([attachment.file.name])
+        attachments_discard([attachment.file.name, attachment.thumbnail.name or ""])
         raise
     return attachment
 
@@ -606,13 +653,14 @@ def attachment_reencode(*, attachment_id: int) -> str:
             "file": clean_name,
             "size": len(data),
             "sha256": hashlib.sha256(data).hexdigest(),
+            **_thumbnail_store(data, row.content_type),
         }
     with transaction.atomic():
         updated = Attachment.every.filter(pk=row.pk, state=AttachmentState.PENDING).update(
             **changes
         )
     if not updated:  # another worker finished it first
-        attachments_discard([clean_name] if clean_name else [])
+        attachments_discard([clean_name or "", changes.get("thumbnail", "")])
         return "gone"
     attachments_discard([row.file.name])
     logger.info("attachment %s %s", row.pk, changes["state"])
@@ -646,6 +694,8 @@ def attachments_discard(names: Iterable[str]) -> None:
     """Remove stored files whose rows were rolled back, so no orphan is left behind."""
     storage = _attachment_storage()
     for name in names:
+        if not name:
+            continue
         try:
             storage.delete(name)
         except Exception:  # a file we cannot delete must not hide the original error

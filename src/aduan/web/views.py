@@ -33,6 +33,7 @@ from aduan.reports.models import BODY_MAX, TITLE_MAX, Attachment, Report
 from aduan.reports.selectors import (
     FeedFilters,
     ReporterVisibility,
+    attachment_readable,
     attachments_unready_for_uploader,
     event_list_for_user,
     report_followed_by,
@@ -62,6 +63,7 @@ from aduan.workflow.idempotency import (
 from aduan.workflow.lists import (
     REGION_NAMES,
     REPORTERS,
+    THUMBNAILS,
     prefetch_for_report_list,
     report_list_load,
 )
@@ -130,9 +132,10 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 # What a card shows beyond the report row and its agency and category
-# (``web.cards.report_card``): a public card names a reporter who is not anonymous.
-PUBLIC_CARD = frozenset({REGION_NAMES, REPORTERS})
-OWN_CARD = frozenset({REGION_NAMES})
+# (``web.cards.report_card``): a public card names a reporter who is not anonymous; a
+# public report's card shows its first picture.
+PUBLIC_CARD = frozenset({REGION_NAMES, REPORTERS, THUMBNAILS})
+OWN_CARD = frozenset({REGION_NAMES, THUMBNAILS})
 
 
 def _cards(reports: QuerySet[Report]) -> QuerySet[Report]:
@@ -395,16 +398,25 @@ def _reporter_actions(request: HttpRequest, report: Report, outcome) -> dict:
     return {"forms": forms, "outcome": outcome, "reopen_until": reopen_until}
 
 
-@require_GET
-def attachment_download(request: HttpRequest, attachment_id: int) -> FileResponse:
+def _attachment_for(request: HttpRequest, attachment_id: int, *fields: str) -> Attachment:
+    """A ready file the visitor may open: of a report they may see (``_report_for``), and
+    not a file of a note between desks unless they handle the report; 404 otherwise."""
     attachment = (
         Attachment.objects.select_related("report")
         .filter(pk=attachment_id)
-        .only("id", "file", "original_name", "content_type", "report__tracking_id")
+        .only("id", "event_id", "report__tracking_id", *fields)
     ).first()
     if attachment is None:
         raise Http404
-    _report_for(request, attachment.report.tracking_id)  # the report's visibility decides
+    report = _report_for(request, attachment.report.tracking_id)
+    if not attachment_readable(user=request.user, report=report, attachment=attachment):
+        raise Http404
+    return attachment
+
+
+@require_GET
+def attachment_download(request: HttpRequest, attachment_id: int) -> FileResponse:
+    attachment = _attachment_for(request, attachment_id, "file", "original_name", "content_type")
     if signed_url := attachment_signed_url(attachment):
         response = HttpResponseRedirect(signed_url)
         response["Cache-Control"] = "private, no-store"
@@ -421,6 +433,23 @@ def attachment_download(request: HttpRequest, attachment_id: int) -> FileRespons
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+def attachment_thumbnail(request: HttpRequest, attachment_id: int) -> FileResponse:
+    """A picture's thumbnail (``Attachment.thumbnail``), to whoever may open the file
+    itself; shown in the page, so kept a while by the browser (not by shared caches)."""
+    attachment = _attachment_for(request, attachment_id, "thumbnail")
+    if not attachment.thumbnail:
+        raise Http404
+    try:
+        handle = attachment.thumbnail.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, content_type="image/webp")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
     return response
 
 
