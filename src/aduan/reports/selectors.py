@@ -218,6 +218,8 @@ def report_late(report: Report) -> bool:
     """Unanswered and past a deadline someone must act on (``is_overdue``, which the
     reporter's own time to reply never sets)."""
     return report.is_overdue and not report_answered(report)
+
+
 FEED_ORDER = {
     FeedSort.BEST_MATCH: ("-created_at", "-id"),
     FeedSort.NEWEST: ("-created_at", "-id"),

@@ -75,7 +75,8 @@ def test_an_image_stored_ready_gets_its_thumbnail_once(citizen):
     assert attachment.thumbnail.name.endswith(".webp")
     assert (attachment.thumbnail_width, attachment.thumbnail_height) == (320, 240)
     data = _thumbnail_bytes(attachment)
-    assert data.startswith(b"RIFF") and data[8:12] == b"WEBP"
+    assert data.startswith(b"RIFF")
+    assert data[8:12] == b"WEBP"
     assert not any(secret in data for secret in SECRETS)
 
 
@@ -116,4 +117,5 @@ def test_the_orphan_sweep_keeps_thumbnails_of_existing_rows(citizen):
     folder = attachment.thumbnail.name.split("/")[1]
     tally = orphans_sweep(folders=[folder], remove=False)
     assert tally.files >= 1
-    assert tally.orphans == 0 and tally.young == 0
+    assert tally.orphans == 0
+    assert tally.young == 0
