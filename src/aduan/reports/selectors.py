@@ -565,6 +565,15 @@ def attachment_get_for_user(*, user: AnyUser, tracking_id: str, attachment_id: i
     return attachment
 
 
+def response_latest(events: list[ReportEvent]) -> ReportEvent | None:
+    """The agency's latest response among ``events`` as ``event_list_for_user`` gave them
+    (so one the reader may read), or None: what the report page shows first."""
+    for event in reversed(events):
+        if event.action == EventAction.RESPONDED and getattr(event, "readable_note", ""):
+            return event
+    return None
+
+
 def attachments_public_q() -> Q:
     """The files anyone who may see the report may open: the report's own, and those of an
     event written to the reporter and the public (a response, a comment). A file of a note

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -46,18 +47,27 @@ def assert_refused(response, report, status: str, code: int = 409) -> None:
     assert report.events.count() == events
 
 
+def steps(response) -> list[str]:
+    """The choices the next-step form offers (``web.next_step``)."""
+    return re.findall(r'name="step" value="([a-z_]+)"', response.content.decode())
+
+
 @pytest.mark.parametrize(
     ("kind", "offered"),
     [
         ("submitted", ["comment"]),
-        ("responded", ["comment", "answer", "close", "rate"]),
-        ("closed", ["rate", "reopen"]),
+        ("responded", ["accept", "send_back", "comment"]),
+        ("closed", ["rate", "send_back"]),
     ],
 )
-def test_the_reporter_gets_the_forms_of_the_status(client, citizen, handled, kind, offered):
+def test_the_reporter_gets_one_form_with_the_steps_of_the_status(
+    client, citizen, handled, kind, offered
+):
     report = submitted(citizen) if kind == "submitted" else handled(kind)
     sign_in(client, citizen)
-    assert action_forms(client.get(url(report))) == offered
+    page = client.get(url(report))
+    assert action_forms(page) == ["next_step"]
+    assert steps(page) == offered
 
 
 def test_nobody_else_gets_reporter_forms(client, people, citizen, other_citizen, handled):
@@ -111,8 +121,8 @@ def test_answer_a_question_of_the_national_admin(client, citizen, people):
     wf.report_hold(report=report, actor=people["national_admin"], question="Di RT berapa tepatnya?")
     sign_in(client, citizen)
     page = client.get(url(report))
-    assert action_forms(page) == ["comment", "answer"]
-    assert "your report then goes back to verification" in text(page)
+    assert steps(page) == ["answer", "comment"]
+    assert "Your report then goes back to verification." in text(page)
     response = post(client, report, "answer", body="RT 03 RW 05, dekat masjid.")
     assert response.status_code == 302
     report.refresh_from_db()
