@@ -582,13 +582,14 @@ def attachment_signed_url(attachment: Attachment) -> str | None:
 
 
 def attachment_store(*, report: Report, prepared: PreparedFile, actor) -> Attachment:
-    """Write the file to storage and its row to the database (call inside a transaction).
+    """Write the file (and an image's thumbnail) to storage and its row to the database
+    (call inside a transaction).
 
     A ``pending`` image is queued for re-encoding in the same transaction (with the
     database task backend the task row commits or rolls back with the attachment; the
     sweep queues again what was lost). If the row cannot be written, the file just stored
     is removed again; files of rows that are rolled back later are the caller's to remove
-    (``attachments_discard``).
+    (``attachments_discard`` of ``attachment_stored_names``).
     """
     attachment = Attachment(
         report=report,
@@ -611,6 +612,17 @@ def attachment_store(*, report: Report, prepared: PreparedFile, actor) -> Attach
         attachments_discard([attachment.file.name, attachment.thumbnail.name or ""])
         raise
     return attachment
+
+
+def attachment_stored_names(attachment: Attachment) -> list[str]:
+    """The files ``attachment_store`` wrote for ``attachment`` (the file, its thumbnail):
+    what a caller whose transaction rolls back hands to ``attachments_discard``."""
+    return [name for name in (attachment.file.name, attachment.thumbnail.name) if name]
+
+
+def attachments_stored_names(rows: models.QuerySet[Attachment]) -> list[str]:
+    """``attachment_stored_names`` of every row of ``rows``, in one query."""
+    return [name for pair in rows.values_list("file", "thumbnail") for name in pair if name]
 
 
 def attachments_queue(attachments: Iterable[Attachment]) -> None:

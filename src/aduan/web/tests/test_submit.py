@@ -346,9 +346,7 @@ def test_files_land_on_disk_under_media_root(signed_in, disk_storage):
     data = valid_data()
     data["files"] = [png_upload()]
     assert signed_in.post(URL, data).status_code == 302
-    on_disk = sorted(
-        (p for p in disk_storage.rglob("*") if p.is_file()), key=lambda p: p.suffix
-    )
+    on_disk = sorted((p for p in disk_storage.rglob("*") if p.is_file()), key=lambda p: p.suffix)
     assert [p.suffix for p in on_disk] == [".png", ".webp"]  # the photo and its thumbnail
     assert "foto" not in on_disk[0].name  # stored under a random name
 
