@@ -679,6 +679,35 @@ def attachment_reencode(*, attachment_id: int) -> str:
     return str(changes["state"])
 
 
+def attachments_thumbnails_make(*, batch: int = 100, after: int = 0) -> tuple[int, int | None]:
+    """Make the missing thumbnails of the next ``batch`` ready images with an id above
+    ``after`` (stored before thumbnails existed, or whose thumbnail failed): how many
+    were made, and the last id looked at (None: no image is left). A row changed
+    meanwhile keeps what it has, and the file just written is removed again."""
+    rows = list(
+        Attachment.objects.filter(content_type__startswith="image/", thumbnail="", pk__gt=after)
+        .exclude(file="")
+        .order_by("id")
+        .only("id", "file", "content_type")[:batch]
+    )
+    made = 0
+    for row in rows:
+        try:
+            with row.file.open("rb") as stored:
+                data = stored.read()
+        except FileNotFoundError:
+            logger.warning("attachment %s: file missing, no thumbnail", row.pk)
+            continue
+        fields = _thumbnail_store(data, row.content_type)
+        if not fields:
+            continue
+        if Attachment.objects.filter(pk=row.pk, thumbnail="").update(**fields):
+            made += 1
+        else:
+            attachments_discard([fields["thumbnail"]])
+    return made, rows[-1].pk if rows else None
+
+
 def attachments_pending_requeue(*, now, batch: int, stop_at: float) -> dict[str, int]:
     """The sweep's job: pending images whose task was lost (a worker killed, a queue
     emptied) are queued again after ``REQUEUE_AFTER``; after ``MAX_ATTEMPTS`` tries (an

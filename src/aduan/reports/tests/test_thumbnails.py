@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.management import call_command
 from PIL import Image
 
 from aduan.accounts.tests.factories import UserFactory
@@ -119,3 +120,34 @@ def test_the_orphan_sweep_keeps_thumbnails_of_existing_rows(citizen):
     assert tally.files >= 1
     assert tally.orphans == 0
     assert tally.young == 0
+
+
+def test_the_command_makes_the_missing_thumbnails_once(citizen):
+    report = ReportFactory(reporter=citizen)
+    prepared = prepare_upload(name="rumah.jpg", chunks=[jpeg_with_metadata(size=(400, 200))])
+    older = [attachment_store(report=report, prepared=prepared, actor=citizen) for _ in range(3)]
+    Attachment.objects.filter(pk__in=[a.pk for a in older]).update(
+        thumbnail="", thumbnail_width=None, thumbnail_height=None
+    )
+    broken = older[1]
+    broken.file.storage.delete(broken.file.name)  # a file gone: passed over, not blocking
+    document = attachment_store(
+        report=report, prepared=prepare_upload(name="a.pdf", chunks=[pdf_bytes()]), actor=citizen
+    )
+    out = io.StringIO()
+    call_command("attachments_thumbnails", "--batch", "1", stdout=out)
+    assert out.getvalue().endswith("2 thumbnails made.\n")
+    rows = {a.pk: a for a in Attachment.objects.all()}
+    for attachment in (older[0], older[2]):
+        assert (rows[attachment.pk].thumbnail_width, rows[attachment.pk].thumbnail_height) == (
+            320,
+            160,
+        )
+        assert not any(secret in _thumbnail_bytes(rows[attachment.pk]) for secret in SECRETS)
+    assert not rows[broken.pk].thumbnail
+    assert not rows[document.pk].thumbnail
+    again = io.StringIO()
+    call_command("attachments_thumbnails", stdout=again)
+    assert again.getvalue() == (
+        f"0 thumbnails made so far (up to attachment {broken.pk})\n0 thumbnails made.\n"
+    )
