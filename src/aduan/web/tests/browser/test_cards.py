@@ -62,7 +62,7 @@ def test_a_card_with_its_picture_and_marker_fits_a_phone(answered, page_at):
     assert box["width"] < 360 / 3
     assert overflowing(page) == []
     if shots := os.environ.get("ADUAN_SCREENSHOTS"):
-        page.screenshot(path=f"{shots}/card-360.png")
+        card.screenshot(path=f"{shots}/card-360.png")
 
 
 def test_the_answer_first_and_the_stars_chosen_with_the_keyboard(world, answered, page_at):
