@@ -84,6 +84,8 @@ from .action_forms import ACTION_FORMS, REPORTER_ACTIONS
 from .actions import action_run
 from .deadlines import calendar_current, deadline_countdown
 from .forms import (
+    DRAFT_ACCOUNT_FIELD,
+    DRAFT_OF_ANOTHER,
     IDEMPOTENCY_FIELD,
     KEY_REUSED,
     FeedFilterForm,
@@ -206,6 +208,10 @@ def my_reports(request: HttpRequest) -> HttpResponse:
 def report_new(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _report_form(request, ReportForm(), token=form_token(None), kept=[])
+    if request.POST.get(DRAFT_ACCOUNT_FIELD, str(request.user.pk)) != str(request.user.pk):
+        # A report kept offline by another account on this phone, sent by the service
+        # worker for whoever is signed in now: it waits for its writer (offline.js).
+        return HttpResponse(DRAFT_OF_ANOTHER, status=409, content_type="text/plain; charset=utf-8")
     # Files kept from an earlier attempt of this form, still ticked (ADR 0012).
     token = form_token(request.POST.get("upload_token"))
     kept = pending_uploads_kept(
