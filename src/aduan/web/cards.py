@@ -31,7 +31,7 @@ from .templatetags.web_tags import classification_label, report_url, status_labe
 HEADINGS = ("h2", "h3")
 EXCERPT_CHARS = 160
 # Icons of the markers (inline SVG: nothing else to load; the text beside them says it).
-_ICON = '<svg class="icon" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" focusable="false">'
+_ICON = '<svg class="icon" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" focusable="false" fill="currentColor">'
 ICON_ANSWERED = _ICON + '<path d="M6.2 11.6 2.8 8.2l1.1-1.1 2.3 2.3 5.9-5.9 1.1 1.1z"/></svg>'
 ICON_LATE = (
     _ICON + '<path d="M8 1.5a6.5 6.5 0 1 0 0 13 6.5 6.5 0 0 0 0-13zm0 1.6a4.9 4.9 0 1 1 0 9.8 '
