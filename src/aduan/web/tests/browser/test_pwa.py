@@ -288,6 +288,33 @@ def test_a_draft_the_server_refuses_comes_back_into_the_form(transactional_db, p
     assert page.get_by_label("Pengaduan").is_checked()
 
 
+def _drafts(page) -> int:
+    return page.evaluate(
+        """() => new Promise((resolve) => {
+          const open = indexedDB.open("aduan", 1);
+          open.onupgradeneeded = () => open.result.createObjectStore("drafts", { keyPath: "key" });
+          open.onsuccess = () => {
+            const all = open.result.transaction("drafts").objectStore("drafts").getAll();
+            all.onsuccess = () => resolve(all.result.length);
+          };
+        })"""
+    )
+
+
+def test_a_page_left_open_after_the_session_ended_keeps_no_draft(transactional_db, page_at):
+    """The form still names its writer, but the session is gone (someone else may hold the
+    phone): nothing is kept as the writer's draft, the form posts the browser's own way."""
+    page = page_at(360)
+    sign_in_as(page, "citizen")
+    _write_offline(page, TITLE)
+    page.context.clear_cookies()
+    page.get_by_role("button", name="Kirim laporan").click()
+    page.wait_for_load_state()
+    page.context.set_offline(False)
+    page.goto("/")
+    assert _drafts(page) == 0
+
+
 def _wait_for_reports(count: int, seconds: float = 20) -> None:
     deadline = time.monotonic() + seconds
     while Report.objects.count() < count:
