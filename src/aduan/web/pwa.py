@@ -130,7 +130,9 @@ def _account_cookie(request: HttpRequest, response: HttpResponse, tag: str) -> N
         response.set_cookie(
             ACCOUNT_COOKIE,
             tag,
-            max_age=settings.SESSION_COOKIE_AGE,
+            max_age=None
+            if settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+            else settings.SESSION_COOKIE_AGE,
             secure=settings.SESSION_COOKIE_SECURE,
             httponly=False,  # offline.js reads it
             samesite="Lax",

@@ -270,6 +270,14 @@ def test_every_page_says_whom_it_is_for_and_the_cookie_follows_the_session(clien
     assert client.get(home)[ACCOUNT_HEADER] == "anon"
 
 
+def test_the_worker_and_offline_js_read_the_same_cookie_and_header(client):
+    config = worker_config(client.get(reverse("web:service_worker")))
+    assert config["accountCookie"] == ACCOUNT_COOKIE
+    assert config["accountHeader"] == ACCOUNT_HEADER.lower()
+    script = Path(finders.find("web/offline.js")).read_text()
+    assert f"(?:^|;\\s*){ACCOUNT_COOKIE}=" in script
+
+
 def test_a_session_that_ended_without_signing_out_clears_the_cookie(client, citizen):
     client.force_login(citizen)
     client.get(reverse("web:home"))
