@@ -299,6 +299,7 @@ class World:
     endpoints: dict[str, Any]
     open311_key: str
     pictures: dict[str, Any] = dataclasses.field(default_factory=dict)
+    desk_files: dict[str, Any] = dataclasses.field(default_factory=dict)
     cache: dict[Any, Any] = dataclasses.field(default_factory=dict)
 
 
@@ -343,7 +344,7 @@ def _build() -> World:
                 auth=keys.auth,
             )
 
-    reports, events, attachments, pictures = {}, {}, {}, {}
+    reports, events, attachments, pictures, desk_files = {}, {}, {}, {}, {}
     for key, subject in SUBJECTS.items():
         reporter = users[subject.reporter]
         report = ReportFactory(
@@ -404,6 +405,11 @@ def _build() -> World:
             name="bukti.pdf", chunks=[pdf_bytes(author=name, xmp_author=email)]
         )
         attachments[key] = attachment_store(report=report, prepared=prepared, actor=reporter)
+        # A file of the internal note, named with its marker: only its handlers see it.
+        prepared = prepare_upload(name=f"{internal_note(key)}.pdf", chunks=[pdf_bytes()])
+        desk_files[key] = attachment_store(report=report, prepared=prepared, actor=author)
+        desk_files[key].event = events[key, "internal"]
+        desk_files[key].save(update_fields=["event"])
         # A photo, with its thumbnail (the public cards' picture).
         photo = io.BytesIO()
         Image.new("RGB", (48, 32), (20, 90, 160)).save(photo, format="JPEG")
@@ -434,6 +440,7 @@ def _build() -> World:
         tokens=tokens,
         attachments=attachments,
         pictures=pictures,
+        desk_files=desk_files,
         events=events,
         agencies={"unit": unit, "parent": parent, "unrelated": unrelated},
         endpoints=endpoints,
@@ -569,9 +576,23 @@ def _page_post(name: str) -> Callable[[World, str, str], Answer]:
     return request
 
 
+def _with_desk_file(main: Answer, desk: Answer, reader: str, subject: str) -> Answer:
+    """The report's own file's answer, with the internal note's file's: served, its name
+    (the note's marker) is in its headers, so a reader who does not handle the report
+    fails ``check_text``; refused to a handler, the cell fails as a 500."""
+    if handles(reader, subject) and main.status == 200 and desk.status != 200:
+        return Answer(500, desk.headers, f"the desk note's file refused: {desk.status}")
+    if 200 <= desk.status < 300:
+        return Answer(main.status, f"{main.headers}\n{desk.headers}", main.body)
+    return main
+
+
 def _attachment_page(world: World, reader: str, subject: str) -> Answer:
     path = reverse("web:attachment_download", args=[world.attachments[subject].pk])
-    return page_get(world, reader, path)
+    desk = reverse("web:attachment_download", args=[world.desk_files[subject].pk])
+    return _with_desk_file(
+        page_get(world, reader, path), page_get(world, reader, desk), reader, subject
+    )
 
 
 def _thumbnail_page(world: World, reader: str, subject: str) -> Answer:
@@ -587,7 +608,16 @@ def _attachment_api(world: World, reader: str, subject: str) -> Answer:
             "attachment_id": world.attachments[subject].pk,
         },
     )
-    return api_get(world, reader, path)
+    desk = reverse(
+        "api:report_attachment",
+        kwargs={
+            "tracking_id": _tracking(world, subject),
+            "attachment_id": world.desk_files[subject].pk,
+        },
+    )
+    return _with_desk_file(
+        api_get(world, reader, path), api_get(world, reader, desk), reader, subject
+    )
 
 
 def _open311_detail(world: World, reader: str, subject: str) -> Answer:

@@ -283,6 +283,34 @@ def test_a_staff_account_is_never_entered_through_the_provider(gov, client):
     assert not SocialAccount.objects.filter(user=desk).exists()
 
 
+def test_a_staff_account_with_the_provider_connected_is_not_entered_through_it(gov, client):
+    """allauth finds a connected account by the provider's subject before any e-mail
+    check: a national admin whose account holds the person's subject stays signed out."""
+    client.get(CALLBACK, _at_the_provider(_start(client, gov), "desk"))
+    account = SocialAccount.objects.get(provider=PROVIDER_ID)  # its uid: the subject
+    desk = NationalAdminFactory(email="meja.nasional@example.id")
+    account.user = desk
+    account.save(update_fields=["user"])
+    client.post(reverse("account_logout"))
+
+    response = client.get(CALLBACK, _at_the_provider(_start(client, gov), "desk"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_login")
+    assert _signed_in_user(client) is None
+    page = client.get(response["Location"]).content.decode()
+    assert "Staff accounts sign in with their e-mail address and password" in page
+
+
+def test_a_staff_member_cannot_connect_the_provider(gov, client):
+    desk = NationalAdminFactory(email="meja@example.id")
+    client.force_login(desk)
+    assert LOGIN not in client.get(reverse("socialaccount_connections")).content.decode()
+    response = client.get(CALLBACK, _at_the_provider(_start(client, gov, "connect"), "rina"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("socialaccount_connections")
+    assert not SocialAccount.objects.exists()
+
+
 def test_a_citizen_connects_the_provider_from_the_connections_page(gov, client):
     citizen = UserFactory(email="lain@example.id")
     client.force_login(citizen)

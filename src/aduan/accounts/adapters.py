@@ -9,6 +9,9 @@ Connect provider) meets Aduan's accounts.
   of a local account whose address was never verified, so whoever registered it cannot
   get in).
 - Staff accounts are never entered through a provider: they sign in with their password.
+  Not by e-mail (``authenticate_by_email``), nor by an account of the provider connected
+  to them (allauth finds it by the provider's uid first; ``pre_social_login`` refuses),
+  and a staff member cannot connect one.
 - The last way in (no usable password, no other provider) cannot be disconnected; an
   account of a provider switched off since can still be listed and removed.
 - Signing in without a page to return to lands each role at its own workspace.
@@ -17,15 +20,26 @@ Connect provider) meets Aduan's accounts.
 from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp
 from allauth.socialaccount.providers import registry
-from django.http import Http404
+from allauth.socialaccount.providers.base import AuthProcess
+from django.contrib import messages
+from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .capabilities import is_citizen_role, workspace_url_name
+from .capabilities import is_citizen_role, may_connect_providers, workspace_url_name
 from .models import Role
+
+STAFF_SIGN_IN_REFUSED = _(
+    "Staff accounts sign in with their e-mail address and password, not through another service."
+)
+STAFF_CONNECT_REFUSED = _(
+    "A staff account cannot be connected to another service: staff sign in with their "
+    "e-mail address and password."
+)
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -51,6 +65,20 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             if _on_connections_page(request):
                 return _switched_off(request, provider)
             raise Http404("This sign-in provider is not configured.") from None
+
+    def pre_social_login(self, request, sociallogin):
+        """Refuse a staff account: signing in through a provider account connected to it
+        (found by the provider's uid, before any e-mail check), or connecting one."""
+        super().pre_social_login(request, sociallogin)
+        if sociallogin.state.get("process") == AuthProcess.CONNECT:
+            if request.user.is_authenticated and not may_connect_providers(request.user):
+                messages.error(request, STAFF_CONNECT_REFUSED)
+                raise ImmediateHttpResponse(
+                    HttpResponseRedirect(reverse("socialaccount_connections"))
+                )
+        elif sociallogin.is_existing and not is_citizen_role(sociallogin.user.role):
+            messages.error(request, STAFF_SIGN_IN_REFUSED)
+            raise ImmediateHttpResponse(HttpResponseRedirect(reverse("account_login")))
 
     def authenticate_by_email(self, sociallogin):
         found = super().authenticate_by_email(sociallogin)

@@ -61,6 +61,12 @@ def is_citizen_role(role: str | None) -> bool:
     return role == Role.CITIZEN
 
 
+def may_connect_providers(user: AnyUser) -> bool:
+    """May ``user`` connect another service's account (Google, the government's provider
+    …) to theirs? Citizens only: staff sign in with their password (ADR 0022)."""
+    return is_citizen(user)
+
+
 def is_staff_member(user: AnyUser) -> bool:
     """Does ``user`` work on reports (any role but citizen)?"""
     return _role(user) in _STAFF

@@ -1,5 +1,6 @@
-"""The Redis cache, riding out a Redis restart: while Redis is unreachable each process
-uses a cache of its own instead of failing the request.
+"""The Redis cache, riding out a Redis restart: while Redis is unreachable, or refuses
+the command (out of memory under ``noeviction``, ``READONLY`` after a failover, an ACL's
+``NOPERM``), each process uses a cache of its own instead of failing the request.
 
 What Aduan keeps in the cache may be lost: rate-limit counters (during an outage they
 count per process, so a limit is looser by the number of web processes, not gone) and
@@ -49,8 +50,9 @@ _OPERATIONS = (
 
 
 class _FallbackClient(RedisCacheClient):
-    """Django's Redis client; an operation that cannot reach Redis is done on a local
-    ``LocMemCache`` (the keys and the timeouts in seconds are already Redis's)."""
+    """Django's Redis client; an operation that Redis does not carry out (unreachable, or
+    refusing it) is done on a local ``LocMemCache`` (the keys and the timeouts in seconds
+    are already Redis's)."""
 
     def __init__(self, servers, **options: Any) -> None:
         super().__init__(servers, **options)
@@ -59,10 +61,10 @@ class _FallbackClient(RedisCacheClient):
         self._clients: dict[int, Any] = {}
         self._down_since: float | None = None
         self._retry_at = 0.0
-        self._unreachable = (
-            self._lib.exceptions.ConnectionError,
-            self._lib.exceptions.TimeoutError,
-        )
+        # Every error of redis-py's: unreachable (ConnectionError, TimeoutError) or
+        # refusing (ResponseError: OOM, READONLY, NOPERM …). A refused write would refuse
+        # again: Redis is left alone for the retry interval all the same.
+        self._unreachable = (self._lib.exceptions.RedisError,)
 
     def get_client(self, key=None, *, write: bool = False):
         """One ``Redis`` object per connection pool, kept: Django's client makes a new one
@@ -114,8 +116,8 @@ class _FallbackClient(RedisCacheClient):
             if self._down_since is None:
                 self._down_since = now
                 logger.warning(
-                    "the cache (Redis) is unreachable (%s: %s): this process counts rate "
-                    "limits on its own until it is back",
+                    "the cache (Redis) is unreachable or refuses the command (%s: %s): this "
+                    "process counts rate limits on its own until it is back",
                     type(error).__name__,
                     error,
                 )

@@ -63,6 +63,7 @@ from aduan.reports.selectors import (
     FeedFilters,
     FeedSort,
     ReporterVisibility,
+    attachments_readable_for_user,
     event_actor,
     event_list_for_user,
     report_get_for_user,
@@ -522,7 +523,10 @@ def report_out(report: Report, *, user: AnyUser) -> dict:
             }
             for event in event_list_for_user(user=user, report=report)
         ],
-        "attachments": [_attachment_out(a, report) for a in report.attachments.all()],
+        "attachments": [
+            _attachment_out(a, report)
+            for a in attachments_readable_for_user(user=user, report=report)
+        ],
         "deadlines": _deadlines_out(report),
         "current_deadline": _current_deadline_out(report, now),
         "is_overdue": any(_overdue(d, now) for d in report.deadlines.all()),

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from allauth.socialaccount.models import SocialAccount
 from django import template
 
+from aduan.accounts.capabilities import may_connect_providers
+
 register = template.Library()
 
 
@@ -26,3 +28,9 @@ def connections(accounts) -> list[Connection]:
         name = provider_account.get_brand()["name"]
         found.append(Connection(account, name, str(provider_account)))
     return found
+
+
+@register.filter
+def connects_providers(user) -> bool:
+    """Whether the page offers ``user`` to connect another service (citizens only)."""
+    return may_connect_providers(user)

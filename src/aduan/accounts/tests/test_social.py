@@ -9,11 +9,26 @@ import copy
 import json
 
 import pytest
-from allauth.socialaccount.models import SocialAccount
+from allauth.core import context
+from allauth.socialaccount.helpers import complete_social_login
+from allauth.socialaccount.models import SocialAccount, SocialLogin
 from conftest import run_manage, subprocess_env
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.messages import get_messages
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.urls import reverse
+from django.utils import translation
 
-from aduan.accounts.tests.factories import UserFactory
+from aduan.accounts.models import User
+from aduan.accounts.tests.factories import (
+    AgencyAdminFactory,
+    NationalAdminFactory,
+    OversightFactory,
+    ProgrammeOverseerFactory,
+    UnitOfficerFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -201,3 +216,89 @@ def test_a_switched_off_provider_can_still_be_removed(settings, client, provider
     # Switched off means no sign-in through it.
     login = PROVIDERS["facebook"][1] if provider == "facebook" else "/akun/oidc/gov/login/"
     assert client.get(login).status_code == 404
+
+
+# --- Staff never come in through a provider ---------------------------------------------
+
+STAFF = [
+    NationalAdminFactory,
+    AgencyAdminFactory,
+    UnitOfficerFactory,
+    OversightFactory,
+    ProgrammeOverseerFactory,
+]
+SIGNED_IN = "_auth_user_id"
+
+
+def _complete(rf, *, uid: str, process: str = "login", user=None):
+    """The end of a provider's callback (allauth's ``complete_social_login``), for the
+    provider's account ``uid`` on Facebook; the answer and the request it was made on."""
+    request = rf.get("/akun/facebook/login/callback/")
+    SessionMiddleware(lambda _request: None).process_request(request)
+    MessageMiddleware(lambda _request: None).process_request(request)
+    request.user = user or AnonymousUser()
+    account = SocialAccount(provider="facebook", uid=uid, extra_data={"name": "Pengguna"})
+    sociallogin = SocialLogin(account=account, user=User(email=f"{uid}@example.id"))
+    sociallogin.state = {"process": process}
+    with context.request_context(request), translation.override("id"):
+        response = complete_social_login(request, sociallogin)
+        told = [str(message) for message in get_messages(request)]
+    return response, request, told
+
+
+def test_a_citizen_comes_in_through_a_connected_provider(connectable, rf):
+    citizen = UserFactory()
+    _connect(citizen, "facebook", uid="fb-warga")
+    response, request, _told = _complete(rf, uid="fb-warga")
+    assert response.status_code == 302
+    assert request.session[SIGNED_IN] == str(citizen.pk)
+
+
+@pytest.mark.parametrize("factory", STAFF)
+def test_a_staff_account_is_not_entered_through_a_provider_connected_to_it(
+    connectable, rf, factory
+):
+    """allauth finds the account by the provider's uid, before any e-mail check: the
+    adapter refuses it there, back to the sign-in page, saying why in Indonesian."""
+    staff = factory()
+    _connect(staff, "facebook", uid="fb-petugas")
+    response, request, told = _complete(rf, uid="fb-petugas")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_login")
+    assert SIGNED_IN not in request.session
+    assert told == [
+        "Akun petugas masuk dengan alamat e-mail dan kata sandi, bukan melalui layanan lain."
+    ]
+
+
+@pytest.mark.parametrize("factory", STAFF)
+def test_a_staff_member_cannot_connect_a_provider(connectable, rf, factory):
+    staff = factory()
+    response, _request, told = _complete(rf, uid="fb-baru", process="connect", user=staff)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("socialaccount_connections")
+    assert not SocialAccount.objects.exists()
+    assert told == [
+        (
+            "Akun petugas tidak dapat dihubungkan dengan layanan lain: petugas masuk dengan "
+            "alamat e-mail dan kata sandinya."
+        )
+    ]
+
+
+def test_a_citizen_connects_a_provider(connectable, rf):
+    citizen = UserFactory()
+    response, _request, _told = _complete(rf, uid="fb-baru", process="connect", user=citizen)
+    assert response.status_code == 302
+    assert SocialAccount.objects.get().user == citizen
+
+
+@pytest.mark.parametrize("factory", STAFF)
+def test_the_connections_page_offers_staff_no_provider(connectable, client, factory):
+    staff = factory()
+    _connect(staff, "facebook")  # connected before: listed, and may be removed
+    client.force_login(staff)
+    html = client.get(CONNECTIONS).content.decode()
+    assert "Remove Facebook" in html
+    assert "process=connect" not in html
+    assert "A staff account cannot be connected to another service" in html

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 
 import pytest
 import redis
@@ -17,6 +18,7 @@ def redis_cache(private_redis, monkeypatch):
     cache = resilient.ResilientRedisCache(
         private_redis.url, {"OPTIONS": {"socket_connect_timeout": 1.0, "socket_timeout": 1.0}}
     )
+    cache._cache._local.clear()  # one per process: nothing left by another test
     yield cache
     cache.close()
 
@@ -123,5 +125,98 @@ def test_submission_limits_count_in_redis_as_django_ratelimit_does(private_redis
             check_submission_rate(request, user=user)
         assert 0 < refused.value.retry_after <= 3600
         assert account_submission_limited(user)
+    finally:
+        caches["default"].close()
+
+
+def _refuse_writes(server, how: str) -> type[Exception]:
+    """Make the private Redis refuse writes as a production one may; the error redis-py
+    raises then."""
+    client = server.client()
+    if how == "oom":  # out of memory, with nothing it may evict
+        client.config_set("maxmemory-policy", "noeviction")
+        client.config_set("maxmemory", 1)
+        error: type[Exception] = redis.exceptions.ResponseError
+    elif how == "readonly":  # a replica, as after a failover (its primary: nobody)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            nobody = probe.getsockname()[1]
+        client.replicaof("127.0.0.1", nobody)
+        error = redis.exceptions.ReadOnlyError
+    else:  # an ACL without scripts
+        client.acl_setuser("default", enabled=True, commands=["-@scripting"])
+        error = redis.exceptions.NoPermissionError
+    client.close()
+    return error
+
+
+REFUSALS = ["oom", "readonly", "noperm"]
+
+
+@pytest.mark.parametrize("how", REFUSALS)
+def test_a_redis_that_refuses_writes_is_stood_in_for(
+    private_redis, redis_cache, how, caplog, monkeypatch
+):
+    """Reachable but refusing (OOM under noeviction, READONLY, NOPERM on EVAL): Django's
+    backend fails the caller; ours counts in this process, and says so once."""
+    error = _refuse_writes(private_redis, how)
+    with pytest.raises(error):
+        private_redis.client().eval("return redis.call('INCR', KEYS[1])", 1, "probe")
+    with caplog.at_level(logging.WARNING, logger="aduan.core.cache"):
+        # Tried again at every call (RETRY_SECONDS 0), refused each time: counted here.
+        assert redis_cache.counters_incr([("a", 60), ("b", 30)]) == [1, 1]
+        assert redis_cache.counters_incr([("a", 60)]) == [2]
+        # As Redis is then left alone for the interval, an ``add`` refused there and the
+        # ``incr`` after it (django-ratelimit's pair) are both this process's: Redis, which
+        # still answers reads, is not asked whether the counter exists.
+        monkeypatch.setattr(resilient, "RETRY_SECONDS", 600)
+        if how != "noperm":  # the ACL refuses scripts only: the rest is still Redis's
+            assert redis_cache.add("limit", 1, 60)
+            assert redis_cache.incr("limit") == 2
+            assert private_redis.client().get(":1:limit") is None
+    messages = [record.getMessage() for record in caplog.records]
+    assert sum("refuses the command" in message for message in messages) == 1, messages
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("how", REFUSALS)
+def test_submissions_go_on_while_redis_refuses_writes(private_redis, settings, client, how):
+    """A report is never lost to the rate limiter: through the API and the form, each one
+    is stored while Redis refuses, and the limit is still counted (here, locally)."""
+    from django.core.cache import caches
+    from django.urls import reverse
+
+    from aduan.accounts.tests.factories import UserFactory
+    from aduan.api.tests.utils import bearer
+    from aduan.reports.models import Report
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "aduan.core.cache.ResilientRedisCache",
+            "LOCATION": private_redis.url,
+        }
+    }
+    settings.ADUAN_SUBMIT_RATE_USER = "2/h"
+    settings.ADUAN_SUBMIT_RATE_IP = "100/h"
+    _refuse_writes(private_redis, how)
+    payload = {
+        "classification": "complaint",
+        "title": "Lampu jalan mati di Jalan Merdeka",
+        "body": "Sudah dua minggu lampu jalan di depan pasar mati sehingga rawan kejahatan.",
+    }
+    try:
+        headers = bearer(UserFactory())
+        for _ in range(2):
+            answer = client.post(
+                "/api/v1/reports", payload, content_type="application/json", **headers
+            )
+            assert answer.status_code == 201, answer.content
+        answer = client.post("/api/v1/reports", payload, content_type="application/json", **headers)
+        assert answer.status_code == 429  # the third, counted in this process
+        client.force_login(UserFactory())
+        form = {"classification": "complaint", **{k: payload[k] for k in ("title", "body")}}
+        for expected in (302, 302, 429):
+            assert client.post(reverse("web:report_new"), form).status_code == expected
+        assert Report.objects.count() == 4
     finally:
         caches["default"].close()

@@ -21,7 +21,7 @@ from aduan.agencies.tests.factories import AgencyFactory, UnitFactory
 from aduan.api.tests.utils import PDF_BYTES, assert_problem, bearer, png_bytes
 from aduan.categories.tests.factories import CategoryFactory
 from aduan.regions.tests.factories import ProvinceFactory, RegencyFactory
-from aduan.reports.models import Attachment, Channel, Report, ReportEvent, Status
+from aduan.reports.models import Attachment, Channel, EventAction, Report, ReportEvent, Status
 from aduan.reports.tests.factories import AttachmentFactory, ReportFactory, pdf_bytes
 from aduan.sla.models import DeadlineKind
 from aduan.sla.services import deadline_cancel, deadline_start
@@ -702,6 +702,67 @@ def test_attachment_download_matrix(client, world, role, confidential):
     assert response["Content-Disposition"].startswith("attachment;")
     assert 'filename="bukti.pdf"' in response["Content-Disposition"]
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+# Who handles the report (``user_handles_report``) among ``world``'s readers.
+HANDLERS = {"national_admin", "handling_agency_admin", "oversight"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_desk_note_file_is_listed_and_served_only_to_handlers(client, world, role):
+    """A file of a note between desks follows the note: not in the detail, the feed nor
+    the download for the reporter or the public; the same 404 as a missing one."""
+    report = ReportFactory(verified=True, reporter=world["reporter"], agency=world["handling"])
+    admin = world["users"]["handling_agency_admin"]
+    note = ReportEvent.objects.create(
+        report=report,
+        actor=admin,
+        actor_role=admin.role,
+        actor_agency=world["handling"],
+        action=EventAction.NOTE,
+        note="Catatan internal",
+        is_public=False,
+    )
+    response_event = ReportEvent.objects.create(
+        report=report,
+        actor=admin,
+        actor_role=admin.role,
+        actor_agency=world["handling"],
+        action=EventAction.RESPONDED,
+        note="Sudah kami tindak lanjuti.",
+    )
+    own = AttachmentFactory(report=report, original_name="bukti.pdf")
+    desk = AttachmentFactory(report=report, event=note, original_name="memo meja.pdf")
+    answer = AttachmentFactory(report=report, event=response_event, original_name="jawaban.pdf")
+    headers = headers_for(world["users"][role])
+    handler = role in HANDLERS
+
+    detail = client.get(f"{REPORTS}/{report.tracking_id}", **headers).json()
+    listed = {a["id"] for a in detail["attachments"]}
+    assert listed == ({own.pk, desk.pk, answer.pk} if handler else {own.pk, answer.pk})
+    feed = client.get(REPORTS, **headers).json()["results"]
+    in_feed = {a["id"] for item in feed for a in item["attachments"]}
+    assert (desk.pk in in_feed) is handler
+    for attachment in (own, answer):
+        url = f"{REPORTS}/{report.tracking_id}/attachments/{attachment.pk}"
+        assert client.get(url, **headers).status_code == 200
+    response = client.get(f"{REPORTS}/{report.tracking_id}/attachments/{desk.pk}", **headers)
+    if handler:
+        assert response.status_code == 200
+        assert "memo meja.pdf" in response["Content-Disposition"]
+    else:
+        assert_problem(response, 404)
+
+
+def test_detail_with_desk_files_reads_no_query_per_file(client, django_assert_max_num_queries):
+    report = ReportFactory(verified=True, agency=AgencyFactory())
+    for _ in range(5):
+        note = ReportEvent.objects.create(report=report, action=EventAction.NOTE, is_public=False)
+        AttachmentFactory(report=report, event=note)
+    AttachmentFactory(report=report)
+    with django_assert_max_num_queries(6):
+        response = client.get(f"{REPORTS}/{report.tracking_id}")
+    assert len(response.json()["attachments"]) == 1
 
 
 def test_attachment_of_another_report_is_404(client):
