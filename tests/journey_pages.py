@@ -1,0 +1,236 @@
+"""The pages the browser journeys use, by role and label (issue 14): every selector of the
+journeys lives here, so a restyled page (the feed's cards, the report's next-step form,
+the phone header's menu button) is adapted in one place.
+
+Labels are the English msgids, looked up in the Indonesian catalogue as the page shows
+them (``t``): the journeys run in Indonesian, like a visitor who chose nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+from django.utils import translation
+
+from aduan.demo.loader import DEMO_PASSWORD, DEMO_TOTP_SECRET
+
+LANGUAGE = "id"
+
+
+def t(msgid: str) -> str:
+    """``msgid`` as the Indonesian pages show it."""
+    with translation.override(LANGUAGE):
+        return str(translation.gettext(msgid))
+
+
+def totp_now() -> str:
+    """The code a demo staff account's authenticator app shows now (the demo's secret)."""
+    from allauth.mfa import app_settings
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    period = app_settings.TOTP_PERIOD
+    # A code is accepted once per account; each demo account signs in once per journey.
+    return format_hotp_value(hotp_value(DEMO_TOTP_SECRET, int(time.time()) // period))
+
+
+class Header:
+    """The site's header: its menu (a button opens it at phone width once restyled)."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+
+    def open_menu(self) -> None:
+        menu = self.page.get_by_role("banner").get_by_role("button", name=t("Menu"))
+        if menu.count() and menu.is_visible() and menu.get_attribute("aria-expanded") != "true":
+            menu.click()
+
+    def go(self, link: str) -> None:
+        self.open_menu()
+        self.page.get_by_role("banner").get_by_role("link", name=t(link), exact=True).click()
+
+
+class Accounts:
+    """Sign-up, e-mail confirmation and sign-in (allauth's pages, restyled)."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+
+    def register(self, *, name: str, email: str, password: str) -> None:
+        page = self.page
+        page.goto("/akun/signup/")
+        page.get_by_label(t("Full name")).fill(name)
+        page.get_by_label(t("Email"), exact=False).first.fill(email)
+        page.get_by_label(t("Password"), exact=True).or_(
+            page.get_by_label(t("Password") + ":", exact=True)
+        ).fill(password)
+        page.get_by_label(t("Password (again)"), exact=False).fill(password)
+        page.get_by_role("main").get_by_role("button", name=t("Sign Up")).click()
+
+    def confirm(self, link: str) -> None:
+        self.page.goto(link)
+        self.page.get_by_role("main").get_by_role("button", name=t("Confirm")).click()
+
+    def sign_in(self, email: str, password: str = DEMO_PASSWORD, *, staff: bool = False) -> None:
+        page = self.page
+        page.goto("/akun/login/")
+        page.get_by_label(t("Email"), exact=False).first.fill(email)
+        page.get_by_label(t("Password"), exact=False).first.fill(password)
+        page.get_by_role("main").get_by_role("button", name=t("Sign In")).click()
+        if staff:
+            page.get_by_label(t("Code")).fill(totp_now())
+            page.get_by_role("main").get_by_role("button", name=t("Sign In")).click()
+        page.wait_for_load_state()
+
+    def sign_out(self) -> None:
+        self.page.context.clear_cookies()
+
+
+class ReportForm:
+    """/lapor/: the submission form."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+
+    def open(self) -> None:
+        self.page.goto("/lapor/")
+
+    def fill(self, *, kind: str, title: str, body: str, anonymous: bool) -> None:
+        page = self.page
+        page.get_by_role("radio", name=t(kind), exact=True).check()
+        page.get_by_label(t("Title"), exact=False).first.fill(title)
+        page.get_by_label(t("What happened?"), exact=False).fill(body)
+        if anonymous:
+            page.get_by_role("checkbox", name=t("Hide my identity (anonymous)")).check()
+
+    def attach(self, files: list[dict]) -> None:
+        with self.page.expect_file_chooser() as chooser:
+            self.page.get_by_role("button", name=t("Attachments (optional)")).click()
+        chooser.value.set_files(files)
+
+    def send(self) -> None:
+        self.page.get_by_role("button", name=t("Send report")).click()
+
+    def drafts(self):
+        """The offline drafts' status line (in every page's layout)."""
+        return self.page.get_by_role("status").filter(has_text=re.compile(r"\S"))
+
+    def tracking_id(self) -> str:
+        """The tracking id the page shows after sending (a link to the report)."""
+        link = self.page.get_by_role("link", name=re.compile(r"^[A-Z0-9]{10}$")).first
+        link.wait_for(timeout=20000)
+        return link.inner_text().strip()
+
+
+class StaffReport:
+    """/staf/laporan/<id>/: one report as staff see it, with the actions they may take."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+
+    def open(self, tracking_id: str) -> None:
+        self.page.goto(f"/staf/laporan/{tracking_id}/")
+
+    def action(self, title: str):
+        """The action's form, found by its heading."""
+        return self.page.get_by_role("group").filter(
+            has=self.page.get_by_role("heading", name=t(title), exact=True)
+        )
+
+    def suggestions(self) -> list[str]:
+        """The agencies the router suggests (the one-click buttons' names)."""
+        names = self.page.get_by_role("button", name=re.compile("^" + re.escape(t("Send to %(agency)s").split("%")[0]))).all_inner_texts()
+        return names
+
+    def dispose(self, agency: str, note: str) -> None:
+        form = self.action("Verify and send to an agency")
+        form.get_by_role("searchbox", name=t("Search for an agency")).fill(agency)
+        form.get_by_role("radio", name=agency, exact=True).check()
+        form.get_by_label(t("Note for the agency (optional; the reporter does not see it)")).fill(note)
+        form.get_by_role("checkbox", name=t("I checked anonymity and confidentiality")).check()
+        form.get_by_role("button", name=t("Send to the agency")).click()
+
+    def accept(self) -> None:
+        self.action("Accept").get_by_role("button", name=t("Accept the report")).click()
+
+    def forward(self, unit: str, note: str) -> None:
+        form = self.action("Forward")
+        form.get_by_label(t("Unit"), exact=True).select_option(label=unit)
+        form.get_by_label(
+            t("Note for the unit or the national admin (the reporter does not see it)")
+        ).fill(note)
+        form.get_by_role("button", name=t("Forward"), exact=True).click()
+
+    def respond(self, body: str, files: list[dict]) -> None:
+        form = self.action("Respond to the reporter")
+        form.get_by_label(t("Response"), exact=True).fill(body)
+        with self.page.expect_file_chooser() as chooser:
+            form.get_by_role("button", name=t("Attachments (optional)")).click()
+        chooser.value.set_files(files)
+        form.get_by_role("button", name=t("Send the response")).click()
+
+
+class TrackedReport:
+    """/lacak/<id>/: the report as its reporter (or the public) reads it, with the
+    reporter's next step."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+
+    def open(self, tracking_id: str) -> None:
+        self.page.goto(f"/lacak/{tracking_id}/")
+
+    def comment(self, text: str) -> None:
+        form = self.page.get_by_role("group").filter(
+            has=self.page.get_by_role("heading", name=t("Comment"), exact=True)
+        )
+        form.get_by_role("textbox").first.fill(text)
+        form.get_by_role("button", name=t("Send the comment")).click()
+
+    def accept_and_rate(self, stars: int, comment: str) -> None:
+        self.page.get_by_role("button", name=t("Accept and close the report")).click()
+        form = self.page.get_by_role("group").filter(
+            has=self.page.get_by_role("heading", name=t("Rate the handling"), exact=True)
+        )
+        score = form.get_by_label(t("Score (1 = very poor, 5 = very good)"), exact=False)
+        if score.evaluate("e => e.tagName") == "SELECT":
+            score.select_option(str(stars))
+        else:
+            form.get_by_role("radio", name=str(stars)).check()
+        form.get_by_label(t("Comment (optional)")).fill(comment)
+        form.get_by_role("button", name=t("Send the rating")).click()
+
+
+class Dashboard:
+    """/staf/statistik/: the overseer's figures."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+
+    def open(self) -> None:
+        self.page.goto("/staf/statistik/")
+
+    def figures(self) -> dict[str, str]:
+        """Each figure's label and value, as the page's description list shows them."""
+        return self.page.evaluate(
+            """() => Object.fromEntries([...document.querySelectorAll("main dt")].map(
+                 (dt) => [dt.textContent.trim(), dt.nextElementSibling?.textContent.trim()]))"""
+        )
+
+
+class Feed:
+    """/laporan/: the public feed and its search."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+
+    def search(self, words: str) -> None:
+        self.page.goto("/laporan/")
+        search = self.page.get_by_role("search").first
+        search.get_by_role("searchbox", name=t("Words")).fill(words)
+        search.get_by_role("button", name=t("Search")).click()
+        self.page.wait_for_load_state()
+
+    def open_result(self, title: str) -> None:
+        self.page.get_by_role("link", name=title).first.click()
+        self.page.wait_for_load_state()
