@@ -65,7 +65,8 @@ class Accounts:
             page.get_by_label(t("Password") + ":", exact=True)
         ).fill(password)
         page.get_by_label(t("Password (again)"), exact=False).fill(password)
-        page.get_by_role("main").get_by_role("button", name=t("Sign Up")).click()
+        with page.expect_navigation():
+            page.get_by_role("main").get_by_role("button", name=t("Sign Up")).click()
 
     def confirm(self, link: str) -> None:
         self.page.goto(link)
@@ -132,10 +133,13 @@ class StaffReport:
         self.page.goto(f"/staf/laporan/{tracking_id}/")
 
     def action(self, title: str):
-        """The action's form, found by its heading."""
-        return self.page.get_by_role("group").filter(
-            has=self.page.get_by_role("heading", name=t(title), exact=True)
-        )
+        """The action's form, found by its heading, unfolded (each is a <details>)."""
+        heading = self.page.get_by_role("heading", name=t(title), exact=True)
+        group = self.page.get_by_role("group").filter(has=heading)
+        group.wait_for()
+        if group.evaluate("e => e.tagName === 'DETAILS' && !e.open"):
+            heading.click()
+        return group
 
     def suggestions(self) -> list[str]:
         """The agencies the router suggests (the one-click buttons' names)."""
@@ -145,7 +149,8 @@ class StaffReport:
     def dispose(self, agency: str, note: str) -> None:
         form = self.action("Verify and send to an agency")
         form.get_by_role("searchbox", name=t("Search for an agency")).fill(agency)
-        form.get_by_role("radio", name=agency, exact=True).check()
+        # The search's results name the parent too: "Pemerintah Kota Bandung (Pemprov ...)".
+        form.get_by_role("radio", name=re.compile("^" + re.escape(agency))).check()
         form.get_by_label(t("Note for the agency (optional; the reporter does not see it)")).fill(note)
         form.get_by_role("checkbox", name=t("I checked anonymity and confidentiality")).check()
         form.get_by_role("button", name=t("Send to the agency")).click()

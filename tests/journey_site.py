@@ -257,6 +257,7 @@ class Record:
 
     def step(self, page, label: str) -> None:
         """Screenshot ``page`` as step ``nn-label`` and check it with axe-core."""
+        page.wait_for_load_state()
         number = len(self.steps) + 1
         path = self.directory / f"{number:02d}-{label}.png"
         height = page.evaluate("() => document.documentElement.scrollHeight")
