@@ -168,7 +168,7 @@ class StaffReport:
 
     def respond(self, body: str, files: list[dict]) -> None:
         form = self.action("Respond to the reporter")
-        form.get_by_label(t("Response"), exact=True).fill(body)
+        form.get_by_role("textbox", name=re.compile("^" + re.escape(t("Response")))).fill(body)
         with self.page.expect_file_chooser() as chooser:
             form.get_by_role("button", name=t("Attachments (optional)")).click()
         chooser.value.set_files(files)
@@ -185,25 +185,28 @@ class TrackedReport:
     def open(self, tracking_id: str) -> None:
         self.page.goto(f"/lacak/{tracking_id}/")
 
+    def section(self, title: str):
+        """A next-step form, found by its heading (a region named by it)."""
+        return self.page.get_by_role("region", name=t(title), exact=True)
+
     def comment(self, text: str) -> None:
-        form = self.page.get_by_role("group").filter(
-            has=self.page.get_by_role("heading", name=t("Comment"), exact=True)
-        )
+        form = self.section("Comment")
         form.get_by_role("textbox").first.fill(text)
-        form.get_by_role("button", name=t("Send the comment")).click()
+        with self.page.expect_navigation():
+            form.get_by_role("button", name=t("Send the comment")).click()
 
     def accept_and_rate(self, stars: int, comment: str) -> None:
-        self.page.get_by_role("button", name=t("Accept and close the report")).click()
-        form = self.page.get_by_role("group").filter(
-            has=self.page.get_by_role("heading", name=t("Rate the handling"), exact=True)
+        with self.page.expect_navigation():
+            self.section("Accept the response").get_by_role(
+                "button", name=t("Accept and close the report")
+            ).click()
+        form = self.section("Rate the handling")
+        form.get_by_role("radio", name=str(stars), exact=True).check()
+        form.get_by_role("textbox", name=re.compile("^" + re.escape(t("Comment (optional)")))).fill(
+            comment
         )
-        score = form.get_by_label(t("Score (1 = very poor, 5 = very good)"), exact=False)
-        if score.evaluate("e => e.tagName") == "SELECT":
-            score.select_option(str(stars))
-        else:
-            form.get_by_role("radio", name=str(stars)).check()
-        form.get_by_label(t("Comment (optional)")).fill(comment)
-        form.get_by_role("button", name=t("Send the rating")).click()
+        with self.page.expect_navigation():
+            form.get_by_role("button", name=t("Send the rating")).click()
 
 
 class Dashboard:
