@@ -112,15 +112,13 @@ class ReportForm:
     def send(self) -> None:
         self.page.get_by_role("button", name=t("Send report")).click()
 
-    def drafts(self):
-        """The offline drafts' status line (in every page's layout)."""
-        return self.page.get_by_role("status").filter(has_text=re.compile(r"\S"))
-
     def tracking_id(self) -> str:
-        """The tracking id the page shows after sending (a link to the report)."""
-        link = self.page.get_by_role("link", name=re.compile(r"^[A-Z0-9]{10}$")).first
-        link.wait_for(timeout=20000)
-        return link.inner_text().strip()
+        """The tracking id the page announces after sending (the sent page's status, or
+        the offline drafts' status once the draft has gone)."""
+        tracking_id = re.compile(r"\b[A-Z0-9]{10}\b")
+        status = self.page.get_by_role("status").filter(has_text=tracking_id).first
+        status.wait_for(timeout=20000)
+        return tracking_id.search(status.inner_text()).group()
 
 
 class StaffReport:

@@ -241,3 +241,57 @@ def test_a_report_from_sign_up_to_rating(size, browser, journey_site, record):  
     keep_screenshots(journey, CHOSEN)
     assert not journey.serious(), "\n".join(journey.serious())
     assert elapsed < 120, f"the journey took {elapsed:.0f} s"
+
+
+def _tab_to(page, target, *, back: bool = False, limit: int = 60) -> None:
+    """Press Tab (Shift+Tab with ``back``) until ``target`` has the focus."""
+    for _ in range(limit):
+        if target.evaluate("e => e === document.activeElement"):
+            return
+        page.keyboard.press("Shift+Tab" if back else "Tab")
+    pytest.fail(f"{target} never got the focus in {limit} presses")
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_the_report_form_is_completed_with_the_keyboard_alone(
+    size,
+    browser,  # noqa: F811
+    journey_site,  # noqa: F811
+    record,  # noqa: F811
+):
+    journey = record("keyboard", size)
+    people = People(browser, journey_site.url, SIZES[size])
+    failed = True
+    try:
+        page = people.page()
+        Accounts(page).sign_in("warga@demo.aduan.test")
+        ReportForm(page).open()
+        journey.step(page, "form")
+        # From here on, only keys: Tab, Shift+Tab, arrows, Space, Enter and typed text.
+        kind = page.get_by_role("radio", name=t("Complaint"), exact=True)
+        _tab_to(page, kind)
+        page.keyboard.press("ArrowDown")  # Aspirasi: arrows move and choose in a group
+        page.keyboard.press("ArrowUp")  # back to Pengaduan
+        assert kind.is_checked()
+        title = page.get_by_label(t("Title"), exact=False).first
+        _tab_to(page, title)
+        page.keyboard.type(TITLE)
+        body = page.get_by_label(t("What happened?"), exact=False)
+        _tab_to(page, body)
+        page.keyboard.type(BODY)
+        _tab_to(page, title, back=True)  # Shift+Tab goes back, and what was typed stayed
+        assert title.input_value() == TITLE
+        anonymous = page.get_by_role("checkbox", name=t("Hide my identity (anonymous)"))
+        _tab_to(page, anonymous)
+        page.keyboard.press("Space")
+        assert anonymous.is_checked()
+        journey.step(page, "filled")
+        _tab_to(page, page.get_by_role("button", name=t("Send report")))
+        page.keyboard.press("Enter")
+        tracking_id = ReportForm(page).tracking_id()
+        assert len(tracking_id) == 10
+        journey.step(page, "sent")
+        failed = False
+    finally:
+        people.close(journey.directory if failed else None)
+    assert not journey.serious(), "\n".join(journey.serious())
