@@ -121,6 +121,25 @@ class ReportForm:
         return tracking_id.search(status.inner_text()).group()
 
 
+class DeskQueue:
+    """/staf/antrean/: the national desk's queue."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+
+    def open(self) -> None:
+        self.page.goto("/staf/antrean/")
+
+    def row(self, tracking_id: str):
+        row = self.page.get_by_role("row").filter(has_text=tracking_id)
+        row.wait_for()
+        return row
+
+    def suggested_in(self, tracking_id: str) -> bool:
+        """Whether the report's row shows the router's suggestion."""
+        return t("Suggested") in self.row(tracking_id).inner_text()
+
+
 class StaffReport:
     """/staf/laporan/<id>/: one report as staff see it, with the actions they may take."""
 
@@ -140,16 +159,21 @@ class StaffReport:
         return group
 
     def suggestions(self) -> list[str]:
-        """The agencies the router suggests (the one-click buttons' names)."""
-        names = self.page.get_by_role("button", name=re.compile("^" + re.escape(t("Send to %(agency)s").split("%")[0]))).all_inner_texts()
-        return names
+        """The router's suggestions: the names of the one-click "Send to <agency>" buttons."""
+        send_to = re.compile("^" + re.escape(t("Send to %(agency)s").split("%", 1)[0]))
+        return [
+            button.get_attribute("aria-label") or button.inner_text()
+            for button in self.page.get_by_role("button", name=send_to).all()
+        ]
 
     def dispose(self, agency: str, note: str) -> None:
         form = self.action("Verify and send to an agency")
         form.get_by_role("searchbox", name=t("Search for an agency")).fill(agency)
         # The search's results name the parent too: "Pemerintah Kota Bandung (Pemprov ...)".
         form.get_by_role("radio", name=re.compile("^" + re.escape(agency))).check()
-        form.get_by_label(t("Note for the agency (optional; the reporter does not see it)")).fill(note)
+        form.get_by_label(t("Note for the agency (optional; the reporter does not see it)")).fill(
+            note
+        )
         form.get_by_role("checkbox", name=t("I checked anonymity and confidentiality")).check()
         form.get_by_role("button", name=t("Send to the agency")).click()
 

@@ -30,8 +30,8 @@ from test_server_smoke import free_port, wait_until_serving
 
 DEMO_REPORTS = 40  # enough for the router to suggest agencies and the feed to have pages
 ARTEFACTS = REPO_ROOT / "var" / "test-artefacts" / "journeys"
-AXE = Path(os.environ.get("ADUAN_AXE_JS", REPO_ROOT / "var" / "axe" / "node_modules" / "axe-core" / "axe.min.js"))
-AXE_INSTALL = "npm install --prefix var/axe axe-core@4.10.3 (what .ci/run does)"
+AXE = REPO_ROOT / "var" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_INSTALL = "run `make axe` (npm install --prefix var/axe axe-core, as .ci/run does)"
 # Where ADUAN_JOURNEY_SCREENSHOTS=1 copies the chosen steps (docs/screenshots/README.md).
 SCREENSHOTS = REPO_ROOT / "docs" / "screenshots"
 # The top of a page, as docs/screenshots/ keeps them (under ~300 KB).
@@ -100,11 +100,12 @@ def seeded_database(tmp_path_factory, django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         vendor = connection.vendor
         settings_dict = dict(connection.settings_dict)
+        template = settings_dict["NAME"]  # pytest-django's test database, migrated
         connections.close_all()  # a template database must have no other connection
     if vendor == "postgresql":
         admin = PostgresAdmin(settings_dict)
         seeded = SeededDatabase(env=env, admin=admin, name=f"aduan_seed_{uuid.uuid4().hex[:10]}")
-        admin.execute(f'CREATE DATABASE "{seeded.name}" TEMPLATE "{settings_dict["NAME"]}"')
+        admin.execute(f'CREATE DATABASE "{seeded.name}" TEMPLATE "{template}"')
         try:
             _seed({**env, "DATABASE_URL": admin.url(seeded.name)})
             yield seeded
@@ -188,8 +189,10 @@ def journey_site(seeded_database, tmp_path, request):
             logs / "web.log",
         ),
         start(
-            [python, str(REPO_ROOT / "manage.py"), "db_worker", "--queue-name", "*"]
-            + ["--no-reload", "--no-startup-delay", "--interval", "0.2"],
+            [
+                *(python, str(REPO_ROOT / "manage.py"), "db_worker", "--queue-name", "*"),
+                *("--no-reload", "--no-startup-delay", "--interval", "0.2"),
+            ],
             env,
             logs / "worker.log",
         ),

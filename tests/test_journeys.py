@@ -22,6 +22,7 @@ import pytest
 from journey_pages import (
     Accounts,
     Dashboard,
+    DeskQueue,
     Feed,
     Header,
     ReportForm,
@@ -34,7 +35,14 @@ from PIL import Image
 
 from aduan.web.tests.browser.conftest import CHROMIUM, browser  # noqa: F401 - a fixture
 
-pytestmark = [pytest.mark.browser, pytest.mark.journey, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.journey,
+    pytest.mark.slow,
+    # pytest-django makes its test database only for tests that ask for one: on PostgreSQL
+    # the journeys' seeded database is copied from it (journey_site.seeded_database).
+    pytest.mark.django_db(transaction=True),
+]
 
 SIZES = {"phone": (360, 800), "desktop": (1280, 900)}
 CITIZEN = "Ratna Kusumawardani Siregar"  # the name no one but the desk may ever see
@@ -71,14 +79,18 @@ def _photo() -> dict:
 def _pdf() -> dict:
     buffer = io.BytesIO()
     Image.new("RGB", (200, 100), "white").save(buffer, format="PDF")
-    return {"name": "jadwal-pengambilan.pdf", "mimeType": "application/pdf", "buffer": buffer.getvalue()}
+    return {
+        "name": "jadwal-pengambilan.pdf",
+        "mimeType": "application/pdf",
+        "buffer": buffer.getvalue(),
+    }
 
 
 class People:
     """One browser context per person, all at the journey's size."""
 
-    def __init__(self, browser, url: str, size: tuple[int, int]) -> None:
-        self.browser, self.url, self.size = browser, url, size
+    def __init__(self, chromium, url: str, size: tuple[int, int]) -> None:
+        self.browser, self.url, self.size = chromium, url, size
         self.contexts: list = []
 
     def page(self):
@@ -136,9 +148,10 @@ def test_a_report_from_sign_up_to_rating(size, browser, journey_site, record):  
         journey.step(citizen, "registered")
         Accounts(citizen).confirm(journey_site.link_in_mail(email, "/akun/confirm-email/"))
         journey.step(citizen, "confirmed")
-        if "/akun/login/" in citizen.url or citizen.get_by_role(
-            "link", name=t("Sign In"), exact=True
-        ).count():
+        if (
+            "/akun/login/" in citizen.url
+            or citizen.get_by_role("link", name=t("Sign In"), exact=True).count()
+        ):
             Accounts(citizen).sign_in(email, PASSWORD)
 
         # Offline: the report is kept on the phone, then sent when the connection returns.
@@ -160,13 +173,13 @@ def test_a_report_from_sign_up_to_rating(size, browser, journey_site, record):  
         # The national desk: the report in its queue with the router's suggestion.
         desk = people.page()
         Accounts(desk).sign_in(DESK, staff=True)
-        desk.goto("/staf/antrean/")
-        row = desk.get_by_role("row").filter(has_text=tracking_id)
-        row.wait_for()
-        assert t("Suggested") in row.inner_text(), row.inner_text()
+        queue = DeskQueue(desk)
+        queue.open()
+        assert queue.suggested_in(tracking_id)
         journey.step(desk, "desk-queue")
         report = StaffReport(desk)
         report.open(tracking_id)
+        assert report.suggestions()
         assert CITIZEN in desk.content()  # the desk alone sees who wrote it
         journey.step(desk, "desk-report")
         report.dispose(AGENCY, "Mohon ditangani bersama Disdukcapil.")
