@@ -161,7 +161,7 @@ def journey_site(seeded_database, tmp_path, request):
     """gunicorn (``aduan.config.gunicorn``, as ``make run``) and ``db_worker`` on a fresh
     copy of the seeded database, e-mail to a loopback SMTP server. Their logs are kept in
     var/test-artefacts/journeys/logs/<test>/."""
-    logs = ARTEFACTS / "logs" / re.sub(r"[^\w.-]+", "-", request.node.name)
+    logs = ARTEFACTS / "logs" / re.sub(r"[^\w.-]+", "-", request.node.name).strip("-")
     shutil.rmtree(logs, ignore_errors=True)
     logs.mkdir(parents=True)
     sink = SmtpSink()
@@ -257,6 +257,11 @@ class Record:
     directory: Path
     started: float = field(default_factory=time.monotonic)
     steps: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def note(self, text: str) -> None:
+        """A line for the printed summary (what a step found)."""
+        self.notes.append(text)
 
     def step(self, page, label: str) -> None:
         """Screenshot ``page`` as step ``nn-label`` and check it with axe-core."""
@@ -296,12 +301,13 @@ class Record:
             lines.append(
                 f"  {step['step']:<28} /{step['path']:<40} {step['seconds']:>5} s  axe: {found}"
             )
+        lines.extend(f"  {note}" for note in self.notes)
         return "\n".join(lines)
 
     def save(self) -> None:
         (self.directory / "journey.json").write_text(
             json.dumps(
-                {"name": self.name, "size": self.size, "steps": self.steps},
+                {"name": self.name, "size": self.size, "steps": self.steps, "notes": self.notes},
                 indent=1,
                 ensure_ascii=False,
             )

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import io
 import random
-import time
 
 import pytest
 from journey_pages import (
@@ -131,7 +130,6 @@ def _never_named(page, seen: list[str]) -> None:
 def test_a_report_from_sign_up_to_rating(size, browser, journey_site, record):  # noqa: F811
     journey = record("report", size)
     people = People(browser, journey_site.url, SIZES[size])
-    started = time.monotonic()
     failed = True
     try:
         # The overseer's figures before anything happens.
@@ -237,6 +235,10 @@ def test_a_report_from_sign_up_to_rating(size, browser, journey_site, record):  
         journey.step(overseer, "overseer-after")
         moved = {label for label in after if after[label] != before.get(label)}
         assert moved, (before, after)
+        journey.note(
+            "overseer's figures moved: "
+            + "; ".join(f"{label} {before.get(label)} -> {after[label]}" for label in sorted(moved))
+        )
 
         # A visitor finds it in the feed and never reads the name.
         visitor = people.page()
@@ -250,10 +252,9 @@ def test_a_report_from_sign_up_to_rating(size, browser, journey_site, record):  
         failed = False
     finally:
         people.close(journey.directory if failed else None)
-    elapsed = time.monotonic() - started
+    # The wall time is printed with the summary, not asserted: the machine is shared.
     keep_screenshots(journey, CHOSEN)
     assert not journey.serious(), "\n".join(journey.serious())
-    assert elapsed < 120, f"the journey took {elapsed:.0f} s"
 
 
 def _tab_to(page, target, *, back: bool = False, limit: int = 60) -> None:
