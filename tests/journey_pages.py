@@ -247,6 +247,11 @@ class Dashboard:
                  (dt) => [dt.textContent.trim(), dt.nextElementSibling?.textContent.trim()]))"""
         )
 
+    def count(self, label: str) -> int:
+        """The whole number a figure starts with ("31", "3.4 (5)" gives 3)."""
+        value = self.figures()[t(label)]
+        return int(re.match(r"[\d.]+", value).group().replace(".", ""))
+
 
 class Feed:
     """/laporan/: the public feed and its search."""

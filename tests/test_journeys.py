@@ -137,6 +137,7 @@ def test_a_report_from_sign_up_to_rating(size, browser, journey_site, record):  
         Accounts(overseer).sign_in(OVERSEER, staff=True)
         Dashboard(overseer).open()
         before = Dashboard(overseer).figures()
+        received = Dashboard(overseer).count("Received")
         journey.step(overseer, "overseer-before")
 
         # A citizen registers and confirms the address from the e-mail.
@@ -234,7 +235,8 @@ def test_a_report_from_sign_up_to_rating(size, browser, journey_site, record):  
         _never_named(overseer, seen)
         journey.step(overseer, "overseer-after")
         moved = {label for label in after if after[label] != before.get(label)}
-        assert moved, (before, after)
+        assert Dashboard(overseer).count("Received") == received + 1, (before, after)
+        assert t("Average rating") in moved, (before, after)
         journey.note(
             "overseer's figures moved: "
             + "; ".join(f"{label} {before.get(label)} -> {after[label]}" for label in sorted(moved))
