@@ -314,8 +314,15 @@ class Record:
         )
 
 
+@pytest.fixture(scope="session")
+def axe_script() -> str:
+    """axe-core's source, read once; a test asks for it before its server (through
+    ``record``), so that without axe-core it is skipped before anything is seeded."""
+    return axe_source()
+
+
 @pytest.fixture
-def record(request, capsys):
+def record(axe_script, capsys):
     """``record(name, size)``: a Record whose screenshots go to
     var/test-artefacts/journeys/<size>/ (emptied first); the summary (time, axe results
     per page) is printed past pytest's capture when the test ends."""
@@ -325,7 +332,7 @@ def record(request, capsys):
         directory = ARTEFACTS / name / size
         shutil.rmtree(directory, ignore_errors=True)
         directory.mkdir(parents=True)
-        made.append(Record(name=name, size=size, axe=axe_source(), directory=directory))
+        made.append(Record(name=name, size=size, axe=axe_script, directory=directory))
         return made[-1]
 
     yield make

@@ -29,7 +29,13 @@ from journey_pages import (
     TrackedReport,
     t,
 )
-from journey_site import journey_site, keep_screenshots, record, seeded_database  # noqa: F401
+from journey_site import (  # noqa: F401 - fixtures
+    axe_script,
+    journey_site,
+    keep_screenshots,
+    record,
+    seeded_database,
+)
 from PIL import Image
 
 from aduan.web.tests.browser.conftest import CHROMIUM, browser  # noqa: F401 - a fixture
@@ -127,7 +133,7 @@ def _never_named(page, seen: list[str]) -> None:
 
 
 @pytest.mark.parametrize("size", list(SIZES))
-def test_a_report_from_sign_up_to_rating(size, browser, journey_site, record):  # noqa: F811
+def test_a_report_from_sign_up_to_rating(size, record, browser, journey_site):  # noqa: F811
     journey = record("report", size)
     people = People(browser, journey_site.url, SIZES[size])
     failed = True
@@ -271,9 +277,9 @@ def _tab_to(page, target, *, back: bool = False, limit: int = 60) -> None:
 @pytest.mark.parametrize("size", list(SIZES))
 def test_the_report_form_is_completed_with_the_keyboard_alone(
     size,
+    record,  # noqa: F811 - the fixtures imported above
     browser,  # noqa: F811
     journey_site,  # noqa: F811
-    record,  # noqa: F811
 ):
     journey = record("keyboard", size)
     people = People(browser, journey_site.url, SIZES[size])
