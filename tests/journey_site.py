@@ -28,6 +28,13 @@ from test_database_restart import PostgresAdmin, start
 from test_faults import SmtpSink
 from test_server_smoke import free_port, wait_until_serving
 
+from aduan.notifications.tests.push_service import (
+    PUSH_SETTINGS,
+    PushService,
+    device_keys,
+    running_push_service,
+)
+
 DEMO_REPORTS = 40  # enough for the router to suggest agencies and the feed to have pages
 ARTEFACTS = REPO_ROOT / "var" / "test-artefacts" / "journeys"
 AXE = REPO_ROOT / "var" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
@@ -128,7 +135,25 @@ class Site:
 
     url: str
     mail: SmtpSink
+    push: PushService
     logs: Path
+
+    def push_endpoint(self, name: str) -> dict:
+        """A subscription as a browser's PushManager would hand it to the site, on the
+        loopback push service (which decrypts what it gets with the device's keys)."""
+        keys = device_keys()
+        endpoint = self.push.endpoint(name, keys)
+        return {"endpoint": endpoint, "keys": {"p256dh": keys.p256dh, "auth": keys.auth}}
+
+    def pushed(self, has: str, *, timeout: float = 20) -> dict:
+        """The first push message (decrypted) whose body has ``has``."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for message in list(self.push.received):
+                if has in message.get("body", ""):
+                    return message
+            time.sleep(0.1)
+        pytest.fail(f"no push with {has!r} within {timeout} s: {self.push.received}")
 
     def mail_to(self, address: str, *, timeout: float = 20) -> Message:
         """The newest e-mail to ``address`` (waiting for the worker to send it)."""
@@ -166,6 +191,8 @@ def journey_site(seeded_database, tmp_path, request):
     logs.mkdir(parents=True)
     sink = SmtpSink()
     sink.controller.start()
+    push_service = running_push_service()
+    push = push_service.__enter__()
     # The seed's files too: the demo's attachments and the triage router it trained.
     shutil.copytree(Path(seeded_database.env["ADUAN_VAR_DIR"]) / "media", tmp_path / "media")
     port = free_port()
@@ -180,6 +207,9 @@ def journey_site(seeded_database, tmp_path, request):
         # The overseer's figures are read right after the actions that move them.
         "ADUAN_STATISTICS_CACHE_SECONDS": "0",
         "ADUAN_TRIAGE_MODEL_CHECK_SECONDS": "0",
+        # Web Push to the push service above, on loopback.
+        **PUSH_SETTINGS,
+        "ADUAN_PUSH_ALLOW_LOOPBACK": "1",
     }
     python = sys.executable
     processes = [
@@ -202,12 +232,14 @@ def journey_site(seeded_database, tmp_path, request):
         web = processes[0][0]
         web.stderr = (logs / "web.log").open()  # what wait_until_serving shows on exit
         wait_until_serving(web, url + "/")
-        yield Site(url=url, mail=sink, logs=logs)
+        yield Site(url=url, mail=sink, push=push, logs=logs)
     finally:
         for process, output in processes:
             stop_process(process)
             output.close()
         sink.controller.stop()
+        push_service.__exit__(None, None, None)
+        assert not push.refused, push.refused
         if seeded_database.admin is not None and "DATABASE_URL" in env:
             name = env["DATABASE_URL"].rsplit("/", 1)[1]
             seeded_database.drop(name)

@@ -15,6 +15,7 @@ docs/screenshots/).
 from __future__ import annotations
 
 import io
+import json
 import random
 
 import pytest
@@ -126,6 +127,47 @@ def _worker_in_control(page) -> None:
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
 
 
+def show_push(page, message: dict) -> list:
+    """Hand ``message`` to the page's service worker as Chromium's push service would
+    (DevTools' ServiceWorker.deliverPushMessage); the notification it shows."""
+    page.context.grant_permissions(["notifications"])
+    cdp = page.context.new_cdp_session(page)
+    registrations: list[dict] = []
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda event: registrations.extend(event["registrations"]),
+    )
+    cdp.send("ServiceWorker.enable")
+    for _ in range(50):
+        if registrations:
+            break
+        page.wait_for_timeout(50)  # lets Playwright deliver the CDP events
+    scope = page.url.split("/", 3)[:3]
+    registration = next(r for r in registrations if r["scopeURL"] == "/".join(scope) + "/")
+    data = {key: message[key] for key in ("title", "body", "url")}
+    cdp.send(
+        "ServiceWorker.deliverPushMessage",
+        {
+            "origin": "/".join(scope),
+            "registrationId": registration["registrationId"],
+            "data": json.dumps(data),
+        },
+    )
+    return page.evaluate(
+        """async (title) => {
+          const registration = await navigator.serviceWorker.ready;
+          for (let i = 0; i < 200; i++) {
+            const shown = await registration.getNotifications();
+            const found = shown.find((n) => n.title === title);
+            if (found) return [found.title, found.body];
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
+          return [];
+        }""",
+        message["title"],
+    )
+
+
 def _never_named(page, seen: list[str]) -> None:
     """The anonymous reporter's name is nowhere on ``page`` (its HTML, attributes too)."""
     seen.append(page.url)
@@ -158,6 +200,18 @@ def test_a_report_from_sign_up_to_rating(size, record, browser, journey_site):  
             or citizen.get_by_role("link", name=t("Sign In"), exact=True).count()
         ):
             Accounts(citizen).sign_in(email, PASSWORD)
+
+        # Push on: the subscription a phone's browser would make, to the loopback service.
+        Header(citizen).go("Notifications")
+        subscribed = citizen.evaluate(
+            """([url, subscription]) => fetch(url, {
+                 method: "POST", credentials: "same-origin", body: JSON.stringify(subscription),
+                 headers: {"Content-Type": "application/json",
+                           "X-CSRFToken": document.cookie.match(/csrftoken=([^;]+)/)[1]}})
+               .then((answer) => answer.status)""",
+            ["/notifikasi/push/langganan/", journey_site.push_endpoint("citizen")],
+        )
+        assert subscribed in (200, 201), subscribed
 
         # Offline: the report is kept on the phone, then sent when the connection returns.
         form = ReportForm(citizen)
@@ -221,7 +275,15 @@ def test_a_report_from_sign_up_to_rating(size, record, browser, journey_site):  
         _never_named(unit, seen)
         journey.step(unit, "unit-answered")
 
-        # The citizen is told, reads the answer, comments, accepts and rates.
+        # The citizen is told: a push message to the phone, which its service worker shows,
+        # and the notification in the site.
+        message = journey_site.pushed(ANSWER[:40])  # the response's push quotes it
+        assert message["url"].endswith(f"/lacak/{tracking_id}/"), message
+        assert CITIZEN not in json.dumps(message)
+        shown = show_push(citizen, message)
+        assert shown[0] == message["title"], shown
+        journey.note(f"push: {message['title']!r} / {message['body']!r} -> {message['url']}")
+        journey.note(f"push messages received and decrypted: {len(journey_site.push.received)}")
         Header(citizen).go("Notifications")
         citizen.get_by_text(tracking_id).first.wait_for()
         journey.step(citizen, "citizen-notified")
