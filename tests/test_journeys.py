@@ -3,7 +3,10 @@ against the server `make run` starts (gunicorn and the task worker) on a databas
 own: a citizen registers, confirms the e-mail, files an anonymous report with a photo
 while offline and sees it sent when the connection returns; the national desk disposes
 it along the router's suggestion; the agency accepts it and passes it to a unit; the unit
-answers with an attachment; the citizen reads the answer, comments, accepts and rates;
+answers with an attachment; the citizen gets the push (the site posts it, VAPID-signed
+and encrypted, to a push service on loopback that decrypts it as a browser would; its
+text is then handed to the page's service worker, which shows it), reads the answer,
+comments, accepts and rates;
 the overseer's figures move; a visitor finds the report in the feed and never sees the
 reporter's name. Every page visited is screenshot and checked with axe-core.
 
