@@ -1,14 +1,14 @@
 """Journeys through the whole site in Chromium (issue 14), at phone and desktop size,
 against the server `make run` starts (gunicorn and the task worker) on a database of its
 own: a citizen registers, confirms the e-mail, files an anonymous report with a photo
-while offline and sees it sent when the connection returns; the national desk disposes
-it along the router's suggestion; the agency accepts it and passes it to a unit; the unit
-answers with an attachment; the citizen gets the push (the site posts it, VAPID-signed
-and encrypted, to a push service on loopback that decrypts it as a browser would; its
-text is then handed to the page's service worker, which shows it), reads the answer,
-comments, accepts and rates;
-the overseer's figures move; a visitor finds the report in the feed and never sees the
-reporter's name. Every page visited is screenshot and checked with axe-core.
+while offline and sees it sent when the connection returns; the national desk sees it in
+its queue with the router's suggestion and disposes it; the agency accepts it and passes
+it to a unit; the unit answers with an attachment; the citizen gets the push (the site
+posts it, VAPID-signed and encrypted, to a push service on loopback that decrypts it as a
+browser would; its text is then handed to the page's service worker, which shows it),
+reads the answer, comments, accepts and rates; the overseer's figures move; a visitor
+finds the report in the feed and never sees the reporter's name. Every page visited is
+screenshot and checked with axe-core.
 
 Run them alone with ``pytest -m journey -n 0``; the screenshots are in
 var/test-artefacts/journeys/ (ADUAN_JOURNEY_SCREENSHOTS=1 copies the chosen ones to
