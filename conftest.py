@@ -105,6 +105,23 @@ def run_manage(
     )
 
 
+_journey_summaries: list[str] = []
+
+
+def pytest_runtest_logreport(report) -> None:
+    """Keep the browser journeys' summaries (tests/journey_site.py's ``record``)."""
+    if report.when == "teardown":
+        _journey_summaries.extend(v for k, v in report.user_properties if k == "journey")
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Print them at the end: each journey's time and axe-core's findings per page."""
+    if _journey_summaries:
+        terminalreporter.section("browser journeys")
+        for summary in _journey_summaries:
+            terminalreporter.write_line(summary)
+
+
 @pytest.fixture(autouse=True)
 def _media_and_cache(settings, tmp_path):
     from django.core.cache import cache

@@ -354,10 +354,11 @@ def axe_script() -> str:
 
 
 @pytest.fixture
-def record(axe_script, capsys):
+def record(axe_script, request):
     """``record(name, size)``: a Record whose screenshots go to
-    var/test-artefacts/journeys/<size>/ (emptied first); the summary (time, axe results
-    per page) is printed past pytest's capture when the test ends."""
+    var/test-artefacts/journeys/<name>/<size>/ (emptied first). Its summary (time, axe
+    results per page) goes to the test's report, which the root conftest.py prints at the
+    end of the run (under xdist too)."""
     made: list[Record] = []
 
     def make(name: str, size: str) -> Record:
@@ -370,8 +371,7 @@ def record(axe_script, capsys):
     yield make
     for journey in made:
         journey.save()
-        with capsys.disabled():
-            sys.stdout.write("\n" + journey.summary() + "\n")
+        request.node.user_properties.append(("journey", journey.summary()))
 
 
 def keep_screenshots(record: Record, chosen: dict[str, str]) -> None:
