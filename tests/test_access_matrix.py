@@ -33,6 +33,7 @@ from django.shortcuts import resolve_url
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
+from PIL import Image
 
 from aduan.accounts.services import token_create
 from aduan.accounts.tests.factories import (
@@ -297,6 +298,7 @@ class World:
     agencies: dict[str, Any]
     endpoints: dict[str, Any]
     open311_key: str
+    pictures: dict[str, Any] = dataclasses.field(default_factory=dict)
     cache: dict[Any, Any] = dataclasses.field(default_factory=dict)
 
 
@@ -341,7 +343,7 @@ def _build() -> World:
                 auth=keys.auth,
             )
 
-    reports, events, attachments = {}, {}, {}
+    reports, events, attachments, pictures = {}, {}, {}, {}
     for key, subject in SUBJECTS.items():
         reporter = users[subject.reporter]
         report = ReportFactory(
@@ -402,6 +404,11 @@ def _build() -> World:
             name="bukti.pdf", chunks=[pdf_bytes(author=name, xmp_author=email)]
         )
         attachments[key] = attachment_store(report=report, prepared=prepared, actor=reporter)
+        # A photo, with its thumbnail (the public cards' picture).
+        photo = io.BytesIO()
+        Image.new("RGB", (48, 32), (20, 90, 160)).save(photo, format="JPEG")
+        prepared = prepare_upload(name="foto.jpg", chunks=[photo.getvalue()])
+        pictures[key] = attachment_store(report=report, prepared=prepared, actor=reporter)
         for follower in ("supporter", "merged_reporter"):
             if subject.reporter != follower:
                 ReportFollower.objects.create(report=report, user=users[follower])
@@ -426,6 +433,7 @@ def _build() -> World:
         reports=reports,
         tokens=tokens,
         attachments=attachments,
+        pictures=pictures,
         events=events,
         agencies={"unit": unit, "parent": parent, "unrelated": unrelated},
         endpoints=endpoints,
@@ -566,6 +574,11 @@ def _attachment_page(world: World, reader: str, subject: str) -> Answer:
     return page_get(world, reader, path)
 
 
+def _thumbnail_page(world: World, reader: str, subject: str) -> Answer:
+    path = reverse("web:attachment_thumbnail", args=[world.pictures[subject].pk])
+    return page_get(world, reader, path)
+
+
 def _attachment_api(world: World, reader: str, subject: str) -> Answer:
     path = reverse(
         "api:report_attachment",
@@ -605,6 +618,7 @@ REPORT_SURFACES: dict[str, ReportSurface] = {
         Via.SESSION, _page("web:report_sent"), Gate.OWNER, shows_word=False
     ),
     "web:attachment_download": ReportSurface(Via.SESSION, _attachment_page, shows_word=False),
+    "web:attachment_thumbnail": ReportSurface(Via.SESSION, _thumbnail_page, shows_word=False),
     "web:report_support": ReportSurface(
         Via.SESSION, _page_post("web:report_support"), Gate.SOME_OPENERS, shows_word=False
     ),

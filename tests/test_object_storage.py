@@ -168,7 +168,8 @@ def test_upload_lands_in_the_bucket_is_reencoded_by_the_worker_and_served_signed
     attachment.refresh_from_db()
     assert attachment.state == AttachmentState.READY
     clean = f"{PREFIX}/{attachment.file.name}"
-    assert bucket.keys() == {clean}
+    thumbnail = f"{PREFIX}/{attachment.thumbnail.name}"
+    assert bucket.keys() == {clean, thumbnail}  # and the card's thumbnail, made once
     assert clean != sent
     stored = bucket.get_object(Bucket=bucket.bucket_name, Key=clean)["Body"].read()
     assert b"KameraRumahSaya" not in stored
@@ -219,19 +220,20 @@ def test_orphan_sweep_and_backup_read_the_bucket(bucket, client, tmp_path):
     call_command("db_worker", "--batch", "--queue-name", "*", "--no-startup-delay")
     attachment.refresh_from_db()
     kept = f"{PREFIX}/{attachment.file.name}"
+    thumbnail = f"{PREFIX}/{attachment.thumbnail.name}"
     # A file without a row (an upload whose transaction was lost), in the same folder.
     storage = attachment.file.storage
     orphan = storage.save(
         f"{attachment.file.name.rsplit('/', 1)[0]}/lost.jpg", ContentFile(b"\xff\xd8 orphan")
     )
-    assert bucket.keys() == {kept, f"{PREFIX}/{orphan}"}
+    assert bucket.keys() == {kept, thumbnail, f"{PREFIX}/{orphan}"}
 
     folder = attachment.file.name.split("/")[1]  # what the sweep looks at in one minute
     tally = orphans_sweep(folders=[folder], now=timezone.now())
     assert (tally.orphans, tally.young) == (0, 1)  # too new to be judged an orphan
     tally = orphans_sweep(folders=[folder], now=timezone.now() + dt.timedelta(days=2))
     assert (tally.orphans, tally.removed) == (1, 1)
-    assert bucket.keys() == {kept}
+    assert bucket.keys() == {kept, thumbnail}  # a row's thumbnail is no orphan
 
     # manage.py backup reads the attachment's bytes from the bucket into the archive.
     archive = tmp_path / "aduan.tar.gz"

@@ -44,6 +44,8 @@ PEOPLE = {
     "rina": {"email": "rina@example.id", "name": "Rina Wati", "email_verified": True},
     "budi": {"email": "budi@example.id", "name": "Budi", "email_verified": False},
     "desk": {"email": "desk@example.id", "name": "Meja Aduan", "email_verified": True},
+    # Like X, which gives no e-mail address: Aduan asks for one.
+    "sari": {"email": "", "name": "Sari Dewi", "email_verified": False},
 }
 SIGNED_IN = "_auth_user_id"
 START_TIMEOUT = 30
@@ -289,6 +291,49 @@ def test_a_citizen_connects_the_provider_from_the_connections_page(gov, client):
     response = client.get(CALLBACK, _at_the_provider(_start(client, gov, "connect"), "rina"))
     assert response.status_code == 302
     assert SocialAccount.objects.get(provider=PROVIDER_ID).user == citizen
+
+
+def _asked_for_an_address(client, provider: Provider) -> str:
+    response = client.get(CALLBACK, _at_the_provider(_start(client, provider), "sari"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("socialaccount_signup")
+    assert _signed_in_user(client) is None
+    assert 'name="email"' in client.get(response["Location"]).content.decode()
+    return response["Location"]
+
+
+def test_without_an_address_from_the_provider_aduan_asks_for_one_and_verifies_it(
+    gov, client, mailoutbox
+):
+    form_url = _asked_for_an_address(client, gov)
+    refused = client.post(form_url, {"email": "bukan-alamat"})
+    assert refused.status_code == 200
+    assert not User.objects.exists()
+
+    done = client.post(form_url, {"email": "sari@example.id"})
+    assert done.status_code == 302
+    user = User.objects.get()
+    assert (user.email, user.full_name, user.role) == ("sari@example.id", "Sari Dewi", Role.CITIZEN)
+    assert not EmailAddress.objects.get(user=user).verified  # the provider did not vouch
+    assert SocialAccount.objects.get().user == user
+    [mail] = mailoutbox
+    assert mail.to == ["sari@example.id"]
+
+
+def test_an_address_of_another_account_is_not_taken_nor_told(gov, client, mailoutbox):
+    owner = UserFactory(email="dipakai@example.id")
+    form_url = _asked_for_an_address(client, gov)
+    answer = client.post(form_url, {"email": "dipakai@example.id"})
+    # The same answer as for a new address (nobody learns who is registered); the owner
+    # is told by mail, and nothing is connected to their account.
+    assert answer.status_code == 302
+    assert answer["Location"] == reverse("account_email_verification_sent")
+    assert not SocialAccount.objects.exists()
+    assert list(User.objects.all()) == [owner]
+    assert _signed_in_user(client) is None
+    [mail] = mailoutbox
+    assert mail.to == ["dipakai@example.id"]
+    assert reverse("account_reset_password") in mail.body  # "already registered: reset"
 
 
 # --- Refusals ----------------------------------------------------------------------------

@@ -648,6 +648,15 @@ ACCESS: dict[str, Access] = {
             "web.tests.test_attachments", "test_download_matrix", "test_missing_attachment_is_404"
         ),
     ),
+    "web:attachment_thumbnail": Access(
+        REPORT,
+        nodes(
+            "web.tests.test_attachments",
+            "test_thumbnail_matrix",
+            "test_a_file_of_a_note_between_desks_only_for_those_who_handle_it",
+            "test_no_thumbnail_of_a_document_a_missing_file_or_an_unready_image",
+        ),
+    ),
     "web:region_options": Access(
         PUBLIC,
         nodes(

@@ -9,7 +9,8 @@ Connect provider) meets Aduan's accounts.
   of a local account whose address was never verified, so whoever registered it cannot
   get in).
 - Staff accounts are never entered through a provider: they sign in with their password.
-- The last way in (no usable password, no other provider) cannot be disconnected.
+- The last way in (no usable password, no other provider) cannot be disconnected; an
+  account of a provider switched off since can still be listed and removed.
 - Signing in without a page to return to lands each role at its own workspace.
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp
+from allauth.socialaccount.providers import registry
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -46,6 +48,8 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         try:
             return super().get_provider(request, provider, client_id=client_id)
         except SocialApp.DoesNotExist:
+            if _on_connections_page(request):
+                return _switched_off(request, provider)
             raise Http404("This sign-in provider is not configured.") from None
 
     def authenticate_by_email(self, sociallogin):
@@ -64,3 +68,20 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         user.full_name = " ".join(str(name or "").split())[:150]
         user.role = Role.CITIZEN
         return user
+
+
+def _on_connections_page(request) -> bool:
+    match = getattr(request, "resolver_match", None)
+    return match is not None and match.url_name == "socialaccount_connections"
+
+
+def _switched_off(request, provider_id: str):
+    """A provider without its app, good for naming and removing accounts connected to it
+    while it was on; nothing signs in through it (its login URL stays a 404)."""
+    provider_class = registry.get_class(provider_id)
+    if provider_class is None:  # an OpenID Connect app's own id: the app is gone
+        provider_class = registry.get_class("openid_connect")
+        app = SocialApp(provider="openid_connect", provider_id=provider_id, name=provider_id)
+    else:
+        app = SocialApp(provider=provider_id, name=provider_class.name)
+    return provider_class(request, app=app)

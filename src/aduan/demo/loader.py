@@ -36,7 +36,12 @@ from aduan.oversight.rollup import rollups_rebuild
 from aduan.programmes.loaders import programmes_load
 from aduan.programmes.models import Programme
 from aduan.regions.models import Region, RegionLevel
-from aduan.reports.attachments import PreparedFile, attachments_discard, prepare_upload
+from aduan.reports.attachments import (
+    PreparedFile,
+    attachments_discard,
+    attachments_stored_names,
+    prepare_upload,
+)
 from aduan.reports.models import (
     VERIFIED_STATUSES,
     Attachment,
@@ -208,7 +213,7 @@ def demo_delete() -> int:
     users = demo_users()
     reports = Report.objects.filter(reporter__in=users)
     attachments = Attachment.every.filter(report__in=reports)
-    files = list(attachments.values_list("file", flat=True))
+    files = attachments_stored_names(attachments)
     count = reports.count()
     try:
         # Response files point at their event (PROTECT), duplicates at the report they

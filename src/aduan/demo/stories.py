@@ -17,7 +17,7 @@ import time_machine
 
 from aduan.accounts.models import User
 from aduan.agencies.models import Agency
-from aduan.reports.attachments import PreparedFile
+from aduan.reports.attachments import PreparedFile, attachments_stored_names
 from aduan.reports.models import Attachment, Report, Status
 from aduan.sla.calendar import WorkingCalendar
 from aduan.sla.models import DeadlineKind
@@ -413,7 +413,7 @@ class StoryRunner:
             self.steps_taken += 1
             if (step.action == "submit" and story.submit_kwargs["files"]) or step.data.get("file"):
                 self.stored_files.update(
-                    Attachment.every.filter(report=story.report).values_list("file", flat=True)
+                    attachments_stored_names(Attachment.every.filter(report=story.report))
                 )
 
     def _take(self, story: Story, step: Step) -> None:

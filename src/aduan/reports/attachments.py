@@ -307,6 +307,50 @@ def _reencode_image(
         return out.getvalue()
 
 
+THUMBNAIL_SIDE = 320  # a card's picture: sharp at twice the size a phone's card shows it
+
+
+@dataclass(frozen=True)
+class Thumbnail:
+    data: bytes
+    width: int
+    height: int
+
+
+def image_thumbnail(data: bytes) -> Thumbnail:
+    """A WebP at most ``THUMBNAIL_SIDE`` pixels a side of an image already re-encoded (its
+    bytes hold no metadata); again built from the pixels alone, so it holds none either."""
+    with Image.open(io.BytesIO(data), formats=["JPEG", "PNG"]) as image:
+        image.draft("RGB", (THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+        image.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+        alpha = image.mode in ("RGBA", "LA") or "transparency" in image.info
+        pixels = image.convert("RGBA" if alpha else "RGB")
+    clean = Image.frombytes(pixels.mode, pixels.size, pixels.tobytes())
+    out = io.BytesIO()
+    clean.save(out, format="WEBP", quality=75, method=4)
+    return Thumbnail(data=out.getvalue(), width=clean.width, height=clean.height)
+
+
+def _thumbnail_store(data: bytes, content_type: str) -> dict:
+    """The thumbnail fields of an attachment whose clean bytes are ``data``, its file
+    written to storage; none for a file that is not an image, or whose thumbnail failed
+    (the card then shows no picture: never a reason to refuse the file itself)."""
+    if not content_type.startswith("image/"):
+        return {}
+    try:
+        thumbnail = image_thumbnail(data)
+    except Exception:
+        logger.exception("thumbnail not made")
+        return {}
+    holder = Attachment()
+    holder.thumbnail.save("thumbnail.webp", ContentFile(thumbnail.data), save=False)
+    return {
+        "thumbnail": holder.thumbnail.name,
+        "thumbnail_width": thumbnail.width,
+        "thumbnail_height": thumbnail.height,
+    }
+
+
 def _probe_image(
     data: bytes, content_type: str, shown: str, budget: DecodeBudget | None = None
 ) -> None:
@@ -538,13 +582,14 @@ def attachment_signed_url(attachment: Attachment) -> str | None:
 
 
 def attachment_store(*, report: Report, prepared: PreparedFile, actor) -> Attachment:
-    """Write the file to storage and its row to the database (call inside a transaction).
+    """Write the file (and an image's thumbnail) to storage and its row to the database
+    (call inside a transaction).
 
     A ``pending`` image is queued for re-encoding in the same transaction (with the
     database task backend the task row commits or rolls back with the attachment; the
     sweep queues again what was lost). If the row cannot be written, the file just stored
     is removed again; files of rows that are rolled back later are the caller's to remove
-    (``attachments_discard``).
+    (``attachments_discard`` of ``attachment_stored_names``).
     """
     attachment = Attachment(
         report=report,
@@ -556,14 +601,28 @@ def attachment_store(*, report: Report, prepared: PreparedFile, actor) -> Attach
         state=AttachmentState.PENDING if prepared.pending else AttachmentState.READY,
     )
     attachment.file.save(prepared.name, ContentFile(prepared.data), save=False)
+    if not prepared.pending:
+        for field, value in _thumbnail_store(prepared.data, prepared.content_type).items():
+            setattr(attachment, field, value)
     try:
         attachment.save()
         if prepared.pending:
             attachments_queue([attachment])
     except BaseException:
-        attachments_discard([attachment.file.name])
+        attachments_discard([attachment.file.name, attachment.thumbnail.name or ""])
         raise
     return attachment
+
+
+def attachment_stored_names(attachment: Attachment) -> list[str]:
+    """The files ``attachment_store`` wrote for ``attachment`` (the file, its thumbnail):
+    what a caller whose transaction rolls back hands to ``attachments_discard``."""
+    return [name for name in (attachment.file.name, attachment.thumbnail.name) if name]
+
+
+def attachments_stored_names(rows: models.QuerySet[Attachment]) -> list[str]:
+    """``attachment_stored_names`` of every row of ``rows``, in one query."""
+    return [name for pair in rows.values_list("file", "thumbnail") for name in pair if name]
 
 
 def attachments_queue(attachments: Iterable[Attachment]) -> None:
@@ -606,17 +665,47 @@ def attachment_reencode(*, attachment_id: int) -> str:
             "file": clean_name,
             "size": len(data),
             "sha256": hashlib.sha256(data).hexdigest(),
+            **_thumbnail_store(data, row.content_type),
         }
     with transaction.atomic():
         updated = Attachment.every.filter(pk=row.pk, state=AttachmentState.PENDING).update(
             **changes
         )
     if not updated:  # another worker finished it first
-        attachments_discard([clean_name] if clean_name else [])
+        attachments_discard([clean_name or "", changes.get("thumbnail", "")])
         return "gone"
     attachments_discard([row.file.name])
     logger.info("attachment %s %s", row.pk, changes["state"])
     return str(changes["state"])
+
+
+def attachments_thumbnails_make(*, batch: int = 100, after: int = 0) -> tuple[int, int | None]:
+    """Make the missing thumbnails of the next ``batch`` ready images with an id above
+    ``after`` (stored before thumbnails existed, or whose thumbnail failed): how many
+    were made, and the last id looked at (None: no image is left). A row changed
+    meanwhile keeps what it has, and the file just written is removed again."""
+    rows = list(
+        Attachment.objects.filter(content_type__startswith="image/", thumbnail="", pk__gt=after)
+        .exclude(file="")
+        .order_by("id")
+        .only("id", "file", "content_type")[:batch]
+    )
+    made = 0
+    for row in rows:
+        try:
+            with row.file.open("rb") as stored:
+                data = stored.read()
+        except FileNotFoundError:
+            logger.warning("attachment %s: file missing, no thumbnail", row.pk)
+            continue
+        fields = _thumbnail_store(data, row.content_type)
+        if not fields:
+            continue
+        if Attachment.objects.filter(pk=row.pk, thumbnail="").update(**fields):
+            made += 1
+        else:
+            attachments_discard([fields["thumbnail"]])
+    return made, rows[-1].pk if rows else None
 
 
 def attachments_pending_requeue(*, now, batch: int, stop_at: float) -> dict[str, int]:
@@ -646,6 +735,8 @@ def attachments_discard(names: Iterable[str]) -> None:
     """Remove stored files whose rows were rolled back, so no orphan is left behind."""
     storage = _attachment_storage()
     for name in names:
+        if not name:
+            continue
         try:
             storage.delete(name)
         except Exception:  # a file we cannot delete must not hide the original error

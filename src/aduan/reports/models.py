@@ -441,6 +441,11 @@ def attachment_upload_to(instance: Attachment, filename: str) -> str:
     return f"attachments/{secrets.token_hex(2)}/{secrets.token_urlsafe(18)}.{suffix}"
 
 
+def attachment_thumbnail_upload_to(instance: Attachment, filename: str) -> str:
+    # Beside the files, so that the orphan sweep (``reports.orphans``) looks after them too.
+    return f"attachments/{secrets.token_hex(2)}/{secrets.token_urlsafe(18)}.webp"
+
+
 class AttachmentState(models.TextChoices):
     """An image from the web or the API is stored as sent (``pending``) and re-encoded by a
     worker (``reports.tasks``): ``ready`` once stripped of its metadata, ``refused`` if it
@@ -486,6 +491,13 @@ class Attachment(models.Model):
     # The re-encoding's tries: when it was last queued and how often (``reports.tasks``).
     queued_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # A small WebP of a ready image, made once from the clean pixels (``attachments``),
+    # for the public cards; its size lets a page reserve the space before it loads.
+    thumbnail = models.FileField(
+        upload_to=attachment_thumbnail_upload_to, max_length=200, blank=True
+    )
+    thumbnail_width = models.PositiveSmallIntegerField(null=True, blank=True)
+    thumbnail_height = models.PositiveSmallIntegerField(null=True, blank=True)
 
     objects = ReadyAttachments()
     every = models.Manager()  # noqa: DJ012 - a second manager, not a field

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Iterable, Iterator
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from .attachments import _attachment_storage
@@ -72,7 +73,9 @@ def orphans_sweep(
             continue
         names = [f"{path}/{name}" for name in files]
         tally.files += len(names)
-        kept = set(Attachment.every.filter(file__in=names).values_list("file", flat=True))
+        # A file or a thumbnail (``Attachment.thumbnail``) lives in these folders.
+        rows = Attachment.every.filter(Q(file__in=names) | Q(thumbnail__in=names))
+        kept = {name for pair in rows.values_list("file", "thumbnail") for name in pair}
         for name in names:
             if name in kept:
                 continue

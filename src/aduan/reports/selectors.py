@@ -206,6 +206,20 @@ class FeedSort(models.TextChoices):
 # "Unanswered": verified and with the agency, no response yet (a reopened report is
 # ``in_progress`` again: unanswered again). Served by the index ``report_public_unanswered``.
 UNANSWERED_STATUSES = (Status.DISPOSITIONED, Status.IN_PROGRESS)
+# "Answered": the agency's response stands (sent back or reopened, it is unanswered again).
+ANSWERED_STATUSES = (Status.RESPONDED, Status.CLOSED)
+
+
+def report_answered(report: Report) -> bool:
+    return report.status in ANSWERED_STATUSES
+
+
+def report_late(report: Report) -> bool:
+    """Unanswered and past a deadline someone must act on (``is_overdue``, which the
+    reporter's own time to reply never sets)."""
+    return report.is_overdue and not report_answered(report)
+
+
 FEED_ORDER = {
     FeedSort.BEST_MATCH: ("-created_at", "-id"),
     FeedSort.NEWEST: ("-created_at", "-id"),
@@ -549,6 +563,33 @@ def attachment_get_for_user(*, user: AnyUser, tracking_id: str, attachment_id: i
     if attachment is None:
         raise NotFound
     return attachment
+
+
+def response_latest(events: list[ReportEvent]) -> ReportEvent | None:
+    """The agency's latest response among ``events`` as ``event_list_for_user`` gave them
+    (so one the reader may read), or None: what the report page shows first."""
+    for event in reversed(events):
+        if event.action == EventAction.RESPONDED and getattr(event, "readable_note", ""):
+            return event
+    return None
+
+
+def attachments_public_q() -> Q:
+    """The files anyone who may see the report may open: the report's own, and those of an
+    event written to the reporter and the public (a response, a comment). A file of a note
+    between desks is, like the note, for those who handle the report (``NOTE_AUDIENCE``)."""
+    public = sorted(a for a, audience in NOTE_AUDIENCE.items() if audience is NoteAudience.PUBLIC)
+    return Q(event__isnull=True) | Q(event__is_public=True, event__action__in=public)
+
+
+def attachment_readable(*, user: AnyUser, report: Report, attachment: Attachment) -> bool:
+    """``attachments_public_q`` for one file of ``report``, which ``user`` may see: the
+    files of desk notes only for those who handle it (reads the event if not loaded)."""
+    if attachment.event_id is None:
+        return True
+    if event_note_audience(attachment.event) is NoteAudience.PUBLIC:
+        return True
+    return user_handles_report(user=user, report=report)
 
 
 def attachments_unready_for_uploader(*, user: AnyUser, report: Report) -> list[Attachment]:

@@ -171,6 +171,12 @@ SERVICE_FIELD_MAP = {
 # The report form's hidden retry key (issue 14): a resend of the same form, or an offline
 # draft sent twice, is answered with the first report (``workflow.idempotency``).
 IDEMPOTENCY_FIELD = "idempotency_key"
+# Set by offline.js on a report kept on the phone: the account that wrote it.
+DRAFT_ACCOUNT_FIELD = "draft_account"
+DRAFT_OF_ANOTHER = _(
+    "This report was written on this phone by another account. It will be sent when that "
+    "account signs in."
+)
 KEY_REUSED = _(
     "This form was already sent with other content. Check it and send it again to make "
     "a new report."

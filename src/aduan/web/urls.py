@@ -20,6 +20,11 @@ urlpatterns = [
     path("lacak/<str:tracking_id>/ikuti/", views.report_follow_set, name="report_follow"),
     path("laporan-saya/", views.my_reports, name="my_reports"),
     path("lampiran/<int:attachment_id>/", views.attachment_download, name="attachment_download"),
+    path(
+        "lampiran/<int:attachment_id>/kecil/",
+        views.attachment_thumbnail,
+        name="attachment_thumbnail",
+    ),
     path("pilih/wilayah/", views.region_options, name="region_options"),
     path("pilih/instansi/", views.agency_suggestions, name="agency_suggestions"),
     path("staf/antrean/", staff_views.queue, name="staff_queue"),

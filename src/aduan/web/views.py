@@ -33,8 +33,10 @@ from aduan.reports.models import BODY_MAX, TITLE_MAX, Attachment, Report
 from aduan.reports.selectors import (
     FeedFilters,
     ReporterVisibility,
+    attachment_readable,
     attachments_unready_for_uploader,
     event_list_for_user,
+    report_answered,
     report_followed_by,
     report_get_for_user,
     report_is_public,
@@ -42,6 +44,7 @@ from aduan.reports.selectors import (
     report_supported_by,
     report_text_for,
     reporter_visibility,
+    response_latest,
     search_order,
 )
 from aduan.search.selectors import (
@@ -62,10 +65,11 @@ from aduan.workflow.idempotency import (
 from aduan.workflow.lists import (
     REGION_NAMES,
     REPORTERS,
+    THUMBNAILS,
     prefetch_for_report_list,
     report_list_load,
 )
-from aduan.workflow.permissions import actions_available, actor_capacities
+from aduan.workflow.permissions import actor_capacities
 from aduan.workflow.services import (
     reopen_deadline_for,
     report_follow,
@@ -76,10 +80,12 @@ from aduan.workflow.services import (
 )
 from aduan.workflow.transitions import Actor
 
-from .action_forms import REPORTER_ACTIONS
-from .actions import action_forms, action_run
+from .action_forms import ACTION_FORMS, REPORTER_ACTIONS
+from .actions import action_run
 from .deadlines import calendar_current, deadline_countdown
 from .forms import (
+    DRAFT_ACCOUNT_FIELD,
+    DRAFT_OF_ANOTHER,
     IDEMPOTENCY_FIELD,
     KEY_REUSED,
     FeedFilterForm,
@@ -90,6 +96,8 @@ from .forms import (
     prepare_files,
     region_picker,
 )
+from .next_step import ACTION as NEXT_STEP
+from .next_step import next_step_form, next_step_run
 from .pending_uploads import (
     form_token,
     pending_uploads_discard,
@@ -130,9 +138,10 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 # What a card shows beyond the report row and its agency and category
-# (``web.cards.report_card``): a public card names a reporter who is not anonymous.
-PUBLIC_CARD = frozenset({REGION_NAMES, REPORTERS})
-OWN_CARD = frozenset({REGION_NAMES})
+# (``web.cards.report_card``): a public card names a reporter who is not anonymous; a
+# public report's card shows its first picture.
+PUBLIC_CARD = frozenset({REGION_NAMES, REPORTERS, THUMBNAILS})
+OWN_CARD = frozenset({REGION_NAMES, THUMBNAILS})
 
 
 def _cards(reports: QuerySet[Report]) -> QuerySet[Report]:
@@ -199,6 +208,10 @@ def my_reports(request: HttpRequest) -> HttpResponse:
 def report_new(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _report_form(request, ReportForm(), token=form_token(None), kept=[])
+    if request.POST.get(DRAFT_ACCOUNT_FIELD, str(request.user.pk)) != str(request.user.pk):
+        # A report kept offline by another account on this phone, sent by the service
+        # worker for whoever is signed in now: it waits for its writer (offline.js).
+        return HttpResponse(DRAFT_OF_ANOTHER, status=409, content_type="text/plain; charset=utf-8")
     # Files kept from an earlier attempt of this form, still ticked (ADR 0012).
     token = form_token(request.POST.get("upload_token"))
     kept = pending_uploads_kept(
@@ -339,7 +352,10 @@ def track_detail(request: HttpRequest, tracking_id: str) -> HttpResponse:
             return redirect_to_login(request.get_full_path())
         if Actor.REPORTER not in actor_capacities(user=request.user, report=report):
             raise DjangoPermissionDenied
-        outcome = action_run(request, report=report, allowed=REPORTER_ACTIONS, staff=False)
+        if request.POST.get("action") == NEXT_STEP:
+            outcome = next_step_run(request, report=report)
+        else:  # one action per form, as the page sent them before the next-step form
+            outcome = action_run(request, report=report, allowed=REPORTER_ACTIONS, staff=False)
         if outcome.done:
             return redirect("web:track_detail", tracking_id=report.tracking_id)
     visibility = reporter_visibility(user=request.user, report=report)
@@ -354,6 +370,7 @@ def track_detail(request: HttpRequest, tracking_id: str) -> HttpResponse:
         event.files = event_files.get(event.pk, [])
     prefetch_related_objects([report], "deadlines")
     deadline = current_deadline(report)
+    answer = response_latest(events)
     report_title, report_body = report_text_for(user=request.user, report=report)
     return render(
         request,
@@ -363,6 +380,8 @@ def track_detail(request: HttpRequest, tracking_id: str) -> HttpResponse:
             "report_title": report_title,
             "report_body": report_body,
             "events": events,
+            "answer": answer,
+            "answered": report_answered(report),
             "attachments": own_files,
             "unready_files": attachments_unready_for_uploader(user=request.user, report=report),
             "show_reporter_name": visibility >= ReporterVisibility.NAME,
@@ -379,32 +398,38 @@ def track_detail(request: HttpRequest, tracking_id: str) -> HttpResponse:
 
 
 def _reporter_actions(request: HttpRequest, report: Report, outcome) -> dict:
+    """The reporter's next-step form (``web.next_step``): its choices hold every rule
+    (rated once, reopened once within the window). A refused single-action POST (the
+    page's former forms) comes back as that form, with its error."""
     user = request.user
-    if not user.is_authenticated or report.reporter_id != user.pk:
-        return {"forms": [], "outcome": outcome}
-    # actions_available holds every rule (rated once, reopened once within the window).
-    available = [a for a in actions_available(user=user, report=report) if a in REPORTER_ACTIONS]
+    bound = outcome.form if outcome else None
+    single = [bound] if bound is not None and bound.__class__ in ACTION_FORMS.values() else []
+    step = next_step_form(report=report, user=user, bound=None if single else bound)
+    if step is None and not single:
+        return {"forms": [], "next_step": None, "outcome": outcome}
     reopen_until = reopen_deadline_for(report)  # shown on the page, not a rule here
-    forms = action_forms(
-        report=report,
-        user=user,
-        actions=available,
-        bound=outcome.form if outcome else None,
-        staff=False,
-    )
-    return {"forms": forms, "outcome": outcome, "reopen_until": reopen_until}
+    return {"forms": single, "next_step": step, "outcome": outcome, "reopen_until": reopen_until}
+
+
+def _attachment_for(request: HttpRequest, attachment_id: int, *fields: str) -> Attachment:
+    """A ready file the visitor may open: of a report they may see (``_report_for``), and
+    not a file of a note between desks unless they handle the report; 404 otherwise."""
+    attachment = (
+        Attachment.objects.select_related("report")
+        .filter(pk=attachment_id)
+        .only("id", "event_id", "report__tracking_id", *fields)
+    ).first()
+    if attachment is None:
+        raise Http404
+    report = _report_for(request, attachment.report.tracking_id)
+    if not attachment_readable(user=request.user, report=report, attachment=attachment):
+        raise Http404
+    return attachment
 
 
 @require_GET
 def attachment_download(request: HttpRequest, attachment_id: int) -> FileResponse:
-    attachment = (
-        Attachment.objects.select_related("report")
-        .filter(pk=attachment_id)
-        .only("id", "file", "original_name", "content_type", "report__tracking_id")
-    ).first()
-    if attachment is None:
-        raise Http404
-    _report_for(request, attachment.report.tracking_id)  # the report's visibility decides
+    attachment = _attachment_for(request, attachment_id, "file", "original_name", "content_type")
     if signed_url := attachment_signed_url(attachment):
         response = HttpResponseRedirect(signed_url)
         response["Cache-Control"] = "private, no-store"
@@ -421,6 +446,23 @@ def attachment_download(request: HttpRequest, attachment_id: int) -> FileRespons
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+def attachment_thumbnail(request: HttpRequest, attachment_id: int) -> FileResponse:
+    """A picture's thumbnail (``Attachment.thumbnail``), to whoever may open the file
+    itself; shown in the page, so kept a while by the browser (not by shared caches)."""
+    attachment = _attachment_for(request, attachment_id, "thumbnail")
+    if not attachment.thumbnail:
+        raise Http404
+    try:
+        handle = attachment.thumbnail.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, content_type="image/webp")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
     return response
 
 

@@ -17,7 +17,7 @@ from aduan.programmes.models import ReportProgramme
 from aduan.programmes.selectors import report_programme_tags
 from aduan.regions.models import ANCESTORS, Region
 from aduan.reports.models import Attachment, Rating, Report, ReportEvent
-from aduan.reports.selectors import AnyUser
+from aduan.reports.selectors import AnyUser, attachments_public_q, report_is_public
 from aduan.sla.models import Deadline
 
 # Joined to the report row; the requested agency and the reporter are read when shown.
@@ -33,6 +33,7 @@ RATING = "rating"  # only of the reports ``user`` wrote
 AGENCIES = "agencies"  # the requested agency, and the agencies of the events
 REPORTERS = "reporters"
 REGION_NAMES = "region_names"  # the region with its ancestors, for ``full_name``
+THUMBNAILS = "thumbnails"  # a public card's picture: ``card_thumbnail``
 API_PARTS = frozenset({EVENTS, ATTACHMENTS, DEADLINES, PROGRAMME_TAGS, RATING, AGENCIES, REPORTERS})
 
 
@@ -72,6 +73,26 @@ def _regions_load(reports: list[Report]) -> None:
             report.region = regions[report.region_id]
 
 
+def _thumbnails_load(reports: list[Report]) -> None:
+    """Each report's ``card_thumbnail``: the first file with a thumbnail that anyone may
+    open (``attachments_public_q``) of a public report, else None; one query for the page.
+    A confidential report shows none, not even to its reporter on their own list."""
+    public = [report.pk for report in reports if report_is_public(report)]
+    rows = (
+        Attachment.objects.filter(attachments_public_q(), report_id__in=public)
+        .exclude(thumbnail="")
+        .order_by("created_at", "id")
+        .only("id", "report_id", "thumbnail_width", "thumbnail_height")
+        if public
+        else []
+    )
+    first: dict[int, Attachment] = {}
+    for row in rows:
+        first.setdefault(row.report_id, row)
+    for report in reports:
+        report.card_thumbnail = first.get(report.pk)
+
+
 def report_list_load(
     reports: list[Report], *, user: AnyUser, parts: Collection[str] = API_PARTS
 ) -> None:
@@ -79,7 +100,7 @@ def report_list_load(
     per table for the whole page, set on each object as ``prefetch_related`` or
     ``select_related`` would have: of ``parts``, events, files, deadlines, programme
     tags, the agencies the page does not hold yet (requested, of the events), the
-    reporters and the regions' ancestors. The rating (read only to offer the reporter
+    reporters, the regions' ancestors and the cards' thumbnails. The rating (read only to offer the reporter
     "rate") only when ``user`` reported one."""
     if not reports:
         return
@@ -115,6 +136,8 @@ def report_list_load(
             report.reporter = reporters[report.reporter_id]
     if REGION_NAMES in parts:
         _regions_load(reports)
+    if THUMBNAILS in parts:
+        _thumbnails_load(reports)
     related = (
         (EVENTS, ReportEvent, events),
         (ATTACHMENTS, Attachment, attachments),

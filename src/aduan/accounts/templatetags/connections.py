@@ -1,13 +1,12 @@
-"""The connections page's list, which must still open when a provider that accounts are
-connected to has since been switched off (allauth's own lookup is then a 404)."""
+"""The connections page's list: each connected account with its provider's name, also for
+a provider switched off since (the adapter names it on this page; ``adapters.py``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from allauth.socialaccount.models import SocialAccount, SocialApp
+from allauth.socialaccount.models import SocialAccount
 from django import template
-from django.http import Http404
 
 register = template.Library()
 
@@ -23,11 +22,7 @@ class Connection:
 def connections(accounts) -> list[Connection]:
     found = []
     for account in accounts:
-        try:
-            provider_account = account.get_provider_account()
-        except (Http404, SocialApp.DoesNotExist):
-            found.append(Connection(account, account.provider, account.provider))
-        else:
-            name = provider_account.get_brand()["name"]
-            found.append(Connection(account, name, str(provider_account)))
+        provider_account = account.get_provider_account()
+        name = provider_account.get_brand()["name"]
+        found.append(Connection(account, name, str(provider_account)))
     return found

@@ -186,4 +186,18 @@ def test_the_page_still_opens_when_a_connected_provider_was_switched_off(setting
     client.force_login(citizen)
     response = client.get(CONNECTIONS)
     assert response.status_code == 200
-    assert "Remove facebook" in response.content.decode()
+    assert "Remove Facebook" in response.content.decode()
+
+
+@pytest.mark.parametrize("provider", ["facebook", "gov"])
+def test_a_switched_off_provider_can_still_be_removed(settings, client, provider):
+    _configure(settings)
+    citizen = UserFactory()
+    account = _connect(citizen, provider)
+    client.force_login(citizen)
+    response = client.post(CONNECTIONS, {"account": account.pk})
+    assert response.status_code == 302
+    assert not SocialAccount.objects.filter(pk=account.pk).exists()
+    # Switched off means no sign-in through it.
+    login = PROVIDERS["facebook"][1] if provider == "facebook" else "/akun/oidc/gov/login/"
+    assert client.get(login).status_code == 404

@@ -32,7 +32,9 @@ from aduan.core.errors import DomainError, RateLimited, ValidationFailed
 from aduan.reports.attachments import (
     DecodeBudget,
     PreparedFile,
+    attachment_stored_names,
     attachments_discard,
+    attachments_stored_names,
     prepare_upload,
 )
 from aduan.reports.models import Classification, Report, ReportEvent
@@ -306,7 +308,7 @@ def _new_report(parsed: ParsedMail, stored: list[str]) -> Outcome:
             _("Your e-mail could not be filed as a report:") + "\n" + _problems(exc),
             detail="invalid at submit",
         )
-    stored.extend(report.attachments.values_list("file", flat=True))
+    stored.extend(attachments_stored_names(report.attachments.all()))
     subject = f"[{report.tracking_id}] " + _("Report received")
     intro = _("We received your report. Its tracking id is %(id)s.") % {"id": report.tracking_id}
     if not address_confirmed(user=user, address=parsed.sender):
@@ -403,14 +405,14 @@ def _reply_to_report(parsed: ParsedMail, stored: list[str]) -> Outcome:
             for prepared in files:
                 try:
                     attachment = report_attachment_add(report=report, actor=user, prepared=prepared)
-                    stored.append(attachment.file.name)
+                    stored.extend(attachment_stored_names(attachment))
                 except DomainError as exc:
                     refused.append(f"{prepared.name}: {exc.message}")
         else:
             report = report_comment(report=report, actor=user, body=parsed.text, files=files)
             # The report stays locked until this message commits: its newest event is ours.
             comment = ReportEvent.objects.filter(report=report).order_by("-id").first()
-            stored.extend(comment.attachments.values_list("file", flat=True) if comment else ())
+            stored.extend(attachments_stored_names(comment.attachments.all()) if comment else ())
             added = _("Your comment was added to report %(id)s.")
     except DomainError as exc:
         return Outcome(

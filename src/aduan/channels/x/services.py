@@ -29,6 +29,7 @@ from aduan.notifications.models import Notification, NotificationKind, Notificat
 from aduan.reports.attachments import (
     DecodeBudget,
     PreparedFile,
+    attachment_stored_names,
     attachments_discard,
     prepare_upload,
 )
@@ -173,6 +174,7 @@ def x_media_attach_run(*, message_id: int) -> int:
     report, reporter = message.report, message.report.reporter
     files, refused = _media_fetch(message.external_id, message.pending_media)
     stored: list[str] = []
+    attached = 0
     try:
         with transaction.atomic():
             locked = InboundMessage.objects.select_for_update().get(pk=message.pk)
@@ -187,7 +189,8 @@ def x_media_attach_run(*, message_id: int) -> int:
                     logger.warning("x: media of %s not attached: %s", locked.external_id, exc)
                     refused += 1
                 else:
-                    stored.append(attachment.file.name)
+                    stored.extend(attachment_stored_names(attachment))
+                    attached += 1
             reply = receipt_text(report=report, refused=refused)
             locked.pending_media = []
             locked.save(update_fields=["pending_media"])
@@ -198,7 +201,7 @@ def x_media_attach_run(*, message_id: int) -> int:
         # sweep enqueues it again (x_media_requeue).
         attachments_discard(stored)
         raise
-    return len(stored)
+    return attached
 
 
 # How long a pending message waits for its task before the sweep enqueues it again.

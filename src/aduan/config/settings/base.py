@@ -145,6 +145,9 @@ MIDDLEWARE = [
     # A lost database connection answers 503 + Retry-After, not 500 (aduan.core.outage).
     "aduan.core.outage.DatabaseOutageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Gzip for pages and JSON, never for answers that show a secret (aduan.core.compression);
+    # below whitenoise, whose static files are compressed ahead of time.
+    "aduan.core.compression.PageCompressionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "aduan.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from conftest import require_component
+from conftest import meet_before, require_component, run_at_once
 from django.conf import settings as django_settings
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +24,7 @@ from aduan.accounts.tests.factories import (
     UserFactory,
 )
 from aduan.agencies.tests.factories import AgencyFactory, UnitFactory
+from aduan.notifications import services
 from aduan.notifications.delivery import MAX_ATTEMPTS, notification_deliver
 from aduan.notifications.models import (
     Notification,
@@ -302,6 +304,26 @@ def test_the_same_browser_subscribing_again_moves_to_the_new_account(push, repor
     client.force_login(other)
     assert subscribe(client, endpoint, keys).status_code == 201
     assert list(PushSubscription.objects.values_list("user_id", flat=True)) == [other.pk]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite serialises write transactions: two subscriptions cannot overlap there",
+)
+@pytest.mark.django_db(transaction=True)
+def test_one_browser_subscribing_twice_at_once_keeps_one_row(push, reporter, monkeypatch):
+    """A double tap sends the same subscription twice; both answers are 201, one row."""
+    keys = device_keys()
+    endpoint = push.endpoint("double", keys)
+    meet_before(monkeypatch, services, "endpoint_allowed")
+
+    def tap():
+        client = Client()
+        client.force_login(reporter)
+        return subscribe(client, endpoint, keys).status_code
+
+    assert run_at_once(tap) == [201, 201]
+    assert list(PushSubscription.objects.values_list("endpoint", flat=True)) == [endpoint]
 
 
 def test_nobody_can_unsubscribe_someone_elses_device(push, reporter, client):

@@ -27,6 +27,21 @@ def jpeg_with_gps(name: str = "rumah.jpg") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
 
 
+def picture(report, *, actor=None, event=None, size=(48, 32)):
+    """A ready photo of ``report`` (re-encoded now, with its thumbnail), optionally a file
+    of ``event``."""
+    from aduan.reports.attachments import attachment_store, prepare_upload
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (20, 90, 160)).save(buffer, format="JPEG")
+    prepared = prepare_upload(name="foto.jpg", chunks=[buffer.getvalue()])
+    attachment = attachment_store(report=report, prepared=prepared, actor=actor or report.reporter)
+    if event is not None:
+        attachment.event = event
+        attachment.save(update_fields=["event"])
+    return attachment
+
+
 def pdf_upload(name: str = "bukti.pdf") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, pdf_bytes(), "application/pdf")
 

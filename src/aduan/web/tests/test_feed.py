@@ -14,6 +14,8 @@ from aduan.regions.tests.factories import RegencyFactory
 from aduan.reports.models import Status
 from aduan.reports.tests.factories import ReportFactory
 
+from .helpers import picture
+
 pytestmark = pytest.mark.django_db
 
 FEED = reverse("web:feed")
@@ -143,10 +145,11 @@ def test_feed_pages_by_twenty(client):
 
 def _fill(reporter, count: int, agency, region_tree, category) -> None:
     """Half the reports are the citizen's, in one place; the other half each have their own
-    reporter, agency, region and category: the shape where an N+1 query would show."""
+    reporter, agency, region and category: the shape where an N+1 query would show. Every
+    report has a photo (a public card shows its thumbnail)."""
     for number in range(count):
         if number % 2:
-            ReportFactory(
+            report = ReportFactory(
                 verified=True,
                 reporter=reporter,
                 agency=agency,
@@ -155,29 +158,32 @@ def _fill(reporter, count: int, agency, region_tree, category) -> None:
                 confidential=number % 3 == 0,
             )
         else:
-            ReportFactory(
+            report = ReportFactory(
                 verified=True,
                 agency=AgencyFactory(),
                 region=RegencyFactory(parent=region_tree["province"]),
                 category=CategoryFactory(),
             )
+        picture(report)
 
 
 def test_feed_query_count_does_not_grow_with_reports(
     client, django_assert_max_num_queries, citizen, agency, region_tree, category
 ):
     _fill(citizen, 30, agency, region_tree, category)
-    # count, page, the page's regions and reporters (``workflow.lists``), topics,
-    # provinces, and per chosen level its parent and its children
-    with django_assert_max_num_queries(10):
+    # count, page, the page's regions, reporters and thumbnails (``workflow.lists``),
+    # topics, provinces, and per chosen level its parent and its children
+    with django_assert_max_num_queries(11):
         response = client.get(FEED, {"province": "32", "regency": "32.73"})
     assert response.status_code == 200
+    assert response.content.decode().count('class="card-thumb"') == len(titles(response))
     client.force_login(citizen)
     # + session, user and the header's unread-notification count, - no region levels
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         assert client.get(FEED).status_code == 200
-    with django_assert_max_num_queries(6):
-        assert client.get(reverse("web:home")).status_code == 200
+    with django_assert_max_num_queries(7):
+        response = client.get(reverse("web:home"))
+    assert response.content.decode().count('class="card-thumb"') == 5
 
 
 def test_my_reports_query_count(
@@ -185,11 +191,13 @@ def test_my_reports_query_count(
 ):
     _fill(citizen, 40, agency, region_tree, category)
     client.force_login(citizen)
-    # with the header's unread-notification count and the page's regions
-    with django_assert_max_num_queries(8):
+    # with the header's unread-notification count, the page's regions and thumbnails
+    with django_assert_max_num_queries(9):
         response = client.get(MINE)
     assert response.status_code == 200
     assert len(titles(response)) == 20
+    # The confidential ones (every third of the citizen's) show no picture, even here.
+    assert 0 < response.content.decode().count('class="card-thumb"') < 20
 
 
 def test_my_reports_lists_only_mine_with_confidential_ones(client, citizen, other_citizen):

@@ -48,7 +48,8 @@ def test_a_kept_file_is_attached_on_the_next_attempt_and_then_forgotten(client):
     attachment = Attachment.objects.get()
     assert attachment.original_name == "foto.png"
     assert PendingUpload.objects.count() == 0
-    assert [name.split("/")[0] for name in stored_files()] == ["attachments"]
+    # The photo and its thumbnail.
+    assert [name.split("/")[0] for name in stored_files()] == ["attachments", "attachments"]
 
 
 def test_an_unticked_file_is_dropped(client):

@@ -110,7 +110,11 @@ def test_complete_submission(signed_in, citizen, region_tree, agency, category):
     assert event.ip_address == "127.0.0.1"
     attachments = list(report.attachments.order_by("id"))
     assert [a.content_type for a in attachments] == ["image/jpeg", "application/pdf"]
-    assert sorted(stored_files()) == sorted(a.file.name for a in attachments)
+    # The files, and the photo's thumbnail (``Attachment.thumbnail``).
+    assert sorted(stored_files()) == sorted(
+        name for a in attachments for name in (a.file.name, a.thumbnail.name) if name
+    )
+    assert attachments[0].thumbnail.name.endswith(".webp")
     with default_storage.open(attachments[0].file.name) as handle:
         stored_photo = Image.open(io.BytesIO(handle.read()))
         assert not stored_photo.getexif()  # the GPS position is gone
@@ -342,9 +346,8 @@ def test_files_land_on_disk_under_media_root(signed_in, disk_storage):
     data = valid_data()
     data["files"] = [png_upload()]
     assert signed_in.post(URL, data).status_code == 302
-    on_disk = [p for p in disk_storage.rglob("*") if p.is_file()]
-    assert len(on_disk) == 1
-    assert on_disk[0].name.endswith(".png")
+    on_disk = sorted((p for p in disk_storage.rglob("*") if p.is_file()), key=lambda p: p.suffix)
+    assert [p.suffix for p in on_disk] == [".png", ".webp"]  # the photo and its thumbnail
     assert "foto" not in on_disk[0].name  # stored under a random name
 
 

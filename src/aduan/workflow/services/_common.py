@@ -17,7 +17,12 @@ from aduan.accounts.models import User
 from aduan.agencies.models import NON_RECEIVING_KINDS, Agency
 from aduan.core.errors import ValidationFailed
 from aduan.core.text import storable
-from aduan.reports.attachments import PreparedFile, attachment_store, attachments_discard
+from aduan.reports.attachments import (
+    PreparedFile,
+    attachment_store,
+    attachment_stored_names,
+    attachments_discard,
+)
 from aduan.reports.models import Report, ReportEvent, Status
 from aduan.sla import services as sla
 
@@ -152,7 +157,7 @@ def _store_files(report: Report, event: ReportEvent, files: Sequence[PreparedFil
         attachment = attachment_store(report=report, prepared=prepared, actor=actor)
         attachment.event = event
         attachment.save(update_fields=["event"])
-        stored.append(attachment.file.name)
+        stored.extend(attachment_stored_names(attachment))
 
 
 def _with_files_rolled_back(fn: Callable[[list[str]], Report]) -> Report:

@@ -27,7 +27,12 @@ from aduan.core.memo import directory_lookup
 from aduan.core.text import as_pk, storable
 from aduan.core.tracking import new_tracking_id
 from aduan.regions.models import Region
-from aduan.reports.attachments import PreparedFile, attachment_store, attachments_discard
+from aduan.reports.attachments import (
+    PreparedFile,
+    attachment_store,
+    attachment_stored_names,
+    attachments_discard,
+)
 from aduan.reports.audit import events_append
 from aduan.reports.models import (
     BODY_MAX,
@@ -354,7 +359,7 @@ def _submit_write(
     attachments = []
     for prepared in files:
         attachment = attachment_store(report=report, prepared=prepared, actor=reporter)
-        stored.append(attachment.file.name)
+        stored.extend(attachment_stored_names(attachment))
         attachments.append(attachment)
     deadline = sla.deadline_start(report=report, kind=DeadlineKind.VERIFICATION, first=True)
     report.due_at, report.is_overdue = sla.due_state([(deadline.kind, deadline.due_at)])
@@ -402,7 +407,7 @@ def report_attachment_add(
                 message = _("A report can have at most %(n)d attachments.") % {"n": limit}
                 raise ValidationFailed(message, field_errors={"file": [message]})
             attachment = attachment_store(report=locked, prepared=prepared, actor=actor)
-            stored.append(attachment.file.name)
+            stored.extend(attachment_stored_names(attachment))
             added = ReportEvent.objects.create(
                 report=locked,
                 actor=actor,

@@ -25,7 +25,7 @@ from aduan.agencies.tests.factories import (
 from aduan.categories.tests.factories import CategoryFactory
 from aduan.core.errors import ValidationFailed
 from aduan.regions.tests.factories import DistrictFactory
-from aduan.reports.attachments import PreparedFile, prepare_upload
+from aduan.reports.attachments import PreparedFile, attachments_stored_names, prepare_upload
 from aduan.reports.models import (
     Attachment,
     Channel,
@@ -417,8 +417,8 @@ def assert_nothing_left(root) -> None:
 @pytest.mark.django_db(transaction=True)
 def test_files_are_on_disk_after_a_successful_submit(disk_storage):
     report = submit(files=[jpeg(), pdf()])
-    assert len(files_under(disk_storage)) == 2
-    assert {a.file.name for a in report.attachments.all()} == {
+    assert len(files_under(disk_storage)) == 3  # the photo's thumbnail too
+    assert set(attachments_stored_names(report.attachments.all())) == {
         str(path.relative_to(disk_storage)) for path in files_under(disk_storage)
     }
 

@@ -14,6 +14,7 @@ from PIL import Image
 
 from aduan.channels.models import InboundMessage, InboundStatus
 from aduan.channels.x import services
+from aduan.reports.attachments import attachments_stored_names
 from aduan.reports.models import Attachment, Report
 
 from .conftest import payload_bytes, post
@@ -37,10 +38,10 @@ def test_the_photos_of_a_mention_are_stored_on_disk(client, fake_x, disk_storage
     response = post(client, payload_bytes("mention_photo.json", fake_x))
     assert response.json()["accepted"] == 1
     report = Report.objects.get()
-    assert {str(path.relative_to(disk_storage)) for path in files_under(disk_storage)} == {
-        attachment.file.name for attachment in report.attachments.all()
-    }
-    assert len(files_under(disk_storage)) == 2
+    assert {str(path.relative_to(disk_storage)) for path in files_under(disk_storage)} == set(
+        attachments_stored_names(report.attachments.all())
+    )
+    assert len(files_under(disk_storage)) == 4  # two photos, each with its thumbnail
 
 
 @pytest.mark.django_db(transaction=True)
@@ -74,7 +75,7 @@ def test_a_failed_media_step_leaves_no_file_and_is_retried_by_the_sweep(
     message.refresh_from_db()
     assert (message.status, message.pending_media) == (InboundStatus.ACCEPTED, [])
     assert report.attachments.count() == 2
-    assert len(files_under(disk_storage)) == 2
+    assert len(files_under(disk_storage)) == 4  # with their thumbnails
     assert report.tracking_id in message.reply
     assert len(fake_x.tweets) == 1  # the receipt, once
 
@@ -89,5 +90,5 @@ def test_the_media_step_run_twice_attaches_once(client, fake_x, disk_storage, mo
     assert services.x_media_attach_run(message_id=message.pk) == 2
     assert services.x_media_attach_run(message_id=message.pk) == 0
     assert Attachment.objects.count() == 2
-    assert len(files_under(disk_storage)) == 2
+    assert len(files_under(disk_storage)) == 4  # with their thumbnails
     assert len(fake_x.tweets) == 1

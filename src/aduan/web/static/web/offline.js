@@ -3,7 +3,8 @@
    - photos are scaled down on the phone before upload (longest side 1600 px, JPEG);
    - a report sent without a connection is kept in IndexedDB ("waiting to send") and sent
      when the connection returns, once: each draft carries its own Idempotency key, which
-     the server honours, so a resend after a lost answer gives back the first report.
+     the server honours, so a resend after a lost answer gives back the first report; the
+     service worker sends it too (Background Sync), with no page of the site open.
    Without this file (or without JavaScript) the form posts as it always did. */
 (function () {
   "use strict";
@@ -147,14 +148,30 @@
     });
     var key = newKey();
     fields.push(["idempotency_key", key]);
+    // The server refuses the draft from another account than this one (the worker sends
+    // it for whoever is signed in then).
+    fields.push(["draft_account", account()]);
+    var box = document.getElementById("offline-drafts");
     return drafts.put({
       key: key,
       account: account(),
       url: form.action,
       fields: fields,
+      csrf: csrfToken(),
+      sentText: box ? box.getAttribute("data-sent") : "",
+      lang: document.documentElement.lang,
       savedAt: new Date().toISOString(),
       state: "waiting",
-    });
+    }).then(function () { askForSync(); }); // never waits on a worker that is not there
+  }
+
+  // Background Sync (Chromium): the worker sends the drafts when the connection returns,
+  // also after this page is closed. Elsewhere the pages send them when next open.
+  function askForSync() {
+    if (!("serviceWorker" in navigator)) return null;
+    return navigator.serviceWorker.ready.then(function (registration) {
+      return registration.sync ? registration.sync.register("aduan-drafts") : null;
+    }).catch(function () { return null; });
   }
 
   // A draft the server refused (a field to correct) goes back into the form, as typed.
@@ -257,4 +274,12 @@
     }, function () {});
   });
   window.addEventListener("online", flush);
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.addEventListener("message", function (event) {
+      var data = event.data || {};
+      if (data.type !== "aduan-draft") return;
+      if (data.state === "sent") say("sent", data.trackingId, data.url);
+      else if (data.state === "failed") say("failed", "", data.url);
+    });
+  }
 })();

@@ -4,6 +4,17 @@
   document.documentElement.classList.add("js");
 
   document.addEventListener("DOMContentLoaded", function () {
+    // The header's menus (<details>, which open and close without this): Escape closes the
+    // innermost open one and puts focus back on its button.
+    document.querySelectorAll("details.nav-menu, details.account-menu").forEach(function (menu) {
+      menu.addEventListener("keydown", function (event) {
+        if (event.key !== "Escape" || !menu.open) return;
+        event.stopPropagation();
+        menu.open = false;
+        menu.querySelector("summary").focus();
+      });
+    });
+
     // Errors: move focus to the summary so screen readers read it first.
     var summary = document.getElementById("error-summary");
     if (summary) summary.focus();

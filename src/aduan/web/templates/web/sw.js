@@ -1,5 +1,6 @@
 /* Aduan's service worker (aduan.web.pwa): the app shell offline, the citizen's own report
-   pages for offline reading, and Web Push notifications. Rendered by the server with the
+   pages for offline reading, Web Push notifications, and the reports kept offline sent by
+   Background Sync when the connection returns, even with no page of the site open. Rendered by the server with the
    shell's versioned URLs, so each deploy installs a new worker. */
 "use strict";
 const CONFIG = {{ config }};
@@ -118,4 +119,83 @@ self.addEventListener("notificationclick", (event) => {
       return self.clients.openWindow(target.href);
     })
   );
+});
+
+
+// --- Reports kept offline (offline.js writes them), sent by Background Sync -------------
+// The same IndexedDB store and the same rule as the page: one draft at a time under the
+// "aduan-drafts" lock, its own idempotency key, and the server refuses a draft of another
+// account than the one signed in (409: it waits for its owner).
+const SYNC_TAG = "aduan-drafts";
+const SENT_PATH = /\/lapor\/terkirim\/([^/]+)\/$/;
+
+function draftStore(mode, work) {
+  return new Promise((resolve, reject) => {
+    const open = indexedDB.open("aduan", 1);
+    open.onupgradeneeded = () => open.result.createObjectStore("drafts", { keyPath: "key" });
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      const transaction = db.transaction("drafts", mode);
+      const request = work(transaction.objectStore("drafts"));
+      transaction.oncomplete = () => { db.close(); resolve(request && request.result); };
+      transaction.onerror = () => { db.close(); reject(transaction.error); };
+    };
+  });
+}
+
+async function tellPages(message) {
+  const windows = await self.clients.matchAll({ type: "window" });
+  windows.forEach((client) => client.postMessage({ type: "aduan-draft", ...message }));
+  return windows.length;
+}
+
+async function sendDraft(draft) {
+  const body = new FormData();
+  draft.fields.forEach(([name, value]) => {
+    if (value instanceof Blob) body.append(name, value, value.name || "foto.jpg");
+    else body.append(name, value);
+  });
+  body.append("csrfmiddlewaretoken", draft.csrf || "");
+  // A network failure throws: the browser retries the sync later.
+  const response = await fetch(draft.url, {
+    method: "POST",
+    body: body,
+    credentials: "same-origin",
+    headers: { "X-CSRFToken": draft.csrf || "" },
+  });
+  const sent = response.redirected && SENT_PATH.exec(new URL(response.url).pathname);
+  if (sent) {
+    const trackingId = decodeURIComponent(sent[1]);
+    await draftStore("readwrite", (store) => store.delete(draft.key));
+    const open = await tellPages({ state: "sent", trackingId: trackingId, url: response.url });
+    if (!open && self.Notification && Notification.permission === "granted") {
+      await self.registration.showNotification("Aduan", {
+        body: (draft.sentText || "") + " " + trackingId,
+        icon: CONFIG.icon,
+        lang: draft.lang || "id",
+        data: { url: response.url },
+      });
+    }
+  } else if (response.status === 400 || response.status === 422) {
+    draft.state = "failed";
+    await draftStore("readwrite", (store) => store.put(draft));
+    await tellPages({ state: "failed", url: draft.url });
+  }
+  // Signed out, another account, rate-limited or a server error: it stays waiting.
+}
+
+async function sendDrafts() {
+  const list = (await draftStore("readonly", (store) => store.getAll())) || [];
+  for (const draft of list.filter((d) => d.state === "waiting")) {
+    await sendDraft(draft);
+  }
+}
+
+self.addEventListener("sync", (event) => {
+  if (event.tag !== SYNC_TAG) return;
+  const run = self.navigator.locks
+    ? self.navigator.locks.request(SYNC_TAG, sendDrafts)
+    : sendDrafts();
+  event.waitUntil(run);
 });

@@ -3,7 +3,8 @@ Playwright in Debian's Chromium (``/usr/bin/chromium``; never a downloaded brows
 
 Shared helpers for layout tests: ``sign_in(page, role)`` makes a user of that role with
 the factories and hands its session to the browser; ``page_at(width)`` opens a phone- or
-desktop-sized page; ``overflowing(page)`` lists what is wider than the viewport.
+desktop-sized page; ``overflowing(page)`` lists what is wider than the viewport;
+``open_menu(page)`` opens the header's navigation on a phone.
 """
 
 from __future__ import annotations
@@ -81,6 +82,14 @@ _OVERFLOWING_JS = """
   return found;
 }
 """
+
+
+def open_menu(page) -> None:
+    """Open the header's navigation where it waits behind "Menu" (a phone); at desktop
+    width it stands inline and there is nothing to open."""
+    button = page.locator(".menu-button")
+    if button.is_visible() and page.locator("details.nav-menu[open]").count() == 0:
+        button.click()
 
 
 def overflowing(page) -> list[str]:

@@ -7,7 +7,7 @@ import itertools
 
 import pytest
 
-from .conftest import ROLES, overflowing, sign_in, sign_in_as
+from .conftest import ROLES, open_menu, overflowing, sign_in, sign_in_as
 
 pytestmark = pytest.mark.browser
 
@@ -34,6 +34,7 @@ def test_the_account_menu_opens_on_screen_and_signs_out(transactional_db, page_a
     menu = page.locator("details.account-menu ul")
     for width in (320, 360, 1366):
         page.set_viewport_size({"width": width, "height": 800})
+        open_menu(page)
         page.locator("details.account-menu summary").click()
         boxes = menu.evaluate(_ITEM_BOXES_JS)
         assert set(MENU_ITEMS) <= set(boxes), f"{role} at {width} px: {boxes}"
@@ -42,9 +43,11 @@ def test_the_account_menu_opens_on_screen_and_signs_out(transactional_db, page_a
             assert right <= width, f"{role} at {width} px: {name} ends at x={right}"
         page.locator("details.account-menu summary").click()  # closed again
     page.set_viewport_size({"width": 320, "height": 800})
+    open_menu(page)
     page.locator("details.account-menu summary").click()
     menu.get_by_role("button", name="Keluar").click()
     page.wait_for_load_state()
+    open_menu(page)
     assert page.get_by_role("link", name="Masuk").first.is_visible()
     page.goto("/laporan-saya/")
     assert "/akun/login/" in page.url  # signed out for real, not just a different page

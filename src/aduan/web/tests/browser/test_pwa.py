@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import random
+import time
 
 import pytest
 from PIL import Image
@@ -50,6 +51,16 @@ def _worker_in_control(page) -> None:
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
 
 
+def _write_offline(page, title: str) -> None:
+    """The report form opened online (the worker in control), then filled offline."""
+    page.goto("/lapor/")
+    _worker_in_control(page)
+    page.context.set_offline(True)
+    page.get_by_label("Pengaduan").check()
+    page.locator("#id_title").fill(title)
+    page.locator("#id_body").fill(BODY)
+
+
 def test_chromium_finds_the_app_installable(transactional_db, site, tmp_path):
     # A profile on disk: Chromium never offers to install from an incognito context,
     # which is what a plain new_context() is.
@@ -81,13 +92,7 @@ def test_a_report_written_offline_is_sent_once_when_the_connection_returns(
 ):
     page = page_at(360)
     citizen = sign_in_as(page, "citizen")
-    page.goto("/lapor/")
-    _worker_in_control(page)
-
-    page.context.set_offline(True)
-    page.get_by_label("Pengaduan").check()
-    page.locator("#id_title").fill(TITLE)
-    page.locator("#id_body").fill(BODY)
+    _write_offline(page, TITLE)
     page.locator("details.field summary").first.click()
     page.locator("#id_latitude").fill("-6.870000")
     page.locator("#id_longitude").fill("107.590000")
@@ -214,12 +219,7 @@ def test_a_push_message_shows_its_notification(transactional_db, page_at):
 def test_a_draft_the_server_refuses_comes_back_into_the_form(transactional_db, page_at):
     page = page_at(360)
     sign_in_as(page, "citizen")
-    page.goto("/lapor/")
-    _worker_in_control(page)
-    page.context.set_offline(True)
-    page.get_by_label("Pengaduan").check()
-    page.locator("#id_title").fill("Pendek")  # too short: the server will refuse it
-    page.locator("#id_body").fill(BODY)
+    _write_offline(page, "Pendek")  # too short: the server will refuse it
     page.get_by_role("button", name="Kirim laporan").click()
     page.locator("#offline-drafts").get_by_text(WAITING).wait_for()
 
@@ -231,3 +231,39 @@ def test_a_draft_the_server_refuses_comes_back_into_the_form(transactional_db, p
     assert page.locator("#id_title").input_value() == "Pendek"
     assert page.locator("#id_body").input_value() == BODY
     assert page.get_by_label("Pengaduan").is_checked()
+
+
+def _wait_for_reports(count: int, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while Report.objects.count() < count:
+        assert time.monotonic() < deadline, f"no report {count} after {seconds} s"
+        time.sleep(0.1)
+
+
+def test_a_draft_is_sent_by_the_worker_with_no_page_of_the_site_open(transactional_db, page_at):
+    """Background Sync: the browser wakes the worker when the connection returns."""
+    page = page_at(360)
+    citizen = sign_in_as(page, "citizen")
+    _write_offline(page, TITLE)
+    page.get_by_role("button", name="Kirim laporan").click()
+    page.locator("#offline-drafts").get_by_text(WAITING).wait_for()
+    _eventually(
+        page,
+        "() => navigator.serviceWorker.ready"
+        ".then(r => r.sync.getTags()).then(tags => tags.includes('aduan-drafts'))",
+    )
+
+    blank = page.context.new_page()
+    page.close()  # no page of the site is open any more: only the worker can send it
+    page = blank
+    assert Report.objects.count() == 0
+    page.context.set_offline(False)  # Chromium fires the sync when the connection returns
+    _wait_for_reports(1)
+    report = Report.objects.get()
+    assert (report.reporter_id, report.title) == (citizen.pk, TITLE)
+
+    # The draft is gone: the next page sends nothing again.
+    page.goto("/laporan-saya/")
+    _worker_in_control(page)
+    page.wait_for_timeout(500)
+    assert Report.objects.count() == 1
