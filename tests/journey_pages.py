@@ -199,7 +199,7 @@ class StaffReport:
 
 class TrackedReport:
     """/lacak/<id>/: the report as its reporter (or the public) reads it, with the
-    reporter's next step."""
+    reporter's next step: one form (a choice, a message, the rating as five stars)."""
 
     def __init__(self, page) -> None:
         self.page = page
@@ -207,28 +207,31 @@ class TrackedReport:
     def open(self, tracking_id: str) -> None:
         self.page.goto(f"/lacak/{tracking_id}/")
 
-    def section(self, title: str):
-        """A next-step form, found by its heading (a region named by it)."""
-        return self.page.get_by_role("region", name=t(title), exact=True)
+    def next_step(self):
+        # The panel and the form inside it bear the same name; the form is the inner one.
+        return self.page.get_by_role("region", name=t("Your next step"), exact=True).last
 
-    def comment(self, text: str) -> None:
-        form = self.section("Comment")
-        form.get_by_role("textbox").first.fill(text)
-        with self.page.expect_navigation():
-            form.get_by_role("button", name=t("Send the comment")).click()
-
-    def accept_and_rate(self, stars: int, comment: str) -> None:
-        with self.page.expect_navigation():
-            self.section("Accept the response").get_by_role(
-                "button", name=t("Accept and close the report")
-            ).click()
-        form = self.section("Rate the handling")
-        form.get_by_role("radio", name=str(stars), exact=True).check()
-        form.get_by_role("textbox", name=re.compile("^" + re.escape(t("Comment (optional)")))).fill(
-            comment
+    def _send(self, choice: str, message: str, stars: int | None = None) -> None:
+        form = self.next_step()
+        form.get_by_role("radio", name=re.compile("^" + re.escape(t(choice)))).check()
+        if stars is not None:
+            # Each star's name: "5 bintang: Sangat baik" ("5 stars: Very good").
+            form.get_by_role("radio", name=re.compile(rf"^{stars}\b")).check()
+        form.get_by_role("textbox", name=re.compile("^" + re.escape(t("Your message")))).fill(
+            message
         )
         with self.page.expect_navigation():
-            form.get_by_role("button", name=t("Send the rating")).click()
+            form.get_by_role("button", name=t("Send"), exact=True).click()
+
+    def comment(self, text: str) -> None:
+        self._send("Add a comment", text)
+
+    def accept_and_rate(self, stars: int, comment: str) -> None:
+        self._send("Accept the answer and rate it", comment, stars)
+
+    def answer(self) -> str:
+        """The agency's answer, shown at the top of the page."""
+        return self.page.get_by_role("region", name=t("The agency's answer")).inner_text()
 
 
 class Dashboard:
