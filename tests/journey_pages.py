@@ -25,12 +25,19 @@ def t(msgid: str) -> str:
 
 
 def totp_now() -> str:
-    """The code a demo staff account's authenticator app shows now (the demo's secret)."""
+    """The code a demo staff account's authenticator app shows now (the demo's secret).
+
+    A code is accepted only within its 30-second window: like a person who sees the
+    countdown ending, wait for the next code when this one has under 5 seconds left (on a
+    busy machine the sign-in page can take that long to answer)."""
     from allauth.mfa import app_settings
     from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
     period = app_settings.TOTP_PERIOD
-    # A code is accepted once per account; each demo account signs in once per journey.
+    left = period - time.time() % period
+    if left < 5:
+        time.sleep(left + 0.1)
+    # Each demo account signs in once per journey: no code is used twice.
     return format_hotp_value(hotp_value(DEMO_TOTP_SECRET, int(time.time()) // period))
 
 
