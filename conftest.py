@@ -33,7 +33,10 @@ def subprocess_env(**overrides: str) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}
+        # DJANGO_ALLOW_ASYNC_UNSAFE: set in this process while Chromium runs (the browser
+        # tests' conftest); a child's `check --deploy` would refuse it.
+        if key
+        not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
         and not (key.startswith("ADUAN_") and key != "ADUAN_REQUIRE_ALL")
     }
     env["PYTHONPATH"] = str(REPO_ROOT / "src")
