@@ -696,6 +696,7 @@ NOT_ABOUT_ONE_REPORT = {
     "notifications:preferences": "the user's own choices",
     "notifications:push_subscribe": "the user's own devices",
     "notifications:push_unsubscribe": "the user's own devices",
+    "notifications:push_check": "the user's own devices",
     "sla:day_offs": "the calendar",
     "sla:day_off_delete": "the calendar",
     "webhooks:integration": "endpoints and tokens (payloads: WEBHOOK cells)",

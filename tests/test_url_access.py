@@ -459,6 +459,15 @@ ACCESS: dict[str, Access] = {
             "test_nobody_can_unsubscribe_someone_elses_device",
         ),
     ),
+    "notifications:push_check": Access(
+        SIGNED_IN,
+        nodes(
+            "notifications.tests.test_push",
+            "test_anonymous_visitors_are_sent_to_sign_in",
+            "test_checking_needs_the_csrf_token",
+            "test_another_accounts_push_on_this_browser_is_not_shown_on_and_stops",
+        ),
+    ),
     "sla:day_offs": Access(
         ROLE,
         nodes(

@@ -40,3 +40,16 @@ class NotificationsConfig(AppConfig):
         from .listeners import NotificationsListener
 
         listener_register(NotificationsListener())
+
+        from django.contrib.auth.signals import user_logged_out
+
+        from .services import push_subscriptions_forget_session
+
+        def push_off_at_sign_out(sender, request, user, **kwargs) -> None:
+            """Signing out turns push off for the browsers subscribed in that session."""
+            if user is not None and request is not None and hasattr(request, "session"):
+                push_subscriptions_forget_session(user=user, session=request.session)
+
+        user_logged_out.connect(
+            push_off_at_sign_out, weak=False, dispatch_uid="aduan.push_off_at_sign_out"
+        )

@@ -618,3 +618,38 @@ def push_subscription_delete(*, user: User, endpoint: str) -> bool:
         return False
     deleted, _rows = PushSubscription.objects.filter(user=user, endpoint=endpoint).delete()
     return bool(deleted)
+
+
+# The endpoints subscribed (or found to be the user's) in a session: signing out of it
+# turns push off for them, so a shared phone stops receiving the one who left (ADR 0023).
+PUSH_SESSION_KEY = "aduan_push_endpoints"
+
+
+def push_endpoint_remember(session, endpoint: str) -> None:
+    """Note in ``session`` that this browser's ``endpoint`` is pushed to its user."""
+    endpoints = [e for e in session.get(PUSH_SESSION_KEY, []) if e != endpoint]
+    session[PUSH_SESSION_KEY] = [*endpoints, endpoint][-PUSH_DEVICES_MAX:]
+
+
+def push_subscriptions_forget_session(*, user: User, session) -> int:
+    """Turn push off for the browsers subscribed in ``session`` (at sign-out)."""
+    endpoints = [e for e in session.get(PUSH_SESSION_KEY, []) if isinstance(e, str)]
+    if not endpoints:
+        return 0
+    deleted, _rows = PushSubscription.objects.filter(user=user, endpoint__in=endpoints).delete()
+    return deleted
+
+
+def push_subscription_claim(*, user: User, endpoint: str) -> bool:
+    """Is this browser's ``endpoint`` pushed to ``user``? When it is another account's, the
+    browser is in ``user``'s hands now: the other account's row goes, so their
+    notifications stop reaching it (someone signed in on a phone another left signed in)."""
+    if not isinstance(endpoint, str) or not endpoint:
+        return False
+    row = PushSubscription.objects.filter(endpoint=endpoint).only("user_id").first()
+    if row is None:
+        return False
+    if row.user_id != user.pk:
+        row.delete()
+        return False
+    return True

@@ -11,4 +11,5 @@ urlpatterns = [
     path("pengaturan/", views.notification_preferences, name="preferences"),
     path("push/langganan/", views.push_subscribe, name="push_subscribe"),
     path("push/berhenti/", views.push_unsubscribe, name="push_unsubscribe"),
+    path("push/periksa/", views.push_check, name="push_check"),
 ]

@@ -26,6 +26,8 @@ from .senders.push import push_enabled
 from .services import (
     notification_mark_read,
     preferences_update,
+    push_endpoint_remember,
+    push_subscription_claim,
     push_subscription_delete,
     push_subscription_save,
 )
@@ -126,7 +128,20 @@ def push_subscribe(request: HttpRequest) -> JsonResponse:
         )
     except ValidationFailed as exc:
         return JsonResponse({"error": exc.message}, status=400)
+    push_endpoint_remember(request.session, data["endpoint"])  # signing out turns it off
     return JsonResponse({"subscribed": True}, status=201)
+
+
+@login_required
+@require_POST
+def push_check(request: HttpRequest) -> JsonResponse:
+    """``{endpoint}``: is this browser's push for the signed-in user? The settings page asks
+    before it says "on" (the browser's subscription may be another account's)."""
+    endpoint = _json_body(request).get("endpoint")
+    mine = push_subscription_claim(user=request.user, endpoint=endpoint)
+    if mine:
+        push_endpoint_remember(request.session, endpoint)
+    return JsonResponse({"mine": mine})
 
 
 @login_required

@@ -5,8 +5,13 @@ The worker is a template with the URLs of the app shell's static files in it: wi
 manifest storage those URLs carry each file's hash, so a deploy that changes any of them
 changes the worker's bytes, and browsers install the new worker. Pages are cached for
 offline reading only when the view opts in (``offline_readable``) and the finished
-response sets no new cookie and is not ``no-store`` (``OfflineCopyMiddleware``); the
-worker can not see Set-Cookie itself, so the server decides.
+response sets no new cookie and is not ``no-store``, and never for staff
+(``OfflineCopyMiddleware``); the worker can not see Set-Cookie itself, so the server decides.
+
+Who is signed in now is told on every page (header ``Aduan-Account``) and kept in a cookie
+script can read (``aduan_account``), both the same opaque tag: the worker empties the kept
+pages when a live page is for someone else than their owner, and offline.js keeps and
+restores drafts only on a page of the account the cookie names (a shared phone, ADR 0023).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
+from aduan.accounts.capabilities import is_staff_member
 from aduan.core.security_headers import WORKER_POLICY
 
 # The site's colours, as site.css names them (--brand, --bg); a test keeps them in step.
@@ -53,6 +59,10 @@ NEVER_STORED = ("/staf/", "/api/", "/akun/", "/admin/", "/notifikasi/", "/i18n/"
 # How many pages of the citizen's own reports are kept for offline reading.
 PAGES_KEPT = 30
 OFFLINE_HEADER = "Aduan-Offline"
+# Who is signed in, on every page: the account tag, or ANONYMOUS.
+ACCOUNT_HEADER = "Aduan-Account"
+ACCOUNT_COOKIE = "aduan_account"
+ANONYMOUS = "anon"
 
 
 def offline_readable(view: Callable) -> Callable:
@@ -70,8 +80,10 @@ def offline_readable(view: Callable) -> Callable:
 
 
 class OfflineCopyMiddleware:
-    """Adds ``Aduan-Offline: keep <account tag>`` to an opted-in page unless it sets a cookie (other than
-    Django's renewal of the CSRF cookie the browser already holds) or must not be stored.
+    """Adds ``Aduan-Offline: keep <account tag>`` to an opted-in page unless the reader is
+    staff, or it sets a cookie (other than Django's renewal of the CSRF cookie the browser
+    already holds) or must not be stored; tells every page whom it is for
+    (``Aduan-Account``) and keeps the ``aduan_account`` cookie in step with the session.
     Listed above the session and CSRF middleware, so it sees their cookies."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -79,18 +91,52 @@ class OfflineCopyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if getattr(response, "offline_readable", False) and _storable(request, response):
-            response[OFFLINE_HEADER] = f"keep {_account_tag(request)}".strip()
+        if not hasattr(request, "user") or not _is_page(response):
+            return response  # static files and the API: nobody to tell about
+        tag = account_tag(request)
+        if (
+            getattr(response, "offline_readable", False)
+            and not is_staff_member(request.user)
+            and _storable(request, response)
+        ):
+            response[OFFLINE_HEADER] = f"keep {tag}"
+        response[ACCOUNT_HEADER] = tag
+        _account_cookie(request, response, tag)
         return response
 
 
-def _account_tag(request: HttpRequest) -> str:
-    """Who the page was for, as an opaque tag: the worker drops the pages it kept when a
-    page for someone else arrives (another person signed in on the same phone)."""
+def _is_page(response: HttpResponse) -> bool:
+    return response.get("Content-Type", "").startswith("text/html")
+
+
+def account_tag(request: HttpRequest) -> str:
+    """Who a page is for, as an opaque tag (``anon`` when nobody is signed in): the worker
+    drops the pages it kept when a page for someone else arrives, and offline drafts are
+    stamped with it."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return ""
+        return ANONYMOUS
     return salted_hmac("aduan.web.pwa.account", str(user.pk)).hexdigest()[:16]
+
+
+def _account_cookie(request: HttpRequest, response: HttpResponse, tag: str) -> None:
+    """Set at sign-in, removed at sign-out (or when the session ended): offline, offline.js
+    reads it to know who is signed in, as a cached page can not tell."""
+    held = request.COOKIES.get(ACCOUNT_COOKIE)
+    if tag == ANONYMOUS:
+        if held is not None:
+            response.delete_cookie(ACCOUNT_COOKIE, samesite="Lax")
+    elif held != tag:
+        response.set_cookie(
+            ACCOUNT_COOKIE,
+            tag,
+            max_age=None
+            if settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+            else settings.SESSION_COOKIE_AGE,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=False,  # offline.js reads it
+            samesite="Lax",
+        )
 
 
 def _storable(request: HttpRequest, response: HttpResponse) -> bool:
@@ -153,6 +199,8 @@ def service_worker(request: HttpRequest) -> HttpResponse:
         "never": list(NEVER_STORED),
         "pagesKept": PAGES_KEPT,
         "header": OFFLINE_HEADER.lower(),
+        "accountHeader": ACCOUNT_HEADER.lower(),
+        "accountCookie": ACCOUNT_COOKIE,
         "signOut": reverse("account_logout"),
         "icon": static("web/icons/icon-192.png"),
     }

@@ -105,7 +105,7 @@ from .pending_uploads import (
     pending_uploads_kept,
     pending_uploads_take,
 )
-from .pwa import offline_readable
+from .pwa import account_tag, offline_readable
 
 HOME_FEED_SIZE = 5
 
@@ -208,7 +208,8 @@ def my_reports(request: HttpRequest) -> HttpResponse:
 def report_new(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _report_form(request, ReportForm(), token=form_token(None), kept=[])
-    if request.POST.get(DRAFT_ACCOUNT_FIELD, str(request.user.pk)) != str(request.user.pk):
+    account = account_tag(request)
+    if request.POST.get(DRAFT_ACCOUNT_FIELD, account) != account:
         # A report kept offline by another account on this phone, sent by the service
         # worker for whoever is signed in now: it waits for its writer (offline.js).
         return HttpResponse(DRAFT_OF_ANOTHER, status=409, content_type="text/plain; charset=utf-8")

@@ -1,5 +1,8 @@
 // Runs push.js in a stub browser (node's vm) and prints what it did as JSON.
-// Usage: node push_js_harness.js <path to push.js> <scenario: full | no-push-api>
+// Usage: node push_js_harness.js <path to push.js>
+//   <scenario: full | no-push-api | mine | another-account>
+// (mine, another-account: the browser starts with a subscription the server says is, or
+// is not, the signed-in user's)
 "use strict";
 const fs = require("fs");
 const vm = require("vm");
@@ -23,6 +26,7 @@ const section = {
     vapidPublicKey: process.env.VAPID_PUBLIC_KEY,
     subscribeUrl: "/notifikasi/push/langganan/",
     unsubscribeUrl: "/notifikasi/push/berhenti/",
+    checkUrl: "/notifikasi/push/periksa/",
     msgOn: "ON", msgOff: "OFF", msgDenied: "DENIED", msgFailed: "FAILED",
   },
   querySelector(selector) {
@@ -31,12 +35,12 @@ const section = {
     return status;
   },
 };
-let current = null;
 const subscription = {
   endpoint: "https://fcm.googleapis.com/fcm/send/device-1",
   toJSON() { return {endpoint: this.endpoint, expirationTime: null, keys: {p256dh: "P", auth: "A"}}; },
   unsubscribe() { calls.push(["unsubscribe"]); current = null; return Promise.resolve(true); },
 };
+let current = scenario === "mine" || scenario === "another-account" ? subscription : null;
 const pushManager = {
   getSubscription() { return Promise.resolve(current); },
   subscribe(options) {
@@ -56,7 +60,8 @@ const context = {
   Notification: {permission: "default", requestPermission() { calls.push(["permission"]); return Promise.resolve("granted"); }},
   fetch(url, options) {
     calls.push(["fetch", url, options.method, options.headers["X-CSRFToken"], JSON.parse(options.body)]);
-    return Promise.resolve({ok: true, status: 201});
+    const answer = {mine: scenario === "mine"};
+    return Promise.resolve({ok: true, status: 201, json: () => Promise.resolve(answer)});
   },
   atob: (text) => Buffer.from(text, "base64").toString("binary"),
   Uint8Array, JSON, Promise, Boolean, Error,

@@ -43,6 +43,7 @@ pytestmark = pytest.mark.django_db
 RESPONSE = "Lampu jalan sudah kami ganti pagi ini, terima kasih atas laporannya."
 SUBSCRIBE = reverse("notifications:push_subscribe")
 UNSUBSCRIBE = reverse("notifications:push_unsubscribe")
+CHECK = reverse("notifications:push_check")
 
 
 @pytest.fixture
@@ -268,7 +269,7 @@ def test_the_settings_page_offers_push_on_this_device(push, reporter, client):
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client):
-    for url in (SUBSCRIBE, UNSUBSCRIBE):
+    for url in (SUBSCRIBE, UNSUBSCRIBE, CHECK):
         answer = client.post(url, "{}", content_type="application/json")
         assert answer.status_code == 302
         assert answer["Location"].startswith(reverse("account_login"))
@@ -340,6 +341,57 @@ def test_nobody_can_unsubscribe_someone_elses_device(push, reporter, client):
     )
     assert answer.json() == {"removed": True}
     assert not PushSubscription.objects.exists()
+
+
+# --- A shared phone: push follows whoever is signed in ---------------------------------------
+
+
+def check(client: Client, endpoint: str) -> dict:
+    answer = client.post(CHECK, json.dumps({"endpoint": endpoint}), content_type="application/json")
+    assert answer.status_code == 200
+    return answer.json()
+
+
+def test_signing_out_turns_push_off_for_the_browsers_subscribed_in_that_session(
+    push, reporter, client
+):
+    keys = device_keys()
+    phone = push.endpoint("shared-phone", keys)
+    laptop = device(push, reporter, "laptop")  # turned on in another session: stays
+    client.force_login(reporter)
+    assert subscribe(client, phone, keys).status_code == 201
+    assert client.post(reverse("account_logout")).status_code == 302
+    assert list(PushSubscription.objects.values_list("pk", flat=True)) == [laptop.pk]
+
+
+def test_signing_out_also_turns_off_a_browser_found_to_be_the_users(push, reporter, client):
+    mine = device(push, reporter)
+    client.force_login(reporter)
+    assert check(client, mine.endpoint) == {"mine": True}
+    client.post(reverse("account_logout"))
+    assert not PushSubscription.objects.exists()
+
+
+def test_another_accounts_push_on_this_browser_is_not_shown_on_and_stops(push, reporter, client):
+    """B signs in on the phone A left signed in with push on: B is not told "on" for A's
+    subscription, and A's notifications stop reaching the phone in B's hands."""
+    theirs = device(push, reporter)
+    other = UserFactory()
+    client.force_login(other)
+    assert check(client, theirs.endpoint) == {"mine": False}
+    assert not PushSubscription.objects.exists()
+    assert check(client, "https://fcm.googleapis.com/fcm/send/unknown") == {"mine": False}
+    assert client.post(CHECK, "[]", content_type="application/json").json() == {"mine": False}
+    client.post(reverse("account_logout"))  # nothing of B's to turn off; nothing breaks
+
+
+def test_checking_needs_the_csrf_token(push, reporter):
+    client = Client(enforce_csrf_checks=True)
+    mine = device(push, reporter)
+    client.force_login(UserFactory())
+    answer = client.post(CHECK, json.dumps({"endpoint": mine.endpoint}), "application/json")
+    assert answer.status_code == 403
+    assert PushSubscription.objects.filter(pk=mine.pk).exists()
 
 
 def _bad_subscriptions():
@@ -477,6 +529,25 @@ def test_push_js_subscribes_with_the_sites_key_and_tells_the_server():
         ["unsubscribe"],
     ]
     assert seen[2] == {"section": False, "on": False, "off": True, "status": "OFF"}
+
+
+def test_push_js_shows_on_only_for_the_signed_in_users_own_subscription():
+    calls, seen = run_push_js("mine").values()
+    assert calls[0] == [
+        "fetch",
+        CHECK,
+        "POST",
+        "csrf-token",
+        {"endpoint": "https://fcm.googleapis.com/fcm/send/device-1"},
+    ]
+    assert seen[0] == {"section": False, "on": True, "off": False, "status": ""}
+
+
+def test_push_js_drops_another_accounts_subscription_and_shows_off():
+    calls, seen = run_push_js("another-account").values()
+    assert calls[0][:2] == ["fetch", CHECK]
+    assert calls[1] == ["unsubscribe"]
+    assert seen[0] == {"section": False, "on": False, "off": True, "status": ""}
 
 
 def test_push_js_does_nothing_without_the_push_api():

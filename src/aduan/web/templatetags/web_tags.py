@@ -17,6 +17,7 @@ from aduan.reports.selectors import (
     report_title_for,
     reporter_public_name,
 )
+from aduan.web import pwa
 
 register = template.Library()
 
@@ -124,3 +125,10 @@ def report_card(context, report: Report, heading: str = "h3", show_private: bool
     from aduan.web.cards import report_card as card
 
     return card(report, user=context.get("user"), heading=heading, show_private=show_private)
+
+
+@register.simple_tag(takes_context=True)
+def account_tag(context) -> str:
+    """Whom the page is for, as the opaque tag of ``aduan.web.pwa`` (offline drafts)."""
+    request = context.get("request")
+    return pwa.account_tag(request) if request is not None else ""

@@ -11,6 +11,7 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.files.storage import storages
+from django.test import RequestFactory
 from django.urls import reverse
 from django.utils.functional import empty
 from PIL import Image
@@ -21,13 +22,28 @@ from aduan.core.security_headers import WORKER_POLICY
 from aduan.reports.models import Report
 from aduan.web.forms import KEY_REUSED
 from aduan.web.models import PendingUpload
-from aduan.web.pwa import BACKGROUND_COLOR, NEVER_STORED, OFFLINE_HEADER, SHELL_FILES, THEME_COLOR
+from aduan.web.pwa import (
+    ACCOUNT_COOKIE,
+    ACCOUNT_HEADER,
+    BACKGROUND_COLOR,
+    NEVER_STORED,
+    OFFLINE_HEADER,
+    SHELL_FILES,
+    THEME_COLOR,
+    account_tag,
+)
 
 from .test_submit import BODY, valid_data
 
 pytestmark = pytest.mark.django_db
 
 STAFF_PREFIXES = ("/staf/", "/admin/", "/api/")
+
+
+def tag_of(user) -> str:
+    request = RequestFactory().get("/")
+    request.user = user
+    return account_tag(request)
 
 
 def worker_config(response) -> dict:
@@ -205,6 +221,72 @@ def test_other_pages_and_new_cookies_are_never_marked(client, citizen, agency):
     assert OFFLINE_HEADER not in client.get(reverse("web:my_reports"))
 
 
+def test_a_report_page_is_kept_for_its_reporter_and_never_for_staff(client, citizen):
+    from aduan.workflow.services import report_submit
+
+    report = report_submit(
+        reporter=citizen,
+        channel="web",
+        classification="complaint",
+        title="Lampu jalan mati di Jalan Setiabudi",
+        body=BODY,
+    )
+    url = reverse("web:track_detail", args=[report.tracking_id])
+    client.force_login(citizen)
+    client.get(url)
+    assert client.get(url)[OFFLINE_HEADER] == f"keep {tag_of(citizen)}"
+    # Staff read desk notes and the name behind an anonymous report here: never kept.
+    staff = NationalAdminFactory()
+    client.force_login(staff)
+    client.get(url)
+    second = client.get(url)
+    assert second.status_code == 200
+    assert OFFLINE_HEADER not in second
+    assert second[ACCOUNT_HEADER] == tag_of(staff)
+
+
+# --- Who is signed in now (a shared phone) ------------------------------------------------
+
+
+def test_every_page_says_whom_it_is_for_and_the_cookie_follows_the_session(client, citizen):
+    home = reverse("web:home")
+    first = client.get(home)
+    assert first[ACCOUNT_HEADER] == "anon"
+    assert ACCOUNT_COOKIE not in first.cookies
+    client.force_login(citizen)
+    signed_in = client.get(home)
+    assert signed_in[ACCOUNT_HEADER] == tag_of(citizen)
+    cookie = signed_in.cookies[ACCOUNT_COOKIE]
+    assert cookie.value == tag_of(citizen)
+    assert not cookie["httponly"]  # offline.js reads it
+    assert cookie["samesite"] == "Lax"
+    assert ACCOUNT_COOKIE not in client.get(home).cookies  # held already: not set again
+    # Not on static files or JSON: nobody there to tell.
+    assert ACCOUNT_HEADER not in client.get(reverse("web:manifest"))
+
+    out = client.post(reverse("account_logout"))
+    assert out.cookies[ACCOUNT_COOKIE].value == ""
+    assert out.cookies[ACCOUNT_COOKIE]["max-age"] == 0
+    assert client.get(home)[ACCOUNT_HEADER] == "anon"
+
+
+def test_the_worker_and_offline_js_read_the_same_cookie_and_header(client):
+    config = worker_config(client.get(reverse("web:service_worker")))
+    assert config["accountCookie"] == ACCOUNT_COOKIE
+    assert config["accountHeader"] == ACCOUNT_HEADER.lower()
+    script = Path(finders.find("web/offline.js")).read_text()
+    assert f"(?:^|;\\s*){ACCOUNT_COOKIE}=" in script
+
+
+def test_a_session_that_ended_without_signing_out_clears_the_cookie(client, citizen):
+    client.force_login(citizen)
+    client.get(reverse("web:home"))
+    client.cookies.pop("sessionid")  # the session is gone; the account cookie is still held
+    response = client.get(reverse("web:home"))
+    assert response[ACCOUNT_HEADER] == "anon"
+    assert response.cookies[ACCOUNT_COOKIE]["max-age"] == 0
+
+
 # --- The report form's idempotency key ----------------------------------------------------
 
 
@@ -253,11 +335,14 @@ def test_the_same_key_with_other_words_is_refused_and_a_new_key_offered(signed_i
 
 def test_a_draft_of_another_account_is_refused_and_nothing_kept(signed_in, citizen, other_citizen):
     url = reverse("web:report_new")
-    refused = signed_in.post(url, valid_data(draft_account=str(other_citizen.pk)))
+    assert signed_in.post(url, valid_data(draft_account=str(citizen.pk))).status_code == 409
+    refused = signed_in.post(url, valid_data(draft_account=tag_of(other_citizen)))
     assert refused.status_code == 409
     assert Report.objects.count() == 0
     assert PendingUpload.objects.count() == 0
-    mine = signed_in.post(url, valid_data(draft_account=str(citizen.pk)))
+    page = signed_in.get(url).content.decode()
+    assert f'data-account="{tag_of(citizen)}"' in page  # what offline.js stamps drafts with
+    mine = signed_in.post(url, valid_data(draft_account=tag_of(citizen)))
     assert mine.status_code == 302
     assert Report.objects.get().reporter == citizen
 

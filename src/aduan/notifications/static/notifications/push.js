@@ -50,9 +50,18 @@
     section.hidden = false;
     if (Notification.permission === "denied") { status.textContent = data.msgDenied; }
 
+    // The browser's subscription may be another account's (someone else turned push on
+    // on this phone): "on" only when the server says it is this user's; another's is
+    // dropped (the server forgets it too), so it neither shows "on" nor keeps arriving.
     registration.pushManager.getSubscription().then(function (subscription) {
-      show(Boolean(subscription));
-    });
+      if (!subscription) { show(false); return null; }
+      return post(data.checkUrl, {endpoint: subscription.endpoint}).then(function (response) {
+        return response.json();
+      }).then(function (answer) {
+        show(answer.mine === true);
+        return answer.mine === true ? null : subscription.unsubscribe();
+      });
+    }).catch(function () { show(false); });
 
     onButton.addEventListener("click", function () {
       onButton.disabled = true;

@@ -72,10 +72,15 @@
   }
 
   // Drafts belong to the account that wrote them: another person signed in on the same
-  // phone never sends them.
+  // phone never sends them. The page names its account (data-account), but it may be a
+  // copy the worker kept: only when the cookie the server keeps in step with the session
+  // names the same account are drafts kept, restored or sent from it.
   function account() {
     var box = document.getElementById("offline-drafts");
-    return box ? box.getAttribute("data-account") : null;
+    var page = box ? box.getAttribute("data-account") : null;
+    var match = document.cookie.match(/(?:^|;\s*)aduan_account=([^;]+)/);
+    var now = match ? decodeURIComponent(match[1]) : null;
+    return page && page !== "anon" && page === now ? page : null;
   }
   function mine(list) {
     var who = account();

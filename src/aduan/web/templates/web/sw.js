@@ -28,23 +28,38 @@ function neverStored(url) {
 }
 
 // Only answers the server marked (a page of the citizen's own reports, no new cookie,
-// not no-store) are kept, and at most CONFIG.pagesKept of them, the oldest dropped first.
-// A page for another account than the kept ones (someone else signed in) empties the cache.
+// not no-store, not for staff) are kept, and at most CONFIG.pagesKept of them, the oldest
+// dropped first. The kept pages have one owner (the account tag the server sends): every
+// live page says whom it is for (CONFIG.accountHeader), and one for anyone else (another
+// person signed in on the same phone, or the session ended) empties the cache first.
 const ACCOUNT_KEY = "/.aduan-account";
-async function keep(request, response) {
+let queue = Promise.resolve();
+function serially(work) {
+  queue = queue.then(work, work);
+  return queue;
+}
+
+async function owner() {
+  const cache = await caches.open(PAGES_CACHE);
+  const stored = await cache.match(ACCOUNT_KEY);
+  return stored ? stored.text() : null;
+}
+
+async function forgetUnlessFor(account) {
+  const kept = await owner();
+  if (kept !== null && kept !== account) await caches.delete(PAGES_CACHE);
+}
+
+async function remember(request, response) {
+  const account = response.headers.get(CONFIG.accountHeader);
+  if (account) await forgetUnlessFor(account);
   const url = new URL(request.url);
   if (neverStored(url) || response.status !== 200 || response.redirected) return;
   const mark = (response.headers.get(CONFIG.header) || "").split(" ");
-  if (mark[0] !== "keep") return;
+  if (mark[0] !== "keep" || !mark[1] || mark[1] !== account) return;
   if (/no-store/.test(response.headers.get("Cache-Control") || "")) return;
-  const account = mark[1] || "";
-  let cache = await caches.open(PAGES_CACHE);
-  const owner = await cache.match(ACCOUNT_KEY);
-  if (!owner || (await owner.text()) !== account) {
-    await caches.delete(PAGES_CACHE);
-    cache = await caches.open(PAGES_CACHE);
-    await cache.put(ACCOUNT_KEY, new Response(account));
-  }
+  const cache = await caches.open(PAGES_CACHE);
+  if ((await owner()) === null) await cache.put(ACCOUNT_KEY, new Response(account));
   await cache.delete(request);
   await cache.put(request, response);
   const kept = (await cache.keys()).filter((key) => !key.url.endsWith(ACCOUNT_KEY));
@@ -53,29 +68,69 @@ async function keep(request, response) {
   }
 }
 
+// Who is signed in now, offline: the cookie the server keeps in step with the session
+// (no cookie: nobody). Null where the worker can not read cookies.
+async function signedIn() {
+  if (!self.cookieStore) return null;
+  try {
+    const cookie = await self.cookieStore.get(CONFIG.accountCookie);
+    return cookie ? cookie.value : "anon";
+  } catch (error) {
+    return null;
+  }
+}
+
+// A kept copy of the report form carries the key of a report perhaps already sent with
+// it: the copy gets a fresh one (the server would refuse the old key with other words).
+async function withFreshKey(copy) {
+  if (!/text\/html/.test(copy.headers.get("Content-Type") || "")) return copy;
+  const text = await copy.text();
+  const fresh = text.replace(
+    /(<input type="hidden" name="idempotency_key" value=")[^"]*(")/g,
+    (match, before, after) => before + self.crypto.randomUUID() + after
+  );
+  const headers = new Headers(copy.headers);
+  headers.delete("Content-Length");
+  headers.delete("Content-Encoding");
+  return new Response(fresh, { status: copy.status, statusText: copy.statusText, headers: headers });
+}
+
 async function navigate(event) {
   const request = event.request;
   try {
     const response = await fetch(request);
-    event.waitUntil(keep(request, response.clone()));
+    event.waitUntil(serially(() => remember(request, response.clone())));
     return response;
   } catch (error) {
     const url = new URL(request.url);
     if (!neverStored(url)) {
+      await serially(async () => {
+        const now = await signedIn();
+        if (now !== null) await forgetUnlessFor(now);
+      });
       const copy = await caches.match(request, { cacheName: PAGES_CACHE });
-      if (copy) return copy;
+      if (copy) return withFreshKey(copy);
     }
     return (await caches.match(CONFIG.offline, { cacheName: SHELL_CACHE })) || Response.error();
   }
+}
+
+// Signing out: the pages kept for the one who signed out go, and so does this browser's
+// push subscription (the server also forgets the ones subscribed in that session).
+async function signOut() {
+  await caches.delete(PAGES_CACHE);
+  const subscription = self.registration.pushManager
+    ? await self.registration.pushManager.getSubscription()
+    : null;
+  if (subscription) await subscription.unsubscribe();
 }
 
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
-  // Signing out forgets the pages kept for the one who signed out.
   if (request.method === "POST" && url.pathname === CONFIG.signOut) {
-    event.waitUntil(caches.delete(PAGES_CACHE));
+    event.waitUntil(serially(signOut));
     return;
   }
   if (request.method !== "GET") return;

@@ -178,6 +178,61 @@ def test_own_pages_are_readable_offline_and_staff_pages_never_kept(transactional
     )
 
 
+def _kept(page, path: str) -> None:
+    _eventually(
+        page,
+        f"""() => caches.open("aduan-pages").then(c => c.keys())
+             .then(keys => keys.some(k => new URL(k.url).pathname === "{path}"))""",
+    )
+
+
+@pytest.mark.parametrize("next_one", ["signs in", "nobody"])
+def test_pages_kept_for_one_account_are_never_shown_to_the_next(
+    transactional_db, page_at, next_one
+):
+    """A's session ends without the sign-out (cookies cleared, or it expired); then B signs
+    in and reads a page that is not kept, or nobody does: offline, A's list is not shown."""
+    from aduan.workflow.services import report_submit
+
+    page = page_at(360)
+    first = sign_in_as(page, "citizen")
+    report_submit(reporter=first, channel="web", classification="complaint", title=TITLE, body=BODY)
+    page.goto("/")
+    _worker_in_control(page)
+    page.goto("/laporan-saya/")
+    page.goto("/laporan-saya/")  # the CSRF cookie held now: this one is kept
+    _kept(page, "/laporan-saya/")
+
+    page.context.clear_cookies()
+    if next_one == "signs in":
+        sign_in_as(page, "citizen")
+        page.goto("/")  # a page not kept: it says whom it is for all the same
+    page.context.set_offline(True)
+    page.goto("/laporan-saya/")
+    assert page.locator("h1").inner_text() == "Tidak ada koneksi"
+    assert TITLE not in page.content()
+
+
+def test_a_kept_report_form_gets_a_fresh_idempotency_key(transactional_db, page_at):
+    page = page_at(360)
+    sign_in_as(page, "citizen")
+    page.goto("/")
+    _worker_in_control(page)
+    page.goto("/lapor/")
+    page.goto("/lapor/")
+    _kept(page, "/lapor/")
+    kept_key = page.evaluate(
+        """() => caches.match("/lapor/", { cacheName: "aduan-pages", ignoreVary: true }).then(r => r.text())
+             .then(text => /name="idempotency_key" value="([^"]+)"/.exec(text)[1])"""
+    )
+    page.context.set_offline(True)
+    page.goto("/lapor/")
+    key = page.locator("input[name=idempotency_key]").input_value()
+    assert key != kept_key
+    assert len(key) == 36  # crypto.randomUUID()
+    assert page.locator("#id_title").is_visible()  # the kept form itself, not the offline page
+
+
 def test_a_push_message_shows_its_notification(transactional_db, page_at):
     page = page_at(360)
     page.context.grant_permissions(["notifications"])
@@ -231,6 +286,33 @@ def test_a_draft_the_server_refuses_comes_back_into_the_form(transactional_db, p
     assert page.locator("#id_title").input_value() == "Pendek"
     assert page.locator("#id_body").input_value() == BODY
     assert page.get_by_label("Pengaduan").is_checked()
+
+
+def _drafts(page) -> int:
+    return page.evaluate(
+        """() => new Promise((resolve) => {
+          const open = indexedDB.open("aduan", 1);
+          open.onupgradeneeded = () => open.result.createObjectStore("drafts", { keyPath: "key" });
+          open.onsuccess = () => {
+            const all = open.result.transaction("drafts").objectStore("drafts").getAll();
+            all.onsuccess = () => resolve(all.result.length);
+          };
+        })"""
+    )
+
+
+def test_a_page_left_open_after_the_session_ended_keeps_no_draft(transactional_db, page_at):
+    """The form still names its writer, but the session is gone (someone else may hold the
+    phone): nothing is kept as the writer's draft, the form posts the browser's own way."""
+    page = page_at(360)
+    sign_in_as(page, "citizen")
+    _write_offline(page, TITLE)
+    page.context.clear_cookies()
+    page.get_by_role("button", name="Kirim laporan").click()
+    page.wait_for_load_state()
+    page.context.set_offline(False)
+    page.goto("/")
+    assert _drafts(page) == 0
 
 
 def _wait_for_reports(count: int, seconds: float = 20) -> None:
