@@ -77,6 +77,15 @@ run: directory static messages ## Install, migrate, load directory + demo, serve
 	@echo "Aduan: http://$(HOST):$(PORT)/  (demo accounts: README.md; stop with Ctrl-C)"
 	HOST=$(HOST) PORT=$(PORT) WEB_WORKERS=$(WEB_WORKERS) $(BIN)/supervisord --nodaemon -c deploy/supervisord.conf
 
+# The browser journeys (tests/test_journeys.py) inject axe-core into every page they visit;
+# without it they are skipped (a failure under ADUAN_REQUIRE_ALL=1). Pinned; var/ is not
+# in git.
+AXE_VERSION := 4.10.3
+.PHONY: axe
+axe: ## Install axe-core (npm registry) under var/axe/ for the browser journeys' accessibility check
+	@[ -f var/axe/node_modules/axe-core/axe.min.js ] && grep -q '"version": "$(AXE_VERSION)"' var/axe/node_modules/axe-core/package.json \
+	  || npm install --no-audit --no-fund --silent --prefix var/axe axe-core@$(AXE_VERSION)
+
 .PHONY: lint
 lint: install ## ruff lint + format check, makemigrations --check, check --deploy (production)
 	$(BIN)/ruff check .

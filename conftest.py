@@ -33,7 +33,10 @@ def subprocess_env(**overrides: str) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}
+        # DJANGO_ALLOW_ASYNC_UNSAFE: set in this process while Chromium runs (the browser
+        # tests' conftest); a child's `check --deploy` would refuse it.
+        if key
+        not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
         and not (key.startswith("ADUAN_") and key != "ADUAN_REQUIRE_ALL")
     }
     env["PYTHONPATH"] = str(REPO_ROOT / "src")
@@ -103,6 +106,23 @@ def run_manage(
         timeout=timeout,
         check=False,
     )
+
+
+_journey_summaries: list[str] = []
+
+
+def pytest_runtest_logreport(report) -> None:
+    """Keep the browser journeys' summaries (tests/journey_site.py's ``record``)."""
+    if report.when == "teardown":
+        _journey_summaries.extend(v for k, v in report.user_properties if k == "journey")
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Print them at the end: each journey's time and axe-core's findings per page."""
+    if _journey_summaries:
+        terminalreporter.section("browser journeys")
+        for summary in _journey_summaries:
+            terminalreporter.write_line(summary)
 
 
 @pytest.fixture(autouse=True)

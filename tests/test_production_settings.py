@@ -216,6 +216,17 @@ def test_without_database_url_the_embedded_sqlite_is_tuned_against_locks(tmp_pat
     assert "journal_mode=WAL" in database["OPTIONS"]["init_command"]
 
 
+def test_push_to_loopback_only_where_asked_and_never_in_production(tmp_path):
+    """ADUAN_PUSH_ALLOW_LOOPBACK lets a subscription point the server at loopback (the
+    browser journeys' push service); production settings refuse it whatever is set."""
+    base = {"DJANGO_SETTINGS_MODULE": "aduan.config.settings.base", "ADUAN_VAR_DIR": str(tmp_path)}
+    name = "ADUAN_PUSH_ALLOW_LOOPBACK"
+    assert settings_of(subprocess_env(**base), name)[name] is False
+    assert settings_of(subprocess_env(**base, ADUAN_DEBUG="1"), name)[name] is True
+    assert settings_of(subprocess_env(**base, **{name: "1"}), name)[name] is True
+    assert settings_of(production_env(**{name: "1"}), name)[name] is False
+
+
 def test_production_settings_talk_to_a_real_postgresql():
     require_component(
         "PostgreSQL",

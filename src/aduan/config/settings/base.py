@@ -510,7 +510,9 @@ ADUAN_PUSH_SERVICE_HOSTS = env_list(
     "ADUAN_PUSH_SERVICE_HOSTS",
     "fcm.googleapis.com,updates.push.services.mozilla.com,push.apple.com,notify.windows.com",
 )
-ADUAN_PUSH_ALLOW_LOOPBACK = DEBUG
+# Push services on loopback too: for DEBUG and for the tests' own push service (the browser
+# journeys run the server without DEBUG); never in production (production.py).
+ADUAN_PUSH_ALLOW_LOOPBACK = env_bool("ADUAN_PUSH_ALLOW_LOOPBACK", default=DEBUG)
 
 # E-mail from addresses no account has yet (each makes an account and a report): per
 # sender domain and in all; over either, such mail is refused without an answer.

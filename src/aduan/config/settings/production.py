@@ -44,6 +44,7 @@ if (
     )
 
 DEBUG = False
+ADUAN_PUSH_ALLOW_LOOPBACK = False  # a user's subscription must never make the server call itself
 
 # --- HTTPS behind a reverse proxy -------------------------------------------------------
 SECURE_SSL_REDIRECT = env_bool("ADUAN_SECURE_SSL_REDIRECT", True)
