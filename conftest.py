@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+# The one Chromium of the run, shared by the site's browser tests and the journeys.
+pytest_plugins = ["aduan.web.tests.browser.chromium"]
+
 REPO_ROOT = Path(__file__).resolve().parent
 
 

@@ -46,7 +46,14 @@ def site_state() -> dict:
             for e in ReportEvent.objects.select_related("report").order_by("id")
         ],
         "attachments": [
-            [a.report.tracking_id, a.file.name, a.original_name, a.sha256, stored_sha256(a)]
+            [
+                a.report.tracking_id,
+                a.file.name,
+                a.original_name,
+                a.sha256,
+                stored_sha256(a),
+                a.thumbnail.name,
+            ]
             for a in Attachment._base_manager.select_related("report").order_by("id")
         ],
     }
@@ -190,7 +197,9 @@ def test_a_backup_restored_into_a_fresh_database_has_every_report_event_file_and
 
     assert restored.returncode == 0, restored.stderr
     assert "Audit chain intact: 3 reports" in restored.stdout
-    assert "4 files restored" in restored.stdout
+    # The four files and the three pictures' thumbnails.
+    assert sum(1 for row in site["attachments"] if row[5]) == 3
+    assert "7 files restored" in restored.stdout
     assert _state_in(fresh_database) == site
     audit = run_manage("verify_audit", env=fresh_database)
     assert audit.returncode == 0, audit.stdout + audit.stderr
@@ -221,7 +230,7 @@ def test_the_manifest_counts_reports_events_and_attachments_and_hashes_each_memb
     assert manifest["aduan_version"]
     assert {name: entry["sha256"] for name, entry in manifest["members"].items()} == digests
     assert sorted(entry["name"] for entry in manifest["files"]) == sorted(
-        row[1] for row in site["attachments"]
+        name for row in site["attachments"] for name in (row[1], row[5]) if name
     )
 
 

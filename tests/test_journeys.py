@@ -42,8 +42,6 @@ from journey_site import (  # noqa: F401 - fixtures
 )
 from PIL import Image
 
-from aduan.web.tests.browser.conftest import CHROMIUM, browser  # noqa: F401 - a fixture
-
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.journey,
@@ -343,7 +341,7 @@ def _tab_to(page, target, *, back: bool = False, limit: int = 60) -> None:
 def test_the_report_form_is_completed_with_the_keyboard_alone(
     size,
     record,  # noqa: F811 - the fixtures imported above
-    browser,  # noqa: F811
+    browser,
     journey_site,  # noqa: F811
 ):
     journey = record("keyboard", size)

@@ -9,14 +9,10 @@ desktop-sized page; ``overflowing(page)`` lists what is wider than the viewport;
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from conftest import require_component
 from django.conf import settings
 from django.test import Client
 
@@ -29,7 +25,6 @@ from aduan.accounts.tests.factories import (
 )
 from aduan.agencies.tests.factories import AgencyFactory, UnitFactory
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ROLES = ("citizen", "national_admin", "agency_admin", "unit_officer", "oversight")
 STAFF_ROLES = ("national_admin", "agency_admin", "unit_officer", "oversight")
 PHONE_HEIGHT = 800
@@ -96,33 +91,6 @@ def overflowing(page) -> list[str]:
     """Elements of ``page`` wider than its viewport (or sticking out left), described as
     ``tag#id.class [left..right] text``; empty when nothing scrolls sideways."""
     return page.evaluate(_OVERFLOWING_JS)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator:
-    """One headless Chromium for the whole run. Playwright's synchronous API keeps an
-    event loop running in this thread, so Django's async-safety check (which would refuse
-    every ORM call the tests make) is switched off while the browser lives."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover - the dev dependencies include it
-        require_component("Playwright", False, "pip install the dev dependencies")
-    require_component(
-        "Chromium", Path(CHROMIUM).exists(), "apt-get install chromium fonts-dejavu-core"
-    )
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    playwright = sync_playwright().start()
-    try:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        yield chromium
-        chromium.close()
-    finally:
-        playwright.stop()
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @dataclass

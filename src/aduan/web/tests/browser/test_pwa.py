@@ -13,7 +13,8 @@ from PIL import Image
 
 from aduan.reports.models import Report
 
-from .conftest import CHROMIUM, PHONE_HEIGHT, sign_in_as
+from .chromium import CHROMIUM
+from .conftest import PHONE_HEIGHT, sign_in_as
 
 pytestmark = pytest.mark.browser
 
