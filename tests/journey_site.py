@@ -112,6 +112,14 @@ def seeded_database(tmp_path_factory, django_db_setup, django_db_blocker):
     if vendor == "postgresql":
         admin = PostgresAdmin(settings_dict)
         seeded = SeededDatabase(env=env, admin=admin, name=f"aduan_seed_{uuid.uuid4().hex[:10]}")
+        # Earlier browser tests' live server thread still holds a connection to this
+        # worker's test database (only its own threads use it); ended here, it reconnects
+        # through CONN_HEALTH_CHECKS should it serve again.
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            template,
+        )
         admin.execute(f'CREATE DATABASE "{seeded.name}" TEMPLATE "{template}"')
         try:
             _seed({**env, "DATABASE_URL": admin.url(seeded.name)})
